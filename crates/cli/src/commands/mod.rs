@@ -1,0 +1,4 @@
+//! One module per `rasso` subcommand.
+
+pub mod check;
+pub mod rules;

@@ -1,0 +1,51 @@
+//! `rasso`: investigate rape and serious sexual offences the way national guidance asks.
+
+mod commands;
+mod input;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// rasso: victim-centred, suspect-focused, context-led RASSO investigation.
+#[derive(Debug, Parser)]
+#[command(name = "rasso", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply the national rule set to an interchange file and print findings.
+    Check(commands::check::CheckArgs),
+    /// Show the rule set in force: every rule, its guidance page and the timescales.
+    Rules(commands::rules::RulesArgs),
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Rules(args) => commands::rules::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to standard error, filtered by `RASSO_LOG` (default: warnings). Never personal data.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RASSO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

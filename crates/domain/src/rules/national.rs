@@ -1,0 +1,674 @@
+//! The national rule set (`national-2021-04`): one function per rule, in catalogue order.
+//! Instances, completions, deadlines and statuses follow `docs/rules.md`, which restates the domain
+//! reference's rule table with its sources.
+
+use chrono::{DateTime, Utc};
+
+use crate::interchange::{
+    BailAuthority, ChargingBody, ChargingOutcome, CodeTest, Contact, Event, EventData,
+    InformedAbout, Kind, OfficerRole, PersonKey, Role, ThresholdCondition, Timestamp,
+};
+use crate::time::{Timescale, end_of_local_day, local_date, months_period_last_day};
+
+use super::finding::{Finding, RuleIndex, Status, deadline_status};
+use super::{CaseContext, Person};
+
+/// A national rule: its id, what it checks, and how.
+#[derive(Debug)]
+pub struct NationalRule {
+    pub id: &'static str,
+    pub title: &'static str,
+    check: fn(&CaseContext<'_>, &mut Emitter<'_>),
+}
+
+/// Every national rule, in catalogue order; a rule's position is its [`RuleIndex`].
+pub static NATIONAL_RULES: &[NationalRule] = &[
+    rule("REC-24H", "Crime recorded within 24 hours of the report", crime_recorded),
+    rule("VC-CONFIRM", "Written confirmation of the report sent to the victim", written_confirmation),
+    rule("VC-NEEDS", "Victim's needs assessed", needs_assessment),
+    rule("VC-REFERRAL", "Victim referred to support services (or declined)", support_referral),
+    rule("ISVA-OFFER", "ISVA offered to the victim", isva_offer),
+    rule("VC-INFORM", "Victim told of arrest, interview, release, bail and charge", victim_informed_of_suspect),
+    rule("VC-NO-INVESTIGATE", "Victim told of a decision not to investigate", victim_informed_not_investigated),
+    rule("VC-UPDATE", "Victim updated as often as agreed", victim_updates),
+    rule("VC-VPS", "Victim Personal Statement offered with the evidential statement", victim_personal_statement),
+    rule("VC-GENDER", "Victim asked their preferred interviewer gender", interviewer_gender),
+    rule("VRR-ACK", "Right to Review request acknowledged", vrr_acknowledged),
+    rule("VRR-DECIDE", "Right to Review request decided", vrr_decided),
+    rule("BAIL-PERIOD", "Pre-charge bail within the applicable period", bail_period),
+    rule("BAIL-VIEWS", "Victim's views sought on bail conditions", bail_views),
+    rule("RUI-REVIEW", "Released under investigation reviewed by a supervisor", rui_review),
+    rule("SUP-REVIEW", "Investigation reviewed by a supervisor", supervisor_review),
+    rule("DIG-SAFEGUARDS", "Device extraction safeguards for a victim or witness", digital_safeguards),
+    rule("TPM-RATIONALE", "Third-party material request justified", third_party_rationale),
+    rule("FOR-WINDOW", "Forensic examination offered while the window is open", forensic_window),
+    rule("CHG-CPS", "Rape and assault by penetration charged by the CPS", charged_by_cps),
+    rule("CHG-THRESHOLD", "Threshold Test decision meets all four conditions", threshold_conditions),
+    rule("OUT-VALID", "Outcome consistent with the record", outcome_valid),
+    rule("JUR-ABROAD", "Jurisdiction assessed for an offence abroad", jurisdiction_abroad),
+];
+
+const fn rule(
+    id: &'static str,
+    title: &'static str,
+    check: fn(&CaseContext<'_>, &mut Emitter<'_>),
+) -> NationalRule {
+    NationalRule { id, title, check }
+}
+
+/// Runs every national rule over the case.
+pub(super) fn evaluate(context: &CaseContext<'_>, out: &mut Vec<Finding>) {
+    for (position, national) in NATIONAL_RULES.iter().enumerate() {
+        let mut emitter = Emitter {
+            rule: RuleIndex(position as u16),
+            out,
+        };
+        (national.check)(context, &mut emitter);
+    }
+}
+
+/// Appends findings of one rule.
+struct Emitter<'o> {
+    rule: RuleIndex,
+    out: &'o mut Vec<Finding>,
+}
+
+impl Emitter<'_> {
+    fn push(
+        &mut self,
+        person: Option<&PersonKey>,
+        trigger: &Event,
+        status: Status,
+        due_by: Option<DateTime<Utc>>,
+        done_at: Option<Timestamp>,
+    ) {
+        self.out.push(Finding {
+            rule: self.rule,
+            person: person.cloned(),
+            trigger: trigger.kind(),
+            trigger_at: trigger.at,
+            status,
+            due_by,
+            done_at,
+        });
+    }
+
+    /// An instance with a deadline, completed by `done` (the earliest completing event) or not yet.
+    fn timed(
+        &mut self,
+        context: &CaseContext<'_>,
+        person: Option<&PersonKey>,
+        trigger: &Event,
+        due: DateTime<Utc>,
+        done: Option<&Event>,
+    ) {
+        let done_at = done.map(|event| event.at);
+        let status = deadline_status(done_at.as_ref(), &due, &context.now);
+        self.push(person, trigger, status, Some(due), done_at);
+    }
+
+    /// An instance that is met by the triggering record itself, or breached.
+    fn safeguard(&mut self, person: Option<&PersonKey>, trigger: &Event, met: bool) {
+        if met {
+            self.push(person, trigger, Status::Met, None, Some(trigger.at));
+        } else {
+            self.push(person, trigger, Status::Breached, None, None);
+        }
+    }
+}
+
+// ---- Recording -------------------------------------------------------------------------------
+
+fn crime_recorded(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let Some(report) = context.first_report() else {
+        return;
+    };
+    let due = context
+        .config
+        .crime_recording
+        .deadline_after(&report.at, context.calendar);
+    let done = context.of_kind(Kind::CrimeRecorded).next();
+    out.timed(context, None, report, due, done);
+}
+
+// ---- Victims' Code: acts counted from the report -----------------------------------------------
+
+/// One finding per victim for an act due within `timescale` of the first report.
+fn per_victim_from_report(
+    context: &CaseContext<'_>,
+    out: &mut Emitter<'_>,
+    timescale: Timescale,
+    completed_by: Kind,
+) {
+    let Some(report) = context.first_report() else {
+        return;
+    };
+    let due = timescale.deadline_after(&report.at, context.calendar);
+    for victim in context.victims() {
+        let done = context.of_kind_for(completed_by, &victim.key).next();
+        out.timed(context, Some(&victim.key), report, due, done);
+    }
+}
+
+fn written_confirmation(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let timescale = context.config.written_confirmation;
+    per_victim_from_report(context, out, timescale, Kind::WrittenConfirmationSent);
+}
+
+fn needs_assessment(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let timescale = context.config.needs_assessment;
+    per_victim_from_report(context, out, timescale, Kind::NeedsAssessment);
+}
+
+fn support_referral(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    // A referral the victim declined still completes the instance: the offer is the duty.
+    let timescale = context.config.support_referral;
+    per_victim_from_report(context, out, timescale, Kind::SupportReferral);
+}
+
+fn isva_offer(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let timescale = context.config.isva_offer;
+    per_victim_from_report(context, out, timescale, Kind::IsvaOffered);
+}
+
+// ---- Victims' Code: keeping the victim informed ------------------------------------------------
+
+/// What the victim must be told about, for events that oblige the police to tell them.
+fn inform_trigger(event: &Event) -> Option<InformedAbout> {
+    match &event.data {
+        EventData::SuspectArrested(_) => Some(InformedAbout::Arrest),
+        EventData::SuspectInterviewed(interview) if interview.under_caution => {
+            Some(InformedAbout::Interview)
+        }
+        EventData::SuspectReleasedNfa(_) => Some(InformedAbout::ReleasedNfa),
+        EventData::SuspectBailed(_) => Some(InformedAbout::Bailed),
+        EventData::SuspectReleasedRui(_) => Some(InformedAbout::Rui),
+        EventData::BailVaried(_) => Some(InformedAbout::BailVaried),
+        EventData::SuspectCharged(_) => Some(InformedAbout::Charged),
+        EventData::DecisionNotToInvestigate(_) => Some(InformedAbout::NotInvestigated),
+        _ => None,
+    }
+}
+
+fn inform_timescale(context: &CaseContext<'_>, victim: &Person) -> Timescale {
+    if victim.enhanced_rights {
+        context.config.inform_enhanced
+    } else {
+        context.config.inform_standard
+    }
+}
+
+/// The first `victim_informed` for `victim` about `about` at or after `trigger`.
+fn first_told<'a>(
+    context: &CaseContext<'a>,
+    victim: &Person,
+    about: InformedAbout,
+    trigger: &Event,
+) -> Option<&'a Event> {
+    context
+        .of_kind_for(Kind::VictimInformed, &victim.key)
+        .find(|event| {
+            event.at >= trigger.at
+                && matches!(&event.data, EventData::VictimInformed(told) if told.about == about)
+        })
+}
+
+fn inform_victims(context: &CaseContext<'_>, out: &mut Emitter<'_>, not_investigated: bool) {
+    for trigger in context.events {
+        let Some(about) = inform_trigger(trigger) else {
+            continue;
+        };
+        if (about == InformedAbout::NotInvestigated) != not_investigated {
+            continue;
+        }
+        for victim in context.victims() {
+            let due = inform_timescale(context, victim).deadline_after(&trigger.at, context.calendar);
+            let done = first_told(context, victim, about, trigger);
+            out.timed(context, Some(&victim.key), trigger, due, done);
+        }
+    }
+}
+
+fn victim_informed_of_suspect(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    inform_victims(context, out, false);
+}
+
+fn victim_informed_not_investigated(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    inform_victims(context, out, true);
+}
+
+fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for victim in context.victims() {
+        let Some(agreement) = context
+            .of_kind_for(Kind::UpdateCadenceAgreed, &victim.key)
+            .next_back()
+        else {
+            continue;
+        };
+        let EventData::UpdateCadenceAgreed(cadence) = &agreement.data else {
+            continue;
+        };
+        // The next update is due `every_days` after the later of the agreement and the last time
+        // the victim was told anything. By construction it has not happened yet: one finding, for
+        // the next update only, due or overdue.
+        let last_told = context
+            .of_kind_for(Kind::VictimInformed, &victim.key)
+            .next_back()
+            .map(|event| event.at);
+        let base = match last_told {
+            Some(told) if told > agreement.at => told,
+            _ => agreement.at,
+        };
+        let due =
+            Timescale::CalendarDays(cadence.every_days).deadline_after(&base, context.calendar);
+        out.timed(context, Some(&victim.key), agreement, due, None);
+    }
+}
+
+fn victim_personal_statement(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let statements = || context.of_kind(Kind::StatementTaken);
+    for statement in statements() {
+        let EventData::StatementTaken(taken) = &statement.data else {
+            continue;
+        };
+        if !taken.evidential || context.role_of(&taken.person) != Some(Role::Victim) {
+            continue;
+        }
+        // Offered on this statement, or on an earlier one from the same victim.
+        let offered = statements().take_while(|earlier| earlier.at <= statement.at).find(
+            |earlier| matches!(&earlier.data, EventData::StatementTaken(s) if s.person == taken.person && s.vps_offered),
+        );
+        match offered {
+            Some(offer) => out.push(
+                Some(&taken.person),
+                statement,
+                Status::Met,
+                None,
+                Some(offer.at),
+            ),
+            None => out.push(Some(&taken.person), statement, Status::Breached, None, None),
+        }
+    }
+}
+
+fn interviewer_gender(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for victim in context.victims() {
+        let Some(interview) = context
+            .of_kind_for(Kind::VictimInterviewed, &victim.key)
+            .next()
+        else {
+            continue;
+        };
+        let asked = matches!(&interview.data, EventData::VictimInterviewed(i) if i.gender_preference_asked);
+        out.safeguard(Some(&victim.key), interview, asked);
+    }
+}
+
+// ---- Victims' Right to Review ----------------------------------------------------------------
+
+fn vrr_response(
+    context: &CaseContext<'_>,
+    out: &mut Emitter<'_>,
+    timescale: Timescale,
+    completed_by: Kind,
+) {
+    for request in context.of_kind(Kind::VrrRequested) {
+        let Some(person) = request.person() else {
+            continue;
+        };
+        let due = timescale.deadline_after(&request.at, context.calendar);
+        let done = context
+            .of_kind_for(completed_by, person)
+            .find(|event| event.at >= request.at);
+        out.timed(context, Some(person), request, due, done);
+    }
+}
+
+fn vrr_acknowledged(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    vrr_response(
+        context,
+        out,
+        context.config.vrr_acknowledge,
+        Kind::VrrAcknowledged,
+    );
+}
+
+fn vrr_decided(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    vrr_response(context, out, context.config.vrr_decide, Kind::VrrDecided);
+}
+
+// ---- Suspect: bail and released under investigation ------------------------------------------
+
+/// One period of pre-charge bail for one suspect.
+struct BailEpisode<'a> {
+    person: &'a PersonKey,
+    bailed: &'a Event,
+    start: chrono::NaiveDate,
+    deadline: DateTime<Utc>,
+    beyond_authority: bool,
+    ended: Option<&'a Event>,
+}
+
+fn ends_bail(event: &Event) -> bool {
+    matches!(
+        event.kind(),
+        Kind::BailEnded | Kind::SuspectCharged | Kind::SuspectReleasedNfa | Kind::SuspectReleasedRui
+    )
+}
+
+fn bail_period(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let periods = context.config.bail;
+    let mut episodes: Vec<BailEpisode<'_>> = Vec::new();
+    for event in context.events {
+        let Some(person) = event.person() else {
+            continue;
+        };
+        let open = episodes
+            .iter_mut()
+            .find(|episode| episode.person == person && episode.ended.is_none());
+        match (&event.data, open) {
+            (EventData::SuspectBailed(_), None) => {
+                // The bail start date is the day after the latest arrest before the bail, or after
+                // the bail itself when no arrest is recorded.
+                let arrested = context
+                    .of_kind_for(Kind::SuspectArrested, person)
+                    .take_while(|arrest| arrest.at <= event.at)
+                    .last()
+                    .unwrap_or(event);
+                let start = local_date(&arrested.at)
+                    .succ_opt()
+                    .unwrap_or(chrono::NaiveDate::MAX);
+                let last_day = months_period_last_day(start, periods.standard_months);
+                episodes.push(BailEpisode {
+                    person,
+                    bailed: event,
+                    start,
+                    deadline: end_of_local_day(last_day),
+                    beyond_authority: false,
+                    ended: None,
+                });
+            }
+            (EventData::BailExtended(extension), Some(episode)) => {
+                // Only an extension made before the period runs out keeps the suspect on bail.
+                if event.at > episode.deadline {
+                    continue;
+                }
+                let limit = match extension.authorised_by {
+                    BailAuthority::Inspector => Some(periods.inspector_months),
+                    BailAuthority::Superintendent => Some(periods.superintendent_months),
+                    BailAuthority::Court => None,
+                };
+                if let Some(months) = limit {
+                    if extension.until > months_period_last_day(episode.start, months) {
+                        episode.beyond_authority = true;
+                    }
+                }
+                episode.deadline = end_of_local_day(extension.until);
+            }
+            (_, Some(episode)) if ends_bail(event) => episode.ended = Some(event),
+            _ => {}
+        }
+    }
+    for episode in episodes {
+        if episode.beyond_authority {
+            out.push(
+                Some(episode.person),
+                episode.bailed,
+                Status::Breached,
+                None,
+                None,
+            );
+        } else {
+            out.timed(
+                context,
+                Some(episode.person),
+                episode.bailed,
+                episode.deadline,
+                episode.ended,
+            );
+        }
+    }
+}
+
+fn bail_views(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for event in context.events {
+        let sought = match &event.data {
+            EventData::SuspectBailed(bail) if bail.conditions => bail.victim_views_sought,
+            EventData::BailVaried(varied) => varied.victim_views_sought,
+            _ => continue,
+        };
+        out.safeguard(event.person(), event, sought);
+    }
+}
+
+fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    if context.is_closed() {
+        return;
+    }
+    for release in context.of_kind(Kind::SuspectReleasedRui) {
+        let Some(person) = release.person() else {
+            continue;
+        };
+        let resolved = context.events.iter().any(|later| {
+            later.at >= release.at
+                && !std::ptr::eq(later, release)
+                && later.person() == Some(person)
+                && matches!(
+                    later.kind(),
+                    Kind::SuspectCharged
+                        | Kind::SuspectReleasedNfa
+                        | Kind::SuspectBailed
+                        | Kind::SuspectReleasedRui
+                )
+        });
+        if resolved {
+            continue;
+        }
+        // A rolling review: the next one is due after the release or the last review since.
+        let last_review = context
+            .of_kind(Kind::SupervisorReview)
+            .filter(|review| review.at > release.at)
+            .next_back();
+        let base = last_review.unwrap_or(release);
+        let due = context
+            .config
+            .rui_review
+            .deadline_after(&base.at, context.calendar);
+        out.timed(context, Some(person), release, due, None);
+    }
+}
+
+// ---- Supervision -----------------------------------------------------------------------------
+
+fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    if context.is_closed() {
+        return;
+    }
+    let Some(allocated) = context.of_kind(Kind::OfficerAllocated).find(
+        |event| matches!(&event.data, EventData::OfficerAllocated(a) if a.role == OfficerRole::Oic),
+    ) else {
+        return;
+    };
+    let last_review = context
+        .of_kind(Kind::SupervisorReview)
+        .filter(|review| review.at >= allocated.at)
+        .next_back();
+    let due = match last_review {
+        None => context
+            .config
+            .first_supervisor_review
+            .deadline_after(&allocated.at, context.calendar),
+        Some(review) => context
+            .config
+            .supervisor_review
+            .deadline_after(&review.at, context.calendar),
+    };
+    out.timed(context, None, allocated, due, None);
+}
+
+// ---- Evidence: digital devices, third-party material, forensic windows ------------------------
+
+fn digital_safeguards(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for event in context.of_kind(Kind::DeviceExtraction) {
+        let EventData::DeviceExtraction(extraction) = &event.data else {
+            continue;
+        };
+        if !matches!(
+            context.role_of(&extraction.person),
+            Some(Role::Victim | Role::Witness)
+        ) {
+            continue;
+        }
+        let safeguarded = extraction.notice_given
+            && extraction.agreement_recorded
+            && extraction.rationale.is_complete();
+        out.safeguard(Some(&extraction.person), event, safeguarded);
+    }
+}
+
+fn third_party_rationale(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for event in context.of_kind(Kind::ThirdPartyRequest) {
+        let EventData::ThirdPartyRequest(request) = &event.data else {
+            continue;
+        };
+        out.safeguard(Some(&request.person), event, request.is_justified());
+    }
+}
+
+fn window_for(context: &CaseContext<'_>, contact: Contact) -> Timescale {
+    let windows = context.config.forensic_windows;
+    match contact {
+        Contact::Oral => windows.oral,
+        Contact::Skin => windows.skin,
+        Contact::Anal => windows.anal,
+        Contact::Vaginal => windows.vaginal,
+    }
+}
+
+fn forensic_window(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let open_report = context.of_kind(Kind::ReportReceived).find_map(|event| {
+        let EventData::ReportReceived(report) = &event.data else {
+            return None;
+        };
+        // Without a time for the offence no window can be computed; the rule does not apply.
+        let offence_at = report.offence_to.or(report.offence_from)?;
+        let closes = report
+            .penetration
+            .iter()
+            .map(|contact| window_for(context, *contact).deadline_after(&offence_at, context.calendar))
+            .max()?;
+        (event.at <= closes).then_some((event, closes))
+    });
+    let Some((report, closes)) = open_report else {
+        return;
+    };
+    let done = context.of_kind(Kind::ForensicExamOffered).find(|offer| {
+        offer
+            .person()
+            .is_some_and(|person| context.role_of(person) == Some(Role::Victim))
+    });
+    out.timed(context, None, report, closes, done);
+}
+
+// ---- Charging and outcomes -------------------------------------------------------------------
+
+const CPS_ONLY_OFFENCES: [&str; 2] = ["SOA2003-s1", "SOA2003-s2"];
+
+fn charged_by_cps(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for event in context.of_kind(Kind::ChargingDecision) {
+        let EventData::ChargingDecision(decision) = &event.data else {
+            continue;
+        };
+        let cps_only = decision
+            .offences
+            .iter()
+            .any(|offence| CPS_ONLY_OFFENCES.contains(&offence.as_str()));
+        if decision.decision != Some(ChargingOutcome::Charge) || !cps_only {
+            continue;
+        }
+        out.safeguard(
+            Some(&decision.person),
+            event,
+            decision.by == Some(ChargingBody::Cps),
+        );
+    }
+}
+
+const ALL_THRESHOLD_CONDITIONS: [ThresholdCondition; 4] = [
+    ThresholdCondition::InsufficientNow,
+    ThresholdCondition::FurtherEvidenceExpected,
+    ThresholdCondition::Seriousness,
+    ThresholdCondition::BailGrounds,
+];
+
+fn threshold_conditions(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for event in context.of_kind(Kind::ChargingDecision) {
+        let EventData::ChargingDecision(decision) = &event.data else {
+            continue;
+        };
+        if decision.test != Some(CodeTest::Threshold) {
+            continue;
+        }
+        let all = ALL_THRESHOLD_CONDITIONS
+            .iter()
+            .all(|condition| decision.threshold_conditions.contains(condition));
+        out.safeguard(Some(&decision.person), event, all);
+    }
+}
+
+/// Whether a Home Office outcome type fits what the closure records about the suspect and victim.
+pub fn outcome_is_consistent(
+    outcome: u32,
+    suspect_identified: Option<bool>,
+    victim_supports: Option<bool>,
+) -> bool {
+    let needs_suspect = match outcome {
+        14 | 18 => Some(false),
+        15 | 16 => Some(true),
+        _ => None,
+    };
+    let needs_support = match outcome {
+        14 | 16 => Some(false),
+        15 => Some(true),
+        _ => None,
+    };
+    (1..=22).contains(&outcome)
+        && needs_suspect.is_none_or(|needed| suspect_identified == Some(needed))
+        && needs_support.is_none_or(|needed| victim_supports == Some(needed))
+}
+
+fn outcome_valid(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    for event in context.of_kind(Kind::CaseClosed) {
+        let EventData::CaseClosed(closed) = &event.data else {
+            continue;
+        };
+        let consistent = outcome_is_consistent(
+            closed.outcome,
+            closed.suspect_identified,
+            closed.victim_supports,
+        );
+        out.safeguard(None, event, consistent);
+    }
+}
+
+// ---- Offences abroad -------------------------------------------------------------------------
+
+fn jurisdiction_abroad(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    let assessed = context.of_kind(Kind::JurisdictionAssessed).next();
+    for event in context.of_kind(Kind::ReportReceived) {
+        let EventData::ReportReceived(report) = &event.data else {
+            continue;
+        };
+        let abroad = report
+            .location
+            .as_ref()
+            .is_some_and(|location| !location.country.eq_ignore_ascii_case("GB"));
+        if !abroad {
+            continue;
+        }
+        match assessed {
+            Some(done) => out.push(None, event, Status::Met, None, Some(done.at)),
+            None => out.push(None, event, Status::Advice, None, None),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `cargo xtask`: developer commands for rasso.
+
+mod bench;
+mod ci;
+mod gen;
+mod holidays;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Developer commands for rasso")]
+struct Xtask {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Everything CI checks: formatting, clippy (-D warnings), content, and the whole test suite.
+    Ci,
+    /// The whole test suite only.
+    Test,
+    /// Write synthetic cases in the interchange format.
+    Gen(gen::GenArgs),
+    /// Run a benchmark and print what it measured.
+    Bench(bench::BenchArgs),
+    /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
+    UpdateBankHolidays(holidays::UpdateArgs),
+}
+
+fn main() -> Result<()> {
+    match Xtask::parse().command {
+        Command::Ci => ci::ci(),
+        Command::Test => ci::test(),
+        Command::Gen(args) => gen::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::UpdateBankHolidays(args) => holidays::run(args),
+    }
+}
