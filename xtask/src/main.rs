@@ -2,7 +2,7 @@
 
 mod bench;
 mod ci;
-mod gen;
+mod generate;
 mod holidays;
 
 use anyhow::Result;
@@ -22,7 +22,7 @@ enum Command {
     /// The whole test suite only.
     Test,
     /// Write synthetic cases in the interchange format.
-    Gen(gen::GenArgs),
+    Gen(generate::GenArgs),
     /// Run a benchmark and print what it measured.
     Bench(bench::BenchArgs),
     /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
@@ -33,7 +33,7 @@ fn main() -> Result<()> {
     match Xtask::parse().command {
         Command::Ci => ci::ci(),
         Command::Test => ci::test(),
-        Command::Gen(args) => gen::run(args),
+        Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
     }
