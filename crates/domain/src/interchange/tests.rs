@@ -1,1 +1,172 @@
+use serde_json::{Value, json};
 
+use super::document::parse_document;
+use super::*;
+
+fn line(fields: Value) -> String {
+    let mut object = json!({"case": "EX-1", "force": "exampleshire", "at": "2026-03-06T10:00:00Z"});
+    if let (Some(target), Value::Object(extra)) = (object.as_object_mut(), fields) {
+        target.extend(extra);
+    }
+    object.to_string()
+}
+
+fn error_of(fields: Value) -> RecordError {
+    parse_record(&line(fields)).expect_err("should be refused")
+}
+
+/// One representative line of every kind, with every field the format lists.
+fn one_of_each_kind() -> Vec<Value> {
+    vec![
+        json!({"kind": "report_received", "channel": "999", "offences": ["SOA2003-s1"], "offence_from": "2026-03-05T22:00:00Z", "offence_to": "2026-03-05T23:00:00+01:00", "location": {"country": "GB"}, "penetration": ["oral", "skin"]}),
+        json!({"kind": "crime_recorded", "offences": ["SOA2003-s1", "SOA1956-s1"]}),
+        json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Orla", "family_name": "Penhallow", "date_of_birth": "1999-04-01", "pnc_id": "99/123456X", "aliases": ["O. P."]}, "age_at_offence": 26, "enhanced_rights": true}),
+        json!({"kind": "officer_allocated", "officer": "4471", "role": "oic"}),
+        json!({"kind": "supervisor_review", "officer": "9001", "note": "plan agreed"}),
+        json!({"kind": "needs_assessment", "person": "V1"}),
+        json!({"kind": "written_confirmation_sent", "person": "V1"}),
+        json!({"kind": "support_referral", "person": "V1", "service": "victim_support", "declined": true}),
+        json!({"kind": "isva_offered", "person": "V1", "accepted": false}),
+        json!({"kind": "update_cadence_agreed", "person": "V1", "every_days": 14, "channel": "email"}),
+        json!({"kind": "victim_informed", "person": "V1", "about": "bail_varied", "reason_given": true}),
+        json!({"kind": "suspect_arrested", "person": "V1"}),
+        json!({"kind": "suspect_interviewed", "person": "V1", "under_caution": true}),
+        json!({"kind": "suspect_bailed", "person": "V1", "conditions": true, "victim_views_sought": false}),
+        json!({"kind": "bail_extended", "person": "V1", "until": "2026-07-14", "authorised_by": "superintendent"}),
+        json!({"kind": "bail_varied", "person": "V1", "victim_views_sought": true}),
+        json!({"kind": "bail_ended", "person": "V1"}),
+        json!({"kind": "suspect_released_rui", "person": "V1"}),
+        json!({"kind": "suspect_released_nfa", "person": "V1"}),
+        json!({"kind": "decision_not_to_investigate", "reason": "no offence disclosed"}),
+        json!({"kind": "victim_interviewed", "person": "V1", "mode": "vri", "gender_preference_asked": true}),
+        json!({"kind": "statement_taken", "person": "V1", "evidential": true, "vps_offered": true}),
+        json!({"kind": "forensic_exam_offered", "person": "V1", "accepted": true, "sarc": "Example SARC"}),
+        json!({"kind": "device_extraction", "person": "V1", "notice_given": true, "agreement_recorded": true, "rationale": {"relevance": "a", "necessity": "b", "proportionality": "c", "less_intrusive": "d"}}),
+        json!({"kind": "third_party_request", "person": "V1", "holder": "school", "expected": "e", "line_of_enquiry": "l", "necessity": "n", "victim_informed": true}),
+        json!({"kind": "charging_decision", "person": "V1", "by": "cps", "decision": "further_evidence", "test": "threshold", "threshold_conditions": ["insufficient_now", "further_evidence_expected", "seriousness", "bail_grounds"], "offences": ["SOA2003-s2"]}),
+        json!({"kind": "suspect_charged", "person": "V1", "offences": ["SOA2003-s2"]}),
+        json!({"kind": "vrr_requested", "person": "V1"}),
+        json!({"kind": "vrr_acknowledged", "person": "V1"}),
+        json!({"kind": "vrr_decided", "person": "V1"}),
+        json!({"kind": "jurisdiction_assessed", "decision": "foreign", "basis": "no UK link"}),
+        json!({"kind": "case_closed", "outcome": 15, "suspect_identified": true, "victim_supports": true}),
+        json!({"kind": "decision_recorded", "topic": "bail", "decision": "bail with conditions", "rationale": "protect the victim", "officer": "4471"}),
+        json!({"kind": "note", "text": "whole-story note"}),
+    ]
+}
+
+#[test]
+fn every_kind_parses_and_writes_back_the_same_fields() {
+    let samples = one_of_each_kind();
+    assert_eq!(samples.len(), Kind::COUNT, "one sample per kind");
+    for sample in samples {
+        let input = line(sample);
+        let record = parse_record(&input).unwrap_or_else(|error| panic!("{input}: {error}"));
+        assert!(record.event.extra.is_none(), "{input}: no unknown fields");
+        let original: Value = serde_json::from_str(&input).expect("json");
+        let written = Value::Object(record.to_json());
+        assert_eq!(normalise(original), normalise(written), "{input}");
+    }
+}
+
+/// Timestamps may be written with a different but equal spelling (`+00:00` as `Z`).
+fn normalise(value: Value) -> Value {
+    match value {
+        Value::String(text) => match chrono::DateTime::parse_from_rfc3339(&text) {
+            Ok(at) => Value::String(at.to_rfc3339()),
+            Err(_) => Value::String(text),
+        },
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, normalise(v))).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalise).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn unknown_fields_are_kept_and_written_back_unchanged() {
+    let input = line(json!({"kind": "note", "text": "t", "local_ref": {"system": "NICHE", "id": [1, 2]}, "x_flag": null,
+        "identity_extra": 1}));
+    let record = parse_record(&input).expect("valid");
+    let extra = record.event.extra.as_ref().expect("kept");
+    assert_eq!(extra.get("local_ref"), Some(&json!({"system": "NICHE", "id": [1, 2]})));
+    assert_eq!(extra.get("x_flag"), Some(&Value::Null));
+    let written = Value::Object(record.to_json());
+    assert_eq!(written, serde_json::from_str::<Value>(&input).expect("json"));
+    // Unknown identity fields are kept inside the identity.
+    let person = line(json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Ava", "preferred_name": "Ave"}}));
+    let record = parse_record(&person).expect("valid");
+    assert_eq!(Value::Object(record.to_json()), serde_json::from_str::<Value>(&person).expect("json"));
+}
+
+#[test]
+fn errors_name_the_field() {
+    let error = error_of(json!({"kind": "suspect_arrested", "person": 7}));
+    assert_eq!(error.field.as_deref(), Some("person"));
+    assert!(error.to_string().starts_with("field `person`: invalid type"), "{error}");
+
+    let error = error_of(json!({"kind": "suspect_arrested"}));
+    assert_eq!(error.to_string(), "missing field `person`");
+
+    let error = error_of(json!({"kind": "victim_informed", "person": "V1", "about": "gossip"}));
+    assert_eq!(error.field.as_deref(), Some("about"));
+
+    let error = error_of(json!({"kind": "device_extraction", "person": "V1", "rationale": {"relevance": 3}}));
+    assert_eq!(error.field.as_deref(), Some("rationale.relevance"));
+
+    let error = error_of(json!({"kind": "teleported"}));
+    assert_eq!(error.to_string(), "field `kind`: unknown kind `teleported`");
+
+    let error = error_of(json!({"kind": "note", "at": "6 March 2026"}));
+    assert_eq!(error.field.as_deref(), Some("at"));
+
+    let error = parse_record(r#"{"force": "x", "at": "2026-03-06T10:00:00Z", "kind": "note"}"#).expect_err("no case");
+    assert_eq!(error.to_string(), "field `case`: missing required field");
+
+    let error = error_of(json!({"kind": "note", "force": "Example Shire"}));
+    assert_eq!(error.field.as_deref(), Some("force"));
+
+    let error = parse_record("[1, 2]").expect_err("not an object");
+    assert_eq!(error.to_string(), "expected a JSON object");
+    let error = parse_record("{\"case\": ").expect_err("not json");
+    assert!(error.to_string().starts_with("not valid JSON"), "{error}");
+}
+
+#[test]
+fn a_timestamp_without_an_offset_is_refused() {
+    let error = error_of(json!({"kind": "note", "at": "2026-03-06T10:00:00"}));
+    assert_eq!(error.field.as_deref(), Some("at"));
+}
+
+#[test]
+fn identity_never_appears_in_debug_output() {
+    let input = line(json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Zinnia", "family_name": "Trevethan"}}));
+    let record = parse_record(&input).expect("valid");
+    let debug = format!("{record:?}");
+    assert!(!debug.contains("Zinnia") && !debug.contains("Trevethan"), "{debug}");
+}
+
+#[test]
+fn documents_report_file_and_line_and_people_not_added() {
+    let text = [
+        line(json!({"kind": "person_added", "person": "V1", "role": "victim"})),
+        String::new(),
+        line(json!({"kind": "needs_assessment", "person": "V1"})),
+        line(json!({"kind": "needs_assessment", "person": "V9"})),
+        "not json".to_owned(),
+        line(json!({"kind": "suspect_arrested", "person": "S1"})),
+        line(json!({"kind": "person_added", "person": "S1", "role": "suspect"})),
+    ]
+    .join("\n");
+    let document = parse_document("cases.jsonl", &text);
+    let messages: Vec<String> = document.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "cases.jsonl:4: field `person`: `V9` is not added to case `EX-1` (no person_added event)",
+            "cases.jsonl:5: not valid JSON: expected ident at line 1 column 2",
+        ]
+    );
+    // A person added on a later line of the same case is fine: files need not be in time order.
+    assert_eq!(document.records.len(), 4);
+    assert_eq!(document.rejected_lines(), [4, 5]);
+}
