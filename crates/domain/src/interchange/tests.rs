@@ -76,7 +76,9 @@ fn normalise(value: Value) -> Value {
             Ok(at) => Value::String(at.to_rfc3339()),
             Err(_) => Value::String(text),
         },
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, normalise(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, normalise(v))).collect())
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(normalise).collect()),
         other => other,
     }
@@ -84,25 +86,43 @@ fn normalise(value: Value) -> Value {
 
 #[test]
 fn unknown_fields_are_kept_and_written_back_unchanged() {
-    let input = line(json!({"kind": "note", "text": "t", "local_ref": {"system": "NICHE", "id": [1, 2]}, "x_flag": null,
-        "identity_extra": 1}));
+    let input = line(
+        json!({"kind": "note", "text": "t", "local_ref": {"system": "NICHE", "id": [1, 2]}, "x_flag": null,
+        "identity_extra": 1}),
+    );
     let record = parse_record(&input).expect("valid");
     let extra = record.event.extra.as_ref().expect("kept");
-    assert_eq!(extra.get("local_ref"), Some(&json!({"system": "NICHE", "id": [1, 2]})));
+    assert_eq!(
+        extra.get("local_ref"),
+        Some(&json!({"system": "NICHE", "id": [1, 2]}))
+    );
     assert_eq!(extra.get("x_flag"), Some(&Value::Null));
     let written = Value::Object(record.to_json());
-    assert_eq!(written, serde_json::from_str::<Value>(&input).expect("json"));
+    assert_eq!(
+        written,
+        serde_json::from_str::<Value>(&input).expect("json")
+    );
     // Unknown identity fields are kept inside the identity.
-    let person = line(json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Ava", "preferred_name": "Ave"}}));
+    let person = line(
+        json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Ava", "preferred_name": "Ave"}}),
+    );
     let record = parse_record(&person).expect("valid");
-    assert_eq!(Value::Object(record.to_json()), serde_json::from_str::<Value>(&person).expect("json"));
+    assert_eq!(
+        Value::Object(record.to_json()),
+        serde_json::from_str::<Value>(&person).expect("json")
+    );
 }
 
 #[test]
 fn errors_name_the_field() {
     let error = error_of(json!({"kind": "suspect_arrested", "person": 7}));
     assert_eq!(error.field.as_deref(), Some("person"));
-    assert!(error.to_string().starts_with("field `person`: invalid type"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("field `person`: invalid type"),
+        "{error}"
+    );
 
     let error = error_of(json!({"kind": "suspect_arrested"}));
     assert_eq!(error.to_string(), "missing field `person`");
@@ -110,7 +130,9 @@ fn errors_name_the_field() {
     let error = error_of(json!({"kind": "victim_informed", "person": "V1", "about": "gossip"}));
     assert_eq!(error.field.as_deref(), Some("about"));
 
-    let error = error_of(json!({"kind": "device_extraction", "person": "V1", "rationale": {"relevance": 3}}));
+    let error = error_of(
+        json!({"kind": "device_extraction", "person": "V1", "rationale": {"relevance": 3}}),
+    );
     assert_eq!(error.field.as_deref(), Some("rationale.relevance"));
 
     let error = error_of(json!({"kind": "teleported"}));
@@ -119,7 +141,8 @@ fn errors_name_the_field() {
     let error = error_of(json!({"kind": "note", "at": "6 March 2026"}));
     assert_eq!(error.field.as_deref(), Some("at"));
 
-    let error = parse_record(r#"{"force": "x", "at": "2026-03-06T10:00:00Z", "kind": "note"}"#).expect_err("no case");
+    let error = parse_record(r#"{"force": "x", "at": "2026-03-06T10:00:00Z", "kind": "note"}"#)
+        .expect_err("no case");
     assert_eq!(error.to_string(), "field `case`: missing required field");
 
     let error = error_of(json!({"kind": "note", "force": "Example Shire"}));
@@ -139,10 +162,15 @@ fn a_timestamp_without_an_offset_is_refused() {
 
 #[test]
 fn identity_never_appears_in_debug_output() {
-    let input = line(json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Zinnia", "family_name": "Trevethan"}}));
+    let input = line(
+        json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": {"given_name": "Zinnia", "family_name": "Trevethan"}}),
+    );
     let record = parse_record(&input).expect("valid");
     let debug = format!("{record:?}");
-    assert!(!debug.contains("Zinnia") && !debug.contains("Trevethan"), "{debug}");
+    assert!(
+        !debug.contains("Zinnia") && !debug.contains("Trevethan"),
+        "{debug}"
+    );
 }
 
 #[test]
