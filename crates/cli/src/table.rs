@@ -10,14 +10,26 @@ use domain::rules::FindingView;
 /// Writes the open findings, most urgent first, and a summary line.
 pub fn write(out: &mut impl Write, findings: &[FindingView], cases: usize) -> Result<()> {
     let mut open: Vec<&FindingView> = findings.iter().filter(|f| f.status.is_open()).collect();
+    // Deadlines are compared as instants: their text carries different offsets in GMT and BST.
+    let instant = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|due| DateTime::parse_from_rfc3339(due).ok())
+    };
     open.sort_by(|a, b| {
-        (a.status.urgency(), &a.due_by, &a.case, &a.rule, &a.person).cmp(&(
-            b.status.urgency(),
-            &b.due_by,
-            &b.case,
-            &b.rule,
-            &b.person,
-        ))
+        (
+            a.status.urgency(),
+            instant(&a.due_by),
+            &a.case,
+            &a.rule,
+            &a.person,
+        )
+            .cmp(&(
+                b.status.urgency(),
+                instant(&b.due_by),
+                &b.case,
+                &b.rule,
+                &b.person,
+            ))
     });
     if open.is_empty() {
         writeln!(

@@ -16,7 +16,7 @@ impl Case {
     /// A case from its events in arrival order; they are put in time order here.
     pub fn new(key: CaseKey, mut events: Vec<Event>) -> Self {
         // A stable sort: same-instant events keep their line order, as the format requires.
-        events.sort_by(|a, b| a.at.cmp(&b.at));
+        events.sort_by_key(|event| event.at);
         Case { key, events }
     }
 

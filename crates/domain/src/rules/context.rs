@@ -100,7 +100,7 @@ impl<'a> CaseContext<'a> {
     pub fn role_of(&self, key: &PersonKey) -> Option<Role> {
         self.people()
             .iter()
-            .find(|person| &person.key == key)
+            .find(|person| person.key == *key)
             .map(|person| person.role)
     }
 

@@ -552,8 +552,7 @@ fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         // A rolling review: the next one is due after the release or the last review since.
         let last_review = context
             .of_kind(Kind::SupervisorReview)
-            .filter(|review| review.at > release.at)
-            .next_back();
+            .rfind(|review| review.at > release.at);
         let base = last_review.unwrap_or(release);
         let due = context
             .config
@@ -576,8 +575,7 @@ fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     };
     let last_review = context
         .of_kind(Kind::SupervisorReview)
-        .filter(|review| review.at >= allocated.at)
-        .next_back();
+        .rfind(|review| review.at >= allocated.at);
     let due = match last_review {
         None => context
             .config

@@ -28,12 +28,11 @@ fn instant(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// The findings of one rule, as (status, person, due_by, done_at) with times as the JSON prints them.
-fn check(
-    rule: &str,
-    lines: &[String],
-    now: &str,
-) -> Vec<(Status, Option<String>, Option<String>, Option<String>)> {
+/// A finding reduced to (status, person, due_by, done_at), times as the JSON prints them.
+type Seen = (Status, Option<String>, Option<String>, Option<String>);
+
+/// The findings of one rule.
+fn check(rule: &str, lines: &[String], now: &str) -> Vec<Seen> {
     let rules = RuleSet::national();
     let case = case(lines);
     rules
@@ -339,7 +338,7 @@ fn vc_no_investigate_needs_the_matching_explanation() {
         "decision_not_to_investigate",
         json!({"reason": "victim withdrew support"}),
     );
-    let lines = with(base(), &[decision.clone()]);
+    let lines = with(base(), std::slice::from_ref(&decision));
     assert_eq!(
         check("VC-NO-INVESTIGATE", &lines, "2026-03-11T12:00:00Z"),
         vec![(Status::Due, s("V1"), s("2026-03-11T23:59:59+00:00"), None)]
@@ -514,7 +513,7 @@ fn vrr_acknowledge_in_ten_and_decide_in_thirty_working_days() {
         "vrr_requested",
         json!({"person": "V1"}),
     );
-    let lines = with(base(), &[request.clone()]);
+    let lines = with(base(), std::slice::from_ref(&request));
     assert_eq!(
         check("VRR-ACK", &lines, "2026-03-16T12:00:00Z"),
         vec![(Status::Due, s("V1"), s("2026-03-16T23:59:59+00:00"), None)]

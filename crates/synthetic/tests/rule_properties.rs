@@ -1,0 +1,67 @@
+//! Properties of the national rules over generated cases: statuses agree with their deadlines, and
+//! the passing of time alone only turns `due` into `overdue`.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::{Case, Finding, RuleSet, Status};
+use proptest::prelude::*;
+
+fn generated(seed: u64, index: usize) -> Case {
+    let settings = synthetic::Settings::new(seed, 3);
+    let forces = synthetic::force_codes(3);
+    synthetic::case(&settings, &forces, index)
+}
+
+fn consistent(finding: &Finding, now: DateTime<Utc>) -> Result<(), String> {
+    let done = finding.done_at.map(|at| at.with_timezone(&Utc));
+    let ok = match finding.status {
+        Status::Met => {
+            done.is_some()
+                && finding
+                    .due_by
+                    .is_none_or(|due| done.is_some_and(|d| d <= due))
+        }
+        Status::MetLate => matches!((done, finding.due_by), (Some(d), Some(due)) if d > due),
+        Status::Due => done.is_none() && finding.due_by.is_some_and(|due| now <= due),
+        Status::Overdue => done.is_none() && finding.due_by.is_some_and(|due| now > due),
+        Status::Breached | Status::Advice => done.is_none() && finding.due_by.is_none(),
+    };
+    let trigger_seen = finding.trigger_at.with_timezone(&Utc) <= now;
+    let done_seen = done.is_none_or(|d| d <= now);
+    if ok && trigger_seen && done_seen {
+        Ok(())
+    } else {
+        Err(format!("{finding:?} at {now}"))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn statuses_agree_with_deadlines(seed in 0u64..1000, index in 0usize..10_000, days in 0i64..1200) {
+        let case = generated(seed, index);
+        let start = case.events()[0].at.with_timezone(&Utc);
+        let now = start + Duration::days(days);
+        for finding in RuleSet::national().evaluate(&case, now) {
+            prop_assert!(consistent(&finding, now).is_ok(), "{}", consistent(&finding, now).err().unwrap_or_default());
+        }
+    }
+
+    #[test]
+    fn time_passing_alone_only_turns_due_into_overdue(seed in 0u64..1000, index in 0usize..10_000, later in 0i64..400) {
+        let case = generated(seed, index);
+        let Some(last) = case.events().last() else { return Ok(()) };
+        let now = last.at.with_timezone(&Utc);
+        let rules = RuleSet::national();
+        let before = rules.evaluate(&case, now);
+        let after = rules.evaluate(&case, now + Duration::days(later));
+        prop_assert_eq!(before.len(), after.len());
+        for (a, b) in before.iter().zip(&after) {
+            if a.status == Status::Due && b.status == Status::Overdue {
+                prop_assert_eq!((&a.rule, &a.person, a.due_by), (&b.rule, &b.person, b.due_by));
+            } else {
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
+}
