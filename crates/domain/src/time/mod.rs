@@ -2,6 +2,7 @@
 //! Friday, not an England and Wales bank holiday), calendar days, hours, and periods of months.
 //! See `ARCHITECTURE.md` (time arithmetic) for the exact definitions and their sources.
 
+#[rustfmt::skip]
 mod bank_holidays_data;
 pub mod calendar;
 pub mod london;
