@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Apply the national rule set to an interchange file and print findings.
     Check(commands::check::CheckArgs),
+    /// Performance and compliance figures as CSV, JSON or a printable HTML page.
+    Report(commands::report::ReportArgs),
     /// Show the rule set in force: every rule, its guidance page and the timescales.
     Rules(commands::rules::RulesArgs),
 }
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Rules(args) => commands::rules::run(args),
     };
     match result {

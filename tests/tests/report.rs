@@ -1,0 +1,91 @@
+//! `rasso report` end to end.
+
+use serde_json::Value;
+use tests::{rasso, root, stderr, stdout};
+
+#[test]
+fn json_report_over_the_example_file() {
+    let output = rasso(
+        &root(),
+        &[
+            "report",
+            "--input",
+            "examples/demo-cases.jsonl",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--as-of",
+            "2026-06-01T12:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(report["cases"], 2);
+    assert_eq!(report["outcomes"]["open"], 2);
+    assert_eq!(report["reports_by_month"]["2026-05"], 1);
+    let digital = report["compliance"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["rule"] == "DIG-SAFEGUARDS")
+        .cloned()
+        .expect("rule");
+    assert_eq!(digital["breached"], 1);
+}
+
+#[test]
+fn shared_html_report_to_a_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("report.html");
+    let example = root().join("examples/demo-cases.jsonl");
+    let output = rasso(
+        dir.path(),
+        &[
+            "report",
+            "--input",
+            &example.display().to_string(),
+            "--force",
+            "exampleshire",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--as-of",
+            "2026-06-01T12:00:00Z",
+            "--shared",
+            "--out",
+            &out.display().to_string(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&out).expect("report written");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"));
+    assert!(html.contains("&lt;5"));
+    assert!(
+        !html.contains("Tamsin") && !html.contains("Quarrell"),
+        "no victim identity"
+    );
+    assert!(!html.contains("<script"));
+}
+
+#[test]
+fn a_backwards_range_is_refused() {
+    let output = rasso(
+        &root(),
+        &[
+            "report",
+            "--input",
+            "examples/demo-cases.jsonl",
+            "--from",
+            "2026-12-31",
+            "--to",
+            "2026-01-01",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("--from 2026-12-31 is after --to 2026-01-01"));
+}
