@@ -57,11 +57,13 @@ impl Event {
     }
 
     /// The kind of event.
+    #[inline]
     pub fn kind(&self) -> Kind {
         self.data.kind()
     }
 
     /// The person the event is about, for kinds that name one.
+    #[inline]
     pub fn person(&self) -> Option<&PersonKey> {
         self.data.person()
     }
@@ -131,6 +133,7 @@ macro_rules! event_kinds {
             }
 
             /// A dense index, for tables keyed by kind.
+            #[inline]
             pub fn index(self) -> usize {
                 self as usize
             }
@@ -142,11 +145,13 @@ macro_rules! event_kinds {
 
         impl EventData {
             /// The kind of event.
+            #[inline]
             pub fn kind(&self) -> Kind {
                 match self { $( EventData::$variant(_) => Kind::$variant, )* }
             }
 
             /// The person the event is about, for kinds that name one.
+            #[inline]
             pub fn person(&self) -> Option<&PersonKey> {
                 match self { $( EventData::$variant(_payload) => person_of!($person, _payload), )* }
             }

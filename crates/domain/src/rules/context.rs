@@ -18,14 +18,77 @@ pub struct Person {
     pub enhanced_rights: bool,
 }
 
+/// No event: the end of a chain in the kind index.
+const NONE: u32 = u32::MAX;
+
 /// Reusable working memory for evaluating many cases without allocating for each.
-#[derive(Debug, Default)]
+///
+/// The events of each kind are chained in time order (`next` and `prev` links by position), built
+/// in one pass over the case: rules then visit only the kinds they need.
+#[derive(Debug)]
 pub struct Scratch {
     people: Vec<Person>,
-    /// Event positions grouped by kind (each group in time order).
-    by_kind: Vec<u32>,
-    /// `starts[k]..starts[k + 1]` is kind `k`'s group in `by_kind`.
-    starts: Vec<u32>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    head: [u32; Kind::COUNT],
+    tail: [u32; Kind::COUNT],
+    count: [u32; Kind::COUNT],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            people: Vec::new(),
+            next: Vec::new(),
+            prev: Vec::new(),
+            head: [NONE; Kind::COUNT],
+            tail: [NONE; Kind::COUNT],
+            count: [0; Kind::COUNT],
+        }
+    }
+}
+
+/// The events of one kind, in time order from either end.
+#[derive(Debug, Clone)]
+pub struct KindEvents<'a> {
+    events: &'a [Event],
+    next: &'a [u32],
+    prev: &'a [u32],
+    front: u32,
+    back: u32,
+    remaining: u32,
+}
+
+impl<'a> Iterator for KindEvents<'a> {
+    type Item = &'a Event;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a Event> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let position = self.front as usize;
+        self.front = self.next[position];
+        self.remaining -= 1;
+        self.events.get(position)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining as usize, Some(self.remaining as usize))
+    }
+}
+
+impl DoubleEndedIterator for KindEvents<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let position = self.back as usize;
+        self.back = self.prev[position];
+        self.remaining -= 1;
+        self.events.get(position)
+    }
 }
 
 /// A case as the rules see it at `now`.
@@ -64,14 +127,18 @@ impl<'a> CaseContext<'a> {
     }
 
     /// Events of one kind, in time order.
-    pub fn of_kind(&self, kind: Kind) -> impl DoubleEndedIterator<Item = &'a Event> + use<'a> {
+    #[inline]
+    pub fn of_kind(&self, kind: Kind) -> KindEvents<'a> {
         let scratch: &'a Scratch = self.scratch;
-        let events = self.events;
-        let group = &scratch.by_kind
-            [scratch.starts[kind.index()] as usize..scratch.starts[kind.index() + 1] as usize];
-        group
-            .iter()
-            .map(move |&position| &events[position as usize])
+        let k = kind.index();
+        KindEvents {
+            events: self.events,
+            next: &scratch.next,
+            prev: &scratch.prev,
+            front: scratch.head[k],
+            back: scratch.tail[k],
+            remaining: scratch.count[k],
+        }
     }
 
     /// Events of one kind about one person, in time order.
@@ -117,23 +184,23 @@ impl<'a> CaseContext<'a> {
 
 fn index(events: &[Event], scratch: &mut Scratch) {
     scratch.people.clear();
-    scratch.starts.clear();
-    scratch.starts.resize(Kind::COUNT + 1, 0);
-    // A counting sort by kind: stable, so each group stays in time order.
-    for event in events {
-        scratch.starts[event.kind().index() + 1] += 1;
-    }
-    for k in 0..Kind::COUNT {
-        scratch.starts[k + 1] += scratch.starts[k];
-    }
-    scratch.by_kind.clear();
-    scratch.by_kind.resize(events.len(), 0);
-    let mut next: [u32; Kind::COUNT] = [0; Kind::COUNT];
-    next.copy_from_slice(&scratch.starts[..Kind::COUNT]);
+    scratch.next.clear();
+    scratch.prev.clear();
+    scratch.head = [NONE; Kind::COUNT];
+    scratch.tail = [NONE; Kind::COUNT];
+    scratch.count = [0; Kind::COUNT];
     for (position, event) in events.iter().enumerate() {
-        let slot = &mut next[event.kind().index()];
-        scratch.by_kind[*slot as usize] = position as u32;
-        *slot += 1;
+        let position = position as u32;
+        let k = event.kind().index();
+        let tail = scratch.tail[k];
+        scratch.prev.push(tail);
+        scratch.next.push(NONE);
+        match scratch.next.get_mut(tail as usize) {
+            Some(link) => *link = position,
+            None => scratch.head[k] = position,
+        }
+        scratch.tail[k] = position;
+        scratch.count[k] += 1;
         if let EventData::PersonAdded(added) = &event.data {
             add_person(&mut scratch.people, added);
         }

@@ -15,7 +15,7 @@ use crate::case::Case;
 use crate::time::{Calendar, Timescale};
 
 pub use config::{BailPeriods, ForensicWindows, NATIONAL_GUIDANCE, RuleSetConfig};
-pub use context::{CaseContext, Person, Scratch};
+pub use context::{CaseContext, KindEvents, Person, Scratch};
 pub use finding::{Finding, RuleIndex, Status};
 pub use national::{NATIONAL_RULES, NationalRule, outcome_is_consistent};
 pub use view::FindingView;

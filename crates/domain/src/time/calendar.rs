@@ -138,9 +138,32 @@ impl Calendar {
         if n == 0 {
             return date;
         }
-        if let Some(found) = self.table.add(date, n) {
+        if let Some(found) = self
+            .table
+            .add(date.num_days_from_ce(), n)
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+        {
             return found;
         }
+        self.add_working_days_by_walking(date, n)
+    }
+
+    /// As [`Calendar::add_working_days`], on day numbers (`NaiveDate::num_days_from_ce`). This is
+    /// the form the rules use, as it needs no date conversions within the table's range.
+    #[inline]
+    pub fn add_working_days_to_day(&self, day: i32, n: u32) -> i32 {
+        if n == 0 {
+            return day;
+        }
+        if let Some(found) = self.table.add(day, n) {
+            return found;
+        }
+        NaiveDate::from_num_days_from_ce_opt(day)
+            .map(|date| self.add_working_days_by_walking(date, n).num_days_from_ce())
+            .unwrap_or(day)
+    }
+
+    fn add_working_days_by_walking(&self, date: NaiveDate, n: u32) -> NaiveDate {
         let mut day = date;
         let mut remaining = n;
         while remaining > 0 {
@@ -217,11 +240,11 @@ impl WorkingDayTable {
         }
     }
 
-    fn add(&self, date: NaiveDate, n: u32) -> Option<NaiveDate> {
-        let offset = usize::try_from(date.num_days_from_ce() - self.first_day).ok()?;
+    #[inline]
+    fn add(&self, day: i32, n: u32) -> Option<i32> {
+        let offset = usize::try_from(day - self.first_day).ok()?;
         let before = *self.working_up_to.get(offset)? as usize;
-        let target = self.working_days.get(before + n as usize - 1)?;
-        NaiveDate::from_num_days_from_ce_opt(*target)
+        self.working_days.get(before + n as usize - 1).copied()
     }
 }
 

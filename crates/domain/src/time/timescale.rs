@@ -4,7 +4,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Calendar, end_of_local_day, local_date};
+use super::Calendar;
+use super::london::{end_of_local_day_number, local_day_number};
 
 /// A time allowed for an act, counted from an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,11 +26,14 @@ impl Timescale {
         from: &DateTime<Tz>,
         calendar: &Calendar,
     ) -> DateTime<Utc> {
+        // Day numbers rather than dates: rules compute several deadlines for every case.
         match self {
-            Timescale::WorkingDays(days) => {
-                end_of_local_day(calendar.add_working_days(local_date(from), days))
-            }
-            Timescale::CalendarDays(days) => end_of_local_day(add_days(local_date(from), days)),
+            Timescale::WorkingDays(days) => end_of_local_day_number(
+                calendar.add_working_days_to_day(local_day_number(from), days),
+            ),
+            Timescale::CalendarDays(days) => end_of_local_day_number(
+                local_day_number(from).saturating_add(i32::try_from(days).unwrap_or(i32::MAX)),
+            ),
             Timescale::Hours(hours) => from.with_timezone(&Utc) + Duration::hours(i64::from(hours)),
         }
     }
