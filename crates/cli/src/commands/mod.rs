@@ -1,4 +1,9 @@
 //! One module per `rasso` subcommand.
 
+pub mod audit;
+pub mod backup;
 pub mod check;
+pub mod export;
+pub mod import;
+pub mod keys;
 pub mod rules;
