@@ -70,7 +70,7 @@ pub fn parse_file(
 ) -> Result<Parsed> {
     let mut parsed = Parsed::default();
     let mut events = EventReader::new();
-    let mut bad = |parsed: &mut Parsed, line: usize, raw: &[u8], error: RecordError| {
+    let bad = |parsed: &mut Parsed, line: usize, raw: &[u8], error: RecordError| {
         parsed.errors.push(DocumentError {
             file: name.to_owned(),
             line,
