@@ -78,7 +78,10 @@ async fn bench(args: ImportArgs) -> Result<()> {
     let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
     let lines = synthetic_lines(args.events);
     let n = lines.len();
-    println!("bench import: {n} synthetic events, transactions of about {} events, WAL + synchronous=FULL", args.batch);
+    println!(
+        "bench import: {n} synthetic events, transactions of about {} events, WAL + synchronous=FULL",
+        args.batch
+    );
 
     // Floor: plain batched inserts of the same rows, same settings, same transactions.
     let events = parse(&lines)?;
@@ -127,7 +130,11 @@ async fn bench(args: ImportArgs) -> Result<()> {
     store.close().await;
 
     let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
-    println!("floor  plain batched inserts      {:>10.0} events/s  ({:.2?})", rate(floor), floor);
+    println!(
+        "floor  plain batched inserts      {:>10.0} events/s  ({:.2?})",
+        rate(floor),
+        floor
+    );
     println!(
         "store  Store::append (parsed)     {:>10.0} events/s  ({:.2?})  ratio to floor {:.2}",
         rate(stored),

@@ -40,7 +40,10 @@ pub fn run(args: CrashArgs) -> Result<()> {
         min_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(300),
     };
-    println!("crash: {} SIGKILLs of a writer, seed {}", args.runs, args.seed);
+    println!(
+        "crash: {} SIGKILLs of a writer, seed {}",
+        args.runs, args.seed
+    );
     let report = storage::crash::run_campaign(&config).map_err(anyhow::Error::msg)?;
     println!(
         "crash: {} kills, {} acknowledged writes, all present ({} events stored), integrity ok, {} audit records verified",

@@ -13,7 +13,12 @@ use storage::{AuditSigner, KeyOrigin, KeySource, MasterKey, SqliteOptions, Sqlit
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// The data directory: the SQLite database and, for a demo, generated keys.
-    #[arg(long, value_name = "DIR", env = "RASSO_DATA", default_value = "rasso-data")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "RASSO_DATA",
+        default_value = "rasso-data"
+    )]
     pub data: PathBuf,
     /// A database URL instead of the data directory's database: `sqlite://PATH`.
     #[arg(long, value_name = "URL", env = "RASSO_DATABASE")]
@@ -103,7 +108,10 @@ impl DataArgs {
             .audit_source(generate)
             .audit_signer()
             .context("cannot load the audit signing key")?;
-        for (origin, what) in [(&master_origin, "master key"), (&audit_origin, "audit signing key")] {
+        for (origin, what) in [
+            (&master_origin, "master key"),
+            (&audit_origin, "audit signing key"),
+        ] {
             if let KeyOrigin::Generated(file) = origin {
                 eprintln!(
                     "note: generated a new {what} in {} (owner-only). For real data keep keys outside the data directory: see docs/storage.md",
@@ -161,7 +169,8 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
             ProgressDrawTarget::hidden()
         },
     );
-    let template = format!("{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, {{eta}})");
+    let template =
+        format!("{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, {{eta}})");
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }

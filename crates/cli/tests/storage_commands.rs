@@ -46,13 +46,18 @@ fn import_then_export_round_trips_every_event_and_reimport_is_a_no_op() {
     let demo = demo_file();
     let first = rasso(&data, &["import", demo.to_str().expect("path")]);
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert!(text(&first.stdout).contains("imported 21 new events"), "{}", text(&first.stdout));
+    assert!(
+        text(&first.stdout).contains("imported 21 new events"),
+        "{}",
+        text(&first.stdout)
+    );
     assert!(text(&first.stderr).contains("generated a new master key"));
 
     let again = rasso(&data, &["import", demo.to_str().expect("path")]);
     assert!(again.status.success());
     assert!(
-        text(&again.stdout).contains("imported 0 new events") && text(&again.stdout).contains("(21 already stored)"),
+        text(&again.stdout).contains("imported 0 new events")
+            && text(&again.stdout).contains("(21 already stored)"),
         "{}",
         text(&again.stdout)
     );
@@ -63,9 +68,23 @@ fn import_then_export_round_trips_every_event_and_reimport_is_a_no_op() {
     assert_eq!(json_lines(&text(&export.stdout)), json_lines(&original));
 
     let out = dir.path().join("export.jsonl");
-    let to_file = rasso(&data, &["export", "--out", out.to_str().expect("path"), "--purpose", "disclosure", "--recipient", "cps:test"]);
+    let to_file = rasso(
+        &data,
+        &[
+            "export",
+            "--out",
+            out.to_str().expect("path"),
+            "--purpose",
+            "disclosure",
+            "--recipient",
+            "cps:test",
+        ],
+    );
     assert!(to_file.status.success(), "{}", text(&to_file.stderr));
-    assert_eq!(json_lines(&std::fs::read_to_string(&out).expect("out")), json_lines(&original));
+    assert_eq!(
+        json_lines(&std::fs::read_to_string(&out).expect("out")),
+        json_lines(&original)
+    );
 
     let redacted = rasso(&data, &["export", "--without-identity"]);
     assert!(!text(&redacted.stdout).contains("identity"));
@@ -94,19 +113,44 @@ fn a_bad_file_stores_nothing_and_every_bad_line_is_reported() {
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
     for line in [2, 3, 4, 5] {
-        assert!(stderr.contains(&format!("{name}:{line}: ")), "line {line} not reported: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}:{line}: ")),
+            "line {line} not reported: {stderr}"
+        );
     }
     assert!(!stderr.contains(&format!("{name}:1:")) && !stderr.contains(&format!("{name}:6:")));
     assert!(stderr.contains("nothing imported"));
-    assert!(!stderr.contains("Zephyrine") && !stderr.contains("Quillfeatherstone"), "identity leaked: {stderr}");
-    assert!(!data.join("rasso.db").exists(), "a bad file changes nothing");
+    assert!(
+        !stderr.contains("Zephyrine") && !stderr.contains("Quillfeatherstone"),
+        "identity leaked: {stderr}"
+    );
+    assert!(
+        !data.join("rasso.db").exists(),
+        "a bad file changes nothing"
+    );
 
     let rejects = dir.path().join("rejects.jsonl");
-    let skipped = rasso(&data, &["import", name, "--skip-invalid", "--reject-file", rejects.to_str().expect("path")]);
+    let skipped = rasso(
+        &data,
+        &[
+            "import",
+            name,
+            "--skip-invalid",
+            "--reject-file",
+            rejects.to_str().expect("path"),
+        ],
+    );
     assert!(skipped.status.success(), "{}", text(&skipped.stderr));
-    assert!(text(&skipped.stdout).contains("imported 2 new events"), "{}", text(&skipped.stdout));
+    assert!(
+        text(&skipped.stdout).contains("imported 2 new events"),
+        "{}",
+        text(&skipped.stdout)
+    );
     let rejected = std::fs::read_to_string(&rejects).expect("rejects");
-    let expected: String = [lines[1], lines[2], lines[3], lines[4]].iter().map(|l| format!("{l}\n")).collect();
+    let expected: String = [lines[1], lines[2], lines[3], lines[4]]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert_eq!(rejected, expected, "rejected lines are written unchanged");
 }
 
@@ -115,24 +159,50 @@ fn backup_restore_and_key_rotation_keep_data_and_audit_intact() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let demo = demo_file();
-    assert!(rasso(&data, &["import", demo.to_str().expect("path")]).status.success());
+    assert!(
+        rasso(&data, &["import", demo.to_str().expect("path")])
+            .status
+            .success()
+    );
     let before = text(&rasso(&data, &["export"]).stdout);
 
     let rotate = rasso(&data, &["keys", "rotate"]);
     assert!(rotate.status.success(), "{}", text(&rotate.stderr));
-    assert!(text(&rotate.stdout).contains("re-wrapped 1 data keys"), "{}", text(&rotate.stdout));
-    assert_eq!(text(&rasso(&data, &["export"]).stdout), before, "identity still opens after rotation");
+    assert!(
+        text(&rotate.stdout).contains("re-wrapped 1 data keys"),
+        "{}",
+        text(&rotate.stdout)
+    );
+    assert_eq!(
+        text(&rasso(&data, &["export"]).stdout),
+        before,
+        "identity still opens after rotation"
+    );
 
     let backup = dir.path().join("backups").join("rasso-backup.db");
     let taken = rasso(&data, &["backup", backup.to_str().expect("path")]);
     assert!(taken.status.success(), "{}", text(&taken.stderr));
-    assert!(rasso(&data, &["backup", backup.to_str().expect("path")]).status.code() != Some(0));
+    assert!(
+        rasso(&data, &["backup", backup.to_str().expect("path")])
+            .status
+            .code()
+            != Some(0)
+    );
 
     let refused = rasso(&data, &["restore", backup.to_str().expect("path")]);
-    assert!(!refused.status.success(), "restore over a database needs --force");
-    let restored = rasso(&data, &["restore", backup.to_str().expect("path"), "--force"]);
+    assert!(
+        !refused.status.success(),
+        "restore over a database needs --force"
+    );
+    let restored = rasso(
+        &data,
+        &["restore", backup.to_str().expect("path"), "--force"],
+    );
     assert!(restored.status.success(), "{}", text(&restored.stderr));
     assert!(text(&restored.stdout).contains("audit log verified"));
-    assert_eq!(json_lines(&text(&rasso(&data, &["export"]).stdout)), json_lines(&before));
+    assert_eq!(
+        json_lines(&text(&rasso(&data, &["export"]).stdout)),
+        json_lines(&before)
+    );
     assert!(rasso(&data, &["audit", "verify"]).status.success());
 }

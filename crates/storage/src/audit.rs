@@ -201,8 +201,10 @@ pub fn canonical_json(value: &Value) -> String {
     fn sorted(value: &Value) -> Value {
         match value {
             Value::Object(map) => {
-                let ordered: BTreeMap<&String, Value> =
-                    map.iter().map(|(key, value)| (key, sorted(value))).collect();
+                let ordered: BTreeMap<&String, Value> = map
+                    .iter()
+                    .map(|(key, value)| (key, sorted(value)))
+                    .collect();
                 let mut out = serde_json::Map::new();
                 for (key, value) in ordered {
                     out.insert(key.clone(), value);
@@ -455,7 +457,10 @@ mod tests {
 
         let mut deleted = records.clone();
         deleted.remove(1);
-        assert_eq!(verify(&deleted, &head, &signer).problem.expect("bad").seq, 2);
+        assert_eq!(
+            verify(&deleted, &head, &signer).problem.expect("bad").seq,
+            2
+        );
 
         let mut reordered = records.clone();
         reordered.swap(1, 3);

@@ -16,8 +16,8 @@ use crate::audit::AuditEntry;
 use crate::error::{StoreError, StoreResult};
 use crate::keys::MasterKey;
 use crate::model::{
-    Append, CaseFilter, CaseStatus, EventReader, ExpectedVersion, ExportOptions, NewEvent,
-    Session, User,
+    Append, CaseFilter, CaseStatus, EventReader, ExpectedVersion, ExportOptions, NewEvent, Session,
+    User,
 };
 use crate::store::Store;
 
@@ -133,7 +133,11 @@ where
 /// The audit chain verifies and no record mentions the planted identity.
 pub async fn check_audit<S: Store>(store: &S, trusted: &VerifyingKey) -> StoreResult<()> {
     let report = store.verify_audit(trusted).await?;
-    assert!(report.is_ok(), "audit chain does not verify: {:?}", report.problem);
+    assert!(
+        report.is_ok(),
+        "audit chain does not verify: {:?}",
+        report.problem
+    );
     let records = store.audit_records(0, u64::MAX).await?;
     assert_eq!(records.len() as u64, report.records);
     for record in records {
@@ -166,7 +170,10 @@ pub async fn append_and_read<S: Store>(store: &S) -> StoreResult<()> {
     assert_eq!(times, sorted, "events come back in time order");
     for event in case.case.events() {
         if let domain::EventData::PersonAdded(person) = &event.data {
-            assert!(person.identity.is_none(), "read_case must leave identity sealed");
+            assert!(
+                person.identity.is_none(),
+                "read_case must leave identity sealed"
+            );
         }
     }
     let unknown = store
@@ -184,9 +191,15 @@ pub async fn idempotent_appends<S: Store>(store: &S) -> StoreResult<()> {
     let again = store
         .append(&officer(), sample_appends(ExpectedVersion::Any))
         .await?;
-    assert!(again.iter().all(|o| o.appended == 0), "second append stored nothing");
+    assert!(
+        again.iter().all(|o| o.appended == 0),
+        "second append stored nothing"
+    );
     assert_eq!(again[0].duplicates, 6);
-    assert_eq!(again[0].version, 6, "the two identical id-less notes are two events");
+    assert_eq!(
+        again[0].version, 6,
+        "the two identical id-less notes are two events"
+    );
     // A retried write with a stale expected version still succeeds: it changes nothing.
     let retried = store
         .append(&officer(), sample_appends(ExpectedVersion::NoCase))
@@ -291,7 +304,11 @@ pub async fn listing<S: Store>(store: &S) -> StoreResult<()> {
         .await?;
     let all = store.list_cases(&officer(), &CaseFilter::default()).await?;
     let names: Vec<String> = all.iter().map(|c| c.reference.clone()).collect();
-    assert_eq!(names, vec!["EX-1", "EX-2", "OT-1"], "ordered by force, reference");
+    assert_eq!(
+        names,
+        vec!["EX-1", "EX-2", "OT-1"],
+        "ordered by force, reference"
+    );
     let ex1 = &all[0];
     assert_eq!(ex1.officer.as_deref(), Some("4471"));
     assert_eq!(ex1.people, 2);
@@ -352,7 +369,10 @@ pub async fn streaming<S: Store>(store: &S) -> StoreResult<()> {
     let mut seen = Vec::new();
     let count = store
         .stream_cases(&reporting, None, &mut |case| {
-            seen.push((case.case.key.reference.to_string(), case.case.events().len()));
+            seen.push((
+                case.case.key.reference.to_string(),
+                case.case.events().len(),
+            ));
             Ok(())
         })
         .await?;
@@ -397,7 +417,9 @@ pub async fn sealed_identity<S: Store>(store: &S) -> StoreResult<()> {
             .await?
             .is_none()
     );
-    let people = store.known_people(&officer(), &[ex1.clone()]).await?;
+    let people = store
+        .known_people(&officer(), std::slice::from_ref(&ex1))
+        .await?;
     assert!(people.contains(&(ex1.clone(), PersonKey::from("V1"))));
     assert!(people.contains(&(ex1, PersonKey::from("S1"))));
     assert_eq!(people.len(), 2);
@@ -423,12 +445,18 @@ pub async fn export_round_trip<S: Store>(store: &S) -> StoreResult<()> {
         .await?;
     let parse = |line: &String| serde_json::from_str::<Value>(line).unwrap_or(Value::Null);
     let mut exported: Vec<String> = lines.iter().map(|l| parse(l).to_string()).collect();
-    let mut original: Vec<String> = sample_lines().iter().map(|l| parse(l).to_string()).collect();
+    let mut original: Vec<String> = sample_lines()
+        .iter()
+        .map(|l| parse(l).to_string())
+        .collect();
     exported.sort();
     original.sort();
     assert_eq!(exported, original, "export gives back every event exactly");
     assert_eq!(
-        lines.iter().find(|l| l.contains(r#""id":"ex1-2""#)).cloned(),
+        lines
+            .iter()
+            .find(|l| l.contains(r#""id":"ex1-2""#))
+            .cloned(),
         sample_lines().get(1).cloned(),
         "key order is kept too"
     );
@@ -498,18 +526,22 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
     );
     store.create_session(&session).await?;
     store.set_user_disabled(&admin, "inv4471", true).await?;
-    assert!(store.session("t1").await?.is_none(), "disabling ends sessions");
+    assert!(
+        store.session("t1").await?.is_none(),
+        "disabling ends sessions"
+    );
     assert!(store.user("inv4471").await?.is_some_and(|u| u.disabled));
     assert_eq!(store.list_users(&admin).await?.len(), 1);
     assert!(matches!(
         store.set_user_disabled(&admin, "nobody", true).await,
         Err(StoreError::NotFound(_))
     ));
-    store.create_session(&Session {
-        token_hash: "t2".into(),
-        ..session
-    })
-    .await?;
+    store
+        .create_session(&Session {
+            token_hash: "t2".into(),
+            ..session
+        })
+        .await?;
     store.delete_session("t2").await?;
     assert!(store.session("t2").await?.is_none());
     Ok(())
@@ -538,7 +570,11 @@ pub async fn audit_trail<S: Store>(store: &S, trusted: &VerifyingKey) -> StoreRe
         .export(&disclosure, &ExportOptions::default(), &mut |_| Ok(()))
         .await?;
     store
-        .stream_cases(&Access::new("report:q1", Purpose::Reporting), None, &mut |_| Ok(()))
+        .stream_cases(
+            &Access::new("report:q1", Purpose::Reporting),
+            None,
+            &mut |_| Ok(()),
+        )
         .await?;
     store
         .record_audit(AuditEntry::new(
@@ -579,7 +615,9 @@ pub async fn key_rotation<S: Store>(store: &S) -> StoreResult<()> {
         .append(&officer(), sample_appends(ExpectedVersion::Any))
         .await?;
     let admin = Access::new("cli:admin", Purpose::Administration);
-    let rewrapped = store.rotate_master_key(&admin, &MasterKey::generate()).await?;
+    let rewrapped = store
+        .rotate_master_key(&admin, &MasterKey::generate())
+        .await?;
     assert!(rewrapped >= 1);
     let identity = store
         .read_identity(
@@ -612,6 +650,9 @@ pub async fn key_rotation<S: Store>(store: &S) -> StoreResult<()> {
             &PersonKey::from("V1"),
         )
         .await?;
-    assert_eq!(identity.and_then(|i| i.given_name).as_deref(), Some("Halcyon"));
+    assert_eq!(
+        identity.and_then(|i| i.given_name).as_deref(),
+        Some("Halcyon")
+    );
     Ok(())
 }

@@ -128,7 +128,9 @@ pub fn run_campaign(config: &CrashConfig) -> Result<CrashReport, String> {
             .try_wait()
             .map_err(|e| format!("cannot query the writer: {e}"))?;
         if let Some(status) = exited_early {
-            return Err(format!("the writer exited by itself ({status}) in run {run}"));
+            return Err(format!(
+                "the writer exited by itself ({status}) in run {run}"
+            ));
         }
         child
             .kill()

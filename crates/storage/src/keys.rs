@@ -242,9 +242,19 @@ pub enum KeyOrigin {
 
 /// Writes `text` to a new file readable only by its owner, durably (temporary file, fsync, rename).
 pub fn write_secret_file(path: &Path, text: &str) -> StoreResult<()> {
-    if let Some(parent) = path.parent() {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
         fs::create_dir_all(parent)
             .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
+        // A key directory made here is the owner's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(parent, fs::Permissions::from_mode(0o700))
+                .map_err(|e| StoreError::io(format!("cannot protect {}", parent.display()), e))?;
+        }
     }
     let temporary = path.with_extension("tmp");
     {
@@ -275,8 +285,9 @@ pub fn write_secret_file(path: &Path, text: &str) -> StoreResult<()> {
 }
 
 fn read_key_file(path: &Path, what: &str) -> StoreResult<[u8; 32]> {
-    let text = fs::read_to_string(path)
-        .map_err(|e| StoreError::io(format!("cannot read the {what} file {}", path.display()), e))?;
+    let text = fs::read_to_string(path).map_err(|e| {
+        StoreError::io(format!("cannot read the {what} file {}", path.display()), e)
+    })?;
     parse_key_text(&text, what).map_err(|error| match error {
         StoreError::Key(message) => StoreError::Key(format!("{}: {message}", path.display())),
         other => other,
@@ -302,7 +313,9 @@ impl KeySource {
         }
         if let Some(value) = &self.value {
             let bytes = parse_key_text(value, what).map_err(|error| match error {
-                StoreError::Key(message) => StoreError::Key(format!("{}: {message}", self.value_name)),
+                StoreError::Key(message) => {
+                    StoreError::Key(format!("{}: {message}", self.value_name))
+                }
                 other => other,
             })?;
             return Ok((bytes, KeyOrigin::Environment(self.value_name)));
@@ -352,7 +365,10 @@ mod tests {
             key_id: 1,
         };
         let (nonce, sealed) = key.seal(&binding, b"secret").expect("seal");
-        assert_eq!(key.open(&binding, &nonce, &sealed).expect("open"), b"secret");
+        assert_eq!(
+            key.open(&binding, &nonce, &sealed).expect("open"),
+            b"secret"
+        );
         let other_person = SealBinding {
             person: "V2",
             ..binding
@@ -375,8 +391,15 @@ mod tests {
         assert!(MasterKey::parse("too short").is_err());
         let data = DataKey::generate();
         let (nonce, wrapped) = master.wrap(3, &data).expect("wrap");
-        assert_eq!(master.unwrap_key(3, &nonce, &wrapped).expect("unwrap").0, data.0);
+        assert_eq!(
+            master.unwrap_key(3, &nonce, &wrapped).expect("unwrap").0,
+            data.0
+        );
         assert!(master.unwrap_key(4, &nonce, &wrapped).is_err());
-        assert!(MasterKey::generate().unwrap_key(3, &nonce, &wrapped).is_err());
+        assert!(
+            MasterKey::generate()
+                .unwrap_key(3, &nonce, &wrapped)
+                .is_err()
+        );
     }
 }

@@ -183,7 +183,11 @@ impl SqliteStore {
         let temporary = db_path.with_extension("restoring");
         std::fs::copy(backup, &temporary).map_err(|e| {
             StoreError::io(
-                format!("cannot copy {} to {}", backup.display(), temporary.display()),
+                format!(
+                    "cannot copy {} to {}",
+                    backup.display(),
+                    temporary.display()
+                ),
                 e,
             )
         })?;
@@ -253,9 +257,10 @@ impl SqliteStore {
             None => (0, GENESIS_HASH.to_owned()),
         };
         tx.op()?;
-        let checkpoint = sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx.tx)
-            .await?;
+        let checkpoint =
+            sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx.tx)
+                .await?;
         let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
             Some(row) => {
                 let at: String = row.try_get(1)?;
@@ -339,7 +344,11 @@ impl SqliteStore {
     ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
         let force = append.case.force.as_str();
         let reference = append.case.reference.as_str();
-        if let Some(stray) = append.events.iter().find(|event| event.case() != &append.case) {
+        if let Some(stray) = append
+            .events
+            .iter()
+            .find(|event| event.case() != &append.case)
+        {
             return Err(StoreError::Invalid(format!(
                 "event {} belongs to case {}/{}, not {force}/{reference}",
                 stray.id,
@@ -348,13 +357,17 @@ impl SqliteStore {
             )));
         }
         tx.op()?;
-        let row = sqlx::query("SELECT case_id, version FROM cases WHERE force = ? AND reference = ?")
-            .bind(force)
-            .bind(reference)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = ? AND reference = ?")
+                .bind(force)
+                .bind(reference)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
         let (case_id, version) = match row {
-            Some(row) => (Some(row.try_get::<i64, _>(0)?), row.try_get::<i64, _>(1)? as u64),
+            Some(row) => (
+                Some(row.try_get::<i64, _>(0)?),
+                row.try_get::<i64, _>(1)? as u64,
+            ),
             None => (None, 0),
         };
         let mut known: HashSet<String> = HashSet::new();
@@ -640,12 +653,7 @@ fn case_object(force: &str, reference: &str) -> String {
     format!("case:{force}/{reference}")
 }
 
-fn parse_body(
-    body: &str,
-    force: &str,
-    reference: &str,
-    seq: i64,
-) -> StoreResult<domain::Record> {
+fn parse_body(body: &str, force: &str, reference: &str, seq: i64) -> StoreResult<domain::Record> {
     parse_record(body).map_err(|error| {
         StoreError::Corrupt(format!(
             "case {force}/{reference} event {seq} does not parse: {}",
@@ -789,7 +797,9 @@ impl Store for SqliteStore {
         let mut entries = Vec::new();
         for append in batch {
             let audit_seq = next_audit_seq + entries.len() as i64 + 1;
-            let (outcome, entry) = self.append_one(&mut tx, append, &key, now, audit_seq).await?;
+            let (outcome, entry) = self
+                .append_one(&mut tx, append, &key, now, audit_seq)
+                .await?;
             outcomes.push(outcome);
             if let Some(mut entry) = entry {
                 entry.actor = access.actor.clone();
@@ -815,21 +825,23 @@ impl Store for SqliteStore {
             case_object(&key.force, &key.reference),
         );
         self.audit_alone(&[entry]).await?;
-        let row = sqlx::query("SELECT case_id, version FROM cases WHERE force = ? AND reference = ?")
-            .bind(key.force.as_str())
-            .bind(key.reference.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
+        let row =
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = ? AND reference = ?")
+                .bind(key.force.as_str())
+                .bind(key.reference.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let case_id: i64 = row.try_get(0)?;
         let version: i64 = row.try_get(1)?;
-        let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = ? AND seq <= ? ORDER BY seq")
-            .bind(case_id)
-            .bind(version)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT seq, body FROM events WHERE case_id = ? AND seq <= ? ORDER BY seq")
+                .bind(case_id)
+                .bind(version)
+                .fetch_all(&self.reader)
+                .await?;
         let mut events = Vec::with_capacity(rows.len());
         for row in rows {
             let seq: i64 = row.try_get(0)?;
@@ -886,7 +898,11 @@ impl Store for SqliteStore {
         Ok(Some(identity))
     }
 
-    async fn list_cases(&self, access: &Access, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>> {
+    async fn list_cases(
+        &self,
+        access: &Access,
+        filter: &CaseFilter,
+    ) -> StoreResult<Vec<CaseSummary>> {
         let detail = serde_json::to_value(filter).unwrap_or(Value::Null);
         let entry = AuditEntry::new(access, Category::Consultation, "cases").with_detail(detail);
         self.audit_alone(&[entry]).await?;
@@ -1116,8 +1132,12 @@ impl Store for SqliteStore {
                 user.username
             )));
         }
-        let entry = AuditEntry::new(access, Category::Collection, format!("user:{}", user.username))
-            .with_detail(json!({"role": user.role}));
+        let entry = AuditEntry::new(
+            access,
+            Category::Collection,
+            format!("user:{}", user.username),
+        )
+        .with_detail(json!({"role": user.role}));
         self.write_audit(&mut tx, &[entry], Utc::now()).await?;
         tx.commit().await
     }
@@ -1139,7 +1159,12 @@ impl Store for SqliteStore {
         rows.iter().map(user_from_row).collect()
     }
 
-    async fn set_user_disabled(&self, access: &Access, username: &str, disabled: bool) -> StoreResult<()> {
+    async fn set_user_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
         let result = sqlx::query("UPDATE users SET disabled = ? WHERE username = ?")
@@ -1245,22 +1270,29 @@ impl Store for SqliteStore {
         let Some(last) = last else {
             return Ok(());
         };
-        let checkpoint = self
-            .signer
-            .sign("checkpoint", last.try_get(0)?, &last.try_get::<String, _>(1)?, Utc::now());
+        let checkpoint = self.signer.sign(
+            "checkpoint",
+            last.try_get(0)?,
+            &last.try_get::<String, _>(1)?,
+            Utc::now(),
+        );
         insert_checkpoint(&mut tx, &checkpoint).await?;
         tx.commit().await
     }
 
-    async fn verify_audit(&self, trusted: &ed25519_dalek::VerifyingKey) -> StoreResult<VerifyReport> {
+    async fn verify_audit(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport> {
         // One read transaction, so the log, checkpoints and head are one consistent snapshot.
         let mut tx = self.reader.begin().await?;
-        let checkpoints: Vec<Checkpoint> = sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(checkpoint_from_row)
-            .collect::<StoreResult<_>>()?;
+        let checkpoints: Vec<Checkpoint> =
+            sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(checkpoint_from_row)
+                .collect::<StoreResult<_>>()?;
         let head = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
             .fetch_optional(&mut *tx)
             .await?
@@ -1293,7 +1325,12 @@ impl Store for SqliteStore {
         let rows = sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id")
             .fetch_all(&mut *tx.tx)
             .await?;
-        let current = self.keys.read().map_err(|_| lock_poisoned())?.master.clone();
+        let current = self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone();
         let mut count = 0;
         for row in rows {
             let key_id: i64 = row.try_get(0)?;
@@ -1302,13 +1339,15 @@ impl Store for SqliteStore {
             let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
             let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
             tx.op()?;
-            sqlx::query("UPDATE data_keys SET nonce = ?, wrapped = ?, master_key_id = ? WHERE key_id = ?")
-                .bind(nonce.to_vec())
-                .bind(wrapped)
-                .bind(new_master.id())
-                .bind(key_id)
-                .execute(&mut *tx.tx)
-                .await?;
+            sqlx::query(
+                "UPDATE data_keys SET nonce = ?, wrapped = ?, master_key_id = ? WHERE key_id = ?",
+            )
+            .bind(nonce.to_vec())
+            .bind(wrapped)
+            .bind(new_master.id())
+            .bind(key_id)
+            .execute(&mut *tx.tx)
+            .await?;
             count += 1;
         }
         let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
@@ -1365,6 +1404,7 @@ impl FromStr for CaseStatus {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        CaseStatus::parse(text).ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
+        CaseStatus::parse(text)
+            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
     }
 }

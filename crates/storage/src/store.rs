@@ -6,16 +6,16 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use async_trait::async_trait;
-use domain::{CaseKey, PersonKey};
 use domain::interchange::Identity;
+use domain::{CaseKey, PersonKey};
 
 use crate::access::Access;
 use crate::audit::{AuditEntry, AuditRecord, VerifyReport};
 use crate::error::StoreResult;
 use crate::keys::MasterKey;
 use crate::model::{
-    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session,
-    StoredCase, User,
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, StoredCase,
+    User,
 };
 
 /// Receives cases one at a time while a store streams them (bounded memory).
@@ -50,7 +50,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Option<Identity>>;
 
     /// Lists case projections, ordered by force and reference.
-    async fn list_cases(&self, access: &Access, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>>;
+    async fn list_cases(
+        &self,
+        access: &Access,
+        filter: &CaseFilter,
+    ) -> StoreResult<Vec<CaseSummary>>;
 
     /// Streams every case (optionally of one force) to `sink`, in pages, for reports. Returns the
     /// number of cases streamed.
@@ -87,7 +91,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every user, by name.
     async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>>;
     /// Disables or re-enables a user (audited); disabling ends their sessions.
-    async fn set_user_disabled(&self, access: &Access, username: &str, disabled: bool) -> StoreResult<()>;
+    async fn set_user_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> StoreResult<()>;
     /// Stores a new session.
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
     /// A session by token hash.
@@ -109,7 +118,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Writes a signed checkpoint now (the store also does so every 1,000 records or 5 minutes).
     async fn audit_checkpoint(&self) -> StoreResult<()>;
     /// Checks the chain, the checkpoints and the signed head with the trusted public key.
-    async fn verify_audit(&self, trusted: &ed25519_dalek::VerifyingKey) -> StoreResult<VerifyReport>;
+    async fn verify_audit(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport>;
 
     // ---- Keys and backup ------------------------------------------------------------------------
 

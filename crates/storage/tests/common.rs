@@ -10,7 +10,10 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// Keys fixed per test so a store can be reopened.
 pub fn keys() -> (MasterKey, AuditSigner) {
-    (MasterKey::from_bytes([11; 32]), AuditSigner::from_seed([22; 32]))
+    (
+        MasterKey::from_bytes([11; 32]),
+        AuditSigner::from_seed([22; 32]),
+    )
 }
 
 /// A fresh database path under `root`.

@@ -17,7 +17,10 @@ fn acknowledged_writes_survive_sigkill() {
     };
     let report = storage::crash::run_campaign(&config).expect("crash campaign");
     assert_eq!(report.kills, 55);
-    assert!(report.acknowledged > 0, "the writers acknowledged some writes");
+    assert!(
+        report.acknowledged > 0,
+        "the writers acknowledged some writes"
+    );
     assert!(report.stored >= report.acknowledged);
     eprintln!("{report:?}");
 }

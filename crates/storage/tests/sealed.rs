@@ -8,7 +8,9 @@ use std::path::Path;
 use domain::{CaseKey, PersonKey};
 use sqlx::Connection;
 use storage::conformance::{PLANTED_FAMILY_NAME, PLANTED_GIVEN_NAME};
-use storage::{Access, ExpectedVersion, MasterKey, Purpose, SqliteOptions, SqliteStore, Store, StoreError};
+use storage::{
+    Access, ExpectedVersion, MasterKey, Purpose, SqliteOptions, SqliteStore, Store, StoreError,
+};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
@@ -51,12 +53,19 @@ fn a_planted_victim_name_is_not_in_the_database_its_wal_or_a_backup() {
         let store = common::open(&path).await.expect("open");
         let access = Access::new("user:1", Purpose::Investigation);
         store
-            .append(&access, storage::conformance::sample_appends(ExpectedVersion::Any))
+            .append(
+                &access,
+                storage::conformance::sample_appends(ExpectedVersion::Any),
+            )
             .await
             .expect("append");
         // The identity is there, sealed.
         let identity = store
-            .read_identity(&access.clone().with_reason("check"), &ex1(), &PersonKey::from("V1"))
+            .read_identity(
+                &access.clone().with_reason("check"),
+                &ex1(),
+                &PersonKey::from("V1"),
+            )
             .await
             .expect("unseal");
         assert_eq!(
@@ -87,11 +96,16 @@ fn a_ciphertext_copied_to_another_row_does_not_open_and_the_error_shows_no_ident
         let store = common::open(&path).await.expect("open");
         let access = Access::new("user:1", Purpose::Investigation).with_reason("check");
         store
-            .append(&access, storage::conformance::sample_appends(ExpectedVersion::Any))
+            .append(
+                &access,
+                storage::conformance::sample_appends(ExpectedVersion::Any),
+            )
             .await
             .expect("append");
         let url = format!("sqlite://{}", path.display());
-        let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+        let mut raw = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("connect");
         sqlx::query("DROP TRIGGER sealed_append_only_update")
             .execute(&mut raw)
             .await
@@ -113,7 +127,10 @@ fn a_ciphertext_copied_to_another_row_does_not_open_and_the_error_shows_no_ident
         };
         assert!(matches!(error, StoreError::Unseal(_)), "{error}");
         let message = error.to_string();
-        assert!(message.contains("S1") && message.contains("EX-1"), "{message}");
+        assert!(
+            message.contains("S1") && message.contains("EX-1"),
+            "{message}"
+        );
         assert!(!message.contains(PLANTED_GIVEN_NAME) && !message.contains("Orrin"));
         // The victim's own row still opens.
         assert!(

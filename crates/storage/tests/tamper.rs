@@ -22,7 +22,11 @@ async fn populated(root: &Path) -> std::path::PathBuf {
         .expect("append");
     let reader = Access::new("user:2", Purpose::Supervision);
     for reference in ["EX-1", "EX-2", "OT-1", "EX-1", "EX-2"] {
-        let force = if reference == "OT-1" { "otherton" } else { "exampleshire" };
+        let force = if reference == "OT-1" {
+            "otherton"
+        } else {
+            "exampleshire"
+        };
         let key = domain::CaseKey {
             force: force.into(),
             reference: reference.into(),
@@ -43,10 +47,12 @@ async fn tamper(path: &Path, sql: &[&str]) {
     let url = format!("sqlite://{}", path.display());
     let mut connection = SqliteConnection::connect(&url).await.expect("connect");
     for trigger in ["audit_append_only_update", "audit_append_only_delete"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER IF EXISTS {trigger}")))
-            .execute(&mut connection)
-            .await
-            .expect("drop trigger");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP TRIGGER IF EXISTS {trigger}"
+        )))
+        .execute(&mut connection)
+        .await
+        .expect("drop trigger");
     }
     for statement in sql {
         sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
@@ -78,7 +84,9 @@ fn the_audit_append_only_triggers_refuse_plain_edits() {
             .execute(&mut connection)
             .await;
         assert!(update.is_err());
-        let delete = sqlx::query("DELETE FROM events").execute(&mut connection).await;
+        let delete = sqlx::query("DELETE FROM events")
+            .execute(&mut connection)
+            .await;
         assert!(delete.is_err());
     });
 }

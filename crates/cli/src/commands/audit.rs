@@ -46,7 +46,8 @@ fn trusted_key(args: &VerifyArgs) -> Result<ed25519_dalek::VerifyingKey> {
             let Ok(bytes) = <[u8; 32]>::try_from(bytes.as_slice()) else {
                 bail!("--public-key must be 32 bytes (64 hex digits)");
             };
-            ed25519_dalek::VerifyingKey::from_bytes(&bytes).context("--public-key is not an ed25519 key")
+            ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+                .context("--public-key is not an ed25519 key")
         }
         None => Ok(args.data.audit_signer()?.verifying_key()),
     }

@@ -35,10 +35,8 @@ pub struct RestoreArgs {
 pub fn run_backup(args: BackupArgs) -> Result<ExitCode> {
     data::runtime()?.block_on(async {
         let opened = args.data.open(false).await?;
-        let access = Access::new(data::actor(), Purpose::Administration).with_recipient(format!(
-            "backup:{}",
-            args.dest.display()
-        ));
+        let access = Access::new(data::actor(), Purpose::Administration)
+            .with_recipient(format!("backup:{}", args.dest.display()));
         let info = opened
             .store
             .backup(&access, &args.dest)

@@ -50,6 +50,9 @@ pub struct Parsed {
     pub rejected: HashMap<usize, Vec<u8>>,
 }
 
+/// Asked for the people already added to these cases in the store.
+pub type KnownPeople<'a> = dyn FnMut(&[CaseKey]) -> Result<HashSet<(CaseKey, PersonKey)>> + 'a;
+
 /// Identity values must not reach an error message: the domain's message may quote the value.
 fn without_identity(error: RecordError) -> RecordError {
     match &error.field {
@@ -66,7 +69,7 @@ fn without_identity(error: RecordError) -> RecordError {
 pub fn parse_file(
     name: &str,
     reader: impl BufRead,
-    known_people: &mut dyn FnMut(&[CaseKey]) -> Result<HashSet<(CaseKey, PersonKey)>>,
+    known_people: &mut KnownPeople<'_>,
 ) -> Result<Parsed> {
     let mut parsed = Parsed::default();
     let mut events = EventReader::new();
@@ -82,10 +85,15 @@ pub fn parse_file(
         let raw = line.with_context(|| format!("cannot read {name}"))?;
         let number = index + 1;
         let Ok(text) = std::str::from_utf8(&raw) else {
-            bad(&mut parsed, number, &raw, RecordError {
-                field: None,
-                message: "not valid UTF-8".into(),
-            });
+            bad(
+                &mut parsed,
+                number,
+                &raw,
+                RecordError {
+                    field: None,
+                    message: "not valid UTF-8".into(),
+                },
+            );
             continue;
         };
         let text = text.strip_suffix('\r').unwrap_or(text);
@@ -129,7 +137,12 @@ pub fn parse_file(
                 continue;
             }
             if let Some((_, event)) = parsed.events.iter().find(|(l, _)| *l == line) {
-                raw_lines.insert(line, serde_json::Value::Object(event.object.clone()).to_string().into_bytes());
+                raw_lines.insert(
+                    line,
+                    serde_json::Value::Object(event.object.clone())
+                        .to_string()
+                        .into_bytes(),
+                );
             }
             parsed.errors.push(DocumentError {
                 file: name.to_owned(),
@@ -286,9 +299,7 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
         bar.inc(events);
     }
     bar.finish_and_clear();
-    println!(
-        "imported {appended} new events into {cases} cases ({duplicates} already stored)"
-    );
+    println!("imported {appended} new events into {cases} cases ({duplicates} already stored)");
     opened.store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -54,7 +54,8 @@ async fn rotate(args: RotateArgs) -> Result<ExitCode> {
     if generated {
         eprintln!("generated a new master key in {}", target.display());
     }
-    let access = Access::new(data::actor(), Purpose::Administration).with_reason("master key rotation");
+    let access =
+        Access::new(data::actor(), Purpose::Administration).with_reason("master key rotation");
     let count = opened
         .store
         .rotate_master_key(&access, &new_key)
@@ -63,8 +64,13 @@ async fn rotate(args: RotateArgs) -> Result<ExitCode> {
     opened.store.close().await;
     let final_path = if args.new_key_file.is_none() {
         // The data directory's own key: the new one takes its place now the database uses it.
-        std::fs::rename(&target, &default_file)
-            .with_context(|| format!("cannot move {} to {}", target.display(), default_file.display()))?;
+        std::fs::rename(&target, &default_file).with_context(|| {
+            format!(
+                "cannot move {} to {}",
+                target.display(),
+                default_file.display()
+            )
+        })?;
         default_file
     } else {
         target
