@@ -141,7 +141,7 @@ pub async fn plain_inserts(path: &Path, batches: &[Vec<PlainRow>]) -> StoreResul
         let mut tx = connection.begin().await?;
         for row in batch {
             sqlx::query(
-                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(row.case)
             .bind(row.seq)

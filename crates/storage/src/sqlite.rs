@@ -277,7 +277,7 @@ impl SqliteStore {
             tx.op()?;
             sqlx::query(
                 "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(record.seq)
             .bind(&record.at)
@@ -311,7 +311,7 @@ impl SqliteStore {
         let head = self.signer.sign("head", seq, &hash, now);
         tx.op()?;
         sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, ?, ?, ?, ?, ?) \
+            "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
              ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
              public_key = excluded.public_key, signature = excluded.signature",
         )
@@ -358,7 +358,7 @@ impl SqliteStore {
         }
         tx.op()?;
         let row =
-            sqlx::query("SELECT case_id, version FROM cases WHERE force = ? AND reference = ?")
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
                 .bind(force)
                 .bind(reference)
                 .fetch_optional(&mut *tx.tx)
@@ -373,7 +373,7 @@ impl SqliteStore {
         let mut known: HashSet<String> = HashSet::new();
         if let Some(case_id) = case_id {
             tx.op()?;
-            let rows = sqlx::query("SELECT event_id FROM events WHERE case_id = ?")
+            let rows = sqlx::query("SELECT event_id FROM events WHERE case_id = $1")
                 .bind(case_id)
                 .fetch_all(&mut *tx.tx)
                 .await?;
@@ -417,7 +417,7 @@ impl SqliteStore {
                 tx.op()?;
                 sqlx::query(
                     "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) \
-                     VALUES (?, ?, 0, 'open', NULL, 0, 0, NULL, NULL, ?) RETURNING case_id",
+                     VALUES ($1, $2, 0, 'open', NULL, 0, 0, NULL, NULL, $3) RETURNING case_id",
                 )
                 .bind(force)
                 .bind(reference)
@@ -431,7 +431,7 @@ impl SqliteStore {
         let mut events: Vec<Event> = Vec::new();
         if version > 0 {
             tx.op()?;
-            let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = ? ORDER BY seq")
+            let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 ORDER BY seq")
                 .bind(case_id)
                 .fetch_all(&mut *tx.tx)
                 .await?;
@@ -475,7 +475,7 @@ impl SqliteStore {
             let at = format_time(new.record.event.at.with_timezone(&Utc));
             tx.op()?;
             sqlx::query(
-                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(case_id)
             .bind(seq)
@@ -490,7 +490,7 @@ impl SqliteStore {
             if let Some((person, nonce, ciphertext)) = sealed {
                 tx.op()?;
                 sqlx::query(
-                    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(case_id)
                 .bind(seq)
@@ -513,8 +513,8 @@ impl SqliteStore {
         let projection = project(&case, &self.rules, now);
         tx.op()?;
         sqlx::query(
-            "UPDATE cases SET version = ?, status = ?, officer = ?, open_findings = ?, people = ?, reported_at = ?, \
-             last_event_at = ?, updated_at = ? WHERE case_id = ?",
+            "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
+             last_event_at = $7, updated_at = $8 WHERE case_id = $9",
         )
         .bind(new_version as i64)
         .bind(projection.status.as_str())
@@ -559,7 +559,7 @@ impl SqliteStore {
         let rows = match force {
             Some(force) => {
                 sqlx::query(
-                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > ? AND force = ? ORDER BY case_id LIMIT ?",
+                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 AND force = $2 ORDER BY case_id LIMIT $3",
                 )
                 .bind(after)
                 .bind(force)
@@ -569,7 +569,7 @@ impl SqliteStore {
             }
             None => {
                 sqlx::query(
-                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > ? ORDER BY case_id LIMIT ?",
+                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2",
                 )
                 .bind(after)
                 .bind(PAGE)
@@ -593,7 +593,7 @@ impl SqliteStore {
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
     tx.op()?;
     sqlx::query(
-        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES (?, ?, ?, ?, ?) \
+        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (seq) DO NOTHING",
     )
     .bind(checkpoint.seq)
@@ -629,7 +629,7 @@ async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing
             let key_id = rows.len() as i64 + 1;
             let (nonce, wrapped) = master.wrap(key_id, &data_key)?;
             sqlx::query(
-                "INSERT INTO data_keys (key_id, master_key_id, nonce, wrapped, active, created_at) VALUES (?, ?, ?, ?, TRUE, ?)",
+                "INSERT INTO data_keys (key_id, master_key_id, nonce, wrapped, active, created_at) VALUES ($1, $2, $3, $4, TRUE, $5)",
             )
             .bind(key_id)
             .bind(master.id())
@@ -826,7 +826,7 @@ impl Store for SqliteStore {
         );
         self.audit_alone(&[entry]).await?;
         let row =
-            sqlx::query("SELECT case_id, version FROM cases WHERE force = ? AND reference = ?")
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
                 .bind(key.force.as_str())
                 .bind(key.reference.as_str())
                 .fetch_optional(&self.reader)
@@ -836,12 +836,13 @@ impl Store for SqliteStore {
         };
         let case_id: i64 = row.try_get(0)?;
         let version: i64 = row.try_get(1)?;
-        let rows =
-            sqlx::query("SELECT seq, body FROM events WHERE case_id = ? AND seq <= ? ORDER BY seq")
-                .bind(case_id)
-                .bind(version)
-                .fetch_all(&self.reader)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
+        )
+        .bind(case_id)
+        .bind(version)
+        .fetch_all(&self.reader)
+        .await?;
         let mut events = Vec::with_capacity(rows.len());
         for row in rows {
             let seq: i64 = row.try_get(0)?;
@@ -868,7 +869,7 @@ impl Store for SqliteStore {
         self.audit_alone(&[entry]).await?;
         let row = sqlx::query(
             "SELECT s.key_id, s.nonce, s.ciphertext FROM sealed s JOIN cases c ON c.case_id = s.case_id \
-             WHERE c.force = ? AND c.reference = ? AND s.person = ? AND s.field = ? ORDER BY s.seq DESC LIMIT 1",
+             WHERE c.force = $1 AND c.reference = $2 AND s.person = $3 AND s.field = $4 ORDER BY s.seq DESC LIMIT 1",
         )
         .bind(key.force.as_str())
         .bind(key.reference.as_str())
@@ -955,7 +956,7 @@ impl Store for SqliteStore {
             };
             after = last.0;
             let rows = sqlx::query(
-                "SELECT case_id, seq, body FROM events WHERE case_id >= ? AND case_id <= ? ORDER BY case_id, seq",
+                "SELECT case_id, seq, body FROM events WHERE case_id >= $1 AND case_id <= $2 ORDER BY case_id, seq",
             )
             .bind(first.0)
             .bind(last.0)
@@ -1011,7 +1012,7 @@ impl Store for SqliteStore {
         for key in cases {
             let rows = sqlx::query(
                 "SELECT DISTINCT e.person FROM events e JOIN cases c ON c.case_id = e.case_id \
-                 WHERE c.force = ? AND c.reference = ? AND e.kind = 'person_added'",
+                 WHERE c.force = $1 AND c.reference = $2 AND e.kind = 'person_added'",
             )
             .bind(key.force.as_str())
             .bind(key.reference.as_str())
@@ -1061,7 +1062,7 @@ impl Store for SqliteStore {
             let rows = sqlx::query(
                 "SELECT e.case_id, e.seq, e.body, s.person, s.key_id, s.nonce, s.ciphertext FROM events e \
                  LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
-                 WHERE e.case_id >= ? AND e.case_id <= ? ORDER BY e.case_id, e.seq",
+                 WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq",
             )
             .bind(first.0)
             .bind(last.0)
@@ -1114,7 +1115,7 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         tx.op()?;
         let result = sqlx::query(
-            "INSERT INTO users (username, display_name, role, force, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+            "INSERT INTO users (username, display_name, role, force, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (username) DO NOTHING",
         )
         .bind(&user.username)
@@ -1143,7 +1144,7 @@ impl Store for SqliteStore {
     }
 
     async fn user(&self, username: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.reader)
             .await?;
@@ -1167,7 +1168,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        let result = sqlx::query("UPDATE users SET disabled = ? WHERE username = ?")
+        let result = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
             .bind(disabled)
             .bind(username)
             .execute(&mut *tx.tx)
@@ -1177,7 +1178,7 @@ impl Store for SqliteStore {
         }
         if disabled {
             tx.op()?;
-            sqlx::query("DELETE FROM sessions WHERE username = ?")
+            sqlx::query("DELETE FROM sessions WHERE username = $1")
                 .bind(username)
                 .execute(&mut *tx.tx)
                 .await?;
@@ -1192,7 +1193,7 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         tx.op()?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&session.token_hash)
         .bind(&session.username)
@@ -1205,7 +1206,7 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = ?")
+        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.reader)
             .await?;
@@ -1215,7 +1216,7 @@ impl Store for SqliteStore {
     async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(at)
             .bind(token_hash)
             .execute(&mut *tx.tx)
@@ -1226,7 +1227,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&mut *tx.tx)
             .await?;
@@ -1236,7 +1237,7 @@ impl Store for SqliteStore {
     async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?")
+        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
             .bind(idle_before)
             .bind(created_before)
             .execute(&mut *tx.tx)
@@ -1253,7 +1254,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after)
             .bind(limit.min(i64::MAX as u64) as i64)
             .fetch_all(&self.reader)
@@ -1300,17 +1301,19 @@ impl Store for SqliteStore {
             .map(checkpoint_from_row)
             .transpose()?;
         let mut verifier = ChainVerifier::new(*trusted, &checkpoints);
-        // Pages by position, not by seq, so that gaps and reordering are seen as such.
-        let mut offset: i64 = 0;
+        // Every stored row once, in stored order; gaps and out-of-place records are the
+        // verifier's to find.
+        let mut after = i64::MIN;
         loop {
-            let rows = sqlx::query("SELECT * FROM audit_log ORDER BY rowid LIMIT 5000 OFFSET ?")
-                .bind(offset)
-                .fetch_all(&mut *tx)
-                .await?;
-            if rows.is_empty() {
+            let rows =
+                sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000")
+                    .bind(after)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let Some(last) = rows.last() else {
                 break;
-            }
-            offset += rows.len() as i64;
+            };
+            after = last.try_get("seq")?;
             for row in &rows {
                 verifier.push(&record_from_row(row)?);
             }
@@ -1340,7 +1343,7 @@ impl Store for SqliteStore {
             let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
             tx.op()?;
             sqlx::query(
-                "UPDATE data_keys SET nonce = ?, wrapped = ?, master_key_id = ? WHERE key_id = ?",
+                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
             )
             .bind(nonce.to_vec())
             .bind(wrapped)
@@ -1379,7 +1382,7 @@ impl Store for SqliteStore {
         let records = self.audit_alone(&[entry]).await?;
         // VACUUM INTO reads one snapshot (a read transaction), so writers carry on meanwhile.
         let mut connection = sqlx::ConnectOptions::connect(&connect_options(&self.path)).await?;
-        sqlx::query("VACUUM INTO ?")
+        sqlx::query("VACUUM INTO $1")
             .bind(dest.display().to_string())
             .execute(&mut connection)
             .await?;

@@ -203,12 +203,19 @@ pub fn batches(events: Vec<NewEvent>) -> Vec<Vec<Append>> {
     batches
 }
 
-fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+/// The input, with a progress bar over its bytes while it is validated (files only).
+fn open_input(path: &Path) -> Result<(Box<dyn BufRead>, Option<indicatif::ProgressBar>)> {
     if path.as_os_str() == "-" {
-        return Ok(Box::new(BufReader::new(io::stdin().lock())));
+        return Ok((Box::new(BufReader::new(io::stdin().lock())), None));
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = data::progress(size, "validating");
+    let reader = bar.wrap_read(file);
+    Ok((
+        Box::new(BufReader::with_capacity(1 << 16, reader)),
+        Some(bar),
+    ))
 }
 
 fn write_rejects(path: &Path, parsed: &Parsed) -> Result<()> {
@@ -232,7 +239,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
 
 async fn import(args: ImportArgs) -> Result<ExitCode> {
     let name = args.file.display().to_string();
-    let input = open_input(&args.file)?;
+    let (input, validating) = open_input(&args.file)?;
     let access = Access::new(data::actor(), Purpose::Import);
     // An existing store is opened first (people already added there count); a new one is created
     // only once the file is known to be good, so a bad file changes nothing at all.
@@ -250,6 +257,9 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
             None => Ok(HashSet::new()),
         })
     })?;
+    if let Some(bar) = validating {
+        bar.finish_and_clear();
+    }
     if !parsed.errors.is_empty() {
         for error in parsed.errors.iter().take(MAX_ERRORS_SHOWN) {
             eprintln!("{error}");
