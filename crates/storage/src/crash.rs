@@ -120,6 +120,18 @@ pub fn run_campaign(config: &CrashConfig) -> Result<CrashReport, String> {
             let lines = Arc::clone(&lines);
             thread::spawn(move || complete_lines(stdout, lines))
         };
+        // Every other run, the clock starts at the first acknowledged write, so that kills land
+        // mid-stream even on a loaded machine where start-up is slow; the other runs may also
+        // kill during start-up and migrations.
+        if run % 2 == 0 {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while std::time::Instant::now() < deadline
+                && lines.lock().map(|lines| lines.is_empty()).unwrap_or(false)
+                && child.try_wait().ok().flatten().is_none()
+            {
+                thread::sleep(Duration::from_millis(2));
+            }
+        }
         let min = config.min_delay.as_micros() as u64;
         let max = config.max_delay.as_micros().max(min as u128 + 1) as u64;
         thread::sleep(Duration::from_micros(rng.random_range(min..max)));
