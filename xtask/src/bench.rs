@@ -20,6 +20,8 @@ enum Which {
     /// The national rule set over generated cases held in memory, against one plain pass over the
     /// same events.
     Rules(RulesArgs),
+    /// Events per second imported into SQLite at full durability, against plain batched inserts.
+    Import(crate::bench_import::ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -44,6 +46,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     match args.which {
         Which::Rules(args) => rules(&args),
+        Which::Import(args) => crate::bench_import::run(args),
     }
 }
 

@@ -1,7 +1,9 @@
 //! `cargo xtask`: developer commands for rasso.
 
 mod bench;
+mod bench_import;
 mod ci;
+mod crash;
 mod generate;
 mod holidays;
 
@@ -25,6 +27,8 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run a benchmark and print what it measured.
     Bench(bench::BenchArgs),
+    /// Kill a store writer with SIGKILL again and again; check nothing acknowledged is lost.
+    Crash(crash::CrashArgs),
     /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
     UpdateBankHolidays(holidays::UpdateArgs),
 }
@@ -35,6 +39,7 @@ fn main() -> Result<()> {
         Command::Test => ci::test(),
         Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Crash(args) => crash::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! `rasso`: investigate rape and serious sexual offences the way national guidance asks.
 
 mod commands;
+mod data;
 mod input;
 mod table;
 
@@ -24,6 +25,18 @@ enum Command {
     Report(commands::report::ReportArgs),
     /// Show the rule set in force: every rule, its guidance page and the timescales.
     Rules(commands::rules::RulesArgs),
+    /// Store an interchange file (validated whole first; re-importing is a no-op).
+    Import(commands::import::ImportArgs),
+    /// Write every stored event in the interchange format (an audited disclosure).
+    Export(commands::export::ExportArgs),
+    /// Check the audit log.
+    Audit(commands::audit::AuditArgs),
+    /// Manage the master key.
+    Keys(commands::keys::KeysArgs),
+    /// Take a consistent online copy of the database.
+    Backup(commands::backup::BackupArgs),
+    /// Bring a backup back.
+    Restore(commands::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +46,12 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Rules(args) => commands::rules::run(args),
+        Command::Import(args) => commands::import::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Keys(args) => commands::keys::run(args),
+        Command::Backup(args) => commands::backup::run_backup(args),
+        Command::Restore(args) => commands::backup::run_restore(args),
     };
     match result {
         Ok(code) => code,

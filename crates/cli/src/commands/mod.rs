@@ -1,5 +1,10 @@
 //! One module per `rasso` subcommand.
 
+pub mod audit;
+pub mod backup;
 pub mod check;
 pub mod report;
+pub mod export;
+pub mod import;
+pub mod keys;
 pub mod rules;

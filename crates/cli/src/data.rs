@@ -1,0 +1,206 @@
+//! Where the data is and how to open it: `--data DIR` (default `./rasso-data`) or `--database
+//! URL`, the master key and the audit signing key. Shared by every command that uses the store.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use storage::{AuditSigner, KeyOrigin, KeySource, MasterKey, SqliteOptions, SqliteStore};
+
+/// Options naming the data directory, the database and the keys.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// The data directory: the SQLite database and, for a demo, generated keys.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "RASSO_DATA",
+        default_value = "rasso-data"
+    )]
+    pub data: PathBuf,
+    /// A database URL instead of the data directory's database: `sqlite://PATH`.
+    #[arg(long, value_name = "URL", env = "RASSO_DATABASE")]
+    pub database: Option<String>,
+    /// The master key file (32 bytes as hex or base64). Otherwise `RASSO_MASTER_KEY` (the key
+    /// itself), else DIR/keys/master.key, generated for a new data directory.
+    #[arg(long, value_name = "FILE", env = "RASSO_MASTER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// The audit signing key file (an ed25519 seed, 32 bytes as hex or base64). Otherwise
+    /// `RASSO_AUDIT_KEY`, else DIR/keys/audit-signing.key, generated for a new data directory.
+    #[arg(long, value_name = "FILE", env = "RASSO_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The SQLite database file.
+    pub fn database_path(&self) -> Result<PathBuf> {
+        match &self.database {
+            None => Ok(self.data.join("rasso.db")),
+            Some(url) => {
+                if let Some(path) = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                {
+                    Ok(PathBuf::from(path))
+                } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    bail!("PostgreSQL is not supported yet: use --data DIR or a sqlite:// URL")
+                } else {
+                    bail!("`--database` must be a sqlite:// URL")
+                }
+            }
+        }
+    }
+
+    fn keys_dir(&self) -> PathBuf {
+        self.data.join("keys")
+    }
+
+    /// Where the master key comes from; a new key file may be generated only for a new database.
+    pub fn master_source(&self, generate: bool) -> KeySource {
+        KeySource {
+            file: self.key_file.clone(),
+            value: std::env::var("RASSO_MASTER_KEY").ok(),
+            value_name: "RASSO_MASTER_KEY",
+            default_file: self.keys_dir().join("master.key"),
+            generate,
+        }
+    }
+
+    fn audit_source(&self, generate: bool) -> KeySource {
+        KeySource {
+            file: self.audit_key_file.clone(),
+            value: std::env::var("RASSO_AUDIT_KEY").ok(),
+            value_name: "RASSO_AUDIT_KEY",
+            default_file: self.keys_dir().join("audit-signing.key"),
+            generate,
+        }
+    }
+
+    /// The audit signing key (never generated: there is a store to verify only if there are keys).
+    pub fn audit_signer(&self) -> Result<AuditSigner> {
+        let (signer, _) = self
+            .audit_source(false)
+            .audit_signer()
+            .context("cannot load the audit signing key")?;
+        Ok(signer)
+    }
+
+    /// Opens the store. With `create`, a missing database is created (and, when no keys are
+    /// given, key files are generated in the data directory, which is said on standard error);
+    /// without it, a missing database is an error.
+    pub async fn open(&self, create: bool) -> Result<Opened> {
+        let path = self.database_path()?;
+        let exists = path.exists();
+        if !exists && !create {
+            bail!(
+                "no database at {} (import something first, or give --data DIR)",
+                path.display()
+            );
+        }
+        let generate = !exists;
+        let (master_key, master_origin) = self
+            .master_source(generate)
+            .master_key()
+            .context("cannot load the master key")?;
+        let (signer, audit_origin) = self
+            .audit_source(generate)
+            .audit_signer()
+            .context("cannot load the audit signing key")?;
+        for (origin, what) in [
+            (&master_origin, "master key"),
+            (&audit_origin, "audit signing key"),
+        ] {
+            if let KeyOrigin::Generated(file) = origin {
+                eprintln!(
+                    "note: generated a new {what} in {} (owner-only). For real data keep keys outside the data directory: see docs/storage.md",
+                    file.display()
+                );
+            }
+        }
+        let store = SqliteStore::open(SqliteOptions {
+            path: path.clone(),
+            master_key,
+            signer: signer.clone(),
+        })
+        .await
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+        Ok(Opened {
+            store,
+            signer,
+            master_origin,
+        })
+    }
+}
+
+/// An open store and the keys it was opened with.
+#[derive(Debug)]
+pub struct Opened {
+    pub store: SqliteStore,
+    pub signer: AuditSigner,
+    pub master_origin: KeyOrigin,
+}
+
+/// The actor for command-line work: `cli:` and the operating-system user.
+pub fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    format!("cli:{user}")
+}
+
+/// A tokio runtime for a command (the command line is otherwise synchronous).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// A progress bar on standard error when it is a terminal; hidden when piped.
+pub fn progress(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(total),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    let template =
+        format!("{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, {{eta}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Creates a file readable only by its owner (exports and reject files may hold identity).
+pub fn create_private_file(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
+}
+
+/// A master key for rotation, from a file (generated there when missing).
+pub fn new_master_key(path: &Path) -> Result<(MasterKey, bool)> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let key = MasterKey::parse(&text).with_context(|| format!("{}", path.display()))?;
+        Ok((key, false))
+    } else {
+        let key = MasterKey::generate();
+        storage::keys::write_secret_file(path, &key.to_hex())?;
+        Ok((key, true))
+    }
+}

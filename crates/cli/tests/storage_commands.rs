@@ -1,0 +1,208 @@
+//! The storage commands end to end: `rasso import`, `export`, `audit verify`, `keys rotate`,
+//! `backup` and `restore`, driving the real binary on temporary data directories.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn demo_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cases.jsonl")
+}
+
+fn rasso(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rasso"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("RASSO_MASTER_KEY")
+        .env_remove("RASSO_MASTER_KEY_FILE")
+        .env_remove("RASSO_AUDIT_KEY")
+        .env_remove("RASSO_AUDIT_KEY_FILE")
+        .env_remove("RASSO_DATABASE")
+        .env("RASSO_LOG", "warn")
+        .output()
+        .expect("run rasso")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json_lines(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .expect("json line")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn import_then_export_round_trips_every_event_and_reimport_is_a_no_op() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let demo = demo_file();
+    let first = rasso(&data, &["import", demo.to_str().expect("path")]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout).contains("imported 21 new events"),
+        "{}",
+        text(&first.stdout)
+    );
+    assert!(text(&first.stderr).contains("generated a new master key"));
+
+    let again = rasso(&data, &["import", demo.to_str().expect("path")]);
+    assert!(again.status.success());
+    assert!(
+        text(&again.stdout).contains("imported 0 new events")
+            && text(&again.stdout).contains("(21 already stored)"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    let export = rasso(&data, &["export"]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    let original = std::fs::read_to_string(&demo).expect("demo");
+    assert_eq!(json_lines(&text(&export.stdout)), json_lines(&original));
+
+    let out = dir.path().join("export.jsonl");
+    let to_file = rasso(
+        &data,
+        &[
+            "export",
+            "--out",
+            out.to_str().expect("path"),
+            "--purpose",
+            "disclosure",
+            "--recipient",
+            "cps:test",
+        ],
+    );
+    assert!(to_file.status.success(), "{}", text(&to_file.stderr));
+    assert_eq!(
+        json_lines(&std::fs::read_to_string(&out).expect("out")),
+        json_lines(&original)
+    );
+
+    let redacted = rasso(&data, &["export", "--without-identity"]);
+    assert!(!text(&redacted.stdout).contains("identity"));
+
+    let verify = rasso(&data, &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify.stderr));
+    assert!(text(&verify.stdout).contains("audit log verified"));
+}
+
+#[test]
+fn a_bad_file_stores_nothing_and_every_bad_line_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let file = dir.path().join("bad.jsonl");
+    let lines = [
+        r#"{"case":"B-1","force":"exampleshire","at":"2026-03-02T09:15:00Z","kind":"report_received","id":"b1","channel":"101","offences":["SOA2003-s1"],"location":{"country":"GB"}}"#,
+        r#"{"case":"B-1","force":"exampleshire","at":"not a time","kind":"note","text":"x"}"#,
+        r#"{"case":"B-1","force":"exampleshire","at":"2026-03-02T09:20:00Z","kind":"person_added","id":"b2","person":"V1","role":"victim","identity":{"given_name":"Zephyrine","aliases":"Zephyrine Quillfeatherstone"}}"#,
+        r#"not json"#,
+        r#"{"case":"B-1","force":"exampleshire","at":"2026-03-02T09:25:00Z","kind":"needs_assessment","person":"V9"}"#,
+        r#"{"case":"B-1","force":"exampleshire","at":"2026-03-02T09:30:00Z","kind":"note","text":"fine"}"#,
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write");
+    let name = file.to_str().expect("path");
+    let output = rasso(&data, &["import", name]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    for line in [2, 3, 4, 5] {
+        assert!(
+            stderr.contains(&format!("{name}:{line}: ")),
+            "line {line} not reported: {stderr}"
+        );
+    }
+    assert!(!stderr.contains(&format!("{name}:1:")) && !stderr.contains(&format!("{name}:6:")));
+    assert!(stderr.contains("nothing imported"));
+    assert!(
+        !stderr.contains("Zephyrine") && !stderr.contains("Quillfeatherstone"),
+        "identity leaked: {stderr}"
+    );
+    assert!(
+        !data.join("rasso.db").exists(),
+        "a bad file changes nothing"
+    );
+
+    let rejects = dir.path().join("rejects.jsonl");
+    let skipped = rasso(
+        &data,
+        &[
+            "import",
+            name,
+            "--skip-invalid",
+            "--reject-file",
+            rejects.to_str().expect("path"),
+        ],
+    );
+    assert!(skipped.status.success(), "{}", text(&skipped.stderr));
+    assert!(
+        text(&skipped.stdout).contains("imported 2 new events"),
+        "{}",
+        text(&skipped.stdout)
+    );
+    let rejected = std::fs::read_to_string(&rejects).expect("rejects");
+    let expected: String = [lines[1], lines[2], lines[3], lines[4]]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(rejected, expected, "rejected lines are written unchanged");
+}
+
+#[test]
+fn backup_restore_and_key_rotation_keep_data_and_audit_intact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let demo = demo_file();
+    assert!(
+        rasso(&data, &["import", demo.to_str().expect("path")])
+            .status
+            .success()
+    );
+    let before = text(&rasso(&data, &["export"]).stdout);
+
+    let rotate = rasso(&data, &["keys", "rotate"]);
+    assert!(rotate.status.success(), "{}", text(&rotate.stderr));
+    assert!(
+        text(&rotate.stdout).contains("re-wrapped 1 data keys"),
+        "{}",
+        text(&rotate.stdout)
+    );
+    assert_eq!(
+        text(&rasso(&data, &["export"]).stdout),
+        before,
+        "identity still opens after rotation"
+    );
+
+    let backup = dir.path().join("backups").join("rasso-backup.db");
+    let taken = rasso(&data, &["backup", backup.to_str().expect("path")]);
+    assert!(taken.status.success(), "{}", text(&taken.stderr));
+    assert!(
+        rasso(&data, &["backup", backup.to_str().expect("path")])
+            .status
+            .code()
+            != Some(0)
+    );
+
+    let refused = rasso(&data, &["restore", backup.to_str().expect("path")]);
+    assert!(
+        !refused.status.success(),
+        "restore over a database needs --force"
+    );
+    let restored = rasso(
+        &data,
+        &["restore", backup.to_str().expect("path"), "--force"],
+    );
+    assert!(restored.status.success(), "{}", text(&restored.stderr));
+    assert!(text(&restored.stdout).contains("audit log verified"));
+    assert_eq!(
+        json_lines(&text(&rasso(&data, &["export"]).stdout)),
+        json_lines(&before)
+    );
+    assert!(rasso(&data, &["audit", "verify"]).status.success());
+}

@@ -1,0 +1,658 @@
+//! The conformance suite: what every [`Store`] implementation must do, written against the trait
+//! only. SQLite runs it in this crate's tests; a PostgreSQL implementation runs the same
+//! [`run_all`] with its own factory.
+//!
+//! Each check panics (with a message) when the store misbehaves, like a test assertion.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use domain::{CaseKey, PersonKey};
+use ed25519_dalek::VerifyingKey;
+use serde_json::Value;
+
+use crate::access::{Access, Purpose};
+use crate::audit::AuditEntry;
+use crate::error::{StoreError, StoreResult};
+use crate::keys::MasterKey;
+use crate::model::{
+    Append, CaseFilter, CaseStatus, EventReader, ExpectedVersion, ExportOptions, NewEvent, Session,
+    User,
+};
+use crate::store::Store;
+
+/// A made-up victim name planted in the sample; it must never be found outside sealed storage.
+pub const PLANTED_GIVEN_NAME: &str = "Zephyrine";
+/// The planted family name.
+pub const PLANTED_FAMILY_NAME: &str = "Quillfeatherstone";
+
+/// A small synthetic interchange file: two forces, three cases, an unknown field, an id-less
+/// event repeated twice, a victim with a planted name.
+pub fn sample_lines() -> Vec<String> {
+    [
+        r#"{"case":"EX-1","force":"exampleshire","at":"2026-03-02T09:15:00Z","kind":"report_received","id":"ex1-1","channel":"101","offences":["SOA2003-s1"],"location":{"country":"GB"},"x_local":{"desk":7}}"#,
+        r#"{"case":"EX-1","force":"exampleshire","at":"2026-03-02T09:20:00Z","kind":"person_added","id":"ex1-2","person":"V1","role":"victim","identity":{"given_name":"Zephyrine","family_name":"Quillfeatherstone","date_of_birth":"1999-04-01","x_pronouns":"she"},"age_at_offence":26}"#,
+        r#"{"case":"EX-1","force":"exampleshire","at":"2026-03-02T09:21:00Z","kind":"person_added","id":"ex1-3","person":"S1","role":"suspect","identity":{"given_name":"Orrin","family_name":"Blackthorne"}}"#,
+        r#"{"case":"EX-1","force":"exampleshire","at":"2026-03-02T11:00:00Z","kind":"officer_allocated","id":"ex1-4","officer":"4471","role":"oic"}"#,
+        r#"{"case":"EX-1","force":"exampleshire","at":"2026-03-03T10:00:00Z","kind":"note","text":"call back"}"#,
+        r#"{"case":"EX-1","force":"exampleshire","at":"2026-03-03T10:00:00Z","kind":"note","text":"call back"}"#,
+        r#"{"case":"EX-2","force":"exampleshire","at":"2026-01-10T08:00:00Z","kind":"report_received","id":"ex2-1","channel":"999","offences":["SOA2003-s3"],"location":{"country":"GB"}}"#,
+        r#"{"case":"EX-2","force":"exampleshire","at":"2026-01-10T09:00:00Z","kind":"officer_allocated","id":"ex2-2","officer":"5120","role":"oic"}"#,
+        r#"{"case":"EX-2","force":"exampleshire","at":"2026-02-10T09:00:00Z","kind":"case_closed","id":"ex2-3","outcome":18,"suspect_identified":false}"#,
+        r#"{"case":"OT-1","force":"otherton","at":"2026-03-01T12:00:00+01:00","kind":"report_received","id":"ot1-1","channel":"online","offences":["SOA2003-s2"],"location":{"country":"FR"}}"#,
+    ]
+    .iter()
+    .map(|line| (*line).to_owned())
+    .collect()
+}
+
+/// The sample as appends, one per case, in file order.
+pub fn sample_appends(expected: ExpectedVersion) -> Vec<Append> {
+    let mut reader = EventReader::new();
+    let mut order: Vec<CaseKey> = Vec::new();
+    let mut by_case: HashMap<CaseKey, Vec<NewEvent>> = HashMap::new();
+    for line in sample_lines() {
+        let event = match reader.read(&line) {
+            Ok(event) => event,
+            Err(error) => panic!("sample line does not parse: {error}"),
+        };
+        let key = event.case().clone();
+        if !by_case.contains_key(&key) {
+            order.push(key.clone());
+        }
+        by_case.entry(key).or_default().push(event);
+    }
+    order
+        .into_iter()
+        .map(|case| Append {
+            events: by_case.remove(&case).unwrap_or_default(),
+            case,
+            expected,
+        })
+        .collect()
+}
+
+fn key(force: &str, reference: &str) -> CaseKey {
+    CaseKey {
+        force: force.into(),
+        reference: reference.into(),
+    }
+}
+
+fn officer() -> Access {
+    Access::new("user:4471", Purpose::Investigation)
+}
+
+fn note(force: &str, reference: &str, id: &str, text: &str) -> NewEvent {
+    let line = serde_json::json!({
+        "case": reference, "force": force, "at": "2026-03-05T10:00:00Z", "kind": "note", "id": id, "text": text,
+    })
+    .to_string();
+    match NewEvent::from_line(&line, 0) {
+        Ok(event) => event,
+        Err(error) => panic!("note does not parse: {error}"),
+    }
+}
+
+/// Runs every check, each on a fresh store from `factory` (which also gives the audit key to
+/// verify with).
+pub async fn run_all<S, F, Fut>(factory: F) -> StoreResult<()>
+where
+    S: Store,
+    F: Fn() -> Fut,
+    Fut: Future<Output = StoreResult<(S, VerifyingKey)>>,
+{
+    let (store, trusted) = factory().await?;
+    append_and_read(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    idempotent_appends(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    optimistic_concurrency(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    listing(&store).await?;
+    streaming(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    sealed_identity(&store).await?;
+    export_round_trip(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    users_and_sessions(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    audit_trail(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    key_rotation(&store).await?;
+    check_audit(&store, &trusted).await?;
+    Ok(())
+}
+
+/// The audit chain verifies and no record mentions the planted identity.
+pub async fn check_audit<S: Store>(store: &S, trusted: &VerifyingKey) -> StoreResult<()> {
+    let report = store.verify_audit(trusted).await?;
+    assert!(
+        report.is_ok(),
+        "audit chain does not verify: {:?}",
+        report.problem
+    );
+    let records = store.audit_records(0, u64::MAX).await?;
+    assert_eq!(records.len() as u64, report.records);
+    for record in records {
+        let text = serde_json::to_string(&record).unwrap_or_default();
+        assert!(
+            !text.contains(PLANTED_GIVEN_NAME) && !text.contains(PLANTED_FAMILY_NAME),
+            "audit record {} mentions the victim's name",
+            record.seq
+        );
+    }
+    Ok(())
+}
+
+/// Appends make cases that read back in time order with their versions.
+pub async fn append_and_read<S: Store>(store: &S) -> StoreResult<()> {
+    let outcomes = store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    let appended: Vec<u64> = outcomes.iter().map(|o| o.appended).collect();
+    assert_eq!(appended, vec![6, 3, 1], "events appended per case");
+    let case = store
+        .read_case(&officer(), &key("exampleshire", "EX-1"))
+        .await?
+        .unwrap_or_else(|| panic!("EX-1 not found"));
+    assert_eq!(case.version, 6);
+    assert_eq!(case.case.events().len(), 6);
+    let times: Vec<_> = case.case.events().iter().map(|e| e.at).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "events come back in time order");
+    for event in case.case.events() {
+        if let domain::EventData::PersonAdded(person) = &event.data {
+            assert!(
+                person.identity.is_none(),
+                "read_case must leave identity sealed"
+            );
+        }
+    }
+    let unknown = store
+        .read_case(&officer(), &key("exampleshire", "NOPE"))
+        .await?;
+    assert!(unknown.is_none());
+    Ok(())
+}
+
+/// Re-appending the same events is a no-op; id-less repeated lines are distinct events.
+pub async fn idempotent_appends<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let again = store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    assert!(
+        again.iter().all(|o| o.appended == 0),
+        "second append stored nothing"
+    );
+    assert_eq!(again[0].duplicates, 6);
+    assert_eq!(
+        again[0].version, 6,
+        "the two identical id-less notes are two events"
+    );
+    // A retried write with a stale expected version still succeeds: it changes nothing.
+    let retried = store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    assert!(retried.iter().all(|o| o.appended == 0));
+    Ok(())
+}
+
+/// Expected versions are checked; a conflict stores nothing of the whole batch.
+pub async fn optimistic_concurrency<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    let stale = store
+        .append(
+            &officer(),
+            vec![Append {
+                case: ex1.clone(),
+                expected: ExpectedVersion::Exact(5),
+                events: vec![note("exampleshire", "EX-1", "n-1", "stale")],
+            }],
+        )
+        .await;
+    match stale {
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => {
+            assert_eq!(expected, ExpectedVersion::Exact(5));
+            assert_eq!(actual, 6);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let message = store
+        .append(
+            &officer(),
+            vec![Append {
+                case: ex1.clone(),
+                expected: ExpectedVersion::NoCase,
+                events: vec![note("exampleshire", "EX-1", "n-1", "stale")],
+            }],
+        )
+        .await
+        .err()
+        .map(|error| error.to_string())
+        .unwrap_or_default();
+    assert!(
+        message.contains("exampleshire/EX-1") && message.contains("version 6"),
+        "conflict message names the case and versions: {message}"
+    );
+    // A batch whose second case conflicts stores nothing of the first.
+    let batch = vec![
+        Append {
+            case: key("exampleshire", "EX-9"),
+            expected: ExpectedVersion::NoCase,
+            events: vec![note("exampleshire", "EX-9", "n-9", "new case")],
+        },
+        Append {
+            case: ex1.clone(),
+            expected: ExpectedVersion::Exact(2),
+            events: vec![note("exampleshire", "EX-1", "n-2", "stale")],
+        },
+    ];
+    assert!(store.append(&officer(), batch).await.is_err());
+    assert!(
+        store
+            .read_case(&officer(), &key("exampleshire", "EX-9"))
+            .await?
+            .is_none(),
+        "nothing of a failed batch is stored"
+    );
+    let ok = store
+        .append(
+            &officer(),
+            vec![Append {
+                case: ex1.clone(),
+                expected: ExpectedVersion::Exact(6),
+                events: vec![note("exampleshire", "EX-1", "n-3", "fresh")],
+            }],
+        )
+        .await?;
+    assert_eq!(ok[0].version, 7);
+    // Events must belong to the case they are appended to.
+    let stray = store
+        .append(
+            &officer(),
+            vec![Append {
+                case: ex1,
+                expected: ExpectedVersion::Any,
+                events: vec![note("otherton", "OT-1", "n-4", "wrong case")],
+            }],
+        )
+        .await;
+    assert!(matches!(stray, Err(StoreError::Invalid(_))));
+    Ok(())
+}
+
+/// Lists filter by force, officer, status and open findings.
+pub async fn listing<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let all = store.list_cases(&officer(), &CaseFilter::default()).await?;
+    let names: Vec<String> = all.iter().map(|c| c.reference.clone()).collect();
+    assert_eq!(
+        names,
+        vec!["EX-1", "EX-2", "OT-1"],
+        "ordered by force, reference"
+    );
+    let ex1 = &all[0];
+    assert_eq!(ex1.officer.as_deref(), Some("4471"));
+    assert_eq!(ex1.people, 2);
+    assert_eq!(ex1.status, CaseStatus::Open);
+    assert!(ex1.open_findings > 0, "EX-1 has open findings");
+    assert_eq!(all[1].status, CaseStatus::Closed);
+    let filter = |f: CaseFilter| async move {
+        store
+            .list_cases(&officer(), &f)
+            .await
+            .map(|cases| cases.into_iter().map(|c| c.reference).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        filter(CaseFilter {
+            force: Some("otherton".into()),
+            ..CaseFilter::default()
+        })
+        .await?,
+        vec!["OT-1"]
+    );
+    assert_eq!(
+        filter(CaseFilter {
+            officer: Some("5120".into()),
+            ..CaseFilter::default()
+        })
+        .await?,
+        vec!["EX-2"]
+    );
+    assert_eq!(
+        filter(CaseFilter {
+            status: Some(CaseStatus::Closed),
+            ..CaseFilter::default()
+        })
+        .await?,
+        vec!["EX-2"]
+    );
+    let open = filter(CaseFilter {
+        open_findings: Some(true),
+        ..CaseFilter::default()
+    })
+    .await?;
+    assert!(open.contains(&"EX-1".to_owned()));
+    assert_eq!(
+        filter(CaseFilter {
+            limit: Some(1),
+            offset: 1,
+            ..CaseFilter::default()
+        })
+        .await?,
+        vec!["EX-2"]
+    );
+    Ok(())
+}
+
+/// Streaming gives every case once, with its events.
+pub async fn streaming<S: Store>(store: &S) -> StoreResult<()> {
+    let reporting = Access::new("report:test", Purpose::Reporting);
+    let mut seen = Vec::new();
+    let count = store
+        .stream_cases(&reporting, None, &mut |case| {
+            seen.push((
+                case.case.key.reference.to_string(),
+                case.case.events().len(),
+            ));
+            Ok(())
+        })
+        .await?;
+    seen.sort();
+    assert_eq!(count, 3);
+    assert_eq!(
+        seen,
+        vec![("EX-1".into(), 6), ("EX-2".into(), 3), ("OT-1".into(), 1)]
+    );
+    let mut forced = 0;
+    store
+        .stream_cases(&reporting, Some("otherton"), &mut |_| {
+            forced += 1;
+            Ok(())
+        })
+        .await?;
+    assert_eq!(forced, 1);
+    Ok(())
+}
+
+/// Identity is sealed: not in read_case, available through read_identity and export.
+pub async fn sealed_identity<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    let access = officer().with_reason("contacting the victim");
+    let identity = store
+        .read_identity(&access, &ex1, &PersonKey::from("V1"))
+        .await?
+        .unwrap_or_else(|| panic!("V1 has an identity"));
+    assert_eq!(identity.given_name.as_deref(), Some(PLANTED_GIVEN_NAME));
+    assert_eq!(identity.family_name.as_deref(), Some(PLANTED_FAMILY_NAME));
+    assert_eq!(
+        identity.extra.get("x_pronouns"),
+        Some(&Value::String("she".into())),
+        "unknown identity fields are kept"
+    );
+    assert!(
+        store
+            .read_identity(&access, &ex1, &PersonKey::from("W9"))
+            .await?
+            .is_none()
+    );
+    let people = store
+        .known_people(&officer(), std::slice::from_ref(&ex1))
+        .await?;
+    assert!(people.contains(&(ex1.clone(), PersonKey::from("V1"))));
+    assert!(people.contains(&(ex1, PersonKey::from("S1"))));
+    assert_eq!(people.len(), 2);
+    Ok(())
+}
+
+/// Export gives back every event exactly (unknown fields included), identity only when asked.
+pub async fn export_round_trip<S: Store>(store: &S) -> StoreResult<()> {
+    let refused = store
+        .export(&officer(), &ExportOptions::default(), &mut |_| Ok(()))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "an export without a recipient is refused"
+    );
+    let access = Access::new("cli:test", Purpose::Export).with_recipient("file:test");
+    let mut lines = Vec::new();
+    store
+        .export(&access, &ExportOptions::default(), &mut |line| {
+            lines.push(line.to_owned());
+            Ok(())
+        })
+        .await?;
+    let parse = |line: &String| serde_json::from_str::<Value>(line).unwrap_or(Value::Null);
+    let mut exported: Vec<String> = lines.iter().map(|l| parse(l).to_string()).collect();
+    let mut original: Vec<String> = sample_lines()
+        .iter()
+        .map(|l| parse(l).to_string())
+        .collect();
+    exported.sort();
+    original.sort();
+    assert_eq!(exported, original, "export gives back every event exactly");
+    assert_eq!(
+        lines
+            .iter()
+            .find(|l| l.contains(r#""id":"ex1-2""#))
+            .cloned(),
+        sample_lines().get(1).cloned(),
+        "key order is kept too"
+    );
+    let mut redacted = Vec::new();
+    store
+        .export(
+            &access,
+            &ExportOptions {
+                without_identity: true,
+                force: Some("exampleshire".into()),
+            },
+            &mut |line| {
+                redacted.push(line.to_owned());
+                Ok(())
+            },
+        )
+        .await?;
+    assert_eq!(redacted.len(), 9);
+    assert!(redacted.iter().all(|l| !l.contains("identity")));
+    assert!(redacted.iter().all(|l| !l.contains(PLANTED_GIVEN_NAME)));
+    Ok(())
+}
+
+/// Users and sessions.
+pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
+    let admin = Access::new("cli:admin", Purpose::Administration);
+    let user = User {
+        username: "inv4471".into(),
+        display_name: "DC Example".into(),
+        role: "investigator".into(),
+        force: Some("exampleshire".into()),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
+        created_at: "2026-01-01T00:00:00Z".into(),
+    };
+    store.add_user(&admin, &user).await?;
+    assert!(matches!(
+        store.add_user(&admin, &user).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.user("inv4471").await?, Some(user.clone()));
+    assert_eq!(store.user("nobody").await?, None);
+    let session = Session {
+        token_hash: "t1".into(),
+        username: "inv4471".into(),
+        csrf_token: "c1".into(),
+        created_at: "2026-01-01T08:00:00Z".into(),
+        last_seen_at: "2026-01-01T08:00:00Z".into(),
+    };
+    store.create_session(&session).await?;
+    store.touch_session("t1", "2026-01-01T08:10:00Z").await?;
+    assert_eq!(
+        store.session("t1").await?.map(|s| s.last_seen_at),
+        Some("2026-01-01T08:10:00Z".into())
+    );
+    assert_eq!(
+        store
+            .expire_sessions("2026-01-01T08:05:00Z", "2026-01-01T00:00:00Z")
+            .await?,
+        0
+    );
+    assert_eq!(
+        store
+            .expire_sessions("2026-01-01T08:20:00Z", "2026-01-01T00:00:00Z")
+            .await?,
+        1
+    );
+    store.create_session(&session).await?;
+    store.set_user_disabled(&admin, "inv4471", true).await?;
+    assert!(
+        store.session("t1").await?.is_none(),
+        "disabling ends sessions"
+    );
+    assert!(store.user("inv4471").await?.is_some_and(|u| u.disabled));
+    assert_eq!(store.list_users(&admin).await?.len(), 1);
+    assert!(matches!(
+        store.set_user_disabled(&admin, "nobody", true).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .create_session(&Session {
+            token_hash: "t2".into(),
+            ..session
+        })
+        .await?;
+    store.delete_session("t2").await?;
+    assert!(store.session("t2").await?.is_none());
+    Ok(())
+}
+
+/// Every collection, consultation and disclosure leaves an audit record with actor, purpose,
+/// category and object.
+pub async fn audit_trail<S: Store>(store: &S, trusted: &VerifyingKey) -> StoreResult<()> {
+    let before = store.audit_records(0, u64::MAX).await?.len();
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    store.read_case(&officer(), &ex1).await?;
+    store
+        .read_identity(
+            &officer().with_reason("victim contact"),
+            &ex1,
+            &PersonKey::from("V1"),
+        )
+        .await?;
+    let disclosure = Access::new("user:5120", Purpose::Disclosure)
+        .with_reason("file to CPS")
+        .with_recipient("cps:south");
+    store
+        .export(&disclosure, &ExportOptions::default(), &mut |_| Ok(()))
+        .await?;
+    store
+        .stream_cases(
+            &Access::new("report:q1", Purpose::Reporting),
+            None,
+            &mut |_| Ok(()),
+        )
+        .await?;
+    store
+        .record_audit(AuditEntry::new(
+            &Access::new("user:9", Purpose::Reporting),
+            crate::Category::Disclosure,
+            "report:force-year",
+        ))
+        .await?;
+    let records = store.audit_records(0, u64::MAX).await?;
+    let new = &records[before..];
+    let find = |category: &str, object: &str| {
+        new.iter()
+            .find(|r| r.category == category && r.object == object)
+            .unwrap_or_else(|| panic!("no {category} record of {object}: {new:#?}"))
+    };
+    let collected = find("collection", "case:exampleshire/EX-1");
+    assert_eq!(collected.actor, "user:4471");
+    assert_eq!(collected.purpose, "investigation");
+    find("collection", "case:otherton/OT-1");
+    find("consultation", "case:exampleshire/EX-1");
+    let unsealed = find("consultation", "identity:exampleshire/EX-1/V1");
+    assert_eq!(unsealed.reason.as_deref(), Some("victim contact"));
+    let disclosed = find("disclosure", "cases");
+    assert_eq!(disclosed.recipient.as_deref(), Some("cps:south"));
+    assert_eq!(disclosed.reason.as_deref(), Some("file to CPS"));
+    find("combination", "cases");
+    find("disclosure", "report:force-year");
+    let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
+    let expected: Vec<i64> = (1..=records.len() as i64).collect();
+    assert_eq!(seqs, expected, "records are numbered from 1 without gaps");
+    store.audit_checkpoint().await?;
+    check_audit(store, trusted).await
+}
+
+/// Rotating the master key re-wraps data keys; sealed identity still opens.
+pub async fn key_rotation<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let admin = Access::new("cli:admin", Purpose::Administration);
+    let rewrapped = store
+        .rotate_master_key(&admin, &MasterKey::generate())
+        .await?;
+    assert!(rewrapped >= 1);
+    let identity = store
+        .read_identity(
+            &officer().with_reason("after rotation"),
+            &key("exampleshire", "EX-1"),
+            &PersonKey::from("V1"),
+        )
+        .await?;
+    assert_eq!(
+        identity.and_then(|i| i.given_name).as_deref(),
+        Some(PLANTED_GIVEN_NAME)
+    );
+    // New appends after rotation seal and open too.
+    let line = r#"{"case":"EX-3","force":"exampleshire","at":"2026-03-02T09:20:00Z","kind":"person_added","id":"ex3-1","person":"V1","role":"victim","identity":{"given_name":"Halcyon"}}"#;
+    let event = NewEvent::from_line(line, 0).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(
+            &officer(),
+            vec![Append {
+                case: key("exampleshire", "EX-3"),
+                expected: ExpectedVersion::NoCase,
+                events: vec![event],
+            }],
+        )
+        .await?;
+    let identity = store
+        .read_identity(
+            &officer().with_reason("after rotation"),
+            &key("exampleshire", "EX-3"),
+            &PersonKey::from("V1"),
+        )
+        .await?;
+    assert_eq!(
+        identity.and_then(|i| i.given_name).as_deref(),
+        Some("Halcyon")
+    );
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The one error type of the store. Messages name what and where (case, table, record) and never
+//! carry victim identity: sealed values are never formatted into an error.
+
+use crate::model::ExpectedVersion;
+
+/// Why a store operation failed. When any of these is returned from a write, nothing of the
+/// operation was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Optimistic concurrency: the case moved on since the caller read it.
+    #[error(
+        "conflict on case {force}/{reference}: expected version {expected}, but the case is at version {actual}"
+    )]
+    Conflict {
+        force: String,
+        reference: String,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+    /// The operation was asked for without what it needs (for example a disclosure without a
+    /// recipient).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Input the store cannot accept.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// No such object.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Key material is missing, malformed, or does not open this database's keys.
+    #[error("keys: {0}")]
+    Key(String),
+    /// A sealed field did not decrypt: wrong key, or a ciphertext moved to another row.
+    #[error("sealed field {0} does not open with its keys (tampered with or moved)")]
+    Unseal(String),
+    /// Stored data that does not read back as written.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The audit record could not be written or read.
+    #[error("audit: {0}")]
+    Audit(String),
+    /// A test fault injected by [`crate::fault::FaultInjector`].
+    #[error("injected fault at operation {0}")]
+    InjectedFault(u64),
+    /// The database reported an error.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A file could not be read or written.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    /// An I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True for a concurrency conflict (the caller may re-read and retry).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+}
+
+/// Results of store operations.
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,33 @@
+//! rasso's case store: a durable, audited event store with sealed victim identity.
+//!
+//! - [`Store`]: the trait the server, reports and command line use; every read or change of case
+//!   data takes an [`Access`] (actor and purpose) and leaves an audit record in the same
+//!   transaction.
+//! - [`SqliteStore`]: the default implementation (WAL, `synchronous=FULL`).
+//! - [`audit`]: the hash chain and signed checkpoints, and their verification.
+//! - [`keys`]: master and data keys, sealing of identity (XChaCha20-Poly1305).
+//! - [`conformance`]: the suite every implementation must pass.
+
+pub mod access;
+pub mod audit;
+#[doc(hidden)]
+pub mod bench;
+pub mod conformance;
+pub mod crash;
+pub mod error;
+pub mod fault;
+pub mod keys;
+pub mod model;
+pub mod sqlite;
+pub mod store;
+
+pub use access::{Access, Category, Purpose};
+pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport};
+pub use error::{StoreError, StoreResult};
+pub use keys::{KeyOrigin, KeySource, MasterKey};
+pub use model::{
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, EventReader,
+    ExpectedVersion, ExportOptions, NewEvent, Session, StoredCase, User,
+};
+pub use sqlite::{SqliteOptions, SqliteStore};
+pub use store::Store;

@@ -1,0 +1,268 @@
+//! What goes into and comes out of a store.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use domain::interchange::{RecordError, parse_record};
+use domain::{Case, CaseKey, Record};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::audit::canonical_json;
+
+/// The version a writer expects a case to be at (its number of events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// Append whatever the version (imports: events are idempotent by id).
+    Any,
+    /// The case must not exist yet.
+    NoCase,
+    /// The case must be at exactly this version.
+    Exact(u64),
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::Any => f.write_str("any"),
+            ExpectedVersion::NoCase => f.write_str("0 (no case yet)"),
+            ExpectedVersion::Exact(version) => write!(f, "{version}"),
+        }
+    }
+}
+
+/// One event ready to be stored: the parsed record, and the original JSON object (kept so that
+/// export gives back exactly what came in, unknown fields included).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The event id: the sender's, or one derived from the content (see [`NewEvent::from_line`]).
+    pub id: String,
+    pub record: Record,
+    /// The original object, `identity` included; the store seals the identity before writing.
+    pub object: Map<String, Value>,
+}
+
+impl NewEvent {
+    /// An event from one line of an interchange file. Without an `id`, the id is derived from the
+    /// line's content (identity excluded) and `occurrence`, the number of earlier lines of the same
+    /// case with the same content, so that importing the same file twice is a no-op.
+    pub fn from_line(line: &str, occurrence: u32) -> Result<NewEvent, RecordError> {
+        let record = parse_record(line)?;
+        let object = match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(object)) => object,
+            _ => {
+                return Err(RecordError {
+                    field: None,
+                    message: "expected a JSON object".into(),
+                });
+            }
+        };
+        Ok(NewEvent::from_parts(record, object, occurrence))
+    }
+
+    /// An event from a record built in code (no original text: the record's own JSON is kept).
+    pub fn from_record(record: Record) -> NewEvent {
+        let object = record.to_json();
+        NewEvent::from_parts(record, object, 0)
+    }
+
+    fn from_parts(record: Record, object: Map<String, Value>, occurrence: u32) -> NewEvent {
+        let id = match &record.event.id {
+            Some(id) => id.to_string(),
+            None => derived_id(&object, occurrence),
+        };
+        NewEvent { id, record, object }
+    }
+
+    /// The case the event belongs to.
+    pub fn case(&self) -> &CaseKey {
+        &self.record.case
+    }
+
+    /// The content digest used for derived ids (identity excluded).
+    pub fn content_digest(object: &Map<String, Value>) -> String {
+        let mut without = object.clone();
+        without.remove("identity");
+        without.remove("id");
+        let mut hasher = Sha256::new();
+        hasher.update(canonical_json(&Value::Object(without)).as_bytes());
+        hex::encode(&hasher.finalize()[..16])
+    }
+}
+
+fn derived_id(object: &Map<String, Value>, occurrence: u32) -> String {
+    format!("~{}.{occurrence}", NewEvent::content_digest(object))
+}
+
+/// Reads interchange lines into events, numbering repeated id-less lines of a case so that each
+/// gets its own stable derived id.
+#[derive(Debug, Default)]
+pub struct EventReader {
+    seen: HashMap<(CaseKey, String), u32>,
+}
+
+impl EventReader {
+    /// A reader with nothing seen yet.
+    pub fn new() -> Self {
+        EventReader::default()
+    }
+
+    /// Parses one line.
+    pub fn read(&mut self, line: &str) -> Result<NewEvent, RecordError> {
+        let mut event = NewEvent::from_line(line, 0)?;
+        if event.record.event.id.is_none() {
+            let digest = NewEvent::content_digest(&event.object);
+            let count = self
+                .seen
+                .entry((event.record.case.clone(), digest))
+                .or_insert(0);
+            if *count > 0 {
+                event.id = derived_id(&event.object, *count);
+            }
+            *count += 1;
+        }
+        Ok(event)
+    }
+}
+
+/// Events to append to one case.
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub case: CaseKey,
+    pub expected: ExpectedVersion,
+    /// All must belong to `case`.
+    pub events: Vec<NewEvent>,
+}
+
+/// What an append did to one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// Events stored now (the others were already there).
+    pub appended: u64,
+    /// Events already stored (same id), skipped.
+    pub duplicates: u64,
+    /// The case's version after the append.
+    pub version: u64,
+}
+
+/// Open or closed (a `case_closed` event recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Open,
+    Closed,
+}
+
+impl CaseStatus {
+    /// As stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    /// From the stored form.
+    pub fn parse(text: &str) -> Option<CaseStatus> {
+        match text {
+            "open" => Some(CaseStatus::Open),
+            "closed" => Some(CaseStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A case's projection row: what lists show without reading the events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseSummary {
+    pub force: String,
+    pub reference: String,
+    /// Number of events.
+    pub version: u64,
+    pub status: CaseStatus,
+    /// The officer in case (the latest `officer_allocated` with role `oic`).
+    pub officer: Option<String>,
+    /// Open findings of the national rule set when the case was last written.
+    pub open_findings: u64,
+    /// People added to the case.
+    pub people: u64,
+    /// Time of the first `report_received`, RFC 3339 UTC.
+    pub reported_at: Option<String>,
+    /// Time of the latest event, RFC 3339 UTC.
+    pub last_event_at: Option<String>,
+}
+
+impl CaseSummary {
+    /// The case key.
+    pub fn key(&self) -> CaseKey {
+        CaseKey {
+            force: self.force.as_str().into(),
+            reference: self.reference.as_str().into(),
+        }
+    }
+}
+
+/// Which cases to list. Empty filter: every case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CaseFilter {
+    pub force: Option<String>,
+    pub officer: Option<String>,
+    pub status: Option<CaseStatus>,
+    /// `Some(true)`: only cases with open findings; `Some(false)`: only cases without.
+    pub open_findings: Option<bool>,
+    /// At most this many (default: no limit).
+    pub limit: Option<u64>,
+    pub offset: u64,
+}
+
+/// A case as read back: the domain case (identity sealed, not included) and its version.
+#[derive(Debug, Clone)]
+pub struct StoredCase {
+    pub case: Case,
+    pub version: u64,
+}
+
+/// How to export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Leave the sealed `identity` objects out (for recipients outside the case team).
+    pub without_identity: bool,
+    /// Only this force's cases.
+    pub force: Option<String>,
+}
+
+/// A user of the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub username: String,
+    pub display_name: String,
+    /// One of the roles of the design (`investigator`, `supervisor`, ...).
+    pub role: String,
+    pub force: Option<String>,
+    /// An argon2id PHC string; never logged.
+    #[serde(skip_serializing)]
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+/// A signed-in session, stored server-side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the cookie token (the token itself is never stored).
+    pub token_hash: String,
+    pub username: String,
+    pub csrf_token: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+}
+
+/// What a backup wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+    /// Audit records in the copy.
+    pub audit_records: u64,
+}

@@ -1,0 +1,1413 @@
+//! The SQLite store: WAL, `synchronous=FULL`, foreign keys on, one writer connection and a few
+//! read-only readers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::interchange::{EventData, Identity, OfficerRole, parse_record};
+use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
+use serde_json::{Map, Value, json};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::access::{Access, Category};
+use crate::audit::{
+    AuditEntry, AuditRecord, AuditSigner, CHECKPOINT_EVERY_RECORDS, CHECKPOINT_EVERY_SECONDS,
+    ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::fault::FaultInjector;
+use crate::keys::{DataKey, MasterKey, SealBinding};
+use crate::model::{
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
+    ExportOptions, NewEvent, Session, StoredCase, User,
+};
+use crate::store::{CaseSink, LineSink, Store};
+
+/// The sealed field holding a person's identity.
+const IDENTITY_FIELD: &str = "identity";
+/// Cases per page when streaming.
+const PAGE: i64 = 256;
+
+/// What opening a SQLite store needs.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// The database file.
+    pub path: PathBuf,
+    pub master_key: MasterKey,
+    pub signer: AuditSigner,
+}
+
+struct KeyRing {
+    master: MasterKey,
+    keys: HashMap<i64, DataKey>,
+    active: i64,
+}
+
+/// The SQLite implementation of [`Store`].
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: SqlitePool,
+    reader: SqlitePool,
+    keys: RwLock<KeyRing>,
+    signer: AuditSigner,
+    rules: RuleSet,
+    faults: Option<Arc<FaultInjector>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A write transaction whose every operation passes the fault injector.
+struct WriteTx<'s> {
+    tx: Transaction<'static, Sqlite>,
+    faults: Option<&'s FaultInjector>,
+}
+
+impl WriteTx<'_> {
+    fn op(&self) -> StoreResult<()> {
+        match self.faults {
+            Some(faults) => faults.tick(),
+            None => Ok(()),
+        }
+    }
+
+    async fn commit(self) -> StoreResult<()> {
+        self.op()?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(30))
+}
+
+fn lock_poisoned() -> StoreError {
+    StoreError::Key("the key ring lock is poisoned".into())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `options.path`, runs migrations, and loads the
+    /// data keys with the master key (creating the first data key for a new database).
+    pub async fn open(options: SqliteOptions) -> StoreResult<SqliteStore> {
+        if let Some(parent) = options.path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(connect_options(&options.path).create_if_missing(true))
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(connect_options(&options.path).read_only(true))
+            .await?;
+        let keys = load_keys(&writer, &options.master_key).await?;
+        Ok(SqliteStore {
+            path: options.path,
+            writer,
+            reader,
+            keys: RwLock::new(keys),
+            signer: options.signer,
+            rules: RuleSet::national(),
+            faults: None,
+        })
+    }
+
+    /// The same store with a fault injector on every write transaction (tests only).
+    pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
+        self.faults = Some(faults);
+        self
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the pools, checkpointing the WAL.
+    pub async fn close(self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `ok`, or the problems found.
+    pub async fn integrity_check(&self) -> StoreResult<String> {
+        let rows = sqlx::query("PRAGMA integrity_check")
+            .fetch_all(&self.writer)
+            .await?;
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+        Ok(lines.join("\n"))
+    }
+
+    /// Replaces the database at `db_path` with the backup at `backup` (the store must be closed).
+    /// The copy is made durable before it takes the database's place.
+    pub fn restore(backup: &Path, db_path: &Path) -> StoreResult<()> {
+        if !backup.is_file() {
+            return Err(StoreError::NotFound(format!(
+                "backup {} does not exist",
+                backup.display()
+            )));
+        }
+        if let Some(parent) = db_path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
+        }
+        let temporary = db_path.with_extension("restoring");
+        std::fs::copy(backup, &temporary).map_err(|e| {
+            StoreError::io(
+                format!(
+                    "cannot copy {} to {}",
+                    backup.display(),
+                    temporary.display()
+                ),
+                e,
+            )
+        })?;
+        std::fs::File::open(&temporary)
+            .and_then(|file| file.sync_all())
+            .map_err(|e| StoreError::io(format!("cannot sync {}", temporary.display()), e))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = db_path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                std::fs::remove_file(&side)
+                    .map_err(|e| StoreError::io(format!("cannot remove {}", side.display()), e))?;
+            }
+        }
+        std::fs::rename(&temporary, db_path)
+            .map_err(|e| StoreError::io(format!("cannot replace {}", db_path.display()), e))?;
+        Ok(())
+    }
+
+    async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
+        if let Some(faults) = self.faults.as_deref() {
+            faults.tick()?;
+        }
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx {
+            tx,
+            faults: self.faults.as_deref(),
+        })
+    }
+
+    fn active_key(&self) -> StoreResult<(i64, DataKey)> {
+        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
+        let key = ring
+            .keys
+            .get(&ring.active)
+            .cloned()
+            .ok_or_else(|| StoreError::Key("no active data key".into()))?;
+        Ok((ring.active, key))
+    }
+
+    fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
+        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
+        ring.keys
+            .get(&key_id)
+            .cloned()
+            .ok_or_else(|| StoreError::Key(format!("data key {key_id} is not in the key ring")))
+    }
+
+    /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
+    /// signed head moved to the last one.
+    async fn write_audit(
+        &self,
+        tx: &mut WriteTx<'_>,
+        entries: &[AuditEntry],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        tx.op()?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        let (mut seq, mut hash) = match last {
+            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+            None => (0, GENESIS_HASH.to_owned()),
+        };
+        tx.op()?;
+        let checkpoint =
+            sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+        let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
+            Some(row) => {
+                let at: String = row.try_get(1)?;
+                let at = DateTime::parse_from_rfc3339(&at)
+                    .map(|at| at.with_timezone(&Utc))
+                    .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
+                (row.try_get::<i64, _>(0)?, Some(at))
+            }
+            None => (0, None),
+        };
+        let mut records = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let record = AuditRecord::chain(entry, seq, &hash, now);
+            tx.op()?;
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(record.seq)
+            .bind(&record.at)
+            .bind(&record.actor)
+            .bind(&record.category)
+            .bind(&record.object)
+            .bind(&record.purpose)
+            .bind(&record.reason)
+            .bind(&record.recipient)
+            .bind(record.detail.to_string())
+            .bind(&record.prev_hash)
+            .bind(&record.hash)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+            seq = record.seq;
+            hash = record.hash.clone();
+            let last_of_batch = index + 1 == entries.len();
+            let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
+            let by_time = last_of_batch
+                && checkpoint_at
+                    .is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
+            if by_count || by_time {
+                let signed = self.signer.sign("checkpoint", seq, &hash, now);
+                insert_checkpoint(tx, &signed).await?;
+                checkpoint_seq = seq;
+                checkpoint_at = Some(now);
+            }
+            records.push(record);
+        }
+        let head = self.signer.sign("head", seq, &hash, now);
+        tx.op()?;
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
+             public_key = excluded.public_key, signature = excluded.signature",
+        )
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(&head.at)
+        .bind(&head.public_key)
+        .bind(&head.signature)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+        Ok(records)
+    }
+
+    /// Writes audit records in a transaction of their own (for reads: before the data is read).
+    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
+        let mut tx = self.begin_write().await?;
+        let records = self.write_audit(&mut tx, entries, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(records)
+    }
+
+    async fn append_one(
+        &self,
+        tx: &mut WriteTx<'_>,
+        append: Append,
+        key: &(i64, DataKey),
+        now: DateTime<Utc>,
+        next_audit_seq: i64,
+    ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
+        let force = append.case.force.as_str();
+        let reference = append.case.reference.as_str();
+        if let Some(stray) = append
+            .events
+            .iter()
+            .find(|event| event.case() != &append.case)
+        {
+            return Err(StoreError::Invalid(format!(
+                "event {} belongs to case {}/{}, not {force}/{reference}",
+                stray.id,
+                stray.case().force,
+                stray.case().reference
+            )));
+        }
+        tx.op()?;
+        let row =
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
+                .bind(force)
+                .bind(reference)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+        let (case_id, version) = match row {
+            Some(row) => (
+                Some(row.try_get::<i64, _>(0)?),
+                row.try_get::<i64, _>(1)? as u64,
+            ),
+            None => (None, 0),
+        };
+        let mut known: HashSet<String> = HashSet::new();
+        if let Some(case_id) = case_id {
+            tx.op()?;
+            let rows = sqlx::query("SELECT event_id FROM events WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+            for row in rows {
+                known.insert(row.try_get(0)?);
+            }
+        }
+        let total = append.events.len() as u64;
+        let fresh: Vec<NewEvent> = append
+            .events
+            .into_iter()
+            .filter(|event| known.insert(event.id.clone()))
+            .collect();
+        let duplicates = total - fresh.len() as u64;
+        if fresh.is_empty() {
+            return Ok((
+                AppendOutcome {
+                    appended: 0,
+                    duplicates,
+                    version,
+                },
+                None,
+            ));
+        }
+        let expected_ok = match append.expected {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoCase => version == 0,
+            ExpectedVersion::Exact(expected) => version == expected,
+        };
+        if !expected_ok {
+            return Err(StoreError::Conflict {
+                force: force.to_owned(),
+                reference: reference.to_owned(),
+                expected: append.expected,
+                actual: version,
+            });
+        }
+        let case_id = match case_id {
+            Some(id) => id,
+            None => {
+                tx.op()?;
+                sqlx::query(
+                    "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) \
+                     VALUES ($1, $2, 0, 'open', NULL, 0, 0, NULL, NULL, $3) RETURNING case_id",
+                )
+                .bind(force)
+                .bind(reference)
+                .bind(format_time(now))
+                .fetch_one(&mut *tx.tx)
+                .await?
+                .try_get(0)?
+            }
+        };
+        // Earlier events, for the projection.
+        let mut events: Vec<Event> = Vec::new();
+        if version > 0 {
+            tx.op()?;
+            let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 ORDER BY seq")
+                .bind(case_id)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+            for row in rows {
+                let seq: i64 = row.try_get(0)?;
+                let body: String = row.try_get(1)?;
+                events.push(parse_body(&body, force, reference, seq)?.event);
+            }
+        }
+        let (key_id, data_key) = key;
+        let appended = fresh.len() as u64;
+        for (index, new) in fresh.into_iter().enumerate() {
+            let seq = (version + index as u64 + 1) as i64;
+            let mut body = new.object;
+            let mut sealed = None;
+            if let Some(identity) = body.get_mut(IDENTITY_FIELD)
+                && !identity.is_null()
+            {
+                let person = new
+                    .record
+                    .event
+                    .person()
+                    .map(|person| person.to_string())
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "event {} carries an identity but names no person",
+                            new.id
+                        ))
+                    })?;
+                let plaintext = identity.take().to_string();
+                let binding = SealBinding {
+                    force,
+                    reference,
+                    person: &person,
+                    field: IDENTITY_FIELD,
+                    key_id: *key_id,
+                };
+                let (nonce, ciphertext) = data_key.seal(&binding, plaintext.as_bytes())?;
+                sealed = Some((person, nonce, ciphertext));
+            }
+            let at = format_time(new.record.event.at.with_timezone(&Utc));
+            tx.op()?;
+            sqlx::query(
+                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(case_id)
+            .bind(seq)
+            .bind(&new.id)
+            .bind(at)
+            .bind(new.record.event.kind().as_str())
+            .bind(new.record.event.person().map(|person| person.to_string()))
+            .bind(Value::Object(body).to_string())
+            .bind(next_audit_seq)
+            .execute(&mut *tx.tx)
+            .await?;
+            if let Some((person, nonce, ciphertext)) = sealed {
+                tx.op()?;
+                sqlx::query(
+                    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(case_id)
+                .bind(seq)
+                .bind(IDENTITY_FIELD)
+                .bind(person)
+                .bind(*key_id)
+                .bind(nonce.to_vec())
+                .bind(ciphertext)
+                .execute(&mut *tx.tx)
+                .await?;
+            }
+            let mut event = new.record.event;
+            if let EventData::PersonAdded(person) = &mut event.data {
+                person.identity = None;
+            }
+            events.push(event);
+        }
+        let new_version = version + appended;
+        let case = Case::new(append.case.clone(), events);
+        let projection = project(&case, &self.rules, now);
+        tx.op()?;
+        sqlx::query(
+            "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
+             last_event_at = $7, updated_at = $8 WHERE case_id = $9",
+        )
+        .bind(new_version as i64)
+        .bind(projection.status.as_str())
+        .bind(projection.officer)
+        .bind(projection.open_findings as i64)
+        .bind(projection.people as i64)
+        .bind(projection.reported_at)
+        .bind(projection.last_event_at)
+        .bind(format_time(now))
+        .bind(case_id)
+        .execute(&mut *tx.tx)
+        .await?;
+        let category = if version == 0 {
+            Category::Collection
+        } else {
+            Category::Alteration
+        };
+        let entry = AuditEntry {
+            actor: String::new(),
+            category,
+            object: case_object(force, reference),
+            purpose: String::new(),
+            reason: None,
+            recipient: None,
+            detail: json!({"events": appended, "from_version": version, "to_version": new_version}),
+        };
+        Ok((
+            AppendOutcome {
+                appended,
+                duplicates,
+                version: new_version,
+            },
+            Some(entry),
+        ))
+    }
+
+    async fn case_rows(
+        &self,
+        after: i64,
+        force: Option<&str>,
+    ) -> StoreResult<Vec<(i64, String, String, i64)>> {
+        let rows = match force {
+            Some(force) => {
+                sqlx::query(
+                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 AND force = $2 ORDER BY case_id LIMIT $3",
+                )
+                .bind(after)
+                .bind(force)
+                .bind(PAGE)
+                .fetch_all(&self.reader)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2",
+                )
+                .bind(after)
+                .bind(PAGE)
+                .fetch_all(&self.reader)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
+    tx.op()?;
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (seq) DO NOTHING",
+    )
+    .bind(checkpoint.seq)
+    .bind(&checkpoint.hash)
+    .bind(&checkpoint.at)
+    .bind(&checkpoint.public_key)
+    .bind(&checkpoint.signature)
+    .execute(&mut *tx.tx)
+    .await
+    .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
+    Ok(())
+}
+
+async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {
+    let rows = sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
+        .fetch_all(pool)
+        .await?;
+    let mut keys = HashMap::new();
+    let mut active = None;
+    for row in &rows {
+        let key_id: i64 = row.try_get(0)?;
+        let nonce: Vec<u8> = row.try_get(1)?;
+        let wrapped: Vec<u8> = row.try_get(2)?;
+        keys.insert(key_id, master.unwrap_key(key_id, &nonce, &wrapped)?);
+        if row.try_get::<bool, _>(3)? {
+            active = Some(key_id);
+        }
+    }
+    let active = match active {
+        Some(active) => active,
+        None => {
+            let data_key = DataKey::generate();
+            let key_id = rows.len() as i64 + 1;
+            let (nonce, wrapped) = master.wrap(key_id, &data_key)?;
+            sqlx::query(
+                "INSERT INTO data_keys (key_id, master_key_id, nonce, wrapped, active, created_at) VALUES ($1, $2, $3, $4, TRUE, $5)",
+            )
+            .bind(key_id)
+            .bind(master.id())
+            .bind(nonce.to_vec())
+            .bind(wrapped)
+            .bind(format_time(Utc::now()))
+            .execute(pool)
+            .await?;
+            keys.insert(key_id, data_key);
+            key_id
+        }
+    };
+    Ok(KeyRing {
+        master: master.clone(),
+        keys,
+        active,
+    })
+}
+
+fn case_object(force: &str, reference: &str) -> String {
+    format!("case:{force}/{reference}")
+}
+
+fn parse_body(body: &str, force: &str, reference: &str, seq: i64) -> StoreResult<domain::Record> {
+    parse_record(body).map_err(|error| {
+        StoreError::Corrupt(format!(
+            "case {force}/{reference} event {seq} does not parse: {}",
+            error.field.as_deref().unwrap_or("(record)")
+        ))
+    })
+}
+
+struct Projection {
+    status: CaseStatus,
+    officer: Option<String>,
+    open_findings: u64,
+    people: u64,
+    reported_at: Option<String>,
+    last_event_at: Option<String>,
+}
+
+fn project(case: &Case, rules: &RuleSet, now: DateTime<Utc>) -> Projection {
+    let mut status = CaseStatus::Open;
+    let mut officer = None;
+    let mut people: HashSet<&PersonKey> = HashSet::new();
+    let mut reported_at = None;
+    let mut last_event_at = None;
+    for event in case.events() {
+        match &event.data {
+            EventData::OfficerAllocated(allocated) if allocated.role == OfficerRole::Oic => {
+                officer = Some(allocated.officer.to_string());
+            }
+            EventData::CaseClosed(_) => status = CaseStatus::Closed,
+            EventData::PersonAdded(person) => {
+                people.insert(&person.person);
+            }
+            EventData::ReportReceived(_) if reported_at.is_none() => {
+                reported_at = Some(format_time(event.at.with_timezone(&Utc)));
+            }
+            _ => {}
+        }
+        last_event_at = Some(format_time(event.at.with_timezone(&Utc)));
+    }
+    let open_findings = rules
+        .evaluate(case, now)
+        .iter()
+        .filter(|finding| finding.status.is_open())
+        .count() as u64;
+    Projection {
+        status,
+        officer,
+        open_findings,
+        people: people.len() as u64,
+        reported_at,
+        last_event_at,
+    }
+}
+
+fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<CaseSummary> {
+    let status: String = row.try_get("status")?;
+    Ok(CaseSummary {
+        force: row.try_get("force")?,
+        reference: row.try_get("reference")?,
+        version: row.try_get::<i64, _>("version")? as u64,
+        status: CaseStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("case status `{status}`")))?,
+        officer: row.try_get("officer")?,
+        open_findings: row.try_get::<i64, _>("open_findings")? as u64,
+        people: row.try_get::<i64, _>("people")? as u64,
+        reported_at: row.try_get("reported_at")?,
+        last_event_at: row.try_get("last_event_at")?,
+    })
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<User> {
+    Ok(User {
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: row.try_get("role")?,
+        force: row.try_get("force")?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get("disabled")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Session> {
+    Ok(Session {
+        token_hash: row.try_get("token_hash")?,
+        username: row.try_get("username")?,
+        csrf_token: row.try_get("csrf_token")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    })
+}
+
+fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<AuditRecord> {
+    let detail: String = row.try_get("detail")?;
+    let seq: i64 = row.try_get("seq")?;
+    Ok(AuditRecord {
+        seq,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        category: row.try_get("category")?,
+        object: row.try_get("object")?,
+        purpose: row.try_get("purpose")?,
+        reason: row.try_get("reason")?,
+        recipient: row.try_get("recipient")?,
+        // A detail that is not JSON cannot hash as written: keep it as a string so the chain
+        // check reports the record as edited.
+        detail: serde_json::from_str(&detail).unwrap_or(Value::String(detail)),
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn checkpoint_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Checkpoint> {
+    Ok(Checkpoint {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        at: row.try_get("at")?,
+        public_key: row.try_get("public_key")?,
+        signature: row.try_get("signature")?,
+    })
+}
+
+fn identity_from_plaintext(plaintext: &[u8], what: &str) -> StoreResult<Value> {
+    // Never include the parser's message: it could quote the identity.
+    serde_json::from_slice(plaintext)
+        .map_err(|_| StoreError::Corrupt(format!("sealed {what} is not JSON")))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
+        let now = Utc::now();
+        let key = self.active_key()?;
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let next_audit_seq: i64 =
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+                .fetch_one(&mut *tx.tx)
+                .await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut entries = Vec::new();
+        for append in batch {
+            let audit_seq = next_audit_seq + entries.len() as i64 + 1;
+            let (outcome, entry) = self
+                .append_one(&mut tx, append, &key, now, audit_seq)
+                .await?;
+            outcomes.push(outcome);
+            if let Some(mut entry) = entry {
+                entry.actor = access.actor.clone();
+                entry.purpose = access.purpose.as_str().to_owned();
+                entry.reason = access.reason.clone();
+                entry.recipient = access.recipient.clone();
+                entries.push(entry);
+            }
+        }
+        if entries.is_empty() {
+            // Nothing new: leave the database untouched.
+            return Ok(outcomes);
+        }
+        self.write_audit(&mut tx, &entries, now).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
+        let entry = AuditEntry::new(
+            access,
+            Category::Consultation,
+            case_object(&key.force, &key.reference),
+        );
+        self.audit_alone(&[entry]).await?;
+        let row =
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
+                .bind(key.force.as_str())
+                .bind(key.reference.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let case_id: i64 = row.try_get(0)?;
+        let version: i64 = row.try_get(1)?;
+        let rows = sqlx::query(
+            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
+        )
+        .bind(case_id)
+        .bind(version)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let seq: i64 = row.try_get(0)?;
+            let body: String = row.try_get(1)?;
+            events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
+        }
+        Ok(Some(StoredCase {
+            case: Case::new(key.clone(), events),
+            version: version as u64,
+        }))
+    }
+
+    async fn read_identity(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        person: &PersonKey,
+    ) -> StoreResult<Option<Identity>> {
+        let entry = AuditEntry::new(
+            access,
+            Category::Consultation,
+            format!("identity:{}/{}/{}", key.force, key.reference, person),
+        );
+        self.audit_alone(&[entry]).await?;
+        let row = sqlx::query(
+            "SELECT s.key_id, s.nonce, s.ciphertext FROM sealed s JOIN cases c ON c.case_id = s.case_id \
+             WHERE c.force = $1 AND c.reference = $2 AND s.person = $3 AND s.field = $4 ORDER BY s.seq DESC LIMIT 1",
+        )
+        .bind(key.force.as_str())
+        .bind(key.reference.as_str())
+        .bind(person.to_string())
+        .bind(IDENTITY_FIELD)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let key_id: i64 = row.try_get(0)?;
+        let nonce: Vec<u8> = row.try_get(1)?;
+        let ciphertext: Vec<u8> = row.try_get(2)?;
+        let person_text = person.to_string();
+        let binding = SealBinding {
+            force: &key.force,
+            reference: &key.reference,
+            person: &person_text,
+            field: IDENTITY_FIELD,
+            key_id,
+        };
+        let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
+        let value = identity_from_plaintext(&plaintext, &binding.describe())?;
+        let identity: Identity = serde_json::from_value(value).map_err(|_| {
+            StoreError::Corrupt(format!("sealed {} is not an identity", binding.describe()))
+        })?;
+        Ok(Some(identity))
+    }
+
+    async fn list_cases(
+        &self,
+        access: &Access,
+        filter: &CaseFilter,
+    ) -> StoreResult<Vec<CaseSummary>> {
+        let detail = serde_json::to_value(filter).unwrap_or(Value::Null);
+        let entry = AuditEntry::new(access, Category::Consultation, "cases").with_detail(detail);
+        self.audit_alone(&[entry]).await?;
+        let mut query = sqlx::QueryBuilder::<Sqlite>::new(
+            "SELECT force, reference, version, status, officer, open_findings, people, reported_at, last_event_at \
+             FROM cases WHERE 1 = 1",
+        );
+        if let Some(force) = &filter.force {
+            query.push(" AND force = ").push_bind(force.clone());
+        }
+        if let Some(officer) = &filter.officer {
+            query.push(" AND officer = ").push_bind(officer.clone());
+        }
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        match filter.open_findings {
+            Some(true) => {
+                query.push(" AND open_findings > 0");
+            }
+            Some(false) => {
+                query.push(" AND open_findings = 0");
+            }
+            None => {}
+        }
+        query.push(" ORDER BY force, reference");
+        query
+            .push(" LIMIT ")
+            .push_bind(filter.limit.map_or(-1, |limit| limit as i64));
+        query.push(" OFFSET ").push_bind(filter.offset as i64);
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn stream_cases(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+        sink: &mut CaseSink<'_>,
+    ) -> StoreResult<u64> {
+        let entry = AuditEntry::new(access, Category::Combination, "cases")
+            .with_detail(json!({"force": force}));
+        self.audit_alone(&[entry]).await?;
+        let mut after = 0;
+        let mut count = 0;
+        loop {
+            let cases = self.case_rows(after, force).await?;
+            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
+                break;
+            };
+            after = last.0;
+            let rows = sqlx::query(
+                "SELECT case_id, seq, body FROM events WHERE case_id >= $1 AND case_id <= $2 ORDER BY case_id, seq",
+            )
+            .bind(first.0)
+            .bind(last.0)
+            .fetch_all(&self.reader)
+            .await?;
+            let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
+            let names: HashMap<i64, (&str, &str, i64)> = cases
+                .iter()
+                .map(|(id, force, reference, version)| {
+                    (*id, (force.as_str(), reference.as_str(), *version))
+                })
+                .collect();
+            for row in rows {
+                let case_id: i64 = row.try_get(0)?;
+                let seq: i64 = row.try_get(1)?;
+                let Some((force, reference, version)) = names.get(&case_id) else {
+                    continue;
+                };
+                if seq > *version {
+                    continue;
+                }
+                let body: String = row.try_get(2)?;
+                by_case
+                    .entry(case_id)
+                    .or_default()
+                    .push(parse_body(&body, force, reference, seq)?.event);
+            }
+            for (case_id, force, reference, version) in &cases {
+                let events = by_case.remove(case_id).unwrap_or_default();
+                let key = CaseKey {
+                    force: force.as_str().into(),
+                    reference: reference.as_str().into(),
+                };
+                sink(StoredCase {
+                    case: Case::new(key, events),
+                    version: *version as u64,
+                })?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    async fn known_people(
+        &self,
+        access: &Access,
+        cases: &[CaseKey],
+    ) -> StoreResult<HashSet<(CaseKey, PersonKey)>> {
+        let entry = AuditEntry::new(access, Category::Consultation, "cases:people")
+            .with_detail(json!({"cases": cases.len()}));
+        self.audit_alone(&[entry]).await?;
+        let mut known = HashSet::new();
+        for key in cases {
+            let rows = sqlx::query(
+                "SELECT DISTINCT e.person FROM events e JOIN cases c ON c.case_id = e.case_id \
+                 WHERE c.force = $1 AND c.reference = $2 AND e.kind = 'person_added'",
+            )
+            .bind(key.force.as_str())
+            .bind(key.reference.as_str())
+            .fetch_all(&self.reader)
+            .await?;
+            for row in rows {
+                let person: Option<String> = row.try_get(0)?;
+                if let Some(person) = person {
+                    known.insert((key.clone(), PersonKey::from(person.as_str())));
+                }
+            }
+        }
+        Ok(known)
+    }
+
+    async fn export(
+        &self,
+        access: &Access,
+        options: &ExportOptions,
+        sink: &mut LineSink<'_>,
+    ) -> StoreResult<u64> {
+        let Some(recipient) = access.recipient.as_deref().filter(|r| !r.trim().is_empty()) else {
+            return Err(StoreError::Refused(
+                "an export is a disclosure and must name its recipient".into(),
+            ));
+        };
+        let entry = AuditEntry::new(access, Category::Disclosure, "cases").with_detail(json!({
+            "force": options.force,
+            "identity": if options.without_identity { "withheld" } else { "included" },
+            "recipient": recipient,
+        }));
+        self.audit_alone(&[entry]).await?;
+        let mut after = 0;
+        let mut lines = 0;
+        loop {
+            let cases = self.case_rows(after, options.force.as_deref()).await?;
+            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
+                break;
+            };
+            after = last.0;
+            let names: HashMap<i64, (&str, &str, i64)> = cases
+                .iter()
+                .map(|(id, force, reference, version)| {
+                    (*id, (force.as_str(), reference.as_str(), *version))
+                })
+                .collect();
+            let rows = sqlx::query(
+                "SELECT e.case_id, e.seq, e.body, s.person, s.key_id, s.nonce, s.ciphertext FROM events e \
+                 LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
+                 WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq",
+            )
+            .bind(first.0)
+            .bind(last.0)
+            .fetch_all(&self.reader)
+            .await?;
+            for row in rows {
+                let case_id: i64 = row.try_get(0)?;
+                let seq: i64 = row.try_get(1)?;
+                let Some((force, reference, version)) = names.get(&case_id) else {
+                    continue;
+                };
+                if seq > *version {
+                    continue;
+                }
+                let body: String = row.try_get(2)?;
+                let person: Option<String> = row.try_get(3)?;
+                let Some(person) = person else {
+                    sink(&body)?;
+                    lines += 1;
+                    continue;
+                };
+                let mut object: Map<String, Value> = serde_json::from_str(&body).map_err(|_| {
+                    StoreError::Corrupt(format!("case {force}/{reference} event {seq} is not JSON"))
+                })?;
+                if options.without_identity {
+                    object.remove(IDENTITY_FIELD);
+                } else {
+                    let key_id: i64 = row.try_get(4)?;
+                    let nonce: Vec<u8> = row.try_get(5)?;
+                    let ciphertext: Vec<u8> = row.try_get(6)?;
+                    let binding = SealBinding {
+                        force,
+                        reference,
+                        person: &person,
+                        field: IDENTITY_FIELD,
+                        key_id,
+                    };
+                    let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
+                    let identity = identity_from_plaintext(&plaintext, &binding.describe())?;
+                    object.insert(IDENTITY_FIELD.to_owned(), identity);
+                }
+                sink(&Value::Object(object).to_string())?;
+                lines += 1;
+            }
+        }
+        Ok(lines)
+    }
+
+    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let result = sqlx::query(
+            "INSERT INTO users (username, display_name, role, force, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.role)
+        .bind(&user.force)
+        .bind(&user.password_hash)
+        .bind(user.disabled)
+        .bind(&user.created_at)
+        .execute(&mut *tx.tx)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Invalid(format!(
+                "user `{}` already exists",
+                user.username
+            )));
+        }
+        let entry = AuditEntry::new(
+            access,
+            Category::Collection,
+            format!("user:{}", user.username),
+        )
+        .with_detail(json!({"role": user.role}));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await
+    }
+
+    async fn user(&self, username: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>> {
+        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "users")])
+            .await?;
+        let rows = sqlx::query("SELECT * FROM users ORDER BY username")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_user_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let result = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+            .bind(disabled)
+            .bind(username)
+            .execute(&mut *tx.tx)
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("user `{username}`")));
+        }
+        if disabled {
+            tx.op()?;
+            sqlx::query("DELETE FROM sessions WHERE username = $1")
+                .bind(username)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
+            .with_detail(json!({"disabled": disabled}));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await
+    }
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(&session.username)
+        .bind(&session.csrf_token)
+        .bind(&session.created_at)
+        .bind(&session.last_seen_at)
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.commit().await
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await
+    }
+
+    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before)
+            .bind(created_before)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(result.rows_affected())
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
+        let mut records = self.audit_alone(&[entry]).await?;
+        records
+            .pop()
+            .ok_or_else(|| StoreError::Audit("no record written".into()))
+    }
+
+    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn audit_checkpoint(&self) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        let Some(last) = last else {
+            return Ok(());
+        };
+        let checkpoint = self.signer.sign(
+            "checkpoint",
+            last.try_get(0)?,
+            &last.try_get::<String, _>(1)?,
+            Utc::now(),
+        );
+        insert_checkpoint(&mut tx, &checkpoint).await?;
+        tx.commit().await
+    }
+
+    async fn verify_audit(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport> {
+        // One read transaction, so the log, checkpoints and head are one consistent snapshot.
+        let mut tx = self.reader.begin().await?;
+        let checkpoints: Vec<Checkpoint> =
+            sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(checkpoint_from_row)
+                .collect::<StoreResult<_>>()?;
+        let head = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(checkpoint_from_row)
+            .transpose()?;
+        let mut verifier = ChainVerifier::new(*trusted, &checkpoints);
+        // Every stored row once, in stored order; gaps and out-of-place records are the
+        // verifier's to find.
+        let mut after = i64::MIN;
+        loop {
+            let rows =
+                sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000")
+                    .bind(after)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.try_get("seq")?;
+            for row in &rows {
+                verifier.push(&record_from_row(row)?);
+            }
+        }
+        tx.rollback().await?;
+        Ok(verifier.finish(&checkpoints, head.as_ref()))
+    }
+
+    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let rows = sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id")
+            .fetch_all(&mut *tx.tx)
+            .await?;
+        let current = self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone();
+        let mut count = 0;
+        for row in rows {
+            let key_id: i64 = row.try_get(0)?;
+            let nonce: Vec<u8> = row.try_get(1)?;
+            let wrapped: Vec<u8> = row.try_get(2)?;
+            let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
+            let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
+            tx.op()?;
+            sqlx::query(
+                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
+            )
+            .bind(nonce.to_vec())
+            .bind(wrapped)
+            .bind(new_master.id())
+            .bind(key_id)
+            .execute(&mut *tx.tx)
+            .await?;
+            count += 1;
+        }
+        let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
+            "rewrapped": count,
+            "from_master": current.id(),
+            "to_master": new_master.id(),
+        }));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await?;
+        self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
+        Ok(count)
+    }
+
+    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {
+        if dest.exists() {
+            return Err(StoreError::Refused(format!(
+                "{} already exists; a backup never overwrites",
+                dest.display()
+            )));
+        }
+        if let Some(parent) = dest.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
+        }
+        let entry = AuditEntry::new(access, Category::Disclosure, "database")
+            .with_detail(json!({"backup": dest.display().to_string()}));
+        let records = self.audit_alone(&[entry]).await?;
+        // VACUUM INTO reads one snapshot (a read transaction), so writers carry on meanwhile.
+        let mut connection = sqlx::ConnectOptions::connect(&connect_options(&self.path)).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest.display().to_string())
+            .execute(&mut connection)
+            .await?;
+        sqlx::Connection::close(connection).await?;
+        let file = std::fs::File::open(dest)
+            .map_err(|e| StoreError::io(format!("cannot open {}", dest.display()), e))?;
+        file.sync_all()
+            .map_err(|e| StoreError::io(format!("cannot sync {}", dest.display()), e))?;
+        let bytes = file
+            .metadata()
+            .map_err(|e| StoreError::io(format!("cannot stat {}", dest.display()), e))?
+            .len();
+        Ok(BackupInfo {
+            path: dest.to_path_buf(),
+            bytes,
+            audit_records: records.last().map_or(0, |record| record.seq as u64),
+        })
+    }
+}
+
+impl FromStr for CaseStatus {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        CaseStatus::parse(text)
+            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
+    }
+}

@@ -1,0 +1,133 @@
+//! The `Store` trait: everything the server, reports and the command line need from storage.
+//! SQLite implements it now; PostgreSQL will be a second implementation checked by the same
+//! conformance suite ([`crate::conformance`]).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use async_trait::async_trait;
+use domain::interchange::Identity;
+use domain::{CaseKey, PersonKey};
+
+use crate::access::Access;
+use crate::audit::{AuditEntry, AuditRecord, VerifyReport};
+use crate::error::StoreResult;
+use crate::keys::MasterKey;
+use crate::model::{
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, StoredCase,
+    User,
+};
+
+/// Receives cases one at a time while a store streams them (bounded memory).
+pub type CaseSink<'a> = dyn FnMut(StoredCase) -> StoreResult<()> + Send + 'a;
+/// Receives export lines (interchange JSON, no newline) one at a time.
+pub type LineSink<'a> = dyn FnMut(&str) -> StoreResult<()> + Send + 'a;
+
+/// A durable, audited case store. Every method that reads or changes case data takes an
+/// [`Access`] and writes its audit record in the same transaction as the change (for reads: before
+/// the data is returned); if the audit record cannot be written, the operation fails and nothing
+/// of it is stored.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    // ---- Case data ------------------------------------------------------------------------------
+
+    /// Appends events to cases, all or nothing, in one transaction. Events whose id a case
+    /// already holds are skipped (idempotent); each case's `expected` version is checked against
+    /// its version before the append, unless every event was already there (a retried write
+    /// succeeds). A mismatch fails the whole call with [`crate::StoreError::Conflict`].
+    async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>>;
+
+    /// Reads one case (identity left sealed). `None` when there is no such case.
+    async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>>;
+
+    /// Unseals the identity of one person of a case (the latest `person_added` that carried one).
+    /// A consultation of victim identity: callers decide who may, and should pass a reason.
+    async fn read_identity(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        person: &PersonKey,
+    ) -> StoreResult<Option<Identity>>;
+
+    /// Lists case projections, ordered by force and reference.
+    async fn list_cases(
+        &self,
+        access: &Access,
+        filter: &CaseFilter,
+    ) -> StoreResult<Vec<CaseSummary>>;
+
+    /// Streams every case (optionally of one force) to `sink`, in pages, for reports. Returns the
+    /// number of cases streamed.
+    async fn stream_cases(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+        sink: &mut CaseSink<'_>,
+    ) -> StoreResult<u64>;
+
+    /// The people keys already added to these cases (for validating an import against the store).
+    async fn known_people(
+        &self,
+        access: &Access,
+        cases: &[CaseKey],
+    ) -> StoreResult<HashSet<(CaseKey, PersonKey)>>;
+
+    /// Writes every stored event as an interchange line, case by case in arrival order, with the
+    /// sealed identity put back unless `options.without_identity`. A disclosure: `access` must
+    /// name a recipient. Returns the number of lines.
+    async fn export(
+        &self,
+        access: &Access,
+        options: &ExportOptions,
+        sink: &mut LineSink<'_>,
+    ) -> StoreResult<u64>;
+
+    // ---- Users and sessions ---------------------------------------------------------------------
+
+    /// Adds a user (an alteration of the user list, audited).
+    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()>;
+    /// A user by name.
+    async fn user(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Every user, by name.
+    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>>;
+    /// Disables or re-enables a user (audited); disabling ends their sessions.
+    async fn set_user_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> StoreResult<()>;
+    /// Stores a new session.
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// A session by token hash.
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    /// Records activity on a session.
+    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends sessions idle since before `idle_before` or created before `created_before`
+    /// (RFC 3339 UTC); returns how many.
+    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64>;
+
+    // ---- Audit ----------------------------------------------------------------------------------
+
+    /// Records processing done outside the store (e.g. a report disclosed by the server).
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord>;
+    /// Audit records with `seq` greater than `after`, at most `limit`.
+    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>>;
+    /// Writes a signed checkpoint now (the store also does so every 1,000 records or 5 minutes).
+    async fn audit_checkpoint(&self) -> StoreResult<()>;
+    /// Checks the chain, the checkpoints and the signed head with the trusted public key.
+    async fn verify_audit(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport>;
+
+    // ---- Keys and backup ------------------------------------------------------------------------
+
+    /// Re-wraps every data key with `new_master` (sealed data is not rewritten). Returns how many
+    /// keys were re-wrapped. The store uses the new key from then on.
+    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64>;
+    /// Takes a consistent online copy into `dest` (a file that must not exist) while writes go on.
+    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo>;
+}

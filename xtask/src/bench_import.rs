@@ -1,0 +1,152 @@
+//! `cargo xtask bench import [--events N]`: events per second through the store's import path
+//! (parse, seal identity, projections and findings, audit chain, WAL with `synchronous=FULL`),
+//! and the floor: plain batched inserts of the same rows into a bare table with the same SQLite
+//! settings and the same transactions, in the same run. Goal: at least 0.5 of the floor.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use storage::bench::{PlainRow, plain_inserts, synthetic_lines};
+use storage::{
+    Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, NewEvent, Purpose,
+    SqliteOptions, SqliteStore, Store,
+};
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// How many events to import.
+    #[arg(long, default_value_t = 100_000)]
+    events: usize,
+    /// Events per transaction (whole cases), as `rasso import` uses.
+    #[arg(long, default_value_t = 2_000)]
+    batch: usize,
+}
+
+fn group(events: Vec<NewEvent>, batch: usize) -> Vec<Vec<Append>> {
+    let mut order = Vec::new();
+    let mut by_case: HashMap<domain::CaseKey, Vec<NewEvent>> = HashMap::new();
+    for event in events {
+        by_case
+            .entry(event.case().clone())
+            .or_insert_with_key(|key| {
+                order.push(key.clone());
+                Vec::new()
+            })
+            .push(event);
+    }
+    let mut batches = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 0;
+    for case in order {
+        let events = by_case.remove(&case).unwrap_or_default();
+        size += events.len();
+        current.push(Append {
+            case,
+            expected: ExpectedVersion::Any,
+            events,
+        });
+        if size >= batch {
+            batches.push(std::mem::take(&mut current));
+            size = 0;
+        }
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
+}
+
+fn parse(lines: &[String]) -> Result<Vec<NewEvent>> {
+    let mut reader = EventReader::new();
+    lines
+        .iter()
+        .map(|line| reader.read(line).map_err(|e| anyhow::anyhow!("{e}")))
+        .collect()
+}
+
+pub fn run(args: ImportArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(bench(args))
+}
+
+async fn bench(args: ImportArgs) -> Result<()> {
+    let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let lines = synthetic_lines(args.events);
+    let n = lines.len();
+    println!(
+        "bench import: {n} synthetic events, transactions of about {} events, WAL + synchronous=FULL",
+        args.batch
+    );
+
+    // Floor: plain batched inserts of the same rows, same settings, same transactions.
+    let events = parse(&lines)?;
+    let batches = group(events, args.batch);
+    let mut case_number = 0i64;
+    let plain: Vec<Vec<PlainRow>> = batches
+        .iter()
+        .map(|batch| {
+            let mut rows = Vec::new();
+            for append in batch {
+                case_number += 1;
+                for (index, event) in append.events.iter().enumerate() {
+                    rows.push(PlainRow::from_event(case_number, index as i64 + 1, event));
+                }
+            }
+            rows
+        })
+        .collect();
+    let floor = plain_inserts(&dir.path().join("floor.db"), &plain).await?;
+
+    // The store, from parsed events (what `Store::append` costs).
+    let access = Access::new("bench", Purpose::Import);
+    let open = |name: &str| {
+        SqliteStore::open(SqliteOptions {
+            path: dir.path().join(name),
+            master_key: MasterKey::generate(),
+            signer: AuditSigner::from_seed([5; 32]),
+        })
+    };
+    let store = open("store.db").await?;
+    let started = Instant::now();
+    for batch in batches {
+        store.append(&access, batch).await?;
+    }
+    let stored = started.elapsed();
+    store.close().await;
+
+    // End to end: parsing the lines too (what `rasso import` costs after reading the file).
+    let store = open("import.db").await?;
+    let started = Instant::now();
+    let events = parse(&lines)?;
+    for batch in group(events, args.batch) {
+        store.append(&access, batch).await?;
+    }
+    let imported = started.elapsed();
+    store.close().await;
+
+    let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "floor  plain batched inserts      {:>10.0} events/s  ({:.2?})",
+        rate(floor),
+        floor
+    );
+    println!(
+        "store  Store::append (parsed)     {:>10.0} events/s  ({:.2?})  ratio to floor {:.2}",
+        rate(stored),
+        stored,
+        floor.as_secs_f64() / stored.as_secs_f64()
+    );
+    println!(
+        "import parse + Store::append      {:>10.0} events/s  ({:.2?})  ratio to floor {:.2}",
+        rate(imported),
+        imported,
+        floor.as_secs_f64() / imported.as_secs_f64()
+    );
+    println!("goal: ratio >= 0.50");
+    Ok(())
+}
