@@ -1,0 +1,383 @@
+//! Full-text search over the guidance (SQLite FTS5 in an in-memory database).
+//!
+//! Ranking is bm25 with the title weighted above keywords, keywords above the summary, and the
+//! summary above the body. Users may write phrases (`"bail conditions"`) and prefixes (`bail*`);
+//! everything else they type is searched literally, so a stray quote or an FTS operator can never
+//! become an SQL or FTS syntax error.
+
+use std::str::FromStr;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, Row, SqliteConnection};
+use tokio::sync::Mutex;
+
+use crate::library::Library;
+use crate::model::{Page, Role, Stage, Viewer};
+use crate::render::plain_text;
+
+/// The search, ranked by bm25 with column weights title 10, keywords 6, summary 4, body 1.
+const SEARCH_SQL: &str = "SELECT p.id, p.title, p.summary, p.restricted, p.local,
+        snippet(page_fts, 3, '[', ']', '...', 12) AS snippet,
+        bm25(page_fts, 10.0, 6.0, 4.0, 1.0) AS score
+    FROM page_fts JOIN page p ON p.rowid = page_fts.rowid
+    WHERE page_fts MATCH ?1
+      AND (p.restricted = 0 OR ?2)
+      AND (?3 IS NULL OR instr(p.roles, ?3) > 0)
+      AND (?4 IS NULL OR instr(p.stages, ?4) > 0)
+    ORDER BY score
+    LIMIT ?5";
+
+/// A search failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query has nothing to search for.
+    #[error("the query has no words to search for")]
+    Empty,
+    /// The query is longer than anyone types.
+    #[error("the query is too long ({0} characters; at most 500)")]
+    TooLong(usize),
+    #[error("the search index failed: {0}")]
+    Index(#[from] sqlx::Error),
+}
+
+/// What to search for, for whom.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub text: String,
+    pub viewer: Viewer,
+    /// Only pages written for this role.
+    pub role: Option<Role>,
+    /// Only pages for this stage.
+    pub stage: Option<Stage>,
+    pub limit: u32,
+}
+
+impl SearchQuery {
+    /// A query for `text`, by a reader, with no filters and the default limit (10).
+    pub fn new(text: impl Into<String>, viewer: Viewer) -> Self {
+        SearchQuery {
+            text: text.into(),
+            viewer,
+            role: None,
+            stage: None,
+            limit: 10,
+        }
+    }
+
+    pub fn role(mut self, role: Role) -> Self {
+        self.role = Some(role);
+        self
+    }
+
+    pub fn stage(mut self, stage: Stage) -> Self {
+        self.stage = Some(stage);
+        self
+    }
+
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+}
+
+/// One result, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// A few words of the body around the match, with matches in `[` `]`.
+    pub snippet: String,
+    /// bm25 score (lower is better, as SQLite reports it).
+    pub score: f64,
+    pub restricted: bool,
+    pub local: bool,
+}
+
+/// An in-memory FTS5 index of a library. Searches are serialised on one connection; each takes
+/// well under a millisecond on the shipped content.
+#[derive(Debug)]
+pub struct SearchIndex {
+    connection: Mutex<SqliteConnection>,
+}
+
+impl SearchIndex {
+    /// Builds the index of every page (restricted ones included: they are filtered per reader at
+    /// query time).
+    pub async fn build(library: &Library) -> Result<Self, SearchError> {
+        let mut connection = SqliteConnectOptions::from_str("sqlite::memory:")?
+            .disable_statement_logging()
+            .connect()
+            .await?;
+        sqlx::raw_sql(
+            "CREATE TABLE page (
+                 rowid INTEGER PRIMARY KEY,
+                 id TEXT NOT NULL UNIQUE,
+                 title TEXT NOT NULL,
+                 summary TEXT NOT NULL,
+                 restricted INTEGER NOT NULL,
+                 local INTEGER NOT NULL,
+                 roles TEXT NOT NULL,
+                 stages TEXT NOT NULL
+             );
+             CREATE VIRTUAL TABLE page_fts USING fts5(
+                 title, keywords, summary, body,
+                 tokenize = 'porter unicode61 remove_diacritics 2'
+             );",
+        )
+        .execute(&mut connection)
+        .await?;
+        let mut tx = connection.begin().await?;
+        for (index, page) in library.all_pages().enumerate() {
+            let rowid = i64::try_from(index).unwrap_or(i64::MAX);
+            insert(&mut tx, rowid, page).await?;
+        }
+        tx.commit().await?;
+        sqlx::raw_sql("INSERT INTO page_fts(page_fts) VALUES ('optimize')")
+            .execute(&mut connection)
+            .await?;
+        Ok(SearchIndex {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// Searches, best first. Restricted pages are never returned to a reader who is not police
+    /// personnel.
+    pub async fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
+        let parsed = parse_query(&query.text)?;
+        let mut connection = self.connection.lock().await;
+        // Every term first; if that finds nothing, any term (ranked, so pages matching more terms
+        // still come first).
+        let mut hits = self.run(&mut connection, &parsed.all(), query).await?;
+        if hits.is_empty() && parsed.terms.len() > 1 {
+            hits = self.run(&mut connection, &parsed.any(), query).await?;
+        }
+        Ok(hits)
+    }
+
+    async fn run(
+        &self,
+        connection: &mut SqliteConnection,
+        fts_query: &str,
+        query: &SearchQuery,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let rows = sqlx::query(SEARCH_SQL)
+            .bind(fts_query)
+            .bind(query.viewer.is_police())
+            .bind(query.role.map(|r| format!(" {r} ")))
+            .bind(query.stage.map(|s| format!(" {s} ")))
+            .bind(i64::from(query.limit))
+            .fetch_all(&mut *connection)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Hit {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    summary: row.try_get("summary")?,
+                    snippet: row.try_get("snippet")?,
+                    score: row.try_get("score")?,
+                    restricted: row.try_get("restricted")?,
+                    local: row.try_get("local")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The floor the benchmark compares against: an unranked match of the same query, no join,
+    /// no filters, no snippet.
+    pub async fn match_only(&self, text: &str, limit: u32) -> Result<usize, SearchError> {
+        let parsed = parse_query(text)?;
+        let mut connection = self.connection.lock().await;
+        let rows = sqlx::query("SELECT rowid FROM page_fts WHERE page_fts MATCH ?1 LIMIT ?2")
+            .bind(parsed.all())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *connection)
+            .await?;
+        Ok(rows.len())
+    }
+}
+
+async fn insert(
+    connection: &mut SqliteConnection,
+    rowid: i64,
+    page: &Page,
+) -> Result<(), sqlx::Error> {
+    let words = |items: Vec<&str>| format!(" {} ", items.join(" "));
+    sqlx::query(
+        "INSERT INTO page (rowid, id, title, summary, restricted, local, roles, stages)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(rowid)
+    .bind(&page.id)
+    .bind(&page.title)
+    .bind(&page.summary)
+    .bind(page.restricted)
+    .bind(page.is_local())
+    .bind(words(page.roles.iter().map(|r| r.as_str()).collect()))
+    .bind(words(page.stages.iter().map(|s| s.as_str()).collect()))
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query(
+        "INSERT INTO page_fts (rowid, title, keywords, summary, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(rowid)
+    .bind(&page.title)
+    .bind(page.keywords.join(" "))
+    .bind(&page.summary)
+    .bind(plain_text(&page.body))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// One thing the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    /// A word, matched after stemming; `prefix` when written `bail*`.
+    Word { text: String, prefix: bool },
+    /// Words in this order.
+    Phrase(String),
+}
+
+impl Term {
+    /// The term in FTS5 syntax: always quoted, so nothing the user typed is an operator.
+    fn fts(&self) -> String {
+        match self {
+            Term::Word { text, prefix } => {
+                format!("\"{}\"{}", text.replace('"', "\"\""), if *prefix { "*" } else { "" })
+            }
+            Term::Phrase(text) => format!("\"{}\"", text.replace('"', "\"\"")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parsed {
+    terms: Vec<Term>,
+}
+
+impl Parsed {
+    fn all(&self) -> String {
+        self.terms.iter().map(Term::fts).collect::<Vec<_>>().join(" ")
+    }
+
+    fn any(&self) -> String {
+        self.terms.iter().map(Term::fts).collect::<Vec<_>>().join(" OR ")
+    }
+}
+
+/// Words that carry no meaning in a question ("what is the threshold test").
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "can", "do", "does", "for", "from", "how", "i",
+    "in", "is", "it", "me", "my", "of", "on", "or", "should", "the", "to", "what", "when",
+    "where", "which", "who", "why", "with",
+];
+
+/// Reads what the user typed: `"..."` is a phrase (an unclosed quote runs to the end), a word
+/// ending in `*` is a prefix, anything else is a literal word. Punctuation is dropped.
+fn parse_query(text: &str) -> Result<Parsed, SearchError> {
+    let length = text.chars().count();
+    if length > 500 {
+        return Err(SearchError::TooLong(length));
+    }
+    let mut terms = Vec::new();
+    let mut stopped = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix('"') {
+            let (inside, remaining) = match after.find('"') {
+                Some(end) => (&after[..end], &after[end + 1..]),
+                None => (after, ""),
+            };
+            let words = clean_words(inside);
+            if !words.is_empty() {
+                terms.push(Term::Phrase(words.join(" ")));
+            }
+            rest = remaining;
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(rest.len());
+        let word = &rest[..end];
+        rest = &rest[end..];
+        if word.is_empty() {
+            continue;
+        }
+        let prefix = word.ends_with('*');
+        let cleaned = clean_words(word);
+        match cleaned.as_slice() {
+            [] => {}
+            [single] => {
+                let term = Term::Word {
+                    text: single.clone(),
+                    prefix,
+                };
+                if !prefix && STOP_WORDS.contains(&single.to_lowercase().as_str()) {
+                    stopped.push(term);
+                } else {
+                    terms.push(term);
+                }
+            }
+            // `bail-conditions`, `victim's`: the parts as a phrase.
+            several => terms.push(Term::Phrase(several.join(" "))),
+        }
+    }
+    if terms.is_empty() {
+        terms = stopped;
+    }
+    if terms.is_empty() {
+        return Err(SearchError::Empty);
+    }
+    Ok(Parsed { terms })
+}
+
+/// The alphanumeric runs of a text, as the FTS tokenizer would see them.
+fn clean_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fts(text: &str) -> String {
+        parse_query(text).expect("parses").all()
+    }
+
+    #[test]
+    fn words_phrases_and_prefixes() {
+        assert_eq!(fts("bail conditions"), "\"bail\" \"conditions\"");
+        assert_eq!(fts("\"bail conditions\""), "\"bail conditions\"");
+        assert_eq!(fts("bail*"), "\"bail\"*");
+        assert_eq!(fts("what is the threshold test"), "\"threshold\" \"test\"");
+    }
+
+    #[test]
+    fn operators_and_stray_quotes_are_literal() {
+        assert_eq!(fts("bail OR NOT"), "\"bail\" \"OR\" \"NOT\"");
+        assert_eq!(fts("\"unclosed phrase"), "\"unclosed phrase\"");
+        assert_eq!(fts("a\"b"), "\"a\" \"b\"");
+        assert_eq!(fts("NEAR(bail rui)"), "\"NEAR bail\" \"rui\"");
+        assert_eq!(fts("'; DROP TABLE page; --"), "\"DROP\" \"TABLE\" \"page\"");
+    }
+
+    #[test]
+    fn nothing_to_search_is_a_clear_error() {
+        assert!(matches!(parse_query("  \"\" * -- "), Err(SearchError::Empty)));
+        assert!(matches!(
+            parse_query(&"x".repeat(600)),
+            Err(SearchError::TooLong(600))
+        ));
+    }
+
+    #[test]
+    fn only_stop_words_are_still_searched() {
+        assert_eq!(fts("who"), "\"who\"");
+    }
+}
