@@ -156,6 +156,22 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
             in_list = false;
             continue;
         }
+        if trimmed.starts_with('|') {
+            // A table row: cells separated by ` | `; the `|---|` rule becomes a line.
+            flush(&mut out, &mut paragraph);
+            let cells: Vec<&str> = trimmed.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
+                let _ = writeln!(out, "  {}", "-".repeat(width.saturating_sub(2).min(60)));
+            } else {
+                if !in_list {
+                    out.push('\n');
+                }
+                let row = cells.iter().map(|c| inline(c, true)).collect::<Vec<_>>().join("  |  ");
+                wrap(&mut out, &row, width, "  ", "      ");
+            }
+            in_list = true;
+            continue;
+        }
         if let Some(heading) = trimmed.strip_prefix('#') {
             flush(&mut out, &mut paragraph);
             let heading = inline(heading.trim_start_matches('#').trim(), false);
