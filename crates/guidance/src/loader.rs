@@ -642,9 +642,22 @@ fn parse_signposts(file: &ContentFile, report: &mut Report) -> Vec<Signpost> {
             return Vec::new();
         }
     };
+    // The line of each entry's `id`, in order: the first `id =` after each `[[signpost]]`.
+    let lines: Vec<&str> = file.text.lines().collect();
+    let id_lines: Vec<Option<usize>> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == "[[signpost]]")
+        .map(|(header, _)| {
+            lines[header..]
+                .iter()
+                .position(|l| l.trim_start().starts_with("id ") || l.trim_start().starts_with("id="))
+                .map(|offset| header + offset + 1)
+        })
+        .collect();
     let mut out = Vec::new();
-    for raw in parsed.signpost {
-        let line = line_of_text(&file.text, &format!("\"{}\"", raw.id));
+    for (index, raw) in parsed.signpost.into_iter().enumerate() {
+        let line = id_lines.get(index).copied().flatten();
         let mut ok = true;
         if !raw.url.starts_with("https://") && !raw.url.starts_with("tel:") {
             report.problems.push(problem(
