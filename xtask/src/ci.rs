@@ -30,6 +30,7 @@ pub fn ci() -> Result<()> {
         "cargo",
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
+    crate::content::run(crate::content::CheckContentArgs::default())?;
     test()
 }
 

@@ -1,7 +1,9 @@
 //! `cargo xtask`: developer commands for rasso.
 
 mod bench;
+mod bench_guidance;
 mod ci;
+mod content;
 mod generate;
 mod holidays;
 
@@ -25,6 +27,8 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run a benchmark and print what it measured.
     Bench(bench::BenchArgs),
+    /// Validate the guidance content (ids, roles, stages, sources, links, rule pages, review dates).
+    CheckContent(content::CheckContentArgs),
     /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
     UpdateBankHolidays(holidays::UpdateArgs),
 }
@@ -36,5 +40,6 @@ fn main() -> Result<()> {
         Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
+        Command::CheckContent(args) => content::run(args),
     }
 }

@@ -22,6 +22,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Show the rule set in force: every rule, its guidance page and the timescales.
     Rules(commands::rules::RulesArgs),
+    /// National guidance: search it, show a page, or see what applies to a case.
+    Guidance(commands::guidance::GuidanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Rules(args) => commands::rules::run(args),
+        Command::Guidance(args) => commands::guidance::run(args),
     };
     match result {
         Ok(code) => code,

@@ -140,25 +140,36 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
     out.push('\n');
     wrap(&mut out, &page.summary, width, "", "");
 
-    let mut paragraph = String::new();
-    let flush = |out: &mut String, paragraph: &mut String| {
-        if !paragraph.trim().is_empty() {
-            out.push('\n');
-            wrap(out, &inline(paragraph, true), width, "", "");
-        }
-        paragraph.clear();
-    };
+    // The block being gathered: a paragraph (no marker) or a list item (its marker), whose
+    // lines are joined and wrapped when the block ends.
+    let mut block: Option<(Option<String>, String)> = None;
     let mut in_list = false;
+    let flush = |out: &mut String, block: &mut Option<(Option<String>, String)>, in_list: bool| {
+        if let Some((marker, text)) = block.take() {
+            match marker {
+                Some(marker) => {
+                    let indent = " ".repeat(marker.chars().count());
+                    wrap(out, &inline(&text, true), width, &marker, &indent);
+                }
+                None => {
+                    if !in_list {
+                        out.push('\n');
+                    }
+                    wrap(out, &inline(&text, true), width, "", "");
+                }
+            }
+        }
+    };
     for line in page.body.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() {
-            flush(&mut out, &mut paragraph);
+            flush(&mut out, &mut block, false);
             in_list = false;
             continue;
         }
         if trimmed.starts_with('|') {
-            // A table row: cells separated by ` | `; the `|---|` rule becomes a line.
-            flush(&mut out, &mut paragraph);
+            // A table row: cells separated by `  |  `; the `|---|` rule becomes a line.
+            flush(&mut out, &mut block, in_list);
             let cells: Vec<&str> = trimmed.trim_matches('|').split('|').map(str::trim).collect();
             if cells.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
                 let _ = writeln!(out, "  {}", "-".repeat(width.saturating_sub(2).min(60)));
@@ -173,7 +184,7 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
             continue;
         }
         if let Some(heading) = trimmed.strip_prefix('#') {
-            flush(&mut out, &mut paragraph);
+            flush(&mut out, &mut block, in_list);
             let heading = inline(heading.trim_start_matches('#').trim(), false);
             let _ = write!(out, "\n{heading}\n{}\n", "-".repeat(heading.chars().count().min(width)));
             in_list = false;
@@ -190,29 +201,32 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
             });
         match bullet {
             Some((marker, rest)) => {
-                flush(&mut out, &mut paragraph);
+                flush(&mut out, &mut block, in_list);
                 if !in_list {
                     out.push('\n');
                 }
-                let indent = " ".repeat(marker.chars().count());
-                wrap(&mut out, &inline(rest, true), width, &marker, &indent);
+                block = Some((Some(marker), rest.to_owned()));
                 in_list = true;
             }
-            None if in_list && line.starts_with(' ') => {
-                // A list item's continuation line: rewrap it under the item.
-                let indent = "    ";
-                wrap(&mut out, &inline(trimmed, true), width, indent, indent);
-            }
-            None => {
-                in_list = false;
-                if !paragraph.is_empty() {
-                    paragraph.push(' ');
+            None => match &mut block {
+                // A continuation line of a paragraph or a list item.
+                Some((_, text)) => {
+                    text.push(' ');
+                    text.push_str(trimmed);
                 }
-                paragraph.push_str(trimmed);
-            }
+                None => {
+                    let after_list = in_list;
+                    in_list = false;
+                    block = Some((None, trimmed.to_owned()));
+                    if after_list {
+                        out.push('\n');
+                        in_list = true;
+                    }
+                }
+            },
         }
     }
-    flush(&mut out, &mut paragraph);
+    flush(&mut out, &mut block, in_list);
 
     let _ = write!(out, "\nSources\n-------\n");
     for (index, source) in page.sources.iter().enumerate() {

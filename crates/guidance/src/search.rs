@@ -15,17 +15,22 @@ use crate::library::Library;
 use crate::model::{Page, Role, Stage, Viewer};
 use crate::render::plain_text;
 
-/// The search, ranked by bm25 with column weights title 10, keywords 6, summary 4, body 1.
+/// The search, ranked by bm25 with column weights title 10, keywords 6, summary 4, body 1. The
+/// inner query ranks and filters; snippets (costly) are made for the top rows only.
 const SEARCH_SQL: &str = "SELECT p.id, p.title, p.summary, p.restricted, p.local,
-        snippet(page_fts, 3, '[', ']', '...', 12) AS snippet,
-        bm25(page_fts, 10.0, 6.0, 4.0, 1.0) AS score
-    FROM page_fts JOIN page p ON p.rowid = page_fts.rowid
+        snippet(page_fts, 3, '[', ']', '...', 12) AS snippet, top.score AS score
+    FROM (SELECT page_fts.rowid AS rid, page_fts.rank AS score
+          FROM page_fts JOIN page p ON p.rowid = page_fts.rowid
+          WHERE page_fts MATCH ?1
+            AND (p.restricted = 0 OR ?2)
+            AND (?3 IS NULL OR instr(p.roles, ?3) > 0)
+            AND (?4 IS NULL OR instr(p.stages, ?4) > 0)
+          ORDER BY page_fts.rank
+          LIMIT ?5) AS top
+    JOIN page_fts ON page_fts.rowid = top.rid
+    JOIN page p ON p.rowid = top.rid
     WHERE page_fts MATCH ?1
-      AND (p.restricted = 0 OR ?2)
-      AND (?3 IS NULL OR instr(p.roles, ?3) > 0)
-      AND (?4 IS NULL OR instr(p.stages, ?4) > 0)
-    ORDER BY score
-    LIMIT ?5";
+    ORDER BY top.score";
 
 /// A search failed.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +138,12 @@ impl SearchIndex {
             insert(&mut tx, rowid, page).await?;
         }
         tx.commit().await?;
-        sqlx::raw_sql("INSERT INTO page_fts(page_fts) VALUES ('optimize')")
+        // bm25 with the column weights as FTS5's built-in `rank`, so `ORDER BY rank` lets FTS5
+        // sort internally.
+        sqlx::raw_sql(
+            "INSERT INTO page_fts(page_fts, rank) VALUES ('rank', 'bm25(10.0, 6.0, 4.0, 1.0)');
+             INSERT INTO page_fts(page_fts) VALUES ('optimize')",
+        )
             .execute(&mut connection)
             .await?;
         Ok(SearchIndex {
