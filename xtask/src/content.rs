@@ -24,9 +24,10 @@ pub fn run(args: CheckContentArgs) -> Result<()> {
         .today(chrono::Utc::now().date_naive())
         .add_dir(&national, Origin::National)?;
     for dir in &args.content {
-        let source = dir
-            .file_name()
-            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let source = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         loader = loader.add_dir(dir, Origin::Local { source })?;
     }
     let (library, report) = loader.load();

@@ -82,7 +82,10 @@ pub fn stage_of(case: &Case) -> Stage {
             | "support_referral"
             | "isva_offered"
             | "forensic_exam_offered" => Stage::FirstResponse,
-            "officer_allocated" | "statement_taken" | "victim_interviewed" | "device_extraction"
+            "officer_allocated"
+            | "statement_taken"
+            | "victim_interviewed"
+            | "device_extraction"
             | "third_party_request" => Stage::Investigation,
             "suspect_arrested"
             | "suspect_interviewed"
@@ -177,7 +180,9 @@ impl Library {
                 let when = &s.when;
                 when.always
                     || (when.abroad && abroad)
-                    || facts.stage.is_some_and(|stage| when.stages.contains(&stage))
+                    || facts
+                        .stage
+                        .is_some_and(|stage| when.stages.contains(&stage))
                     || when.rules.iter().any(|r| facts.open_rules.contains(r))
             })
             .collect();

@@ -58,7 +58,9 @@ pub struct Report {
 
 impl Report {
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
-        self.problems.iter().filter(|p| p.severity == Severity::Error)
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
@@ -251,9 +253,9 @@ impl Loader {
             }
         }
         self.validate(&mut pages, &signposts, &mut report);
-        report.problems.sort_by(|a, b| {
-            (b.severity, &a.file, a.line).cmp(&(a.severity, &b.file, b.line))
-        });
+        report
+            .problems
+            .sort_by(|a, b| (b.severity, &a.file, a.line).cmp(&(a.severity, &b.file, b.line)));
         (Library::new(pages, signposts), report)
     }
 
@@ -395,7 +397,10 @@ fn problem(file: &str, line: Option<usize>, field: Option<&str>, message: String
     }
 }
 
-fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+fn walk(
+    dir: &Path,
+    found: &mut Vec<std::path::PathBuf>,
+) -> Result<(), (std::path::PathBuf, std::io::Error)> {
     let entries = std::fs::read_dir(dir).map_err(|e| (dir.to_path_buf(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| (dir.to_path_buf(), e))?;
@@ -504,16 +509,31 @@ fn parse_page(file: &ContentFile, stem: &str, report: &mut Report) -> Option<Pag
     }
     for (field, value) in [("title", &parsed.title), ("summary", &parsed.summary)] {
         if value.trim().is_empty() {
-            err(report, at(field), Some(field), "must not be empty".to_owned());
+            err(
+                report,
+                at(field),
+                Some(field),
+                "must not be empty".to_owned(),
+            );
             ok = false;
         }
     }
     if parsed.roles.is_empty() {
-        err(report, at("roles"), Some("roles"), "name at least one role".to_owned());
+        err(
+            report,
+            at("roles"),
+            Some("roles"),
+            "name at least one role".to_owned(),
+        );
         ok = false;
     }
     if parsed.stages.is_empty() {
-        err(report, at("stages"), Some("stages"), "name at least one stage".to_owned());
+        err(
+            report,
+            at("stages"),
+            Some("stages"),
+            "name at least one stage".to_owned(),
+        );
         ok = false;
     }
     if parsed.sources.is_empty() {
@@ -567,7 +587,12 @@ fn parse_page(file: &ContentFile, stem: &str, report: &mut Report) -> Option<Pag
         }
     }
     if body.trim().is_empty() {
-        err(report, at("id"), Some("body"), "the page has no body".to_owned());
+        err(
+            report,
+            at("id"),
+            Some("body"),
+            "the page has no body".to_owned(),
+        );
         ok = false;
     }
     if !ok {
@@ -575,8 +600,17 @@ fn parse_page(file: &ContentFile, stem: &str, report: &mut Report) -> Option<Pag
     }
     let mut fields = BTreeMap::new();
     for name in [
-        "id", "title", "summary", "roles", "stages", "restricted", "rules", "keywords", "sources",
-        "version", "reviewed",
+        "id",
+        "title",
+        "summary",
+        "roles",
+        "stages",
+        "restricted",
+        "rules",
+        "keywords",
+        "sources",
+        "version",
+        "reviewed",
     ] {
         if let Some(line) = at(name) {
             fields.insert(name.to_owned(), line);
@@ -629,9 +663,11 @@ fn parse_signposts(file: &ContentFile, report: &mut Report) -> Vec<Signpost> {
     let parsed: SignpostFile = match toml::from_str(&file.text) {
         Ok(parsed) => parsed,
         Err(error) => {
-            let line = error
-                .span()
-                .map(|span| 1 + file.text[..span.start.min(file.text.len())].matches('\n').count());
+            let line = error.span().map(|span| {
+                1 + file.text[..span.start.min(file.text.len())]
+                    .matches('\n')
+                    .count()
+            });
             let field = field_at(&file.text, line.map(|l| l - 1));
             report.problems.push(problem(
                 &file.display,
@@ -651,7 +687,9 @@ fn parse_signposts(file: &ContentFile, report: &mut Report) -> Vec<Signpost> {
         .map(|(header, _)| {
             lines[header..]
                 .iter()
-                .position(|l| l.trim_start().starts_with("id ") || l.trim_start().starts_with("id="))
+                .position(|l| {
+                    l.trim_start().starts_with("id ") || l.trim_start().starts_with("id=")
+                })
                 .map(|offset| header + offset + 1)
         })
         .collect();
@@ -721,15 +759,18 @@ fn valid_id(id: &str) -> bool {
 
 /// The 1-based line where `field = ...` is set, in a file or a front matter block.
 fn line_of_field(text: &str, field: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        line.strip_prefix(field)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            line.strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn line_of_text(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|line| line.contains(needle)).map(|i| i + 1)
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|i| i + 1)
 }
 
 /// The field set on (0-based) line `line` of a TOML text, or the nearest one above it.
@@ -775,7 +816,9 @@ pub(crate) fn citations(body: &str) -> Vec<(usize, usize)> {
             if bytes[i] == b'[' {
                 let start = i + 1;
                 let mut j = start;
-                while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b',' || bytes[j] == b' ') {
+                while j < bytes.len()
+                    && (bytes[j].is_ascii_digit() || bytes[j] == b',' || bytes[j] == b' ')
+                {
                     j += 1;
                 }
                 let inner = &line[start..j];
@@ -813,7 +856,10 @@ mod tests {
         let body = "See [bail](page:suspect/pre-charge-bail) and\n[x](page:a/b#part).";
         assert_eq!(
             internal_links(body),
-            vec![(1, "suspect/pre-charge-bail".to_owned()), (2, "a/b".to_owned())]
+            vec![
+                (1, "suspect/pre-charge-bail".to_owned()),
+                (2, "a/b".to_owned())
+            ]
         );
     }
 

@@ -135,7 +135,13 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
         "  ",
     );
     if !page.rules.is_empty() {
-        wrap(&mut out, &format!("Rules: {}", page.rules.join(", ")), width, "", "  ");
+        wrap(
+            &mut out,
+            &format!("Rules: {}", page.rules.join(", ")),
+            width,
+            "",
+            "  ",
+        );
     }
     out.push('\n');
     wrap(&mut out, &page.summary, width, "", "");
@@ -170,14 +176,25 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
         if trimmed.starts_with('|') {
             // A table row: cells separated by `  |  `; the `|---|` rule becomes a line.
             flush(&mut out, &mut block, in_list);
-            let cells: Vec<&str> = trimmed.trim_matches('|').split('|').map(str::trim).collect();
-            if cells.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')) {
+            let cells: Vec<&str> = trimmed
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            if cells
+                .iter()
+                .all(|c| c.chars().all(|ch| ch == '-' || ch == ':'))
+            {
                 let _ = writeln!(out, "  {}", "-".repeat(width.saturating_sub(2).min(60)));
             } else {
                 if !in_list {
                     out.push('\n');
                 }
-                let row = cells.iter().map(|c| inline(c, true)).collect::<Vec<_>>().join("  |  ");
+                let row = cells
+                    .iter()
+                    .map(|c| inline(c, true))
+                    .collect::<Vec<_>>()
+                    .join("  |  ");
                 wrap(&mut out, &row, width, "  ", "      ");
             }
             in_list = true;
@@ -186,7 +203,11 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
         if let Some(heading) = trimmed.strip_prefix('#') {
             flush(&mut out, &mut block, in_list);
             let heading = inline(heading.trim_start_matches('#').trim(), false);
-            let _ = write!(out, "\n{heading}\n{}\n", "-".repeat(heading.chars().count().min(width)));
+            let _ = write!(
+                out,
+                "\n{heading}\n{}\n",
+                "-".repeat(heading.chars().count().min(width))
+            );
             in_list = false;
             continue;
         }
@@ -235,7 +256,11 @@ pub fn to_terminal(page: &Page, width: usize) -> String {
         wrap(&mut out, &source.title, width, &marker, &indent);
         let _ = writeln!(out, "{indent}{}", source.url);
     }
-    let _ = writeln!(out, "\nVersion {}, reviewed {}.", page.version, page.reviewed);
+    let _ = writeln!(
+        out,
+        "\nVersion {}, reviewed {}.",
+        page.version, page.reviewed
+    );
     out
 }
 
@@ -246,14 +271,23 @@ mod tests {
     #[test]
     fn links_become_text() {
         assert_eq!(
-            inline("See [bail](page:suspect/pre-charge-bail) and [CPS](https://cps.gov.uk) [1].", false),
+            inline(
+                "See [bail](page:suspect/pre-charge-bail) and [CPS](https://cps.gov.uk) [1].",
+                false
+            ),
             "See bail and CPS [1]."
         );
         assert_eq!(
-            inline("See [bail](page:suspect/pre-charge-bail) and [CPS](https://cps.gov.uk).", true),
+            inline(
+                "See [bail](page:suspect/pre-charge-bail) and [CPS](https://cps.gov.uk).",
+                true
+            ),
             "See bail (see: suspect/pre-charge-bail) and CPS <https://cps.gov.uk>."
         );
-        assert_eq!(plain_text("## Head\n**Bold** text [1], [2, 3]."), "Head\nBold text , .\n");
+        assert_eq!(
+            plain_text("## Head\n**Bold** text [1], [2, 3]."),
+            "Head\nBold text , .\n"
+        );
     }
 
     #[test]
@@ -262,6 +296,10 @@ mod tests {
         wrap(&mut out, &"word ".repeat(40), 30, "  - ", "    ");
         assert!(out.lines().all(|l| l.chars().count() <= 30));
         assert!(out.starts_with("  - word"));
-        assert!(out.lines().nth(1).is_some_and(|l| l.starts_with("    word")));
+        assert!(
+            out.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("    word"))
+        );
     }
 }

@@ -144,8 +144,8 @@ impl SearchIndex {
             "INSERT INTO page_fts(page_fts, rank) VALUES ('rank', 'bm25(10.0, 6.0, 4.0, 1.0)');
              INSERT INTO page_fts(page_fts) VALUES ('optimize')",
         )
-            .execute(&mut connection)
-            .await?;
+        .execute(&mut connection)
+        .await?;
         Ok(SearchIndex {
             connection: Mutex::new(connection),
         })
@@ -267,7 +267,11 @@ impl Term {
     fn fts(&self) -> String {
         match self {
             Term::Word { text, prefix } => {
-                format!("\"{}\"{}", text.replace('"', "\"\""), if *prefix { "*" } else { "" })
+                format!(
+                    "\"{}\"{}",
+                    text.replace('"', "\"\""),
+                    if *prefix { "*" } else { "" }
+                )
             }
             Term::Phrase(text) => format!("\"{}\"", text.replace('"', "\"\"")),
         }
@@ -284,19 +288,27 @@ struct Parsed {
 
 impl Parsed {
     fn all(&self) -> String {
-        self.terms.iter().map(Term::fts).collect::<Vec<_>>().join(" ")
+        self.terms
+            .iter()
+            .map(Term::fts)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn any(&self) -> String {
-        self.terms.iter().map(Term::fts).collect::<Vec<_>>().join(" OR ")
+        self.terms
+            .iter()
+            .map(Term::fts)
+            .collect::<Vec<_>>()
+            .join(" OR ")
     }
 }
 
 /// Words that carry no meaning in a question ("what is the threshold test").
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "can", "do", "does", "for", "from", "how", "i",
-    "in", "is", "it", "me", "my", "of", "on", "or", "should", "the", "to", "what", "when",
-    "where", "which", "who", "why", "with",
+    "in", "is", "it", "me", "my", "of", "on", "or", "should", "the", "to", "what", "when", "where",
+    "which", "who", "why", "with",
 ];
 
 /// Reads what the user typed: `"..."` is a phrase (an unclosed quote runs to the end), a word
@@ -356,10 +368,11 @@ fn parse_query(text: &str) -> Result<Parsed, SearchError> {
     if terms.is_empty() {
         return Err(SearchError::Empty);
     }
-    let plain = terms.iter().all(|t| matches!(t, Term::Word { prefix: false, .. }));
+    let plain = terms
+        .iter()
+        .all(|t| matches!(t, Term::Word { prefix: false, .. }));
     let words = clean_words(text);
-    let whole_phrase = (plain && words.len() > 1)
-        .then(|| Term::Phrase(words.join(" ")).fts());
+    let whole_phrase = (plain && words.len() > 1).then(|| Term::Phrase(words.join(" ")).fts());
     Ok(Parsed {
         terms,
         whole_phrase,
@@ -401,7 +414,10 @@ mod tests {
 
     #[test]
     fn nothing_to_search_is_a_clear_error() {
-        assert!(matches!(parse_query("  \"\" * -- "), Err(SearchError::Empty)));
+        assert!(matches!(
+            parse_query("  \"\" * -- "),
+            Err(SearchError::Empty)
+        ));
         assert!(matches!(
             parse_query(&"x".repeat(600)),
             Err(SearchError::TooLong(600))

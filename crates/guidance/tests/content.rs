@@ -17,11 +17,17 @@ fn every_national_rule_has_its_page_listing_it() {
         let page = library
             .page(page, Viewer::new(Role::Investigator))
             .unwrap_or_else(|| panic!("no page {page} for {rule}"));
-        assert!(page.rules.iter().any(|r| r == rule), "{} does not list {rule}", page.id);
+        assert!(
+            page.rules.iter().any(|r| r == rule),
+            "{} does not list {rule}",
+            page.id
+        );
     }
     for rule in domain::rules::RuleSet::national().rules() {
         assert!(
-            library.page_for_rule(&rule.id, Viewer::new(Role::Supervisor)).is_some(),
+            library
+                .page_for_rule(&rule.id, Viewer::new(Role::Supervisor))
+                .is_some(),
             "rule {} has no page",
             rule.id
         );
@@ -32,7 +38,11 @@ fn every_national_rule_has_its_page_listing_it() {
 fn the_three_first_read_toolkits_exist() {
     let (library, _) = guidance::national().expect("valid");
     let police = Viewer::new(Role::Investigator);
-    for id in ["nom/introduction", "nom/scope-and-terminology", "nom/whole-story"] {
+    for id in [
+        "nom/introduction",
+        "nom/scope-and-terminology",
+        "nom/whole-story",
+    ] {
         assert!(library.page(id, police).is_some(), "missing {id}");
     }
 }
@@ -53,7 +63,11 @@ fn restricted_pages_exist_and_are_hidden_from_partners_and_unknown_roles() {
         assert!(library.page(id, Viewer::from_role_name("admin")).is_none());
         assert!(library.page(id, Viewer::public()).is_none());
     }
-    assert!(library.pages(Viewer::new(Role::Partner)).all(|p| !p.restricted));
+    assert!(
+        library
+            .pages(Viewer::new(Role::Partner))
+            .all(|p| !p.restricted)
+    );
 }
 
 #[test]
@@ -66,7 +80,11 @@ fn every_page_renders_for_a_terminal() {
         for line in text.lines() {
             // URLs may be longer than the width; prose is wrapped.
             if !line.contains("://") {
-                assert!(line.chars().count() <= 80, "{}: line too long: {line}", page.id);
+                assert!(
+                    line.chars().count() <= 80,
+                    "{}: line too long: {line}",
+                    page.id
+                );
             }
         }
     }

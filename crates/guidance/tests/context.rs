@@ -25,13 +25,22 @@ fn a_case_abroad_gets_its_stage_pages_finding_pages_and_the_abroad_signpost() {
     let case = case(ABROAD_CASE);
     assert_eq!(stage_of(&case), Stage::Suspect);
     let rules = domain::rules::RuleSet::national();
-    let now = Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).single().expect("time");
+    let now = Utc
+        .with_ymd_and_hms(2026, 3, 20, 12, 0, 0)
+        .single()
+        .expect("time");
     let findings = rules.evaluate(&case, now);
     let facts = CaseFacts::of_case(&case, &findings, &rules);
     assert_eq!(facts.country.as_deref(), Some("ES"));
     assert!(facts.abroad());
-    assert!(facts.open_rules.contains(&"JUR-ABROAD".to_owned()), "{facts:?}");
-    assert!(facts.open_rules.contains(&"VC-INFORM".to_owned()), "{facts:?}");
+    assert!(
+        facts.open_rules.contains(&"JUR-ABROAD".to_owned()),
+        "{facts:?}"
+    );
+    assert!(
+        facts.open_rules.contains(&"VC-INFORM".to_owned()),
+        "{facts:?}"
+    );
 
     let (library, _) = guidance::national().expect("valid");
     let context = library.in_context(&facts, Viewer::new(Role::Investigator));
@@ -42,10 +51,23 @@ fn a_case_abroad_gets_its_stage_pages_finding_pages_and_the_abroad_signpost() {
         .collect();
     assert!(finding_pages.contains(&("JUR-ABROAD", "offences-abroad/actions")));
     assert!(finding_pages.contains(&("VC-INFORM", "victims-code/right-6")));
-    assert!(context.stage_pages.iter().all(|p| p.stages.contains(&Stage::Suspect)));
-    assert!(context.stage_pages.iter().any(|p| p.id == "suspect/pre-charge-bail"));
+    assert!(
+        context
+            .stage_pages
+            .iter()
+            .all(|p| p.stages.contains(&Stage::Suspect))
+    );
+    assert!(
+        context
+            .stage_pages
+            .iter()
+            .any(|p| p.id == "suspect/pre-charge-bail")
+    );
     let signposts: Vec<&str> = context.signposts.iter().map(|s| s.id.as_str()).collect();
-    assert!(signposts.contains(&"offences-abroad-actions"), "{signposts:?}");
+    assert!(
+        signposts.contains(&"offences-abroad-actions"),
+        "{signposts:?}"
+    );
     assert!(signposts.contains(&"pre-charge-bail-law"), "{signposts:?}");
 }
 
@@ -59,13 +81,24 @@ fn a_case_at_home_does_not_get_the_abroad_signpost() {
     let (library, _) = guidance::national().expect("valid");
     let context = library.in_context(&facts, Viewer::new(Role::FirstResponder));
     let signposts: Vec<&str> = context.signposts.iter().map(|s| s.id.as_str()).collect();
-    assert!(!signposts.contains(&"offences-abroad-actions"), "{signposts:?}");
-    assert!(signposts.contains(&"fflm-forensic-specimens"), "{signposts:?}");
+    assert!(
+        !signposts.contains(&"offences-abroad-actions"),
+        "{signposts:?}"
+    );
+    assert!(
+        signposts.contains(&"fflm-forensic-specimens"),
+        "{signposts:?}"
+    );
     assert_eq!(
         context.finding_pages.first().map(|(_, p)| p.id.as_str()),
         Some("evidence/forensic-windows")
     );
-    assert!(context.stage_pages.iter().all(|p| p.roles.contains(&Role::FirstResponder)));
+    assert!(
+        context
+            .stage_pages
+            .iter()
+            .all(|p| p.roles.contains(&Role::FirstResponder))
+    );
 }
 
 #[test]
@@ -81,5 +114,10 @@ fn partners_get_no_restricted_pages_in_context() {
     let partner = library.in_context(&facts, Viewer::new(Role::Partner));
     assert!(partner.stage_pages.iter().all(|p| !p.restricted));
     assert!(partner.finding_pages.iter().all(|(_, p)| !p.restricted));
-    assert!(partner.signposts.iter().all(|s| s.audience.contains(&Role::Partner)));
+    assert!(
+        partner
+            .signposts
+            .iter()
+            .all(|s| s.audience.contains(&Role::Partner))
+    );
 }

@@ -9,7 +9,10 @@ pub const QUERY_TABLE: &[(&str, &str)] = &[
     ("extend bail", "suspect/pre-charge-bail"),
     ("bail extension superintendent", "suspect/pre-charge-bail"),
     ("RUI", "suspect/released-under-investigation"),
-    ("released under investigation", "suspect/released-under-investigation"),
+    (
+        "released under investigation",
+        "suspect/released-under-investigation",
+    ),
     ("ISVA", "support/isva"),
     ("SARC", "support/sarc"),
     ("forensic window", "evidence/forensic-windows"),
@@ -43,7 +46,10 @@ pub const QUERY_TABLE: &[(&str, &str)] = &[
     ("first response", "first-response/first-response"),
     ("female officer", "victims-code/interviewer-gender"),
     ("tell victim about arrest", "victims-code/right-6"),
-    ("how often to update the victim", "victims-code/right-6-updates"),
+    (
+        "how often to update the victim",
+        "victims-code/right-6-updates",
+    ),
     ("CPS file", "charging/case-building"),
     ("\"pre-charge bail\"", "suspect/pre-charge-bail"),
     ("threshol*", "charging/threshold-test"),
@@ -69,14 +75,29 @@ async fn obvious_queries_find_the_right_page_first() {
         }
     }
     assert!(QUERY_TABLE.len() >= 20);
-    assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn restricted_pages_are_invisible_to_partners() {
     let index = index().await;
-    for query in ["investigation plan", "repeat suspects", "whole story", "suspect", "lines of enquiry"] {
-        for viewer in [Viewer::new(Role::Partner), Viewer::public(), Viewer::from_role_name("admin")] {
+    for query in [
+        "investigation plan",
+        "repeat suspects",
+        "whole story",
+        "suspect",
+        "lines of enquiry",
+    ] {
+        for viewer in [
+            Viewer::new(Role::Partner),
+            Viewer::public(),
+            Viewer::from_role_name("admin"),
+        ] {
             let hits = index
                 .search(&SearchQuery::new(query, viewer).limit(100))
                 .await
@@ -86,10 +107,16 @@ async fn restricted_pages_are_invisible_to_partners() {
         }
     }
     let police = index
-        .search(&SearchQuery::new("investigation plan", Viewer::new(Role::Analyst)))
+        .search(&SearchQuery::new(
+            "investigation plan",
+            Viewer::new(Role::Analyst),
+        ))
         .await
         .expect("search runs");
-    assert_eq!(police.first().map(|h| h.id.as_str()), Some("investigation/plan"));
+    assert_eq!(
+        police.first().map(|h| h.id.as_str()),
+        Some("investigation/plan")
+    );
     assert!(police[0].restricted);
 }
 
@@ -98,12 +125,19 @@ async fn filters_by_role_and_stage() {
     let index = index().await;
     let viewer = Viewer::new(Role::Investigator);
     let hits = index
-        .search(&SearchQuery::new("bail", viewer).role(Role::Investigator).limit(50))
+        .search(
+            &SearchQuery::new("bail", viewer)
+                .role(Role::Investigator)
+                .limit(50),
+        )
         .await
         .expect("search runs");
     let first = hits.first().map(|h| h.id.as_str());
     assert!(
-        matches!(first, Some("suspect/bail-conditions" | "suspect/pre-charge-bail")),
+        matches!(
+            first,
+            Some("suspect/bail-conditions" | "suspect/pre-charge-bail")
+        ),
         "{first:?}"
     );
     let (library, _) = guidance::national().expect("valid");
@@ -112,7 +146,11 @@ async fn filters_by_role_and_stage() {
         assert!(page.roles.contains(&Role::Investigator), "{}", hit.id);
     }
     let charging = index
-        .search(&SearchQuery::new("victim", viewer).stage(Stage::Charging).limit(50))
+        .search(
+            &SearchQuery::new("victim", viewer)
+                .stage(Stage::Charging)
+                .limit(50),
+        )
         .await
         .expect("search runs");
     assert!(!charging.is_empty());
@@ -121,10 +159,18 @@ async fn filters_by_role_and_stage() {
         assert!(page.stages.contains(&Stage::Charging), "{}", hit.id);
     }
     let partner_only = index
-        .search(&SearchQuery::new("bail", viewer).role(Role::Partner).limit(50))
+        .search(
+            &SearchQuery::new("bail", viewer)
+                .role(Role::Partner)
+                .limit(50),
+        )
         .await
         .expect("search runs");
-    assert!(partner_only.iter().all(|h| h.id != "suspect/pre-charge-bail"));
+    assert!(
+        partner_only
+            .iter()
+            .all(|h| h.id != "suspect/pre-charge-bail")
+    );
 }
 
 #[tokio::test]
@@ -145,23 +191,35 @@ async fn odd_input_is_searched_literally_or_refused_clearly() {
         let result = index.search(&SearchQuery::new(query, viewer)).await;
         assert!(result.is_ok(), "{query:?}: {result:?}");
     }
-    let empty = index.search(&SearchQuery::new("  \"\" -- * ", viewer)).await;
+    let empty = index
+        .search(&SearchQuery::new("  \"\" -- * ", viewer))
+        .await;
     assert!(matches!(empty, Err(SearchError::Empty)), "{empty:?}");
     let hits = index
         .search(&SearchQuery::new("\"bail conditions", viewer))
         .await
         .expect("an unclosed quote is a phrase to the end");
-    assert_eq!(hits.first().map(|h| h.id.as_str()), Some("suspect/bail-conditions"));
+    assert_eq!(
+        hits.first().map(|h| h.id.as_str()),
+        Some("suspect/bail-conditions")
+    );
 }
 
 #[tokio::test]
 async fn hits_carry_a_snippet_with_the_match_marked() {
     let index = index().await;
     let hits = index
-        .search(&SearchQuery::new("superintendent", Viewer::new(Role::Supervisor)))
+        .search(&SearchQuery::new(
+            "superintendent",
+            Viewer::new(Role::Supervisor),
+        ))
         .await
         .expect("search runs");
     let first = hits.first().expect("a hit");
     assert_eq!(first.id, "suspect/pre-charge-bail");
-    assert!(first.snippet.to_lowercase().contains("[superintendent]"), "{}", first.snippet);
+    assert!(
+        first.snippet.to_lowercase().contains("[superintendent]"),
+        "{}",
+        first.snippet
+    );
 }

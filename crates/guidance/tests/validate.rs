@@ -62,7 +62,12 @@ fn a_valid_local_page_loads_and_is_marked_local() {
         .page("local/exampleshire/sarc", Viewer::new(Role::Investigator))
         .expect("loaded");
     assert!(page.is_local());
-    assert!(!library.page("support/isva", Viewer::public()).expect("national").is_local());
+    assert!(
+        !library
+            .page("support/isva", Viewer::public())
+            .expect("national")
+            .is_local()
+    );
 }
 
 #[test]
@@ -79,7 +84,10 @@ fn duplicate_id_with_a_national_page() {
     let text = page("support/isva", |t| t);
     let problems = problems("pages/support/isva.md", &text);
     let error = only_error(&problems);
-    assert!(error.message.contains("duplicate page id `support/isva`"), "{error}");
+    assert!(
+        error.message.contains("duplicate page id `support/isva`"),
+        "{error}"
+    );
     assert_eq!(error.field.as_deref(), Some("id"));
     assert_eq!(error.line, Some(2));
 }
@@ -93,10 +101,15 @@ fn id_must_match_the_path() {
 
 #[test]
 fn unknown_role() {
-    let text = page("local/a", |t| t.replace("\"investigator\"]", "\"detective\"]"));
+    let text = page("local/a", |t| {
+        t.replace("\"investigator\"]", "\"detective\"]")
+    });
     let problems = problems("pages/local/a.md", &text);
     let error = only_error(&problems);
-    assert!(error.message.contains("unknown variant `detective`"), "{error}");
+    assert!(
+        error.message.contains("unknown variant `detective`"),
+        "{error}"
+    );
     assert_eq!(error.line, Some(5), "{error}");
     assert_eq!(error.field.as_deref(), Some("roles"));
     assert_eq!(
@@ -107,10 +120,15 @@ fn unknown_role() {
 
 #[test]
 fn unknown_stage() {
-    let text = page("local/a", |t| t.replace("[\"first_response\"]", "[\"arrest\"]"));
+    let text = page("local/a", |t| {
+        t.replace("[\"first_response\"]", "[\"arrest\"]")
+    });
     let problems = problems("pages/local/a.md", &text);
     let error = only_error(&problems);
-    assert!(error.message.contains("unknown variant `arrest`"), "{error}");
+    assert!(
+        error.message.contains("unknown variant `arrest`"),
+        "{error}"
+    );
     assert_eq!(error.line, Some(6));
     assert_eq!(error.field.as_deref(), Some("stages"));
 }
@@ -127,7 +145,10 @@ fn page_without_sources() {
     let problems = problems("pages/local/a.md", &text);
     let error = only_error(&problems);
     assert_eq!(error.field.as_deref(), Some("sources"));
-    assert!(error.message.contains("at least one public source"), "{error}");
+    assert!(
+        error.message.contains("at least one public source"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -135,31 +156,48 @@ fn citation_without_a_source() {
     let text = page("local/a", |t| t.replace("first [1]", "first [2]"));
     let problems = problems("pages/local/a.md", &text);
     let error = only_error(&problems);
-    assert!(error.message.contains("citation [2] has no source"), "{error}");
+    assert!(
+        error.message.contains("citation [2] has no source"),
+        "{error}"
+    );
     assert_eq!(error.line, Some(14));
 }
 
 #[test]
 fn broken_internal_link() {
-    let text = page("local/a", |t| t.replace("page:support/isva", "page:support/nowhere"));
+    let text = page("local/a", |t| {
+        t.replace("page:support/isva", "page:support/nowhere")
+    });
     let problems = problems("pages/local/a.md", &text);
     let error = only_error(&problems);
-    assert!(error.message.contains("broken internal link to `page:support/nowhere`"), "{error}");
+    assert!(
+        error
+            .message
+            .contains("broken internal link to `page:support/nowhere`"),
+        "{error}"
+    );
     assert_eq!(error.line, Some(14));
 }
 
 #[test]
 fn page_naming_an_unknown_rule() {
-    let text = page("local/a", |t| t.replace("rules = []", "rules = [\"VC-NOPE\"]"));
+    let text = page("local/a", |t| {
+        t.replace("rules = []", "rules = [\"VC-NOPE\"]")
+    });
     let problems = problems("pages/local/a.md", &text);
     let error = only_error(&problems);
-    assert!(error.message.contains("unknown rule id `VC-NOPE`"), "{error}");
+    assert!(
+        error.message.contains("unknown rule id `VC-NOPE`"),
+        "{error}"
+    );
     assert_eq!(error.line, Some(7));
 }
 
 #[test]
 fn plugin_rule_is_known_when_declared_and_then_needs_a_page() {
-    let text = page("local/a", |t| t.replace("rules = []", "rules = [\"EXS-LOCAL-REF\"]"));
+    let text = page("local/a", |t| {
+        t.replace("rules = []", "rules = [\"EXS-LOCAL-REF\"]")
+    });
     let (_, report) = Loader::new()
         .known_rules(["EXS-LOCAL-REF".to_owned()])
         .add_embedded()
@@ -171,7 +209,9 @@ fn plugin_rule_is_known_when_declared_and_then_needs_a_page() {
         .add_embedded()
         .load();
     assert!(
-        report.errors().any(|p| p.message.contains("rule EXS-OTHER has no page")),
+        report
+            .errors()
+            .any(|p| p.message.contains("rule EXS-OTHER has no page")),
         "{report}"
     );
 }
@@ -181,14 +221,26 @@ fn a_rule_with_no_page() {
     // Only some national pages: the rules whose pages are missing are reported.
     let text = page("local/a", |t| t);
     let (_, report) = Loader::new()
-        .add_text(Origin::National, "pages/local/a.md", &text.replace("page:support/isva", "page:local/a"))
+        .add_text(
+            Origin::National,
+            "pages/local/a.md",
+            &text.replace("page:support/isva", "page:local/a"),
+        )
         .load();
     let missing: Vec<&Problem> = report
         .errors()
         .filter(|p| p.message.contains("has no page"))
         .collect();
-    assert_eq!(missing.len(), domain::rules::NATIONAL_GUIDANCE.len(), "{report}");
-    assert!(missing.iter().any(|p| p.message.contains("rule BAIL-PERIOD has no page: expected `pages/suspect/pre-charge-bail.md`")));
+    assert_eq!(
+        missing.len(),
+        domain::rules::NATIONAL_GUIDANCE.len(),
+        "{report}"
+    );
+    assert!(
+        missing.iter().any(|p| p
+            .message
+            .contains("rule BAIL-PERIOD has no page: expected `pages/suspect/pre-charge-bail.md`"))
+    );
 }
 
 #[test]
@@ -200,16 +252,23 @@ fn a_rule_page_must_list_its_rule() {
         .add_text(Origin::National, "pages/support/isva.md", &text)
         .load();
     assert!(
-        report.errors().any(|p| p.message.contains("the page for rule ISVA-OFFER must list it")),
+        report.errors().any(|p| p
+            .message
+            .contains("the page for rule ISVA-OFFER must list it")),
         "{report}"
     );
 }
 
 #[test]
 fn page_past_its_review_date_is_a_warning() {
-    let text = page("local/a", |t| t.replace("reviewed = 2026-06-01", "reviewed = 2025-06-01"));
+    let text = page("local/a", |t| {
+        t.replace("reviewed = 2026-06-01", "reviewed = 2025-06-01")
+    });
     let problems = problems("pages/local/a.md", &text);
-    assert!(problems.iter().all(|p| p.severity == Severity::Warning), "{problems:#?}");
+    assert!(
+        problems.iter().all(|p| p.severity == Severity::Warning),
+        "{problems:#?}"
+    );
     let warning = problems
         .iter()
         .find(|p| p.field.as_deref() == Some("reviewed"))
@@ -263,8 +322,14 @@ when = {}
 ";
     let problems = problems("signposts.toml", text);
     let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    assert!(messages.iter().any(|m| m.contains("needs an https://")), "{messages:#?}");
-    assert!(messages.iter().any(|m| m.contains("never applies")), "{messages:#?}");
+    assert!(
+        messages.iter().any(|m| m.contains("needs an https://")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("never applies")),
+        "{messages:#?}"
+    );
     assert!(
         messages.iter().any(|m| m.contains("signposts.toml:11: error: id: duplicate signpost id `local-sarc`")),
         "{messages:#?}"
@@ -290,7 +355,11 @@ fn a_plugin_folder_on_disk_loads_local_pages_and_contacts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let pages = dir.path().join("pages/local/exampleshire");
     std::fs::create_dir_all(&pages).expect("mkdir");
-    std::fs::write(pages.join("sarc.md"), page("local/exampleshire/sarc", |t| t)).expect("write");
+    std::fs::write(
+        pages.join("sarc.md"),
+        page("local/exampleshire/sarc", |t| t),
+    )
+    .expect("write");
     std::fs::write(
         dir.path().join("signposts.toml"),
         "[[signpost]]\nid = \"exampleshire-sarc\"\ntitle = \"Exampleshire SARC\"\nurl = \"https://sarc.example.invalid/\"\nsummary = \"Referrals any time.\"\naudience = [\"first_responder\", \"investigator\"]\ncontact = \"0100 000 0000\"\nwhen = { stages = [\"first_response\"] }\n",
@@ -304,7 +373,12 @@ fn a_plugin_folder_on_disk_loads_local_pages_and_contacts() {
         .expect("valid");
     assert!(!report.has_errors());
     let viewer = Viewer::new(Role::FirstResponder);
-    assert!(library.page("local/exampleshire/sarc", viewer).expect("page").is_local());
+    assert!(
+        library
+            .page("local/exampleshire/sarc", viewer)
+            .expect("page")
+            .is_local()
+    );
     let signpost = library
         .all_signposts()
         .iter()
@@ -314,7 +388,11 @@ fn a_plugin_folder_on_disk_loads_local_pages_and_contacts() {
     assert_eq!(signpost.contact.as_deref(), Some("0100 000 0000"));
 
     // A broken page in the folder fails the whole load, naming the file.
-    std::fs::write(pages.join("bad.md"), page("local/exampleshire/bad", |t| t.replace("[1]", "[9]"))).expect("write");
+    std::fs::write(
+        pages.join("bad.md"),
+        page("local/exampleshire/bad", |t| t.replace("[1]", "[9]")),
+    )
+    .expect("write");
     let error = Loader::new()
         .add_embedded()
         .add_dir(dir.path(), local())
@@ -322,7 +400,10 @@ fn a_plugin_folder_on_disk_loads_local_pages_and_contacts() {
         .load_strict()
         .expect_err("invalid");
     let message = error.to_string();
-    assert!(message.contains("bad.md:14: error: body: citation [9]"), "{message}");
+    assert!(
+        message.contains("bad.md:14: error: body: citation [9]"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -330,5 +411,8 @@ fn a_missing_folder_is_a_clear_error() {
     let error = Loader::new()
         .add_dir(std::path::Path::new("/nonexistent/rasso-content"), local())
         .expect_err("missing");
-    assert!(error.to_string().contains("/nonexistent/rasso-content"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/rasso-content"),
+        "{error}"
+    );
 }

@@ -42,7 +42,12 @@ struct Common {
     #[arg(long, value_parser = parse_role)]
     role: Option<Role>,
     /// An extra content folder (a force's local pages and `signposts.toml`); may be repeated.
-    #[arg(long = "content", value_name = "DIR", env = "RASSO_CONTENT", value_delimiter = ',')]
+    #[arg(
+        long = "content",
+        value_name = "DIR",
+        env = "RASSO_CONTENT",
+        value_delimiter = ','
+    )]
     content: Vec<PathBuf>,
 }
 
@@ -138,13 +143,12 @@ pub fn run(args: GuidanceArgs) -> Result<ExitCode> {
 
 /// The national content plus any extra folders, validated together; warnings go to stderr.
 fn library(common: &Common) -> Result<Library> {
-    let mut loader = Loader::new()
-        .today(Utc::now().date_naive())
-        .add_embedded();
+    let mut loader = Loader::new().today(Utc::now().date_naive()).add_embedded();
     for dir in &common.content {
-        let source = dir
-            .file_name()
-            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let source = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         loader = loader.add_dir(dir, Origin::Local { source })?;
     }
     let (library, report) = loader.load_strict()?;
@@ -285,7 +289,9 @@ fn context(args: ContextArgs) -> Result<ExitCode> {
                 bail!("no case `{reference}` in {}", input.display());
             };
             let rules = domain::rules::RuleSet::national();
-            let now = args.now.map_or_else(Utc::now, |now| now.with_timezone(&Utc));
+            let now = args
+                .now
+                .map_or_else(Utc::now, |now| now.with_timezone(&Utc));
             let findings = rules.evaluate(case, now);
             CaseFacts::of_case(case, &findings, &rules)
         }
@@ -301,7 +307,11 @@ fn context(args: ContextArgs) -> Result<ExitCode> {
         writeln!(out, "Stage: {stage}")?;
     }
     if facts.abroad() {
-        writeln!(out, "Offence outside the UK ({})", facts.country.as_deref().unwrap_or(""))?;
+        writeln!(
+            out,
+            "Offence outside the UK ({})",
+            facts.country.as_deref().unwrap_or("")
+        )?;
     }
     writeln!(out, "\nFor open findings:")?;
     if in_context.finding_pages.is_empty() {
