@@ -1,9 +1,15 @@
 //! Full-text search over the guidance (SQLite FTS5 in an in-memory database).
 //!
 //! Ranking is bm25 with the title weighted above keywords, keywords above the summary, and the
-//! summary above the body. Users may write phrases (`"bail conditions"`) and prefixes (`bail*`);
-//! everything else they type is searched literally, so a stray quote or an FTS operator can never
-//! become an SQL or FTS syntax error.
+//! summary above the body, in tiers: the words exactly as typed in a title, keywords or summary;
+//! every word there; the exact words anywhere; every word anywhere; and only when nothing matched,
+//! any word. Matches in the short "head" of a page (title, keywords, summary) are looked up in a
+//! second, small FTS5 table, so a very common word ("victim") is ranked over short texts and the
+//! body-wide ranking is needed only when the head tiers do not fill the page of results.
+//!
+//! Users may write phrases (`"bail conditions"`) and prefixes (`bail*`); everything else they type
+//! is searched literally, so a stray quote or an FTS operator can never become an SQL or FTS
+//! syntax error.
 
 use std::str::FromStr;
 
@@ -15,22 +21,25 @@ use crate::library::Library;
 use crate::model::{Page, Role, Stage, Viewer};
 use crate::render::plain_text;
 
-/// The search, ranked by bm25 with column weights title 10, keywords 6, summary 4, body 1. The
-/// inner query ranks and filters; snippets (costly) are made for the top rows only.
-const SEARCH_SQL: &str = "SELECT p.id, p.title, p.summary, p.restricted, p.local,
-        snippet(page_fts, 3, '[', ']', '...', 12) AS snippet, top.score AS score
-    FROM (SELECT page_fts.rowid AS rid, page_fts.rank AS score
-          FROM page_fts JOIN page p ON p.rowid = page_fts.rowid
-          WHERE page_fts MATCH ?1
-            AND (p.restricted = 0 OR ?2)
-            AND (?3 IS NULL OR instr(p.roles, ?3) > 0)
-            AND (?4 IS NULL OR instr(p.stages, ?4) > 0)
-          ORDER BY page_fts.rank
-          LIMIT ?5) AS top
-    JOIN page_fts ON page_fts.rowid = top.rid
-    JOIN page p ON p.rowid = top.rid
+/// One tier over the page heads (title, keywords, summary), ranked by bm25 (weights 10, 6, 4).
+const HEAD_SQL: &str = "SELECT f.rowid AS rid, f.rank AS score
+    FROM head_fts f JOIN page p ON p.rowid = f.rowid
+    WHERE head_fts MATCH ?1
+      AND (p.restricted = 0 OR ?2)
+      AND (?3 IS NULL OR instr(p.roles, ?3) > 0)
+      AND (?4 IS NULL OR instr(p.stages, ?4) > 0)
+    ORDER BY f.rank
+    LIMIT ?5";
+
+/// One tier over whole pages, ranked by bm25 (weights title 10, keywords 6, summary 4, body 1).
+const PAGE_SQL: &str = "SELECT f.rowid AS rid, f.rank AS score
+    FROM page_fts f JOIN page p ON p.rowid = f.rowid
     WHERE page_fts MATCH ?1
-    ORDER BY top.score";
+      AND (p.restricted = 0 OR ?2)
+      AND (?3 IS NULL OR instr(p.roles, ?3) > 0)
+      AND (?4 IS NULL OR instr(p.stages, ?4) > 0)
+    ORDER BY f.rank
+    LIMIT ?5";
 
 /// A search failed.
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +113,27 @@ pub struct Hit {
 #[derive(Debug)]
 pub struct SearchIndex {
     connection: Mutex<SqliteConnection>,
+    /// By rowid: what a hit shows.
+    entries: Vec<Entry>,
+}
+
+/// A page as the index shows it in results.
+#[derive(Debug)]
+struct Entry {
+    id: String,
+    title: String,
+    summary: String,
+    /// The body as plain text, for snippets.
+    body: String,
+    restricted: bool,
+    local: bool,
+}
+
+/// Which FTS5 table a tier searches.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Head,
+    Page,
 }
 
 impl SearchIndex {
@@ -128,26 +158,43 @@ impl SearchIndex {
              CREATE VIRTUAL TABLE page_fts USING fts5(
                  title, keywords, summary, body,
                  tokenize = 'porter unicode61 remove_diacritics 2'
+             );
+             CREATE VIRTUAL TABLE head_fts USING fts5(
+                 title, keywords, summary,
+                 tokenize = 'porter unicode61 remove_diacritics 2'
              );",
         )
         .execute(&mut connection)
         .await?;
+        let mut entries = Vec::with_capacity(library.len());
         let mut tx = connection.begin().await?;
         for (index, page) in library.all_pages().enumerate() {
             let rowid = i64::try_from(index).unwrap_or(i64::MAX);
-            insert(&mut tx, rowid, page).await?;
+            let body = plain_text(&page.body);
+            insert(&mut tx, rowid, page, &body).await?;
+            entries.push(Entry {
+                id: page.id.clone(),
+                title: page.title.clone(),
+                summary: page.summary.clone(),
+                body,
+                restricted: page.restricted,
+                local: page.is_local(),
+            });
         }
         tx.commit().await?;
         // bm25 with the column weights as FTS5's built-in `rank`, so `ORDER BY rank` lets FTS5
         // sort internally.
         sqlx::raw_sql(
             "INSERT INTO page_fts(page_fts, rank) VALUES ('rank', 'bm25(10.0, 6.0, 4.0, 1.0)');
-             INSERT INTO page_fts(page_fts) VALUES ('optimize')",
+             INSERT INTO head_fts(head_fts, rank) VALUES ('rank', 'bm25(10.0, 6.0, 4.0)');
+             INSERT INTO page_fts(page_fts) VALUES ('optimize');
+             INSERT INTO head_fts(head_fts) VALUES ('optimize');",
         )
         .execute(&mut connection)
         .await?;
         Ok(SearchIndex {
             connection: Mutex::new(connection),
+            entries,
         })
     }
 
@@ -155,55 +202,102 @@ impl SearchIndex {
     /// personnel.
     pub async fn search(&self, query: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let parsed = parse_query(&query.text)?;
+        let limit = query.limit as usize;
+        let all = parsed.all();
+        let in_titles = |fts: &str| format!("{{title keywords}} : ({fts})");
+        let phrase_in_titles = parsed.whole_phrase.as_deref().map(in_titles);
+        let all_in_titles = in_titles(&all);
+        let mut tiers: Vec<(Table, &str)> = Vec::with_capacity(6);
+        if let Some(phrase) = &phrase_in_titles {
+            tiers.push((Table::Head, phrase));
+        }
+        tiers.push((Table::Head, &all_in_titles));
+        if let Some(phrase) = &parsed.whole_phrase {
+            tiers.push((Table::Head, phrase));
+        }
+        tiers.push((Table::Head, &all));
+        if let Some(phrase) = &parsed.whole_phrase {
+            tiers.push((Table::Page, phrase));
+        }
+        tiers.push((Table::Page, &all));
+        let mut found: Vec<(usize, f64)> = Vec::with_capacity(limit);
         let mut connection = self.connection.lock().await;
-        // Pages with the words exactly as typed come first ("right to review"), then pages with
-        // every term, then, only if nothing matched, pages with any term (ranked, so pages
-        // matching more terms still come first).
-        let mut hits = match &parsed.whole_phrase {
-            Some(phrase) => self.run(&mut connection, phrase, query).await?,
-            None => Vec::new(),
-        };
-        if hits.len() < query.limit as usize {
-            for hit in self.run(&mut connection, &parsed.all(), query).await? {
-                if !hits.iter().any(|h| h.id == hit.id) {
-                    hits.push(hit);
+        for (table, fts) in tiers {
+            if found.len() >= limit {
+                break;
+            }
+            self.tier(&mut connection, table, fts, query, &mut found)
+                .await?;
+        }
+        if found.is_empty() && parsed.terms.len() > 1 {
+            let any = parsed.any();
+            let any_in_titles = in_titles(&any);
+            for (table, fts) in [
+                (Table::Head, any_in_titles.as_str()),
+                (Table::Head, any.as_str()),
+                (Table::Page, any.as_str()),
+            ] {
+                if found.len() >= limit {
+                    break;
                 }
+                self.tier(&mut connection, table, fts, query, &mut found)
+                    .await?;
             }
         }
-        if hits.is_empty() && parsed.terms.len() > 1 {
-            hits = self.run(&mut connection, &parsed.any(), query).await?;
-        }
-        hits.truncate(query.limit as usize);
-        Ok(hits)
+        drop(connection);
+        found.truncate(limit);
+        let words = parsed.words();
+        Ok(found
+            .into_iter()
+            .filter_map(|(index, score)| {
+                let entry = self.entries.get(index)?;
+                Some(Hit {
+                    id: entry.id.clone(),
+                    title: entry.title.clone(),
+                    summary: entry.summary.clone(),
+                    snippet: snippet(&entry.body, &words, 12),
+                    score,
+                    restricted: entry.restricted,
+                    local: entry.local,
+                })
+            })
+            .collect())
     }
 
-    async fn run(
+    /// Runs one tier, adding the pages not already found, best first.
+    async fn tier(
         &self,
         connection: &mut SqliteConnection,
+        table: Table,
         fts_query: &str,
         query: &SearchQuery,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let rows = sqlx::query(SEARCH_SQL)
+        found: &mut Vec<(usize, f64)>,
+    ) -> Result<(), SearchError> {
+        let sql = match table {
+            Table::Head => HEAD_SQL,
+            Table::Page => PAGE_SQL,
+        };
+        // Enough rows to fill the page after skipping the ones earlier tiers found.
+        let want = i64::from(query.limit).saturating_add(i64::try_from(found.len()).unwrap_or(0));
+        let rows = sqlx::query(sql)
             .bind(fts_query)
             .bind(query.viewer.is_police())
             .bind(query.role.map(|r| format!(" {r} ")))
             .bind(query.stage.map(|s| format!(" {s} ")))
-            .bind(i64::from(query.limit))
+            .bind(want)
             .fetch_all(&mut *connection)
             .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(Hit {
-                    id: row.try_get("id")?,
-                    title: row.try_get("title")?,
-                    summary: row.try_get("summary")?,
-                    snippet: row.try_get("snippet")?,
-                    score: row.try_get("score")?,
-                    restricted: row.try_get("restricted")?,
-                    local: row.try_get("local")?,
-                })
-            })
-            .collect()
+        for row in rows {
+            let rid: i64 = row.try_get("rid")?;
+            let score: f64 = row.try_get("score")?;
+            let Ok(index) = usize::try_from(rid) else {
+                continue;
+            };
+            if found.len() < query.limit as usize && !found.iter().any(|(i, _)| *i == index) {
+                found.push((index, score));
+            }
+        }
+        Ok(())
     }
 
     /// The floor the benchmark compares against: an unranked match of the same query, no join,
@@ -224,6 +318,7 @@ async fn insert(
     connection: &mut SqliteConnection,
     rowid: i64,
     page: &Page,
+    body: &str,
 ) -> Result<(), sqlx::Error> {
     let words = |items: Vec<&str>| format!(" {} ", items.join(" "));
     sqlx::query(
@@ -247,9 +342,16 @@ async fn insert(
     .bind(&page.title)
     .bind(page.keywords.join(" "))
     .bind(&page.summary)
-    .bind(plain_text(&page.body))
+    .bind(body)
     .execute(&mut *connection)
     .await?;
+    sqlx::query("INSERT INTO head_fts (rowid, title, keywords, summary) VALUES (?1, ?2, ?3, ?4)")
+        .bind(rowid)
+        .bind(&page.title)
+        .bind(page.keywords.join(" "))
+        .bind(&page.summary)
+        .execute(&mut *connection)
+        .await?;
     Ok(())
 }
 
@@ -293,6 +395,22 @@ impl Parsed {
             .map(Term::fts)
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// The words searched for, lowercased, for snippets; prefixes keep their `*`.
+    fn words(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        for term in &self.terms {
+            match term {
+                Term::Word { text, prefix } => {
+                    words.push(format!("{}{}", text.to_lowercase(), if *prefix { "*" } else { "" }));
+                }
+                Term::Phrase(text) => {
+                    words.extend(text.split(' ').map(str::to_lowercase));
+                }
+            }
+        }
+        words
     }
 
     fn any(&self) -> String {
@@ -387,6 +505,59 @@ fn clean_words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether a word of the text matches a searched word: the same word, a prefix search, or a
+/// shared stem (the index stems with Porter; this is a close, cheap approximation for display).
+fn matches_word(word: &str, searched: &str) -> bool {
+    if let Some(prefix) = searched.strip_suffix('*') {
+        return word.starts_with(prefix);
+    }
+    if word == searched {
+        return true;
+    }
+    let common = word
+        .chars()
+        .zip(searched.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    common >= 4 && common + 4 >= searched.chars().count() && common + 4 >= word.chars().count()
+}
+
+/// About `size` words of `text` around the first match, matches in `[` `]`.
+fn snippet(text: &str, searched: &[String], size: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let is_match = |word: &str| {
+        let bare: String = word
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        !bare.is_empty() && searched.iter().any(|s| matches_word(&bare, s))
+    };
+    let first = words.iter().position(|w| is_match(w)).unwrap_or(0);
+    let start = first.saturating_sub(size / 3);
+    let end = (start + size).min(words.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str("...");
+    }
+    for (offset, word) in words[start..end].iter().enumerate() {
+        if offset > 0 || start > 0 {
+            out.push(' ');
+        }
+        if is_match(word) {
+            out.push('[');
+            out.push_str(word);
+            out.push(']');
+        } else {
+            out.push_str(word);
+        }
+    }
+    if end < words.len() {
+        out.push_str(" ...");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,6 +593,13 @@ mod tests {
             parse_query(&"x".repeat(600)),
             Err(SearchError::TooLong(600))
         ));
+    }
+
+    #[test]
+    fn snippets_mark_matches_near_the_first() {
+        let text = "One two three four five six seven the superintendent may extend bail to nine months";
+        let snippet = snippet(text, &["superintendent".to_owned(), "extension".to_owned()], 8);
+        assert_eq!(snippet, "... seven the [superintendent] may [extend] bail to nine ...");
     }
 
     #[test]
