@@ -403,7 +403,11 @@ impl Parsed {
         for term in &self.terms {
             match term {
                 Term::Word { text, prefix } => {
-                    words.push(format!("{}{}", text.to_lowercase(), if *prefix { "*" } else { "" }));
+                    words.push(format!(
+                        "{}{}",
+                        text.to_lowercase(),
+                        if *prefix { "*" } else { "" }
+                    ));
                 }
                 Term::Phrase(text) => {
                     words.extend(text.split(' ').map(str::to_lowercase));
@@ -597,9 +601,17 @@ mod tests {
 
     #[test]
     fn snippets_mark_matches_near_the_first() {
-        let text = "One two three four five six seven the superintendent may extend bail to nine months";
-        let snippet = snippet(text, &["superintendent".to_owned(), "extension".to_owned()], 8);
-        assert_eq!(snippet, "... seven the [superintendent] may [extend] bail to nine ...");
+        let text =
+            "One two three four five six seven the superintendent may extend bail to nine months";
+        let snippet = snippet(
+            text,
+            &["superintendent".to_owned(), "extension".to_owned()],
+            8,
+        );
+        assert_eq!(
+            snippet,
+            "... seven the [superintendent] may [extend] bail to nine ..."
+        );
     }
 
     #[test]
