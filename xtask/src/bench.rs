@@ -22,6 +22,8 @@ enum Which {
     Rules(RulesArgs),
     /// Events per second imported into SQLite at full durability, against plain batched inserts.
     Import(crate::bench_import::ImportArgs),
+    /// Guidance search latency (p50, p99) over the content replicated to 100 times its size.
+    Guidance,
 }
 
 #[derive(Debug, Args)]
@@ -47,6 +49,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     match args.which {
         Which::Rules(args) => rules(&args),
         Which::Import(args) => crate::bench_import::run(args),
+        Which::Guidance => crate::bench_guidance::run(),
     }
 }
 

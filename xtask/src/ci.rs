@@ -37,6 +37,7 @@ pub fn ci() -> Result<()> {
             "warnings",
         ],
     )?;
+    crate::content::run(crate::content::CheckContentArgs::default())?;
     test()
 }
 

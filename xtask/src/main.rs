@@ -4,6 +4,8 @@ mod bench;
 mod bench_import;
 mod ci;
 mod crash;
+mod bench_guidance;
+mod content;
 mod generate;
 mod holidays;
 
@@ -29,6 +31,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Kill a store writer with SIGKILL again and again; check nothing acknowledged is lost.
     Crash(crash::CrashArgs),
+    /// Validate the guidance content (ids, roles, stages, sources, links, rule pages, review dates).
+    CheckContent(content::CheckContentArgs),
     /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
     UpdateBankHolidays(holidays::UpdateArgs),
 }
@@ -41,5 +45,6 @@ fn main() -> Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Crash(args) => crash::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
+        Command::CheckContent(args) => content::run(args),
     }
 }

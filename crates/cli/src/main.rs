@@ -37,6 +37,8 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Bring a backup back.
     Restore(commands::backup::RestoreArgs),
+    /// National guidance: search it, show a page, or see what applies to a case.
+    Guidance(commands::guidance::GuidanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Keys(args) => commands::keys::run(args),
         Command::Backup(args) => commands::backup::run_backup(args),
         Command::Restore(args) => commands::backup::run_restore(args),
+        Command::Guidance(args) => commands::guidance::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,4 +7,5 @@ pub mod report;
 pub mod export;
 pub mod import;
 pub mod keys;
+pub mod guidance;
 pub mod rules;
