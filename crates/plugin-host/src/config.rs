@@ -177,8 +177,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_duplicates_are_refused() {
-        let error = HostConfig::parse("allow_unsigend = true\n", Path::new("."))
-            .expect_err("typo refused");
+        let error =
+            HostConfig::parse("allow_unsigend = true\n", Path::new(".")).expect_err("typo refused");
         assert!(error.contains("allow_unsigend"), "{error}");
         let error = HostConfig::parse(
             "[[plugin]]\nname = \"a\"\npath = \"x\"\n[[plugin]]\nname = \"a\"\npath = \"y\"\n",

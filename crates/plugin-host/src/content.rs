@@ -42,7 +42,8 @@ pub fn pages(
             continue;
         };
         let text = std::str::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8"))?;
-        let (front_matter, body) = front_matter(text).map_err(|message| format!("{path}: {message}"))?;
+        let (front_matter, body) =
+            front_matter(text).map_err(|message| format!("{path}: {message}"))?;
         let title = front_matter
             .get("title")
             .cloned()

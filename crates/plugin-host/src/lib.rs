@@ -18,6 +18,7 @@
 
 pub mod config;
 pub mod content;
+pub mod dev;
 pub mod manifest;
 mod native;
 pub mod package;
@@ -33,7 +34,9 @@ use domain::interchange::{Kind, Record, parse_record};
 use domain::rules::{Finding, Origin, RuleInfo, RuleSetError, Scratch};
 use domain::time::Timescale;
 use domain::{Case, RuleSet, Status};
-use plugin_abi::{STATUS_ERROR, STATUS_NOT_INITIALISED, STATUS_OK, STATUS_PANIC, STATUS_UNKNOWN_METHOD, method};
+use plugin_abi::{
+    STATUS_ERROR, STATUS_NOT_INITIALISED, STATUS_OK, STATUS_PANIC, STATUS_UNKNOWN_METHOD, method,
+};
 use plugin_sdk::{
     Capability, CaseSnapshot, ErrorBody, ExportRequest, ExportResponse, FindingStatus,
     ImportRequest, ImportResponse, PluginFinding, Registration, RulesResponse, ValidateRequest,
@@ -45,8 +48,8 @@ use serde_json::Value;
 pub use config::{ConfigError, HostConfig, PluginEntry};
 pub use content::ContentPage;
 pub use manifest::{MANIFEST_FILE, Manifest};
-use native::{CallOutcome, NativePlugin};
 pub use native::OpenError;
+use native::{CallOutcome, NativePlugin};
 pub use signing::{PublicKey, SIGNATURE_FILE};
 
 /// Why a plugin was refused at load, or disabled while running. The message names the plugin's
@@ -60,7 +63,10 @@ pub enum Problem {
     #[error("{path}: {message}")]
     Manifest { path: String, message: String },
     #[error("the configuration names it `{configured}` but its manifest says `{manifest}`")]
-    NameMismatch { configured: String, manifest: String },
+    NameMismatch {
+        configured: String,
+        manifest: String,
+    },
     #[error("cannot read the plugin folder: {0}")]
     Files(String),
     #[error("{file}: the library named by the manifest is missing")]
@@ -71,11 +77,16 @@ pub enum Problem {
         expected: String,
         found: String,
     },
-    #[error("unsigned: no {SIGNATURE_FILE}, and unsigned plugins are allowed only with `allow_unsigned = true` (development)")]
+    #[error(
+        "unsigned: no {SIGNATURE_FILE}, and unsigned plugins are allowed only with `allow_unsigned = true` (development)"
+    )]
     Unsigned,
     #[error("bad signature: {0}")]
     BadSignature(String),
-    #[error("wrong ABI version: the manifest says ABI {found}, this host speaks ABI {}", plugin_abi::ABI_VERSION)]
+    #[error(
+        "wrong ABI version: the manifest says ABI {found}, this host speaks ABI {}",
+        plugin_abi::ABI_VERSION
+    )]
     ManifestAbi { found: u32 },
     #[error("{0}")]
     Open(String),
@@ -83,7 +94,9 @@ pub enum Problem {
     Init(String),
     #[error("panicked during `{method}`: {message}")]
     Panicked { method: String, message: String },
-    #[error("timed out: `{method}` took longer than its limit of {limit_ms} ms; the call was abandoned")]
+    #[error(
+        "timed out: `{method}` took longer than its limit of {limit_ms} ms; the call was abandoned"
+    )]
     TimedOut { method: String, limit_ms: u128 },
     #[error("malformed answer to `{method}`: {message}")]
     Malformed { method: String, message: String },
@@ -360,8 +373,8 @@ impl PluginHost {
         let manifest = verified.manifest.clone();
         plugin.manifest = Some(manifest.clone());
         if let Some(dir) = &manifest.content {
-            plugin.content = content::pages(&plugin.name, dir, &verified.files)
-                .map_err(Problem::Content)?;
+            plugin.content =
+                content::pages(&plugin.name, dir, &verified.files).map_err(Problem::Content)?;
         }
         let Some(library) = verified.library else {
             return Ok(());
@@ -506,10 +519,12 @@ impl PluginHost {
     }
 
     fn finding(&self, plugin: &LoadedPlugin, finding: &PluginFinding) -> Result<Finding, String> {
-        let owns = plugin
-            .registration
-            .as_ref()
-            .is_some_and(|registration| registration.rules.iter().any(|rule| rule.id == finding.rule));
+        let owns = plugin.registration.as_ref().is_some_and(|registration| {
+            registration
+                .rules
+                .iter()
+                .any(|rule| rule.id == finding.rule)
+        });
         if !owns {
             return Err(format!(
                 "`rule`: `{}` is not a rule this plugin registered",
@@ -628,10 +643,9 @@ impl PluginHost {
             .iter()
             .filter(|plugin| plugin.is_enabled())
             .find(|plugin| {
-                plugin
-                    .registration
-                    .as_ref()
-                    .is_some_and(|registration| registration.import_formats.iter().any(|f| f == format))
+                plugin.registration.as_ref().is_some_and(|registration| {
+                    registration.import_formats.iter().any(|f| f == format)
+                })
             })
             .ok_or_else(|| ImportError::UnknownFormat {
                 format: format.to_owned(),
@@ -688,9 +702,10 @@ impl PluginHost {
         })
         .unwrap_or_default();
         let response: ExportResponse = self.call(plugin, method::EXPORT, input)?;
-        let bytes = plugin_sdk::decode_base64(&response.data).map_err(|_| ExportError::BadData {
-            plugin: plugin.name.clone(),
-        })?;
+        let bytes =
+            plugin_sdk::decode_base64(&response.data).map_err(|_| ExportError::BadData {
+                plugin: plugin.name.clone(),
+            })?;
         Ok(Exported {
             media_type: response.media_type,
             bytes,
@@ -768,7 +783,11 @@ fn error_message(bytes: &[u8]) -> String {
 
 /// Registers a plugin's rules and applies its policy on a copy of `rules`; either all of it is
 /// accepted or none.
-fn merge_rules(rules: &RuleSet, plugin: &str, registration: &Registration) -> Result<RuleSet, Problem> {
+fn merge_rules(
+    rules: &RuleSet,
+    plugin: &str,
+    registration: &Registration,
+) -> Result<RuleSet, Problem> {
     let mut merged = rules.clone();
     let policy: Vec<(String, Timescale)> = registration
         .policy
@@ -849,7 +868,8 @@ pub fn verify_folder(
     expected_name: Option<&str>,
 ) -> Result<VerifiedFolder, Problem> {
     let manifest_path = dir.join(MANIFEST_FILE);
-    let mut files = signing::folder_files(dir).map_err(|error| Problem::Files(error.to_string()))?;
+    let mut files =
+        signing::folder_files(dir).map_err(|error| Problem::Files(error.to_string()))?;
     let manifest_text = files
         .get(MANIFEST_FILE)
         .ok_or_else(|| Problem::Manifest {
@@ -875,7 +895,11 @@ pub fn verify_folder(
         }
         _ => {}
     }
-    if !config.plugins.iter().any(|entry| entry.name == manifest.name) {
+    if !config
+        .plugins
+        .iter()
+        .any(|entry| entry.name == manifest.name)
+    {
         return Err(Problem::NotConfigured);
     }
     if let (Some(library), Some(expected)) = (&manifest.library, &manifest.sha256) {

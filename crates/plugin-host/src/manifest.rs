@@ -82,7 +82,9 @@ impl Manifest {
                 return Err("`sha256`: a native plugin must give its library's SHA-256".into());
             }
             (Some(_), _) if manifest.abi.is_none() => {
-                return Err("`abi`: a native plugin must give the ABI version it was built for".into());
+                return Err(
+                    "`abi`: a native plugin must give the ABI version it was built for".into(),
+                );
             }
             _ => {}
         }
@@ -216,8 +218,10 @@ mod tests {
 
     #[test]
     fn native_capabilities_need_a_library_with_hash_and_abi() {
-        let error = Manifest::parse("name = \"a\"\nversion = \"1\"\nforce = \"a\"\ncapabilities = [\"rules\"]\n")
-            .expect_err("no library");
+        let error = Manifest::parse(
+            "name = \"a\"\nversion = \"1\"\nforce = \"a\"\ncapabilities = [\"rules\"]\n",
+        )
+        .expect_err("no library");
         assert!(error.contains("library"), "{error}");
         let error = Manifest::parse(
             "name = \"a\"\nversion = \"1\"\nforce = \"a\"\nlibrary = \"liba.so\"\nabi = 1\ncapabilities = [\"rules\"]\n",
@@ -248,7 +252,9 @@ mod tests {
         registration.import_formats.push("csv".into());
         let problems = manifest.mismatches(&registration);
         assert!(
-            problems.iter().any(|p| p.contains("capabilities its manifest does not declare: import")),
+            problems
+                .iter()
+                .any(|p| p.contains("capabilities its manifest does not declare: import")),
             "{problems:?}"
         );
     }

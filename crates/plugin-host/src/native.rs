@@ -19,13 +19,19 @@ pub enum OpenError {
     Stage(std::io::Error),
     #[error("cannot open the library: {0}")]
     Open(String),
-    #[error("the library has no entry symbol `{ENTRY_SYMBOL_NAME}` (not a rasso plugin, or built for another ABI major version)")]
+    #[error(
+        "the library has no entry symbol `{ENTRY_SYMBOL_NAME}` (not a rasso plugin, or built for another ABI major version)"
+    )]
     NoEntry,
     #[error("the entry symbol returned no table")]
     NullTable,
-    #[error("wrong ABI version: the plugin was built for ABI {found}, this host speaks ABI {ABI_VERSION}")]
+    #[error(
+        "wrong ABI version: the plugin was built for ABI {found}, this host speaks ABI {ABI_VERSION}"
+    )]
     AbiVersion { found: u32 },
-    #[error("the plugin's table is {found} bytes, smaller than the {expected} bytes of ABI {ABI_VERSION}")]
+    #[error(
+        "the plugin's table is {found} bytes, smaller than the {expected} bytes of ABI {ABI_VERSION}"
+    )]
     TableSize { found: usize, expected: usize },
     #[error("cannot start the plugin's worker thread: {0}")]
     Thread(std::io::Error),
@@ -77,7 +83,10 @@ pub fn open(name: &str, bytes: &[u8]) -> Result<NativePlugin, OpenError> {
         .suffix(".so")
         .tempfile()
         .map_err(OpenError::Stage)?;
-    staged.as_file().write_all(bytes).map_err(OpenError::Stage)?;
+    staged
+        .as_file()
+        .write_all(bytes)
+        .map_err(OpenError::Stage)?;
     staged.as_file().sync_all().map_err(OpenError::Stage)?;
     let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_LOCAL;
     // SAFETY: loading a library runs its initialisers. The bytes were verified against the

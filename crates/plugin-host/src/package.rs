@@ -29,7 +29,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
 /// Builds the distribution folder `out` from a plugin's source folder `source` (holding
 /// `plugin.toml` without `library`, `sha256` or `abi`, and optionally a content folder) and its
 /// built library, if it has one. `out` is replaced.
-pub fn assemble(source: &Path, library: Option<&Path>, out: &Path) -> Result<PathBuf, PackageError> {
+pub fn assemble(
+    source: &Path,
+    library: Option<&Path>,
+    out: &Path,
+) -> Result<PathBuf, PackageError> {
     let manifest_path = source.join(MANIFEST_FILE);
     let text = std::fs::read_to_string(&manifest_path).map_err(io(&manifest_path))?;
     let bad = |message: String| PackageError::Manifest {

@@ -206,7 +206,8 @@ mod tests {
     fn hex_and_raw_key_files_mean_the_same_key() {
         let seed = [7u8; 32];
         let from_raw = parse_secret_key(&seed).expect("raw");
-        let from_hex = parse_secret_key(format!("{}\n", hex::encode(seed)).as_bytes()).expect("hex");
+        let from_hex =
+            parse_secret_key(format!("{}\n", hex::encode(seed)).as_bytes()).expect("hex");
         assert_eq!(from_raw.to_bytes(), from_hex.to_bytes());
         assert!(matches!(
             parse_secret_key(b"abcd"),
@@ -225,9 +226,11 @@ mod tests {
         sign_folder(dir.path(), &key).expect("sign");
         let check = || {
             let files = folder_files(dir.path()).expect("files");
-            let signature =
-                parse_signature(&read_file(&dir.path().join(SIGNATURE_FILE)).expect("sig"), dir.path())
-                    .expect("parse");
+            let signature = parse_signature(
+                &read_file(&dir.path().join(SIGNATURE_FILE)).expect("sig"),
+                dir.path(),
+            )
+            .expect("parse");
             trusted_signer(&digest_text(&files), &signature, &trusted).is_some()
         };
         assert!(check());

@@ -108,13 +108,17 @@ pub trait Plugin: Sized + Send + Sync + 'static {
     /// Events in interchange form from an export of the force's records system.
     fn import(&self, format: &str, data: &[u8]) -> Result<Vec<Map<String, Value>>, PluginError> {
         let _ = data;
-        Err(PluginError::unsupported(format_args!("import format `{format}`")))
+        Err(PluginError::unsupported(format_args!(
+            "import format `{format}`"
+        )))
     }
 
     /// A report rendered in one of the plugin's export formats.
     fn export(&self, format: &str, report: &Value) -> Result<Exported, PluginError> {
         let _ = report;
-        Err(PluginError::unsupported(format_args!("export format `{format}`")))
+        Err(PluginError::unsupported(format_args!(
+            "export format `{format}`"
+        )))
     }
 }
 

@@ -14,8 +14,8 @@ pub mod reference;
 pub mod rules;
 
 use plugin_sdk::{
-    Capability, CaseSnapshot, FieldError, PluginError, PluginFinding, PolicyOverride,
-    Registration, RuleSpec, Timescale, declare_plugin,
+    Capability, CaseSnapshot, FieldError, PluginError, PluginFinding, PolicyOverride, Registration,
+    RuleSpec, Timescale, declare_plugin,
 };
 use serde_json::{Map, Value};
 
@@ -69,7 +69,9 @@ impl plugin_sdk::Plugin for Northmoor {
 
     fn import(&self, format: &str, data: &[u8]) -> Result<Vec<Map<String, Value>>, PluginError> {
         if format != MOORLOG_CSV {
-            return Err(PluginError::unsupported(format_args!("import format `{format}`")));
+            return Err(PluginError::unsupported(format_args!(
+                "import format `{format}`"
+            )));
         }
         moorlog::import(data).map_err(PluginError::invalid)
     }

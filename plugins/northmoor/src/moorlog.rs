@@ -96,14 +96,20 @@ fn row(line: &str) -> Result<Map<String, Value>, String> {
             "person_added",
             json!({"person": needs_person()?, "role": role.to_ascii_lowercase()}),
         ),
-        "OIC" => ("officer_allocated", json!({"officer": detail.trim(), "role": "oic"})),
+        "OIC" => (
+            "officer_allocated",
+            json!({"officer": detail.trim(), "role": "oic"}),
+        ),
         "SUPERVISOR" => (
             "officer_allocated",
             json!({"officer": detail.trim(), "role": "supervisor"}),
         ),
         "SUP_REVIEW" => ("supervisor_review", json!({"officer": detail.trim()})),
         "NEEDS" => ("needs_assessment", json!({"person": needs_person()?})),
-        "CONFIRMATION" => ("written_confirmation_sent", json!({"person": needs_person()?})),
+        "CONFIRMATION" => (
+            "written_confirmation_sent",
+            json!({"person": needs_person()?}),
+        ),
         "REFERRAL" => (
             "support_referral",
             json!({"person": needs_person()?, "service": detail.trim(), "declined": false}),
@@ -207,7 +213,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_column() {
-        let csv = format!("{HEADER}\n1,NM-2026-000001,02/03/2026 09:00,REPORT,,\n2,EX-1,02/03/2026,REPORT,,\n");
+        let csv = format!(
+            "{HEADER}\n1,NM-2026-000001,02/03/2026 09:00,REPORT,,\n2,EX-1,02/03/2026,REPORT,,\n"
+        );
         let error = import(csv.as_bytes()).expect_err("bad ref");
         assert!(error.starts_with("line 3: column `ref`"), "{error}");
         let csv = format!("{HEADER}\n1,NM-2026-000001,29/03/2026 01:30,REPORT,,\n");

@@ -50,7 +50,14 @@ mod tests {
     #[test]
     fn references_have_the_northmoor_shape() {
         assert_eq!(problem("NM-2026-000123"), None);
-        for bad in ["EX-2026-000123", "NM-2026-00012", "NM-26-000123", "NM-2026-0001234", "NM-1066-000001", "nm-2026-000123"] {
+        for bad in [
+            "EX-2026-000123",
+            "NM-2026-00012",
+            "NM-26-000123",
+            "NM-2026-0001234",
+            "NM-1066-000001",
+            "nm-2026-000123",
+        ] {
             assert!(problem(bad).is_some(), "{bad} accepted");
         }
     }
