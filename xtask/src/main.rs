@@ -1,9 +1,11 @@
 //! `cargo xtask`: developer commands for rasso.
 
 mod bench;
+mod bench_plugins;
 mod ci;
 mod generate;
 mod holidays;
+mod plugin;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -25,6 +27,8 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run a benchmark and print what it measured.
     Bench(bench::BenchArgs),
+    /// Force plugins: scaffold, build, sign and verify.
+    Plugin(plugin::PluginArgs),
     /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
     UpdateBankHolidays(holidays::UpdateArgs),
 }
@@ -36,5 +40,6 @@ fn main() -> Result<()> {
         Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
+        Command::Plugin(args) => plugin::run(args),
     }
 }

@@ -20,6 +20,9 @@ struct Cli {
 enum Command {
     /// Apply the national rule set to an interchange file and print findings.
     Check(commands::check::CheckArgs),
+    /// Force plugins: what is loaded, verified and enabled; verify a plugin folder.
+    #[command(subcommand)]
+    Plugin(commands::plugin::PluginCommand),
     /// Show the rule set in force: every rule, its guidance page and the timescales.
     Rules(commands::rules::RulesArgs),
 }
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Rules(args) => commands::rules::run(args),
+        Command::Plugin(command) => commands::plugin::run(command),
     };
     match result {
         Ok(code) => code,
