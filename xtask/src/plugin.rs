@@ -464,7 +464,7 @@ mod tests {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "the scaffolded plugin's tests pass");
-        let folders = build(&[name.clone()], false).expect("builds and assembles");
+        let folders = build(std::slice::from_ref(&name), false).expect("builds and assembles");
         let manifest = std::fs::read_to_string(folders[0].join("plugin.toml")).expect("manifest");
         Manifest::parse(&manifest).expect("the assembled manifest is valid");
     }
