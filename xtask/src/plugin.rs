@@ -444,11 +444,16 @@ mod tests {
     #[ignore = "slow: compiles a scaffolded plugin; run with --ignored"]
     fn a_scaffolded_plugin_builds_and_passes_its_test() {
         let name = format!("scaffold-check-{}", std::process::id());
+        let lock = std::fs::read(root().join("Cargo.lock")).ok();
         let dir = scaffold(&root().join("plugins"), &name, "scaffoldshire").expect("scaffold");
-        struct Remove(PathBuf);
+        // Removes the scaffold and puts the lock file back as it was, whatever the outcome.
+        struct Remove(PathBuf, Option<Vec<u8>>);
         impl Drop for Remove {
             fn drop(&mut self) {
                 let _ = std::fs::remove_dir_all(&self.0);
+                if let Some(lock) = &self.1 {
+                    let _ = std::fs::write(root().join("Cargo.lock"), lock);
+                }
                 let _ = std::fs::remove_dir_all(
                     root()
                         .join("target/plugins")
@@ -456,7 +461,7 @@ mod tests {
                 );
             }
         }
-        let _remove = Remove(dir);
+        let _remove = Remove(dir, lock);
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = std::process::Command::new(cargo)
             .current_dir(root())
