@@ -965,3 +965,10 @@ pub fn verify_folder(
         files,
     })
 }
+
+/// The host is shared by the web server's worker threads.
+#[allow(dead_code)]
+fn assert_host_is_shareable() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<PluginHost>();
+}

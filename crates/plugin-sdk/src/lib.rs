@@ -319,6 +319,19 @@ pub mod __private {
             if P::slot().get().is_some() {
                 return Ok(Vec::new());
             }
+            // This library has its own copy of std, so the hook covers panics in this plugin
+            // only. They are reported to the host (with their message, in the call's answer)
+            // instead of being printed to standard error; the log line names only where.
+            std::panic::set_hook(Box::new(|info| {
+                let place = info.location().map_or_else(
+                    || "an unknown place".to_owned(),
+                    |location| format!("{}:{}", location.file(), location.line()),
+                );
+                log(
+                    Level::Error,
+                    &format!("panic at {place}; the host will disable this plugin"),
+                );
+            }));
             let plugin = P::init(&config)?;
             let _ = P::slot().set(plugin);
             Ok(Vec::new())
