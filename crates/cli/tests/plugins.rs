@@ -199,3 +199,81 @@ fn plugin_verify_checks_folders_without_running_them() {
     assert!(!output.status.success());
     assert!(text(&output.stdout).contains("REFUSED: not named in the plugins configuration"));
 }
+
+#[test]
+fn plugin_convert_turns_a_records_system_export_into_interchange_that_check_reads() {
+    let setup = setup();
+    let config = setup.config.to_str().expect("utf-8");
+    let csv = setup.dir.path().join("moorlog.csv");
+    std::fs::write(
+        &csv,
+        "entry,ref,occurred,event,person,detail\n\
+         1,NM-2026-000300,30/03/2026 22:40,REPORT,,SOA2003-s1\n\
+         2,NM-2026-000300,30/03/2026 22:45,VICTIM,V1,\n\
+         3,NM-2026-000300,31/03/2026 09:30,SUP_REVIEW,,9001\n",
+    )
+    .expect("csv");
+    let output = rasso(&[
+        "plugin",
+        "convert",
+        "--plugins-config",
+        config,
+        "--format",
+        "northmoor-moorlog-csv",
+        "--input",
+        csv.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let lines = text(&output.stdout);
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert!(
+        lines.contains(r#""at":"2026-03-30T22:40:00+01:00""#),
+        "{lines}"
+    );
+    let events = setup.dir.path().join("events.jsonl");
+    std::fs::write(&events, &lines).expect("events");
+    let output = rasso(&[
+        "check",
+        "--input",
+        events.to_str().expect("utf-8"),
+        "--now",
+        "2026-04-02T00:00:00Z",
+        "--format",
+        "json",
+        "--plugins-config",
+        config,
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("json");
+    let local = findings
+        .iter()
+        .find(|finding| finding["rule"] == "NM-SUP-24H")
+        .expect("local rule");
+    assert_eq!(local["status"], "met");
+
+    std::fs::write(
+        &csv,
+        "entry,ref,occurred,event,person,detail\n1,NM-2026-000300,31/02/2026 09:00,REPORT,,\n",
+    )
+    .expect("csv");
+    let output = rasso(&[
+        "plugin",
+        "convert",
+        "--plugins-config",
+        config,
+        "--format",
+        "northmoor-moorlog-csv",
+        "--input",
+        csv.to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("line 2: column `occurred`"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "nothing is written from a bad file"
+    );
+}

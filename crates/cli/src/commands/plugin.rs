@@ -17,6 +17,21 @@ pub enum PluginCommand {
     /// Check plugin folders (manifest, library hash, signature) without running their code; with
     /// no folder, load every configured plugin and fail if any is refused.
     Verify(VerifyArgs),
+    /// Convert a records-system export to interchange JSON Lines on standard output, through the
+    /// plugin providing FORMAT (the conversion `rasso import --format` stores).
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// An import format a loaded plugin provides, e.g. `northmoor-moorlog-csv`.
+    #[arg(long, value_name = "NAME")]
+    format: String,
+    /// The export file to convert.
+    #[arg(long, value_name = "FILE")]
+    input: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -39,6 +54,7 @@ pub fn run(command: PluginCommand) -> Result<ExitCode> {
     match command {
         PluginCommand::List(args) => list(&args),
         PluginCommand::Verify(args) => verify(&args),
+        PluginCommand::Convert(args) => convert(&args),
     }
 }
 
@@ -143,6 +159,26 @@ fn list(args: &ConfigArgs) -> Result<ExitCode> {
             println!("  page:      {} - {}", page.id, page.title);
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert(args: &ConvertArgs) -> Result<ExitCode> {
+    use std::io::Write as _;
+    let host = load_host(Some(&args.config.plugins_config), RuleSet::national())?;
+    let bytes = std::fs::read(&args.input)
+        .with_context(|| format!("cannot read {}", args.input.display()))?;
+    let records = match host.import(&args.format, &bytes) {
+        Ok(records) => records,
+        Err(error) => {
+            eprintln!("{}: {error}", args.input.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    for record in &records {
+        writeln!(out, "{}", record.to_line())?;
+    }
+    out.flush().context("cannot write to standard output")?;
     Ok(ExitCode::SUCCESS)
 }
 
