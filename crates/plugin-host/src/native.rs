@@ -97,14 +97,15 @@ pub fn open(name: &str, bytes: &[u8]) -> Result<NativePlugin, OpenError> {
         .map_err(|error| OpenError::Open(error.to_string()))?;
     // The mapping stays valid after the file is removed.
     drop(staged);
+    // Never unloaded, even when refused below: its initialisers have run and may have registered
+    // destructors, and its code and statics must stay valid for the life of the process, so no
+    // abandoned call or stray thread can run unmapped code.
+    let library: &'static libloading::os::unix::Library = Box::leak(Box::new(library));
     // SAFETY: the symbol's type is fixed by the ABI (`EntryFn`); a library exporting this versioned
     // name promises that type.
     let entry: EntryFn = unsafe { library.get::<EntryFn>(ENTRY_SYMBOL) }
         .map(|symbol| *symbol)
         .map_err(|_| OpenError::NoEntry)?;
-    // Never unloaded: the plugin's code and statics stay valid for the life of the process, so no
-    // abandoned call or stray thread can run unmapped code.
-    std::mem::forget(library);
     // SAFETY: calling the entry symbol of a verified plugin; it takes no arguments and returns a
     // pointer to a static table.
     let table_ptr = unsafe { entry() };
