@@ -804,6 +804,23 @@ fn merge_rules(
     merged
         .tighten(&policy)
         .map_err(|error: RuleSetError| Problem::Rules(error.to_string()))?;
+    if !policy.is_empty() {
+        // A tightened rule set is no longer the national one: its id says whose policy applies,
+        // so reports never present a force's figures as national ones.
+        let mut config = merged.config().clone();
+        config.id = format!("{}+{plugin}", config.id);
+        let mut renamed = RuleSet::new(config, merged.calendar().clone());
+        for rule in merged
+            .rules()
+            .iter()
+            .filter(|rule| rule.origin != Origin::National)
+        {
+            renamed
+                .register(rule.clone())
+                .map_err(|error| Problem::Rules(error.to_string()))?;
+        }
+        merged = renamed;
+    }
     for rule in &registration.rules {
         merged
             .register(RuleInfo {
