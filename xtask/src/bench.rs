@@ -24,6 +24,15 @@ enum Which {
     Import(crate::bench_import::ImportArgs),
     /// Guidance search latency (p50, p99) over the content replicated to 100 times its size.
     Guidance,
+    /// The per-case cost of a plugin rule against the same rule compiled into the host.
+    Plugins(PluginsArgs),
+}
+
+#[derive(Debug, Args)]
+struct PluginsArgs {
+    /// How many generated cases.
+    #[arg(long, default_value_t = 20_000)]
+    cases: usize,
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +59,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Which::Rules(args) => rules(&args),
         Which::Import(args) => crate::bench_import::run(args),
         Which::Guidance => crate::bench_guidance::run(),
+        Which::Plugins(args) => crate::bench_plugins::run(args.cases),
     }
 }
 

@@ -2,12 +2,14 @@
 
 mod bench;
 mod bench_import;
+mod bench_plugins;
 mod ci;
 mod crash;
 mod bench_guidance;
 mod content;
 mod generate;
 mod holidays;
+mod plugin;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -33,6 +35,8 @@ enum Command {
     Crash(crash::CrashArgs),
     /// Validate the guidance content (ids, roles, stages, sources, links, rule pages, review dates).
     CheckContent(content::CheckContentArgs),
+    /// Force plugins: scaffold, build, sign and verify.
+    Plugin(plugin::PluginArgs),
     /// Merge a GOV.UK bank holidays JSON file into the bundled England and Wales list.
     UpdateBankHolidays(holidays::UpdateArgs),
 }
@@ -46,5 +50,6 @@ fn main() -> Result<()> {
         Command::Crash(args) => crash::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
         Command::CheckContent(args) => content::run(args),
+        Command::Plugin(args) => plugin::run(args),
     }
 }

@@ -23,6 +23,9 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Performance and compliance figures as CSV, JSON or a printable HTML page.
     Report(commands::report::ReportArgs),
+    /// Force plugins: what is loaded, verified and enabled; verify a plugin folder.
+    #[command(subcommand)]
+    Plugin(commands::plugin::PluginCommand),
     /// Show the rule set in force: every rule, its guidance page and the timescales.
     Rules(commands::rules::RulesArgs),
     /// Store an interchange file (validated whole first; re-importing is a no-op).
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => commands::backup::run_backup(args),
         Command::Restore(args) => commands::backup::run_restore(args),
         Command::Guidance(args) => commands::guidance::run(args),
+        Command::Plugin(command) => commands::plugin::run(command),
     };
     match result {
         Ok(code) => code,

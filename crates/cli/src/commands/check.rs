@@ -32,6 +32,9 @@ pub struct CheckArgs {
     /// A newer England and Wales bank holiday list (GOV.UK JSON) laid over the bundled one.
     #[arg(long, value_name = "FILE", env = "RASSO_BANK_HOLIDAYS")]
     bank_holidays: Option<PathBuf>,
+    /// The force plugins configuration (TOML): plugin rules, policies and validators apply.
+    #[arg(long, value_name = "FILE", env = "RASSO_PLUGINS_CONFIG")]
+    plugins_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,7 +50,9 @@ fn parse_instant(text: &str) -> Result<DateTime<FixedOffset>, String> {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let rules = rule_set(args.bank_holidays.as_deref())?;
-    let document = read_document(&args.input, &|_, _| false)?;
+    let host = super::plugin::load_host(args.plugins_config.as_deref(), rules)?;
+    let mut document = read_document(&args.input, &|_, _| false)?;
+    super::plugin::validate_document(&host, &mut document, &args.input.display().to_string());
     if !document.is_valid() {
         report_errors(&document);
         return Ok(ExitCode::FAILURE);
@@ -56,7 +61,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         .now
         .map_or_else(Utc::now, |now| now.with_timezone(&Utc));
     let cases = Case::group(document.records.into_iter().map(|(_, record)| record));
-    let findings = evaluate(&rules, &cases, now, args.open);
+    let findings = evaluate(&host, &cases, now, args.open);
+    super::plugin::report_disabled(&host);
     let mut out = io::stdout().lock();
     match args.format {
         Format::Json => write_json(&mut out, &findings)?,
@@ -80,13 +86,19 @@ pub fn rule_set(bank_holidays: Option<&Path>) -> Result<RuleSet> {
     Ok(rules)
 }
 
-fn evaluate(rules: &RuleSet, cases: &[Case], now: DateTime<Utc>, open: bool) -> Vec<FindingView> {
+fn evaluate(
+    host: &plugin_host::PluginHost,
+    cases: &[Case],
+    now: DateTime<Utc>,
+    open: bool,
+) -> Vec<FindingView> {
+    let rules = host.rules();
     let mut scratch = domain::rules::Scratch::default();
     let mut findings = Vec::new();
     let mut views = Vec::new();
     for case in cases {
         findings.clear();
-        rules.evaluate_into(case, now, &mut scratch, &mut findings);
+        host.evaluate_into(case, now, &mut scratch, &mut findings);
         views.extend(
             findings
                 .iter()

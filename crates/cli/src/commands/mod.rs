@@ -8,4 +8,5 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod guidance;
+pub mod plugin;
 pub mod rules;

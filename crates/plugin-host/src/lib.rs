@@ -1,0 +1,991 @@
+//! Loads rasso force plugins and gives the rest of rasso what they provide.
+//!
+//! Only plugins named in the [`HostConfig`] are loaded. For each one the host reads its
+//! `plugin.toml`, hashes the exact bytes of every file in its folder, checks the SHA-256 of the
+//! library against the manifest and the folder's ed25519 signature against the keys the force
+//! trusts (unsigned plugins only with `allow_unsigned`), opens the library with `RTLD_NOW`, checks
+//! the ABI, initialises the plugin, and checks that what it registers is exactly what its manifest
+//! declares. Rules are merged into the national rule set: a national id is refused, and a policy
+//! may only shorten a national deadline. Anything that fails refuses that plugin, with a clear
+//! reason, and the host goes on with the others.
+//!
+//! At run time every call goes to the plugin's own worker thread and is abandoned past the
+//! plugin's time limit. A plugin that panics, times out or answers with malformed JSON is disabled
+//! and reported; the host keeps serving. Libraries are never unloaded.
+//!
+//! Native plugins are fully trusted code inside the process: the checks above decide *which* code
+//! runs, not what it may do once running.
+
+pub mod config;
+pub mod content;
+pub mod dev;
+pub mod manifest;
+mod native;
+pub mod package;
+pub mod signing;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::interchange::{Kind, Record, parse_record};
+use domain::rules::{Finding, Origin, RuleInfo, RuleSetError, Scratch};
+use domain::time::Timescale;
+use domain::{Case, RuleSet, Status};
+use plugin_abi::{
+    STATUS_ERROR, STATUS_NOT_INITIALISED, STATUS_OK, STATUS_PANIC, STATUS_UNKNOWN_METHOD, method,
+};
+use plugin_sdk::{
+    Capability, CaseSnapshot, ErrorBody, ExportRequest, ExportResponse, FindingStatus,
+    ImportRequest, ImportResponse, PluginFinding, Registration, RulesResponse, ValidateRequest,
+    ValidateResponse,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use config::{ConfigError, HostConfig, PluginEntry};
+pub use content::ContentPage;
+pub use manifest::{MANIFEST_FILE, Manifest};
+pub use native::OpenError;
+use native::{CallOutcome, NativePlugin};
+pub use signing::{PublicKey, SIGNATURE_FILE};
+
+/// Why a plugin was refused at load, or disabled while running. The message names the plugin's
+/// file or step; it never carries case data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("not named in the plugins configuration: only configured plugins are loaded")]
+    NotConfigured,
+    #[error("disabled in the plugins configuration")]
+    NotEnabled,
+    #[error("{path}: {message}")]
+    Manifest { path: String, message: String },
+    #[error("the configuration names it `{configured}` but its manifest says `{manifest}`")]
+    NameMismatch {
+        configured: String,
+        manifest: String,
+    },
+    #[error("cannot read the plugin folder: {0}")]
+    Files(String),
+    #[error("{file}: the library named by the manifest is missing")]
+    MissingLibrary { file: String },
+    #[error("{file}: file hash mismatch: its SHA-256 is {found}, the manifest says {expected}")]
+    HashMismatch {
+        file: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "unsigned: no {SIGNATURE_FILE}, and unsigned plugins are allowed only with `allow_unsigned = true` (development)"
+    )]
+    Unsigned,
+    #[error("bad signature: {0}")]
+    BadSignature(String),
+    #[error(
+        "wrong ABI version: the manifest says ABI {found}, this host speaks ABI {}",
+        plugin_abi::ABI_VERSION
+    )]
+    ManifestAbi { found: u32 },
+    #[error("{0}")]
+    Open(String),
+    #[error("initialisation failed: {0}")]
+    Init(String),
+    #[error("panicked during `{method}`: {message}")]
+    Panicked { method: String, message: String },
+    #[error(
+        "timed out: `{method}` took longer than its limit of {limit_ms} ms; the call was abandoned"
+    )]
+    TimedOut { method: String, limit_ms: u128 },
+    #[error("malformed answer to `{method}`: {message}")]
+    Malformed { method: String, message: String },
+    #[error("the plugin's worker thread has stopped")]
+    Gone,
+    #[error("what it registers does not match its manifest: {}", .0.join("; "))]
+    Capabilities(Vec<String>),
+    #[error("rule refused: {0}")]
+    Rules(String),
+    #[error("content: {0}")]
+    Content(String),
+}
+
+/// How a plugin's files were verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Signed by a trusted key (its fingerprint).
+    Signed { key: String },
+    /// No signature, accepted because the configuration allows unsigned plugins (development).
+    Unsigned,
+    /// Not verified: the plugin was not enabled or was refused before verification.
+    NotVerified,
+}
+
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verification::Signed { key } => write!(f, "signed by {key}"),
+            Verification::Unsigned => f.write_str("UNSIGNED (allow_unsigned)"),
+            Verification::NotVerified => f.write_str("not verified"),
+        }
+    }
+}
+
+/// Where a configured plugin stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginState {
+    /// Loaded and serving.
+    Enabled,
+    /// Listed in the configuration with `enabled = false`: never loaded.
+    NotEnabled,
+    /// Refused at load.
+    Refused(Problem),
+    /// Disabled while running (panic, time limit, malformed answer).
+    Disabled(Problem),
+}
+
+impl std::fmt::Display for PluginState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PluginState::Enabled => f.write_str("enabled"),
+            PluginState::NotEnabled => f.write_str("not enabled"),
+            PluginState::Refused(problem) => write!(f, "REFUSED: {problem}"),
+            PluginState::Disabled(problem) => write!(f, "DISABLED: {problem}"),
+        }
+    }
+}
+
+/// One configured plugin, loaded or not.
+#[derive(Debug)]
+pub struct LoadedPlugin {
+    name: String,
+    path: PathBuf,
+    manifest: Option<Manifest>,
+    registration: Option<Registration>,
+    verification: Verification,
+    refused: Option<Problem>,
+    not_enabled: bool,
+    disabled: OnceLock<Problem>,
+    native: Option<NativePlugin>,
+    timeout: Duration,
+    identity: bool,
+    config: Value,
+    content: Vec<ContentPage>,
+}
+
+impl LoadedPlugin {
+    fn new(entry: &PluginEntry) -> Self {
+        LoadedPlugin {
+            name: entry.name.clone(),
+            path: entry.path.clone(),
+            manifest: None,
+            registration: None,
+            verification: Verification::NotVerified,
+            refused: None,
+            not_enabled: !entry.enabled,
+            disabled: OnceLock::new(),
+            native: None,
+            timeout: entry.timeout,
+            identity: entry.identity,
+            config: entry.config.clone(),
+            content: Vec::new(),
+        }
+    }
+
+    /// The name the configuration gives it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its manifest, when it could be read.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
+    }
+
+    /// What it registered, for a native plugin that got that far.
+    pub fn registration(&self) -> Option<&Registration> {
+        self.registration.as_ref()
+    }
+
+    /// How its files were verified.
+    pub fn verification(&self) -> &Verification {
+        &self.verification
+    }
+
+    /// Its content pages.
+    pub fn content(&self) -> &[ContentPage] {
+        &self.content
+    }
+
+    /// Where it stands now.
+    pub fn state(&self) -> PluginState {
+        if self.not_enabled {
+            PluginState::NotEnabled
+        } else if let Some(problem) = &self.refused {
+            PluginState::Refused(problem.clone())
+        } else if let Some(problem) = self.disabled.get() {
+            PluginState::Disabled(problem.clone())
+        } else {
+            PluginState::Enabled
+        }
+    }
+
+    /// True while it is loaded and serving.
+    pub fn is_enabled(&self) -> bool {
+        self.state() == PluginState::Enabled
+    }
+
+    fn has(&self, capability: Capability) -> bool {
+        self.registration
+            .as_ref()
+            .is_some_and(|registration| registration.capabilities.contains(&capability))
+    }
+
+    fn applies_to(&self, force: &str) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|manifest| manifest.force == force)
+    }
+
+    fn sees_identity(&self) -> bool {
+        self.identity
+            && self
+                .manifest
+                .as_ref()
+                .is_some_and(|manifest| manifest.capabilities.contains(&Capability::Identity))
+    }
+
+    fn disable(&self, problem: Problem) -> Problem {
+        if self.disabled.set(problem.clone()).is_ok() {
+            tracing::error!(plugin = %self.name, problem = %problem, "plugin disabled; the host goes on without it");
+        }
+        problem
+    }
+}
+
+/// A call into a plugin that did not give a result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The plugin is not serving (refused, not enabled, or disabled earlier).
+    #[error("plugin `{plugin}` is not enabled: {state}")]
+    NotServing { plugin: String, state: String },
+    /// The plugin refused the input: its message. The plugin stays enabled.
+    #[error("plugin `{plugin}`: {message}")]
+    Refused { plugin: String, message: String },
+    /// The plugin failed and has been disabled.
+    #[error("plugin `{plugin}` disabled: {problem}")]
+    Fault { plugin: String, problem: Problem },
+}
+
+/// One problem with one field of an event, found by a plugin's validator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub plugin: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "field `{}`: {} (plugin `{}`)",
+            self.field, self.message, self.plugin
+        )
+    }
+}
+
+/// Why an import through a plugin failed. Nothing is imported then.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("no enabled plugin provides import format `{format}` (known: {})", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
+    UnknownFormat { format: String, known: Vec<String> },
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error("plugin `{plugin}`, event {index}: {message}")]
+    BadEvent {
+        plugin: String,
+        index: usize,
+        message: String,
+    },
+}
+
+/// An exported document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Why an export through a plugin failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error("no enabled plugin provides export format `{format}` (known: {})", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
+    UnknownFormat { format: String, known: Vec<String> },
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error("plugin `{plugin}`: export data is not base64")]
+    BadData { plugin: String },
+}
+
+/// The loaded plugins and the rule set they make with the national rules.
+#[derive(Debug)]
+pub struct PluginHost {
+    rules: RuleSet,
+    plugins: Vec<LoadedPlugin>,
+}
+
+impl PluginHost {
+    /// No plugins: the national rules as given.
+    pub fn none(rules: RuleSet) -> Self {
+        PluginHost {
+            rules,
+            plugins: Vec::new(),
+        }
+    }
+
+    /// Loads every plugin the configuration names and enables, merging their rules into `rules`.
+    /// A plugin that fails any check is refused (see [`LoadedPlugin::state`]); the others load.
+    pub fn load(config: &HostConfig, rules: RuleSet) -> Self {
+        let mut host = PluginHost::none(rules);
+        for entry in &config.plugins {
+            let mut plugin = LoadedPlugin::new(entry);
+            if entry.enabled {
+                if let Err(problem) = host.load_one(config, &mut plugin) {
+                    tracing::error!(plugin = %plugin.name, problem = %problem, "plugin refused; the host goes on without it");
+                    plugin.refused = Some(problem);
+                    plugin.native = None;
+                }
+            }
+            host.plugins.push(plugin);
+        }
+        host
+    }
+
+    fn load_one(&mut self, config: &HostConfig, plugin: &mut LoadedPlugin) -> Result<(), Problem> {
+        let verified = verify_folder(config, &plugin.path, Some(&plugin.name))?;
+        plugin.verification = verified.verification.clone();
+        let manifest = verified.manifest.clone();
+        plugin.manifest = Some(manifest.clone());
+        if let Some(dir) = &manifest.content {
+            plugin.content =
+                content::pages(&plugin.name, dir, &verified.files).map_err(Problem::Content)?;
+        }
+        let Some(library) = verified.library else {
+            return Ok(());
+        };
+        let native = native::open(&plugin.name, &library)
+            .map_err(|error| Problem::Open(error.to_string()))?;
+        let config_json = serde_json::to_vec(&plugin.config).unwrap_or_default();
+        let limit = plugin.timeout;
+        match native.init(config_json, limit) {
+            CallOutcome::Answered(STATUS_OK, _) => {}
+            CallOutcome::Answered(STATUS_PANIC, bytes) => {
+                return Err(Problem::Panicked {
+                    method: "init".into(),
+                    message: error_message(&bytes),
+                });
+            }
+            CallOutcome::Answered(_, bytes) => return Err(Problem::Init(error_message(&bytes))),
+            CallOutcome::TimedOut => {
+                return Err(Problem::TimedOut {
+                    method: "init".into(),
+                    limit_ms: limit.as_millis(),
+                });
+            }
+            CallOutcome::Gone => return Err(Problem::Gone),
+        }
+        let registration: Registration = match native.manifest(limit) {
+            CallOutcome::Answered(STATUS_OK, bytes) => {
+                serde_json::from_slice(&bytes).map_err(|error| Problem::Malformed {
+                    method: "manifest".into(),
+                    message: error.to_string(),
+                })?
+            }
+            CallOutcome::Answered(STATUS_PANIC, bytes) => {
+                return Err(Problem::Panicked {
+                    method: "manifest".into(),
+                    message: error_message(&bytes),
+                });
+            }
+            CallOutcome::Answered(_, bytes) => {
+                return Err(Problem::Malformed {
+                    method: "manifest".into(),
+                    message: error_message(&bytes),
+                });
+            }
+            CallOutcome::TimedOut => {
+                return Err(Problem::TimedOut {
+                    method: "manifest".into(),
+                    limit_ms: limit.as_millis(),
+                });
+            }
+            CallOutcome::Gone => return Err(Problem::Gone),
+        };
+        let mismatches = manifest.mismatches(&registration);
+        if !mismatches.is_empty() {
+            return Err(Problem::Capabilities(mismatches));
+        }
+        if registration.capabilities.contains(&Capability::Rules) {
+            self.rules = merge_rules(&self.rules, &plugin.name, &registration)?;
+        }
+        plugin.registration = Some(registration);
+        plugin.native = Some(native);
+        tracing::info!(plugin = %plugin.name, verification = %plugin.verification, "plugin loaded");
+        Ok(())
+    }
+
+    /// Every configured plugin, in configuration order.
+    pub fn plugins(&self) -> &[LoadedPlugin] {
+        &self.plugins
+    }
+
+    /// The plugin with this name.
+    pub fn plugin(&self, name: &str) -> Option<&LoadedPlugin> {
+        self.plugins.iter().find(|plugin| plugin.name == name)
+    }
+
+    /// The national rules with the plugins' rules registered and their policies applied.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The content pages of every enabled plugin.
+    pub fn content(&self) -> impl Iterator<Item = &ContentPage> {
+        self.plugins
+            .iter()
+            .filter(|plugin| plugin.is_enabled())
+            .flat_map(|plugin| plugin.content.iter())
+    }
+
+    /// National and plugin findings for `case` at `now`, appended to `out`. Findings of a plugin
+    /// that fails are left out and the plugin is disabled (see [`PluginHost::plugins`]).
+    pub fn evaluate_into(
+        &self,
+        case: &Case,
+        now: DateTime<Utc>,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) {
+        self.rules.evaluate_into(case, now, scratch, out);
+        self.plugin_findings_into(case, now, out);
+    }
+
+    /// Only the plugins' findings for `case` at `now`, appended to `out`.
+    pub fn plugin_findings_into(&self, case: &Case, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+        for plugin in &self.plugins {
+            if !plugin.has(Capability::Rules)
+                || !plugin.applies_to(&case.key.force)
+                || !plugin.is_enabled()
+            {
+                continue;
+            }
+            let _ = self.plugin_findings(plugin, case, now, out);
+        }
+    }
+
+    fn plugin_findings(
+        &self,
+        plugin: &LoadedPlugin,
+        case: &Case,
+        now: DateTime<Utc>,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), CallError> {
+        let snapshot = snapshot(case, now, plugin.sees_identity());
+        let input = serde_json::to_vec(&snapshot).unwrap_or_default();
+        let response: RulesResponse = self.call(plugin, method::RULES, input)?;
+        let start = out.len();
+        for (position, finding) in response.findings.iter().enumerate() {
+            match self.finding(plugin, finding) {
+                Ok(finding) => out.push(finding),
+                Err(message) => {
+                    out.truncate(start);
+                    return Err(CallError::Fault {
+                        plugin: plugin.name.clone(),
+                        problem: plugin.disable(Problem::Malformed {
+                            method: method::RULES.into(),
+                            message: format!("finding {}: {message}", position + 1),
+                        }),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finding(&self, plugin: &LoadedPlugin, finding: &PluginFinding) -> Result<Finding, String> {
+        let owns = plugin.registration.as_ref().is_some_and(|registration| {
+            registration
+                .rules
+                .iter()
+                .any(|rule| rule.id == finding.rule)
+        });
+        if !owns {
+            return Err(format!(
+                "`rule`: `{}` is not a rule this plugin registered",
+                finding.rule
+            ));
+        }
+        let rule = self
+            .rules
+            .find(&finding.rule)
+            .ok_or_else(|| format!("`rule`: `{}` is not registered", finding.rule))?;
+        let trigger = Kind::from_name(&finding.trigger)
+            .ok_or_else(|| format!("`trigger`: unknown kind `{}`", finding.trigger))?;
+        let instant = |field: &str, text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map_err(|error| format!("`{field}`: `{text}` is not RFC 3339: {error}"))
+        };
+        let trigger_at = instant("trigger_at", &finding.trigger_at)?;
+        let due_by = finding
+            .due_by
+            .as_deref()
+            .map(|due| instant("due_by", due).map(|due| due.with_timezone(&Utc)))
+            .transpose()?;
+        let done_at = finding
+            .done_at
+            .as_deref()
+            .map(|done| instant("done_at", done))
+            .transpose()?;
+        let status = match finding.status {
+            FindingStatus::Met => Status::Met,
+            FindingStatus::MetLate => Status::MetLate,
+            FindingStatus::Due => Status::Due,
+            FindingStatus::Overdue => Status::Overdue,
+            FindingStatus::Breached => Status::Breached,
+            FindingStatus::Advice => Status::Advice,
+        };
+        let needs_deadline = matches!(
+            status,
+            Status::Met | Status::MetLate | Status::Due | Status::Overdue
+        );
+        if needs_deadline && due_by.is_none() {
+            return Err(format!("`due_by`: a `{status}` finding needs a deadline"));
+        }
+        Ok(Finding {
+            rule,
+            person: finding.person.as_deref().map(Into::into),
+            trigger,
+            trigger_at,
+            status,
+            due_by,
+            done_at,
+        })
+    }
+
+    /// Field errors the enabled validators of the record's force find in it; empty when it passes.
+    /// A validator that fails is disabled and reported, and the record is then not checked by it.
+    pub fn validate(&self, record: &Record) -> Vec<ValidationError> {
+        let mut errors = Vec::new();
+        for plugin in &self.plugins {
+            if !plugin.has(Capability::Validate)
+                || !plugin.applies_to(&record.case.force)
+                || !plugin.is_enabled()
+            {
+                continue;
+            }
+            let mut event = record.to_json();
+            strip_identity(&mut event, plugin.sees_identity());
+            let input = serde_json::to_vec(&ValidateRequest { event }).unwrap_or_default();
+            if let Ok(response) = self.call::<ValidateResponse>(plugin, method::VALIDATE, input) {
+                errors.extend(response.errors.into_iter().map(|error| ValidationError {
+                    plugin: plugin.name.clone(),
+                    field: error.field,
+                    message: error.message,
+                }));
+            }
+        }
+        errors
+    }
+
+    /// The import formats enabled plugins provide, with the plugin providing each.
+    pub fn import_formats(&self) -> BTreeMap<String, String> {
+        self.plugins
+            .iter()
+            .filter(|plugin| plugin.is_enabled())
+            .filter_map(|plugin| plugin.registration.as_ref().map(|r| (plugin, r)))
+            .flat_map(|(plugin, registration)| {
+                registration
+                    .import_formats
+                    .iter()
+                    .map(|format| (format.clone(), plugin.name.clone()))
+            })
+            .collect()
+    }
+
+    /// The export formats enabled plugins provide, with their media types.
+    pub fn export_formats(&self) -> BTreeMap<String, String> {
+        self.plugins
+            .iter()
+            .filter(|plugin| plugin.is_enabled())
+            .filter_map(|plugin| plugin.registration.as_ref())
+            .flat_map(|registration| {
+                registration
+                    .export_formats
+                    .iter()
+                    .map(|format| (format.name.clone(), format.media_type.clone()))
+            })
+            .collect()
+    }
+
+    /// Converts an export of a force's records system into interchange records through the plugin
+    /// that provides `format`. Every event the plugin produces is parsed as interchange (errors
+    /// name the event) and passed through the validators of its force; any error fails the whole
+    /// import, so nothing half-converted is stored.
+    pub fn import(&self, format: &str, bytes: &[u8]) -> Result<Vec<Record>, ImportError> {
+        let plugin = self
+            .plugins
+            .iter()
+            .filter(|plugin| plugin.is_enabled())
+            .find(|plugin| {
+                plugin.registration.as_ref().is_some_and(|registration| {
+                    registration.import_formats.iter().any(|f| f == format)
+                })
+            })
+            .ok_or_else(|| ImportError::UnknownFormat {
+                format: format.to_owned(),
+                known: self.import_formats().into_keys().collect(),
+            })?;
+        let input = serde_json::to_vec(&ImportRequest {
+            format: format.to_owned(),
+            data: plugin_sdk::encode_base64(bytes),
+        })
+        .unwrap_or_default();
+        let response: ImportResponse = self.call(plugin, method::IMPORT, input)?;
+        let mut records = Vec::with_capacity(response.events.len());
+        for (position, event) in response.events.into_iter().enumerate() {
+            let index = position + 1;
+            let bad = |message: String| ImportError::BadEvent {
+                plugin: plugin.name.clone(),
+                index,
+                message,
+            };
+            let record = parse_record(&Value::Object(event).to_string())
+                .map_err(|error| bad(error.to_string()))?;
+            if !plugin.applies_to(&record.case.force) {
+                return Err(bad(format!(
+                    "field `force`: `{}` is not this plugin's force",
+                    record.case.force
+                )));
+            }
+            if let Some(error) = self.validate(&record).into_iter().next() {
+                return Err(bad(format!("case `{}`: {error}", record.case.reference)));
+            }
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// Renders a report (JSON) in an export format a plugin provides.
+    pub fn export(&self, format: &str, report: &Value) -> Result<Exported, ExportError> {
+        let plugin = self
+            .plugins
+            .iter()
+            .filter(|plugin| plugin.is_enabled())
+            .find(|plugin| {
+                plugin.registration.as_ref().is_some_and(|registration| {
+                    registration.export_formats.iter().any(|f| f.name == format)
+                })
+            })
+            .ok_or_else(|| ExportError::UnknownFormat {
+                format: format.to_owned(),
+                known: self.export_formats().into_keys().collect(),
+            })?;
+        let input = serde_json::to_vec(&ExportRequest {
+            format: format.to_owned(),
+            report: report.clone(),
+        })
+        .unwrap_or_default();
+        let response: ExportResponse = self.call(plugin, method::EXPORT, input)?;
+        let bytes =
+            plugin_sdk::decode_base64(&response.data).map_err(|_| ExportError::BadData {
+                plugin: plugin.name.clone(),
+            })?;
+        Ok(Exported {
+            media_type: response.media_type,
+            bytes,
+        })
+    }
+
+    /// Calls a method and decodes its JSON answer. Panics, time-outs and malformed answers disable
+    /// the plugin.
+    fn call<T: DeserializeOwned>(
+        &self,
+        plugin: &LoadedPlugin,
+        method: &'static str,
+        input: Vec<u8>,
+    ) -> Result<T, CallError> {
+        let state = plugin.state();
+        let native = match (&plugin.native, state) {
+            (Some(native), PluginState::Enabled) => native,
+            (_, state) => {
+                return Err(CallError::NotServing {
+                    plugin: plugin.name.clone(),
+                    state: state.to_string(),
+                });
+            }
+        };
+        let fault = |problem: Problem| CallError::Fault {
+            plugin: plugin.name.clone(),
+            problem: plugin.disable(problem),
+        };
+        let malformed = |message: String| {
+            fault(Problem::Malformed {
+                method: method.into(),
+                message,
+            })
+        };
+        match native.call(method, input, plugin.timeout) {
+            CallOutcome::Answered(STATUS_OK, bytes) => serde_json::from_slice(&bytes)
+                .map_err(|error| malformed(format!("not the expected JSON: {error}"))),
+            CallOutcome::Answered(STATUS_ERROR | STATUS_UNKNOWN_METHOD, bytes) => {
+                match serde_json::from_slice::<ErrorBody>(&bytes) {
+                    Ok(body) => Err(CallError::Refused {
+                        plugin: plugin.name.clone(),
+                        message: body.message,
+                    }),
+                    Err(error) => Err(malformed(format!("error body is not JSON: {error}"))),
+                }
+            }
+            CallOutcome::Answered(STATUS_PANIC, bytes) => Err(fault(Problem::Panicked {
+                method: method.into(),
+                message: error_message(&bytes),
+            })),
+            CallOutcome::Answered(STATUS_NOT_INITIALISED, _) => {
+                Err(malformed("the plugin says it is not initialised".into()))
+            }
+            CallOutcome::Answered(status, _) => Err(malformed(format!("unknown status {status}"))),
+            CallOutcome::TimedOut => Err(fault(Problem::TimedOut {
+                method: method.into(),
+                limit_ms: plugin.timeout.as_millis(),
+            })),
+            CallOutcome::Gone => Err(fault(Problem::Gone)),
+        }
+    }
+}
+
+/// The message of an error body, kept short; never more than 300 characters.
+fn error_message(bytes: &[u8]) -> String {
+    let message = serde_json::from_slice::<ErrorBody>(bytes)
+        .map(|body| body.message)
+        .unwrap_or_else(|_| "(no readable message)".to_owned());
+    let mut short: String = message.chars().take(300).collect();
+    if short.len() < message.len() {
+        short.push('…');
+    }
+    short
+}
+
+/// Registers a plugin's rules and applies its policy on a copy of `rules`; either all of it is
+/// accepted or none.
+fn merge_rules(
+    rules: &RuleSet,
+    plugin: &str,
+    registration: &Registration,
+) -> Result<RuleSet, Problem> {
+    let mut merged = rules.clone();
+    let policy: Vec<(String, Timescale)> = registration
+        .policy
+        .iter()
+        .map(|policy| {
+            let value = match policy.value {
+                plugin_sdk::Timescale::WorkingDays(n) => Timescale::WorkingDays(n),
+                plugin_sdk::Timescale::CalendarDays(n) => Timescale::CalendarDays(n),
+                plugin_sdk::Timescale::Hours(n) => Timescale::Hours(n),
+            };
+            (policy.timescale.clone(), value)
+        })
+        .collect();
+    merged
+        .tighten(&policy)
+        .map_err(|error: RuleSetError| Problem::Rules(error.to_string()))?;
+    if !policy.is_empty() {
+        // A tightened rule set is no longer the national one: its id says whose policy applies,
+        // so reports never present a force's figures as national ones.
+        let mut config = merged.config().clone();
+        config.id = format!("{}+{plugin}", config.id);
+        let mut renamed = RuleSet::new(config, merged.calendar().clone());
+        for rule in merged
+            .rules()
+            .iter()
+            .filter(|rule| rule.origin != Origin::National)
+        {
+            renamed
+                .register(rule.clone())
+                .map_err(|error| Problem::Rules(error.to_string()))?;
+        }
+        merged = renamed;
+    }
+    for rule in &registration.rules {
+        merged
+            .register(RuleInfo {
+                id: rule.id.clone().into(),
+                title: rule.title.clone().into(),
+                guidance: rule.guidance.clone(),
+                origin: Origin::Plugin(plugin.to_owned()),
+            })
+            .map_err(|error| Problem::Rules(error.to_string()))?;
+    }
+    Ok(merged)
+}
+
+/// The case as a plugin sees it: events up to `now` in interchange form, identity removed unless
+/// allowed.
+pub fn snapshot(case: &Case, now: DateTime<Utc>, identity: bool) -> CaseSnapshot {
+    let events = case
+        .events()
+        .iter()
+        .filter(|event| event.at <= now)
+        .map(|event| {
+            let mut json = Record {
+                case: case.key.clone(),
+                event: event.clone(),
+            }
+            .to_json();
+            strip_identity(&mut json, identity);
+            json
+        })
+        .collect();
+    CaseSnapshot {
+        case: case.key.reference.to_string(),
+        force: case.key.force.to_string(),
+        now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        events,
+    }
+}
+
+fn strip_identity(event: &mut serde_json::Map<String, Value>, identity: bool) {
+    if !identity {
+        event.remove("identity");
+    }
+}
+
+/// A plugin folder whose files have been read once and verified.
+#[derive(Debug)]
+pub struct VerifiedFolder {
+    pub manifest: Manifest,
+    pub verification: Verification,
+    /// The library's bytes, exactly as hashed, for native plugins.
+    pub library: Option<Vec<u8>>,
+    /// Every file of the folder (relative path -> bytes), as hashed.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Reads a plugin folder once and checks it: listed in the configuration (under `expected_name`
+/// when given), manifest valid, library hash as the manifest says, signature by a trusted key (or
+/// unsigned with `allow_unsigned`), ABI version in the manifest. Nothing is loaded.
+pub fn verify_folder(
+    config: &HostConfig,
+    dir: &Path,
+    expected_name: Option<&str>,
+) -> Result<VerifiedFolder, Problem> {
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let mut files =
+        signing::folder_files(dir).map_err(|error| Problem::Files(error.to_string()))?;
+    let manifest_text = files
+        .get(MANIFEST_FILE)
+        .ok_or_else(|| Problem::Manifest {
+            path: manifest_path.display().to_string(),
+            message: "missing".into(),
+        })
+        .and_then(|bytes| {
+            std::str::from_utf8(bytes).map_err(|_| Problem::Manifest {
+                path: manifest_path.display().to_string(),
+                message: "not UTF-8".into(),
+            })
+        })?;
+    let manifest = Manifest::parse(manifest_text).map_err(|message| Problem::Manifest {
+        path: manifest_path.display().to_string(),
+        message,
+    })?;
+    match expected_name {
+        Some(configured) if configured != manifest.name => {
+            return Err(Problem::NameMismatch {
+                configured: configured.to_owned(),
+                manifest: manifest.name.clone(),
+            });
+        }
+        _ => {}
+    }
+    if !config
+        .plugins
+        .iter()
+        .any(|entry| entry.name == manifest.name)
+    {
+        return Err(Problem::NotConfigured);
+    }
+    if let (Some(library), Some(expected)) = (&manifest.library, &manifest.sha256) {
+        let file = dir.join(library).display().to_string();
+        let bytes = files
+            .get(library)
+            .ok_or_else(|| Problem::MissingLibrary { file: file.clone() })?;
+        let found = signing::sha256_hex(bytes);
+        if !found.eq_ignore_ascii_case(expected.trim()) {
+            return Err(Problem::HashMismatch {
+                file,
+                expected: expected.clone(),
+                found,
+            });
+        }
+    }
+    let signature_path = dir.join(SIGNATURE_FILE);
+    let verification = match std::fs::read(&signature_path) {
+        Ok(text) => {
+            let signature = signing::parse_signature(&text, &signature_path)
+                .map_err(|error| Problem::BadSignature(error.to_string()))?;
+            let digest = signing::digest_text(&files);
+            match signing::trusted_signer(&digest, &signature, &config.trusted_keys) {
+                Some(key) => Verification::Signed {
+                    key: key.fingerprint(),
+                },
+                None => {
+                    return Err(Problem::BadSignature(format!(
+                        "{} does not verify under any of the {} trusted key(s): the folder was changed after signing, or signed by a key this force does not trust",
+                        signature_path.display(),
+                        config.trusted_keys.len()
+                    )));
+                }
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if !config.allow_unsigned {
+                return Err(Problem::Unsigned);
+            }
+            tracing::warn!(plugin = %manifest.name, "loading an UNSIGNED plugin: allow_unsigned is for development only");
+            Verification::Unsigned
+        }
+        Err(error) => {
+            return Err(Problem::Files(format!(
+                "{}: {error}",
+                signature_path.display()
+            )));
+        }
+    };
+    if let Some(abi) = manifest.abi {
+        if manifest.library.is_some() && abi != plugin_abi::ABI_VERSION {
+            return Err(Problem::ManifestAbi { found: abi });
+        }
+    }
+    let library = manifest
+        .library
+        .as_ref()
+        .and_then(|library| files.remove(library));
+    Ok(VerifiedFolder {
+        manifest,
+        verification,
+        library,
+        files,
+    })
+}
+
+/// The host is shared by the web server's worker threads.
+#[allow(dead_code)]
+fn assert_host_is_shareable() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<PluginHost>();
+}
