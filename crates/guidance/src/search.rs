@@ -95,7 +95,7 @@ impl SearchQuery {
 }
 
 /// One result, best first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hit {
     pub id: String,
     pub title: String,
