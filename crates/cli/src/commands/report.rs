@@ -9,7 +9,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use domain::Case;
 use reporting::{ReportBuilder, Scope};
+use storage::{Access, Purpose, Store};
 
+use crate::data::{self, DataArgs};
 use crate::input::{read_document, report_errors};
 
 #[derive(Debug, Args)]
@@ -38,9 +40,28 @@ pub struct ReportArgs {
     /// Read cases from an interchange file instead of the store.
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
     /// A newer England and Wales bank holiday list (GOV.UK JSON) laid over the bundled one.
     #[arg(long, value_name = "FILE", env = "RASSO_BANK_HOLIDAYS")]
     bank_holidays: Option<PathBuf>,
+}
+
+/// Streams every stored case (of the force, when one is named) through the builder: memory stays
+/// bounded however many cases there are. The read is audited with the purpose `reporting`.
+async fn from_store(args: &ReportArgs, builder: &mut ReportBuilder<'_>) -> Result<()> {
+    let opened = args.data.open(false).await?;
+    let access = Access::new(data::actor(), Purpose::Reporting);
+    opened
+        .store
+        .stream_cases(&access, args.force.as_deref(), &mut |stored| {
+            builder.add(&stored.case);
+            Ok(())
+        })
+        .await
+        .context("cannot read the stored cases")?;
+    opened.store.close().await;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,15 +75,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     if args.from > args.to {
         bail!("--from {} is after --to {}", args.from, args.to);
     }
-    let Some(input) = &args.input else {
-        bail!("reports read an interchange file for now: give --input FILE");
-    };
     let rules = super::check::rule_set(args.bank_holidays.as_deref())?;
-    let document = read_document(input, &|_, _| false)?;
-    if !document.is_valid() {
-        report_errors(&document);
-        return Ok(ExitCode::FAILURE);
-    }
     let scope = Scope {
         force: args.force.clone(),
         from: args.from,
@@ -74,8 +87,18 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         shared: args.shared,
     };
     let mut builder = ReportBuilder::new(&rules, scope);
-    for case in Case::group(document.records.into_iter().map(|(_, record)| record)) {
-        builder.add(&case);
+    match &args.input {
+        Some(input) => {
+            let document = read_document(input, &|_, _| false)?;
+            if !document.is_valid() {
+                report_errors(&document);
+                return Ok(ExitCode::FAILURE);
+            }
+            for case in Case::group(document.records.into_iter().map(|(_, record)| record)) {
+                builder.add(&case);
+            }
+        }
+        None => data::runtime()?.block_on(from_store(&args, &mut builder))?,
     }
     let report = builder.finish();
     let text = match args.format {
