@@ -277,3 +277,48 @@ fn plugin_convert_turns_a_records_system_export_into_interchange_that_check_read
         "nothing is written from a bad file"
     );
 }
+
+#[test]
+fn a_plugin_exporter_is_an_extra_report_format() {
+    let setup = setup();
+    let input = setup.dir.path().join("cases.jsonl");
+    std::fs::write(&input, CASE).expect("input");
+    let output = rasso(&[
+        "report",
+        "--input",
+        input.to_str().expect("utf-8"),
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2026-06-01T00:00:00Z",
+        "--plugins-config",
+        setup.config.to_str().expect("utf-8"),
+        "--format",
+        "eastvale-partnership-csv",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let csv = text(&output.stdout);
+    assert!(csv.starts_with("rule,status,count\n"), "{csv}");
+    assert!(csv.contains("SUP-REVIEW,overdue,1\n"), "{csv}");
+    let unknown = rasso(&[
+        "report",
+        "--input",
+        input.to_str().expect("utf-8"),
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--plugins-config",
+        setup.config.to_str().expect("utf-8"),
+        "--format",
+        "spreadsheet",
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("unknown format `spreadsheet`"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}

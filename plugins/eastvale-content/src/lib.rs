@@ -50,9 +50,13 @@ impl plugin_sdk::Plugin for Eastvale {
     }
 }
 
-/// `rule,status,count` for every rule and status among the report's `findings` (each a finding as
-/// `rasso check --format json` writes it), sorted by rule then status.
+/// `rule,status,count` for every rule and status, sorted by rule then status: from a `rasso report`
+/// (its `compliance` table), or from a list of `findings` (each as `rasso check --format json`
+/// writes it).
 pub fn partnership_csv(report: &Value) -> Result<String, PluginError> {
+    if let Some(rules) = report.get("compliance").and_then(Value::as_array) {
+        return Ok(from_compliance(rules));
+    }
     let findings = report
         .get("findings")
         .and_then(Value::as_array)
@@ -82,6 +86,31 @@ pub fn partnership_csv(report: &Value) -> Result<String, PluginError> {
     Ok(csv)
 }
 
+const STATUSES: [&str; 6] = ["met", "met_late", "due", "overdue", "breached", "advice"];
+
+/// The same table from a report's compliance figures. Counts a shared report suppressed (`"<5"`)
+/// stay suppressed.
+fn from_compliance(rules: &[Value]) -> String {
+    let mut rows: Vec<(String, &str, String)> = Vec::new();
+    for rule in rules {
+        let id = rule.get("rule").and_then(Value::as_str).unwrap_or_default();
+        for status in STATUSES {
+            let count = match rule.get(status) {
+                Some(Value::Number(n)) if n.as_u64() != Some(0) => n.to_string(),
+                Some(Value::String(text)) => text.clone(),
+                _ => continue,
+            };
+            rows.push((id.to_owned(), status, count));
+        }
+    }
+    rows.sort();
+    let mut csv = String::from("rule,status,count\n");
+    for (rule, status, count) in rows {
+        csv.push_str(&format!("{rule},{status},{count}\n"));
+    }
+    csv
+}
+
 declare_plugin!(Eastvale);
 
 #[cfg(test)]
@@ -103,5 +132,17 @@ mod tests {
         );
         assert!(!csv.contains("EV-"), "no case references leave the force");
         assert!(partnership_csv(&json!({})).is_err());
+    }
+
+    #[test]
+    fn the_partnership_csv_reads_a_report_compliance_table() {
+        let report = json!({"compliance": [
+            {"rule": "VC-NEEDS", "met": 7, "met_late": 0, "due": "<5", "overdue": 0, "breached": 0, "advice": 0},
+            {"rule": "ISVA-OFFER", "met": 0, "met_late": 2, "due": 0, "overdue": 0, "breached": 0, "advice": 0},
+        ]});
+        assert_eq!(
+            partnership_csv(&report).expect("valid"),
+            "rule,status,count\nISVA-OFFER,met_late,2\nVC-NEEDS,due,<5\nVC-NEEDS,met,7\n"
+        );
     }
 }

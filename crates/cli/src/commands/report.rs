@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use domain::Case;
 use reporting::{ReportBuilder, Scope};
 use storage::{Access, Purpose, Store};
@@ -25,9 +25,12 @@ pub struct ReportArgs {
     /// Last report date included (YYYY-MM-DD, UK local date).
     #[arg(long, value_name = "DATE")]
     to: NaiveDate,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
-    format: ReportFormat,
+    /// Output format: `csv`, `json`, `html`, or an export format of a loaded plugin.
+    #[arg(long, default_value = "html")]
+    format: String,
+    /// Force plugins configuration (TOML); their exporters become extra formats.
+    #[arg(long, value_name = "FILE", env = "RASSO_PLUGINS_CONFIG")]
+    plugins_config: Option<PathBuf>,
     /// Where to write; standard output when omitted.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -64,11 +67,27 @@ async fn from_store(args: &ReportArgs, builder: &mut ReportBuilder<'_>) -> Resul
     Ok(())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ReportFormat {
-    Csv,
-    Json,
-    Html,
+/// A report through a plugin's exporter. The exporter receives the report as `--format json`
+/// prints it (suppressed when `--shared`), never case-level data.
+fn plugin_export(args: &ReportArgs, format: &str, report: &reporting::Report) -> Result<Vec<u8>> {
+    let Some(config) = &args.plugins_config else {
+        bail!(
+            "unknown format `{format}`: use csv, json or html, or give --plugins-config for plugin formats"
+        );
+    };
+    let host = super::plugin::load_host(Some(config), domain::RuleSet::national())?;
+    let formats = host.export_formats();
+    if !formats.contains_key(format) {
+        let known: Vec<&str> = formats.keys().map(String::as_str).collect();
+        bail!(
+            "unknown format `{format}`: use csv, json, html or a plugin format ({})",
+            known.join(", ")
+        );
+    }
+    let exported = host
+        .export(format, &report.to_json())
+        .with_context(|| format!("the `{format}` exporter failed"))?;
+    Ok(exported.bytes)
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
@@ -101,17 +120,18 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         None => data::runtime()?.block_on(from_store(&args, &mut builder))?,
     }
     let report = builder.finish();
-    let text = match args.format {
-        ReportFormat::Csv => report.to_csv(),
-        ReportFormat::Json => format!("{:#}\n", report.to_json()),
-        ReportFormat::Html => report.to_html(),
+    let bytes = match args.format.as_str() {
+        "csv" => report.to_csv().into_bytes(),
+        "json" => format!("{:#}\n", report.to_json()).into_bytes(),
+        "html" => report.to_html().into_bytes(),
+        plugin_format => plugin_export(&args, plugin_format, &report)?,
     };
     match &args.out {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::write(path, bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
+            out.write_all(&bytes)
                 .context("cannot write to standard output")?;
         }
     }
