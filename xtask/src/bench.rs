@@ -24,6 +24,8 @@ enum Which {
     Import(crate::bench_import::ImportArgs),
     /// Guidance search latency (p50, p99) over the content replicated to 100 times its size.
     Guidance,
+    /// A force-year and a national report over stored generated cases, against a SQL aggregate.
+    Report(crate::bench_report::ReportArgs),
     /// The per-case cost of a plugin rule against the same rule compiled into the host.
     Plugins(PluginsArgs),
 }
@@ -60,6 +62,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Which::Import(args) => crate::bench_import::run(args),
         Which::Guidance => crate::bench_guidance::run(),
         Which::Plugins(args) => crate::bench_plugins::run(args.cases),
+        Which::Report(args) => crate::bench_report::run(args),
     }
 }
 

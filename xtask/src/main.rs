@@ -4,6 +4,7 @@ mod bench;
 mod bench_guidance;
 mod bench_import;
 mod bench_plugins;
+mod bench_report;
 mod ci;
 mod content;
 mod crash;

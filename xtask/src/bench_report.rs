@@ -1,0 +1,292 @@
+//! `cargo xtask bench report`: a force-year and a national report over stored generated cases,
+//! streamed from the SQLite store, against a hand-written SQL aggregate of the same headline figures
+//! (cases, outcomes by type, charged) in the same run. Each measurement runs in a child process of
+//! its own, so that its peak resident memory (`VmHWM`) is its own. The report's headline figures
+//! must equal the SQL's, which also checks the report against an independent computation.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::Args;
+use domain::{Record, RuleSet};
+use reporting::{ReportBuilder, Scope};
+use sqlx::Row;
+use storage::{
+    Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, Purpose, SqliteOptions,
+    SqliteStore, Store,
+};
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// How many generated cases to store (when the database is new).
+    #[arg(long, default_value_t = 2_000_000)]
+    cases: usize,
+    /// Keep the database here and reuse it on the next run (the import of millions of cases takes
+    /// a long time at full durability). A temporary database when omitted.
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// One measurement, run by the benchmark in a child process.
+    #[arg(long, hide = true)]
+    child: Option<String>,
+}
+
+const FORCES: usize = 43;
+const SEED: u64 = 1;
+
+/// The two reports: one force for 2025, and all forces for 2025.
+fn scope_of(kind: &str) -> Result<(Option<String>, NaiveDate, NaiveDate)> {
+    let from = NaiveDate::from_ymd_opt(2025, 1, 1).context("date")?;
+    let to = NaiveDate::from_ymd_opt(2025, 12, 31).context("date")?;
+    match kind {
+        "force-year" => Ok((synthetic::force_codes(FORCES).first().cloned(), from, to)),
+        "national" => Ok((None, from, to)),
+        other => bail!("unknown measurement `{other}`"),
+    }
+}
+
+fn options(path: &Path) -> SqliteOptions {
+    SqliteOptions {
+        path: path.to_path_buf(),
+        master_key: MasterKey::from_bytes([7; 32]),
+        signer: AuditSigner::from_seed([8; 32]),
+    }
+}
+
+pub fn run(args: ReportArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if let Some(child) = &args.child {
+        let db = args.db.clone().context("--child needs --db")?;
+        return runtime.block_on(measure(child, &db));
+    }
+    let temporary = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| temporary.path().join("bench-report.db"));
+    if !db.exists() {
+        runtime.block_on(fill(&db, args.cases))?;
+    } else {
+        println!("reusing {}", db.display());
+    }
+    let mut figures = BTreeMap::new();
+    for kind in ["force-year", "national"] {
+        let report = child(&db, &format!("report-{kind}"))?;
+        let sql = child(&db, &format!("sql-{kind}"))?;
+        println!(
+            "{kind:<10}  report {:>8.2} s  peak {:>7} KiB   |  SQL floor {:>8.2} s  peak {:>7} KiB   |  ratio {:.2}x (goal: within 2x)",
+            report.seconds,
+            report.peak_kib,
+            sql.seconds,
+            sql.peak_kib,
+            report.seconds / sql.seconds.max(f64::EPSILON)
+        );
+        if report.headline != sql.headline {
+            bail!(
+                "{kind}: the report and the SQL disagree:\nreport {}\nSQL    {}",
+                report.headline,
+                sql.headline
+            );
+        }
+        figures.insert(kind, report.headline);
+    }
+    for (kind, headline) in figures {
+        println!("{kind} headline figures (report = SQL): {headline}");
+    }
+    Ok(())
+}
+
+/// Stores `count` generated cases through `Store::append`, as `rasso import` does.
+async fn fill(db: &Path, count: usize) -> Result<()> {
+    let store = SqliteStore::open(options(db)).await?;
+    let access = Access::new("bench", Purpose::Import);
+    let settings = synthetic::Settings::new(SEED, FORCES);
+    let started = Instant::now();
+    let mut reader = EventReader::new();
+    let mut batch = Vec::new();
+    let mut events = 0usize;
+    for (index, case) in synthetic::cases(&settings, count).enumerate() {
+        let mut new_events = Vec::with_capacity(case.events().len());
+        for event in case.events() {
+            let line = Record {
+                case: case.key.clone(),
+                event: event.clone(),
+            }
+            .to_line();
+            new_events.push(reader.read(&line).map_err(|e| anyhow::anyhow!("{e}"))?);
+        }
+        events += new_events.len();
+        batch.push(Append {
+            case: case.key.clone(),
+            expected: ExpectedVersion::NoCase,
+            events: new_events,
+        });
+        if batch.len() == 500 || index + 1 == count {
+            store.append(&access, std::mem::take(&mut batch)).await?;
+        }
+        if (index + 1) % 100_000 == 0 {
+            eprintln!(
+                "stored {} cases ({events} events) in {:.0?}",
+                index + 1,
+                started.elapsed()
+            );
+        }
+    }
+    store.close().await;
+    println!(
+        "stored {count} generated cases ({events} events) in {:.1?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+struct Measured {
+    seconds: f64,
+    peak_kib: u64,
+    headline: String,
+}
+
+fn child(db: &Path, what: &str) -> Result<Measured> {
+    let exe = std::env::current_exe().context("cannot find the xtask binary")?;
+    let output = Command::new(exe)
+        .args(["bench", "report", "--db"])
+        .arg(db)
+        .args(["--child", what])
+        .output()
+        .context("cannot run a measurement")?;
+    if !output.status.success() {
+        bail!(
+            "measurement {what} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut lines = text.lines();
+    let seconds = lines
+        .next()
+        .and_then(|l| l.parse().ok())
+        .context("no time measured")?;
+    let peak_kib = lines
+        .next()
+        .and_then(|l| l.parse().ok())
+        .context("no peak memory measured")?;
+    let headline = lines.next().unwrap_or_default().to_owned();
+    Ok(Measured {
+        seconds,
+        peak_kib,
+        headline,
+    })
+}
+
+/// One measurement in this (child) process: prints seconds, peak KiB and the headline figures.
+async fn measure(what: &str, db: &Path) -> Result<()> {
+    let (kind, rest) = what.split_once('-').context("bad measurement")?;
+    let (force, from, to) = scope_of(rest)?;
+    let started = Instant::now();
+    let headline = match kind {
+        "report" => report(db, force, from, to).await?,
+        "sql" => sql(db, force.as_deref(), from, to).await?,
+        other => bail!("unknown measurement `{other}`"),
+    };
+    println!("{}", started.elapsed().as_secs_f64());
+    println!("{}", peak_kib());
+    println!("{headline}");
+    Ok(())
+}
+
+fn headline(cases: u64, outcomes: &BTreeMap<u32, u64>, charged: u64) -> String {
+    let outcomes: Vec<String> = outcomes
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(o, n)| format!("{o}:{n}"))
+        .collect();
+    format!(
+        "cases={cases} charged={charged} outcomes[{}]",
+        outcomes.join(" ")
+    )
+}
+
+async fn report(
+    db: &Path,
+    force: Option<String>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<String> {
+    let store = SqliteStore::open(options(db)).await?;
+    let rules = RuleSet::national();
+    let scope = Scope {
+        force: force.clone(),
+        from,
+        to,
+        as_of: synthetic::Settings::new(SEED, FORCES).until,
+        rule_set: rules.config().id.clone(),
+        shared: false,
+    };
+    let mut builder = ReportBuilder::new(&rules, scope);
+    let access = Access::new("bench", Purpose::Reporting);
+    store
+        .stream_cases(&access, force.as_deref(), &mut |stored| {
+            builder.add(&stored.case);
+            Ok(())
+        })
+        .await?;
+    store.close().await;
+    let report = builder.finish();
+    let outcomes: BTreeMap<u32, u64> = report
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(o, n)| (o as u32, *n))
+        .collect();
+    Ok(headline(report.cases, &outcomes, report.charged))
+}
+
+/// The same headline figures in one hand-written SQL aggregate. Dates compare on UTC: the ranges
+/// start and end in winter, when UK local time is UTC.
+async fn sql(db: &Path, force: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<String> {
+    let url = format!("sqlite://{}?mode=ro", db.display());
+    let pool = sqlx::SqlitePool::connect(&url).await?;
+    let rows = sqlx::query(
+        "SELECT COALESCE(closed.outcome, 0) AS outcome, COUNT(*) AS n \
+         FROM cases c \
+         LEFT JOIN (SELECT case_id, CAST(json_extract(body, '$.outcome') AS INTEGER) AS outcome \
+                    FROM events WHERE kind = 'case_closed') closed ON closed.case_id = c.case_id \
+         WHERE ($1 IS NULL OR c.force = $1) AND substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
+         GROUP BY 1",
+    )
+    .bind(force)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&pool)
+    .await?;
+    pool.close().await;
+    let mut outcomes: BTreeMap<u32, u64> = (0..=22).map(|o| (o, 0)).collect();
+    let mut cases = 0;
+    for row in rows {
+        let outcome: i64 = row.try_get("outcome")?;
+        let n: i64 = row.try_get("n")?;
+        cases += n as u64;
+        *outcomes.entry(outcome as u32).or_default() += n as u64;
+    }
+    let charged = outcomes.get(&1).copied().unwrap_or(0);
+    Ok(headline(cases, &outcomes, charged))
+}
+
+/// The process's peak resident memory in KiB (Linux `VmHWM`), or 0 where it cannot be read.
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                line.strip_prefix("VmHWM:")
+                    .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+        })
+        .unwrap_or(0)
+}
