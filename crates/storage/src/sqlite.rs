@@ -930,9 +930,11 @@ impl Store for SqliteStore {
             None => {}
         }
         query.push(" ORDER BY force, reference");
-        query
-            .push(" LIMIT ")
-            .push_bind(filter.limit.map_or(-1, |limit| limit as i64));
+        query.push(" LIMIT ").push_bind(
+            filter
+                .limit
+                .map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64),
+        );
         query.push(" OFFSET ").push_bind(filter.offset as i64);
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(summary_from_row).collect()
