@@ -58,11 +58,13 @@ fn group(events: Vec<NewEvent>, batch: usize) -> Vec<Vec<Append>> {
     batches
 }
 
+/// Parses as `rasso import` does (all cores, then numbered in line order).
 fn parse(lines: &[String]) -> Result<Vec<NewEvent>> {
-    let mut reader = EventReader::new();
-    lines
-        .iter()
-        .map(|line| reader.read(line).map_err(|e| anyhow::anyhow!("{e}")))
+    let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+    EventReader::new()
+        .read_all(&texts)
+        .into_iter()
+        .map(|result| result.map_err(|e| anyhow::anyhow!("{e}")))
         .collect()
 }
 
