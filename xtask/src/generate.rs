@@ -1,5 +1,3 @@
-pub fn run(_args: GenArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
-}
+pub fn run(_args: GenArgs) -> anyhow::Result<()> { anyhow::bail!("not yet") }
 #[derive(Debug, clap::Args)]
 pub struct GenArgs {}
