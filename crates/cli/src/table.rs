@@ -20,11 +20,22 @@ pub fn write(out: &mut impl Write, findings: &[FindingView], cases: usize) -> Re
         ))
     });
     if open.is_empty() {
-        writeln!(out, "No open findings in {cases} {}.", plural(cases, "case", "cases"))?;
+        writeln!(
+            out,
+            "No open findings in {cases} {}.",
+            plural(cases, "case", "cases")
+        )?;
         return Ok(());
     }
     let rows: Vec<[String; 6]> = open.iter().map(|finding| row(finding)).collect();
-    let header = ["STATUS", "DUE BY (UK TIME)", "CASE", "RULE", "PERSON", "TRIGGER"];
+    let header = [
+        "STATUS",
+        "DUE BY (UK TIME)",
+        "CASE",
+        "RULE",
+        "PERSON",
+        "TRIGGER",
+    ];
     let mut widths = header.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -43,7 +54,10 @@ pub fn write(out: &mut impl Write, findings: &[FindingView], cases: usize) -> Re
 fn row(finding: &FindingView) -> [String; 6] {
     [
         finding.status.as_str().to_owned(),
-        finding.due_by.as_deref().map_or_else(|| "-".to_owned(), local_time),
+        finding
+            .due_by
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), local_time),
         finding.case.clone(),
         finding.rule.clone(),
         finding.person.clone().unwrap_or_else(|| "-".to_owned()),
@@ -70,17 +84,26 @@ fn local_time(rfc3339: &str) -> String {
         return rfc3339.to_owned();
     };
     let local = domain::time::in_london(&instant);
-    let zone = if local.offset().local_minus_utc() == 0 { "GMT" } else { "BST" };
+    let zone = if local.offset().local_minus_utc() == 0 {
+        "GMT"
+    } else {
+        "BST"
+    };
     format!("{} {zone}", local.format("%a %d %b %Y %H:%M"))
 }
 
 fn summary(open: &[&FindingView], cases: usize) -> String {
     let count = |status: Status| open.iter().filter(|f| f.status == status).count();
-    let parts: Vec<String> = [Status::Overdue, Status::Breached, Status::Due, Status::Advice]
-        .into_iter()
-        .filter(|status| count(*status) > 0)
-        .map(|status| format!("{} {}", count(status), status.as_str()))
-        .collect();
+    let parts: Vec<String> = [
+        Status::Overdue,
+        Status::Breached,
+        Status::Due,
+        Status::Advice,
+    ]
+    .into_iter()
+    .filter(|status| count(*status) > 0)
+    .map(|status| format!("{} {}", count(status), status.as_str()))
+    .collect();
     let mut affected: Vec<&str> = open.iter().map(|f| f.case.as_str()).collect();
     affected.sort_unstable();
     affected.dedup();

@@ -27,7 +27,9 @@ impl Case {
 
     /// Adds an event, keeping time order (after any event at the same instant).
     pub fn push(&mut self, event: Event) {
-        let position = self.events.partition_point(|existing| existing.at <= event.at);
+        let position = self
+            .events
+            .partition_point(|existing| existing.at <= event.at);
         self.events.insert(position, event);
     }
 

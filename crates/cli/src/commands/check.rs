@@ -52,7 +52,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         report_errors(&document);
         return Ok(ExitCode::FAILURE);
     }
-    let now = args.now.map_or_else(Utc::now, |now| now.with_timezone(&Utc));
+    let now = args
+        .now
+        .map_or_else(Utc::now, |now| now.with_timezone(&Utc));
     let cases = Case::group(document.records.into_iter().map(|(_, record)| record));
     let findings = evaluate(&rules, &cases, now, args.open);
     let mut out = io::stdout().lock();
@@ -103,7 +105,11 @@ fn write_json(out: &mut impl Write, findings: &[FindingView]) -> Result<()> {
     }
     writeln!(out, "[")?;
     for (position, finding) in findings.iter().enumerate() {
-        let separator = if position + 1 < findings.len() { "," } else { "" };
+        let separator = if position + 1 < findings.len() {
+            ","
+        } else {
+            ""
+        };
         writeln!(out, "{}{separator}", serde_json::to_string(finding)?)?;
     }
     writeln!(out, "]")?;

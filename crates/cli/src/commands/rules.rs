@@ -25,7 +25,10 @@ pub fn run(args: RulesArgs) -> Result<ExitCode> {
     println!("Rule set {}", rules.config().id);
     let width = rules.rules().iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in rules.rules() {
-        println!("  {:<width$}  {}  (guidance: {})", rule.id, rule.title, rule.guidance);
+        println!(
+            "  {:<width$}  {}  (guidance: {})",
+            rule.id, rule.title, rule.guidance
+        );
     }
     if let Some((first, last)) = rules.calendar().covered_years() {
         println!("Bank holidays: England and Wales, {first} to {last}");

@@ -121,7 +121,10 @@ impl RuleSetConfig {
             ("forensic_windows.oral", &mut self.forensic_windows.oral),
             ("forensic_windows.skin", &mut self.forensic_windows.skin),
             ("forensic_windows.anal", &mut self.forensic_windows.anal),
-            ("forensic_windows.vaginal", &mut self.forensic_windows.vaginal),
+            (
+                "forensic_windows.vaginal",
+                &mut self.forensic_windows.vaginal,
+            ),
         ]
     }
 }

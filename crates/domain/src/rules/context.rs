@@ -69,7 +69,9 @@ impl<'a> CaseContext<'a> {
         let events = self.events;
         let group = &scratch.by_kind
             [scratch.starts[kind.index()] as usize..scratch.starts[kind.index() + 1] as usize];
-        group.iter().map(move |&position| &events[position as usize])
+        group
+            .iter()
+            .map(move |&position| &events[position as usize])
     }
 
     /// Events of one kind about one person, in time order.

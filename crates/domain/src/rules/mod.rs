@@ -44,7 +44,9 @@ pub struct RuleInfo {
 /// Why a rule or a policy was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleSetError {
-    #[error("rule id `{0}` is already taken by a national rule: plugins add rules, they cannot replace national ones")]
+    #[error(
+        "rule id `{0}` is already taken by a national rule: plugins add rules, they cannot replace national ones"
+    )]
     NationalIdTaken(String),
     #[error("rule id `{0}` is already registered")]
     DuplicateId(String),
@@ -52,7 +54,9 @@ pub enum RuleSetError {
     BadId(String),
     #[error("policy `{name}`: unknown timescale")]
     UnknownTimescale { name: String },
-    #[error("policy `{name}`: {proposed:?} is not shorter than or equal to the national {national:?}: a policy may only shorten a national deadline")]
+    #[error(
+        "policy `{name}`: {proposed:?} is not shorter than or equal to the national {national:?}: a policy may only shorten a national deadline"
+    )]
     Lengthens {
         name: String,
         national: Timescale,

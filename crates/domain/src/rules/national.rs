@@ -23,29 +23,109 @@ pub struct NationalRule {
 
 /// Every national rule, in catalogue order; a rule's position is its [`RuleIndex`].
 pub static NATIONAL_RULES: &[NationalRule] = &[
-    rule("REC-24H", "Crime recorded within 24 hours of the report", crime_recorded),
-    rule("VC-CONFIRM", "Written confirmation of the report sent to the victim", written_confirmation),
+    rule(
+        "REC-24H",
+        "Crime recorded within 24 hours of the report",
+        crime_recorded,
+    ),
+    rule(
+        "VC-CONFIRM",
+        "Written confirmation of the report sent to the victim",
+        written_confirmation,
+    ),
     rule("VC-NEEDS", "Victim's needs assessed", needs_assessment),
-    rule("VC-REFERRAL", "Victim referred to support services (or declined)", support_referral),
+    rule(
+        "VC-REFERRAL",
+        "Victim referred to support services (or declined)",
+        support_referral,
+    ),
     rule("ISVA-OFFER", "ISVA offered to the victim", isva_offer),
-    rule("VC-INFORM", "Victim told of arrest, interview, release, bail and charge", victim_informed_of_suspect),
-    rule("VC-NO-INVESTIGATE", "Victim told of a decision not to investigate", victim_informed_not_investigated),
-    rule("VC-UPDATE", "Victim updated as often as agreed", victim_updates),
-    rule("VC-VPS", "Victim Personal Statement offered with the evidential statement", victim_personal_statement),
-    rule("VC-GENDER", "Victim asked their preferred interviewer gender", interviewer_gender),
-    rule("VRR-ACK", "Right to Review request acknowledged", vrr_acknowledged),
+    rule(
+        "VC-INFORM",
+        "Victim told of arrest, interview, release, bail and charge",
+        victim_informed_of_suspect,
+    ),
+    rule(
+        "VC-NO-INVESTIGATE",
+        "Victim told of a decision not to investigate",
+        victim_informed_not_investigated,
+    ),
+    rule(
+        "VC-UPDATE",
+        "Victim updated as often as agreed",
+        victim_updates,
+    ),
+    rule(
+        "VC-VPS",
+        "Victim Personal Statement offered with the evidential statement",
+        victim_personal_statement,
+    ),
+    rule(
+        "VC-GENDER",
+        "Victim asked their preferred interviewer gender",
+        interviewer_gender,
+    ),
+    rule(
+        "VRR-ACK",
+        "Right to Review request acknowledged",
+        vrr_acknowledged,
+    ),
     rule("VRR-DECIDE", "Right to Review request decided", vrr_decided),
-    rule("BAIL-PERIOD", "Pre-charge bail within the applicable period", bail_period),
-    rule("BAIL-VIEWS", "Victim's views sought on bail conditions", bail_views),
-    rule("RUI-REVIEW", "Released under investigation reviewed by a supervisor", rui_review),
-    rule("SUP-REVIEW", "Investigation reviewed by a supervisor", supervisor_review),
-    rule("DIG-SAFEGUARDS", "Device extraction safeguards for a victim or witness", digital_safeguards),
-    rule("TPM-RATIONALE", "Third-party material request justified", third_party_rationale),
-    rule("FOR-WINDOW", "Forensic examination offered while the window is open", forensic_window),
-    rule("CHG-CPS", "Rape and assault by penetration charged by the CPS", charged_by_cps),
-    rule("CHG-THRESHOLD", "Threshold Test decision meets all four conditions", threshold_conditions),
-    rule("OUT-VALID", "Outcome consistent with the record", outcome_valid),
-    rule("JUR-ABROAD", "Jurisdiction assessed for an offence abroad", jurisdiction_abroad),
+    rule(
+        "BAIL-PERIOD",
+        "Pre-charge bail within the applicable period",
+        bail_period,
+    ),
+    rule(
+        "BAIL-VIEWS",
+        "Victim's views sought on bail conditions",
+        bail_views,
+    ),
+    rule(
+        "RUI-REVIEW",
+        "Released under investigation reviewed by a supervisor",
+        rui_review,
+    ),
+    rule(
+        "SUP-REVIEW",
+        "Investigation reviewed by a supervisor",
+        supervisor_review,
+    ),
+    rule(
+        "DIG-SAFEGUARDS",
+        "Device extraction safeguards for a victim or witness",
+        digital_safeguards,
+    ),
+    rule(
+        "TPM-RATIONALE",
+        "Third-party material request justified",
+        third_party_rationale,
+    ),
+    rule(
+        "FOR-WINDOW",
+        "Forensic examination offered while the window is open",
+        forensic_window,
+    ),
+    rule(
+        "CHG-CPS",
+        "Rape and assault by penetration charged by the CPS",
+        charged_by_cps,
+    ),
+    rule(
+        "CHG-THRESHOLD",
+        "Threshold Test decision meets all four conditions",
+        threshold_conditions,
+    ),
+    rule(
+        "OUT-VALID",
+        "Outcome consistent with the record",
+        outcome_valid,
+    ),
+    rule(
+        "JUR-ABROAD",
+        "Jurisdiction assessed for an offence abroad",
+        jurisdiction_abroad,
+    ),
 ];
 
 const fn rule(
@@ -222,7 +302,8 @@ fn inform_victims(context: &CaseContext<'_>, out: &mut Emitter<'_>, not_investig
             continue;
         }
         for victim in context.victims() {
-            let due = inform_timescale(context, victim).deadline_after(&trigger.at, context.calendar);
+            let due =
+                inform_timescale(context, victim).deadline_after(&trigger.at, context.calendar);
             let done = first_told(context, victim, about, trigger);
             out.timed(context, Some(&victim.key), trigger, due, done);
         }
@@ -299,7 +380,8 @@ fn interviewer_gender(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         else {
             continue;
         };
-        let asked = matches!(&interview.data, EventData::VictimInterviewed(i) if i.gender_preference_asked);
+        let asked =
+            matches!(&interview.data, EventData::VictimInterviewed(i) if i.gender_preference_asked);
         out.safeguard(Some(&victim.key), interview, asked);
     }
 }
@@ -352,7 +434,10 @@ struct BailEpisode<'a> {
 fn ends_bail(event: &Event) -> bool {
     matches!(
         event.kind(),
-        Kind::BailEnded | Kind::SuspectCharged | Kind::SuspectReleasedNfa | Kind::SuspectReleasedRui
+        Kind::BailEnded
+            | Kind::SuspectCharged
+            | Kind::SuspectReleasedNfa
+            | Kind::SuspectReleasedRui
     )
 }
 
@@ -555,7 +640,9 @@ fn forensic_window(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         let closes = report
             .penetration
             .iter()
-            .map(|contact| window_for(context, *contact).deadline_after(&offence_at, context.calendar))
+            .map(|contact| {
+                window_for(context, *contact).deadline_after(&offence_at, context.calendar)
+            })
             .max()?;
         (event.at <= closes).then_some((event, closes))
     });

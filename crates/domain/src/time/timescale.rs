@@ -78,23 +78,44 @@ mod tests {
 
     #[test]
     fn three_months_beginning_with_15_january_end_on_14_april() {
-        assert_eq!(months_period_last_day(date(2026, 1, 15), 3), date(2026, 4, 14));
+        assert_eq!(
+            months_period_last_day(date(2026, 1, 15), 3),
+            date(2026, 4, 14)
+        );
     }
 
     #[test]
     fn a_missing_day_ends_the_period_on_the_last_day_of_the_month() {
         // 30 November + 3 months would be 30 February.
-        assert_eq!(months_period_last_day(date(2025, 11, 30), 3), date(2026, 2, 28));
-        assert_eq!(months_period_last_day(date(2023, 11, 30), 3), date(2024, 2, 29));
+        assert_eq!(
+            months_period_last_day(date(2025, 11, 30), 3),
+            date(2026, 2, 28)
+        );
+        assert_eq!(
+            months_period_last_day(date(2023, 11, 30), 3),
+            date(2024, 2, 29)
+        );
         // 29 February 2024 exists, so the period ends the day before.
-        assert_eq!(months_period_last_day(date(2023, 11, 29), 3), date(2024, 2, 28));
+        assert_eq!(
+            months_period_last_day(date(2023, 11, 29), 3),
+            date(2024, 2, 28)
+        );
         // 31 March + 6 months would be 31 September.
-        assert_eq!(months_period_last_day(date(2026, 3, 31), 6), date(2026, 9, 30));
+        assert_eq!(
+            months_period_last_day(date(2026, 3, 31), 6),
+            date(2026, 9, 30)
+        );
     }
 
     #[test]
     fn periods_cross_the_year_end() {
-        assert_eq!(months_period_last_day(date(2026, 11, 1), 3), date(2027, 1, 31));
-        assert_eq!(months_period_last_day(date(2026, 12, 31), 12), date(2027, 12, 30));
+        assert_eq!(
+            months_period_last_day(date(2026, 11, 1), 3),
+            date(2027, 1, 31)
+        );
+        assert_eq!(
+            months_period_last_day(date(2026, 12, 31), 12),
+            date(2027, 12, 30)
+        );
     }
 }

@@ -29,7 +29,10 @@ fn bundled_list_covers_2015_to_2027() {
     assert_eq!(calendar().covered_years(), Some((2015, 2027)));
     for year in 2015..=2027 {
         let count = calendar().by_year().get(&year).map_or(0, Vec::len);
-        assert!((8..=10).contains(&count), "{year} has {count} bank holidays");
+        assert!(
+            (8..=10).contains(&count),
+            "{year} has {count} bank holidays"
+        );
     }
 }
 
@@ -56,9 +59,15 @@ fn friday_plus_one_working_day_is_monday_or_tuesday_after_a_bank_holiday() {
     let cal = calendar();
     assert_eq!(cal.add_working_days(date(2026, 3, 6), 1), date(2026, 3, 9));
     // Friday 22 May 2026; Monday 25 May is the spring bank holiday.
-    assert_eq!(cal.add_working_days(date(2026, 5, 22), 1), date(2026, 5, 26));
+    assert_eq!(
+        cal.add_working_days(date(2026, 5, 22), 1),
+        date(2026, 5, 26)
+    );
     // Christmas 2026: Thursday 24 December + 1 is Tuesday 29 December.
-    assert_eq!(cal.add_working_days(date(2026, 12, 24), 1), date(2026, 12, 29));
+    assert_eq!(
+        cal.add_working_days(date(2026, 12, 24), 1),
+        date(2026, 12, 29)
+    );
     // Easter 2026: Thursday 2 April + 1 skips Good Friday, the weekend and Easter Monday.
     assert_eq!(cal.add_working_days(date(2026, 4, 2), 1), date(2026, 4, 7));
     // A Saturday + 1 is the Monday.
@@ -102,11 +111,17 @@ fn govuk_json_errors_name_the_problem() {
 #[test]
 fn working_day_deadline_ends_at_local_midnight_with_the_offset_in_force() {
     let cal = calendar();
-    let friday = Utc.with_ymd_and_hms(2026, 3, 6, 10, 0, 0).single().expect("instant");
+    let friday = Utc
+        .with_ymd_and_hms(2026, 3, 6, 10, 0, 0)
+        .single()
+        .expect("instant");
     let due = Timescale::WorkingDays(1).deadline_after(&friday, &cal);
     assert_eq!(in_london(&due).to_rfc3339(), "2026-03-09T23:59:59+00:00");
     // Reported late on Friday 27 March 2026 (GMT); due by the end of Monday 30 March (BST).
-    let before_change = Utc.with_ymd_and_hms(2026, 3, 27, 23, 30, 0).single().expect("instant");
+    let before_change = Utc
+        .with_ymd_and_hms(2026, 3, 27, 23, 30, 0)
+        .single()
+        .expect("instant");
     let due = Timescale::WorkingDays(1).deadline_after(&before_change, &cal);
     assert_eq!(in_london(&due).to_rfc3339(), "2026-03-30T23:59:59+01:00");
 }
@@ -115,7 +130,10 @@ fn working_day_deadline_ends_at_local_midnight_with_the_offset_in_force() {
 fn an_event_just_after_midnight_bst_counts_from_the_local_date() {
     let cal = calendar();
     // 23:30 UTC on Thursday 2 July 2026 is 00:30 on Friday 3 July in London.
-    let at = Utc.with_ymd_and_hms(2026, 7, 2, 23, 30, 0).single().expect("instant");
+    let at = Utc
+        .with_ymd_and_hms(2026, 7, 2, 23, 30, 0)
+        .single()
+        .expect("instant");
     assert_eq!(local_date(&at), date(2026, 7, 3));
     let due = Timescale::WorkingDays(1).deadline_after(&at, &cal);
     assert_eq!(in_london(&due).to_rfc3339(), "2026-07-06T23:59:59+01:00");
@@ -124,7 +142,10 @@ fn an_event_just_after_midnight_bst_counts_from_the_local_date() {
 #[test]
 fn hours_are_exact_and_calendar_days_end_at_local_midnight() {
     let cal = calendar();
-    let at = Utc.with_ymd_and_hms(2026, 3, 28, 12, 0, 0).single().expect("instant");
+    let at = Utc
+        .with_ymd_and_hms(2026, 3, 28, 12, 0, 0)
+        .single()
+        .expect("instant");
     // 24 hours across the clock change is 24 real hours, not a wall-clock day.
     let due = Timescale::Hours(24).deadline_after(&at, &cal);
     assert_eq!(due, at + Duration::hours(24));
