@@ -4,7 +4,7 @@
 //! settings and the same transactions, in the same run. Goal: at least 0.5 of the floor.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -22,6 +22,9 @@ pub struct ImportArgs {
     /// Events per transaction (whole cases), as `rasso import` uses.
     #[arg(long, default_value_t = 2_000)]
     batch: usize,
+    /// Rounds of the three measurements; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
 }
 
 fn group(events: Vec<NewEvent>, batch: usize) -> Vec<Vec<Append>> {
@@ -58,11 +61,13 @@ fn group(events: Vec<NewEvent>, batch: usize) -> Vec<Vec<Append>> {
     batches
 }
 
+/// Parses as `rasso import` does (all cores, then numbered in line order).
 fn parse(lines: &[String]) -> Result<Vec<NewEvent>> {
-    let mut reader = EventReader::new();
-    lines
-        .iter()
-        .map(|line| reader.read(line).map_err(|e| anyhow::anyhow!("{e}")))
+    let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+    EventReader::new()
+        .read_all(&texts)
+        .into_iter()
+        .map(|result| result.map_err(|e| anyhow::anyhow!("{e}")))
         .collect()
 }
 
@@ -75,61 +80,37 @@ pub fn run(args: ImportArgs) -> Result<()> {
 }
 
 async fn bench(args: ImportArgs) -> Result<()> {
-    let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
     let lines = synthetic_lines(args.events);
     let n = lines.len();
     println!(
-        "bench import: {n} synthetic events, transactions of about {} events, WAL + synchronous=FULL",
-        args.batch
+        "bench import: {n} synthetic events, transactions of about {} events, WAL + synchronous=FULL, {} rounds (medians)",
+        args.batch, args.rounds
     );
-
-    // Floor: plain batched inserts of the same rows, same settings, same transactions.
-    let events = parse(&lines)?;
-    let batches = group(events, args.batch);
-    let mut case_number = 0i64;
-    let plain: Vec<Vec<PlainRow>> = batches
-        .iter()
-        .map(|batch| {
-            let mut rows = Vec::new();
-            for append in batch {
-                case_number += 1;
-                for (index, event) in append.events.iter().enumerate() {
-                    rows.push(PlainRow::from_event(case_number, index as i64 + 1, event));
-                }
-            }
-            rows
-        })
-        .collect();
-    let floor = plain_inserts(&dir.path().join("floor.db"), &plain).await?;
-
-    // The store, from parsed events (what `Store::append` costs).
-    let access = Access::new("bench", Purpose::Import);
-    let open = |name: &str| {
-        SqliteStore::open(SqliteOptions {
-            path: dir.path().join(name),
-            master_key: MasterKey::generate(),
-            signer: AuditSigner::from_seed([5; 32]),
-        })
+    let mut floor = Vec::new();
+    let mut stored = Vec::new();
+    let mut imported = Vec::new();
+    // The three measurements alternate, round after round, so that a busy machine slows them
+    // alike; medians are reported.
+    for round in 0..args.rounds.max(1) {
+        let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
+        let (f, s, i) = one_round(&lines, args.batch, dir.path()).await?;
+        println!(
+            "  round {}: floor {:.2?}, store {:.2?}, import {:.2?}",
+            round + 1,
+            f,
+            s,
+            i
+        );
+        floor.push(f);
+        stored.push(s);
+        imported.push(i);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
     };
-    let store = open("store.db").await?;
-    let started = Instant::now();
-    for batch in batches {
-        store.append(&access, batch).await?;
-    }
-    let stored = started.elapsed();
-    store.close().await;
-
-    // End to end: parsing the lines too (what `rasso import` costs after reading the file).
-    let store = open("import.db").await?;
-    let started = Instant::now();
-    let events = parse(&lines)?;
-    for batch in group(events, args.batch) {
-        store.append(&access, batch).await?;
-    }
-    let imported = started.elapsed();
-    store.close().await;
-
-    let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
+    let (floor, stored, imported) = (median(floor), median(stored), median(imported));
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
     println!(
         "floor  plain batched inserts      {:>10.0} events/s  ({:.2?})",
         rate(floor),
@@ -149,4 +130,55 @@ async fn bench(args: ImportArgs) -> Result<()> {
     );
     println!("goal: ratio >= 0.50");
     Ok(())
+}
+
+async fn one_round(
+    lines: &[String],
+    batch: usize,
+    dir: &std::path::Path,
+) -> Result<(Duration, Duration, Duration)> {
+    // Floor: plain batched inserts of the same rows, same settings, same transactions.
+    let batches = group(parse(lines)?, batch);
+    let mut case_number = 0i64;
+    let plain: Vec<Vec<PlainRow>> = batches
+        .iter()
+        .map(|batch| {
+            let mut rows = Vec::new();
+            for append in batch {
+                case_number += 1;
+                for (index, event) in append.events.iter().enumerate() {
+                    rows.push(PlainRow::from_event(case_number, index as i64 + 1, event));
+                }
+            }
+            rows
+        })
+        .collect();
+    let floor = plain_inserts(&dir.join("floor.db"), &plain).await?;
+
+    // The store, from parsed events (what `Store::append` costs).
+    let access = Access::new("bench", Purpose::Import);
+    let open = |name: &str| {
+        SqliteStore::open(SqliteOptions {
+            path: dir.join(name),
+            master_key: MasterKey::generate(),
+            signer: AuditSigner::from_seed([5; 32]),
+        })
+    };
+    let store = open("store.db").await?;
+    let started = Instant::now();
+    for batch in batches {
+        store.append(&access, batch).await?;
+    }
+    let stored = started.elapsed();
+    store.close().await;
+
+    // End to end: parsing the lines too (what `rasso import` costs after reading the file).
+    let store = open("import.db").await?;
+    let started = Instant::now();
+    for batch in group(parse(lines)?, batch) {
+        store.append(&access, batch).await?;
+    }
+    let imported = started.elapsed();
+    store.close().await;
+    Ok((floor, stored, imported))
 }

@@ -177,6 +177,23 @@ pub fn progress(total: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// A counting spinner on standard error when it is a terminal; hidden when piped.
+pub fn spinner(what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    let template = format!("{{spinner}} {what} {{pos}} ({{per_sec}})");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// Creates a file readable only by its owner (exports and reject files may hold identity).
 pub fn create_private_file(path: &Path) -> Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();

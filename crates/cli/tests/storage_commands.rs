@@ -89,6 +89,17 @@ fn import_then_export_round_trips_every_event_and_reimport_is_a_no_op() {
     let redacted = rasso(&data, &["export", "--without-identity"]);
     assert!(!text(&redacted.stdout).contains("identity"));
 
+    // A later file may name people added by an earlier import.
+    let later = dir.path().join("later.jsonl");
+    std::fs::write(
+        &later,
+        r#"{"case":"EX-2026-000123","force":"exampleshire","at":"2026-03-20T10:00:00Z","kind":"needs_assessment","id":"later-1","person":"V1"}"#,
+    )
+    .expect("write");
+    let next = rasso(&data, &["import", later.to_str().expect("path")]);
+    assert!(next.status.success(), "{}", text(&next.stderr));
+    assert!(text(&next.stdout).contains("imported 1 new events"));
+
     let verify = rasso(&data, &["audit", "verify"]);
     assert!(verify.status.success(), "{}", text(&verify.stderr));
     assert!(text(&verify.stdout).contains("audit log verified"));

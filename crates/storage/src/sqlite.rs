@@ -815,6 +815,12 @@ impl Store for SqliteStore {
         }
         self.write_audit(&mut tx, &entries, now).await?;
         tx.commit().await?;
+        tracing::debug!(
+            cases = entries.len(),
+            events = outcomes.iter().map(|o| o.appended).sum::<u64>(),
+            purpose = access.purpose.as_str(),
+            "append committed"
+        );
         Ok(outcomes)
     }
 
@@ -930,9 +936,11 @@ impl Store for SqliteStore {
             None => {}
         }
         query.push(" ORDER BY force, reference");
-        query
-            .push(" LIMIT ")
-            .push_bind(filter.limit.map_or(-1, |limit| limit as i64));
+        query.push(" LIMIT ").push_bind(
+            filter
+                .limit
+                .map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64),
+        );
         query.push(" OFFSET ").push_bind(filter.offset as i64);
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(summary_from_row).collect()
@@ -1361,6 +1369,7 @@ impl Store for SqliteStore {
         self.write_audit(&mut tx, &[entry], Utc::now()).await?;
         tx.commit().await?;
         self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
+        tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
         Ok(count)
     }
 
@@ -1395,6 +1404,7 @@ impl Store for SqliteStore {
             .metadata()
             .map_err(|e| StoreError::io(format!("cannot stat {}", dest.display()), e))?
             .len();
+        tracing::info!(bytes, path = %dest.display(), "backup written");
         Ok(BackupInfo {
             path: dest.to_path_buf(),
             bytes,

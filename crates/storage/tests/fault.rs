@@ -73,6 +73,7 @@ fn a_fault_at_any_step_of_a_write_stores_nothing_and_reaches_the_caller() {
         twin.append(&access, write()).await.expect("twin write");
         let operations = twin_faults.count();
         assert!(operations >= 10, "the write has {operations} operations");
+        eprintln!("failing each of the {operations} operations of an append to three cases (two of them new) in turn");
 
         for k in 1..=operations {
             faults.arm(k);

@@ -153,3 +153,45 @@ fn each_kind_of_tampering_is_found_at_the_first_bad_record() {
         }
     });
 }
+
+#[test]
+fn checkpoints_are_signed_every_thousand_records() {
+    let root = tempfile::tempdir().expect("tempdir");
+    common::runtime().block_on(async {
+        let path = common::fresh_path(root.path());
+        let store = common::open(&path).await.expect("open");
+        // One transaction with 2,100 audit records (one per new case).
+        let appends: Vec<storage::Append> = (0..2_100)
+            .map(|i| {
+                let line = serde_json::json!({
+                    "case": format!("CP-{i}"), "force": "exampleshire", "at": "2026-03-05T10:00:00Z",
+                    "kind": "note", "id": format!("cp-{i}"), "text": "x"
+                })
+                .to_string();
+                let event = storage::NewEvent::from_line(&line, 0).expect("event");
+                storage::Append {
+                    case: event.case().clone(),
+                    expected: ExpectedVersion::NoCase,
+                    events: vec![event],
+                }
+            })
+            .collect();
+        store
+            .append(&Access::new("user:1", Purpose::Import), appends)
+            .await
+            .expect("append");
+        let report = store
+            .verify_audit(&common::keys().1.verifying_key())
+            .await
+            .expect("verify");
+        assert!(report.is_ok(), "{:?}", report.problem);
+        assert_eq!(report.records, 2_100);
+        // At records 1,000 and 2,000 (the time-based one is not due: one was just written);
+        // the signed head covers the rest.
+        assert_eq!(report.checkpoints, 2);
+        store.close().await;
+        tamper(&path, &["UPDATE audit_log SET object = 'case:x/y' WHERE seq = 1500"]).await;
+        let problem = first_problem(&path).await.expect("detected");
+        assert_eq!(problem.seq, 1500);
+    });
+}

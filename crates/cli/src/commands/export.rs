@@ -61,9 +61,14 @@ async fn export(args: ExportArgs) -> Result<ExitCode> {
         None => Box::new(io::stdout()),
     };
     let mut out = BufWriter::with_capacity(1 << 16, out);
+    // Progress only when writing to a file: standard output is the data.
+    let bar = args.out.as_ref().map(|_| data::spinner("exporting events"));
     let lines = opened
         .store
         .export(&access, &options, &mut |line| {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
             out.write_all(line.as_bytes())
                 .and_then(|()| out.write_all(b"\n"))
                 .map_err(|e| StoreError::io("cannot write the export", e))
@@ -71,6 +76,9 @@ async fn export(args: ExportArgs) -> Result<ExitCode> {
         .await
         .context("export failed")?;
     out.flush().context("cannot write the export")?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     if let Some(path) = &args.out {
         eprintln!("exported {lines} events to {}", path.display());
     }

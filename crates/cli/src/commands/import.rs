@@ -81,14 +81,19 @@ pub fn parse_file(
         });
         parsed.rejected.insert(line, raw.to_vec());
     };
-    for (index, line) in reader.split(b'\n').enumerate() {
-        let raw = line.with_context(|| format!("cannot read {name}"))?;
+    let mut raws: Vec<Vec<u8>> = Vec::new();
+    for line in reader.split(b'\n') {
+        raws.push(line.with_context(|| format!("cannot read {name}"))?);
+    }
+    let mut numbers = Vec::with_capacity(raws.len());
+    let mut texts = Vec::with_capacity(raws.len());
+    for (index, raw) in raws.iter().enumerate() {
         let number = index + 1;
-        let Ok(text) = std::str::from_utf8(&raw) else {
+        let Ok(text) = std::str::from_utf8(raw) else {
             bad(
                 &mut parsed,
                 number,
-                &raw,
+                raw,
                 RecordError {
                     field: None,
                     message: "not valid UTF-8".into(),
@@ -100,9 +105,14 @@ pub fn parse_file(
         if text.trim().is_empty() {
             continue;
         }
-        match events.read(text) {
+        numbers.push(number);
+        texts.push(text);
+    }
+    // Parsing is the costly part: all cores, then numbered in line order.
+    for (number, result) in numbers.into_iter().zip(events.read_all(&texts)) {
+        match result {
             Ok(event) => parsed.events.push((number, event)),
-            Err(error) => bad(&mut parsed, number, &raw, error),
+            Err(error) => bad(&mut parsed, number, &raws[number - 1], error),
         }
     }
     // People named before being added: in this file, or already in the store.
