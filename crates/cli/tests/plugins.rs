@@ -322,3 +322,76 @@ fn a_plugin_exporter_is_an_extra_report_format() {
         text(&unknown.stderr)
     );
 }
+
+#[test]
+fn import_uses_plugin_importers_and_validators() {
+    let setup = setup();
+    let config = setup.config.to_str().expect("utf-8");
+    let data = setup.dir.path().join("data");
+    let data = data.to_str().expect("utf-8");
+    let csv = format!(
+        "{}/../../examples/northmoor-moorlog.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let output = rasso(&[
+        "import",
+        &csv,
+        "--format",
+        "northmoor-moorlog-csv",
+        "--plugins-config",
+        config,
+        "--data",
+        data,
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("into 1 cases"),
+        "{}",
+        text(&output.stdout)
+    );
+    let exported = rasso(&["export", "--data", data]);
+    assert!(text(&exported.stdout).contains("NM-2026-000201"));
+
+    // A case reference Northmoor's validator refuses: reported as FILE:LINE, nothing stored.
+    let bad = setup.dir.path().join("bad.jsonl");
+    std::fs::write(&bad, CASE.replace("NM-2026-000042", "NM-42")).expect("input");
+    let fresh = setup.dir.path().join("fresh");
+    let output = rasso(&[
+        "import",
+        bad.to_str().expect("utf-8"),
+        "--plugins-config",
+        config,
+        "--data",
+        fresh.to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}:1: field `case`: `NM-42` is not a Northmoor case reference",
+            bad.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !fresh.join("rasso.db").exists(),
+        "a refused file creates nothing"
+    );
+
+    // An unknown format is refused by name.
+    let output = rasso(&[
+        "import",
+        &csv,
+        "--format",
+        "niche-xml",
+        "--plugins-config",
+        config,
+        "--data",
+        data,
+    ]);
+    assert!(
+        text(&output.stderr).contains("unknown import format `niche-xml`"),
+        "{}",
+        text(&output.stderr)
+    );
+}

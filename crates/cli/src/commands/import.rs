@@ -35,6 +35,14 @@ pub struct ImportArgs {
     /// Where `--skip-invalid` writes rejected lines (default: FILE.rejects).
     #[arg(long, value_name = "FILE", requires = "skip_invalid")]
     reject_file: Option<PathBuf>,
+    /// The file's format: `interchange` (default), or an import format of a loaded plugin (a force
+    /// records-system export, converted by the plugin to interchange events).
+    #[arg(long, default_value = "interchange")]
+    format: String,
+    /// Force plugins configuration (TOML): their validators check every event, and their importers
+    /// provide extra formats.
+    #[arg(long, value_name = "FILE", env = "RASSO_PLUGINS_CONFIG")]
+    plugins_config: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -247,9 +255,73 @@ pub fn run(args: ImportArgs) -> Result<ExitCode> {
     runtime.block_on(import(args))
 }
 
+/// A plugin importer's output as interchange lines; an error if the plugin refuses the file.
+fn converted(host: &plugin_host::PluginHost, format: &str, path: &Path) -> Result<Vec<u8>> {
+    if !host.import_formats().contains_key(format) {
+        let known: Vec<String> = host.import_formats().into_keys().collect();
+        anyhow::bail!(
+            "unknown import format `{format}`: use interchange{}",
+            known.iter().map(|k| format!(", {k}")).collect::<String>()
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let records = host.import(format, &bytes).with_context(|| {
+        format!(
+            "{}: the `{format}` importer refused the file; nothing imported",
+            path.display()
+        )
+    })?;
+    let mut lines = Vec::new();
+    for record in records {
+        lines.extend_from_slice(record.to_line().as_bytes());
+        lines.push(b'\n');
+    }
+    Ok(lines)
+}
+
+/// Runs the plugins' validators on every parsed event; refused events become bad lines.
+fn validate_with_plugins(host: &plugin_host::PluginHost, name: &str, parsed: &mut Parsed) {
+    let mut refused = Vec::new();
+    for (line, event) in &parsed.events {
+        for problem in host.validate(&event.record) {
+            parsed.errors.push(DocumentError {
+                file: name.to_owned(),
+                line: *line,
+                error: RecordError {
+                    field: Some(problem.field.clone()),
+                    message: format!("{} (plugin `{}`)", problem.message, problem.plugin),
+                },
+            });
+            refused.push((
+                *line,
+                serde_json::Value::Object(event.object.clone()).to_string(),
+            ));
+        }
+    }
+    for (line, raw) in refused {
+        parsed.rejected.insert(line, raw.into_bytes());
+    }
+    parsed
+        .events
+        .retain(|(line, _)| !parsed.rejected.contains_key(line));
+    parsed.errors.sort_by_key(|error| error.line);
+}
+
 async fn import(args: ImportArgs) -> Result<ExitCode> {
-    let name = args.file.display().to_string();
-    let (input, validating) = open_input(&args.file)?;
+    // Errors in a converted file count the converted events, not the lines of the original.
+    let name = if args.format == "interchange" {
+        args.file.display().to_string()
+    } else {
+        format!("{} (converted by {})", args.file.display(), args.format)
+    };
+    let host =
+        super::plugin::load_host(args.plugins_config.as_deref(), domain::RuleSet::national())?;
+    let (input, validating): (Box<dyn BufRead>, _) = if args.format == "interchange" {
+        open_input(&args.file)?
+    } else {
+        let lines = converted(&host, &args.format, &args.file)?;
+        (Box::new(io::Cursor::new(lines)), None)
+    };
     let access = Access::new(data::actor(), Purpose::Import);
     // An existing store is opened first (people already added there count); a new one is created
     // only once the file is known to be good, so a bad file changes nothing at all.
@@ -270,6 +342,9 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     if let Some(bar) = validating {
         bar.finish_and_clear();
     }
+    let mut parsed = parsed;
+    validate_with_plugins(&host, &name, &mut parsed);
+    super::plugin::report_disabled(&host);
     if !parsed.errors.is_empty() {
         for error in parsed.errors.iter().take(MAX_ERRORS_SHOWN) {
             eprintln!("{error}");
