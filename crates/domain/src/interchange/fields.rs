@@ -22,7 +22,13 @@ pub(super) fn split_and_parse<T: DeserializeOwned>(
             }
         }
     }
-    let payload = serde_path_to_error::deserialize(Value::Object(known)).map_err(|error| {
+    // The common case (valid input) without path tracking; only a failure is parsed again to
+    // name the failing field.
+    let known = Value::Object(known);
+    if let Ok(payload) = T::deserialize(&known) {
+        return Ok((payload, fields));
+    }
+    let payload = serde_path_to_error::deserialize(known).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
         RecordError {
