@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -157,32 +157,34 @@ fn case_json(
     })
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct EventQuery {
-    /// `true`: record even if the event creates a breach (otherwise 409 with the warnings).
-    #[serde(default)]
-    confirm: Option<bool>,
-}
-
 /// `POST /api/cases/{force}/{case}/events`: record one event (an interchange event object without
 /// `case` and `force`; `at` defaults to now, `id` to a fresh one).
 pub async fn record(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
     Path((force, reference)): Path<(String, String)>,
-    Query(query): Query<EventQuery>,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let key = case_key(&force, &reference)?;
+    // `confirm=true` records even if the event creates a breach (otherwise 409 with the warnings).
+    let mut confirm = false;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if name == "confirm" {
+            confirm = match value.as_ref() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(
+                        AppError::invalid("confirm", "confirm must be true or false").into(),
+                    );
+                }
+            };
+        }
+    }
     let object: serde_json::Map<String, Value> = json_body(&body)?;
-    let (outcome, cached, relation) = pages::record_event(
-        &state,
-        &viewer,
-        &key,
-        object,
-        query.confirm.unwrap_or(false),
-    )
-    .await?;
+    let (outcome, cached, relation) =
+        pages::record_event(&state, &viewer, &key, object, confirm).await?;
     match outcome {
         Recorded::Done => Ok((StatusCode::CREATED, Json(case_json(&state, &cached, relation))).into_response()),
         Recorded::Warnings(warnings) => Ok((

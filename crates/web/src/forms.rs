@@ -279,7 +279,10 @@ pub fn propose(
     let line = Value::Object(full).to_string();
     let record: Record = parse_record(&line).map_err(|error| match &error.field {
         Some(field) => AppError::invalid(field.clone(), error.message.clone()),
-        None => AppError::bad_request(error.message.clone()),
+        None => match missing_field(&error.message) {
+            Some(field) => AppError::invalid(field, error.message.clone()),
+            None => AppError::bad_request(error.message.clone()),
+        },
     })?;
     if record.event.kind().as_str() == "person_added" {
         return Err(AppError::invalid(
@@ -334,6 +337,12 @@ pub fn propose(
         object,
     };
     Ok(Proposed { event, warnings })
+}
+
+/// The field named by a serde "missing field `x`" message.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.split("missing field `").nth(1)?;
+    rest.split('`').next().map(str::to_owned)
 }
 
 /// JSON describing warnings, for the API.
