@@ -26,6 +26,9 @@ enum Which {
     Guidance,
     /// The per-case cost of a plugin rule against the same rule compiled into the host.
     Plugins(PluginsArgs),
+    /// HTTP load (64 clients) on the caseload page, case page and case API read, against a bare
+    /// axum handler.
+    Http(crate::bench_http::HttpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +63,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Which::Import(args) => crate::bench_import::run(args),
         Which::Guidance => crate::bench_guidance::run(),
         Which::Plugins(args) => crate::bench_plugins::run(args.cases),
+        Which::Http(args) => crate::bench_http::run(args),
     }
 }
 

@@ -1,12 +1,13 @@
 //! `cargo xtask`: developer commands for rasso.
 
 mod bench;
+mod bench_guidance;
+mod bench_http;
 mod bench_import;
 mod bench_plugins;
 mod ci;
-mod crash;
-mod bench_guidance;
 mod content;
+mod crash;
 mod generate;
 mod holidays;
 mod plugin;

@@ -30,6 +30,7 @@ const fn route(method: &'static str, path: &'static str, action: Option<Action>)
 /// Every route the server answers.
 pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/static/app.css", None),
+    route("GET", "/favicon.ico", None),
     route("GET", "/sign-in", None),
     route("POST", "/sign-in", None),
     route("POST", "/sign-out", Some(Action::Home)),
@@ -113,6 +114,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(api::not_found);
     Router::new()
         .route("/static/app.css", get(pages::stylesheet))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))
         .route("/", get(pages::home))

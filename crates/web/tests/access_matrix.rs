@@ -154,6 +154,7 @@ const TABLE: &[Row] = &[
 /// Routes with no case data or no role decision, tested elsewhere (sign-in, sign-out, public).
 const ELSEWHERE: &[(&str, &str)] = &[
     ("GET", "/static/app.css"),
+    ("GET", "/favicon.ico"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
     ("POST", "/sign-out"),
