@@ -23,6 +23,9 @@ pub struct HttpArgs {
     cases: usize,
 }
 
+/// Request headers for one target.
+type Headers = Vec<(&'static str, String)>;
+
 struct Measured {
     requests: usize,
     errors: usize,
@@ -158,16 +161,17 @@ async fn run_async(args: HttpArgs) -> Result<()> {
     let (Some(force), Some(case)) = (first["force"].as_str(), first["reference"].as_str()) else {
         bail!("the demo investigator has no cases");
     };
-    let cookie = vec![("cookie", format!("__Host-rasso-session={token}"))];
-    let bearer = vec![("authorization", format!("Bearer {token}"))];
+    let cookie: Headers = vec![("cookie", format!("__Host-rasso-session={token}"))];
+    let bearer: Headers = vec![("authorization", format!("Bearer {token}"))];
     let cases_in_caseload = caseload["cases"].as_array().map_or(0, Vec::len);
     println!(
         "{} clients, {} s per target; the investigator's caseload has {cases_in_caseload} cases",
         args.clients, args.seconds
     );
     let duration = Duration::from_secs(args.seconds);
-    let targets: [(&str, String, &Vec<(&str, String)>); 4] = [
-        ("bare axum handler (floor)", bare_url, &Vec::new()),
+    let none: Headers = Vec::new();
+    let targets: [(&str, String, &Headers); 4] = [
+        ("bare axum handler (floor)", bare_url, &none),
         ("caseload page", format!("{base}/caseload"), &cookie),
         ("case page", format!("{base}/cases/{force}/{case}"), &cookie),
         (
