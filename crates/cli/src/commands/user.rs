@@ -11,8 +11,6 @@ use crate::data::{DataArgs, actor, runtime};
 
 #[derive(Debug, Args)]
 pub struct UserArgs {
-    #[command(flatten)]
-    data: DataArgs,
     #[command(subcommand)]
     command: UserCommand,
 }
@@ -31,16 +29,30 @@ enum UserCommand {
         /// The user's force code.
         #[arg(long)]
         force: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// List users.
-    List,
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Disable a user (their sessions end).
-    Disable { username: String },
+    Disable {
+        username: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 pub fn run(args: UserArgs) -> Result<ExitCode> {
     runtime()?.block_on(async move {
-        let opened = args.data.open(true).await?;
+        let data = match &args.command {
+            UserCommand::Add { data, .. }
+            | UserCommand::List { data }
+            | UserCommand::Disable { data, .. } => data.clone(),
+        };
+        let opened = data.open(true).await?;
         let store = opened.store;
         let access = Access::new(actor(), Purpose::Administration);
         match args.command {
@@ -49,6 +61,7 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                 role,
                 name,
                 force,
+                ..
             } => {
                 let role: web::access::Role = role
                     .parse()
@@ -93,7 +106,7 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                     .await?;
                 println!("added {username} ({role})");
             }
-            UserCommand::List => {
+            UserCommand::List { .. } => {
                 for user in store.list_users(&access).await? {
                     println!(
                         "{:<20} {:<16} {:<14} {}{}",
@@ -105,7 +118,7 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                     );
                 }
             }
-            UserCommand::Disable { username } => {
+            UserCommand::Disable { username, .. } => {
                 if store.user(&username).await?.is_none() {
                     bail!("no user `{username}`");
                 }
