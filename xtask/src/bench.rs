@@ -28,6 +28,9 @@ enum Which {
     Report(crate::bench_report::ReportArgs),
     /// The per-case cost of a plugin rule against the same rule compiled into the host.
     Plugins(PluginsArgs),
+    /// HTTP load (64 clients) on the caseload page, case page and case API read, against a bare
+    /// axum handler.
+    Http(crate::bench_http::HttpArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +66,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Which::Guidance => crate::bench_guidance::run(),
         Which::Plugins(args) => crate::bench_plugins::run(args.cases),
         Which::Report(args) => crate::bench_report::run(args),
+        Which::Http(args) => crate::bench_http::run(args),
     }
 }
 

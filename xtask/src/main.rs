@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_guidance;
+mod bench_http;
 mod bench_import;
 mod bench_plugins;
 mod bench_report;

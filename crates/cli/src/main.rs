@@ -42,6 +42,10 @@ enum Command {
     Restore(commands::backup::RestoreArgs),
     /// National guidance: search it, show a page, or see what applies to a case.
     Guidance(commands::guidance::GuidanceArgs),
+    /// Run the web UI and JSON API.
+    Serve(commands::serve::ServeArgs),
+    /// Manage users: add, list, disable.
+    User(commands::user::UserArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,8 @@ fn main() -> ExitCode {
         Command::Restore(args) => commands::backup::run_restore(args),
         Command::Guidance(args) => commands::guidance::run(args),
         Command::Plugin(command) => commands::plugin::run(command),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::User(args) => commands::user::run(args),
     };
     match result {
         Ok(code) => code,

@@ -10,3 +10,5 @@ pub mod keys;
 pub mod plugin;
 pub mod report;
 pub mod rules;
+pub mod serve;
+pub mod user;

@@ -1,0 +1,254 @@
+//! The one access-control point. Every handler names the [`Action`] it performs and, for case
+//! routes, the viewer's [`Relation`] to the case; [`decide`] says whether it may go ahead and with
+//! which audit purpose. Nothing else in the crate decides who may see what.
+
+use std::fmt;
+use std::str::FromStr;
+
+use storage::Purpose;
+
+/// The roles of the design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    FirstResponder,
+    Investigator,
+    Supervisor,
+    Leader,
+    Analyst,
+    Partner,
+    Admin,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 7] = [
+        Role::FirstResponder,
+        Role::Investigator,
+        Role::Supervisor,
+        Role::Leader,
+        Role::Analyst,
+        Role::Partner,
+        Role::Admin,
+    ];
+
+    /// As stored on the user and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::FirstResponder => "first_responder",
+            Role::Investigator => "investigator",
+            Role::Supervisor => "supervisor",
+            Role::Leader => "leader",
+            Role::Analyst => "analyst",
+            Role::Partner => "partner",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// A label for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::FirstResponder => "First responder",
+            Role::Investigator => "Investigator",
+            Role::Supervisor => "Supervisor",
+            Role::Leader => "Leader",
+            Role::Analyst => "Analyst",
+            Role::Partner => "Partner",
+            Role::Admin => "Administrator",
+        }
+    }
+
+    /// Police personnel (officers and staff) may read restricted guidance; partners may not.
+    pub fn is_police(self) -> bool {
+        !matches!(self, Role::Partner)
+    }
+
+    /// The guidance reader for this role (admins read as police staff without a role filter).
+    pub fn guidance_viewer(self) -> guidance::Viewer {
+        match guidance::Role::from_name(self.as_str()) {
+            Some(role) => guidance::Viewer::new(role),
+            None => guidance::Viewer::new(guidance::Role::Analyst),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role `{text}` (one of {})", names.join(", "))
+            })
+    }
+}
+
+/// What a request does. Each route maps to exactly one action (see [`crate::routes::ROUTES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// The start page after sign-in (welcome, introductory toolkits).
+    Home,
+    /// My caseload: the cases I am allocated to.
+    Caseload,
+    /// The supervisor view: team cases, overdue findings, reviews due, caseload per officer.
+    TeamView,
+    /// Read a case: timeline, people (identity sealed), findings, decision log.
+    CaseRead,
+    /// Record an event on a case.
+    CaseWrite,
+    /// Unseal a victim's identity with a reason (outside the case team).
+    CaseUnseal,
+    /// Who accessed a case, when and why.
+    CaseAudit,
+    /// Ask for break-glass access to a case outside one's team, with a reason.
+    BreakGlass,
+    /// Browse, search and read guidance.
+    Guidance,
+    /// The leaders' performance report.
+    Report,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Action; 10] = [
+        Action::Home,
+        Action::Caseload,
+        Action::TeamView,
+        Action::CaseRead,
+        Action::CaseWrite,
+        Action::CaseUnseal,
+        Action::CaseAudit,
+        Action::BreakGlass,
+        Action::Guidance,
+        Action::Report,
+    ];
+
+    /// Whether the action concerns one case (and so depends on the viewer's relation to it).
+    pub fn is_case_action(self) -> bool {
+        matches!(
+            self,
+            Action::CaseRead | Action::CaseWrite | Action::CaseUnseal | Action::CaseAudit
+        )
+    }
+}
+
+/// The viewer's relation to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// Allocated to the case (officer in case or supervisor).
+    Member,
+    /// Not allocated, and no break-glass access in this session.
+    Outsider,
+    /// Not allocated, but has declared break-glass access to this case in this session.
+    BreakGlass,
+    /// The action does not concern a case.
+    NotApplicable,
+}
+
+/// The answer of the access-control point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead; audit with this purpose.
+    Allow(Purpose),
+    /// Answer as if the case (or page) did not exist.
+    NotFound,
+    /// The viewer can see the thing but may not do this to it.
+    Forbidden,
+}
+
+impl Decision {
+    /// The HTTP status the decision maps to when it refuses (200 when it allows).
+    pub fn status(self) -> u16 {
+        match self {
+            Decision::Allow(_) => 200,
+            Decision::NotFound => 404,
+            Decision::Forbidden => 403,
+        }
+    }
+}
+
+/// Roles that work cases (may be allocated to one).
+fn works_cases(role: Role) -> bool {
+    matches!(
+        role,
+        Role::FirstResponder | Role::Investigator | Role::Supervisor
+    )
+}
+
+/// Roles that may declare break-glass access to a case outside their team.
+pub fn may_break_glass(role: Role) -> bool {
+    matches!(
+        role,
+        Role::FirstResponder | Role::Investigator | Role::Supervisor | Role::Leader
+    )
+}
+
+/// THE access-control decision. Every route goes through here.
+pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
+    use Decision::{Allow, Forbidden};
+    let purpose_for_member = if role == Role::Supervisor {
+        Purpose::Supervision
+    } else {
+        Purpose::Investigation
+    };
+    match action {
+        Action::Home | Action::Guidance => Allow(Purpose::Administration),
+        Action::Caseload => {
+            if works_cases(role) {
+                Allow(purpose_for_member)
+            } else {
+                Forbidden
+            }
+        }
+        Action::TeamView => match role {
+            Role::Supervisor | Role::Leader => Allow(Purpose::Supervision),
+            _ => Forbidden,
+        },
+        Action::Report => match role {
+            Role::Supervisor | Role::Leader | Role::Analyst => Allow(Purpose::Reporting),
+            _ => Forbidden,
+        },
+        Action::BreakGlass => {
+            if may_break_glass(role) {
+                Allow(Purpose::BreakGlass)
+            } else {
+                Forbidden
+            }
+        }
+        Action::CaseRead | Action::CaseWrite | Action::CaseUnseal | Action::CaseAudit => {
+            case_decision(role, action, relation, purpose_for_member)
+        }
+    }
+}
+
+fn case_decision(role: Role, action: Action, relation: Relation, member: Purpose) -> Decision {
+    use Decision::{Allow, Forbidden, NotFound};
+    match relation {
+        Relation::NotApplicable => NotFound,
+        Relation::Member if works_cases(role) => match action {
+            Action::CaseRead | Action::CaseWrite | Action::CaseUnseal => Allow(member),
+            Action::CaseAudit if role == Role::Supervisor => Allow(Purpose::Supervision),
+            _ => Forbidden,
+        },
+        // Leaders see the audit of any case (they answer for the force's use of data); they reach a
+        // case's content only through break-glass.
+        Relation::Member | Relation::Outsider if role == Role::Leader => match action {
+            Action::CaseAudit => Allow(Purpose::Supervision),
+            _ => NotFound,
+        },
+        Relation::BreakGlass if may_break_glass(role) => match action {
+            Action::CaseRead | Action::CaseUnseal => Allow(Purpose::BreakGlass),
+            Action::CaseAudit if role == Role::Leader => Allow(Purpose::Supervision),
+            _ => Forbidden,
+        },
+        _ => NotFound,
+    }
+}

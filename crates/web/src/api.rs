@@ -1,0 +1,321 @@
+//! The JSON API: the same operations as the pages, through the same access-control point. Errors
+//! are `{"code": ..., "message": ..., "field": ...}`; bad input is a 400 naming the field.
+//!
+//! API clients sign in with `POST /api/session` and send `Authorization: Bearer TOKEN`; a request
+//! authenticated by the browser's session cookie instead must send `X-CSRF-Token` on anything
+//! that changes data.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::access::Action;
+use crate::auth::{self, Viewer};
+use crate::cases::{self, authorise_case, case_key};
+use crate::error::{ApiError, AppError};
+use crate::pages::{self, GuidanceQuery, Recorded, ReportQuery};
+use crate::state::AppState;
+
+/// A signed-in API caller.
+#[derive(Debug)]
+pub struct ApiViewer(pub Viewer);
+
+impl FromRequestParts<Arc<AppState>> for ApiViewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        match auth::authenticate(state, &parts.headers).await? {
+            Some((viewer, bearer)) => {
+                let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD);
+                if unsafe_method && !bearer {
+                    let token = parts
+                        .headers
+                        .get("x-csrf-token")
+                        .and_then(|v| v.to_str().ok());
+                    viewer.check_csrf(token)?;
+                }
+                Ok(ApiViewer(viewer))
+            }
+            None => Err(AppError::unauthenticated().into()),
+        }
+    }
+}
+
+/// Parses a JSON body, naming the field at fault.
+fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        if path == "." || path.is_empty() {
+            AppError::bad_request(format!(
+                "The body is not valid JSON for this request: {message}"
+            ))
+        } else {
+            AppError::invalid(path, message)
+        }
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct SignIn {
+    username: String,
+    password: String,
+}
+
+/// `POST /api/session`: sign in; returns a bearer token.
+pub async fn create_session(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let result: Result<Response, AppError> = async {
+        let request: SignIn = json_body(&body)?;
+        let (token, session) = auth::sign_in(&state, &request.username, &request.password).await?;
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "token": token,
+                "expires_idle_seconds": state.config.idle_timeout_secs,
+                "created_at": session.created_at,
+            })),
+        )
+            .into_response())
+    }
+    .await;
+    result.unwrap_or_else(AppError::json)
+}
+
+/// `DELETE /api/session`: sign out (the session ends server-side).
+pub async fn delete_session(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+) -> Result<StatusCode, ApiError> {
+    auth::sign_out(&state, &viewer).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/caseload`.
+pub async fn caseload(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+) -> Result<Json<Value>, ApiError> {
+    let (rows, open, overdue) = pages::caseload_data(&state, &viewer).await?;
+    Ok(Json(
+        json!({"cases": rows, "open_findings": open, "overdue": overdue}),
+    ))
+}
+
+/// `GET /api/team`.
+pub async fn team(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+) -> Result<Json<Value>, ApiError> {
+    let data = pages::team_data(&state, &viewer).await?;
+    Ok(Json(json!({
+        "cases": data.rows,
+        "officers": data.loads,
+        "overdue": data.overdue,
+        "reviews_due": data.reviews,
+    })))
+}
+
+/// `GET /api/cases/{force}/{case}`.
+pub async fn case(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path((force, reference)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let key = case_key(&force, &reference)?;
+    let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
+    let cached = cases::read(&state, &access, &key).await?;
+    Ok(Json(case_json(&state, &cached, relation)))
+}
+
+fn case_json(
+    state: &AppState,
+    cached: &cases::CachedCase,
+    relation: crate::access::Relation,
+) -> Value {
+    json!({
+        "force": cached.case.key.force.as_str(),
+        "case": cached.case.key.reference.as_str(),
+        "version": cached.version,
+        "status": if cached.closed { "closed" } else { "open" },
+        "officer_in_case": cached.officer_in_case(),
+        "break_glass": relation == crate::access::Relation::BreakGlass,
+        "findings": cases::findings(state, &cached.case, state.now()),
+        "people": cases::people(&cached.case),
+        "timeline": cases::timeline(&cached.case),
+        "decisions": cases::decisions(&cached.case),
+    })
+}
+
+/// `POST /api/cases/{force}/{case}/events`: record one event (an interchange event object without
+/// `case` and `force`; `at` defaults to now, `id` to a fresh one).
+pub async fn record(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path((force, reference)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = case_key(&force, &reference)?;
+    // `confirm=true` records even if the event creates a breach (otherwise 409 with the warnings).
+    let mut confirm = false;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if name == "confirm" {
+            confirm = match value.as_ref() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(
+                        AppError::invalid("confirm", "confirm must be true or false").into(),
+                    );
+                }
+            };
+        }
+    }
+    let object: serde_json::Map<String, Value> = json_body(&body)?;
+    let (outcome, cached, relation) =
+        pages::record_event(&state, &viewer, &key, object, confirm).await?;
+    match outcome {
+        Recorded::Done => Ok((StatusCode::CREATED, Json(case_json(&state, &cached, relation))).into_response()),
+        Recorded::Warnings(warnings) => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({
+                "code": "would_breach",
+                "message": "Recording this event would create a breach; send it again with ?confirm=true to record it anyway.",
+                "findings": warnings,
+            })),
+        )
+            .into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct UnsealRequest {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/cases/{force}/{case}/people/{person}/identity`: unseal with a reason.
+pub async fn identity(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path((force, reference, person)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let key = case_key(&force, &reference)?;
+    let request: UnsealRequest = if body.is_empty() {
+        UnsealRequest { reason: None }
+    } else {
+        json_body(&body)?
+    };
+    if person.is_empty() || person.len() > 16 || !person.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Err(
+            AppError::invalid("person", "A person key is letters and digits, like V1.").into(),
+        );
+    }
+    match pages::unseal(
+        &state,
+        &viewer,
+        &key,
+        &person.as_str().into(),
+        request.reason.as_deref(),
+    )
+    .await?
+    {
+        Some(name) => Ok(Json(json!({"person": person, "name": name}))),
+        None => Err(AppError::invalid("reason", "Give a reason of at least 10 characters.").into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct BreakGlassRequest {
+    force: String,
+    case: String,
+    reason: String,
+}
+
+/// `POST /api/break-glass`.
+pub async fn break_glass(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let request: BreakGlassRequest = json_body(&body)?;
+    let key = case_key(&request.force, &request.case)?;
+    pages::declare_break_glass(&state, &viewer, &key, &request.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/cases/{force}/{case}/audit`.
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path((force, reference)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let key = case_key(&force, &reference)?;
+    let rows = pages::case_audit_rows(&state, &viewer, &key).await?;
+    Ok(Json(json!({"records": rows})))
+}
+
+/// `GET /api/guidance?q=&role=&stage=`.
+pub async fn guidance_search(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Query(query): Query<GuidanceQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let results = pages::guidance_results(&state, &viewer, &query).await?;
+    let pages: Vec<Value> = results
+        .into_iter()
+        .map(|p| json!({"id": p.id, "title": p.title, "summary": p.summary}))
+        .collect();
+    Ok(Json(json!({"pages": pages})))
+}
+
+/// `GET /api/guidance/{id}`.
+pub async fn guidance_page(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    crate::cases::authorise(&viewer, Action::Guidance)?;
+    let page = state
+        .library
+        .page(&id, viewer.role.guidance_viewer())
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(json!({
+        "id": page.id, "title": page.title, "summary": page.summary,
+        "restricted": page.restricted, "body": page.body,
+        "sources": page.sources.iter().map(|s| json!({"title": s.title, "url": s.url})).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/reports/leaders`.
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Query(query): Query<ReportQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let report = pages::build_report(&state, &viewer, &query).await?;
+    Ok(Json(report.to_json()))
+}
+
+/// `GET /api/openapi.json` (public: it describes the API, not data).
+pub async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+/// Any other `/api/` path: a JSON 404.
+pub async fn not_found(_headers: HeaderMap) -> Response {
+    AppError::not_found().json()
+}

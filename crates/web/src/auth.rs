@@ -1,0 +1,271 @@
+//! Who is asking: argon2id passwords, server-side sessions (only a SHA-256 of the cookie token is
+//! stored), `__Host-` cookies, CSRF tokens, idle and absolute timeouts, lockout after repeated
+//! failures, and no user enumeration.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::http::HeaderMap;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use storage::{Session, User};
+
+use crate::access::Role;
+use crate::error::AppError;
+use crate::state::{AppState, lock};
+
+/// The session cookie. `__Host-` means: Secure, Path=/, no Domain.
+pub const SESSION_COOKIE: &str = "__Host-rasso-session";
+/// The pre-sign-in CSRF cookie (double-submit for the sign-in form).
+pub const PRE_COOKIE: &str = "__Host-rasso-pre";
+/// Failed sign-ins allowed within [`LOCKOUT_WINDOW_MINUTES`].
+pub const LOCKOUT_FAILURES: usize = 5;
+pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
+/// A session is touched at most this often (seconds), to spare a write per request.
+const TOUCH_EVERY_SECS: i64 = 30;
+
+fn argon2() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
+}
+
+/// An argon2id PHC string for `password`.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(hash) => argon2().verify_password(password.as_bytes(), &hash).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A random token, hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What is stored for a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub role: Role,
+    /// The stored hash of the session token (the session's identity server-side).
+    pub session: String,
+    pub csrf: String,
+    /// Whether this is the user's first session (offer the introductory toolkits).
+    pub first_sign_in: bool,
+}
+
+impl Viewer {
+    /// The actor written in audit records.
+    pub fn actor(&self) -> String {
+        format!("user:{}", self.user.username)
+    }
+
+    /// Checks a CSRF token from a form or header.
+    pub fn check_csrf(&self, token: Option<&str>) -> Result<(), AppError> {
+        match token {
+            Some(token) if same_secret(token, &self.csrf) => Ok(()),
+            _ => Err(AppError::csrf()),
+        }
+    }
+}
+
+/// Reads a cookie from the request headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The session token of a request: the session cookie, or `Authorization: Bearer` (API clients).
+pub fn request_token(headers: &HeaderMap) -> Option<(String, bool)> {
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        return Some((token.to_owned(), false));
+    }
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| (t.trim().to_owned(), true))
+}
+
+/// The viewer of a request, or `None` when not signed in (or the session has ended).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Viewer, bool)>, AppError> {
+    let Some((token, bearer)) = request_token(headers) else {
+        return Ok(None);
+    };
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let hash = token_hash(&token);
+    let Some(session) = state.store.session(&hash).await? else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let (Some(created), Some(seen)) = (
+        parse_time(&session.created_at),
+        parse_time(&session.last_seen_at),
+    ) else {
+        return Ok(None);
+    };
+    if now - seen > Duration::seconds(state.config.idle_timeout_secs)
+        || now - created > Duration::seconds(state.config.absolute_timeout_secs)
+    {
+        state.store.delete_session(&hash).await?;
+        state.end_grants(&hash);
+        return Ok(None);
+    }
+    let Some(user) = state.store.user(&session.username).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        state.store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    let Ok(role) = user.role.parse::<Role>() else {
+        return Ok(None);
+    };
+    if now - seen > Duration::seconds(TOUCH_EVERY_SECS) {
+        state.store.touch_session(&hash, &rfc3339(now)).await?;
+    }
+    let first_sign_in = first_flag(state, &hash);
+    Ok(Some((
+        Viewer {
+            user,
+            role,
+            session: hash,
+            csrf: session.csrf_token,
+            first_sign_in,
+        },
+        bearer,
+    )))
+}
+
+fn first_flag(state: &AppState, hash: &str) -> bool {
+    lock(&state.first_sessions).contains(hash)
+}
+
+/// Why a sign-in failed (the message is the same for every reason: no user enumeration).
+pub const SIGN_IN_FAILED: &str = "Enter a correct username and password. After 5 wrong attempts in 15 minutes, sign-in is locked for 15 minutes.";
+
+/// Signs a user in: checks the lockout, the password (always hashing, known user or not) and
+/// the account; returns the new session token and its record.
+pub async fn sign_in(
+    state: &Arc<AppState>,
+    username: &str,
+    password: &str,
+) -> Result<(String, Session), AppError> {
+    let key = username.trim().to_lowercase();
+    let now = state.now();
+    let locked = {
+        let mut failures = lock(&state.failures);
+        let list = failures.entry(key.clone()).or_default();
+        list.retain(|at| now - *at < Duration::minutes(LOCKOUT_WINDOW_MINUTES));
+        list.len() >= LOCKOUT_FAILURES
+    };
+    let user = state.store.user(username.trim()).await?;
+    let phc = user
+        .as_ref()
+        .map_or(state.dummy_hash.clone(), |u| u.password_hash.clone());
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(user) if ok && !locked && !user.disabled && user.role.parse::<Role>().is_ok() => user,
+        _ => {
+            if !locked {
+                lock(&state.failures).entry(key).or_default().push(now);
+            }
+            tracing::info!("sign-in refused");
+            return Err(AppError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "sign_in_failed",
+                SIGN_IN_FAILED,
+            ));
+        }
+    };
+    lock(&state.failures).remove(&key);
+    let token = random_token();
+    let session = Session {
+        token_hash: token_hash(&token),
+        username: user.username.clone(),
+        csrf_token: random_token(),
+        created_at: rfc3339(now),
+        last_seen_at: rfc3339(now),
+    };
+    state.store.create_session(&session).await?;
+    if !lock(&state.welcomed).contains(&user.username) {
+        lock(&state.welcomed).insert(user.username.clone());
+        lock(&state.first_sessions).insert(session.token_hash.clone());
+    }
+    Ok((token, session))
+}
+
+/// Ends a session server-side.
+pub async fn sign_out(state: &AppState, viewer: &Viewer) -> Result<(), AppError> {
+    state.store.delete_session(&viewer.session).await?;
+    state.end_grants(&viewer.session);
+    lock(&state.first_sessions).remove(&viewer.session);
+    Ok(())
+}
+
+/// The `Set-Cookie` value for a session token.
+pub fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+/// The `Set-Cookie` value for the pre-sign-in CSRF token.
+pub fn pre_cookie(token: &str) -> String {
+    format!("{PRE_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}

@@ -1,0 +1,570 @@
+//! Case operations shared by pages and the API: the case team, findings, the whole-story timeline,
+//! caseloads, and reading a case through the access-control point.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::interchange::{OfficerRole, Role as PersonRole};
+use domain::rules::FindingView;
+use domain::{Case, CaseKey, EventData, Finding, Status};
+use serde::Serialize;
+use storage::{Access, CaseFilter, CaseStatus};
+
+use crate::access::{Action, Decision, Relation, decide};
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A case as the server last read it.
+#[derive(Debug, Clone)]
+pub struct CachedCase {
+    pub case: Case,
+    pub version: u64,
+    /// Officers allocated to the case (officer in case and supervisors), in order.
+    pub team: Vec<(String, OfficerRole)>,
+    pub closed: bool,
+}
+
+impl CachedCase {
+    pub fn new(case: Case, version: u64) -> Self {
+        let mut team: Vec<(String, OfficerRole)> = Vec::new();
+        let mut closed = false;
+        for event in case.events() {
+            match &event.data {
+                EventData::OfficerAllocated(allocated) => {
+                    let entry = (allocated.officer.to_string(), allocated.role);
+                    if !team.contains(&entry) {
+                        team.push(entry);
+                    }
+                }
+                EventData::CaseClosed(_) => closed = true,
+                _ => {}
+            }
+        }
+        CachedCase {
+            case,
+            version,
+            team,
+            closed,
+        }
+    }
+
+    /// Whether `username` is on the case team.
+    pub fn is_member(&self, username: &str) -> bool {
+        self.team.iter().any(|(officer, _)| officer == username)
+    }
+
+    /// The current officer in case (the latest allocated).
+    pub fn officer_in_case(&self) -> Option<&str> {
+        self.team
+            .iter()
+            .rev()
+            .find(|(_, role)| *role == OfficerRole::Oic)
+            .map(|(o, _)| o.as_str())
+    }
+
+    /// Supervisors allocated.
+    pub fn supervisors(&self) -> impl Iterator<Item = &str> {
+        self.team
+            .iter()
+            .filter(|(_, role)| *role == OfficerRole::Supervisor)
+            .map(|(o, _)| o.as_str())
+    }
+}
+
+/// Parses a case key from the URL path parts, refusing anything odd (400 naming the part).
+pub fn case_key(force: &str, reference: &str) -> Result<CaseKey, AppError> {
+    if force.is_empty()
+        || force.len() > 64
+        || !force
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(AppError::invalid(
+            "force",
+            "The force code must be lowercase letters, digits and hyphens.",
+        ));
+    }
+    if reference.is_empty()
+        || reference.len() > 64
+        || !reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'/')
+    {
+        return Err(AppError::invalid(
+            "case",
+            "The case reference must be letters, digits and hyphens.",
+        ));
+    }
+    Ok(CaseKey {
+        force: force.into(),
+        reference: reference.into(),
+    })
+}
+
+/// The viewer's relation to a case (membership from the cached case; break-glass from the
+/// session's grants). A case the server has never seen is looked up in the store first.
+pub async fn relation(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &CaseKey,
+) -> Result<Option<(Relation, Arc<CachedCase>)>, AppError> {
+    let cached = match state.cached(key) {
+        Some(cached) => cached,
+        None => {
+            let access = Access::new(viewer.actor(), storage::Purpose::Administration)
+                .with_reason("access check for a case not yet in the server's read model");
+            match state.store.read_case(&access, key).await? {
+                Some(stored) => state.remember(stored.case, stored.version),
+                None => return Ok(None),
+            }
+        }
+    };
+    let relation = if cached.is_member(&viewer.user.username) {
+        Relation::Member
+    } else if state.grant(&viewer.session, key).is_some() {
+        Relation::BreakGlass
+    } else {
+        Relation::Outsider
+    };
+    Ok(Some((relation, cached)))
+}
+
+/// Asks the access-control point about `action` on a case; returns the access to audit with,
+/// the relation and the cached case. Anything refused is a 404 or 403; a case that does not
+/// exist is a 404 like any case the viewer may not see.
+pub async fn authorise_case(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &CaseKey,
+    action: Action,
+) -> Result<(Access, Relation, Arc<CachedCase>), AppError> {
+    let Some((relation, cached)) = relation(state, viewer, key).await? else {
+        return Err(AppError::not_found());
+    };
+    match decide(viewer.role, action, relation) {
+        Decision::Allow(purpose) => {
+            let mut access = Access::new(viewer.actor(), purpose);
+            if relation == Relation::BreakGlass
+                && let Some(reason) = state.grant(&viewer.session, key)
+            {
+                access = access.with_reason(reason);
+            }
+            Ok((access, relation, cached))
+        }
+        Decision::NotFound => Err(AppError::not_found()),
+        Decision::Forbidden => Err(AppError::forbidden()),
+    }
+}
+
+/// Asks the access-control point about an action that concerns no single case.
+pub fn authorise(viewer: &Viewer, action: Action) -> Result<Access, AppError> {
+    match decide(viewer.role, action, Relation::NotApplicable) {
+        Decision::Allow(purpose) => Ok(Access::new(viewer.actor(), purpose)),
+        Decision::NotFound => Err(AppError::not_found()),
+        Decision::Forbidden => Err(AppError::forbidden()),
+    }
+}
+
+/// Reads a case from the store (audited there) and refreshes the cache.
+pub async fn read(
+    state: &AppState,
+    access: &Access,
+    key: &CaseKey,
+) -> Result<Arc<CachedCase>, AppError> {
+    match state.store.read_case(access, key).await? {
+        Some(stored) => Ok(state.remember(stored.case, stored.version)),
+        None => Err(AppError::not_found()),
+    }
+}
+
+/// A finding as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    #[serde(flatten)]
+    pub view: FindingView,
+    pub title: String,
+    /// The deadline in UK local time, for people.
+    pub due_local: Option<String>,
+    pub guidance_title: Option<String>,
+    #[serde(skip)]
+    pub status: Status,
+    #[serde(skip)]
+    pub due: Option<DateTime<Utc>>,
+}
+
+impl FindingRow {
+    pub fn status_label(&self) -> &'static str {
+        status_label(self.status)
+    }
+    pub fn status_class(&self) -> &'static str {
+        self.status.as_str()
+    }
+    pub fn person_text(&self) -> &str {
+        self.view.person.as_deref().unwrap_or("")
+    }
+    pub fn due_text(&self) -> &str {
+        self.due_local.as_deref().unwrap_or("")
+    }
+}
+
+pub fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::Met => "Met",
+        Status::MetLate => "Met late",
+        Status::Due => "Due",
+        Status::Overdue => "Overdue",
+        Status::Breached => "Breached",
+        Status::Advice => "Advice",
+    }
+}
+
+/// A time in UK local time for people: `6 March 2026 10:00`.
+pub fn local_time(at: &DateTime<Utc>) -> String {
+    domain::time::in_london(at)
+        .format("%-d %B %Y %H:%M")
+        .to_string()
+}
+
+/// Findings of a case at `now`, most urgent first (overdue, breached, due by deadline, advice,
+/// then the met ones).
+pub fn findings(state: &AppState, case: &Case, now: DateTime<Utc>) -> Vec<FindingRow> {
+    let mut found = state.rules.evaluate(case, now);
+    sort_findings(&mut found);
+    found
+        .iter()
+        .map(|finding| row(state, case, finding))
+        .collect()
+}
+
+fn sort_findings(found: &mut [Finding]) {
+    found.sort_by(|a, b| {
+        a.status
+            .urgency()
+            .cmp(&b.status.urgency())
+            .then(a.due_by.cmp(&b.due_by))
+    });
+}
+
+fn row(state: &AppState, case: &Case, finding: &Finding) -> FindingRow {
+    let view = FindingView::new(&state.rules, &case.key, finding);
+    let info = state.rules.rule(finding.rule);
+    let guidance_title = state
+        .library
+        .all_pages()
+        .find(|p| p.id == view.guidance)
+        .map(|p| p.title.clone());
+    FindingRow {
+        title: info.title.to_string(),
+        due_local: finding.due_by.as_ref().map(local_time),
+        guidance_title,
+        status: finding.status,
+        due: finding.due_by,
+        view,
+    }
+}
+
+/// One case in a caseload.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseloadRow {
+    pub force: String,
+    pub reference: String,
+    pub officer: Option<String>,
+    pub open_findings: usize,
+    pub overdue: usize,
+    pub breached: usize,
+    /// The most urgent open finding.
+    pub most_urgent: Option<String>,
+    pub most_urgent_status: Option<Status>,
+    pub next_due_local: Option<String>,
+    #[serde(skip)]
+    sort_key: (u8, Option<DateTime<Utc>>),
+}
+
+impl CaseloadRow {
+    pub fn urgent_text(&self) -> &str {
+        self.most_urgent.as_deref().unwrap_or("None")
+    }
+    pub fn urgent_class(&self) -> &'static str {
+        self.most_urgent_status.map_or("met", |s| s.as_str())
+    }
+    pub fn urgent_label(&self) -> &'static str {
+        self.most_urgent_status.map_or("", status_label)
+    }
+    pub fn due_text(&self) -> &str {
+        self.next_due_local.as_deref().unwrap_or("")
+    }
+    pub fn officer_text(&self) -> &str {
+        self.officer.as_deref().unwrap_or("")
+    }
+}
+
+/// The open cases of the viewer's force that pass `keep`, checked against the store's projection
+/// (one audited list), each with its findings at `now`, most urgent first.
+pub async fn caseload(
+    state: &AppState,
+    access: &Access,
+    force: Option<&str>,
+    keep: &(dyn Fn(&CachedCase) -> bool + Sync),
+) -> Result<Vec<(Arc<CachedCase>, Vec<FindingRow>)>, AppError> {
+    let filter = CaseFilter {
+        force: force.map(str::to_owned),
+        status: Some(CaseStatus::Open),
+        ..CaseFilter::default()
+    };
+    let summaries = state.store.list_cases(access, &filter).await?;
+    let now = state.now();
+    let mut out = Vec::new();
+    for summary in summaries {
+        let key = summary.key();
+        let cached = match state.cached(&key) {
+            Some(cached) if cached.version == summary.version => cached,
+            _ => read(state, access, &key).await?,
+        };
+        if !keep(&cached) {
+            continue;
+        }
+        let rows = findings(state, &cached.case, now);
+        out.push((cached, rows));
+    }
+    Ok(out)
+}
+
+/// Caseload rows, most urgent case first.
+pub fn caseload_rows(cases: &[(Arc<CachedCase>, Vec<FindingRow>)]) -> Vec<CaseloadRow> {
+    let mut rows: Vec<CaseloadRow> = cases
+        .iter()
+        .map(|(cached, findings)| {
+            let open: Vec<&FindingRow> = findings.iter().filter(|f| f.status.is_open()).collect();
+            let first = open.first();
+            CaseloadRow {
+                force: cached.case.key.force.to_string(),
+                reference: cached.case.key.reference.to_string(),
+                officer: cached.officer_in_case().map(str::to_owned),
+                open_findings: open.len(),
+                overdue: open.iter().filter(|f| f.status == Status::Overdue).count(),
+                breached: open.iter().filter(|f| f.status == Status::Breached).count(),
+                most_urgent: first.map(|f| f.title.clone()),
+                most_urgent_status: first.map(|f| f.status),
+                next_due_local: open
+                    .iter()
+                    .filter(|f| matches!(f.status, Status::Due | Status::Overdue))
+                    .filter_map(|f| f.due)
+                    .min()
+                    .as_ref()
+                    .map(local_time),
+                sort_key: first.map_or((9, None), |f| (f.status.urgency(), f.due)),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.sort_key
+            .0
+            .cmp(&b.sort_key.0)
+            .then_with(|| match (a.sort_key.1, b.sort_key.1) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    rows
+}
+
+/// Per officer: open cases and overdue findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficerLoad {
+    pub officer: String,
+    pub open_cases: usize,
+    pub overdue: usize,
+}
+
+pub fn officer_loads(cases: &[(Arc<CachedCase>, Vec<FindingRow>)]) -> Vec<OfficerLoad> {
+    let mut by: BTreeMap<String, OfficerLoad> = BTreeMap::new();
+    for (cached, findings) in cases {
+        let officer = cached.officer_in_case().unwrap_or("unallocated").to_owned();
+        let entry = by.entry(officer.clone()).or_insert(OfficerLoad {
+            officer,
+            open_cases: 0,
+            overdue: 0,
+        });
+        entry.open_cases += 1;
+        entry.overdue += findings
+            .iter()
+            .filter(|f| f.status == Status::Overdue)
+            .count();
+    }
+    by.into_values().collect()
+}
+
+/// One person on a case (identity sealed unless unsealed for this view).
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRow {
+    pub key: String,
+    pub role: String,
+    pub age_at_offence: Option<u32>,
+    pub enhanced_rights: bool,
+    /// The unsealed name, when the viewer may see it.
+    pub name: Option<String>,
+}
+
+impl PersonRow {
+    pub fn name_text(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+    pub fn is_victim(&self) -> bool {
+        self.role == "victim"
+    }
+    pub fn age_text(&self) -> String {
+        self.age_at_offence
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// The people of a case, identity sealed.
+pub fn people(case: &Case) -> Vec<PersonRow> {
+    let mut rows: Vec<PersonRow> = Vec::new();
+    for event in case.events() {
+        if let EventData::PersonAdded(added) = &event.data {
+            let role = match added.role {
+                PersonRole::Victim => "victim",
+                PersonRole::Suspect => "suspect",
+                PersonRole::Witness => "witness",
+            };
+            let row = PersonRow {
+                key: added.person.to_string(),
+                role: role.to_owned(),
+                age_at_offence: added.age_at_offence,
+                enhanced_rights: added.enhanced_rights.unwrap_or(role == "victim"),
+                name: None,
+            };
+            match rows.iter_mut().find(|r| r.key == row.key) {
+                Some(existing) => *existing = row,
+                None => rows.push(row),
+            }
+        }
+    }
+    rows
+}
+
+/// A name for people from an unsealed identity.
+pub fn display_name(identity: &domain::interchange::Identity) -> String {
+    let parts: Vec<&str> = [
+        identity.given_name.as_deref(),
+        identity.family_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "(no name recorded)".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// One entry of the whole-story timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineRow {
+    pub at: String,
+    pub at_local: String,
+    pub kind: String,
+    pub label: String,
+    pub person: Option<String>,
+    /// Details in words (never identity: `person_added` shows the key and role only).
+    pub detail: String,
+}
+
+impl TimelineRow {
+    pub fn person_text(&self) -> &str {
+        self.person.as_deref().unwrap_or("")
+    }
+}
+
+/// Every event of the case in order, in words.
+pub fn timeline(case: &Case) -> Vec<TimelineRow> {
+    case.events()
+        .iter()
+        .map(|event| {
+            let mut fields = domain::Record {
+                case: case.key.clone(),
+                event: event.clone(),
+            }
+            .to_json();
+            for envelope in ["case", "force", "at", "kind", "id", "person", "identity"] {
+                fields.remove(envelope);
+            }
+            let detail = fields
+                .iter()
+                .map(|(k, v)| format!("{}: {}", k.replace('_', " "), value_text(v)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let at = event.at.with_timezone(&Utc);
+            TimelineRow {
+                at: domain::interchange::format_timestamp(&event.at),
+                at_local: local_time(&at),
+                kind: event.kind().as_str().to_owned(),
+                label: kind_label(event.kind().as_str()),
+                person: event.person().map(ToString::to_string),
+                detail,
+            }
+        })
+        .collect()
+}
+
+fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(true) => "yes".to_owned(),
+        serde_json::Value::Bool(false) => "no".to_owned(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+        }
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{} {}", k.replace('_', " "), value_text(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// `suspect_arrested` -> `Suspect arrested`.
+pub fn kind_label(kind: &str) -> String {
+    let text = kind.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// An entry of the decision log.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRow {
+    pub at_local: String,
+    pub topic: String,
+    pub decision: String,
+    pub rationale: String,
+    pub officer: String,
+}
+
+/// The decision log (never edited: corrections are new entries).
+pub fn decisions(case: &Case) -> Vec<DecisionRow> {
+    case.events()
+        .iter()
+        .filter_map(|event| match &event.data {
+            EventData::DecisionRecorded(d) => Some(DecisionRow {
+                at_local: local_time(&event.at.with_timezone(&Utc)),
+                topic: kind_label(&d.topic),
+                decision: d.decision.clone(),
+                rationale: d.rationale.clone(),
+                officer: d.officer.to_string(),
+            }),
+            _ => None,
+        })
+        .collect()
+}

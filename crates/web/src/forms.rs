@@ -1,0 +1,351 @@
+//! Recording what happens next: form fields (or an API object) become an interchange event, checked
+//! by the domain's own parser (so the web accepts exactly what the interchange format accepts),
+//! then checked against the case (the person exists and has the right role), then evaluated with
+//! the rules to warn of any breach the event would create.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use domain::interchange::parse_record;
+use domain::{Case, CaseKey, Record};
+use serde_json::{Map, Value, json};
+use storage::NewEvent;
+
+use crate::auth::Viewer;
+use crate::cases::{self, FindingRow, people};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The kinds the web forms offer, with a label and which person role they name.
+pub const FORM_KINDS: &[(&str, &str, Option<&str>)] = &[
+    ("victim_informed", "Victim informed", Some("victim")),
+    ("supervisor_review", "Supervisor review", None),
+    ("suspect_arrested", "Suspect arrested", Some("suspect")),
+    ("suspect_bailed", "Suspect bailed", Some("suspect")),
+    (
+        "suspect_interviewed",
+        "Suspect interviewed",
+        Some("suspect"),
+    ),
+    ("statement_taken", "Statement taken", None),
+    ("device_extraction", "Device extraction", None),
+    ("third_party_request", "Third-party material request", None),
+    ("charging_decision", "Charging decision", Some("suspect")),
+    ("case_closed", "Case closed", None),
+    ("decision_recorded", "Decision log entry", None),
+    ("note", "Note on the timeline", None),
+];
+
+/// Form fields: every value of every name, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// Parses an `application/x-www-form-urlencoded` body.
+    pub fn parse(body: &[u8]) -> Self {
+        Fields(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, trimmed; `None` when missing or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    }
+
+    /// A checkbox: present with any value is true.
+    pub fn checked(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn required(&self, name: &str, what: &str) -> Result<String, AppError> {
+        self.get(name)
+            .map(str::to_owned)
+            .ok_or_else(|| AppError::invalid(name, format!("Enter {what}.")))
+    }
+}
+
+/// Builds the kind-specific fields of an event from a form.
+pub fn object_from_form(fields: &Fields, viewer: &Viewer) -> Result<Map<String, Value>, AppError> {
+    let kind = fields.required("kind", "what happened")?;
+    let mut object = Map::new();
+    let person = |object: &mut Map<String, Value>| -> Result<(), AppError> {
+        object.insert(
+            "person".into(),
+            fields.required("person", "the person")?.into(),
+        );
+        Ok(())
+    };
+    match kind.as_str() {
+        "victim_informed" => {
+            person(&mut object)?;
+            object.insert(
+                "about".into(),
+                fields
+                    .required("about", "what the victim was told about")?
+                    .into(),
+            );
+            if fields.checked("reason_given") {
+                object.insert("reason_given".into(), true.into());
+            }
+        }
+        "supervisor_review" => {
+            object.insert("officer".into(), viewer.user.username.clone().into());
+            object.insert(
+                "note".into(),
+                fields.required("note", "what the review found")?.into(),
+            );
+        }
+        "suspect_arrested" => person(&mut object)?,
+        "suspect_bailed" => {
+            person(&mut object)?;
+            object.insert("conditions".into(), fields.checked("conditions").into());
+            object.insert(
+                "victim_views_sought".into(),
+                fields.checked("victim_views_sought").into(),
+            );
+        }
+        "suspect_interviewed" => {
+            person(&mut object)?;
+            object.insert(
+                "under_caution".into(),
+                fields.checked("under_caution").into(),
+            );
+        }
+        "statement_taken" => {
+            person(&mut object)?;
+            object.insert("evidential".into(), fields.checked("evidential").into());
+            object.insert("vps_offered".into(), fields.checked("vps_offered").into());
+        }
+        "device_extraction" => {
+            person(&mut object)?;
+            object.insert("notice_given".into(), fields.checked("notice_given").into());
+            object.insert(
+                "agreement_recorded".into(),
+                fields.checked("agreement_recorded").into(),
+            );
+            let mut rationale = Map::new();
+            for name in [
+                "relevance",
+                "necessity",
+                "proportionality",
+                "less_intrusive",
+            ] {
+                rationale.insert(name.into(), fields.get(name).unwrap_or("").into());
+            }
+            object.insert("rationale".into(), Value::Object(rationale));
+        }
+        "third_party_request" => {
+            person(&mut object)?;
+            object.insert(
+                "holder".into(),
+                fields.required("holder", "who holds the material")?.into(),
+            );
+            for name in ["expected", "line_of_enquiry", "necessity"] {
+                object.insert(name.into(), fields.get(name).unwrap_or("").into());
+            }
+            object.insert(
+                "victim_informed".into(),
+                fields.checked("victim_informed").into(),
+            );
+        }
+        "charging_decision" => {
+            person(&mut object)?;
+            for name in ["by", "decision", "test"] {
+                if let Some(value) = fields.get(name) {
+                    object.insert(name.into(), value.into());
+                }
+            }
+            object.insert(
+                "threshold_conditions".into(),
+                fields.all("threshold_conditions").into(),
+            );
+            let offences: Vec<String> = fields
+                .get("offences")
+                .unwrap_or("")
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            object.insert("offences".into(), offences.into());
+        }
+        "case_closed" => {
+            let outcome = fields.required("outcome", "the outcome code (1 to 22)")?;
+            let outcome: u32 = outcome.parse().map_err(|_| {
+                AppError::invalid("outcome", "The outcome must be a number from 1 to 22.")
+            })?;
+            object.insert("outcome".into(), outcome.into());
+            object.insert(
+                "suspect_identified".into(),
+                (fields.get("suspect_identified") == Some("yes")).into(),
+            );
+            match fields.get("victim_supports") {
+                Some("yes") => {
+                    object.insert("victim_supports".into(), true.into());
+                }
+                Some("no") => {
+                    object.insert("victim_supports".into(), false.into());
+                }
+                _ => {}
+            }
+        }
+        "decision_recorded" => {
+            object.insert(
+                "topic".into(),
+                fields.required("topic", "the topic")?.into(),
+            );
+            object.insert(
+                "decision".into(),
+                fields.required("decision", "the decision")?.into(),
+            );
+            object.insert(
+                "rationale".into(),
+                fields.required("rationale", "the rationale")?.into(),
+            );
+            object.insert("officer".into(), viewer.user.username.clone().into());
+        }
+        "note" => {
+            object.insert("text".into(), fields.required("text", "the note")?.into());
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "kind",
+                "Choose what happened from the list.",
+            ));
+        }
+    }
+    object.insert("kind".into(), kind.into());
+    Ok(object)
+}
+
+/// A proposed event, validated against the format and the case.
+#[derive(Debug, Clone)]
+pub struct Proposed {
+    pub event: NewEvent,
+    /// Findings the event would newly make breached or overdue (empty: nothing to warn about).
+    pub warnings: Vec<FindingRow>,
+}
+
+/// Completes `object` (kind-specific fields, `kind`; optionally `at` and `id`) into an event of
+/// `key`, checks it and evaluates the rules with it.
+pub fn propose(
+    state: &AppState,
+    case: &Case,
+    key: &CaseKey,
+    mut object: Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<Proposed, AppError> {
+    for envelope in ["case", "force"] {
+        if object.contains_key(envelope) {
+            return Err(AppError::invalid(
+                envelope,
+                format!("`{envelope}` comes from the address, not the body"),
+            ));
+        }
+    }
+    let mut full = Map::new();
+    full.insert("case".into(), key.reference.as_str().into());
+    full.insert("force".into(), key.force.as_str().into());
+    let at = object
+        .remove("at")
+        .unwrap_or_else(|| now.to_rfc3339_opts(SecondsFormat::Secs, true).into());
+    full.insert("at".into(), at);
+    let id = object
+        .remove("id")
+        .unwrap_or_else(|| format!("web-{}", &crate::auth::random_token()[..24]).into());
+    full.insert("id".into(), id);
+    if object.contains_key("identity") {
+        return Err(AppError::invalid(
+            "identity",
+            "Identity is added only through person_added by import",
+        ));
+    }
+    for (k, v) in object {
+        full.insert(k, v);
+    }
+    let line = Value::Object(full).to_string();
+    let record: Record = parse_record(&line).map_err(|error| match &error.field {
+        Some(field) => AppError::invalid(field.clone(), error.message.clone()),
+        None => match missing_field(&error.message) {
+            Some(field) => AppError::invalid(field, error.message.clone()),
+            None => AppError::bad_request(error.message.clone()),
+        },
+    })?;
+    if record.event.kind().as_str() == "person_added" {
+        return Err(AppError::invalid(
+            "kind",
+            "People are added by import, where identity is sealed",
+        ));
+    }
+    if record.event.at.with_timezone(&Utc) > now + chrono::Duration::minutes(5) {
+        return Err(AppError::invalid("at", "The time is in the future."));
+    }
+    if let Some(person) = record.event.person() {
+        let known = people(case);
+        let Some(found) = known.iter().find(|p| p.key == person.as_str()) else {
+            return Err(AppError::invalid(
+                "person",
+                "Choose a person added to this case.",
+            ));
+        };
+        let expected = FORM_KINDS
+            .iter()
+            .find(|(kind, _, _)| *kind == record.event.kind().as_str())
+            .and_then(|(_, _, role)| *role);
+        if let Some(role) = expected
+            && found.role != role
+        {
+            return Err(AppError::invalid(
+                "person",
+                format!("Choose a {role} of this case."),
+            ));
+        }
+    }
+    let before = cases::findings(state, case, now);
+    let mut after_case = case.clone();
+    after_case.push(record.event.clone());
+    let after = cases::findings(state, &after_case, now);
+    let warnings = after
+        .into_iter()
+        .filter(|f| matches!(f.status, domain::Status::Breached | domain::Status::Overdue))
+        .filter(|f| {
+            !before.iter().any(|b| {
+                b.view.rule == f.view.rule
+                    && b.view.person == f.view.person
+                    && b.view.trigger_at == f.view.trigger_at
+                    && b.status == f.status
+            })
+        })
+        .collect();
+    let object = record.to_json();
+    let event = NewEvent {
+        id: record.event.id.as_deref().unwrap_or_default().to_owned(),
+        record,
+        object,
+    };
+    Ok(Proposed { event, warnings })
+}
+
+/// The field named by a serde "missing field `x`" message.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.split("missing field `").nth(1)?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+/// JSON describing warnings, for the API.
+pub fn warnings_json(warnings: &[FindingRow]) -> Value {
+    json!(warnings)
+}

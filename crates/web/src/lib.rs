@@ -1,0 +1,43 @@
+//! rasso's web server: server-rendered pages for officers, supervisors and leaders, and a JSON API
+//! for other systems, over any [`storage::Store`].
+//!
+//! - [`access`]: THE access-control point ([`access::decide`]), one decision per request.
+//! - [`auth`]: argon2id passwords, server-side sessions, `__Host-` cookies, CSRF, lockout.
+//! - [`routes`]: every route and the action it performs; the router.
+//! - [`pages`] and [`api`]: HTML and JSON handlers over the same operations ([`cases`]).
+//! - [`headers`]: security headers on every response.
+//! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod cases;
+pub mod demo;
+pub mod error;
+pub mod forms;
+pub mod headers;
+pub mod markdown;
+pub mod openapi;
+pub mod pages;
+pub mod routes;
+pub mod state;
+pub mod templates;
+
+pub use routes::router;
+pub use state::{AppState, Config};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Serves `state` on `listener` until the process is stopped (or ctrl-c).
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -1,0 +1,927 @@
+//! HTML pages.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{Datelike, Duration, NaiveDate};
+use domain::Status;
+use serde::Deserialize;
+use storage::{Access, AuditEntry, Category, Purpose};
+
+use crate::access::{Action, Relation};
+use crate::auth::{self, Viewer};
+use crate::cases::{self, CachedCase, FindingRow, authorise, authorise_case, case_key};
+use crate::error::AppError;
+use crate::forms::{self, Fields};
+use crate::state::AppState;
+use crate::templates::*;
+
+/// The introductory toolkits offered on a user's first sign-in.
+pub const TOOLKITS: [&str; 3] = [
+    "nom/introduction",
+    "nom/scope-and-terminology",
+    "nom/whole-story",
+];
+
+/// A signed-in viewer of a page; anyone else is sent to the sign-in page.
+#[derive(Debug)]
+pub struct PageViewer(pub Viewer);
+
+impl FromRequestParts<Arc<AppState>> for PageViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        match auth::authenticate(state, &parts.headers).await {
+            Ok(Some((viewer, false))) => Ok(PageViewer(viewer)),
+            Ok(_) => Err(Redirect::to("/sign-in").into_response()),
+            Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
+fn html<T: Template>(page: T) -> Result<Response, AppError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+// ---- Sign in and out ----------------------------------------------------------------------------
+
+pub async fn sign_in_form(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Ok(Some(_)) = auth::authenticate(&state, &headers).await {
+        return Redirect::to("/").into_response();
+    }
+    sign_in_page(None, String::new(), StatusCode::OK)
+}
+
+fn sign_in_page(error: Option<String>, username: String, status: StatusCode) -> Response {
+    let token = auth::random_token();
+    let page = SignInPage {
+        nav: Nav::default(),
+        pre_csrf: token.clone(),
+        error,
+        username,
+    };
+    match page.render() {
+        Ok(body) => {
+            let mut response = (status, Html(body)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&auth::pre_cookie(&token)) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(error) => AppError::from(error).into_response(),
+    }
+}
+
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let pre = auth::cookie(&headers, auth::PRE_COOKIE).unwrap_or("");
+    let sent = fields.get("csrf").unwrap_or("");
+    if pre.is_empty() || !auth::same_secret(pre, sent) {
+        return AppError::csrf().into_response();
+    }
+    let username = fields.get("username").unwrap_or("").to_owned();
+    let password = fields
+        .0
+        .iter()
+        .find(|(k, _)| k == "password")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    match auth::sign_in(&state, &username, password).await {
+        Ok((token, _session)) => {
+            let mut response = Redirect::to("/").into_response();
+            if let Ok(value) = HeaderValue::from_str(&auth::session_cookie(&token)) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(error) if error.code == "sign_in_failed" => {
+            sign_in_page(Some(error.message), username, StatusCode::UNAUTHORIZED)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    auth::sign_out(&state, &viewer).await?;
+    let mut response = Redirect::to("/sign-in").into_response();
+    if let Ok(value) = HeaderValue::from_str(&auth::clear_session_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+// ---- Home and caseloads -------------------------------------------------------------------------
+
+pub async fn home(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+) -> Result<Response, AppError> {
+    authorise(&viewer, Action::Home)?;
+    let reader = viewer.role.guidance_viewer();
+    let toolkits = TOOLKITS
+        .iter()
+        .filter_map(|id| state.library.page(id, reader))
+        .map(|p| PageLink {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            summary: p.summary.clone(),
+        })
+        .collect();
+    html(HomePage {
+        nav: Nav::for_viewer(&viewer),
+        first_sign_in: viewer.first_sign_in,
+        toolkits,
+    })
+}
+
+pub async fn caseload(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+) -> Result<Response, AppError> {
+    let (rows, open, overdue) = caseload_data(&state, &viewer).await?;
+    html(CaseloadPage {
+        nav: Nav::for_viewer(&viewer),
+        rows,
+        open_findings: open,
+        overdue,
+    })
+}
+
+/// The viewer's caseload: cases they are allocated to, most urgent first.
+pub async fn caseload_data(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<(Vec<cases::CaseloadRow>, usize, usize), AppError> {
+    let access = authorise(viewer, Action::Caseload)?;
+    let me = viewer.user.username.clone();
+    let keep = move |c: &CachedCase| c.is_member(&me);
+    let loaded = cases::caseload(state, &access, viewer.user.force.as_deref(), &keep).await?;
+    let rows = cases::caseload_rows(&loaded);
+    let open = rows.iter().map(|r| r.open_findings).sum();
+    let overdue = rows.iter().map(|r| r.overdue).sum();
+    Ok((rows, open, overdue))
+}
+
+/// What the supervisor view shows.
+#[derive(Debug)]
+pub struct TeamData {
+    pub rows: Vec<cases::CaseloadRow>,
+    pub loads: Vec<cases::OfficerLoad>,
+    pub overdue: Vec<FindingRow>,
+    pub reviews: Vec<FindingRow>,
+}
+
+/// The team: cases a supervisor is allocated to supervise (leaders: the whole force).
+pub async fn team_data(state: &AppState, viewer: &Viewer) -> Result<TeamData, AppError> {
+    let access = authorise(viewer, Action::TeamView)?;
+    let me = viewer.user.username.clone();
+    let leader = viewer.role == crate::access::Role::Leader;
+    let keep = move |c: &CachedCase| leader || c.supervisors().any(|s| s == me);
+    let loaded = cases::caseload(state, &access, viewer.user.force.as_deref(), &keep).await?;
+    let rows = cases::caseload_rows(&loaded);
+    let loads = cases::officer_loads(&loaded);
+    let mut overdue = Vec::new();
+    let mut reviews = Vec::new();
+    for (_, findings) in &loaded {
+        for f in findings {
+            if f.status == Status::Overdue {
+                overdue.push(f.clone());
+            }
+            if (f.view.rule == "SUP-REVIEW" || f.view.rule == "RUI-REVIEW")
+                && matches!(f.status, Status::Due | Status::Overdue)
+            {
+                reviews.push(f.clone());
+            }
+        }
+    }
+    overdue.sort_by_key(|f| f.due);
+    reviews.sort_by_key(|f| f.due);
+    Ok(TeamData {
+        rows,
+        loads,
+        overdue,
+        reviews,
+    })
+}
+
+pub async fn team(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+) -> Result<Response, AppError> {
+    let data = team_data(&state, &viewer).await?;
+    html(TeamPage {
+        nav: Nav::for_viewer(&viewer),
+        rows: data.rows,
+        loads: data.loads,
+        overdue: data.overdue,
+        reviews: data.reviews,
+    })
+}
+
+// ---- Case page ----------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct CaseQuery {
+    #[serde(default)]
+    recorded: Option<String>,
+}
+
+pub async fn case_page(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference)): Path<(String, String)>,
+    Query(query): Query<CaseQuery>,
+) -> Result<Response, AppError> {
+    let key = case_key(&force, &reference)?;
+    let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
+    let cached = cases::read(&state, &access, &key).await?;
+    let page = case_view(
+        &state,
+        &viewer,
+        &cached,
+        relation,
+        Vec::new(),
+        Vec::new(),
+        None,
+        query.recorded.is_some(),
+    );
+    html(page)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn case_view(
+    state: &AppState,
+    viewer: &Viewer,
+    cached: &CachedCase,
+    relation: Relation,
+    warnings: Vec<FindingRow>,
+    pending: Vec<(String, String)>,
+    error: Option<(String, Option<String>)>,
+    recorded: bool,
+) -> CasePage {
+    let key = &cached.case.key;
+    let findings = cases::findings(state, &cached.case, state.now());
+    let people = cases::people(&cached.case);
+    let choices = |role: Option<&str>| -> Vec<Choice> {
+        people
+            .iter()
+            .filter(|p| role.is_none_or(|r| p.role == r))
+            .map(|p| Choice {
+                value: p.key.clone(),
+                label: format!("{} ({})", p.key, p.role),
+            })
+            .collect()
+    };
+    let allowed = |action| {
+        matches!(
+            crate::access::decide(viewer.role, action, relation),
+            crate::access::Decision::Allow(_)
+        )
+    };
+    let is_supervisor = cached.supervisors().any(|s| s == viewer.user.username);
+    let break_glass_log = if is_supervisor {
+        state
+            .break_glass_on(key)
+            .into_iter()
+            .map(|e| (e.actor, cases::local_time(&e.at), e.reason))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    CasePage {
+        nav: Nav::for_viewer(viewer),
+        force: key.force.to_string(),
+        reference: key.reference.to_string(),
+        path: format!("{}/{}", key.force, key.reference),
+        officer: cached
+            .officer_in_case()
+            .unwrap_or("not allocated")
+            .to_owned(),
+        closed: cached.closed,
+        open_count: findings.iter().filter(|f| f.status.is_open()).count(),
+        findings,
+        victims: choices(Some("victim")),
+        suspects: choices(Some("suspect")),
+        everyone: choices(None),
+        people,
+        timeline: cases::timeline(&cached.case),
+        decisions: cases::decisions(&cached.case),
+        can_write: allowed(Action::CaseWrite),
+        can_audit: allowed(Action::CaseAudit),
+        break_glass: relation == Relation::BreakGlass,
+        break_glass_log,
+        warnings,
+        pending,
+        error,
+        recorded,
+    }
+}
+
+/// Outcome of recording an event.
+#[derive(Debug)]
+pub enum Recorded {
+    Done,
+    Warnings(Vec<FindingRow>),
+}
+
+/// Records `object` on a case for `viewer`: authorise, read (audited), validate, warn unless
+/// confirmed, append with the version read (audited).
+pub async fn record_event(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+    object: serde_json::Map<String, serde_json::Value>,
+    confirm: bool,
+) -> Result<(Recorded, Arc<CachedCase>, Relation), AppError> {
+    let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseWrite).await?;
+    let cached = cases::read(state, &access, key).await?;
+    let proposed = forms::propose(state, &cached.case, key, object, state.now())?;
+    if !proposed.warnings.is_empty() && !confirm {
+        return Ok((Recorded::Warnings(proposed.warnings), cached, relation));
+    }
+    let outcome = state
+        .store
+        .append(
+            &access,
+            vec![storage::Append {
+                case: key.clone(),
+                expected: storage::ExpectedVersion::Exact(cached.version),
+                events: vec![proposed.event.clone()],
+            }],
+        )
+        .await?;
+    let version = outcome.first().map_or(cached.version + 1, |o| o.version);
+    let mut case = cached.case.clone();
+    case.push(proposed.event.record.event);
+    let cached = state.remember(case, version);
+    Ok((Recorded::Done, cached, relation))
+}
+
+pub async fn case_event(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let key = case_key(&force, &reference)?;
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    let confirm = fields.get("confirm") == Some("yes");
+    let object = match forms::object_from_form(&fields, &viewer) {
+        Ok(object) => object,
+        Err(error) => return form_error(&state, &viewer, &key, error).await,
+    };
+    match record_event(&state, &viewer, &key, object, confirm).await {
+        Ok((Recorded::Done, _, _)) => Ok(Redirect::to(&format!(
+            "/cases/{}/{}?recorded=1#findings-heading",
+            key.force, key.reference
+        ))
+        .into_response()),
+        Ok((Recorded::Warnings(warnings), cached, relation)) => {
+            let pending = fields
+                .0
+                .iter()
+                .filter(|(k, _)| k != "confirm")
+                .cloned()
+                .collect();
+            let page = case_view(
+                &state, &viewer, &cached, relation, warnings, pending, None, false,
+            );
+            Ok((StatusCode::OK, Html(page.render()?)).into_response())
+        }
+        Err(error) if error.status == StatusCode::BAD_REQUEST => {
+            form_error(&state, &viewer, &key, error).await
+        }
+        Err(error) => Err(error),
+    }
+}
+
+async fn form_error(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+    error: AppError,
+) -> Result<Response, AppError> {
+    let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseRead).await?;
+    let cached = cases::read(state, &access, key).await?;
+    let page = case_view(
+        state,
+        viewer,
+        &cached,
+        relation,
+        Vec::new(),
+        Vec::new(),
+        Some((error.message.clone(), error.field.clone())),
+        false,
+    );
+    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+}
+
+// ---- Identity -----------------------------------------------------------------------------------
+
+fn person_key(person: &str) -> Result<domain::PersonKey, AppError> {
+    if person.is_empty()
+        || person.len() > 16
+        || !person
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::invalid(
+            "person",
+            "A person key is letters and digits, like V1.",
+        ));
+    }
+    Ok(person.into())
+}
+
+/// Unseals one person's identity. Members may (purpose investigation or supervision); others
+/// only through break-glass and with their own reason for this unsealing.
+pub async fn unseal(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+    person: &domain::PersonKey,
+    reason: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let (mut access, relation, cached) =
+        authorise_case(state, viewer, key, Action::CaseUnseal).await?;
+    if !cases::people(&cached.case)
+        .iter()
+        .any(|p| p.key == person.as_str())
+    {
+        return Err(AppError::not_found());
+    }
+    if relation != Relation::Member {
+        match reason.map(str::trim).filter(|r| r.len() >= 10) {
+            Some(reason) => access = access.with_reason(reason),
+            None => return Ok(None),
+        }
+    } else if let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) {
+        access = access.with_reason(reason);
+    }
+    let identity = state.store.read_identity(&access, key, person).await?;
+    Ok(Some(identity.map_or_else(
+        || "(no identity recorded)".to_owned(),
+        |i| cases::display_name(&i),
+    )))
+}
+
+pub async fn identity_form(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference, person)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let key = case_key(&force, &reference)?;
+    let person = person_key(&person)?;
+    let name = unseal(&state, &viewer, &key, &person, None).await?;
+    html(UnsealPage {
+        nav: Nav::for_viewer(&viewer),
+        path: format!("{}/{}", key.force, key.reference),
+        reference: key.reference.to_string(),
+        person: person.to_string(),
+        name,
+        error: None,
+    })
+}
+
+pub async fn identity_unseal(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference, person)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let key = case_key(&force, &reference)?;
+    let person = person_key(&person)?;
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    let name = unseal(&state, &viewer, &key, &person, fields.get("reason")).await?;
+    let error = name
+        .is_none()
+        .then(|| "Enter a reason of at least 10 characters.".to_owned());
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = UnsealPage {
+        nav: Nav::for_viewer(&viewer),
+        path: format!("{}/{}", key.force, key.reference),
+        reference: key.reference.to_string(),
+        person: person.to_string(),
+        name,
+        error,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+// ---- Break glass --------------------------------------------------------------------------------
+
+pub async fn break_glass_form(PageViewer(viewer): PageViewer) -> Result<Response, AppError> {
+    authorise(&viewer, Action::BreakGlass)?;
+    html(BreakGlassPage {
+        nav: Nav::for_viewer(&viewer),
+        force: viewer.user.force.clone().unwrap_or_default(),
+        reference: String::new(),
+        error: None,
+    })
+}
+
+/// Declares break-glass access: audited with the reason, then the case opens for this session.
+pub async fn declare_break_glass(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+    reason: &str,
+) -> Result<(), AppError> {
+    let access = authorise(viewer, Action::BreakGlass)?;
+    let reason = reason.trim();
+    if reason.len() < 10 {
+        return Err(AppError::invalid(
+            "reason",
+            "Enter a reason of at least 10 characters.",
+        ));
+    }
+    // The case must exist; a case that does not is the same 404 as any other.
+    if cases::relation(state, viewer, key).await?.is_none() {
+        return Err(AppError::not_found());
+    }
+    let access = access.with_reason(reason);
+    state
+        .store
+        .record_audit(
+            AuditEntry::new(
+                &access,
+                Category::Consultation,
+                format!("case:{}/{}", key.force, key.reference),
+            )
+            .with_detail(serde_json::json!({"break_glass": "declared"})),
+        )
+        .await?;
+    state.add_grant(&viewer.session, key, &viewer.actor(), reason);
+    Ok(())
+}
+
+pub async fn break_glass(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    let force = fields.get("force").unwrap_or("").to_owned();
+    let reference = fields.get("case").unwrap_or("").to_owned();
+    let result = match case_key(&force, &reference) {
+        Ok(key) => declare_break_glass(&state, &viewer, &key, fields.get("reason").unwrap_or(""))
+            .await
+            .map(|()| key),
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(key) => {
+            Ok(Redirect::to(&format!("/cases/{}/{}", key.force, key.reference)).into_response())
+        }
+        Err(error) if error.status == StatusCode::BAD_REQUEST => {
+            let page = BreakGlassPage {
+                nav: Nav::for_viewer(&viewer),
+                force,
+                reference,
+                error: Some((error.message, error.field.unwrap_or_default())),
+            };
+            Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+// ---- Case audit ---------------------------------------------------------------------------------
+
+/// The audit records of a case, newest first (after recording this consultation of them).
+pub async fn case_audit_rows(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+) -> Result<Vec<AuditRow>, AppError> {
+    let (access, _, _) = authorise_case(state, viewer, key, Action::CaseAudit).await?;
+    let object = format!("case:{}/{}", key.force, key.reference);
+    let identity_prefix = format!("identity:{}/{}/", key.force, key.reference);
+    state
+        .store
+        .record_audit(AuditEntry::new(
+            &access,
+            Category::Consultation,
+            format!("audit:{object}"),
+        ))
+        .await?;
+    let mut rows = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = state.store.audit_records(after, 2_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for record in &page {
+            if record.object == object || record.object.starts_with(&identity_prefix) {
+                let at = chrono::DateTime::parse_from_rfc3339(&record.at)
+                    .map(|t| cases::local_time(&t.with_timezone(&chrono::Utc)))
+                    .unwrap_or_else(|_| record.at.clone());
+                rows.push(AuditRow {
+                    seq: record.seq,
+                    at_local: at,
+                    actor: record.actor.clone(),
+                    category: record.category.clone(),
+                    object: record.object.clone(),
+                    purpose: record.purpose.clone(),
+                    reason: record.reason.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    rows.reverse();
+    Ok(rows)
+}
+
+pub async fn case_audit(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let key = case_key(&force, &reference)?;
+    let rows = case_audit_rows(&state, &viewer, &key).await?;
+    html(AuditPage {
+        nav: Nav::for_viewer(&viewer),
+        force: key.force.to_string(),
+        reference: key.reference.to_string(),
+        path: format!("{}/{}", key.force, key.reference),
+        rows,
+    })
+}
+
+// ---- Guidance -----------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, Default)]
+pub struct GuidanceQuery {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub stage: Option<String>,
+}
+
+/// Search or browse: results for the viewer (restricted pages only for police personnel).
+pub async fn guidance_results(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &GuidanceQuery,
+) -> Result<Vec<PageLink>, AppError> {
+    authorise(viewer, Action::Guidance)?;
+    let reader = viewer.role.guidance_viewer();
+    let role = match query.role.as_deref().filter(|r| !r.is_empty()) {
+        Some(name) => Some(
+            guidance::Role::from_name(name)
+                .ok_or_else(|| AppError::invalid("role", "Choose a role from the list."))?,
+        ),
+        None => None,
+    };
+    let stage = match query.stage.as_deref().filter(|s| !s.is_empty()) {
+        Some(name) => Some(
+            guidance::Stage::from_name(name)
+                .ok_or_else(|| AppError::invalid("stage", "Choose a stage from the list."))?,
+        ),
+        None => None,
+    };
+    match query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(text) => {
+            let mut search = guidance::SearchQuery::new(text, reader).limit(20);
+            search.role = role;
+            search.stage = stage;
+            let hits = state.search.search(&search).await.map_err(|e| match e {
+                guidance::SearchError::Index(inner) => AppError::internal("search", &inner),
+                other => AppError::invalid("q", other.to_string()),
+            })?;
+            Ok(hits
+                .into_iter()
+                .map(|h| PageLink {
+                    id: h.id,
+                    title: h.title,
+                    summary: h.summary,
+                })
+                .collect())
+        }
+        None => Ok(state
+            .library
+            .pages(reader)
+            .filter(|p| role.is_none_or(|r| p.roles.contains(&r)))
+            .filter(|p| stage.is_none_or(|s| p.stages.contains(&s)))
+            .map(|p| PageLink {
+                id: p.id.clone(),
+                title: p.title.clone(),
+                summary: p.summary.clone(),
+            })
+            .collect()),
+    }
+}
+
+pub async fn guidance_index(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Query(query): Query<GuidanceQuery>,
+) -> Result<Response, AppError> {
+    let (results, error) = match guidance_results(&state, &viewer, &query).await {
+        Ok(results) => (results, None),
+        Err(error) if error.status == StatusCode::BAD_REQUEST => (Vec::new(), Some(error.message)),
+        Err(error) => return Err(error),
+    };
+    html(GuidanceIndexPage {
+        nav: Nav::for_viewer(&viewer),
+        searched: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
+        query: query.q.clone().unwrap_or_default(),
+        role: query.role.clone().unwrap_or_default(),
+        stage: query.stage.clone().unwrap_or_default(),
+        roles: guidance::Role::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.as_str().to_owned(),
+                label: cases::kind_label(r.as_str()),
+            })
+            .collect(),
+        stages: guidance::Stage::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().to_owned(),
+                label: cases::kind_label(s.as_str()),
+            })
+            .collect(),
+        results,
+        error,
+    })
+}
+
+pub async fn guidance_page(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    authorise(&viewer, Action::Guidance)?;
+    let page = state
+        .library
+        .page(&id, viewer.role.guidance_viewer())
+        .ok_or_else(AppError::not_found)?;
+    html(GuidancePage {
+        nav: Nav::for_viewer(&viewer),
+        id: page.id.clone(),
+        title: page.title.clone(),
+        summary: page.summary.clone(),
+        restricted: page.restricted,
+        body_html: crate::markdown::to_html(&page.body),
+        sources: page
+            .sources
+            .iter()
+            .map(|s| (s.title.clone(), s.url.clone()))
+            .collect(),
+        reviewed: page.reviewed.format("%-d %B %Y").to_string(),
+    })
+}
+
+// ---- Leaders' report ----------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+fn date_param(value: Option<&str>, field: &str, default: NaiveDate) -> Result<NaiveDate, AppError> {
+    match value.filter(|v| !v.is_empty()) {
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| AppError::invalid(field, "Enter a date as YYYY-MM-DD.")),
+        None => Ok(default),
+    }
+}
+
+/// Builds the report over the viewer's force (one audited combination of its cases).
+pub async fn build_report(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &ReportQuery,
+) -> Result<reporting::Report, AppError> {
+    let access: Access = authorise(viewer, Action::Report)?;
+    let now = state.now();
+    let today = domain::time::in_london(&now).date_naive();
+    let year_ago = today
+        .with_year(today.year() - 1)
+        .unwrap_or(today - Duration::days(365));
+    let from = date_param(query.from.as_deref(), "from", year_ago)?;
+    let to = date_param(query.to.as_deref(), "to", today)?;
+    if from > to {
+        return Err(AppError::invalid(
+            "from",
+            "The start date is after the end date.",
+        ));
+    }
+    let scope = reporting::Scope {
+        force: viewer.user.force.clone(),
+        from,
+        to,
+        as_of: now,
+        rule_set: state.rules.config().id.clone(),
+        shared: false,
+    };
+    let mut builder = reporting::ReportBuilder::new(&state.rules, scope);
+    let access = Access {
+        purpose: Purpose::Reporting,
+        ..access
+    };
+    state
+        .store
+        .stream_cases(&access, viewer.user.force.as_deref(), &mut |stored| {
+            builder.add(&stored.case);
+            Ok(())
+        })
+        .await?;
+    Ok(builder.finish())
+}
+
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    let report = build_report(&state, &viewer, &query).await?;
+    match query.format.as_deref() {
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"rasso-report.csv\"",
+                ),
+            ],
+            report.to_csv(),
+        )
+            .into_response()),
+        Some("json") => Ok(axum::Json(report.to_json()).into_response()),
+        Some(_) => Err(AppError::invalid(
+            "format",
+            "Choose csv or json, or leave it out.",
+        )),
+        None => {
+            let page = report.to_html();
+            let csp = report_csp(&page);
+            let nav_link = "<p><a href=\"/\">Back to rasso</a> | <a href=\"/reports/leaders?format=csv\">Download CSV</a> | <a href=\"/reports/leaders?format=json\">JSON</a></p>\n";
+            let page = page.replacen("<main>\n", &format!("<main>\n{nav_link}"), 1);
+            let mut response = Html(page).into_response();
+            if let Ok(value) = HeaderValue::from_str(&csp) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// The report page carries its own stylesheet inline; the CSP allows exactly that stylesheet by
+/// its SHA-256 and nothing else inline.
+fn report_csp(page: &str) -> String {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let style = page
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map_or("", |(style, _)| style);
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(style.as_bytes()));
+    crate::headers::CSP.replace(
+        "style-src 'self'",
+        &format!("style-src 'self' 'sha256-{hash}'"),
+    )
+}

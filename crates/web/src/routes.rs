@@ -1,0 +1,152 @@
+//! Every route, the action it performs (the access-control point decides on that action), and the
+//! router. The access-control matrix test walks [`ROUTES`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::access::Action;
+use crate::state::AppState;
+use crate::{api, headers, pages};
+
+/// A route: method, path pattern, and the action it performs (`None`: public, no data).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub action: Option<Action>,
+}
+
+const fn route(method: &'static str, path: &'static str, action: Option<Action>) -> RouteInfo {
+    RouteInfo {
+        method,
+        path,
+        action,
+    }
+}
+
+/// Every route the server answers.
+pub const ROUTES: &[RouteInfo] = &[
+    route("GET", "/static/app.css", None),
+    route("GET", "/favicon.ico", None),
+    route("GET", "/sign-in", None),
+    route("POST", "/sign-in", None),
+    route("POST", "/sign-out", Some(Action::Home)),
+    route("GET", "/", Some(Action::Home)),
+    route("GET", "/caseload", Some(Action::Caseload)),
+    route("GET", "/team", Some(Action::TeamView)),
+    route("GET", "/cases/{force}/{case}", Some(Action::CaseRead)),
+    route(
+        "POST",
+        "/cases/{force}/{case}/events",
+        Some(Action::CaseWrite),
+    ),
+    route(
+        "GET",
+        "/cases/{force}/{case}/people/{person}/identity",
+        Some(Action::CaseUnseal),
+    ),
+    route(
+        "POST",
+        "/cases/{force}/{case}/people/{person}/identity",
+        Some(Action::CaseUnseal),
+    ),
+    route(
+        "GET",
+        "/cases/{force}/{case}/audit",
+        Some(Action::CaseAudit),
+    ),
+    route("GET", "/break-glass", Some(Action::BreakGlass)),
+    route("POST", "/break-glass", Some(Action::BreakGlass)),
+    route("GET", "/guidance", Some(Action::Guidance)),
+    route("GET", "/guidance/{*id}", Some(Action::Guidance)),
+    route("GET", "/reports/leaders", Some(Action::Report)),
+    route("GET", "/api/openapi.json", None),
+    route("POST", "/api/session", None),
+    route("DELETE", "/api/session", Some(Action::Home)),
+    route("GET", "/api/caseload", Some(Action::Caseload)),
+    route("GET", "/api/team", Some(Action::TeamView)),
+    route("GET", "/api/cases/{force}/{case}", Some(Action::CaseRead)),
+    route(
+        "POST",
+        "/api/cases/{force}/{case}/events",
+        Some(Action::CaseWrite),
+    ),
+    route(
+        "POST",
+        "/api/cases/{force}/{case}/people/{person}/identity",
+        Some(Action::CaseUnseal),
+    ),
+    route(
+        "GET",
+        "/api/cases/{force}/{case}/audit",
+        Some(Action::CaseAudit),
+    ),
+    route("POST", "/api/break-glass", Some(Action::BreakGlass)),
+    route("GET", "/api/guidance", Some(Action::Guidance)),
+    route("GET", "/api/guidance/{*id}", Some(Action::Guidance)),
+    route("GET", "/api/reports/leaders", Some(Action::Report)),
+];
+
+/// The application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(api::openapi))
+        .route(
+            "/session",
+            post(api::create_session).delete(api::delete_session),
+        )
+        .route("/caseload", get(api::caseload))
+        .route("/team", get(api::team))
+        .route("/cases/{force}/{case}", get(api::case))
+        .route("/cases/{force}/{case}/events", post(api::record))
+        .route(
+            "/cases/{force}/{case}/people/{person}/identity",
+            post(api::identity),
+        )
+        .route("/cases/{force}/{case}/audit", get(api::audit))
+        .route("/break-glass", post(api::break_glass))
+        .route("/guidance", get(api::guidance_search))
+        .route("/guidance/{*id}", get(api::guidance_page))
+        .route("/reports/leaders", get(api::report))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/static/app.css", get(pages::stylesheet))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
+        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/", get(pages::home))
+        .route("/caseload", get(pages::caseload))
+        .route("/team", get(pages::team))
+        .route("/cases/{force}/{case}", get(pages::case_page))
+        .route("/cases/{force}/{case}/events", post(pages::case_event))
+        .route(
+            "/cases/{force}/{case}/people/{person}/identity",
+            get(pages::identity_form).post(pages::identity_unseal),
+        )
+        .route("/cases/{force}/{case}/audit", get(pages::case_audit))
+        .route(
+            "/break-glass",
+            get(pages::break_glass_form).post(pages::break_glass),
+        )
+        .route("/guidance", get(pages::guidance_index))
+        .route("/guidance/{*id}", get(pages::guidance_page))
+        .route("/reports/leaders", get(pages::report))
+        .nest("/api", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::not_found()
+}

@@ -1,0 +1,219 @@
+//! Page templates (askama, `crates/web/templates/`). Every page extends `base.html`.
+
+use askama::Template;
+
+use crate::access::{Action, Decision, Relation, decide};
+use crate::auth::Viewer;
+use crate::cases::{CaseloadRow, DecisionRow, FindingRow, OfficerLoad, PersonRow, TimelineRow};
+
+/// The header's navigation for a viewer.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub signed_in: bool,
+    pub username: String,
+    pub role_label: String,
+    pub csrf: String,
+    pub caseload: bool,
+    pub team: bool,
+    pub report: bool,
+    pub break_glass: bool,
+}
+
+impl Nav {
+    pub fn for_viewer(viewer: &Viewer) -> Self {
+        let allowed = |action| {
+            matches!(
+                decide(viewer.role, action, Relation::NotApplicable),
+                Decision::Allow(_)
+            )
+        };
+        Nav {
+            signed_in: true,
+            username: viewer.user.display_name.clone(),
+            role_label: viewer.role.label().to_owned(),
+            csrf: viewer.csrf.clone(),
+            caseload: allowed(Action::Caseload),
+            team: allowed(Action::TeamView),
+            report: allowed(Action::Report),
+            break_glass: allowed(Action::BreakGlass),
+        }
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub nav: Nav,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub field: Option<&'a str>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    pub nav: Nav,
+    pub pre_csrf: String,
+    pub error: Option<String>,
+    pub username: String,
+}
+
+/// A guidance page offered as a link.
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub nav: Nav,
+    pub first_sign_in: bool,
+    pub toolkits: Vec<PageLink>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "caseload.html")]
+pub struct CaseloadPage {
+    pub nav: Nav,
+    pub rows: Vec<CaseloadRow>,
+    pub open_findings: usize,
+    pub overdue: usize,
+}
+
+/// A person choice in a form.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub nav: Nav,
+    pub force: String,
+    pub reference: String,
+    pub path: String,
+    pub officer: String,
+    pub closed: bool,
+    pub findings: Vec<FindingRow>,
+    pub open_count: usize,
+    pub people: Vec<PersonRow>,
+    pub timeline: Vec<TimelineRow>,
+    pub decisions: Vec<DecisionRow>,
+    pub victims: Vec<Choice>,
+    pub suspects: Vec<Choice>,
+    pub everyone: Vec<Choice>,
+    pub can_write: bool,
+    pub can_audit: bool,
+    pub break_glass: bool,
+    pub break_glass_log: Vec<(String, String, String)>,
+    /// Where the warnings are about a proposed event: the fields to send again with `confirm`.
+    pub warnings: Vec<FindingRow>,
+    pub pending: Vec<(String, String)>,
+    pub error: Option<(String, Option<String>)>,
+    pub recorded: bool,
+}
+
+impl CasePage {
+    pub fn error_message(&self) -> &str {
+        self.error.as_ref().map_or("", |(m, _)| m.as_str())
+    }
+    pub fn error_field(&self) -> &str {
+        self.error
+            .as_ref()
+            .and_then(|(_, f)| f.as_deref())
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "team.html")]
+pub struct TeamPage {
+    pub nav: Nav,
+    pub rows: Vec<CaseloadRow>,
+    pub loads: Vec<OfficerLoad>,
+    pub overdue: Vec<FindingRow>,
+    pub reviews: Vec<FindingRow>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "guidance_index.html")]
+pub struct GuidanceIndexPage {
+    pub nav: Nav,
+    pub query: String,
+    pub role: String,
+    pub stage: String,
+    pub roles: Vec<Choice>,
+    pub stages: Vec<Choice>,
+    pub searched: bool,
+    pub results: Vec<PageLink>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "guidance_page.html")]
+pub struct GuidancePage {
+    pub nav: Nav,
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub restricted: bool,
+    pub body_html: String,
+    pub sources: Vec<(String, String)>,
+    pub reviewed: String,
+}
+
+/// One audit record as the case audit page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at_local: String,
+    pub actor: String,
+    pub category: String,
+    pub object: String,
+    pub purpose: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub nav: Nav,
+    pub force: String,
+    pub reference: String,
+    pub path: String,
+    pub rows: Vec<AuditRow>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "break_glass.html")]
+pub struct BreakGlassPage {
+    pub nav: Nav,
+    pub force: String,
+    pub reference: String,
+    pub error: Option<(String, String)>,
+}
+
+impl BreakGlassPage {
+    pub fn error_message(&self) -> &str {
+        self.error.as_ref().map_or("", |(m, _)| m.as_str())
+    }
+    pub fn error_field(&self) -> &str {
+        self.error.as_ref().map_or("", |(_, f)| f.as_str())
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "unseal.html")]
+pub struct UnsealPage {
+    pub nav: Nav,
+    pub path: String,
+    pub reference: String,
+    pub person: String,
+    pub name: Option<String>,
+    pub error: Option<String>,
+}

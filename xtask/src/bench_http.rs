@@ -1,0 +1,209 @@
+//! `cargo xtask bench http`: a bounded load client on loopback (64 concurrent clients, a fixed
+//! duration per target) against the caseload page, the case page and a case API read of a demo
+//! server, and in the same run against a bare axum handler (the floor). Prints throughput, p50,
+//! p99, errors and the ratio to the bare handler.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use storage::{AuditSigner, MasterKey, SqliteOptions, SqliteStore, Store};
+
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Seconds of load per target.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Synthetic cases in the demo database.
+    #[arg(long, default_value_t = 250)]
+    cases: usize,
+}
+
+/// Request headers for one target.
+type Headers = Vec<(&'static str, String)>;
+
+struct Measured {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Measured {
+    fn throughput(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, String)],
+    clients: usize,
+    duration: Duration,
+) -> Measured {
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let client = client.clone();
+        let url = url.to_owned();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let mut request = client.get(&url);
+                for (k, v) in &headers {
+                    request = request.header(k, v);
+                }
+                let ok = match request.send().await {
+                    Ok(response) => {
+                        let status = response.status();
+                        response.bytes().await.is_ok() && status.is_success()
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(sent.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((l, e)) = task.await {
+            latencies.extend(l);
+            errors += e;
+        }
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Measured {
+        requests: latencies.len(),
+        errors,
+        elapsed,
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+pub fn run(args: HttpArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("runtime")?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: HttpArgs) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(SqliteOptions {
+        path: dir.path().join("rasso.db"),
+        master_key: MasterKey::generate(),
+        signer: AuditSigner::from_seed([3; 32]),
+    })
+    .await?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let added = web::demo::seed(store.as_ref(), args.cases).await?;
+    println!("demo database: {added} synthetic cases (SQLite, WAL, synchronous=FULL)");
+    let state = web::AppState::new(store, web::Config::default()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(web::serve(listener, state));
+
+    let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let bare_url = format!("http://{}/", bare.local_addr()?);
+    let bare_app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
+    tokio::spawn(async move { axum::serve(bare, bare_app).await });
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .build()?;
+    let session: serde_json::Value = client
+        .post(format!("{base}/api/session"))
+        .json(
+            &serde_json::json!({"username": "investigator", "password": web::demo::DEMO_PASSWORD}),
+        )
+        .send()
+        .await?
+        .json()
+        .await?;
+    let Some(token) = session["token"].as_str().map(str::to_owned) else {
+        bail!("cannot sign in to the demo server: {session}");
+    };
+    let caseload: serde_json::Value = client
+        .get(format!("{base}/api/caseload"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let first = &caseload["cases"][0];
+    let (Some(force), Some(case)) = (first["force"].as_str(), first["reference"].as_str()) else {
+        bail!("the demo investigator has no cases");
+    };
+    let cookie: Headers = vec![("cookie", format!("__Host-rasso-session={token}"))];
+    let bearer: Headers = vec![("authorization", format!("Bearer {token}"))];
+    let cases_in_caseload = caseload["cases"].as_array().map_or(0, Vec::len);
+    println!(
+        "{} clients, {} s per target; the investigator's caseload has {cases_in_caseload} cases",
+        args.clients, args.seconds
+    );
+    let duration = Duration::from_secs(args.seconds);
+    let none: Headers = Vec::new();
+    let targets: [(&str, String, &Headers); 4] = [
+        ("bare axum handler (floor)", bare_url, &none),
+        ("caseload page", format!("{base}/caseload"), &cookie),
+        ("case page", format!("{base}/cases/{force}/{case}"), &cookie),
+        (
+            "case API read",
+            format!("{base}/api/cases/{force}/{case}"),
+            &bearer,
+        ),
+    ];
+    // Warm up each target briefly.
+    for (_, url, headers) in &targets {
+        let _ = load(&client, url, headers, 4, Duration::from_millis(300)).await;
+    }
+    let mut floor = None;
+    println!(
+        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8}",
+        "target", "req/s", "p50", "p99", "errors", "ratio"
+    );
+    for (name, url, headers) in &targets {
+        let measured = load(&client, url, headers, args.clients, duration).await;
+        let throughput = measured.throughput();
+        let floor_value = *floor.get_or_insert(throughput);
+        println!(
+            "{name:<28} {throughput:>10.0} {:>10.2?} {:>10.2?} {:>8} {:>8.3}",
+            measured.p50,
+            measured.p99,
+            measured.errors,
+            throughput / floor_value
+        );
+    }
+    println!(
+        "goal: each page at least 0.3 of the bare handler's throughput, p99 under 50 ms, no errors \
+         (every page request also writes one audit record at full durability)"
+    );
+    Ok(())
+}
