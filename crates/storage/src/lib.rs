@@ -15,6 +15,7 @@ pub mod audit;
 #[doc(hidden)]
 pub mod bench;
 pub mod conformance;
+pub mod copy;
 pub mod crash;
 pub mod error;
 pub mod fault;

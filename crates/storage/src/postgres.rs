@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use domain::interchange::{EventData, Identity};
 use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
 use serde_json::{Map, Value, json};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
@@ -247,7 +247,7 @@ impl PgStore {
             })
             .connect_with(connect)
             .await?;
-        let keys = load_keys(&pool, &options.master_key).await?;
+        let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
         Ok(PgStore {
             pool,
             schema: options.schema,
@@ -255,6 +255,24 @@ impl PgStore {
             signer: options.signer,
             rules: RuleSet::national(),
         })
+    }
+
+    /// Reads the data keys inside `tx` with this store's master key (an error if they do not
+    /// open with it), to be installed with [`PgStore::install_keys`] once `tx` commits.
+    pub(crate) async fn keys_in(&self, tx: &mut PgTx) -> StoreResult<KeyRing> {
+        let master = self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone();
+        load_keys(&mut tx.tx, &master).await
+    }
+
+    /// Uses `ring` from now on.
+    pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
+        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        Ok(())
     }
 
     /// Closes the pool.
@@ -705,13 +723,13 @@ async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResul
     Ok(())
 }
 
-async fn load_keys(pool: &PgPool, master: &MasterKey) -> StoreResult<KeyRing> {
+async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
     // Two processes opening a new database at once both try to create key 1: one wins, and the
     // loser reads the winner's key on the second pass.
     for _ in 0..2 {
         let rows =
             sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
-                .fetch_all(pool)
+                .fetch_all(&mut *pool)
                 .await?;
         let mut keys = HashMap::new();
         let mut active = None;
@@ -743,7 +761,7 @@ async fn load_keys(pool: &PgPool, master: &MasterKey) -> StoreResult<KeyRing> {
         .bind(nonce.to_vec())
         .bind(wrapped)
         .bind(format_time(Utc::now()))
-        .execute(pool)
+        .execute(&mut *pool)
         .await?;
         if inserted.rows_affected() == 1 {
             keys.insert(key_id, data_key);

@@ -16,7 +16,7 @@ use clap::Args;
 use domain::interchange::document::DocumentError;
 use domain::interchange::{EventData, RecordError};
 use domain::{CaseKey, PersonKey};
-use storage::{Access, Append, EventReader, ExpectedVersion, NewEvent, Purpose, Store};
+use storage::{Access, Append, EventReader, ExpectedVersion, NewEvent, Purpose};
 
 use crate::data::{self, DataArgs};
 use crate::input::MAX_ERRORS_SHOWN;
