@@ -47,6 +47,15 @@ impl DataArgs {
         }
     }
 
+    /// True when the store already exists (a PostgreSQL database always counts as existing: it is
+    /// created by its administrator and migrated on opening).
+    pub fn exists(&self) -> Result<bool> {
+        Ok(match self.location()? {
+            Location::Sqlite(path) => path.exists(),
+            Location::Postgres(_) => true,
+        })
+    }
+
     /// The SQLite database file (an error for PostgreSQL).
     pub fn database_path(&self) -> Result<PathBuf> {
         match self.location()? {

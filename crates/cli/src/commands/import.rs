@@ -253,7 +253,7 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     let access = Access::new(data::actor(), Purpose::Import);
     // An existing store is opened first (people already added there count); a new one is created
     // only once the file is known to be good, so a bad file changes nothing at all.
-    let mut opened = if args.data.database_path()?.exists() {
+    let mut opened = if args.data.exists()? {
         Some(args.data.open(false).await?)
     } else {
         None
