@@ -182,7 +182,7 @@ pub async fn ensure_app_role(url: &str, schema: Option<&str>, role: &str) -> Sto
         .await?;
     let schema_q = quote_ident(schema.unwrap_or("public"));
     for statement in [
-        format!("GRANT USAGE, CREATE ON SCHEMA {schema_q} TO {role_q}"),
+        format!("GRANT USAGE ON SCHEMA {schema_q} TO {role_q}"),
         format!(
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_q} TO {role_q}"
         ),
