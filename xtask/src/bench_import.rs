@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use storage::bench::{PlainRow, plain_inserts, synthetic_lines};
 use storage::{
-    Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, NewEvent, Purpose,
-    SqliteOptions, SqliteStore, Store,
+    Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, NewEvent, PgOptions,
+    PgStore, Purpose, SqliteOptions, SqliteStore, Store,
 };
 
 #[derive(Debug, Args)]
@@ -25,6 +25,9 @@ pub struct ImportArgs {
     /// Rounds of the three measurements; medians are reported.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Also measure PostgreSQL at this URL (each round in its own schema, dropped afterwards).
+    #[arg(long, value_name = "URL", env = "RASSO_TEST_PG")]
+    pg: Option<String>,
 }
 
 fn group(events: Vec<NewEvent>, batch: usize) -> Vec<Vec<Append>> {
@@ -129,7 +132,78 @@ async fn bench(args: ImportArgs) -> Result<()> {
         floor.as_secs_f64() / imported.as_secs_f64()
     );
     println!("goal: ratio >= 0.50");
+    if let Some(url) = &args.pg {
+        bench_pg(url, &lines, args.batch, args.rounds).await?;
+    }
     Ok(())
+}
+
+/// The same measurements on PostgreSQL: the floor (plain batched inserts into a bare table, same
+/// transactions) against `PgStore::append`, both over the same connection URL.
+async fn bench_pg(url: &str, lines: &[String], batch: usize, rounds: usize) -> Result<()> {
+    let n = lines.len();
+    println!("bench import on PostgreSQL: {n} synthetic events, {rounds} rounds (medians)");
+    let mut floor = Vec::new();
+    let mut stored = Vec::new();
+    for round in 0..rounds.max(1) {
+        let batches = group(parse(lines)?, batch);
+        let plain = plain_rows(&batches);
+        let suffix = format!("{:016x}", rand::random::<u64>());
+        let f =
+            storage::bench::plain_inserts_pg(url, &format!("rasso_bench_floor_{suffix}"), &plain)
+                .await?;
+        let schema = format!("rasso_bench_store_{suffix}");
+        let mut options =
+            PgOptions::new(url, MasterKey::generate(), AuditSigner::from_seed([5; 32]));
+        options.schema = Some(schema.clone());
+        let store = PgStore::open(options).await?;
+        let access = Access::new("bench", Purpose::Import);
+        let started = Instant::now();
+        for batch in batches {
+            store.append(&access, batch).await?;
+        }
+        let s = started.elapsed();
+        store.close().await;
+        storage::postgres::drop_schema(url, &schema).await?;
+        println!("  round {}: floor {:.2?}, store {:.2?}", round + 1, f, s);
+        floor.push(f);
+        stored.push(s);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (floor, stored) = (median(floor), median(stored));
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "pg floor  plain batched inserts   {:>10.0} events/s  ({:.2?})",
+        rate(floor),
+        floor
+    );
+    println!(
+        "pg store  PgStore::append         {:>10.0} events/s  ({:.2?})  ratio to floor {:.2}",
+        rate(stored),
+        stored,
+        floor.as_secs_f64() / stored.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn plain_rows(batches: &[Vec<Append>]) -> Vec<Vec<PlainRow>> {
+    let mut case_number = 0i64;
+    batches
+        .iter()
+        .map(|batch| {
+            let mut rows = Vec::new();
+            for append in batch {
+                case_number += 1;
+                for (index, event) in append.events.iter().enumerate() {
+                    rows.push(PlainRow::from_event(case_number, index as i64 + 1, event));
+                }
+            }
+            rows
+        })
+        .collect()
 }
 
 async fn one_round(

@@ -16,8 +16,8 @@ use domain::{Record, RuleSet};
 use reporting::{ReportBuilder, Scope};
 use sqlx::Row;
 use storage::{
-    Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, Purpose, SqliteOptions,
-    SqliteStore, Store,
+    Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, PgOptions, PgStore,
+    Purpose, SqliteOptions, SqliteStore, Store,
 };
 
 #[derive(Debug, Args)]
@@ -32,6 +32,51 @@ pub struct ReportArgs {
     /// One measurement, run by the benchmark in a child process.
     #[arg(long, hide = true)]
     child: Option<String>,
+    /// Also measure PostgreSQL at this URL, in the same run (a schema of its own, dropped after).
+    #[arg(long, value_name = "URL", env = "RASSO_TEST_PG")]
+    pg: Option<String>,
+    /// Generated cases for the PostgreSQL measurement (storing them is the slow part).
+    #[arg(long, default_value_t = 20_000)]
+    pg_cases: usize,
+    /// The PostgreSQL schema a child measures (set by the benchmark).
+    #[arg(long, hide = true)]
+    pg_schema: Option<String>,
+}
+
+/// Where the measured cases are stored.
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite(PathBuf),
+    Pg { url: String, schema: String },
+}
+
+impl Db {
+    async fn open(&self) -> Result<Box<dyn Store>> {
+        Ok(match self {
+            Db::Sqlite(path) => Box::new(SqliteStore::open(options(path)).await?),
+            Db::Pg { url, schema } => {
+                let mut options = PgOptions::new(
+                    url.clone(),
+                    MasterKey::from_bytes([7; 32]),
+                    AuditSigner::from_seed([8; 32]),
+                );
+                options.schema = Some(schema.clone());
+                Box::new(PgStore::open(options).await?)
+            }
+        })
+    }
+
+    fn child_args(&self) -> Vec<String> {
+        match self {
+            Db::Sqlite(path) => vec!["--db".into(), path.display().to_string()],
+            Db::Pg { url, schema } => vec![
+                "--pg".into(),
+                url.clone(),
+                "--pg-schema".into(),
+                schema.clone(),
+            ],
+        }
+    }
 }
 
 const FORCES: usize = 43;
@@ -62,7 +107,13 @@ pub fn run(args: ReportArgs) -> Result<()> {
         .enable_all()
         .build()?;
     if let Some(child) = &args.child {
-        let db = args.db.clone().context("--child needs --db")?;
+        let db = match (&args.pg, &args.pg_schema) {
+            (Some(url), Some(schema)) => Db::Pg {
+                url: url.clone(),
+                schema: schema.clone(),
+            },
+            _ => Db::Sqlite(args.db.clone().context("--child needs --db")?),
+        };
         return runtime.block_on(measure(child, &db));
     }
     let temporary = tempfile::tempdir().context("cannot make a temporary directory")?;
@@ -71,14 +122,34 @@ pub fn run(args: ReportArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| temporary.path().join("bench-report.db"));
     if !db.exists() {
-        runtime.block_on(fill(&db, args.cases))?;
+        runtime.block_on(fill(&Db::Sqlite(db.clone()), args.cases))?;
     } else {
         println!("reusing {}", db.display());
     }
+    println!("SQLite:");
+    compare(&Db::Sqlite(db))?;
+    if let Some(url) = &args.pg {
+        let schema = format!("rasso_bench_report_{:016x}", rand::random::<u64>());
+        let pg = Db::Pg {
+            url: url.clone(),
+            schema: schema.clone(),
+        };
+        println!("PostgreSQL ({} cases):", args.pg_cases);
+        let result = runtime
+            .block_on(fill(&pg, args.pg_cases))
+            .and_then(|()| compare(&pg));
+        runtime.block_on(storage::postgres::drop_schema(url, &schema))?;
+        result?;
+    }
+    Ok(())
+}
+
+/// Both reports against the SQL floor, each in a child process.
+fn compare(db: &Db) -> Result<()> {
     let mut figures = BTreeMap::new();
     for kind in ["force-year", "national"] {
-        let report = child(&db, &format!("report-{kind}"))?;
-        let sql = child(&db, &format!("sql-{kind}"))?;
+        let report = child(db, &format!("report-{kind}"))?;
+        let sql = child(db, &format!("sql-{kind}"))?;
         println!(
             "{kind:<10}  report {:>8.2} s  peak {:>7} KiB   |  SQL floor {:>8.2} s  peak {:>7} KiB   |  ratio {:.2}x (goal: within 2x)",
             report.seconds,
@@ -103,8 +174,8 @@ pub fn run(args: ReportArgs) -> Result<()> {
 }
 
 /// Stores `count` generated cases through `Store::append`, as `rasso import` does.
-async fn fill(db: &Path, count: usize) -> Result<()> {
-    let store = SqliteStore::open(options(db)).await?;
+async fn fill(db: &Db, count: usize) -> Result<()> {
+    let store = db.open().await?;
     let access = Access::new("bench", Purpose::Import);
     let settings = synthetic::Settings::new(SEED, FORCES);
     let started = Instant::now();
@@ -138,7 +209,7 @@ async fn fill(db: &Path, count: usize) -> Result<()> {
             );
         }
     }
-    store.close().await;
+    drop(store);
     println!(
         "stored {count} generated cases ({events} events) in {:.1?}",
         started.elapsed()
@@ -152,11 +223,11 @@ struct Measured {
     headline: String,
 }
 
-fn child(db: &Path, what: &str) -> Result<Measured> {
+fn child(db: &Db, what: &str) -> Result<Measured> {
     let exe = std::env::current_exe().context("cannot find the xtask binary")?;
     let output = Command::new(exe)
-        .args(["bench", "report", "--db"])
-        .arg(db)
+        .args(["bench", "report"])
+        .args(db.child_args())
         .args(["--child", what])
         .output()
         .context("cannot run a measurement")?;
@@ -185,7 +256,7 @@ fn child(db: &Path, what: &str) -> Result<Measured> {
 }
 
 /// One measurement in this (child) process: prints seconds, peak KiB and the headline figures.
-async fn measure(what: &str, db: &Path) -> Result<()> {
+async fn measure(what: &str, db: &Db) -> Result<()> {
     let (kind, rest) = what.split_once('-').context("bad measurement")?;
     let (force, from, to) = scope_of(rest)?;
     let started = Instant::now();
@@ -212,13 +283,8 @@ fn headline(cases: u64, outcomes: &BTreeMap<u32, u64>, charged: u64) -> String {
     )
 }
 
-async fn report(
-    db: &Path,
-    force: Option<String>,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<String> {
-    let store = SqliteStore::open(options(db)).await?;
+async fn report(db: &Db, force: Option<String>, from: NaiveDate, to: NaiveDate) -> Result<String> {
+    let store = db.open().await?;
     let rules = RuleSet::national();
     let scope = Scope {
         force: force.clone(),
@@ -236,7 +302,7 @@ async fn report(
             Ok(())
         })
         .await?;
-    store.close().await;
+    drop(store);
     let report = builder.finish();
     let outcomes: BTreeMap<u32, u64> = report
         .outcomes
@@ -249,7 +315,11 @@ async fn report(
 
 /// The same headline figures in one hand-written SQL aggregate. Dates compare on UTC: the ranges
 /// start and end in winter, when UK local time is UTC.
-async fn sql(db: &Path, force: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<String> {
+async fn sql(db: &Db, force: Option<&str>, from: NaiveDate, to: NaiveDate) -> Result<String> {
+    let db = match db {
+        Db::Sqlite(path) => path,
+        Db::Pg { url, schema } => return sql_pg(url, schema, force, from, to).await,
+    };
     let url = format!("sqlite://{}?mode=ro", db.display());
     let pool = sqlx::SqlitePool::connect(&url).await?;
     let rows = sqlx::query(
@@ -258,6 +328,43 @@ async fn sql(db: &Path, force: Option<&str>, from: NaiveDate, to: NaiveDate) -> 
          LEFT JOIN (SELECT case_id, CAST(json_extract(body, '$.outcome') AS INTEGER) AS outcome \
                     FROM events WHERE kind = 'case_closed') closed ON closed.case_id = c.case_id \
          WHERE ($1 IS NULL OR c.force = $1) AND substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
+         GROUP BY 1",
+    )
+    .bind(force)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&pool)
+    .await?;
+    pool.close().await;
+    let mut outcomes: BTreeMap<u32, u64> = (0..=22).map(|o| (o, 0)).collect();
+    let mut cases = 0;
+    for row in rows {
+        let outcome: i64 = row.try_get("outcome")?;
+        let n: i64 = row.try_get("n")?;
+        cases += n as u64;
+        *outcomes.entry(outcome as u32).or_default() += n as u64;
+    }
+    let charged = outcomes.get(&1).copied().unwrap_or(0);
+    Ok(headline(cases, &outcomes, charged))
+}
+
+/// The same aggregate in PostgreSQL's spelling (as the connecting superuser, so row-level
+/// security does not apply).
+async fn sql_pg(
+    url: &str,
+    schema: &str,
+    force: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<String> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    let pool = sqlx::PgPool::connect_with(options.options([("search_path", schema)])).await?;
+    let rows = sqlx::query(
+        "SELECT COALESCE(closed.outcome, 0)::BIGINT AS outcome, COUNT(*)::BIGINT AS n \
+         FROM cases c \
+         LEFT JOIN (SELECT case_id, (body::jsonb ->> 'outcome')::INTEGER AS outcome \
+                    FROM events WHERE kind = 'case_closed') closed ON closed.case_id = c.case_id \
+         WHERE ($1::TEXT IS NULL OR c.force = $1) AND substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
          GROUP BY 1",
     )
     .bind(force)

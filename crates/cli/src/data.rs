@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use storage::{AuditSigner, KeyOrigin, KeySource, MasterKey, SqliteOptions, SqliteStore};
+use storage::postgres::is_postgres_url;
+use storage::{
+    AuditSigner, KeyOrigin, KeySource, MasterKey, PgOptions, PgStore, SqliteOptions, SqliteStore,
+    Store,
+};
 
 /// Options naming the data directory, the database and the keys.
 #[derive(Debug, Clone, Args)]
@@ -20,7 +24,8 @@ pub struct DataArgs {
         default_value = "rasso-data"
     )]
     pub data: PathBuf,
-    /// A database URL instead of the data directory's database: `sqlite://PATH`.
+    /// A database URL instead of the data directory's database: `sqlite://PATH` or
+    /// `postgres://USER@HOST:PORT/DATABASE` (keys still come from the options below or DIR/keys).
     #[arg(long, value_name = "URL", env = "RASSO_DATABASE")]
     pub database: Option<String>,
     /// The master key file (32 bytes as hex or base64). Otherwise `RASSO_MASTER_KEY` (the key
@@ -34,21 +39,29 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The SQLite database file.
-    pub fn database_path(&self) -> Result<PathBuf> {
+    /// Which database: the data directory's SQLite file, a `sqlite://` path or a PostgreSQL URL.
+    pub fn location(&self) -> Result<Location> {
         match &self.database {
-            None => Ok(self.data.join("rasso.db")),
-            Some(url) => {
-                if let Some(path) = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))
-                {
-                    Ok(PathBuf::from(path))
-                } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                    bail!("PostgreSQL is not supported yet: use --data DIR or a sqlite:// URL")
-                } else {
-                    bail!("`--database` must be a sqlite:// URL")
-                }
+            None => Ok(Location::Sqlite(self.data.join("rasso.db"))),
+            Some(url) => parse_location(url),
+        }
+    }
+
+    /// True when the store already exists (a PostgreSQL database always counts as existing: it is
+    /// created by its administrator and migrated on opening).
+    pub fn exists(&self) -> Result<bool> {
+        Ok(match self.location()? {
+            Location::Sqlite(path) => path.exists(),
+            Location::Postgres(_) => true,
+        })
+    }
+
+    /// The SQLite database file (an error for PostgreSQL).
+    pub fn database_path(&self) -> Result<PathBuf> {
+        match self.location()? {
+            Location::Sqlite(path) => Ok(path),
+            Location::Postgres(_) => {
+                bail!("this command works on a SQLite database file, not PostgreSQL")
             }
         }
     }
@@ -91,7 +104,30 @@ impl DataArgs {
     /// given, key files are generated in the data directory, which is said on standard error);
     /// without it, a missing database is an error.
     pub async fn open(&self, create: bool) -> Result<Opened> {
-        let path = self.database_path()?;
+        self.open_at(&self.location()?, create).await
+    }
+
+    /// Opens the store at `location` with this command's keys (see [`DataArgs::open`]). A
+    /// PostgreSQL database is migrated on opening; keys are never generated for it.
+    pub async fn open_at(&self, location: &Location, create: bool) -> Result<Opened> {
+        let path = match location {
+            Location::Sqlite(path) => path.clone(),
+            Location::Postgres(url) => {
+                let (master_key, master_origin) = self
+                    .master_source(false)
+                    .master_key()
+                    .context("cannot load the master key")?;
+                let signer = self.audit_signer()?;
+                let store = PgStore::open(PgOptions::new(url.clone(), master_key, signer.clone()))
+                    .await
+                    .context("cannot open the PostgreSQL database")?;
+                return Ok(Opened {
+                    store: AnyStore::Postgres(store),
+                    signer,
+                    master_origin,
+                });
+            }
+        };
         let exists = path.exists();
         if !exists && !create {
             bail!(
@@ -127,17 +163,74 @@ impl DataArgs {
         .await
         .with_context(|| format!("cannot open the database {}", path.display()))?;
         Ok(Opened {
-            store,
+            store: AnyStore::Sqlite(store),
             signer,
             master_origin,
         })
     }
 }
 
+/// Where a store is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// Parses `sqlite://PATH`, `sqlite:PATH` or `postgres://...`.
+pub fn parse_location(url: &str) -> Result<Location> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Location::Sqlite(PathBuf::from(path)))
+    } else if is_postgres_url(url) {
+        Ok(Location::Postgres(url.to_owned()))
+    } else {
+        bail!("a database URL must start with sqlite:// or postgres://")
+    }
+}
+
+/// Either store; dereferences to the [`Store`] trait.
+#[derive(Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// The store as a shared trait object, for the server.
+    pub fn into_shared(self) -> std::sync::Arc<dyn Store> {
+        match self {
+            AnyStore::Sqlite(store) => std::sync::Arc::new(store),
+            AnyStore::Postgres(store) => std::sync::Arc::new(store),
+        }
+    }
+
+    /// Closes the store's connections.
+    pub async fn close(self) {
+        match self {
+            AnyStore::Sqlite(store) => store.close().await,
+            AnyStore::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+impl std::ops::Deref for AnyStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            AnyStore::Sqlite(store) => store,
+            AnyStore::Postgres(store) => store,
+        }
+    }
+}
+
 /// An open store and the keys it was opened with.
 #[derive(Debug)]
 pub struct Opened {
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub signer: AuditSigner,
     pub master_origin: KeyOrigin,
 }

@@ -40,6 +40,10 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Bring a backup back.
     Restore(commands::backup::RestoreArgs),
+    /// Apply the database schema migrations (SQLite or PostgreSQL).
+    Migrate(commands::migrate::MigrateArgs),
+    /// Move a deployment from SQLite to PostgreSQL (everything, audit chain intact).
+    Copy(commands::copy::CopyArgs),
     /// National guidance: search it, show a page, or see what applies to a case.
     Guidance(commands::guidance::GuidanceArgs),
     /// Run the web UI and JSON API.
@@ -61,6 +65,8 @@ fn main() -> ExitCode {
         Command::Keys(args) => commands::keys::run(args),
         Command::Backup(args) => commands::backup::run_backup(args),
         Command::Restore(args) => commands::backup::run_restore(args),
+        Command::Migrate(args) => commands::migrate::run(args),
+        Command::Copy(args) => commands::copy::run(args),
         Command::Guidance(args) => commands::guidance::run(args),
         Command::Plugin(command) => commands::plugin::run(command),
         Command::Serve(args) => commands::serve::run(args),

@@ -159,3 +159,51 @@ pub async fn plain_inserts(path: &Path, batches: &[Vec<PlainRow>]) -> StoreResul
     connection.close().await?;
     Ok(elapsed)
 }
+
+/// The PostgreSQL floor: the same plain batched inserts into a bare table, in a new schema of the
+/// database at `url` (dropped afterwards), one transaction per batch, the server's default
+/// durability (`synchronous_commit = on`, fsync at commit).
+pub async fn plain_inserts_pg(
+    url: &str,
+    schema: &str,
+    batches: &[Vec<PlainRow>],
+) -> StoreResult<Duration> {
+    use sqlx::AssertSqlSafe;
+    let quoted = crate::postgres::quote_ident(schema);
+    let mut connection = sqlx::PgConnection::connect(url).await?;
+    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {quoted}")))
+        .execute(&mut connection)
+        .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "CREATE TABLE {quoted}.events (case_id BIGINT NOT NULL, seq BIGINT NOT NULL, event_id TEXT NOT NULL, at TEXT NOT NULL, \
+         kind TEXT NOT NULL, person TEXT, body TEXT NOT NULL, PRIMARY KEY (case_id, seq))"
+    )))
+    .execute(&mut connection)
+    .await?;
+    let insert = format!(
+        "INSERT INTO {quoted}.events (case_id, seq, event_id, at, kind, person, body) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    );
+    let started = Instant::now();
+    for batch in batches {
+        let mut tx = connection.begin().await?;
+        for row in batch {
+            sqlx::query(AssertSqlSafe(insert.clone()))
+                .bind(row.case)
+                .bind(row.seq)
+                .bind(&row.event_id)
+                .bind(&row.at)
+                .bind(row.kind)
+                .bind(&row.person)
+                .bind(&row.body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    let elapsed = started.elapsed();
+    sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {quoted} CASCADE")))
+        .execute(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(elapsed)
+}

@@ -1,6 +1,6 @@
 //! The conformance suite: what every [`Store`] implementation must do, written against the trait
-//! only. SQLite runs it in this crate's tests; a PostgreSQL implementation runs the same
-//! [`run_all`] with its own factory.
+//! only. SQLite runs it in this crate's tests, and PostgreSQL runs the same [`run_all`] with its
+//! own factory (`tests/postgres.rs`, when `RASSO_TEST_PG` is set).
 //!
 //! Each check panics (with a message) when the store misbehaves, like a test assertion.
 

@@ -4,6 +4,8 @@
 //!   data takes an [`Access`] (actor and purpose) and leaves an audit record in the same
 //!   transaction.
 //! - [`SqliteStore`]: the default implementation (WAL, `synchronous=FULL`).
+//! - [`PgStore`]: PostgreSQL, for several processes sharing one database (row-level security,
+//!   serialised audit appends).
 //! - [`audit`]: the hash chain and signed checkpoints, and their verification.
 //! - [`keys`]: master and data keys, sealing of identity (XChaCha20-Poly1305).
 //! - [`conformance`]: the suite every implementation must pass.
@@ -13,11 +15,13 @@ pub mod audit;
 #[doc(hidden)]
 pub mod bench;
 pub mod conformance;
+pub mod copy;
 pub mod crash;
 pub mod error;
 pub mod fault;
 pub mod keys;
 pub mod model;
+pub mod postgres;
 pub mod sqlite;
 pub mod store;
 
@@ -29,5 +33,6 @@ pub use model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, EventReader,
     ExpectedVersion, ExportOptions, NewEvent, Session, StoredCase, User,
 };
+pub use postgres::{PgOptions, PgStore};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;

@@ -32,9 +32,9 @@ use crate::model::{
 use crate::store::{CaseSink, LineSink, Store};
 
 /// The sealed field holding a person's identity.
-const IDENTITY_FIELD: &str = "identity";
+pub(crate) const IDENTITY_FIELD: &str = "identity";
 /// Cases per page when streaming.
-const PAGE: i64 = 256;
+pub(crate) const PAGE: i64 = 256;
 
 /// What opening a SQLite store needs.
 #[derive(Debug, Clone)]
@@ -45,17 +45,17 @@ pub struct SqliteOptions {
     pub signer: AuditSigner,
 }
 
-struct KeyRing {
-    master: MasterKey,
-    keys: HashMap<i64, DataKey>,
-    active: i64,
+pub(crate) struct KeyRing {
+    pub(crate) master: MasterKey,
+    pub(crate) keys: HashMap<i64, DataKey>,
+    pub(crate) active: i64,
 }
 
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
-    reader: SqlitePool,
+    pub(crate) reader: SqlitePool,
     keys: RwLock<KeyRing>,
     signer: AuditSigner,
     rules: RuleSet,
@@ -100,7 +100,7 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(30))
 }
 
-fn lock_poisoned() -> StoreError {
+pub(crate) fn lock_poisoned() -> StoreError {
     StoreError::Key("the key ring lock is poisoned".into())
 }
 
@@ -649,11 +649,16 @@ async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing
     })
 }
 
-fn case_object(force: &str, reference: &str) -> String {
+pub(crate) fn case_object(force: &str, reference: &str) -> String {
     format!("case:{force}/{reference}")
 }
 
-fn parse_body(body: &str, force: &str, reference: &str, seq: i64) -> StoreResult<domain::Record> {
+pub(crate) fn parse_body(
+    body: &str,
+    force: &str,
+    reference: &str,
+    seq: i64,
+) -> StoreResult<domain::Record> {
     parse_record(body).map_err(|error| {
         StoreError::Corrupt(format!(
             "case {force}/{reference} event {seq} does not parse: {}",
@@ -662,16 +667,16 @@ fn parse_body(body: &str, force: &str, reference: &str, seq: i64) -> StoreResult
     })
 }
 
-struct Projection {
-    status: CaseStatus,
-    officer: Option<String>,
-    open_findings: u64,
-    people: u64,
-    reported_at: Option<String>,
-    last_event_at: Option<String>,
+pub(crate) struct Projection {
+    pub(crate) status: CaseStatus,
+    pub(crate) officer: Option<String>,
+    pub(crate) open_findings: u64,
+    pub(crate) people: u64,
+    pub(crate) reported_at: Option<String>,
+    pub(crate) last_event_at: Option<String>,
 }
 
-fn project(case: &Case, rules: &RuleSet, now: DateTime<Utc>) -> Projection {
+pub(crate) fn project(case: &Case, rules: &RuleSet, now: DateTime<Utc>) -> Projection {
     let mut status = CaseStatus::Open;
     let mut officer = None;
     let mut people: HashSet<&PersonKey> = HashSet::new();
@@ -776,7 +781,7 @@ fn checkpoint_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Checkpoint>
     })
 }
 
-fn identity_from_plaintext(plaintext: &[u8], what: &str) -> StoreResult<Value> {
+pub(crate) fn identity_from_plaintext(plaintext: &[u8], what: &str) -> StoreResult<Value> {
     // Never include the parser's message: it could quote the identity.
     serde_json::from_slice(plaintext)
         .map_err(|_| StoreError::Corrupt(format!("sealed {what} is not JSON")))

@@ -1,6 +1,6 @@
 //! The `Store` trait: everything the server, reports and the command line need from storage.
-//! SQLite implements it now; PostgreSQL will be a second implementation checked by the same
-//! conformance suite ([`crate::conformance`]).
+//! SQLite ([`crate::SqliteStore`]) and PostgreSQL ([`crate::PgStore`]) implement it, both checked by
+//! the same conformance suite ([`crate::conformance`]).
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use storage::{Access, Purpose, SqliteStore, Store};
+use storage::{Access, Purpose, SqliteStore};
 
 use crate::data::{self, DataArgs};
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use storage::{Access, ExportOptions, Purpose, Store, StoreError};
+use storage::{Access, ExportOptions, Purpose, StoreError};
 
 use crate::data::{self, DataArgs};
 

@@ -16,7 +16,7 @@ use clap::Args;
 use domain::interchange::document::DocumentError;
 use domain::interchange::{EventData, RecordError};
 use domain::{CaseKey, PersonKey};
-use storage::{Access, Append, EventReader, ExpectedVersion, NewEvent, Purpose, Store};
+use storage::{Access, Append, EventReader, ExpectedVersion, NewEvent, Purpose};
 
 use crate::data::{self, DataArgs};
 use crate::input::MAX_ERRORS_SHOWN;
@@ -325,7 +325,7 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     let access = Access::new(data::actor(), Purpose::Import);
     // An existing store is opened first (people already added there count); a new one is created
     // only once the file is known to be good, so a bad file changes nothing at all.
-    let mut opened = if args.data.database_path()?.exists() {
+    let mut opened = if args.data.exists()? {
         Some(args.data.open(false).await?)
     } else {
         None

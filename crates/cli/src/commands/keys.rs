@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use storage::{Access, KeyOrigin, Purpose, Store};
+use storage::{Access, KeyOrigin, Purpose};
 
 use crate::data::{self, DataArgs};
 

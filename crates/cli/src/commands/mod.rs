@@ -3,10 +3,12 @@
 pub mod audit;
 pub mod backup;
 pub mod check;
+pub mod copy;
 pub mod export;
 pub mod guidance;
 pub mod import;
 pub mod keys;
+pub mod migrate;
 pub mod plugin;
 pub mod report;
 pub mod rules;

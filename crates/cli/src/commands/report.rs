@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use clap::Args;
 use domain::Case;
 use reporting::{ReportBuilder, Scope};
-use storage::{Access, Purpose, Store};
+use storage::{Access, Purpose};
 
 use crate::data::{self, DataArgs};
 use crate::input::{read_document, report_errors};

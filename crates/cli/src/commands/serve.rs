@@ -36,7 +36,7 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         let opened = args.data.open(true).await?;
-        let store: Arc<dyn storage::Store> = Arc::new(opened.store);
+        let store: Arc<dyn storage::Store> = opened.store.into_shared();
         if args.demo {
             let added = web::demo::seed(store.as_ref(), args.demo_cases)
                 .await

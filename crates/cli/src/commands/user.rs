@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use storage::{Access, Purpose, Store, User};
+use storage::{Access, Purpose, User};
 
 use crate::data::{DataArgs, actor, runtime};
 

@@ -1,7 +1,6 @@
 -- rasso storage schema, version 1, for PostgreSQL: the same tables, columns and constraints as
--- migrations/sqlite/0001_initial.sql, in PostgreSQL's spelling. Not used yet: the PostgreSQL
--- store (issue 8) will embed this directory with sqlx::migrate! and pass the same conformance
--- suite. Checked to apply cleanly with psql.
+-- migrations/sqlite/0001_initial.sql, in PostgreSQL's spelling. Embedded by PgStore with
+-- sqlx::migrate!; 0002 adds what only PostgreSQL has (row-level security, the audit lock row).
 
 CREATE TABLE cases (
     case_id        BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

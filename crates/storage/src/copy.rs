@@ -1,0 +1,286 @@
+//! Moving a deployment from SQLite to PostgreSQL (`rasso copy`): every row of the source, in one
+//! read snapshot, into an empty target, in one transaction. Events, sealed identity (ciphertext
+//! and the wrapped data keys as they are, so nothing is decrypted on the way), users, the
+//! projections and the whole audit chain (records, checkpoints, signed head) arrive unchanged, so
+//! the target verifies with the same audit key; the copy itself is audited on both sides (a
+//! disclosure on the source before reading, a collection on the target after the copied chain).
+//! Sessions are not copied: users sign in again.
+
+use chrono::Utc;
+use serde_json::json;
+use sqlx::{Postgres, QueryBuilder, Row};
+
+use crate::access::{Access, Category};
+use crate::audit::AuditEntry;
+use crate::error::{StoreError, StoreResult};
+use crate::postgres::PgStore;
+use crate::sqlite::SqliteStore;
+use crate::store::Store;
+
+/// Rows copied per insert statement.
+const BATCH: usize = 500;
+
+#[derive(Debug, Clone, Copy)]
+enum Col {
+    Int,
+    OptInt,
+    Text,
+    OptText,
+    Blob,
+    Bool,
+}
+
+#[derive(Debug)]
+enum Val {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Blob(Vec<u8>),
+    Bool(bool),
+}
+
+/// What a copy moved, table by table.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CopyReport {
+    pub cases: u64,
+    pub events: u64,
+    pub sealed: u64,
+    pub data_keys: u64,
+    pub users: u64,
+    pub audit_records: u64,
+    pub audit_checkpoints: u64,
+}
+
+const TABLES: &[(&str, &[(&str, Col)])] = &[
+    (
+        "data_keys",
+        &[
+            ("key_id", Col::Int),
+            ("master_key_id", Col::Text),
+            ("nonce", Col::Blob),
+            ("wrapped", Col::Blob),
+            ("active", Col::Bool),
+            ("created_at", Col::Text),
+        ],
+    ),
+    (
+        "cases",
+        &[
+            ("case_id", Col::Int),
+            ("force", Col::Text),
+            ("reference", Col::Text),
+            ("version", Col::Int),
+            ("status", Col::Text),
+            ("officer", Col::OptText),
+            ("open_findings", Col::Int),
+            ("people", Col::Int),
+            ("reported_at", Col::OptText),
+            ("last_event_at", Col::OptText),
+            ("updated_at", Col::Text),
+        ],
+    ),
+    (
+        "events",
+        &[
+            ("case_id", Col::Int),
+            ("seq", Col::Int),
+            ("event_id", Col::Text),
+            ("at", Col::Text),
+            ("kind", Col::Text),
+            ("person", Col::OptText),
+            ("body", Col::Text),
+            ("audit_seq", Col::OptInt),
+        ],
+    ),
+    (
+        "sealed",
+        &[
+            ("case_id", Col::Int),
+            ("seq", Col::Int),
+            ("field", Col::Text),
+            ("person", Col::Text),
+            ("key_id", Col::Int),
+            ("nonce", Col::Blob),
+            ("ciphertext", Col::Blob),
+        ],
+    ),
+    (
+        "users",
+        &[
+            ("username", Col::Text),
+            ("display_name", Col::Text),
+            ("role", Col::Text),
+            ("force", Col::OptText),
+            ("password_hash", Col::Text),
+            ("disabled", Col::Bool),
+            ("created_at", Col::Text),
+        ],
+    ),
+    (
+        "audit_log",
+        &[
+            ("seq", Col::Int),
+            ("at", Col::Text),
+            ("actor", Col::Text),
+            ("category", Col::Text),
+            ("object", Col::Text),
+            ("purpose", Col::Text),
+            ("reason", Col::OptText),
+            ("recipient", Col::OptText),
+            ("detail", Col::Text),
+            ("prev_hash", Col::Text),
+            ("hash", Col::Text),
+        ],
+    ),
+    (
+        "audit_checkpoints",
+        &[
+            ("seq", Col::Int),
+            ("hash", Col::Text),
+            ("at", Col::Text),
+            ("public_key", Col::Text),
+            ("signature", Col::Text),
+        ],
+    ),
+    (
+        "audit_head",
+        &[
+            ("id", Col::Int),
+            ("seq", Col::Int),
+            ("hash", Col::Text),
+            ("at", Col::Text),
+            ("public_key", Col::Text),
+            ("signature", Col::Text),
+        ],
+    ),
+];
+
+fn decode(row: &sqlx::sqlite::SqliteRow, index: usize, col: Col) -> StoreResult<Val> {
+    Ok(match col {
+        Col::Int => Val::Int(Some(row.try_get::<i64, _>(index)?)),
+        Col::OptInt => Val::Int(row.try_get::<Option<i64>, _>(index)?),
+        Col::Text => Val::Text(Some(row.try_get::<String, _>(index)?)),
+        Col::OptText => Val::Text(row.try_get::<Option<String>, _>(index)?),
+        Col::Blob => Val::Blob(row.try_get::<Vec<u8>, _>(index)?),
+        Col::Bool => Val::Bool(row.try_get::<bool, _>(index)?),
+    })
+}
+
+/// Copies the SQLite store `source` into the empty PostgreSQL store `target`. Both must be open
+/// with the same master key and audit signing key. Returns what was copied; afterwards the target
+/// holds the same cases and the same (verifiable) audit chain, plus one record of the copy.
+pub async fn sqlite_to_postgres(
+    source: &SqliteStore,
+    target: &PgStore,
+    access: &Access,
+) -> StoreResult<CopyReport> {
+    let mut tx = target.begin(&access.actor, true).await?;
+    let occupied: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM cases) + (SELECT count(*) FROM users)",
+    )
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    if occupied > 0 {
+        return Err(StoreError::Refused(
+            "the target database is not empty (copy only into a new database)".into(),
+        ));
+    }
+    // The disclosure is recorded on the source before anything is read, so it travels too.
+    source
+        .record_audit(
+            AuditEntry::new(access, Category::Disclosure, "database")
+                .with_detail(json!({"copy_to": "postgres"})),
+        )
+        .await?;
+    // The target made a data key of its own when it was opened; it has sealed nothing with it.
+    sqlx::query("DELETE FROM data_keys")
+        .execute(&mut *tx.tx)
+        .await?;
+    let mut read = source.reader.begin().await?;
+    let mut report = CopyReport::default();
+    for (table, columns) in TABLES {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let select = format!(
+            "SELECT rowid, {} FROM {table} WHERE rowid > $1 ORDER BY rowid LIMIT {BATCH}",
+            names.join(", ")
+        );
+        let mut after = i64::MIN;
+        let mut copied = 0u64;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
+                .bind(after)
+                .fetch_all(&mut *read)
+                .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.try_get(0)?;
+            let mut values = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut row_values = Vec::with_capacity(columns.len());
+                for (index, (_, col)) in columns.iter().enumerate() {
+                    row_values.push(decode(row, index + 1, *col)?);
+                }
+                values.push(row_values);
+            }
+            let overriding = if *table == "cases" {
+                " OVERRIDING SYSTEM VALUE"
+            } else {
+                ""
+            };
+            let mut insert = QueryBuilder::<Postgres>::new(format!(
+                "INSERT INTO {table} ({}){overriding} ",
+                names.join(", ")
+            ));
+            insert.push_values(values, |mut builder, row| {
+                for value in row {
+                    match value {
+                        Val::Int(v) => builder.push_bind(v),
+                        Val::Text(v) => builder.push_bind(v),
+                        Val::Blob(v) => builder.push_bind(v),
+                        Val::Bool(v) => builder.push_bind(v),
+                    };
+                }
+            });
+            let done = insert
+                .build()
+                .execute(&mut *tx.tx)
+                .await
+                .map_err(|error| StoreError::Invalid(format!("copying {table}: {error}")))?;
+            copied += done.rows_affected();
+        }
+        match *table {
+            "data_keys" => report.data_keys = copied,
+            "cases" => report.cases = copied,
+            "events" => report.events = copied,
+            "sealed" => report.sealed = copied,
+            "users" => report.users = copied,
+            "audit_log" => report.audit_records = copied,
+            "audit_checkpoints" => report.audit_checkpoints = copied,
+            _ => {}
+        }
+    }
+    read.rollback().await?;
+    sqlx::query(
+        "SELECT setval(pg_get_serial_sequence('cases', 'case_id'), GREATEST((SELECT COALESCE(MAX(case_id), 0) FROM cases), 1), (SELECT COUNT(*) > 0 FROM cases))",
+    )
+    .execute(&mut *tx.tx)
+    .await?;
+    let entry = AuditEntry::new(access, Category::Collection, "database").with_detail(json!({
+        "copied_from": "sqlite",
+        "cases": report.cases,
+        "events": report.events,
+        "audit_records": report.audit_records,
+    }));
+    target.write_audit(&mut tx, &[entry], Utc::now()).await?;
+    // The copied data keys must open with the target's master key, or nothing is kept.
+    let ring = target.keys_in(&mut tx).await?;
+    tx.tx.commit().await?;
+    target.install_keys(ring)?;
+    tracing::info!(
+        cases = report.cases,
+        events = report.events,
+        audit_records = report.audit_records,
+        "copied SQLite store to PostgreSQL"
+    );
+    Ok(report)
+}

@@ -1,0 +1,1441 @@
+//! The PostgreSQL store: the same schema, behaviour and conformance suite as [`crate::SqliteStore`],
+//! for deployments where several `rasso` processes share one database.
+//!
+//! - Audit appends are serialised by locking the one row of `audit_lock` (`SELECT ... FOR
+//!   UPDATE`) at the start of every transaction that adds audit records, so the chain stays one
+//!   chain whatever the number of writers. The lock is taken first, before any case row, so two
+//!   transactions never wait on each other in opposite orders.
+//! - Case appends keep optimistic concurrency: the version check runs under that lock, the
+//!   projection update is conditional on the version read (`WHERE version = $old`), and
+//!   `PRIMARY KEY (case_id, seq)` / `UNIQUE (case_id, event_id)` refuse a lost update outright; any
+//!   of them surfaces as [`StoreError::Conflict`].
+//! - Row-level security: every transaction that touches case data starts with
+//!   `set_config('rasso.actor', ACTOR, true)`; the policies of migration 0002 hide every case row
+//!   from a query without it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::RwLock;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::interchange::{EventData, Identity};
+use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
+use serde_json::{Map, Value, json};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+// Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+
+use crate::access::{Access, Category};
+use crate::audit::{
+    AuditEntry, AuditRecord, AuditSigner, CHECKPOINT_EVERY_RECORDS, CHECKPOINT_EVERY_SECONDS,
+    ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
+};
+use crate::error::{StoreError, StoreResult};
+use crate::keys::{DataKey, MasterKey, SealBinding};
+use crate::model::{
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
+    ExportOptions, NewEvent, Session, StoredCase, User,
+};
+use crate::sqlite::{
+    IDENTITY_FIELD, KeyRing, PAGE, case_object, identity_from_plaintext, lock_poisoned, parse_body,
+    project,
+};
+use crate::store::{CaseSink, LineSink, Store};
+
+/// The actor recorded in the row-level-security setting when a store transaction has no user
+/// behind it (the store's own housekeeping).
+const SYSTEM_ACTOR: &str = "rasso:store";
+
+/// What opening a PostgreSQL store needs.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// `postgres://user@host:port/database`.
+    pub url: String,
+    /// A schema to use instead of the connection's default `search_path` (created if missing).
+    /// Tests give each run its own; deployments normally leave it unset.
+    pub schema: Option<String>,
+    /// A role every pooled connection switches to (`SET ROLE`) after connecting and after the
+    /// migrations, e.g. an application role without BYPASSRLS.
+    pub role: Option<String>,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    pub master_key: MasterKey,
+    pub signer: AuditSigner,
+}
+
+impl PgOptions {
+    /// Options with the defaults: the URL's own schema and role, eight connections.
+    pub fn new(url: impl Into<String>, master_key: MasterKey, signer: AuditSigner) -> Self {
+        PgOptions {
+            url: url.into(),
+            schema: None,
+            role: None,
+            max_connections: 8,
+            master_key,
+            signer,
+        }
+    }
+}
+
+/// True when `url` names a PostgreSQL database.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Quotes an SQL identifier (schema or role name).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The PostgreSQL implementation of [`Store`].
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+    schema: Option<String>,
+    keys: RwLock<KeyRing>,
+    signer: AuditSigner,
+    rules: RuleSet,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A transaction of the store.
+pub(crate) struct PgTx {
+    pub(crate) tx: Transaction<'static, Postgres>,
+}
+
+impl PgTx {
+    async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn connect_options(url: &str, schema: Option<&str>) -> StoreResult<PgConnectOptions> {
+    let mut options: PgConnectOptions = url
+        .parse()
+        .map_err(|_| StoreError::Invalid("the PostgreSQL URL does not parse".into()))?;
+    if let Some(schema) = schema {
+        options = options.options([("search_path", schema)]);
+    }
+    Ok(options)
+}
+
+/// Applies the PostgreSQL migrations (creating `schema` first when given). Safe to run from
+/// several processes at once: sqlx holds an advisory lock while migrating.
+pub async fn migrate(url: &str, schema: Option<&str>) -> StoreResult<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect_options(url, schema)?)
+        .await?;
+    if let Some(schema) = schema {
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(schema)
+        )))
+        .execute(&pool)
+        .await?;
+    }
+    let result = sqlx::migrate!("./migrations/postgres").run(&pool).await;
+    pool.close().await;
+    result?;
+    Ok(())
+}
+
+/// Creates (if missing) a login-less role without BYPASSRLS and grants it what the store needs on
+/// `schema` (or `public`). Needs a superuser or CREATEROLE connection; safe to run repeatedly and
+/// concurrently (a duplicate-role race is ignored).
+pub async fn ensure_app_role(url: &str, schema: Option<&str>, role: &str) -> StoreResult<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect_options(url, None)?)
+        .await?;
+    let role_q = quote_ident(role);
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(role)
+            .fetch_one(&pool)
+            .await?;
+    if !exists
+        && let Err(error) = sqlx::query(AssertSqlSafe(format!(
+            "CREATE ROLE {role_q} NOLOGIN NOBYPASSRLS"
+        )))
+        .execute(&pool)
+        .await
+    {
+        let duplicate = error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "42710" || code == "23505");
+        if !duplicate {
+            return Err(error.into());
+        }
+    }
+    sqlx::query(AssertSqlSafe(format!("ALTER ROLE {role_q} NOBYPASSRLS")))
+        .execute(&pool)
+        .await?;
+    let schema_q = quote_ident(schema.unwrap_or("public"));
+    for statement in [
+        format!("GRANT USAGE ON SCHEMA {schema_q} TO {role_q}"),
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_q} TO {role_q}"
+        ),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role_q}"),
+    ] {
+        sqlx::query(AssertSqlSafe(statement)).execute(&pool).await?;
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// Drops a schema and everything in it (tests clean up their own schema with it).
+pub async fn drop_schema(url: &str, schema: &str) -> StoreResult<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect_options(url, None)?)
+        .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {} CASCADE",
+        quote_ident(schema)
+    )))
+    .execute(&pool)
+    .await?;
+    pool.close().await;
+    Ok(())
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "23505")
+}
+
+fn actor_of(access: &Access) -> &str {
+    if access.actor.trim().is_empty() {
+        SYSTEM_ACTOR
+    } else {
+        &access.actor
+    }
+}
+
+impl PgStore {
+    /// Connects, applies the migrations, and loads the data keys with the master key (creating
+    /// the first data key for a new database).
+    pub async fn open(options: PgOptions) -> StoreResult<PgStore> {
+        migrate(&options.url, options.schema.as_deref()).await?;
+        let connect = connect_options(&options.url, options.schema.as_deref())?;
+        let role = options.role.clone();
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .after_connect(move |connection, _meta| {
+                let role = role.clone();
+                Box::pin(async move {
+                    if let Some(role) = role {
+                        sqlx::query(AssertSqlSafe(format!("SET ROLE {}", quote_ident(&role))))
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect)
+            .await?;
+        let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
+        Ok(PgStore {
+            pool,
+            schema: options.schema,
+            keys: RwLock::new(keys),
+            signer: options.signer,
+            rules: RuleSet::national(),
+        })
+    }
+
+    /// Reads the data keys inside `tx` with this store's master key (an error if they do not
+    /// open with it), to be installed with [`PgStore::install_keys`] once `tx` commits.
+    pub(crate) async fn keys_in(&self, tx: &mut PgTx) -> StoreResult<KeyRing> {
+        let master = self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone();
+        load_keys(&mut tx.tx, &master).await
+    }
+
+    /// Uses `ring` from now on.
+    pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
+        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        Ok(())
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    /// The pool (tests run raw queries through it).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Begins a transaction acting for `actor` (the row-level-security setting), and, with
+    /// `audit`, takes the audit lock first.
+    pub(crate) async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx> {
+        self.begin_as("BEGIN", actor, audit).await
+    }
+
+    async fn begin_as(
+        &self,
+        statement: &'static str,
+        actor: &str,
+        audit: bool,
+    ) -> StoreResult<PgTx> {
+        let mut tx = self.pool.begin_with(statement).await?;
+        sqlx::query("SELECT set_config('rasso.actor', $1, true)")
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+        if audit {
+            sqlx::query("SELECT id FROM audit_lock WHERE id = 1 FOR UPDATE")
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| {
+                    StoreError::Audit(format!("cannot take the audit lock: {error}"))
+                })?;
+        }
+        Ok(PgTx { tx })
+    }
+
+    fn active_key(&self) -> StoreResult<(i64, DataKey)> {
+        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
+        let key = ring
+            .keys
+            .get(&ring.active)
+            .cloned()
+            .ok_or_else(|| StoreError::Key("no active data key".into()))?;
+        Ok((ring.active, key))
+    }
+
+    fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
+        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
+        ring.keys
+            .get(&key_id)
+            .cloned()
+            .ok_or_else(|| StoreError::Key(format!("data key {key_id} is not in the key ring")))
+    }
+
+    /// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
+    /// checkpointed when due, and the signed head moved to the last one.
+    pub(crate) async fn write_audit(
+        &self,
+        tx: &mut PgTx,
+        entries: &[AuditEntry],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        let (mut seq, mut hash) = match last {
+            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+            None => (0, GENESIS_HASH.to_owned()),
+        };
+        let checkpoint =
+            sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+        let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
+            Some(row) => {
+                let at: String = row.try_get(1)?;
+                let at = DateTime::parse_from_rfc3339(&at)
+                    .map(|at| at.with_timezone(&Utc))
+                    .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
+                (row.try_get::<i64, _>(0)?, Some(at))
+            }
+            None => (0, None),
+        };
+        let mut records = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let record = AuditRecord::chain(entry, seq, &hash, now);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(record.seq)
+            .bind(&record.at)
+            .bind(&record.actor)
+            .bind(&record.category)
+            .bind(&record.object)
+            .bind(&record.purpose)
+            .bind(&record.reason)
+            .bind(&record.recipient)
+            .bind(record.detail.to_string())
+            .bind(&record.prev_hash)
+            .bind(&record.hash)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+            seq = record.seq;
+            hash = record.hash.clone();
+            let last_of_batch = index + 1 == entries.len();
+            let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
+            let by_time = last_of_batch
+                && checkpoint_at
+                    .is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
+            if by_count || by_time {
+                let signed = self.signer.sign("checkpoint", seq, &hash, now);
+                insert_checkpoint(tx, &signed).await?;
+                checkpoint_seq = seq;
+                checkpoint_at = Some(now);
+            }
+            records.push(record);
+        }
+        let head = self.signer.sign("head", seq, &hash, now);
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
+             public_key = excluded.public_key, signature = excluded.signature",
+        )
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(&head.at)
+        .bind(&head.public_key)
+        .bind(&head.signature)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+        Ok(records)
+    }
+
+    /// Writes audit records in a transaction of their own (for reads: before the data is read).
+    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
+        let actor = entries
+            .first()
+            .map_or(SYSTEM_ACTOR, |entry| entry.actor.as_str());
+        let mut tx = self.begin(actor, true).await?;
+        let records = self.write_audit(&mut tx, entries, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(records)
+    }
+
+    async fn append_one(
+        &self,
+        tx: &mut PgTx,
+        append: Append,
+        key: &(i64, DataKey),
+        now: DateTime<Utc>,
+        next_audit_seq: i64,
+    ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
+        let force = append.case.force.as_str();
+        let reference = append.case.reference.as_str();
+        if let Some(stray) = append
+            .events
+            .iter()
+            .find(|event| event.case() != &append.case)
+        {
+            return Err(StoreError::Invalid(format!(
+                "event {} belongs to case {}/{}, not {force}/{reference}",
+                stray.id,
+                stray.case().force,
+                stray.case().reference
+            )));
+        }
+        let row = sqlx::query(
+            "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE",
+        )
+        .bind(force)
+        .bind(reference)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        let (case_id, version) = match row {
+            Some(row) => (
+                Some(row.try_get::<i64, _>(0)?),
+                row.try_get::<i64, _>(1)? as u64,
+            ),
+            None => (None, 0),
+        };
+        let conflict = |expected: ExpectedVersion, actual: u64| StoreError::Conflict {
+            force: force.to_owned(),
+            reference: reference.to_owned(),
+            expected,
+            actual,
+        };
+        let mut known: HashSet<String> = HashSet::new();
+        if let Some(case_id) = case_id {
+            let rows = sqlx::query("SELECT event_id FROM events WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+            for row in rows {
+                known.insert(row.try_get(0)?);
+            }
+        }
+        let total = append.events.len() as u64;
+        let fresh: Vec<NewEvent> = append
+            .events
+            .into_iter()
+            .filter(|event| known.insert(event.id.clone()))
+            .collect();
+        let duplicates = total - fresh.len() as u64;
+        if fresh.is_empty() {
+            return Ok((
+                AppendOutcome {
+                    appended: 0,
+                    duplicates,
+                    version,
+                },
+                None,
+            ));
+        }
+        let expected_ok = match append.expected {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoCase => version == 0,
+            ExpectedVersion::Exact(expected) => version == expected,
+        };
+        if !expected_ok {
+            return Err(conflict(append.expected, version));
+        }
+        let case_id = match case_id {
+            Some(id) => id,
+            None => {
+                let inserted = sqlx::query(
+                    "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) \
+                     VALUES ($1, $2, 0, 'open', NULL, 0, 0, NULL, NULL, $3) RETURNING case_id",
+                )
+                .bind(force)
+                .bind(reference)
+                .bind(format_time(now))
+                .fetch_one(&mut *tx.tx)
+                .await;
+                match inserted {
+                    Ok(row) => row.try_get(0)?,
+                    // Another writer created the case since we looked.
+                    Err(error) if is_unique_violation(&error) => {
+                        return Err(conflict(append.expected, version + 1));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        };
+        let mut events: Vec<Event> = Vec::new();
+        if version > 0 {
+            let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 ORDER BY seq")
+                .bind(case_id)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+            for row in rows {
+                let seq: i64 = row.try_get(0)?;
+                let body: String = row.try_get(1)?;
+                events.push(parse_body(&body, force, reference, seq)?.event);
+            }
+        }
+        let (key_id, data_key) = key;
+        let appended = fresh.len() as u64;
+        for (index, new) in fresh.into_iter().enumerate() {
+            let seq = (version + index as u64 + 1) as i64;
+            let mut body = new.object;
+            let mut sealed = None;
+            if let Some(identity) = body.get_mut(IDENTITY_FIELD)
+                && !identity.is_null()
+            {
+                let person = new
+                    .record
+                    .event
+                    .person()
+                    .map(|person| person.to_string())
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "event {} carries an identity but names no person",
+                            new.id
+                        ))
+                    })?;
+                let plaintext = identity.take().to_string();
+                let binding = SealBinding {
+                    force,
+                    reference,
+                    person: &person,
+                    field: IDENTITY_FIELD,
+                    key_id: *key_id,
+                };
+                let (nonce, ciphertext) = data_key.seal(&binding, plaintext.as_bytes())?;
+                sealed = Some((person, nonce, ciphertext));
+            }
+            let at = format_time(new.record.event.at.with_timezone(&Utc));
+            sqlx::query(
+                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(case_id)
+            .bind(seq)
+            .bind(&new.id)
+            .bind(at)
+            .bind(new.record.event.kind().as_str())
+            .bind(new.record.event.person().map(|person| person.to_string()))
+            .bind(Value::Object(body).to_string())
+            .bind(next_audit_seq)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(|error| {
+                if is_unique_violation(&error) {
+                    conflict(append.expected, version + 1)
+                } else {
+                    error.into()
+                }
+            })?;
+            if let Some((person, nonce, ciphertext)) = sealed {
+                sqlx::query(
+                    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(case_id)
+                .bind(seq)
+                .bind(IDENTITY_FIELD)
+                .bind(person)
+                .bind(*key_id)
+                .bind(nonce.to_vec())
+                .bind(ciphertext)
+                .execute(&mut *tx.tx)
+                .await?;
+            }
+            let mut event = new.record.event;
+            if let EventData::PersonAdded(person) = &mut event.data {
+                person.identity = None;
+            }
+            events.push(event);
+        }
+        let new_version = version + appended;
+        let case = Case::new(append.case.clone(), events);
+        let projection = project(&case, &self.rules, now);
+        let updated = sqlx::query(
+            "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
+             last_event_at = $7, updated_at = $8 WHERE case_id = $9 AND version = $10",
+        )
+        .bind(new_version as i64)
+        .bind(projection.status.as_str())
+        .bind(projection.officer)
+        .bind(projection.open_findings as i64)
+        .bind(projection.people as i64)
+        .bind(projection.reported_at)
+        .bind(projection.last_event_at)
+        .bind(format_time(now))
+        .bind(case_id)
+        .bind(version as i64)
+        .execute(&mut *tx.tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(conflict(append.expected, version + 1));
+        }
+        let category = if version == 0 {
+            Category::Collection
+        } else {
+            Category::Alteration
+        };
+        let entry = AuditEntry {
+            actor: String::new(),
+            category,
+            object: case_object(force, reference),
+            purpose: String::new(),
+            reason: None,
+            recipient: None,
+            detail: json!({"events": appended, "from_version": version, "to_version": new_version}),
+        };
+        Ok((
+            AppendOutcome {
+                appended,
+                duplicates,
+                version: new_version,
+            },
+            Some(entry),
+        ))
+    }
+
+    async fn case_rows(
+        &self,
+        tx: &mut PgTx,
+        after: i64,
+        force: Option<&str>,
+    ) -> StoreResult<Vec<(i64, String, String, i64)>> {
+        let rows = match force {
+            Some(force) => {
+                sqlx::query(
+                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 AND force = $2 ORDER BY case_id LIMIT $3",
+                )
+                .bind(after)
+                .bind(force)
+                .bind(PAGE)
+                .fetch_all(&mut *tx.tx)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2",
+                )
+                .bind(after)
+                .bind(PAGE)
+                .fetch_all(&mut *tx.tx)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole
+    /// stream or export.
+    async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx> {
+        self.begin_as(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            actor,
+            false,
+        )
+        .await
+    }
+}
+
+async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (seq) DO NOTHING",
+    )
+    .bind(checkpoint.seq)
+    .bind(&checkpoint.hash)
+    .bind(&checkpoint.at)
+    .bind(&checkpoint.public_key)
+    .bind(&checkpoint.signature)
+    .execute(&mut *tx.tx)
+    .await
+    .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
+    Ok(())
+}
+
+async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
+    // Two processes opening a new database at once both try to create key 1: one wins, and the
+    // loser reads the winner's key on the second pass.
+    for _ in 0..2 {
+        let rows =
+            sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
+                .fetch_all(&mut *pool)
+                .await?;
+        let mut keys = HashMap::new();
+        let mut active = None;
+        for row in &rows {
+            let key_id: i64 = row.try_get(0)?;
+            let nonce: Vec<u8> = row.try_get(1)?;
+            let wrapped: Vec<u8> = row.try_get(2)?;
+            keys.insert(key_id, master.unwrap_key(key_id, &nonce, &wrapped)?);
+            if row.try_get::<bool, _>(3)? {
+                active = Some(key_id);
+            }
+        }
+        if let Some(active) = active {
+            return Ok(KeyRing {
+                master: master.clone(),
+                keys,
+                active,
+            });
+        }
+        let data_key = DataKey::generate();
+        let key_id = rows.len() as i64 + 1;
+        let (nonce, wrapped) = master.wrap(key_id, &data_key)?;
+        let inserted = sqlx::query(
+            "INSERT INTO data_keys (key_id, master_key_id, nonce, wrapped, active, created_at) VALUES ($1, $2, $3, $4, TRUE, $5) \
+             ON CONFLICT (key_id) DO NOTHING",
+        )
+        .bind(key_id)
+        .bind(master.id())
+        .bind(nonce.to_vec())
+        .bind(wrapped)
+        .bind(format_time(Utc::now()))
+        .execute(&mut *pool)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            keys.insert(key_id, data_key);
+            return Ok(KeyRing {
+                master: master.clone(),
+                keys,
+                active: key_id,
+            });
+        }
+    }
+    Err(StoreError::Key(
+        "no active data key could be created or read".into(),
+    ))
+}
+
+fn summary_from_row(row: &PgRow) -> StoreResult<CaseSummary> {
+    let status: String = row.try_get("status")?;
+    Ok(CaseSummary {
+        force: row.try_get("force")?,
+        reference: row.try_get("reference")?,
+        version: row.try_get::<i64, _>("version")? as u64,
+        status: CaseStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("case status `{status}`")))?,
+        officer: row.try_get("officer")?,
+        open_findings: row.try_get::<i64, _>("open_findings")? as u64,
+        people: row.try_get::<i64, _>("people")? as u64,
+        reported_at: row.try_get("reported_at")?,
+        last_event_at: row.try_get("last_event_at")?,
+    })
+}
+
+fn user_from_row(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: row.try_get("role")?,
+        force: row.try_get("force")?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get("disabled")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn session_from_row(row: &PgRow) -> StoreResult<Session> {
+    Ok(Session {
+        token_hash: row.try_get("token_hash")?,
+        username: row.try_get("username")?,
+        csrf_token: row.try_get("csrf_token")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+    })
+}
+
+fn record_from_row(row: &PgRow) -> StoreResult<AuditRecord> {
+    let detail: String = row.try_get("detail")?;
+    Ok(AuditRecord {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        category: row.try_get("category")?,
+        object: row.try_get("object")?,
+        purpose: row.try_get("purpose")?,
+        reason: row.try_get("reason")?,
+        recipient: row.try_get("recipient")?,
+        detail: serde_json::from_str(&detail).unwrap_or(Value::String(detail)),
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn checkpoint_from_row(row: &PgRow) -> StoreResult<Checkpoint> {
+    Ok(Checkpoint {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        at: row.try_get("at")?,
+        public_key: row.try_get("public_key")?,
+        signature: row.try_get("signature")?,
+    })
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
+        let now = Utc::now();
+        let key = self.active_key()?;
+        let mut tx = self.begin(actor_of(access), true).await?;
+        let next_audit_seq: i64 =
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+                .fetch_one(&mut *tx.tx)
+                .await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut entries = Vec::new();
+        for append in batch {
+            let audit_seq = next_audit_seq + entries.len() as i64 + 1;
+            let (outcome, entry) = self
+                .append_one(&mut tx, append, &key, now, audit_seq)
+                .await?;
+            outcomes.push(outcome);
+            if let Some(mut entry) = entry {
+                entry.actor = access.actor.clone();
+                entry.purpose = access.purpose.as_str().to_owned();
+                entry.reason = access.reason.clone();
+                entry.recipient = access.recipient.clone();
+                entries.push(entry);
+            }
+        }
+        if entries.is_empty() {
+            tx.tx.rollback().await?;
+            return Ok(outcomes);
+        }
+        self.write_audit(&mut tx, &entries, now).await?;
+        tx.commit().await?;
+        tracing::debug!(
+            cases = entries.len(),
+            events = outcomes.iter().map(|o| o.appended).sum::<u64>(),
+            purpose = access.purpose.as_str(),
+            "append committed"
+        );
+        Ok(outcomes)
+    }
+
+    async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
+        let entry = AuditEntry::new(
+            access,
+            Category::Consultation,
+            case_object(&key.force, &key.reference),
+        );
+        self.audit_alone(&[entry]).await?;
+        let mut tx = self.begin_snapshot(actor_of(access)).await?;
+        let row =
+            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
+                .bind(key.force.as_str())
+                .bind(key.reference.as_str())
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let case_id: i64 = row.try_get(0)?;
+        let version: i64 = row.try_get(1)?;
+        let rows = sqlx::query(
+            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
+        )
+        .bind(case_id)
+        .bind(version)
+        .fetch_all(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let seq: i64 = row.try_get(0)?;
+            let body: String = row.try_get(1)?;
+            events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
+        }
+        Ok(Some(StoredCase {
+            case: Case::new(key.clone(), events),
+            version: version as u64,
+        }))
+    }
+
+    async fn read_identity(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        person: &PersonKey,
+    ) -> StoreResult<Option<Identity>> {
+        let entry = AuditEntry::new(
+            access,
+            Category::Consultation,
+            format!("identity:{}/{}/{}", key.force, key.reference, person),
+        );
+        self.audit_alone(&[entry]).await?;
+        let mut tx = self.begin(actor_of(access), false).await?;
+        let row = sqlx::query(
+            "SELECT s.key_id, s.nonce, s.ciphertext FROM sealed s JOIN cases c ON c.case_id = s.case_id \
+             WHERE c.force = $1 AND c.reference = $2 AND s.person = $3 AND s.field = $4 ORDER BY s.seq DESC LIMIT 1",
+        )
+        .bind(key.force.as_str())
+        .bind(key.reference.as_str())
+        .bind(person.to_string())
+        .bind(IDENTITY_FIELD)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let key_id: i64 = row.try_get(0)?;
+        let nonce: Vec<u8> = row.try_get(1)?;
+        let ciphertext: Vec<u8> = row.try_get(2)?;
+        let person_text = person.to_string();
+        let binding = SealBinding {
+            force: &key.force,
+            reference: &key.reference,
+            person: &person_text,
+            field: IDENTITY_FIELD,
+            key_id,
+        };
+        let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
+        let value = identity_from_plaintext(&plaintext, &binding.describe())?;
+        let identity: Identity = serde_json::from_value(value).map_err(|_| {
+            StoreError::Corrupt(format!("sealed {} is not an identity", binding.describe()))
+        })?;
+        Ok(Some(identity))
+    }
+
+    async fn list_cases(
+        &self,
+        access: &Access,
+        filter: &CaseFilter,
+    ) -> StoreResult<Vec<CaseSummary>> {
+        let detail = serde_json::to_value(filter).unwrap_or(Value::Null);
+        let entry = AuditEntry::new(access, Category::Consultation, "cases").with_detail(detail);
+        self.audit_alone(&[entry]).await?;
+        let mut query = sqlx::QueryBuilder::<Postgres>::new(
+            "SELECT force, reference, version, status, officer, open_findings, people, reported_at, last_event_at \
+             FROM cases WHERE 1 = 1",
+        );
+        if let Some(force) = &filter.force {
+            query.push(" AND force = ").push_bind(force.clone());
+        }
+        if let Some(officer) = &filter.officer {
+            query.push(" AND officer = ").push_bind(officer.clone());
+        }
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        match filter.open_findings {
+            Some(true) => {
+                query.push(" AND open_findings > 0");
+            }
+            Some(false) => {
+                query.push(" AND open_findings = 0");
+            }
+            None => {}
+        }
+        // PostgreSQL sorts text by the database collation; SQLite by bytes. "C" makes them agree.
+        query.push(" ORDER BY force COLLATE \"C\", reference COLLATE \"C\"");
+        query.push(" LIMIT ").push_bind(
+            filter
+                .limit
+                .map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64),
+        );
+        query.push(" OFFSET ").push_bind(filter.offset as i64);
+        let mut tx = self.begin(actor_of(access), false).await?;
+        let rows = query.build().fetch_all(&mut *tx.tx).await?;
+        tx.commit().await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn stream_cases(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+        sink: &mut CaseSink<'_>,
+    ) -> StoreResult<u64> {
+        let entry = AuditEntry::new(access, Category::Combination, "cases")
+            .with_detail(json!({"force": force}));
+        self.audit_alone(&[entry]).await?;
+        let mut tx = self.begin_snapshot(actor_of(access)).await?;
+        let mut after = 0;
+        let mut count = 0;
+        loop {
+            let cases = self.case_rows(&mut tx, after, force).await?;
+            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
+                break;
+            };
+            after = last.0;
+            let rows = sqlx::query(
+                "SELECT case_id, seq, body FROM events WHERE case_id >= $1 AND case_id <= $2 ORDER BY case_id, seq",
+            )
+            .bind(first.0)
+            .bind(last.0)
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
+            let names: HashMap<i64, (&str, &str, i64)> = cases
+                .iter()
+                .map(|(id, force, reference, version)| {
+                    (*id, (force.as_str(), reference.as_str(), *version))
+                })
+                .collect();
+            for row in rows {
+                let case_id: i64 = row.try_get(0)?;
+                let seq: i64 = row.try_get(1)?;
+                let Some((force, reference, version)) = names.get(&case_id) else {
+                    continue;
+                };
+                if seq > *version {
+                    continue;
+                }
+                let body: String = row.try_get(2)?;
+                by_case
+                    .entry(case_id)
+                    .or_default()
+                    .push(parse_body(&body, force, reference, seq)?.event);
+            }
+            for (case_id, force, reference, version) in &cases {
+                let events = by_case.remove(case_id).unwrap_or_default();
+                let key = CaseKey {
+                    force: force.as_str().into(),
+                    reference: reference.as_str().into(),
+                };
+                sink(StoredCase {
+                    case: Case::new(key, events),
+                    version: *version as u64,
+                })?;
+                count += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    async fn known_people(
+        &self,
+        access: &Access,
+        cases: &[CaseKey],
+    ) -> StoreResult<HashSet<(CaseKey, PersonKey)>> {
+        let entry = AuditEntry::new(access, Category::Consultation, "cases:people")
+            .with_detail(json!({"cases": cases.len()}));
+        self.audit_alone(&[entry]).await?;
+        let mut tx = self.begin(actor_of(access), false).await?;
+        let mut known = HashSet::new();
+        for key in cases {
+            let rows = sqlx::query(
+                "SELECT DISTINCT e.person FROM events e JOIN cases c ON c.case_id = e.case_id \
+                 WHERE c.force = $1 AND c.reference = $2 AND e.kind = 'person_added'",
+            )
+            .bind(key.force.as_str())
+            .bind(key.reference.as_str())
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            for row in rows {
+                let person: Option<String> = row.try_get(0)?;
+                if let Some(person) = person {
+                    known.insert((key.clone(), PersonKey::from(person.as_str())));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(known)
+    }
+
+    async fn export(
+        &self,
+        access: &Access,
+        options: &ExportOptions,
+        sink: &mut LineSink<'_>,
+    ) -> StoreResult<u64> {
+        let Some(recipient) = access.recipient.as_deref().filter(|r| !r.trim().is_empty()) else {
+            return Err(StoreError::Refused(
+                "an export is a disclosure and must name its recipient".into(),
+            ));
+        };
+        let entry = AuditEntry::new(access, Category::Disclosure, "cases").with_detail(json!({
+            "force": options.force,
+            "identity": if options.without_identity { "withheld" } else { "included" },
+            "recipient": recipient,
+        }));
+        self.audit_alone(&[entry]).await?;
+        let mut tx = self.begin_snapshot(actor_of(access)).await?;
+        let mut after = 0;
+        let mut lines = 0;
+        loop {
+            let cases = self
+                .case_rows(&mut tx, after, options.force.as_deref())
+                .await?;
+            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
+                break;
+            };
+            after = last.0;
+            let names: HashMap<i64, (&str, &str, i64)> = cases
+                .iter()
+                .map(|(id, force, reference, version)| {
+                    (*id, (force.as_str(), reference.as_str(), *version))
+                })
+                .collect();
+            let rows = sqlx::query(
+                "SELECT e.case_id, e.seq, e.body, s.person, s.key_id, s.nonce, s.ciphertext FROM events e \
+                 LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
+                 WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq",
+            )
+            .bind(first.0)
+            .bind(last.0)
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            for row in rows {
+                let case_id: i64 = row.try_get(0)?;
+                let seq: i64 = row.try_get(1)?;
+                let Some((force, reference, version)) = names.get(&case_id) else {
+                    continue;
+                };
+                if seq > *version {
+                    continue;
+                }
+                let body: String = row.try_get(2)?;
+                let person: Option<String> = row.try_get(3)?;
+                let Some(person) = person else {
+                    sink(&body)?;
+                    lines += 1;
+                    continue;
+                };
+                let mut object: Map<String, Value> = serde_json::from_str(&body).map_err(|_| {
+                    StoreError::Corrupt(format!("case {force}/{reference} event {seq} is not JSON"))
+                })?;
+                if options.without_identity {
+                    object.remove(IDENTITY_FIELD);
+                } else {
+                    let key_id: i64 = row.try_get(4)?;
+                    let nonce: Vec<u8> = row.try_get(5)?;
+                    let ciphertext: Vec<u8> = row.try_get(6)?;
+                    let binding = SealBinding {
+                        force,
+                        reference,
+                        person: &person,
+                        field: IDENTITY_FIELD,
+                        key_id,
+                    };
+                    let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
+                    let identity = identity_from_plaintext(&plaintext, &binding.describe())?;
+                    object.insert(IDENTITY_FIELD.to_owned(), identity);
+                }
+                sink(&Value::Object(object).to_string())?;
+                lines += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(lines)
+    }
+
+    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
+        let mut tx = self.begin(actor_of(access), true).await?;
+        let result = sqlx::query(
+            "INSERT INTO users (username, display_name, role, force, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.role)
+        .bind(&user.force)
+        .bind(&user.password_hash)
+        .bind(user.disabled)
+        .bind(&user.created_at)
+        .execute(&mut *tx.tx)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Invalid(format!(
+                "user `{}` already exists",
+                user.username
+            )));
+        }
+        let entry = AuditEntry::new(
+            access,
+            Category::Collection,
+            format!("user:{}", user.username),
+        )
+        .with_detail(json!({"role": user.role}));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await
+    }
+
+    async fn user(&self, username: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>> {
+        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "users")])
+            .await?;
+        let rows = sqlx::query("SELECT * FROM users ORDER BY username COLLATE \"C\"")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_user_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin(actor_of(access), true).await?;
+        let result = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+            .bind(disabled)
+            .bind(username)
+            .execute(&mut *tx.tx)
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("user `{username}`")));
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE username = $1")
+                .bind(username)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
+            .with_detail(json!({"disabled": disabled}));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await
+    }
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.token_hash)
+        .bind(&session.username)
+        .bind(&session.csrf_token)
+        .bind(&session.created_at)
+        .bind(&session.last_seen_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64> {
+        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before)
+            .bind(created_before)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
+        let mut records = self.audit_alone(&[entry]).await?;
+        records
+            .pop()
+            .ok_or_else(|| StoreError::Audit("no record written".into()))
+    }
+
+    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    async fn audit_checkpoint(&self) -> StoreResult<()> {
+        let mut tx = self.begin(SYSTEM_ACTOR, true).await?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        let Some(last) = last else {
+            return Ok(());
+        };
+        let checkpoint = self.signer.sign(
+            "checkpoint",
+            last.try_get(0)?,
+            &last.try_get::<String, _>(1)?,
+            Utc::now(),
+        );
+        insert_checkpoint(&mut tx, &checkpoint).await?;
+        tx.commit().await
+    }
+
+    async fn verify_audit(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport> {
+        // One repeatable-read snapshot, so the log, checkpoints and head agree.
+        let mut tx = self.begin_snapshot(SYSTEM_ACTOR).await?;
+        let checkpoints: Vec<Checkpoint> =
+            sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
+                .fetch_all(&mut *tx.tx)
+                .await?
+                .iter()
+                .map(checkpoint_from_row)
+                .collect::<StoreResult<_>>()?;
+        let head = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .as_ref()
+            .map(checkpoint_from_row)
+            .transpose()?;
+        let mut verifier = ChainVerifier::new(*trusted, &checkpoints);
+        let mut after = i64::MIN;
+        loop {
+            let rows =
+                sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000")
+                    .bind(after)
+                    .fetch_all(&mut *tx.tx)
+                    .await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.try_get("seq")?;
+            for row in &rows {
+                verifier.push(&record_from_row(row)?);
+            }
+        }
+        tx.tx.rollback().await?;
+        Ok(verifier.finish(&checkpoints, head.as_ref()))
+    }
+
+    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
+        let mut tx = self.begin(actor_of(access), true).await?;
+        let rows =
+            sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id FOR UPDATE")
+                .fetch_all(&mut *tx.tx)
+                .await?;
+        let current = self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone();
+        let mut count = 0;
+        for row in rows {
+            let key_id: i64 = row.try_get(0)?;
+            let nonce: Vec<u8> = row.try_get(1)?;
+            let wrapped: Vec<u8> = row.try_get(2)?;
+            let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
+            let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
+            sqlx::query(
+                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
+            )
+            .bind(nonce.to_vec())
+            .bind(wrapped)
+            .bind(new_master.id())
+            .bind(key_id)
+            .execute(&mut *tx.tx)
+            .await?;
+            count += 1;
+        }
+        let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
+            "rewrapped": count,
+            "from_master": current.id(),
+            "to_master": new_master.id(),
+        }));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await?;
+        self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
+        tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
+        Ok(count)
+    }
+
+    async fn backup(&self, _access: &Access, _dest: &Path) -> StoreResult<BackupInfo> {
+        Err(StoreError::Refused(
+            "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump, or base \
+             backups with WAL archiving); `rasso copy` can also copy it"
+                .into(),
+        ))
+    }
+}
