@@ -2,45 +2,11 @@
 //! from SQLite, then `audit verify`, `export` and `import` with `--database postgres://...`.
 //! Runs only when `RASSO_TEST_PG` is set; each run creates its own database and drops it.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use sqlx::Connection;
 
-fn demo_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cases.jsonl")
-}
+mod common;
 
-fn rasso(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rasso"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env_remove("RASSO_MASTER_KEY")
-        .env_remove("RASSO_MASTER_KEY_FILE")
-        .env_remove("RASSO_AUDIT_KEY")
-        .env_remove("RASSO_AUDIT_KEY_FILE")
-        .env_remove("RASSO_DATABASE")
-        .env("RASSO_LOG", "warn")
-        .output()
-        .expect("run rasso")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json_lines(text: &str) -> BTreeSet<String> {
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .expect("json line")
-                .to_string()
-        })
-        .collect()
-}
+use common::{demo_file, json_lines, rasso, text};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -1,43 +1,9 @@
 //! The storage commands end to end: `rasso import`, `export`, `audit verify`, `keys rotate`,
 //! `backup` and `restore`, driving the real binary on temporary data directories.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn demo_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo-cases.jsonl")
-}
-
-fn rasso(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rasso"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env_remove("RASSO_MASTER_KEY")
-        .env_remove("RASSO_MASTER_KEY_FILE")
-        .env_remove("RASSO_AUDIT_KEY")
-        .env_remove("RASSO_AUDIT_KEY_FILE")
-        .env_remove("RASSO_DATABASE")
-        .env("RASSO_LOG", "warn")
-        .output()
-        .expect("run rasso")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json_lines(text: &str) -> BTreeSet<String> {
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .expect("json line")
-                .to_string()
-        })
-        .collect()
-}
+use common::{demo_file, json_lines, rasso, text};
 
 #[test]
 fn import_then_export_round_trips_every_event_and_reimport_is_a_no_op() {

@@ -39,12 +39,6 @@ impl Timescale {
     }
 }
 
-/// `date` plus `days` calendar days, saturating at the end of the calendar.
-pub fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_add_days(chrono::Days::new(u64::from(days)))
-        .unwrap_or(NaiveDate::MAX)
-}
-
 /// The last day of "a period of `months` months beginning with `start`": the day before the date
 /// `months` months after `start`, or, where that date does not exist (30 February), the last day of
 /// that month.
