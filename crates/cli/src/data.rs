@@ -36,6 +36,12 @@ pub struct DataArgs {
     /// `RASSO_AUDIT_KEY`, else DIR/keys/audit-signing.key, generated for a new data directory.
     #[arg(long, value_name = "FILE", env = "RASSO_AUDIT_KEY_FILE")]
     pub audit_key_file: Option<PathBuf>,
+    /// PostgreSQL only: after connecting (and migrating) as the URL's user, act as this role
+    /// (`SET ROLE`), an application role without BYPASSRLS, so that row-level security applies to
+    /// everything the process does. The URL's user must be a member of it. `rasso migrate
+    /// --app-role ROLE` creates the role and grants it the tables. See docs/postgres.md.
+    #[arg(long, value_name = "ROLE", env = "RASSO_APP_ROLE")]
+    pub app_role: Option<String>,
 }
 
 impl DataArgs {
@@ -104,7 +110,11 @@ impl DataArgs {
     /// given, key files are generated in the data directory, which is said on standard error);
     /// without it, a missing database is an error.
     pub async fn open(&self, create: bool) -> Result<Opened> {
-        self.open_at(&self.location()?, create).await
+        let location = self.location()?;
+        if self.app_role.is_some() && matches!(location, Location::Sqlite(_)) {
+            bail!("--app-role (RASSO_APP_ROLE) applies to a PostgreSQL database only");
+        }
+        self.open_at(&location, create).await
     }
 
     /// Opens the store at `location` with this command's keys (see [`DataArgs::open`]). A
@@ -118,7 +128,9 @@ impl DataArgs {
                     .master_key()
                     .context("cannot load the master key")?;
                 let signer = self.audit_signer()?;
-                let store = PgStore::open(PgOptions::new(url.clone(), master_key, signer.clone()))
+                let mut options = PgOptions::new(url.clone(), master_key, signer.clone());
+                options.role = self.app_role.clone();
+                let store = PgStore::open(options)
                     .await
                     .context("cannot open the PostgreSQL database")?;
                 return Ok(Opened {

@@ -42,7 +42,7 @@ enum Command {
     Restore(commands::backup::RestoreArgs),
     /// Apply the database schema migrations (SQLite or PostgreSQL).
     Migrate(commands::migrate::MigrateArgs),
-    /// Move a deployment from SQLite to PostgreSQL (everything, audit chain intact).
+    /// Move a deployment between SQLite and PostgreSQL, either way (audit chain intact).
     Copy(commands::copy::CopyArgs),
     /// National guidance: search it, show a page, or see what applies to a case.
     Guidance(commands::guidance::GuidanceArgs),

@@ -112,7 +112,91 @@ fn copy_from_sqlite_to_postgres_keeps_events_identity_and_a_verifiable_chain() {
     let verified = rasso(&data, &["audit", "verify", "--database", &pg]);
     assert!(verified.status.success(), "{}", text(&verified.stderr));
 
+    // And back: PostgreSQL to a new SQLite file, users included, the chain still verifying.
+    let added = add_user(&data, &pg, "copied-user");
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let back = dir.path().join("back").join("rasso.db");
+    let back_url = format!("sqlite:{}", back.display());
+    let copied = rasso(&data, &["copy", "--from", &pg, "--to", &back_url]);
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    assert!(
+        text(&copied.stdout).contains("target audit chain verified"),
+        "{}",
+        text(&copied.stdout)
+    );
+    let verified = rasso(&data, &["audit", "verify", "--database", &back_url]);
+    assert!(verified.status.success(), "{}", text(&verified.stderr));
+    // The copy is on record in the target's chain, after the copied records.
+    let records = rasso(
+        &data,
+        &["audit", "verify", "--json", "--database", &back_url],
+    );
+    let pg_records = rasso(&data, &["audit", "verify", "--json", "--database", &pg]);
+    let count = |output: &std::process::Output| {
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("json")["records"]
+            .as_u64()
+            .expect("records")
+    };
+    // The source gained its disclosure record; the target has all of them plus its collection.
+    assert_eq!(count(&records), count(&pg_records) + 1);
+    let back_export = rasso(&data, &["export", "--database", &back_url]);
+    assert!(
+        back_export.status.success(),
+        "{}",
+        text(&back_export.stderr)
+    );
+    assert_eq!(
+        json_lines(&text(&back_export.stdout)),
+        json_lines(&text(&sqlite_export.stdout))
+    );
+    let users = rasso(&data, &["user", "list", "--database", &back_url]);
+    assert!(users.status.success(), "{}", text(&users.stderr));
+    assert!(text(&users.stdout).contains("copied-user"));
+    // A second copy into the (now full) SQLite file is refused.
+    let again = rasso(&data, &["copy", "--from", &pg, "--to", &back_url]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("not empty"),
+        "{}",
+        text(&again.stderr)
+    );
+
     drop_database(&url, &name);
+}
+
+/// `rasso user add NAME` on `database`, the password on standard input.
+fn add_user(data: &std::path::Path, database: &str, name: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rasso"))
+        .args([
+            "user",
+            "add",
+            name,
+            "--role",
+            "investigator",
+            "--database",
+            database,
+        ])
+        .arg("--data")
+        .arg(data)
+        .env_remove("RASSO_MASTER_KEY")
+        .env_remove("RASSO_MASTER_KEY_FILE")
+        .env_remove("RASSO_AUDIT_KEY")
+        .env_remove("RASSO_AUDIT_KEY_FILE")
+        .env_remove("RASSO_DATABASE")
+        .env_remove("RASSO_APP_ROLE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run rasso");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"synthetic-password-copy\n")
+        .expect("password");
+    child.wait_with_output().expect("output")
 }
 
 fn rand_suffix() -> u64 {

@@ -1,14 +1,20 @@
-//! Moving a deployment from SQLite to PostgreSQL (`rasso copy`): every row of the source, in one
-//! read snapshot, into an empty target, in one transaction. Events, sealed identity (ciphertext
-//! and the wrapped data keys as they are, so nothing is decrypted on the way), users, the
-//! projections and the whole audit chain (records, checkpoints, signed head) arrive unchanged, so
-//! the target verifies with the same audit key; the copy itself is audited on both sides (a
-//! disclosure on the source before reading, a collection on the target after the copied chain).
-//! Sessions are not copied: users sign in again.
+//! Moving a deployment between stores (`rasso copy`): SQLite to PostgreSQL, as a deployment
+//! outgrows one machine, and PostgreSQL to SQLite (to bring one back, or to take a working copy).
+//! Every row of the source, in one read snapshot, goes into an empty target, in one transaction.
+//! Events, sealed identity (ciphertext and the wrapped data keys as they are, so nothing is
+//! decrypted on the way), users, the projections and the whole audit chain (records,
+//! checkpoints, signed head) arrive unchanged, so the target verifies with the same audit key;
+//! the copy itself is audited on both sides (a disclosure on the source before reading, a
+//! collection on the target after the copied chain).
+//!
+//! Sessions are not copied: a session is a live sign-in to one deployment, and copying it would
+//! let one cookie work against two deployments at once; users sign in again on the target.
+//! A source table this module does not know is refused when it holds rows (rather than silently
+//! left behind), so a new table must be added to [`TABLES`] or [`NOT_COPIED`].
 
 use chrono::Utc;
 use serde_json::json;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
@@ -20,8 +26,9 @@ use crate::store::Store;
 /// Rows copied per insert statement.
 const BATCH: usize = 500;
 
+/// A column's type, as the copy reads and writes it.
 #[derive(Debug, Clone, Copy)]
-enum Col {
+pub enum Col {
     Int,
     OptInt,
     Text,
@@ -50,7 +57,12 @@ pub struct CopyReport {
     pub audit_checkpoints: u64,
 }
 
-const TABLES: &[(&str, &[(&str, Col)])] = &[
+/// Tables of the source that are deliberately not copied (see the module documentation), and
+/// the migrations' own bookkeeping, which each store keeps for itself.
+pub const NOT_COPIED: &[&str] = &["sessions", "audit_lock", "_sqlx_migrations"];
+
+/// Every copied table, parents before children, with its columns.
+pub const TABLES: &[(&str, &[(&str, Col)])] = &[
     (
         "data_keys",
         &[
@@ -165,6 +177,50 @@ fn decode(row: &sqlx::sqlite::SqliteRow, index: usize, col: Col) -> StoreResult<
     })
 }
 
+fn decode_pg(row: &sqlx::postgres::PgRow, index: usize, col: Col) -> StoreResult<Val> {
+    Ok(match col {
+        Col::Int => Val::Int(Some(row.try_get::<i64, _>(index)?)),
+        Col::OptInt => Val::Int(row.try_get::<Option<i64>, _>(index)?),
+        Col::Text => Val::Text(Some(row.try_get::<String, _>(index)?)),
+        Col::OptText => Val::Text(row.try_get::<Option<String>, _>(index)?),
+        Col::Blob => Val::Blob(row.try_get::<Vec<u8>, _>(index)?),
+        Col::Bool => Val::Bool(row.try_get::<bool, _>(index)?),
+    })
+}
+
+fn count(report: &mut CopyReport, table: &str, copied: u64) {
+    match table {
+        "data_keys" => report.data_keys = copied,
+        "cases" => report.cases = copied,
+        "events" => report.events = copied,
+        "sealed" => report.sealed = copied,
+        "users" => report.users = copied,
+        "audit_log" => report.audit_records = copied,
+        "audit_checkpoints" => report.audit_checkpoints = copied,
+        _ => {}
+    }
+}
+
+/// The tables of `present` that are neither copied nor deliberately left out.
+fn unknown(present: Vec<String>) -> Vec<String> {
+    present
+        .into_iter()
+        .filter(|name| {
+            !TABLES.iter().any(|(known, _)| known == name) && !NOT_COPIED.contains(&name.as_str())
+        })
+        .collect()
+}
+
+fn refuse_unknown(tables: Vec<String>) -> StoreResult<()> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Refused(format!(
+        "the source has data in tables the copy does not know ({}); nothing was copied",
+        tables.join(", ")
+    )))
+}
+
 /// Copies the SQLite store `source` into the empty PostgreSQL store `target`. Both must be open
 /// with the same master key and audit signing key. Returns what was copied; afterwards the target
 /// holds the same cases and the same (verifiable) audit chain, plus one record of the copy.
@@ -184,6 +240,26 @@ pub async fn sqlite_to_postgres(
             "the target database is not empty (copy only into a new database)".into(),
         ));
     }
+    let mut unknown_with_rows = Vec::new();
+    {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&source.reader)
+        .await?;
+        for table in unknown(tables) {
+            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM \"{}\"",
+                table.replace('"', "\"\"")
+            )))
+            .fetch_one(&source.reader)
+            .await?;
+            if rows > 0 {
+                unknown_with_rows.push(table);
+            }
+        }
+    }
+    refuse_unknown(unknown_with_rows)?;
     // The disclosure is recorded on the source before anything is read, so it travels too.
     source
         .record_audit(
@@ -248,16 +324,7 @@ pub async fn sqlite_to_postgres(
                 .map_err(|error| StoreError::Invalid(format!("copying {table}: {error}")))?;
             copied += done.rows_affected();
         }
-        match *table {
-            "data_keys" => report.data_keys = copied,
-            "cases" => report.cases = copied,
-            "events" => report.events = copied,
-            "sealed" => report.sealed = copied,
-            "users" => report.users = copied,
-            "audit_log" => report.audit_records = copied,
-            "audit_checkpoints" => report.audit_checkpoints = copied,
-            _ => {}
-        }
+        count(&mut report, table, copied);
     }
     read.rollback().await?;
     sqlx::query(
@@ -281,6 +348,140 @@ pub async fn sqlite_to_postgres(
         events = report.events,
         audit_records = report.audit_records,
         "copied SQLite store to PostgreSQL"
+    );
+    Ok(report)
+}
+
+/// Copies the PostgreSQL store `source` into the empty SQLite store `target` (the other way from
+/// [`sqlite_to_postgres`], with the same guarantees). The source is read in one repeatable-read
+/// snapshot acting for `access` (so row-level security lets the copy see the case rows) after
+/// the disclosure is recorded there; the target gets every row in one transaction, then the
+/// record of the copy, and keeps nothing unless the copied data keys open with its master key.
+pub async fn postgres_to_sqlite(
+    source: &PgStore,
+    target: &SqliteStore,
+    access: &Access,
+) -> StoreResult<CopyReport> {
+    let mut tx = target.begin_write().await?;
+    let occupied: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM cases) + (SELECT count(*) FROM users)",
+    )
+    .fetch_one(&mut *tx.tx)
+    .await?;
+    if occupied > 0 {
+        return Err(StoreError::Refused(
+            "the target database is not empty (copy only into a new database)".into(),
+        ));
+    }
+    source
+        .record_audit(
+            AuditEntry::new(access, Category::Disclosure, "database")
+                .with_detail(json!({"copy_to": "sqlite"})),
+        )
+        .await?;
+    let mut read = source.begin_snapshot(&access.actor).await?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()",
+    )
+    .fetch_all(&mut *read.tx)
+    .await?;
+    let mut unknown_with_rows = Vec::new();
+    for table in unknown(tables) {
+        let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT EXISTS (SELECT 1 FROM {})",
+            crate::postgres::quote_ident(&table)
+        )))
+        .fetch_one(&mut *read.tx)
+        .await?;
+        if any {
+            unknown_with_rows.push(table);
+        }
+    }
+    refuse_unknown(unknown_with_rows)?;
+    // The target made a data key of its own when it was opened; it has sealed nothing with it.
+    sqlx::query("DELETE FROM data_keys")
+        .execute(&mut *tx.tx)
+        .await?;
+    let mut report = CopyReport::default();
+    for (table, columns) in TABLES {
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        // Integers are read as BIGINT whatever their declared width.
+        let selected: Vec<String> = columns
+            .iter()
+            .map(|(name, col)| match col {
+                Col::Int | Col::OptInt => format!("{name}::bigint"),
+                _ => (*name).to_owned(),
+            })
+            .collect();
+        // A cursor pages through the snapshot without re-running the query per page. One cursor
+        // name per table: a prepared FETCH keeps the row description of the cursor it was
+        // prepared for, so the statement text must differ from table to table.
+        let cursor = format!("rasso_copy_{table}");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DECLARE {cursor} NO SCROLL CURSOR FOR SELECT {} FROM {table} ORDER BY 1",
+            selected.join(", ")
+        )))
+        .execute(&mut *read.tx)
+        .await?;
+        let mut copied = 0u64;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("FETCH {BATCH} FROM {cursor}")))
+                .persistent(false)
+                .fetch_all(&mut *read.tx)
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut values = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut row_values = Vec::with_capacity(columns.len());
+                for (index, (_, col)) in columns.iter().enumerate() {
+                    row_values.push(decode_pg(row, index, *col)?);
+                }
+                values.push(row_values);
+            }
+            let mut insert =
+                QueryBuilder::<Sqlite>::new(format!("INSERT INTO {table} ({}) ", names.join(", ")));
+            insert.push_values(values, |mut builder, row| {
+                for value in row {
+                    match value {
+                        Val::Int(v) => builder.push_bind(v),
+                        Val::Text(v) => builder.push_bind(v),
+                        Val::Blob(v) => builder.push_bind(v),
+                        Val::Bool(v) => builder.push_bind(v),
+                    };
+                }
+            });
+            let done = insert
+                .build()
+                .execute(&mut *tx.tx)
+                .await
+                .map_err(|error| StoreError::Invalid(format!("copying {table}: {error}")))?;
+            copied += done.rows_affected();
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("CLOSE {cursor}")))
+            .execute(&mut *read.tx)
+            .await?;
+        count(&mut report, table, copied);
+    }
+    read.tx.rollback().await?;
+    let entry = AuditEntry::new(access, Category::Collection, "database").with_detail(json!({
+        "copied_from": "postgres",
+        "cases": report.cases,
+        "events": report.events,
+        "audit_records": report.audit_records,
+    }));
+    target.write_audit(&mut tx, &[entry], Utc::now()).await?;
+    // The copied data keys must open with the target's master key, or nothing is kept.
+    let ring = target.keys_in(&mut tx).await?;
+    tx.tx.commit().await?;
+    target.install_keys(ring)?;
+    tracing::info!(
+        cases = report.cases,
+        events = report.events,
+        audit_records = report.audit_records,
+        "copied PostgreSQL store to SQLite"
     );
     Ok(report)
 }

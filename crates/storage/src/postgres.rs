@@ -180,13 +180,30 @@ pub async fn ensure_app_role(url: &str, schema: Option<&str>, role: &str) -> Sto
     sqlx::query(AssertSqlSafe(format!("ALTER ROLE {role_q} NOBYPASSRLS")))
         .execute(&pool)
         .await?;
-    let schema_q = quote_ident(schema.unwrap_or("public"));
+    // Without a schema, the one the URL's search_path selects (where the migrations went).
+    let schema = match schema {
+        Some(schema) => schema.to_owned(),
+        None => sqlx::query_scalar::<_, Option<String>>("SELECT current_schema()")
+            .fetch_one(&pool)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Invalid("the connection's search_path names no existing schema".into())
+            })?,
+    };
+    let schema_q = quote_ident(&schema);
     for statement in [
         format!("GRANT USAGE ON SCHEMA {schema_q} TO {role_q}"),
         format!(
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_q} TO {role_q}"
         ),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema_q} TO {role_q}"),
+        // Tables later migrations create (as this connection's user) are granted too.
+        format!(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema_q} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role_q}"
+        ),
+        format!(
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema_q} GRANT USAGE, SELECT ON SEQUENCES TO {role_q}"
+        ),
     ] {
         sqlx::query(AssertSqlSafe(statement)).execute(&pool).await?;
     }
@@ -207,6 +224,25 @@ pub async fn drop_schema(url: &str, schema: &str) -> StoreResult<()> {
     .execute(&pool)
     .await?;
     pool.close().await;
+    Ok(())
+}
+
+/// Refuses to run as an application role that row-level security would not apply to (a
+/// superuser or a role with BYPASSRLS): the point of the role is that it cannot see case rows
+/// outside a store transaction.
+async fn refuse_bypassing_role(connection: &mut PgConnection, role: &str) -> StoreResult<()> {
+    let bypasses: bool = sqlx::query_scalar(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_optional(&mut *connection)
+    .await?
+    .unwrap_or(true);
+    if bypasses {
+        return Err(StoreError::Refused(format!(
+            "the application role `{role}` is a superuser or has BYPASSRLS, so row-level \
+             security would not apply (ALTER ROLE ... NOSUPERUSER NOBYPASSRLS)"
+        )));
+    }
     Ok(())
 }
 
@@ -247,6 +283,9 @@ impl PgStore {
             })
             .connect_with(connect)
             .await?;
+        if let Some(role) = &options.role {
+            refuse_bypassing_role(&mut *pool.acquire().await?, role).await?;
+        }
         let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
         Ok(PgStore {
             pool,
@@ -697,7 +736,7 @@ impl PgStore {
 
     /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole
     /// stream or export.
-    async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx> {
+    pub(crate) async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx> {
         self.begin_as(
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             actor,

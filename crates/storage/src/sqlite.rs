@@ -71,8 +71,8 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 /// A write transaction whose every operation passes the fault injector.
-struct WriteTx<'s> {
-    tx: Transaction<'static, Sqlite>,
+pub(crate) struct WriteTx<'s> {
+    pub(crate) tx: Transaction<'static, Sqlite>,
     faults: Option<&'s FaultInjector>,
 }
 
@@ -208,7 +208,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
+    pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
         if let Some(faults) = self.faults.as_deref() {
             faults.tick()?;
         }
@@ -239,7 +239,7 @@ impl SqliteStore {
 
     /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
     /// signed head moved to the last one.
-    async fn write_audit(
+    pub(crate) async fn write_audit(
         &self,
         tx: &mut WriteTx<'_>,
         entries: &[AuditEntry],
@@ -1424,5 +1424,47 @@ impl FromStr for CaseStatus {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         CaseStatus::parse(text)
             .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
+    }
+}
+
+// ---- Copying a deployment into this store (`crate::copy`) -------------------------------------
+
+impl SqliteStore {
+    /// Reads the data keys inside `tx` with this store's master key (an error if they do not
+    /// open with it), to be installed with [`SqliteStore::install_keys`] once `tx` commits.
+    pub(crate) async fn keys_in(&self, tx: &mut WriteTx<'_>) -> StoreResult<KeyRing> {
+        let master = self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone();
+        let rows =
+            sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
+                .fetch_all(&mut *tx.tx)
+                .await?;
+        let mut keys = HashMap::new();
+        let mut active = None;
+        for row in &rows {
+            let key_id: i64 = row.try_get(0)?;
+            let nonce: Vec<u8> = row.try_get(1)?;
+            let wrapped: Vec<u8> = row.try_get(2)?;
+            keys.insert(key_id, master.unwrap_key(key_id, &nonce, &wrapped)?);
+            if row.try_get::<bool, _>(3)? {
+                active = Some(key_id);
+            }
+        }
+        let active = active.ok_or_else(|| StoreError::Key("no active data key".into()))?;
+        Ok(KeyRing {
+            master,
+            keys,
+            active,
+        })
+    }
+
+    /// Uses `ring` from now on.
+    pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
+        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        Ok(())
     }
 }

@@ -321,3 +321,282 @@ fn row_level_security_hides_case_rows_without_the_actor_setting() {
         drop_schema(&url, &schema).await.expect("drop schema");
     });
 }
+
+/// Tables that hold no case data, so carry no row-level security: the audit log (it names case
+/// objects but is read whole by verification), keys (wrapped), users and sessions, the lock row
+/// and the migrations' own bookkeeping. Every other table of the schema is case-scoped and must
+/// have row-level security enabled and forced: a new table is caught here until it has both or
+/// is added to this list with a reason.
+const NOT_CASE_SCOPED: &[&str] = &[
+    "_sqlx_migrations",
+    "audit_checkpoints",
+    "audit_head",
+    "audit_lock",
+    "audit_log",
+    "data_keys",
+    "sessions",
+    "users",
+];
+
+#[test]
+fn every_case_scoped_table_has_forced_row_level_security_and_hides_rows_without_an_actor() {
+    let Some(url) = pg_url(
+        "every_case_scoped_table_has_forced_row_level_security_and_hides_rows_without_an_actor",
+    ) else {
+        return;
+    };
+    common::runtime().block_on(async {
+        let schema = fresh_schema();
+        let store = app_store(&url, &schema).await.expect("store");
+        let access = Access::new("test:rls-tables", Purpose::Investigation);
+        store
+            .append(
+                &access,
+                conformance::sample_appends(ExpectedVersion::NoCase),
+            )
+            .await
+            .expect("append sample");
+
+        let mut connection = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let tables: Vec<(String, bool, bool)> = sqlx::query(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+        )
+        .bind(&schema)
+        .fetch_all(&mut connection)
+        .await
+        .expect("tables")
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+        let case_scoped: Vec<&(String, bool, bool)> = tables
+            .iter()
+            .filter(|(name, _, _)| !NOT_CASE_SCOPED.contains(&name.as_str()))
+            .collect();
+        for known in ["cases", "events", "sealed"] {
+            assert!(
+                case_scoped.iter().any(|(name, _, _)| name == known),
+                "{known} is among the case-scoped tables: {tables:?}"
+            );
+        }
+        for (name, enabled, forced) in &case_scoped {
+            assert!(
+                *enabled && *forced,
+                "table {name} holds case data but row-level security is not enabled and forced \
+                 (ENABLE and FORCE ROW LEVEL SECURITY, and a policy on rasso_actor_set()), or add \
+                 it to NOT_CASE_SCOPED if it holds none"
+            );
+        }
+
+        // As the application role, without the per-transaction actor, each shows nothing; with
+        // it, the tables the sample filled show their rows.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SET search_path TO {}",
+            storage::postgres::quote_ident(&schema)
+        )))
+        .execute(&mut connection)
+        .await
+        .expect("search path");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SET ROLE {}",
+            storage::postgres::quote_ident(APP_ROLE)
+        )))
+        .execute(&mut connection)
+        .await
+        .expect("set role");
+        for (name, _, _) in &case_scoped {
+            let count = format!(
+                "SELECT count(*) FROM {}",
+                storage::postgres::quote_ident(name)
+            );
+            let without: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count.clone()))
+                .fetch_one(&mut connection)
+                .await
+                .expect("count without actor");
+            assert_eq!(without, 0, "{name}: no rows without rasso.actor");
+            let mut tx = connection.begin().await.expect("begin");
+            sqlx::query("SELECT set_config('rasso.actor', 'test:rls-tables', true)")
+                .execute(&mut *tx)
+                .await
+                .expect("set actor");
+            let with: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+                .fetch_one(&mut *tx)
+                .await
+                .expect("count with actor");
+            tx.rollback().await.expect("rollback");
+            if ["cases", "events", "sealed"].contains(&name.as_str()) {
+                assert!(
+                    with > 0,
+                    "{name}: the sample's rows are visible with rasso.actor"
+                );
+            }
+        }
+        connection.close().await.expect("close");
+        store.close().await;
+        drop_schema(&url, &schema).await.expect("drop schema");
+    });
+}
+
+#[test]
+fn a_store_refuses_an_application_role_that_bypasses_row_level_security() {
+    let Some(url) = pg_url("a_store_refuses_an_application_role_that_bypasses_row_level_security")
+    else {
+        return;
+    };
+    common::runtime().block_on(async {
+        let schema = fresh_schema();
+        migrate(&url, Some(&schema)).await.expect("migrate");
+        // The test connection's own user is a superuser: acting as it would bypass the policies.
+        let mut connection = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let me: String = sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&mut connection)
+            .await
+            .expect("current user");
+        let bypasses: bool =
+            sqlx::query_scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = $1")
+                .bind(&me)
+                .fetch_one(&mut connection)
+                .await
+                .expect("role");
+        connection.close().await.expect("close");
+        if bypasses {
+            let refused = PgStore::open(options(&url, &schema, Some(&me))).await;
+            assert!(
+                matches!(refused, Err(StoreError::Refused(_))),
+                "a bypassing role is refused: {refused:?}"
+            );
+        } else {
+            eprintln!(
+                "note: the test user {me} does not bypass row-level security; nothing to refuse"
+            );
+        }
+        let accepted = app_store(&url, &schema)
+            .await
+            .expect("the application role");
+        accepted.close().await;
+        drop_schema(&url, &schema).await.expect("drop schema");
+    });
+}
+
+#[test]
+fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessions_behind() {
+    let Some(url) = pg_url(
+        "copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessions_behind",
+    ) else {
+        return;
+    };
+    common::runtime().block_on(async {
+        let schema = fresh_schema();
+        let source = app_store(&url, &schema).await.expect("store");
+        let access = Access::new("test:copy", Purpose::Administration);
+        source
+            .append(
+                &access,
+                conformance::sample_appends(ExpectedVersion::NoCase),
+            )
+            .await
+            .expect("append sample");
+        source
+            .add_user(
+                &access,
+                &storage::User {
+                    username: "copied".into(),
+                    display_name: "Copied User".into(),
+                    role: "investigator".into(),
+                    force: Some("exampleshire".into()),
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+                    disabled: false,
+                    created_at: "2026-11-01T09:00:00Z".into(),
+                },
+            )
+            .await
+            .expect("add user");
+        source
+            .create_session(&storage::Session {
+                token_hash: "a".repeat(64),
+                username: "copied".into(),
+                csrf_token: "b".repeat(64),
+                created_at: "2026-11-01T09:00:00Z".into(),
+                last_seen_at: "2026-11-01T09:00:00Z".into(),
+            })
+            .await
+            .expect("session");
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = common::open(&common::fresh_path(dir.path()))
+            .await
+            .expect("sqlite target");
+        let copy_access = Access {
+            recipient: Some("sqlite".into()),
+            ..Access::new("test:copy", Purpose::Administration)
+        };
+        let report = storage::copy::postgres_to_sqlite(&source, &target, &copy_access)
+            .await
+            .expect("copy");
+        assert!(report.cases > 0 && report.events > 0 && report.sealed > 0);
+        assert_eq!(report.users, 1);
+
+        let trusted = common::keys().1.verifying_key();
+        let verified = target.verify_audit(&trusted).await.expect("verify");
+        assert!(
+            verified.is_ok(),
+            "copied chain verifies: {:?}",
+            verified.problem
+        );
+        let source_records = source.audit_records(0, 1_000_000).await.expect("records");
+        let target_records = target.audit_records(0, 1_000_000).await.expect("records");
+        assert_eq!(
+            &target_records[..source_records.len()],
+            &source_records[..],
+            "the source's chain, record for record"
+        );
+        assert_eq!(target_records.len(), source_records.len() + 1);
+        assert_eq!(
+            target_records.last().map(|r| r.object.as_str()),
+            Some("database")
+        );
+
+        assert!(target.user("copied").await.expect("user").is_some());
+        assert!(
+            target
+                .session(&"a".repeat(64))
+                .await
+                .expect("session")
+                .is_none(),
+            "sessions stay with the deployment they were made on"
+        );
+        // The same events, identity included (the copied data keys open in the target).
+        let mut from_lines = Vec::new();
+        let mut to_lines = Vec::new();
+        let disclose = Access {
+            recipient: Some("test".into()),
+            ..Access::new("test:copy", Purpose::Administration)
+        };
+        source
+            .export(&disclose, &Default::default(), &mut |line| {
+                from_lines.push(line.to_owned());
+                Ok(())
+            })
+            .await
+            .expect("export source");
+        target
+            .export(&disclose, &Default::default(), &mut |line| {
+                to_lines.push(line.to_owned());
+                Ok(())
+            })
+            .await
+            .expect("export target");
+        from_lines.sort();
+        to_lines.sort();
+        assert_eq!(from_lines, to_lines);
+        assert!(to_lines.iter().any(|line| line.contains("\"identity\":{")));
+
+        // A second copy into the now occupied target is refused and changes nothing.
+        let again = storage::copy::postgres_to_sqlite(&source, &target, &copy_access).await;
+        assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
+        target.close().await;
+        source.close().await;
+        drop_schema(&url, &schema).await.expect("drop schema");
+    });
+}

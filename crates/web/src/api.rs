@@ -158,7 +158,8 @@ fn case_json(
 }
 
 /// `POST /api/cases/{force}/{case}/events`: record one event (an interchange event object without
-/// `case` and `force`; `at` defaults to now, `id` to a fresh one).
+/// `case` and `force`; `at` defaults to now, `id` to a fresh one; `?expected_version=N` makes it
+/// conditional on the case's version).
 pub async fn record(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
@@ -168,9 +169,19 @@ pub async fn record(
 ) -> Result<Response, ApiError> {
     let key = case_key(&force, &reference)?;
     // `confirm=true` records even if the event creates a breach (otherwise 409 with the warnings).
+    // `expected_version=N` records only if the case is still at version N (otherwise 409
+    // `conflict`): optimistic concurrency for clients that read the case first.
     let mut confirm = false;
+    let mut expected = None;
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        if name == "confirm" {
+        if name == "expected_version" {
+            expected = Some(value.parse::<u64>().map_err(|_| {
+                AppError::invalid(
+                    "expected_version",
+                    "expected_version must be a case version (a whole number)",
+                )
+            })?);
+        } else if name == "confirm" {
             confirm = match value.as_ref() {
                 "true" => true,
                 "false" => false,
@@ -184,7 +195,7 @@ pub async fn record(
     }
     let object: serde_json::Map<String, Value> = json_body(&body)?;
     let (outcome, cached, relation) =
-        pages::record_event(&state, &viewer, &key, object, confirm).await?;
+        pages::record_event(&state, &viewer, &key, object, confirm, expected).await?;
     match outcome {
         Recorded::Done => Ok((StatusCode::CREATED, Json(case_json(&state, &cached, relation))).into_response()),
         Recorded::Warnings(warnings) => Ok((

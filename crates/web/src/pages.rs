@@ -351,13 +351,16 @@ pub enum Recorded {
 }
 
 /// Records `object` on a case for `viewer`: authorise, read (audited), validate, warn unless
-/// confirmed, append with the version read (audited).
+/// confirmed, append with the version read, or with `expected` when the client names the version
+/// it saw (audited). A version that is no longer the case's is a conflict (409), unless the event
+/// is already stored (a retry of a write that succeeded).
 pub async fn record_event(
     state: &AppState,
     viewer: &Viewer,
     key: &domain::CaseKey,
     object: serde_json::Map<String, serde_json::Value>,
     confirm: bool,
+    expected: Option<u64>,
 ) -> Result<(Recorded, Arc<CachedCase>, Relation), AppError> {
     let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseWrite).await?;
     let cached = cases::read(state, &access, key).await?;
@@ -371,15 +374,18 @@ pub async fn record_event(
             &access,
             vec![storage::Append {
                 case: key.clone(),
-                expected: storage::ExpectedVersion::Exact(cached.version),
+                expected: storage::ExpectedVersion::Exact(expected.unwrap_or(cached.version)),
                 events: vec![proposed.event.clone()],
             }],
         )
         .await?;
-    let version = outcome.first().map_or(cached.version + 1, |o| o.version);
+    let Some(outcome) = outcome.first().filter(|o| o.appended > 0) else {
+        // Already stored (an idempotent retry): the case just read holds it.
+        return Ok((Recorded::Done, cached, relation));
+    };
     let mut case = cached.case.clone();
     case.push(proposed.event.record.event);
-    let cached = state.remember(case, version);
+    let cached = state.remember(case, outcome.version);
     Ok((Recorded::Done, cached, relation))
 }
 
@@ -397,7 +403,7 @@ pub async fn case_event(
         Ok(object) => object,
         Err(error) => return form_error(&state, &viewer, &key, error).await,
     };
-    match record_event(&state, &viewer, &key, object, confirm).await {
+    match record_event(&state, &viewer, &key, object, confirm, None).await {
         Ok((Recorded::Done, _, _)) => Ok(Redirect::to(&format!(
             "/cases/{}/{}?recorded=1#findings-heading",
             key.force, key.reference

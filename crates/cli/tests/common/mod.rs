@@ -24,6 +24,7 @@ pub fn rasso(data: &Path, args: &[&str]) -> Output {
         .env_remove("RASSO_AUDIT_KEY")
         .env_remove("RASSO_AUDIT_KEY_FILE")
         .env_remove("RASSO_DATABASE")
+        .env_remove("RASSO_APP_ROLE")
         .env("RASSO_LOG", "warn")
         .output()
         .expect("run rasso")
