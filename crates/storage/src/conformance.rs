@@ -21,6 +21,9 @@ use crate::model::{
 };
 use crate::store::Store;
 
+mod facts;
+pub use facts::report_facts;
+
 /// A made-up victim name planted in the sample; it must never be found outside sealed storage.
 pub const PLANTED_GIVEN_NAME: &str = "Zephyrine";
 /// The planted family name.
@@ -126,6 +129,9 @@ where
     audit_trail(&store, &trusted).await?;
     let (store, trusted) = factory().await?;
     key_rotation(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    report_facts(&store).await?;
     check_audit(&store, &trusted).await?;
     Ok(())
 }

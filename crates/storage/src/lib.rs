@@ -18,6 +18,7 @@ pub mod conformance;
 pub mod copy;
 pub mod crash;
 pub mod error;
+pub mod facts;
 pub mod fault;
 pub mod keys;
 pub mod model;
@@ -28,6 +29,7 @@ pub mod store;
 pub use access::{Access, Category, Purpose};
 pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport};
 pub use error::{StoreError, StoreResult};
+pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
 pub use keys::{KeyOrigin, KeySource, MasterKey};
 pub use model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, EventReader,

@@ -31,6 +31,7 @@ use crate::audit::{
     AuditEntry, AuditRecord, AuditSigner, CHECKPOINT_EVERY_RECORDS, CHECKPOINT_EVERY_SECONDS,
     ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
 };
+use crate::facts::{FactsQuery, FactsSink};
 use crate::error::{StoreError, StoreResult};
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
@@ -42,6 +43,8 @@ use crate::sqlite::{
     project,
 };
 use crate::store::{CaseSink, LineSink, Store};
+
+mod report_facts;
 
 /// The actor recorded in the row-level-security setting when a store transaction has no user
 /// behind it (the store's own housekeeping).
@@ -248,13 +251,15 @@ impl PgStore {
             .connect_with(connect)
             .await?;
         let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
-        Ok(PgStore {
+        let store = PgStore {
             pool,
             schema: options.schema,
             keys: RwLock::new(keys),
             signer: options.signer,
             rules: RuleSet::national(),
-        })
+        };
+        report_facts::mark_empty_store(&store).await?;
+        Ok(store)
     }
 
     /// Reads the data keys inside `tx` with this store's master key (an error if they do not
@@ -613,6 +618,7 @@ impl PgStore {
         let new_version = version + appended;
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
+        report_facts::write(tx, case_id, &case, &self.rules).await?;
         let updated = sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
              last_event_at = $7, updated_at = $8 WHERE case_id = $9 AND version = $10",
@@ -1030,11 +1036,15 @@ impl Store for PgStore {
                 break;
             };
             after = last.0;
+            // Only the page's own cases: with a force named, the id range also spans other
+            // forces' cases, whose events would otherwise be read into memory and dropped.
             let rows = sqlx::query(
-                "SELECT case_id, seq, body FROM events WHERE case_id >= $1 AND case_id <= $2 ORDER BY case_id, seq",
+                "SELECT e.case_id, e.seq, e.body FROM events e JOIN cases c ON c.case_id = e.case_id \
+                 WHERE e.case_id >= $1 AND e.case_id <= $2 AND ($3::TEXT IS NULL OR c.force = $3) ORDER BY e.case_id, e.seq",
             )
             .bind(first.0)
             .bind(last.0)
+            .bind(force)
             .fetch_all(&mut *tx.tx)
             .await?;
             let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
@@ -1429,6 +1439,19 @@ impl Store for PgStore {
         self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
         tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
         Ok(count)
+    }
+
+    async fn report_facts(
+        &self,
+        access: &Access,
+        query: &FactsQuery,
+        sink: &mut FactsSink<'_>,
+    ) -> StoreResult<Option<u64>> {
+        self.read_report_facts(access, query, sink).await
+    }
+
+    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
+        self.rebuild_facts(access).await
     }
 
     async fn backup(&self, _access: &Access, _dest: &Path) -> StoreResult<BackupInfo> {

@@ -23,6 +23,7 @@ use crate::audit::{
     ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
 };
 use crate::error::{StoreError, StoreResult};
+use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
@@ -30,6 +31,8 @@ use crate::model::{
     ExportOptions, NewEvent, Session, StoredCase, User,
 };
 use crate::store::{CaseSink, LineSink, Store};
+
+mod report_facts;
 
 /// The sealed field holding a person's identity.
 pub(crate) const IDENTITY_FIELD: &str = "identity";
@@ -125,7 +128,7 @@ impl SqliteStore {
             .connect_with(connect_options(&options.path).read_only(true))
             .await?;
         let keys = load_keys(&writer, &options.master_key).await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             path: options.path,
             writer,
             reader,
@@ -133,7 +136,9 @@ impl SqliteStore {
             signer: options.signer,
             rules: RuleSet::national(),
             faults: None,
-        })
+        };
+        report_facts::mark_empty_store(&store).await?;
+        Ok(store)
     }
 
     /// The same store with a fault injector on every write transaction (tests only).
@@ -511,6 +516,7 @@ impl SqliteStore {
         let new_version = version + appended;
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
+        report_facts::write(tx, case_id, &case, &self.rules).await?;
         tx.op()?;
         sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
@@ -968,11 +974,15 @@ impl Store for SqliteStore {
                 break;
             };
             after = last.0;
+            // Only the page's own cases: with a force named, the id range also spans other
+            // forces' cases, whose events would otherwise be read into memory and dropped.
             let rows = sqlx::query(
-                "SELECT case_id, seq, body FROM events WHERE case_id >= $1 AND case_id <= $2 ORDER BY case_id, seq",
+                "SELECT e.case_id, e.seq, e.body FROM events e JOIN cases c ON c.case_id = e.case_id \
+                 WHERE e.case_id >= $1 AND e.case_id <= $2 AND ($3 IS NULL OR c.force = $3) ORDER BY e.case_id, e.seq",
             )
             .bind(first.0)
             .bind(last.0)
+            .bind(force)
             .fetch_all(&self.reader)
             .await?;
             let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
@@ -1376,6 +1386,19 @@ impl Store for SqliteStore {
         self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
         tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
         Ok(count)
+    }
+
+    async fn report_facts(
+        &self,
+        access: &Access,
+        query: &FactsQuery,
+        sink: &mut FactsSink<'_>,
+    ) -> StoreResult<Option<u64>> {
+        self.read_report_facts(access, query, sink).await
+    }
+
+    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
+        self.rebuild_facts(access).await
     }
 
     async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {
