@@ -21,6 +21,8 @@ pub mod error;
 pub mod facts;
 pub mod fault;
 pub mod keys;
+mod rows;
+mod bulk;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;

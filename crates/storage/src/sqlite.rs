@@ -32,6 +32,7 @@ use crate::model::{
 };
 use crate::store::{CaseSink, LineSink, Store};
 
+mod bulk_load;
 mod report_facts;
 
 /// The sealed field holding a person's identity.
@@ -446,70 +447,38 @@ impl SqliteStore {
                 events.push(parse_body(&body, force, reference, seq)?.event);
             }
         }
-        let (key_id, data_key) = key;
         let appended = fresh.len() as u64;
         for (index, new) in fresh.into_iter().enumerate() {
             let seq = (version + index as u64 + 1) as i64;
-            let mut body = new.object;
-            let mut sealed = None;
-            if let Some(identity) = body.get_mut(IDENTITY_FIELD)
-                && !identity.is_null()
-            {
-                let person = new
-                    .record
-                    .event
-                    .person()
-                    .map(|person| person.to_string())
-                    .ok_or_else(|| {
-                        StoreError::Invalid(format!(
-                            "event {} carries an identity but names no person",
-                            new.id
-                        ))
-                    })?;
-                let plaintext = identity.take().to_string();
-                let binding = SealBinding {
-                    force,
-                    reference,
-                    person: &person,
-                    field: IDENTITY_FIELD,
-                    key_id: *key_id,
-                };
-                let (nonce, ciphertext) = data_key.seal(&binding, plaintext.as_bytes())?;
-                sealed = Some((person, nonce, ciphertext));
-            }
-            let at = format_time(new.record.event.at.with_timezone(&Utc));
+            let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
             tx.op()?;
             sqlx::query(
                 "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(case_id)
             .bind(seq)
-            .bind(&new.id)
-            .bind(at)
-            .bind(new.record.event.kind().as_str())
-            .bind(new.record.event.person().map(|person| person.to_string()))
-            .bind(Value::Object(body).to_string())
+            .bind(&row.event_id)
+            .bind(&row.at)
+            .bind(row.kind)
+            .bind(&row.person)
+            .bind(&row.body)
             .bind(next_audit_seq)
             .execute(&mut *tx.tx)
             .await?;
-            if let Some((person, nonce, ciphertext)) = sealed {
-                tx.op()?;
+            if let Some(sealed) = row.sealed {
+            tx.op()?;
                 sqlx::query(
                     "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(case_id)
                 .bind(seq)
                 .bind(IDENTITY_FIELD)
-                .bind(person)
-                .bind(*key_id)
-                .bind(nonce.to_vec())
-                .bind(ciphertext)
+                .bind(sealed.person)
+                .bind(sealed.key_id)
+                .bind(sealed.nonce)
+                .bind(sealed.ciphertext)
                 .execute(&mut *tx.tx)
                 .await?;
-            }
-            let mut event = new.record.event;
-            if let EventData::PersonAdded(person) = &mut event.data {
-                person.identity = None;
             }
             events.push(event);
         }
