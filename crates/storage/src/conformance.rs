@@ -21,7 +21,9 @@ use crate::model::{
 };
 use crate::store::Store;
 
+mod bulk;
 mod facts;
+pub use bulk::{bulk_load_stores_what_append_stores, bulk_sample};
 pub use facts::report_facts;
 
 /// A made-up victim name planted in the sample; it must never be found outside sealed storage.
