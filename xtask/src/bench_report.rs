@@ -225,10 +225,13 @@ async fn fill_pg_unless_kept(db: &Db, count: usize) -> Result<u64> {
     let access = Access::new("bench", Purpose::Administration);
     let listed = opened
         .store()
-        .list_cases(&access, &storage::CaseFilter {
-            limit: Some(1),
-            ..Default::default()
-        })
+        .list_cases(
+            &access,
+            &storage::CaseFilter {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
         .await?;
     opened.close().await;
     if listed.is_empty() {

@@ -117,7 +117,11 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
     ),
     (
         "report_facts_state",
-        &[("id", Col::Int), ("basis", Col::Text), ("built_at", Col::Text)],
+        &[
+            ("id", Col::Int),
+            ("basis", Col::Text),
+            ("built_at", Col::Text),
+        ],
     ),
     (
         "users",

@@ -14,6 +14,7 @@ pub mod access;
 pub mod audit;
 #[doc(hidden)]
 pub mod bench;
+mod bulk;
 pub mod conformance;
 pub mod copy;
 pub mod crash;
@@ -21,10 +22,9 @@ pub mod error;
 pub mod facts;
 pub mod fault;
 pub mod keys;
-mod rows;
-mod bulk;
 pub mod model;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 pub mod store;
 

@@ -31,8 +31,8 @@ use crate::audit::{
     AuditEntry, AuditRecord, AuditSigner, CHECKPOINT_EVERY_RECORDS, CHECKPOINT_EVERY_SECONDS,
     ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
 };
-use crate::facts::{FactsQuery, FactsSink};
 use crate::error::{StoreError, StoreResult};
+use crate::facts::{FactsQuery, FactsSink};
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,

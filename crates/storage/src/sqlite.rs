@@ -466,7 +466,7 @@ impl SqliteStore {
             .execute(&mut *tx.tx)
             .await?;
             if let Some(sealed) = row.sealed {
-            tx.op()?;
+                tx.op()?;
                 sqlx::query(
                     "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )

@@ -82,8 +82,8 @@ async fn from_store(args: &ReportArgs, rules: &RuleSet, scope: Scope) -> Result<
 fn rebuild_facts(data: &DataArgs) -> Result<ExitCode> {
     data::runtime()?.block_on(async {
         let opened = data.open(false).await?;
-        let access = Access::new(data::actor(), Purpose::Administration)
-            .with_reason("rebuild report facts");
+        let access =
+            Access::new(data::actor(), Purpose::Administration).with_reason("rebuild report facts");
         let count = opened
             .store
             .rebuild_report_facts(&access)

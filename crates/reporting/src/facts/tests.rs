@@ -41,14 +41,9 @@ fn findings_taken_at_the_latest_event_hold_at_every_later_instant() {
             if !facts.holds_at(now) {
                 continue;
             }
-            let full = CaseFacts::observe(
-                case,
-                &rules,
-                now,
-                &mut Scratch::default(),
-                &mut Vec::new(),
-            )
-            .expect("a case with events");
+            let full =
+                CaseFacts::observe(case, &rules, now, &mut Scratch::default(), &mut Vec::new())
+                    .expect("a case with events");
             let brought: Vec<FactFinding> = facts
                 .findings
                 .iter()
@@ -80,7 +75,13 @@ fn findings_taken_at_the_latest_event_hold_at_every_later_instant() {
     }
     assert!(checked > 3000, "only {checked} case instants checked");
     // The rolling and bail rules are among those whose findings moved from due to overdue.
-    for rule in ["VC-UPDATE", "SUP-REVIEW", "RUI-REVIEW", "BAIL-PERIOD", "VC-INFORM"] {
+    for rule in [
+        "VC-UPDATE",
+        "SUP-REVIEW",
+        "RUI-REVIEW",
+        "BAIL-PERIOD",
+        "VC-INFORM",
+    ] {
         assert!(
             turned_overdue.contains(rule),
             "no {rule} finding turned overdue: {turned_overdue:?}"
@@ -150,7 +151,10 @@ fn facts_read_back_as_written_and_refuse_an_earlier_instant() {
                 shared: false,
             },
         );
-        assert!(!builder.add_facts(&facts), "facts used before their last event");
+        assert!(
+            !builder.add_facts(&facts),
+            "facts used before their last event"
+        );
         assert!(facts.holds_at(settings.until));
     }
 }

@@ -45,7 +45,10 @@ pub async fn bulk_load_stores_what_append_stores<S: Store, T: Store>(
         })
         .await?;
     assert!(
-        lines.0.iter().any(|l| l.contains(super::PLANTED_GIVEN_NAME)),
+        lines
+            .0
+            .iter()
+            .any(|l| l.contains(super::PLANTED_GIVEN_NAME)),
         "sealed identity is unsealed on export"
     );
     assert_eq!(lines.0, lines.1, "exported events with identity");

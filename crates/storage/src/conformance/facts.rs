@@ -13,7 +13,13 @@ use crate::facts::{FactsQuery, ReportPath, build_report};
 use crate::model::{Append, ExpectedVersion, NewEvent};
 use crate::store::Store;
 
-fn event(force: &str, reference: &str, at: &str, kind: &str, fields: serde_json::Value) -> NewEvent {
+fn event(
+    force: &str,
+    reference: &str,
+    at: &str,
+    kind: &str,
+    fields: serde_json::Value,
+) -> NewEvent {
     let mut line = serde_json::json!({"case": reference, "force": force, "at": at, "kind": kind});
     if let (Some(target), serde_json::Value::Object(extra)) = (line.as_object_mut(), fields) {
         target.extend(extra);
@@ -95,11 +101,20 @@ pub async fn report_facts<S: Store>(store: &S) -> StoreResult<()> {
             let scope = scope(force, instant(as_of), &rules);
             let expected = full_report(store, &access, scope.clone()).await?;
             let (report, path) = build_report(store, &access, &rules, scope).await?;
-            assert_eq!(path, ReportPath::Facts, "facts are kept from the first append");
+            assert_eq!(
+                path,
+                ReportPath::Facts,
+                "facts are kept from the first append"
+            );
             assert_eq!(report, expected, "report at {as_of} for {force:?}");
         }
     }
-    let late = full_report(store, &access, scope(None, instant("2027-06-01T00:00:00Z"), &rules)).await?;
+    let late = full_report(
+        store,
+        &access,
+        scope(None, instant("2027-06-01T00:00:00Z"), &rules),
+    )
+    .await?;
     assert_eq!(late.cases, 3);
     assert_eq!(late.outcomes[15], 1, "the appended closure is in the facts");
     // Facts taken under another rule set are not used (and nothing is read).
@@ -118,8 +133,13 @@ pub async fn report_facts<S: Store>(store: &S) -> StoreResult<()> {
     // A rebuild covers every case and changes no figure.
     let admin = Access::new("admin:test", Purpose::Administration);
     assert_eq!(store.rebuild_report_facts(&admin).await?, 3);
-    let (rebuilt, path) =
-        build_report(store, &access, &rules, scope(None, instant(late_instant()), &rules)).await?;
+    let (rebuilt, path) = build_report(
+        store,
+        &access,
+        &rules,
+        scope(None, instant(late_instant()), &rules),
+    )
+    .await?;
     assert_eq!(path, ReportPath::Facts);
     assert_eq!(rebuilt, late);
     Ok(())

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::{PgStore, PgTx};
-use crate::sqlite::IDENTITY_FIELD;
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::bulk::{NewCaseRows, new_case_rows};
 use crate::error::{StoreError, StoreResult};
 use crate::model::Append;
+use crate::sqlite::IDENTITY_FIELD;
 
 /// Rows per statement, under PostgreSQL's limit of 65,535 bound values.
 const CASES_PER_STATEMENT: usize = 1_000;
@@ -71,14 +71,18 @@ impl PgStore {
         let events: Vec<(i64, i64, &crate::rows::EventRow)> = numbered
             .iter()
             .flat_map(|(case_id, audit_seq, rows)| {
-                rows.events.iter().map(move |event| (*case_id, *audit_seq, event))
+                rows.events
+                    .iter()
+                    .map(move |event| (*case_id, *audit_seq, event))
             })
             .collect();
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             insert_events(&mut tx, chunk).await?;
         }
-        let sealed: Vec<&(i64, i64, &crate::rows::EventRow)> =
-            events.iter().filter(|(_, _, row)| row.sealed.is_some()).collect();
+        let sealed: Vec<&(i64, i64, &crate::rows::EventRow)> = events
+            .iter()
+            .filter(|(_, _, row)| row.sealed.is_some())
+            .collect();
         for chunk in sealed.chunks(ROWS_PER_STATEMENT) {
             insert_sealed(&mut tx, chunk).await?;
         }
@@ -97,7 +101,7 @@ impl PgStore {
                     .push_bind(facts.last_event_at.clone())
                     .push_bind(facts.facts.clone());
             });
-                    query.build().execute(&mut *tx.tx).await?;
+            query.build().execute(&mut *tx.tx).await?;
         }
         let entries: Vec<_> = cases.iter().map(|rows| rows.entry.clone()).collect();
         self.write_audit(&mut tx, &entries, now).await?;

@@ -8,11 +8,11 @@ use serde_json::json;
 use sqlx::{Postgres, Row, Transaction};
 
 use super::{PgStore, PgTx, SYSTEM_ACTOR, actor_of};
-use crate::sqlite::parse_body;
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsRow, FactsSink, ReportInput};
+use crate::sqlite::parse_body;
 
 /// Facts rows per page when reading.
 const FACTS_PAGE: i64 = 2_000;

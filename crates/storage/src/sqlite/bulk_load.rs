@@ -77,14 +77,18 @@ impl SqliteStore {
         let events: Vec<(i64, i64, &crate::rows::EventRow)> = numbered
             .iter()
             .flat_map(|(case_id, audit_seq, rows)| {
-                rows.events.iter().map(move |event| (*case_id, *audit_seq, event))
+                rows.events
+                    .iter()
+                    .map(move |event| (*case_id, *audit_seq, event))
             })
             .collect();
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             insert_events(&mut tx, chunk).await?;
         }
-        let sealed: Vec<&(i64, i64, &crate::rows::EventRow)> =
-            events.iter().filter(|(_, _, row)| row.sealed.is_some()).collect();
+        let sealed: Vec<&(i64, i64, &crate::rows::EventRow)> = events
+            .iter()
+            .filter(|(_, _, row)| row.sealed.is_some())
+            .collect();
         for chunk in sealed.chunks(ROWS_PER_STATEMENT) {
             insert_sealed(&mut tx, chunk).await?;
         }
