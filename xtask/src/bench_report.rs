@@ -1,8 +1,14 @@
-//! `cargo xtask bench report`: a force-year and a national report over stored generated cases,
-//! streamed from the SQLite store, against a hand-written SQL aggregate of the same headline figures
-//! (cases, outcomes by type, charged) in the same run. Each measurement runs in a child process of
+//! `cargo xtask bench report`: a force-year and a national report over stored generated cases, as
+//! `rasso report` and the leaders' page build them (from the stored report facts), against a
+//! hand-written SQL aggregate of the same headline figures (cases, outcomes by type, charged) in the
+//! same run, for SQLite and (with `--pg`) PostgreSQL. Each measurement runs in a child process of
 //! its own, so that its peak resident memory (`VmHWM`) is its own. The report's headline figures
 //! must equal the SQL's, which also checks the report against an independent computation.
+//!
+//! The cases are stored with the store's bulk loader (`SqliteStore::bulk_load`, `PgStore::bulk_load`):
+//! the same rows as appends, many cases per statement and transaction, with durability relaxed
+//! during the load only. `--db FILE` (and `--pg-keep SCHEMA`) keep the database for the next run,
+//! so that millions of cases are generated and stored once.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,11 +19,11 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Args;
 use domain::{Record, RuleSet};
-use reporting::{ReportBuilder, Scope};
+use reporting::Scope;
 use sqlx::Row;
 use storage::{
     Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, PgOptions, PgStore,
-    Purpose, SqliteOptions, SqliteStore, Store,
+    Purpose, ReportPath, SqliteOptions, SqliteStore, Store,
 };
 
 #[derive(Debug, Args)]
@@ -32,12 +38,16 @@ pub struct ReportArgs {
     /// One measurement, run by the benchmark in a child process.
     #[arg(long, hide = true)]
     child: Option<String>,
-    /// Also measure PostgreSQL at this URL, in the same run (a schema of its own, dropped after).
+    /// Also measure PostgreSQL at this URL, in the same run (a schema of its own, dropped after
+    /// unless `--pg-keep` names it).
     #[arg(long, value_name = "URL", env = "RASSO_TEST_PG")]
     pg: Option<String>,
-    /// Generated cases for the PostgreSQL measurement (storing them is the slow part).
-    #[arg(long, default_value_t = 20_000)]
+    /// Generated cases for the PostgreSQL measurement.
+    #[arg(long, default_value_t = 2_000_000)]
     pg_cases: usize,
+    /// Keep the PostgreSQL cases in this schema and reuse them on the next run.
+    #[arg(long, value_name = "SCHEMA")]
+    pg_keep: Option<String>,
     /// The PostgreSQL schema a child measures (set by the benchmark).
     #[arg(long, hide = true)]
     pg_schema: Option<String>,
@@ -50,10 +60,39 @@ enum Db {
     Pg { url: String, schema: String },
 }
 
-impl Db {
-    async fn open(&self) -> Result<Box<dyn Store>> {
+/// An open store of either kind (the bulk loader is not part of the `Store` trait).
+enum Opened {
+    Sqlite(SqliteStore),
+    Pg(PgStore),
+}
+
+impl Opened {
+    fn store(&self) -> &dyn Store {
+        match self {
+            Opened::Sqlite(store) => store,
+            Opened::Pg(store) => store,
+        }
+    }
+
+    async fn bulk_load(&self, access: &Access, batch: Vec<Append>) -> Result<u64> {
         Ok(match self {
-            Db::Sqlite(path) => Box::new(SqliteStore::open(options(path)).await?),
+            Opened::Sqlite(store) => store.bulk_load(access, batch).await?,
+            Opened::Pg(store) => store.bulk_load(access, batch).await?,
+        })
+    }
+
+    async fn close(self) {
+        match self {
+            Opened::Sqlite(store) => store.close().await,
+            Opened::Pg(store) => store.close().await,
+        }
+    }
+}
+
+impl Db {
+    async fn open(&self) -> Result<Opened> {
+        Ok(match self {
+            Db::Sqlite(path) => Opened::Sqlite(SqliteStore::open(options(path)).await?),
             Db::Pg { url, schema } => {
                 let mut options = PgOptions::new(
                     url.clone(),
@@ -61,7 +100,7 @@ impl Db {
                     AuditSigner::from_seed([8; 32]),
                 );
                 options.schema = Some(schema.clone());
-                Box::new(PgStore::open(options).await?)
+                Opened::Pg(PgStore::open(options).await?)
             }
         })
     }
@@ -129,16 +168,23 @@ pub fn run(args: ReportArgs) -> Result<()> {
     println!("SQLite:");
     compare(&Db::Sqlite(db))?;
     if let Some(url) = &args.pg {
-        let schema = format!("rasso_bench_report_{:016x}", rand::random::<u64>());
+        let schema = args
+            .pg_keep
+            .clone()
+            .unwrap_or_else(|| format!("rasso_bench_report_{:016x}", rand::random::<u64>()));
         let pg = Db::Pg {
             url: url.clone(),
             schema: schema.clone(),
         };
-        println!("PostgreSQL ({} cases):", args.pg_cases);
         let result = runtime
-            .block_on(fill(&pg, args.pg_cases))
-            .and_then(|()| compare(&pg));
-        runtime.block_on(storage::postgres::drop_schema(url, &schema))?;
+            .block_on(fill_pg_unless_kept(&pg, args.pg_cases))
+            .and_then(|stored| {
+                println!("PostgreSQL ({stored} cases, schema {schema}):");
+                compare(&pg)
+            });
+        if args.pg_keep.is_none() {
+            runtime.block_on(storage::postgres::drop_schema(url, &schema))?;
+        }
         result?;
     }
     Ok(())
@@ -173,46 +219,111 @@ fn compare(db: &Db) -> Result<()> {
     Ok(())
 }
 
-/// Stores `count` generated cases through `Store::append`, as `rasso import` does.
+/// The cases stored in the PostgreSQL schema, filling it first when it holds none.
+async fn fill_pg_unless_kept(db: &Db, count: usize) -> Result<u64> {
+    let opened = db.open().await?;
+    let access = Access::new("bench", Purpose::Administration);
+    let listed = opened
+        .store()
+        .list_cases(
+            &access,
+            &storage::CaseFilter {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await?;
+    opened.close().await;
+    if listed.is_empty() {
+        fill(db, count).await?;
+        Ok(count as u64)
+    } else {
+        println!("reusing the PostgreSQL schema");
+        let Db::Pg { url, schema } = db else {
+            bail!("not a PostgreSQL database")
+        };
+        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let pool =
+            sqlx::PgPool::connect_with(options.options([("search_path", schema.as_str())])).await?;
+        let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(&pool)
+            .await?;
+        pool.close().await;
+        Ok(cases as u64)
+    }
+}
+
+/// Cases per bulk-load transaction.
+const LOAD_BATCH: usize = 2_000;
+
+/// Stores `count` generated cases with the store's bulk loader. A thread generates and parses the
+/// cases (as `rasso import` reads lines) while the store writes the previous batch.
 async fn fill(db: &Db, count: usize) -> Result<()> {
     let store = db.open().await?;
     let access = Access::new("bench", Purpose::Import);
-    let settings = synthetic::Settings::new(SEED, FORCES);
     let started = Instant::now();
-    let mut reader = EventReader::new();
-    let mut batch = Vec::new();
-    let mut events = 0usize;
-    for (index, case) in synthetic::cases(&settings, count).enumerate() {
-        let mut new_events = Vec::with_capacity(case.events().len());
-        for event in case.events() {
-            let line = Record {
-                case: case.key.clone(),
-                event: event.clone(),
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<(Vec<Append>, usize)>>(2);
+    let generator = std::thread::spawn(move || {
+        let settings = synthetic::Settings::new(SEED, FORCES);
+        let mut reader = EventReader::new();
+        let mut batch = Vec::with_capacity(LOAD_BATCH);
+        let mut events = 0usize;
+        for case in synthetic::cases(&settings, count) {
+            let mut new_events = Vec::with_capacity(case.events().len());
+            for event in case.events() {
+                let line = Record {
+                    case: case.key.clone(),
+                    event: event.clone(),
+                }
+                .to_line();
+                match reader.read(&line) {
+                    Ok(event) => new_events.push(event),
+                    Err(error) => {
+                        let _ = sender.send(Err(anyhow::anyhow!("{error}")));
+                        return;
+                    }
+                }
             }
-            .to_line();
-            new_events.push(reader.read(&line).map_err(|e| anyhow::anyhow!("{e}"))?);
+            events += new_events.len();
+            batch.push(Append {
+                case: case.key.clone(),
+                expected: ExpectedVersion::NoCase,
+                events: new_events,
+            });
+            if batch.len() == LOAD_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH));
+                if sender.send(Ok((full, events))).is_err() {
+                    return;
+                }
+                events = 0;
+            }
         }
-        events += new_events.len();
-        batch.push(Append {
-            case: case.key.clone(),
-            expected: ExpectedVersion::NoCase,
-            events: new_events,
-        });
-        if batch.len() == 500 || index + 1 == count {
-            store.append(&access, std::mem::take(&mut batch)).await?;
+        if !batch.is_empty() {
+            let _ = sender.send(Ok((batch, events)));
         }
-        if (index + 1) % 100_000 == 0 {
+    });
+    let (mut cases, mut events) = (0usize, 0usize);
+    let mut next_progress = 100_000;
+    while let Ok(batch) = receiver.recv() {
+        let (batch, batch_events) = batch?;
+        cases += store.bulk_load(&access, batch).await? as usize;
+        events += batch_events;
+        if cases >= next_progress {
             eprintln!(
-                "stored {} cases ({events} events) in {:.0?}",
-                index + 1,
+                "stored {cases} cases ({events} events) in {:.0?}",
                 started.elapsed()
             );
+            next_progress += 100_000;
         }
     }
-    drop(store);
+    generator
+        .join()
+        .map_err(|_| anyhow::anyhow!("the generator thread panicked"))?;
+    store.close().await;
+    let seconds = started.elapsed().as_secs_f64();
     println!(
-        "stored {count} generated cases ({events} events) in {:.1?}",
-        started.elapsed()
+        "stored {cases} generated cases ({events} events) with the bulk loader in {seconds:.1} s ({:.0} events/s; durability relaxed during the load only)",
+        events as f64 / seconds.max(f64::EPSILON)
     );
     Ok(())
 }
@@ -287,23 +398,21 @@ async fn report(db: &Db, force: Option<String>, from: NaiveDate, to: NaiveDate) 
     let store = db.open().await?;
     let rules = RuleSet::national();
     let scope = Scope {
-        force: force.clone(),
+        force,
         from,
         to,
         as_of: synthetic::Settings::new(SEED, FORCES).until,
         rule_set: rules.config().id.clone(),
         shared: false,
     };
-    let mut builder = ReportBuilder::new(&rules, scope);
     let access = Access::new("bench", Purpose::Reporting);
-    store
-        .stream_cases(&access, force.as_deref(), &mut |stored| {
-            builder.add(&stored.case);
-            Ok(())
-        })
-        .await?;
-    drop(store);
-    let report = builder.finish();
+    let (report, path) = storage::build_report(store.store(), &access, &rules, scope).await?;
+    store.close().await;
+    if path != ReportPath::Facts {
+        bail!(
+            "the report did not use the stored facts ({path:?}): run `rasso report rebuild-facts` on this database"
+        );
+    }
     let outcomes: BTreeMap<u32, u64> = report
         .outcomes
         .iter()

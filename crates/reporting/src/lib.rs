@@ -8,6 +8,7 @@
 //! read: figures come from event kinds, dates and rule findings only.
 
 mod csv;
+pub mod facts;
 mod histogram;
 mod html;
 mod metrics;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+pub use facts::{CaseFacts, FactFinding};
 pub use histogram::{DayHistogram, Percentiles};
 pub use metrics::ReportBuilder;
 

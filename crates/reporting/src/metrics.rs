@@ -1,12 +1,12 @@
-//! Streaming computation of a report: one case at a time, counters only.
+//! Streaming computation of a report: one case (or one case's facts) at a time, counters only.
 
 use std::collections::BTreeMap;
 
-use domain::interchange::{EventData, Kind, OfficerRole};
 use domain::rules::{Finding, RuleIndex, Scratch};
 use domain::time::local_date;
-use domain::{Case, Event, RuleSet, Status};
+use domain::{Case, RuleSet, Status};
 
+use crate::facts::CaseFacts;
 use crate::{Ageing, DayHistogram, OfficerLoad, Report, RuleCompliance, Scope};
 
 /// Builds a [`Report`] from cases given one at a time.
@@ -61,24 +61,36 @@ impl<'r> ReportBuilder<'r> {
         }
     }
 
-    /// Adds a case if it is in scope; returns whether it was.
+    /// Adds a case if it is in scope; returns whether it was. The case is evaluated in full at the
+    /// report's instant.
     pub fn add(&mut self, case: &Case) -> bool {
-        let as_of = self.scope.as_of;
-        let visible = &case.events()[..case.events().partition_point(|e| e.at <= as_of)];
-        let Some(opened) = visible
-            .iter()
-            .find(|e| e.kind() == Kind::ReportReceived)
-            .or_else(|| visible.first())
-        else {
-            return false;
-        };
-        let reported = local_date(&opened.at);
+        match CaseFacts::observe(
+            case,
+            self.rules,
+            self.scope.as_of,
+            &mut self.scratch,
+            &mut self.findings,
+        ) {
+            Some(facts) => self.add_facts(&facts),
+            None => false,
+        }
+    }
+
+    /// Adds a case by its facts if it is in scope; returns whether it was. The facts must hold at
+    /// the report's instant ([`CaseFacts::holds_at`]): stored facts of a case with events after it
+    /// are refused (`false`), and the caller evaluates that case with [`ReportBuilder::add`].
+    pub fn add_facts(&mut self, facts: &CaseFacts) -> bool {
         let in_force = self
             .scope
             .force
             .as_deref()
-            .is_none_or(|force| case.key.force == force);
-        if !in_force || reported < self.scope.from || reported > self.scope.to {
+            .is_none_or(|force| facts.force == force);
+        let reported = facts.reported_on;
+        if !in_force
+            || reported < self.scope.from
+            || reported > self.scope.to
+            || !facts.holds_at(self.scope.as_of)
+        {
             return false;
         }
         self.cases += 1;
@@ -86,48 +98,24 @@ impl<'r> ReportBuilder<'r> {
             .reports_by_month
             .entry(reported.format("%Y-%m").to_string())
             .or_default() += 1;
-        self.count_events(visible, opened, reported);
-        self.count_findings(case, visible);
+        self.count_case(facts);
+        self.count_findings(facts);
         true
     }
 
-    fn count_events(&mut self, events: &[Event], opened: &Event, reported: chrono::NaiveDate) {
-        let days_after = |event: &Event| (local_date(&event.at) - reported).num_days();
-        if let EventData::ReportReceived(report) = &opened.data {
-            for offence in &report.offences {
-                *self
-                    .reports_by_offence
-                    .entry(offence.to_string())
-                    .or_default() += 1;
-            }
+    fn count_case(&mut self, facts: &CaseFacts) {
+        for offence in &facts.offences_reported {
+            *self.reports_by_offence.entry(offence.clone()).or_default() += 1;
         }
-        let mut closed = None;
-        let mut charged_at = None;
-        let mut first_update = None;
-        for event in events {
-            match &event.data {
-                EventData::CrimeRecorded(recorded) => {
-                    for offence in &recorded.offences {
-                        *self
-                            .recorded_by_offence
-                            .entry(offence.to_string())
-                            .or_default() += 1;
-                    }
-                }
-                EventData::CaseClosed(closure) => closed = Some((event, closure.outcome)),
-                EventData::SuspectCharged(_) if charged_at.is_none() => charged_at = Some(event),
-                EventData::VictimInformed(_) if first_update.is_none() => {
-                    first_update = Some(event)
-                }
-                _ => {}
-            }
+        for offence in &facts.offences_recorded {
+            *self.recorded_by_offence.entry(offence.clone()).or_default() += 1;
         }
-        if let Some(update) = first_update {
-            self.to_first_update.add(days_after(update));
+        if let Some(days) = facts.days_to_first_update {
+            self.to_first_update.add(days);
         }
-        match closed {
+        match facts.outcome {
             None => self.outcomes[0] += 1,
-            Some((event, outcome)) => {
+            Some(outcome) => {
                 match usize::try_from(outcome)
                     .ok()
                     .filter(|o| (1..=22).contains(o))
@@ -135,51 +123,52 @@ impl<'r> ReportBuilder<'r> {
                     Some(index) => self.outcomes[index] += 1,
                     None => self.other_outcomes += 1,
                 }
-                self.to_outcome.add(days_after(event));
+                if let Some(days) = facts.days_to_outcome {
+                    self.to_outcome.add(days);
+                }
                 if outcome == 1 {
                     self.charged += 1;
-                    self.to_charge.add(days_after(charged_at.unwrap_or(event)));
+                    if let Some(days) = facts.days_to_charge {
+                        self.to_charge.add(days);
+                    }
                 }
             }
         }
     }
 
-    fn count_findings(&mut self, case: &Case, events: &[Event]) {
-        self.findings.clear();
-        self.rules.evaluate_into(
-            case,
-            self.scope.as_of,
-            &mut self.scratch,
-            &mut self.findings,
-        );
-        let as_of_date = local_date(&self.scope.as_of);
+    fn count_findings(&mut self, facts: &CaseFacts) {
+        let as_of = self.scope.as_of;
+        let as_of_date = local_date(&as_of);
         let mut overdue = 0;
-        for finding in &self.findings {
-            self.by_rule[usize::from(finding.rule.0)][finding.status as usize] += 1;
-            if finding.status == Status::Overdue {
+        for finding in &facts.findings {
+            // Facts name rules by id; a rule this rule set does not have is not counted.
+            let Some(rule) = self.rule_index(&finding.rule) else {
+                continue;
+            };
+            let status = finding.status_at(as_of);
+            self.by_rule[usize::from(rule.0)][status as usize] += 1;
+            if status == Status::Overdue {
                 overdue += 1;
             }
-            if matches!(finding.status, Status::Due | Status::Overdue) {
-                let age = (as_of_date - local_date(&finding.trigger_at)).num_days();
-                if Some(finding.rule) == self.bail_rule {
+            if matches!(status, Status::Due | Status::Overdue) {
+                let age = (as_of_date - finding.trigger_on).num_days();
+                if Some(rule) == self.bail_rule {
                     self.bail.add(age);
-                } else if Some(finding.rule) == self.rui_rule {
+                } else if Some(rule) == self.rui_rule {
                     self.rui.add(age);
                 }
             }
         }
-        let open = !events.iter().any(|e| e.kind() == Kind::CaseClosed);
-        let officer = events.iter().rev().find_map(|event| match &event.data {
-            EventData::OfficerAllocated(allocated) if allocated.role == OfficerRole::Oic => {
-                Some(allocated.officer.as_str())
-            }
-            _ => None,
-        });
-        if let (Some(officer), true) = (officer, open) {
-            let load = self.officers.entry(officer.to_owned()).or_default();
+        if let (Some(officer), None) = (&facts.officer, facts.outcome) {
+            let load = self.officers.entry(officer.clone()).or_default();
             load.0 += 1;
             load.1 += overdue;
         }
+    }
+
+    /// The index of a rule of this rule set by its id.
+    fn rule_index(&self, id: &str) -> Option<RuleIndex> {
+        self.rules.find(id)
     }
 
     /// The report.

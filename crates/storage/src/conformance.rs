@@ -21,6 +21,11 @@ use crate::model::{
 };
 use crate::store::Store;
 
+mod bulk;
+mod facts;
+pub use bulk::{bulk_load_stores_what_append_stores, bulk_sample};
+pub use facts::report_facts;
+
 /// A made-up victim name planted in the sample; it must never be found outside sealed storage.
 pub const PLANTED_GIVEN_NAME: &str = "Zephyrine";
 /// The planted family name.
@@ -126,6 +131,9 @@ where
     audit_trail(&store, &trusted).await?;
     let (store, trusted) = factory().await?;
     key_rotation(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    report_facts(&store).await?;
     check_audit(&store, &trusted).await?;
     Ok(())
 }

@@ -115,6 +115,26 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("ciphertext", Col::Blob),
         ],
     ),
+    // Report facts travel as they are, with the basis they were taken under (none: the target's
+    // reports evaluate in full until `rasso report rebuild-facts`).
+    (
+        "report_facts",
+        &[
+            ("case_id", Col::Int),
+            ("force", Col::Text),
+            ("reported_on", Col::Text),
+            ("last_event_at", Col::Text),
+            ("facts", Col::Text),
+        ],
+    ),
+    (
+        "report_facts_state",
+        &[
+            ("id", Col::Int),
+            ("basis", Col::Text),
+            ("built_at", Col::Text),
+        ],
+    ),
     (
         "users",
         &[
@@ -269,6 +289,10 @@ pub async fn sqlite_to_postgres(
         .await?;
     // The target made a data key of its own when it was opened; it has sealed nothing with it.
     sqlx::query("DELETE FROM data_keys")
+        .execute(&mut *tx.tx)
+        .await?;
+    // Opening the empty target marked its (absent) facts complete; the source's state replaces it.
+    sqlx::query("DELETE FROM report_facts_state")
         .execute(&mut *tx.tx)
         .await?;
     let mut read = source.reader.begin().await?;

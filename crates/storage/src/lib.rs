@@ -14,20 +14,24 @@ pub mod access;
 pub mod audit;
 #[doc(hidden)]
 pub mod bench;
+mod bulk;
 pub mod conformance;
 pub mod copy;
 pub mod crash;
 pub mod error;
+pub mod facts;
 pub mod fault;
 pub mod keys;
 pub mod model;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 pub mod store;
 
 pub use access::{Access, Category, Purpose};
 pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport};
 pub use error::{StoreError, StoreResult};
+pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
 pub use keys::{KeyOrigin, KeySource, MasterKey};
 pub use model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, EventReader,

@@ -23,6 +23,7 @@ use crate::audit::{
     ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
 };
 use crate::error::{StoreError, StoreResult};
+use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
@@ -30,6 +31,9 @@ use crate::model::{
     ExportOptions, NewEvent, Session, StoredCase, User,
 };
 use crate::store::{CaseSink, LineSink, Store};
+
+mod bulk_load;
+mod report_facts;
 
 /// The sealed field holding a person's identity.
 pub(crate) const IDENTITY_FIELD: &str = "identity";
@@ -125,7 +129,7 @@ impl SqliteStore {
             .connect_with(connect_options(&options.path).read_only(true))
             .await?;
         let keys = load_keys(&writer, &options.master_key).await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             path: options.path,
             writer,
             reader,
@@ -133,7 +137,9 @@ impl SqliteStore {
             signer: options.signer,
             rules: RuleSet::national(),
             faults: None,
-        })
+        };
+        report_facts::mark_empty_store(&store).await?;
+        Ok(store)
     }
 
     /// The same store with a fault injector on every write transaction (tests only).
@@ -441,53 +447,25 @@ impl SqliteStore {
                 events.push(parse_body(&body, force, reference, seq)?.event);
             }
         }
-        let (key_id, data_key) = key;
         let appended = fresh.len() as u64;
         for (index, new) in fresh.into_iter().enumerate() {
             let seq = (version + index as u64 + 1) as i64;
-            let mut body = new.object;
-            let mut sealed = None;
-            if let Some(identity) = body.get_mut(IDENTITY_FIELD)
-                && !identity.is_null()
-            {
-                let person = new
-                    .record
-                    .event
-                    .person()
-                    .map(|person| person.to_string())
-                    .ok_or_else(|| {
-                        StoreError::Invalid(format!(
-                            "event {} carries an identity but names no person",
-                            new.id
-                        ))
-                    })?;
-                let plaintext = identity.take().to_string();
-                let binding = SealBinding {
-                    force,
-                    reference,
-                    person: &person,
-                    field: IDENTITY_FIELD,
-                    key_id: *key_id,
-                };
-                let (nonce, ciphertext) = data_key.seal(&binding, plaintext.as_bytes())?;
-                sealed = Some((person, nonce, ciphertext));
-            }
-            let at = format_time(new.record.event.at.with_timezone(&Utc));
+            let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
             tx.op()?;
             sqlx::query(
                 "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(case_id)
             .bind(seq)
-            .bind(&new.id)
-            .bind(at)
-            .bind(new.record.event.kind().as_str())
-            .bind(new.record.event.person().map(|person| person.to_string()))
-            .bind(Value::Object(body).to_string())
+            .bind(&row.event_id)
+            .bind(&row.at)
+            .bind(row.kind)
+            .bind(&row.person)
+            .bind(&row.body)
             .bind(next_audit_seq)
             .execute(&mut *tx.tx)
             .await?;
-            if let Some((person, nonce, ciphertext)) = sealed {
+            if let Some(sealed) = row.sealed {
                 tx.op()?;
                 sqlx::query(
                     "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -495,22 +473,19 @@ impl SqliteStore {
                 .bind(case_id)
                 .bind(seq)
                 .bind(IDENTITY_FIELD)
-                .bind(person)
-                .bind(*key_id)
-                .bind(nonce.to_vec())
-                .bind(ciphertext)
+                .bind(sealed.person)
+                .bind(sealed.key_id)
+                .bind(sealed.nonce)
+                .bind(sealed.ciphertext)
                 .execute(&mut *tx.tx)
                 .await?;
-            }
-            let mut event = new.record.event;
-            if let EventData::PersonAdded(person) = &mut event.data {
-                person.identity = None;
             }
             events.push(event);
         }
         let new_version = version + appended;
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
+        report_facts::write(tx, case_id, &case, &self.rules).await?;
         tx.op()?;
         sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
@@ -968,11 +943,15 @@ impl Store for SqliteStore {
                 break;
             };
             after = last.0;
+            // Only the page's own cases: with a force named, the id range also spans other
+            // forces' cases, whose events would otherwise be read into memory and dropped.
             let rows = sqlx::query(
-                "SELECT case_id, seq, body FROM events WHERE case_id >= $1 AND case_id <= $2 ORDER BY case_id, seq",
+                "SELECT e.case_id, e.seq, e.body FROM events e JOIN cases c ON c.case_id = e.case_id \
+                 WHERE e.case_id >= $1 AND e.case_id <= $2 AND ($3 IS NULL OR c.force = $3) ORDER BY e.case_id, e.seq",
             )
             .bind(first.0)
             .bind(last.0)
+            .bind(force)
             .fetch_all(&self.reader)
             .await?;
             let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
@@ -1376,6 +1355,19 @@ impl Store for SqliteStore {
         self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
         tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
         Ok(count)
+    }
+
+    async fn report_facts(
+        &self,
+        access: &Access,
+        query: &FactsQuery,
+        sink: &mut FactsSink<'_>,
+    ) -> StoreResult<Option<u64>> {
+        self.read_report_facts(access, query, sink).await
+    }
+
+    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
+        self.rebuild_facts(access).await
     }
 
     async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {

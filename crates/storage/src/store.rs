@@ -12,6 +12,7 @@ use domain::{CaseKey, PersonKey};
 use crate::access::Access;
 use crate::audit::{AuditEntry, AuditRecord, VerifyReport};
 use crate::error::StoreResult;
+use crate::facts::{FactsQuery, FactsSink};
 use crate::keys::MasterKey;
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, StoredCase,
@@ -130,4 +131,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64>;
     /// Takes a consistent online copy into `dest` (a file that must not exist) while writes go on.
     async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo>;
+
+    // ---- Report facts ---------------------------------------------------------------------------
+
+    /// Streams what a report over `query` needs (audited once, as a combination of case data):
+    /// the stored facts of every case of the force first reported in the date range whose facts
+    /// hold at `query.as_of`, then every case of the force with events after `query.as_of`, in
+    /// full (the report decides whether those are in range). `None`, with nothing streamed and
+    /// nothing audited, when the stored facts are incomplete or were taken under another basis:
+    /// the caller then evaluates every case ([`crate::facts::build_report`] does both).
+    async fn report_facts(
+        &self,
+        access: &Access,
+        query: &FactsQuery,
+        sink: &mut FactsSink<'_>,
+    ) -> StoreResult<Option<u64>>;
+
+    /// Recomputes the facts of every case under the store's rule set and marks them complete
+    /// (audited). For stores created before facts existed, or after the rule set's basis changed.
+    /// Returns the number of cases.
+    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64>;
 }

@@ -862,19 +862,15 @@ pub async fn build_report(
         rule_set: state.rules.config().id.clone(),
         shared: false,
     };
-    let mut builder = reporting::ReportBuilder::new(&state.rules, scope);
     let access = Access {
         purpose: Purpose::Reporting,
         ..access
     };
-    state
-        .store
-        .stream_cases(&access, viewer.user.force.as_deref(), &mut |stored| {
-            builder.add(&stored.case);
-            Ok(())
-        })
-        .await?;
-    Ok(builder.finish())
+    // From the stored report facts (one row per case in range) when they match the server's rule
+    // set; otherwise every case is read and evaluated.
+    let (report, _path) =
+        storage::build_report(state.store.as_ref(), &access, &state.rules, scope).await?;
+    Ok(report)
 }
 
 pub async fn report(

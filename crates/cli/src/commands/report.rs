@@ -6,25 +6,28 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use clap::Args;
-use domain::Case;
-use reporting::{ReportBuilder, Scope};
+use clap::{Args, Subcommand};
+use domain::{Case, RuleSet};
+use reporting::{Report, ReportBuilder, Scope};
 use storage::{Access, Purpose};
 
 use crate::data::{self, DataArgs};
 use crate::input::{read_document, report_errors};
 
 #[derive(Debug, Args)]
+#[command(subcommand_negates_reqs = true)]
 pub struct ReportArgs {
+    #[command(subcommand)]
+    command: Option<ReportCommand>,
     /// One force (its code); all forces when omitted.
     #[arg(long)]
     force: Option<String>,
     /// First report date included (YYYY-MM-DD, UK local date).
-    #[arg(long, value_name = "DATE")]
-    from: NaiveDate,
+    #[arg(long, value_name = "DATE", required = true)]
+    from: Option<NaiveDate>,
     /// Last report date included (YYYY-MM-DD, UK local date).
-    #[arg(long, value_name = "DATE")]
-    to: NaiveDate,
+    #[arg(long, value_name = "DATE", required = true)]
+    to: Option<NaiveDate>,
     /// Output format: `csv`, `json`, `html`, or an export format of a loaded plugin.
     #[arg(long, default_value = "html")]
     format: String,
@@ -50,21 +53,46 @@ pub struct ReportArgs {
     bank_holidays: Option<PathBuf>,
 }
 
-/// Streams every stored case (of the force, when one is named) through the builder: memory stays
-/// bounded however many cases there are. The read is audited with the purpose `reporting`.
-async fn from_store(args: &ReportArgs, builder: &mut ReportBuilder<'_>) -> Result<()> {
+/// What else `rasso report` does.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Recomputes the stored report facts of every case (for a store created before facts were
+    /// kept, or after an upgrade that changed the rule set's basis); reports evaluate every case in
+    /// full until this has run.
+    RebuildFacts {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// The report from the store: from the stored report facts (one row per case in the date range)
+/// when they were taken with this rule set, otherwise by streaming and evaluating every case.
+/// Memory stays bounded either way. The read is audited with the purpose `reporting`.
+async fn from_store(args: &ReportArgs, rules: &RuleSet, scope: Scope) -> Result<Report> {
     let opened = args.data.open(false).await?;
     let access = Access::new(data::actor(), Purpose::Reporting);
-    opened
-        .store
-        .stream_cases(&access, args.force.as_deref(), &mut |stored| {
-            builder.add(&stored.case);
-            Ok(())
-        })
+    let (report, path) = storage::build_report(&*opened.store, &access, rules, scope)
         .await
         .context("cannot read the stored cases")?;
+    tracing::debug!(?path, "report built");
     opened.store.close().await;
-    Ok(())
+    Ok(report)
+}
+
+fn rebuild_facts(data: &DataArgs) -> Result<ExitCode> {
+    data::runtime()?.block_on(async {
+        let opened = data.open(false).await?;
+        let access =
+            Access::new(data::actor(), Purpose::Administration).with_reason("rebuild report facts");
+        let count = opened
+            .store
+            .rebuild_report_facts(&access)
+            .await
+            .context("cannot rebuild the report facts")?;
+        opened.store.close().await;
+        println!("rebuilt the report facts of {count} cases");
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// A report through a plugin's exporter. The exporter receives the report as `--format json`
@@ -91,35 +119,41 @@ fn plugin_export(args: &ReportArgs, format: &str, report: &reporting::Report) ->
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    if args.from > args.to {
-        bail!("--from {} is after --to {}", args.from, args.to);
+    if let Some(ReportCommand::RebuildFacts { data }) = &args.command {
+        return rebuild_facts(data);
+    }
+    let (Some(from), Some(to)) = (args.from, args.to) else {
+        bail!("give --from and --to");
+    };
+    if from > to {
+        bail!("--from {from} is after --to {to}");
     }
     let rules = super::check::rule_set(args.bank_holidays.as_deref())?;
     let scope = Scope {
         force: args.force.clone(),
-        from: args.from,
-        to: args.to,
+        from,
+        to,
         as_of: args
             .as_of
             .map_or_else(Utc::now, |at| at.with_timezone(&Utc)),
         rule_set: rules.config().id.clone(),
         shared: args.shared,
     };
-    let mut builder = ReportBuilder::new(&rules, scope);
-    match &args.input {
+    let report = match &args.input {
         Some(input) => {
             let document = read_document(input, &|_, _| false)?;
             if !document.is_valid() {
                 report_errors(&document);
                 return Ok(ExitCode::FAILURE);
             }
+            let mut builder = ReportBuilder::new(&rules, scope);
             for case in Case::group(document.records.into_iter().map(|(_, record)| record)) {
                 builder.add(&case);
             }
+            builder.finish()
         }
-        None => data::runtime()?.block_on(from_store(&args, &mut builder))?,
-    }
-    let report = builder.finish();
+        None => data::runtime()?.block_on(from_store(&args, &rules, scope))?,
+    };
     let bytes = match args.format.as_str() {
         "csv" => report.to_csv().into_bytes(),
         "json" => format!("{:#}\n", report.to_json()).into_bytes(),

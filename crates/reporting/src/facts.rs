@@ -1,0 +1,254 @@
+//! Report facts: what a report needs to know about one case, kept so that a report does not have to
+//! read and evaluate every event of every case again.
+//!
+//! A case's facts are taken once every event of the case is visible (at its latest event) and hold
+//! for any report instant at or after that event, because of two invariants of the rule engine
+//! (`ARCHITECTURE.md`, invariant 3, and `docs/rules.md`): events after `now` are ignored, and
+//! `now` enters a rule's result only through [`domain::Status::Due`] against
+//! [`domain::Status::Overdue`] for an instance not yet done (`deadline_status`). So a finding taken
+//! at the latest event keeps its instance, person, deadline and completion at every later instant,
+//! and only its status moves from due to overdue once its deadline has passed
+//! ([`FactFinding::status_at`]). Before the latest event the facts do not hold (some events would
+//! still be in the future); reports evaluate such cases in full ([`CaseFacts::holds_at`]).
+//!
+//! Facts are computed with the national rule set only: a report whose rule set differs (a force
+//! policy, another bank holiday list) must not use facts taken with another one; [`basis`] names
+//! the rule set facts were taken with, so that a store can tell.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::interchange::{EventData, Kind, OfficerRole};
+use domain::rules::{Finding, Scratch};
+use domain::time::local_date;
+use domain::{Case, Event, RuleSet, Status};
+use serde::{Deserialize, Serialize};
+
+/// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
+/// older version are rebuilt rather than misread.
+pub const FACTS_VERSION: u32 = 1;
+
+/// The facts of one case, as a report needs them. Serialised compactly (short keys) because a
+/// store keeps one per case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFacts {
+    /// The force the case belongs to.
+    #[serde(rename = "f")]
+    pub force: String,
+    /// The UK local date of the first report (of the first event when there is no report).
+    #[serde(rename = "r")]
+    pub reported_on: NaiveDate,
+    /// The latest event: the facts hold for report instants at or after it.
+    #[serde(rename = "l")]
+    pub last_event_at: DateTime<Utc>,
+    /// Offence codes of the first report.
+    #[serde(rename = "ro", default, skip_serializing_if = "Vec::is_empty")]
+    pub offences_reported: Vec<String>,
+    /// Offence codes of every `crime_recorded`, in order (a code recorded twice counts twice).
+    #[serde(rename = "co", default, skip_serializing_if = "Vec::is_empty")]
+    pub offences_recorded: Vec<String>,
+    /// The outcome of the latest `case_closed`; `None` while the case is open.
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<u32>,
+    /// Local days from the report to the latest closure.
+    #[serde(rename = "od", default, skip_serializing_if = "Option::is_none")]
+    pub days_to_outcome: Option<i64>,
+    /// Local days from the report to the first charge (to the closure when outcome 1 was recorded
+    /// without a charge event); only for outcome 1.
+    #[serde(rename = "cd", default, skip_serializing_if = "Option::is_none")]
+    pub days_to_charge: Option<i64>,
+    /// Local days from the report to the first `victim_informed`.
+    #[serde(rename = "ud", default, skip_serializing_if = "Option::is_none")]
+    pub days_to_first_update: Option<i64>,
+    /// The latest officer allocated as officer in case.
+    #[serde(rename = "oic", default, skip_serializing_if = "Option::is_none")]
+    pub officer: Option<String>,
+    /// One per rule instance of the national rules.
+    #[serde(rename = "fs", default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FactFinding>,
+}
+
+/// One rule finding, as taken at the case's latest event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactFinding {
+    /// The rule's id (`VC-INFORM`).
+    #[serde(rename = "r")]
+    pub rule: String,
+    /// The person of the instance (a key such as `V1`, never a name).
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// The status at the latest event. `due` and `overdue` mean "not done"; which of the two holds
+    /// at a report's instant is decided by [`FactFinding::status_at`].
+    #[serde(rename = "s")]
+    pub status: Status,
+    /// The UK local date of the triggering event (for the ageing of bail and RUI).
+    #[serde(rename = "t")]
+    pub trigger_on: NaiveDate,
+    /// The deadline, where the rule has one.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub due_by: Option<DateTime<Utc>>,
+    /// When the completing event happened (Unix seconds), where there is one.
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<i64>,
+}
+
+impl FactFinding {
+    /// The status at `as_of` (at or after the case's latest event): an instance not done is due
+    /// until its deadline (inclusive) and overdue after it; every other status is final.
+    pub fn status_at(&self, as_of: DateTime<Utc>) -> Status {
+        match (self.status, self.due_by) {
+            (Status::Due | Status::Overdue, Some(due)) if as_of <= due => Status::Due,
+            (Status::Due | Status::Overdue, Some(_)) => Status::Overdue,
+            (status, _) => status,
+        }
+    }
+}
+
+impl CaseFacts {
+    /// The facts of `case` with every event visible (taken at its latest event). `None` for a case
+    /// without events.
+    pub fn of(case: &Case, rules: &RuleSet) -> Option<CaseFacts> {
+        let last = case.events().iter().map(|event| event.at).max()?;
+        let mut scratch = Scratch::default();
+        let mut findings = Vec::new();
+        Self::observe(
+            case,
+            rules,
+            last.with_timezone(&Utc),
+            &mut scratch,
+            &mut findings,
+        )
+    }
+
+    /// The facts of `case` as seen at `now`: events after `now` are left out and findings are
+    /// evaluated at `now`. `None` when no event is visible. `scratch` and `findings` are reused
+    /// buffers.
+    pub fn observe(
+        case: &Case,
+        rules: &RuleSet,
+        now: DateTime<Utc>,
+        scratch: &mut Scratch,
+        findings: &mut Vec<Finding>,
+    ) -> Option<CaseFacts> {
+        let visible = &case.events()[..case.events().partition_point(|e| e.at <= now)];
+        let opened = visible
+            .iter()
+            .find(|e| e.kind() == Kind::ReportReceived)
+            .or_else(|| visible.first())?;
+        let last_event_at = visible.iter().map(|event| event.at).max()?;
+        let reported_on = local_date(&opened.at);
+        let mut facts = CaseFacts {
+            force: case.key.force.to_string(),
+            reported_on,
+            last_event_at: last_event_at.with_timezone(&Utc),
+            offences_reported: Vec::new(),
+            offences_recorded: Vec::new(),
+            outcome: None,
+            days_to_outcome: None,
+            days_to_charge: None,
+            days_to_first_update: None,
+            officer: None,
+            findings: Vec::new(),
+        };
+        if let EventData::ReportReceived(report) = &opened.data {
+            facts.offences_reported = report.offences.iter().map(|o| o.to_string()).collect();
+        }
+        facts.take_events(visible);
+        findings.clear();
+        rules.evaluate_into(case, now, scratch, findings);
+        facts.findings = findings
+            .iter()
+            .map(|finding| FactFinding {
+                rule: rules.rule(finding.rule).id.to_string(),
+                person: finding.person.as_ref().map(|p| p.to_string()),
+                status: finding.status,
+                trigger_on: local_date(&finding.trigger_at),
+                due_by: finding.due_by,
+                done_at: finding.done_at.map(|at| at.timestamp()),
+            })
+            .collect();
+        Some(facts)
+    }
+
+    fn take_events(&mut self, events: &[Event]) {
+        let reported = self.reported_on;
+        let days_after = |event: &Event| (local_date(&event.at) - reported).num_days();
+        let mut closed = None;
+        let mut charged_at = None;
+        let mut first_update = None;
+        for event in events {
+            match &event.data {
+                EventData::CrimeRecorded(recorded) => self
+                    .offences_recorded
+                    .extend(recorded.offences.iter().map(|o| o.to_string())),
+                EventData::CaseClosed(closure) => closed = Some((event, closure.outcome)),
+                EventData::SuspectCharged(_) if charged_at.is_none() => charged_at = Some(event),
+                EventData::VictimInformed(_) if first_update.is_none() => {
+                    first_update = Some(event)
+                }
+                EventData::OfficerAllocated(allocated) if allocated.role == OfficerRole::Oic => {
+                    self.officer = Some(allocated.officer.to_string());
+                }
+                _ => {}
+            }
+        }
+        self.days_to_first_update = first_update.map(days_after);
+        if let Some((event, outcome)) = closed {
+            self.outcome = Some(outcome);
+            self.days_to_outcome = Some(days_after(event));
+            if outcome == 1 {
+                self.days_to_charge = Some(days_after(charged_at.unwrap_or(event)));
+            }
+        }
+    }
+
+    /// True when these facts describe the case at `as_of`: no event of it is later.
+    pub fn holds_at(&self, as_of: DateTime<Utc>) -> bool {
+        self.last_event_at <= as_of
+    }
+
+    /// The facts as stored (compact JSON).
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, dates and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Facts read back from [`CaseFacts::to_json`].
+    pub fn from_json(text: &str) -> Result<CaseFacts, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// Names the rule set facts are taken with: the facts' version, the rule set's configuration and
+/// its bank holidays and the national rule catalogue, hashed (FNV-1a, 64 bits: a fingerprint to tell rule sets apart, not a
+/// security measure). Facts taken under one basis must not feed a report under another.
+pub fn basis(rules: &RuleSet) -> String {
+    // Guidance pages do not change findings; timescales, windows and holidays do.
+    let mut config = rules.config().clone();
+    config.guidance.clear();
+    let config = serde_json::to_string(&config).unwrap_or_default();
+    let holidays: Vec<String> = rules
+        .calendar()
+        .holidays()
+        .iter()
+        .map(|holiday| holiday.date.to_string())
+        .collect();
+    // Plugin rules are not part of facts (reports count national rules only), so only the national
+    // catalogue enters the basis.
+    let national: Vec<&str> = domain::rules::NATIONAL_RULES
+        .iter()
+        .map(|rule| rule.id)
+        .collect();
+    let text = format!(
+        "{FACTS_VERSION}|{config}|{}|{}",
+        holidays.join(","),
+        national.join(",")
+    );
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}-v{FACTS_VERSION}-{hash:016x}", rules.config().id)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! Bulk loading of new cases, for benchmarks that need millions of stored cases (`cargo xtask
+//! bench report`). It writes exactly the rows an append of the same new cases writes (the same
+//! event rows and sealed identity through [`crate::rows::event_row`], the same case projection,
+//! report facts and one audit record per case), but many cases per statement and per transaction,
+//! and with durability relaxed during the load only (SQLite `synchronous = OFF`, PostgreSQL
+//! `synchronous_commit = off`): a crash or power cut during a load can lose the load, so it is for
+//! building benchmark databases, never for records. Only new cases: a case that already exists
+//! fails the whole load (the unique key on force and reference), and nothing of it is stored.
+
+use chrono::{DateTime, Utc};
+use domain::{Case, RuleSet};
+use serde_json::json;
+use std::collections::HashSet;
+
+use crate::access::{Access, Category};
+use crate::audit::AuditEntry;
+use crate::error::{StoreError, StoreResult};
+use crate::facts::FactsRow;
+use crate::keys::DataKey;
+use crate::model::{Append, ExpectedVersion};
+use crate::rows::{EventRow, event_row};
+use crate::sqlite::{Projection, case_object, project};
+
+/// Everything stored for one new case.
+pub(crate) struct NewCaseRows {
+    pub(crate) force: String,
+    pub(crate) reference: String,
+    pub(crate) version: i64,
+    pub(crate) projection: Projection,
+    pub(crate) events: Vec<EventRow>,
+    pub(crate) facts: Option<FactsRow>,
+    pub(crate) entry: AuditEntry,
+}
+
+/// The rows of `append` as a new case, as [`crate::Store::append`] would write them; `None` when
+/// it brings no event.
+pub(crate) fn new_case_rows(
+    access: &Access,
+    append: Append,
+    key: &(i64, DataKey),
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<NewCaseRows>> {
+    let force = append.case.force.to_string();
+    let reference = append.case.reference.to_string();
+    if let Some(stray) = append
+        .events
+        .iter()
+        .find(|event| event.case() != &append.case)
+    {
+        return Err(StoreError::Invalid(format!(
+            "event {} belongs to case {}/{}, not {force}/{reference}",
+            stray.id,
+            stray.case().force,
+            stray.case().reference
+        )));
+    }
+    if let ExpectedVersion::Exact(expected) = append.expected
+        && expected != 0
+    {
+        return Err(StoreError::Conflict {
+            force,
+            reference,
+            expected: append.expected,
+            actual: 0,
+        });
+    }
+    // Repeated event ids within the append are stored once, as an append does.
+    let mut known = HashSet::new();
+    let fresh: Vec<_> = append
+        .events
+        .into_iter()
+        .filter(|event| known.insert(event.id.clone()))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(None);
+    }
+    let mut rows = Vec::with_capacity(fresh.len());
+    let mut events = Vec::with_capacity(fresh.len());
+    for (index, new) in fresh.into_iter().enumerate() {
+        let (row, event) = event_row(new, index as i64 + 1, &force, &reference, key)?;
+        rows.push(row);
+        events.push(event);
+    }
+    let version = rows.len() as i64;
+    let case = Case::new(append.case.clone(), events);
+    let projection = project(&case, rules, now);
+    let facts = FactsRow::of(&case, rules);
+    let entry = AuditEntry {
+        actor: access.actor.clone(),
+        category: Category::Collection,
+        object: case_object(&force, &reference),
+        purpose: access.purpose.as_str().to_owned(),
+        reason: access.reason.clone(),
+        recipient: access.recipient.clone(),
+        detail: json!({"events": version, "from_version": 0, "to_version": version}),
+    };
+    Ok(Some(NewCaseRows {
+        force,
+        reference,
+        version,
+        projection,
+        events: rows,
+        facts,
+        entry,
+    }))
+}

@@ -1,0 +1,158 @@
+//! Report facts kept by the store (shared by both backends): one row per case, rewritten in every
+//! append transaction, read by reports with the date range filtered in SQL. See
+//! `reporting::facts` for why facts taken at a case's latest event hold at any later instant, and
+//! `docs/storage.md` ("Report facts") for the table, the basis and the rebuild.
+
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+use domain::{Case, RuleSet};
+use reporting::{CaseFacts, Report, ReportBuilder, Scope};
+
+use crate::access::Access;
+use crate::audit::format_time;
+use crate::error::StoreResult;
+use crate::store::Store;
+
+/// What a report asks of the facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactsQuery {
+    /// One force, or every force.
+    pub force: Option<String>,
+    /// Cases first reported on or after this UK local date...
+    pub from: NaiveDate,
+    /// ...and on or before this one.
+    pub to: NaiveDate,
+    /// The report's instant.
+    pub as_of: DateTime<Utc>,
+    /// The basis (`reporting::facts::basis`) of the report's rule set: facts taken under another
+    /// are not used.
+    pub basis: String,
+}
+
+impl FactsQuery {
+    /// The query for a report over `scope` with `rules`.
+    pub fn for_scope(scope: &Scope, rules: &RuleSet) -> FactsQuery {
+        FactsQuery {
+            force: scope.force.clone(),
+            from: scope.from,
+            to: scope.to,
+            as_of: scope.as_of,
+            basis: reporting::facts::basis(rules),
+        }
+    }
+
+    /// The report's instant as stored times are written, rounded down (so that a stored time, which
+    /// is rounded up, at or before it is at or before the instant itself).
+    pub(crate) fn as_of_text(&self) -> String {
+        format_time(self.as_of)
+    }
+}
+
+/// One case for a report: its facts, or (when its facts do not hold at the report's instant,
+/// because some of its events are later) the case itself, to be evaluated in full.
+#[derive(Debug)]
+pub enum ReportInput {
+    Facts(CaseFacts),
+    Case(Case),
+}
+
+/// Receives report inputs one at a time (bounded memory).
+pub type FactsSink<'a> = dyn FnMut(ReportInput) -> StoreResult<()> + Send + 'a;
+
+/// The stored row of one case's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FactsRow {
+    pub(crate) force: String,
+    pub(crate) reported_on: String,
+    pub(crate) last_event_at: String,
+    pub(crate) facts: String,
+}
+
+impl FactsRow {
+    /// The row for `case` under the store's rule set; `None` for a case without events.
+    pub(crate) fn of(case: &Case, rules: &RuleSet) -> Option<FactsRow> {
+        let facts = CaseFacts::of(case, rules)?;
+        Some(FactsRow {
+            force: facts.force.clone(),
+            reported_on: facts.reported_on.to_string(),
+            last_event_at: format_time(round_up_to_micros(facts.last_event_at)),
+            facts: facts.to_json(),
+        })
+    }
+}
+
+/// Stored times have microseconds; the latest event is rounded up so that "stored time at or before
+/// the report's instant" never admits a case whose latest event is a few nanoseconds later.
+fn round_up_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    let micro = TimeDelta::microseconds(1);
+    match at.duration_trunc(micro) {
+        Ok(down) if down == at => at,
+        Ok(down) => down + micro,
+        Err(_) => at,
+    }
+}
+
+/// How a report was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportPath {
+    /// From the stored facts (cases with events after the report's instant evaluated in full).
+    Facts,
+    /// Every case read and evaluated in full: the facts are missing or were taken with another
+    /// rule set.
+    FullEvaluation,
+}
+
+/// Builds the report over `scope` with `rules`: from the stored facts when they were taken with the
+/// same rule set, otherwise by streaming and evaluating every case. The read is audited once by
+/// the store, with `access`.
+pub async fn build_report(
+    store: &dyn Store,
+    access: &Access,
+    rules: &RuleSet,
+    scope: Scope,
+) -> StoreResult<(Report, ReportPath)> {
+    let query = FactsQuery::for_scope(&scope, rules);
+    let mut builder = ReportBuilder::new(rules, scope);
+    let used = store
+        .report_facts(access, &query, &mut |input| {
+            match input {
+                ReportInput::Facts(facts) => builder.add_facts(&facts),
+                ReportInput::Case(case) => builder.add(&case),
+            };
+            Ok(())
+        })
+        .await?;
+    if used.is_some() {
+        return Ok((builder.finish(), ReportPath::Facts));
+    }
+    tracing::warn!(
+        basis = %query.basis,
+        "report facts are missing or were taken with another rule set; evaluating every case (run `rasso report rebuild-facts`)"
+    );
+    store
+        .stream_cases(access, query.force.as_deref(), &mut |stored| {
+            builder.add(&stored.case);
+            Ok(())
+        })
+        .await?;
+    Ok((builder.finish(), ReportPath::FullEvaluation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latest_event_rounds_up_to_the_microsecond() {
+        let exact = DateTime::parse_from_rfc3339("2025-03-01T10:00:00.000001Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(round_up_to_micros(exact), exact);
+        let between = DateTime::parse_from_rfc3339("2025-03-01T10:00:00.000001500Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(
+            format_time(round_up_to_micros(between)),
+            "2025-03-01T10:00:00.000002Z"
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Report facts in PostgreSQL: written in the append transaction, read page by page in one
+//! repeatable-read snapshot, rebuilt on demand. The shared part is `crate::facts`.
+
+use chrono::Utc;
+use domain::{Case, CaseKey, Event, RuleSet};
+use reporting::CaseFacts;
+use serde_json::json;
+use sqlx::{Postgres, Row, Transaction};
+
+use super::{PgStore, PgTx, SYSTEM_ACTOR, actor_of};
+use crate::access::{Access, Category};
+use crate::audit::{AuditEntry, format_time};
+use crate::error::{StoreError, StoreResult};
+use crate::facts::{FactsQuery, FactsRow, FactsSink, ReportInput};
+use crate::sqlite::parse_body;
+
+/// Facts rows per page when reading.
+const FACTS_PAGE: i64 = 2_000;
+/// Cases per transaction when rebuilding.
+const REBUILD_PAGE: i64 = 1_000;
+
+/// Writes (or rewrites) the facts of one case inside the append transaction.
+pub(super) async fn write(
+    tx: &mut PgTx,
+    case_id: i64,
+    case: &Case,
+    rules: &RuleSet,
+) -> StoreResult<()> {
+    let Some(row) = FactsRow::of(case, rules) else {
+        return Ok(());
+    };
+    upsert(&mut tx.tx, case_id, &row).await
+}
+
+async fn upsert(
+    tx: &mut Transaction<'static, Postgres>,
+    case_id: i64,
+    row: &FactsRow,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO report_facts (case_id, force, reported_on, last_event_at, facts) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (case_id) DO UPDATE SET force = excluded.force, reported_on = excluded.reported_on, \
+         last_event_at = excluded.last_event_at, facts = excluded.facts",
+    )
+    .bind(case_id)
+    .bind(&row.force)
+    .bind(&row.reported_on)
+    .bind(&row.last_event_at)
+    .bind(&row.facts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// On open: a store with no cases has complete facts (there are none to miss), so it is marked
+/// as built under the store's rule set. A store with cases and no state row predates the facts
+/// and needs a rebuild.
+pub(super) async fn mark_empty_store(store: &PgStore) -> StoreResult<()> {
+    // Acting as the store, so that row-level security lets the check see the cases.
+    let mut tx = store.begin(SYSTEM_ACTOR, false).await?;
+    sqlx::query(
+        "INSERT INTO report_facts_state (id, basis, built_at) SELECT 1, $1, $2 \
+         WHERE NOT EXISTS (SELECT 1 FROM cases) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(reporting::facts::basis(&store.rules))
+    .bind(format_time(Utc::now()))
+    .execute(&mut *tx.tx)
+    .await?;
+    tx.commit().await
+}
+
+impl PgStore {
+    pub(super) async fn facts_basis(&self) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT basis FROM report_facts_state WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get(0)).transpose()?)
+    }
+
+    pub(super) async fn read_report_facts(
+        &self,
+        access: &Access,
+        query: &FactsQuery,
+        sink: &mut FactsSink<'_>,
+    ) -> StoreResult<Option<u64>> {
+        if self.facts_basis().await?.as_deref() != Some(query.basis.as_str()) {
+            return Ok(None);
+        }
+        let entry = AuditEntry::new(access, Category::Combination, "cases").with_detail(json!({
+            "force": query.force, "from": query.from.to_string(), "to": query.to.to_string(), "via": "report_facts"
+        }));
+        self.audit_alone(&[entry]).await?;
+        // One repeatable-read transaction: every page sees the same snapshot.
+        let mut tx = self.begin_snapshot(actor_of(access)).await?;
+        let as_of = query.as_of_text();
+        let mut count = 0;
+        let mut after = (String::new(), 0i64);
+        loop {
+            let rows = facts_page(&mut tx.tx, query, &as_of, &after).await?;
+            let Some(last) = rows.last() else { break };
+            after = (last.try_get(0)?, last.try_get(1)?);
+            for row in &rows {
+                let text: String = row.try_get(2)?;
+                let facts = CaseFacts::from_json(&text).map_err(|error| {
+                    StoreError::Corrupt(format!("report facts of case {}: {error}", after.1))
+                })?;
+                sink(ReportInput::Facts(facts))?;
+                count += 1;
+            }
+        }
+        count += later_cases(&mut tx.tx, query, &as_of, sink).await?;
+        tx.commit().await?;
+        Ok(Some(count))
+    }
+
+    pub(super) async fn rebuild_facts(&self, access: &Access) -> StoreResult<u64> {
+        let entry = AuditEntry::new(access, Category::Combination, "cases")
+            .with_detail(json!({"rebuild": "report_facts"}));
+        self.audit_alone(&[entry]).await?;
+        let basis = reporting::facts::basis(&self.rules);
+        let mut after = 0i64;
+        let mut count = 0;
+        loop {
+            let mut tx = self.begin(actor_of(access), false).await?;
+            // Locking the cases' rows orders the rebuild with appends to the same cases.
+            let cases = sqlx::query(
+                "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2 FOR UPDATE",
+            )
+            .bind(after)
+            .bind(REBUILD_PAGE)
+            .fetch_all(&mut *tx.tx)
+            .await?;
+            let Some(last) = cases.last() else {
+                tx.commit().await?;
+                break;
+            };
+            after = last.try_get(0)?;
+            for row in &cases {
+                let case_id: i64 = row.try_get(0)?;
+                let key = CaseKey {
+                    force: row.try_get::<String, _>(1)?.into(),
+                    reference: row.try_get::<String, _>(2)?.into(),
+                };
+                let version: i64 = row.try_get(3)?;
+                let case = load_case(&mut tx.tx, case_id, key, version).await?;
+                if let Some(facts) = FactsRow::of(&case, &self.rules) {
+                    upsert(&mut tx.tx, case_id, &facts).await?;
+                }
+                count += 1;
+            }
+            tx.commit().await?;
+        }
+        sqlx::query(
+            "INSERT INTO report_facts_state (id, basis, built_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET basis = excluded.basis, built_at = excluded.built_at",
+        )
+        .bind(&basis)
+        .bind(format_time(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        tracing::info!(cases = count, basis = %basis, "report facts rebuilt");
+        Ok(count)
+    }
+}
+
+/// One page of facts rows holding at the report's instant, in (reported_on, case_id) order after
+/// `after`.
+async fn facts_page(
+    tx: &mut Transaction<'static, Postgres>,
+    query: &FactsQuery,
+    as_of: &str,
+    after: &(String, i64),
+) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+    let from = query.from.to_string();
+    let to = query.to.to_string();
+    let rows = match &query.force {
+        Some(force) => {
+            sqlx::query(
+                "SELECT reported_on, case_id, facts FROM report_facts \
+                 WHERE force = $1 AND reported_on >= $2 AND reported_on <= $3 AND last_event_at <= $4 \
+                 AND (reported_on, case_id) > ($5, $6) ORDER BY reported_on, case_id LIMIT $7",
+            )
+            .bind(force)
+            .bind(from)
+            .bind(to)
+            .bind(as_of)
+            .bind(&after.0)
+            .bind(after.1)
+            .bind(FACTS_PAGE)
+            .fetch_all(&mut **tx)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT reported_on, case_id, facts FROM report_facts \
+                 WHERE reported_on >= $1 AND reported_on <= $2 AND last_event_at <= $3 \
+                 AND (reported_on, case_id) > ($4, $5) ORDER BY reported_on, case_id LIMIT $6",
+            )
+            .bind(from)
+            .bind(to)
+            .bind(as_of)
+            .bind(&after.0)
+            .bind(after.1)
+            .bind(FACTS_PAGE)
+            .fetch_all(&mut **tx)
+            .await?
+        }
+    };
+    Ok(rows)
+}
+
+/// Cases (of the force) with events after the report's instant: their facts do not hold then, so
+/// they are read and evaluated in full, whatever their stored report date (which may itself be
+/// later than the instant).
+async fn later_cases(
+    tx: &mut Transaction<'static, Postgres>,
+    query: &FactsQuery,
+    as_of: &str,
+    sink: &mut FactsSink<'_>,
+) -> StoreResult<u64> {
+    let mut count = 0;
+    let mut after = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT c.case_id, c.force, c.reference, c.version FROM report_facts f JOIN cases c ON c.case_id = f.case_id \
+             WHERE f.last_event_at > $1 AND ($2::TEXT IS NULL OR f.force = $2) AND f.case_id > $3 ORDER BY f.case_id LIMIT $4",
+        )
+        .bind(as_of)
+        .bind(query.force.as_deref())
+        .bind(after)
+        .bind(REBUILD_PAGE)
+        .fetch_all(&mut **tx)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.try_get(0)?;
+        for row in rows {
+            let key = CaseKey {
+                force: row.try_get::<String, _>(1)?.into(),
+                reference: row.try_get::<String, _>(2)?.into(),
+            };
+            let case = load_case(tx, row.try_get(0)?, key, row.try_get(3)?).await?;
+            sink(ReportInput::Case(case))?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+async fn load_case(
+    tx: &mut Transaction<'static, Postgres>,
+    case_id: i64,
+    key: CaseKey,
+    version: i64,
+) -> StoreResult<Case> {
+    let rows =
+        sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq")
+            .bind(case_id)
+            .bind(version)
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut events: Vec<Event> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let seq: i64 = row.try_get(0)?;
+        let body: String = row.try_get(1)?;
+        events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
+    }
+    Ok(Case::new(key, events))
+}
