@@ -135,6 +135,14 @@ where
     let (store, trusted) = factory().await?;
     report_facts(&store).await?;
     check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    concurrent_audited_reads(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    conditional_reads(&store).await?;
+    sign_in_state(&store).await?;
+    break_glass(&store).await?;
+    sharing(&store).await?;
+    check_audit(&store, &trusted).await?;
     Ok(())
 }
 
@@ -661,6 +669,378 @@ pub async fn key_rotation<S: Store>(store: &S) -> StoreResult<()> {
     assert_eq!(
         identity.and_then(|i| i.given_name).as_deref(),
         Some("Halcyon")
+    );
+    Ok(())
+}
+
+// ---- Group commit of audit records --------------------------------------------------------------
+
+/// Polls every future in turn on the current task until all are done (many store calls in flight
+/// at once without requiring `'static` futures).
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// Many audited reads and audit records in flight at once (the store may commit their audit
+/// records together): every caller gets its data, every read leaves exactly one record naming its
+/// own actor, and the records form one chain, numbered without gaps, that verifies.
+pub async fn concurrent_audited_reads<S: Store>(
+    store: &S,
+    trusted: &VerifyingKey,
+) -> StoreResult<()> {
+    const READERS: usize = 64;
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    let before = store.audit_records(0, u64::MAX).await?.len();
+    let ex1 = key("exampleshire", "EX-1");
+    let accesses: Vec<Access> = (0..READERS)
+        .map(|n| Access::new(format!("user:reader{n}"), Purpose::Investigation))
+        .collect();
+    let reads = join_all(
+        accesses
+            .iter()
+            .map(|access| store.read_case(access, &ex1))
+            .collect(),
+    )
+    .await;
+    for read in reads {
+        let case = read?.unwrap_or_else(|| panic!("a concurrent read found no case"));
+        assert_eq!(case.version, 6, "every concurrent read sees the whole case");
+    }
+    let noted = join_all(
+        (0..READERS)
+            .map(|n| {
+                store.record_audit(AuditEntry::new(
+                    &Access::new(format!("user:noter{n}"), Purpose::Reporting),
+                    crate::Category::Disclosure,
+                    format!("report:{n}"),
+                ))
+            })
+            .collect(),
+    )
+    .await;
+    for (n, record) in noted.into_iter().enumerate() {
+        let record = record?;
+        assert_eq!(
+            record.object,
+            format!("report:{n}"),
+            "record_audit answered with another caller's record"
+        );
+    }
+    let records = store.audit_records(0, u64::MAX).await?;
+    let new = &records[before..];
+    assert_eq!(new.len(), 2 * READERS, "one record per call: {new:#?}");
+    for n in 0..READERS {
+        let actor = format!("user:reader{n}");
+        let mine: Vec<_> = new.iter().filter(|r| r.actor == actor).collect();
+        assert_eq!(mine.len(), 1, "{actor} has {} records", mine.len());
+        assert_eq!(mine[0].object, "case:exampleshire/EX-1");
+        assert_eq!(mine[0].category, "consultation");
+    }
+    let seqs: Vec<i64> = records.iter().map(|r| r.seq).collect();
+    let expected: Vec<i64> = (1..=records.len() as i64).collect();
+    assert_eq!(seqs, expected, "one chain, numbered from 1 without gaps");
+    for pair in records.windows(2) {
+        assert_eq!(
+            pair[1].prev_hash, pair[0].hash,
+            "record {} is chained",
+            pair[1].seq
+        );
+    }
+    check_audit(store, trusted).await
+}
+
+// ---- Web server state ---------------------------------------------------------------------------
+
+/// `read_case_if_changed` answers "unchanged" for the current version, the case otherwise, and
+/// audits every call like a read.
+pub async fn conditional_reads<S: Store>(store: &S) -> StoreResult<()> {
+    use crate::server_state::CaseRead;
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    let before = store.audit_records(0, u64::MAX).await?.len();
+    let version = match store.read_case_if_changed(&officer(), &ex1, None).await? {
+        CaseRead::Read(stored) => {
+            assert_eq!(stored.case.events().len(), 6);
+            stored.version
+        }
+        other => panic!("a first read returns the case, not {other:?}"),
+    };
+    assert!(matches!(
+        store.read_case_if_changed(&officer(), &ex1, Some(version)).await?,
+        CaseRead::Unchanged { version: v } if v == version
+    ));
+    assert!(matches!(
+        store.read_case_if_changed(&officer(), &ex1, Some(version - 1)).await?,
+        CaseRead::Read(stored) if stored.version == version
+    ));
+    assert!(matches!(
+        store
+            .read_case_if_changed(&officer(), &key("exampleshire", "NOPE"), None)
+            .await?,
+        CaseRead::Missing
+    ));
+    let records = store.audit_records(0, u64::MAX).await?;
+    let reads: Vec<_> = records[before..]
+        .iter()
+        .filter(|r| r.category == "consultation" && r.actor == "user:4471")
+        .collect();
+    assert_eq!(
+        reads.len(),
+        4,
+        "every conditional read is audited, changed or not"
+    );
+    Ok(())
+}
+
+/// Sign-in failures are counted in a window and forgotten on success; the first sign-in is
+/// recorded once.
+pub async fn sign_in_state<S: Store>(store: &S) -> StoreResult<()> {
+    let window = "2026-01-01T10:00:00.000000Z";
+    assert_eq!(store.sign_in_failures("alice", window).await?, 0);
+    // One failure before the window: forgotten when the next is noted.
+    store
+        .note_sign_in_failure(
+            "alice",
+            "2026-01-01T09:00:00.000000Z",
+            "2026-01-01T08:00:00.000000Z",
+        )
+        .await?;
+    for (n, at) in ["10:01", "10:02", "10:03"].iter().enumerate() {
+        let noted = store
+            .note_sign_in_failure("alice", &format!("2026-01-01T{at}:00.000000Z"), window)
+            .await?;
+        assert_eq!(noted, n as u64 + 1, "failures in the window after {at}");
+    }
+    assert_eq!(store.sign_in_failures("alice", window).await?, 3);
+    assert_eq!(store.sign_in_failures("bob", window).await?, 0, "per user");
+    assert_eq!(
+        store
+            .sign_in_failures("alice", "2026-01-01T10:02:30.000000Z")
+            .await?,
+        1,
+        "only failures at or after the window start count"
+    );
+    store.clear_sign_in_failures("alice").await?;
+    assert_eq!(store.sign_in_failures("alice", window).await?, 0);
+
+    assert_eq!(store.first_sign_in_session("alice").await?, None);
+    assert!(
+        store
+            .record_first_sign_in("alice", "session-1", "2026-01-01T10:05:00.000000Z")
+            .await?
+    );
+    assert!(
+        !store
+            .record_first_sign_in("alice", "session-2", "2026-01-02T10:05:00.000000Z")
+            .await?,
+        "a second sign-in is not the first"
+    );
+    assert_eq!(
+        store.first_sign_in_session("alice").await?.as_deref(),
+        Some("session-1")
+    );
+    Ok(())
+}
+
+/// Break-glass declarations grant the declaring session (only), need a reason, are listed per
+/// case and leave an audit record with the reason.
+pub async fn break_glass<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    let access = Access::new("user:9999", Purpose::BreakGlass);
+    assert!(matches!(
+        store
+            .declare_break_glass(&access, &ex1, "session-a", "2026-03-05T10:00:00.000000Z")
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    let access = access.with_reason("urgent safeguarding check out of hours");
+    let declared = store
+        .declare_break_glass(&access, &ex1, "session-a", "2026-03-05T10:00:00.000000Z")
+        .await?;
+    assert_eq!(declared.actor, "user:9999");
+    assert_eq!(
+        store.break_glass_grant("session-a", &ex1).await?.as_deref(),
+        Some("urgent safeguarding check out of hours")
+    );
+    assert_eq!(store.break_glass_grant("session-b", &ex1).await?, None);
+    assert_eq!(
+        store
+            .break_glass_grant("session-a", &key("exampleshire", "EX-2"))
+            .await?,
+        None
+    );
+    assert_eq!(store.break_glass_on(&ex1).await?, vec![declared]);
+    assert!(
+        store
+            .break_glass_on(&key("exampleshire", "EX-2"))
+            .await?
+            .is_empty()
+    );
+    let records = store.audit_records(0, u64::MAX).await?;
+    let audited = records
+        .iter()
+        .rev()
+        .find(|r| r.actor == "user:9999")
+        .unwrap_or_else(|| panic!("no audit record of the declaration"));
+    assert_eq!(audited.purpose, "break_glass");
+    assert_eq!(audited.object, "case:exampleshire/EX-1");
+    assert_eq!(
+        audited.reason.as_deref(),
+        Some("urgent safeguarding check out of hours")
+    );
+    Ok(())
+}
+
+/// Shares with partners: recorded with what and why, audited as a disclosure to the partner,
+/// listed per case and per partner, revocable (once), refused for unknown users or without items
+/// or reason.
+pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
+    use crate::server_state::{NewShare, SharedItem};
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    let admin = Access::new("cli:admin", Purpose::Administration);
+    store
+        .add_user(
+            &admin,
+            &User {
+                username: "isva1".into(),
+                display_name: "Example ISVA".into(),
+                role: "partner".into(),
+                force: Some("exampleshire".into()),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                disabled: false,
+                created_at: "2026-01-01T00:00:00Z".into(),
+            },
+        )
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    let share = NewShare {
+        case: ex1.clone(),
+        partner: "isva1".into(),
+        items: vec![SharedItem::UpdatesDue, SharedItem::Status],
+        reason: "victim consents to ISVA support".into(),
+        at: "2026-03-05T11:00:00.000000Z".into(),
+    };
+    let sharer = Access::new("user:4471", Purpose::Disclosure);
+    for bad in [
+        NewShare {
+            items: Vec::new(),
+            ..share.clone()
+        },
+        NewShare {
+            reason: "short".into(),
+            ..share.clone()
+        },
+    ] {
+        assert!(matches!(
+            store.share_case(&sharer, &bad).await,
+            Err(StoreError::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        store
+            .share_case(
+                &sharer,
+                &NewShare {
+                    partner: "nobody".into(),
+                    ..share.clone()
+                }
+            )
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        store
+            .share_case(
+                &sharer,
+                &NewShare {
+                    case: key("exampleshire", "NOPE"),
+                    ..share.clone()
+                }
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let shared = store.share_case(&sharer, &share).await?;
+    assert_eq!(
+        shared.items,
+        vec![SharedItem::Status, SharedItem::UpdatesDue]
+    );
+    assert_eq!(shared.shared_by, "user:4471");
+    assert!(shared.is_active());
+    assert_eq!(store.case_shares(&ex1).await?, vec![shared.clone()]);
+    assert_eq!(store.shares_with("isva1").await?, vec![shared.clone()]);
+    assert!(store.shares_with("4471").await?.is_empty());
+    let records = store.audit_records(0, u64::MAX).await?;
+    let disclosed = records
+        .iter()
+        .rev()
+        .find(|r| r.category == "disclosure" && r.object == "case:exampleshire/EX-1")
+        .unwrap_or_else(|| panic!("no disclosure record of the share"));
+    assert_eq!(disclosed.recipient.as_deref(), Some("user:isva1"));
+    assert_eq!(
+        disclosed.reason.as_deref(),
+        Some("victim consents to ISVA support")
+    );
+    assert_eq!(disclosed.actor, "user:4471");
+
+    assert!(matches!(
+        store
+            .revoke_share(
+                &sharer,
+                &key("exampleshire", "EX-2"),
+                shared.id,
+                "2026-03-06T09:00:00.000000Z"
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let revoked = store
+        .revoke_share(&sharer, &ex1, shared.id, "2026-03-06T09:00:00.000000Z")
+        .await?;
+    assert_eq!(revoked.revoked_by.as_deref(), Some("user:4471"));
+    assert!(!revoked.is_active());
+    let records_after = store.audit_records(0, u64::MAX).await?.len();
+    let again = store
+        .revoke_share(&sharer, &ex1, shared.id, "2026-03-07T09:00:00.000000Z")
+        .await?;
+    assert_eq!(again, revoked, "revoking twice changes nothing");
+    assert_eq!(store.audit_records(0, u64::MAX).await?.len(), records_after);
+    assert!(
+        store.shares_with("isva1").await?.is_empty(),
+        "revoked shares are not in force"
+    );
+    assert_eq!(
+        store.case_shares(&ex1).await?,
+        vec![revoked],
+        "but are kept"
     );
     Ok(())
 }

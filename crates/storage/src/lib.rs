@@ -21,10 +21,12 @@ pub mod crash;
 pub mod error;
 pub mod facts;
 pub mod fault;
+mod group_commit;
 pub mod keys;
 pub mod model;
 pub mod postgres;
 mod rows;
+pub mod server_state;
 pub mod sqlite;
 pub mod store;
 
@@ -38,5 +40,6 @@ pub use model::{
     ExpectedVersion, ExportOptions, NewEvent, Session, StoredCase, User,
 };
 pub use postgres::{PgOptions, PgStore};
+pub use server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -33,11 +33,13 @@ use crate::audit::{
 };
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
+use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
     ExportOptions, NewEvent, Session, StoredCase, User,
 };
+use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::sqlite::{
     IDENTITY_FIELD, KeyRing, PAGE, case_object, identity_from_plaintext, lock_poisoned, parse_body,
     project,
@@ -46,6 +48,7 @@ use crate::store::{CaseSink, LineSink, Store};
 
 mod bulk_load;
 mod report_facts;
+mod web;
 
 /// The actor recorded in the row-level-security setting when a store transaction has no user
 /// behind it (the store's own housekeeping).
@@ -99,6 +102,8 @@ pub struct PgStore {
     keys: RwLock<KeyRing>,
     signer: AuditSigner,
     rules: RuleSet,
+    /// Audit records written on their own, committed in groups.
+    audit_batch: GroupCommit,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -291,7 +296,9 @@ impl PgStore {
             refuse_bypassing_role(&mut *pool.acquire().await?, role).await?;
         }
         let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
+        let audit_batch = audit_committer(pool.clone(), options.signer.clone());
         let store = PgStore {
+            audit_batch,
             pool,
             schema: options.schema,
             keys: RwLock::new(keys),
@@ -342,20 +349,7 @@ impl PgStore {
         actor: &str,
         audit: bool,
     ) -> StoreResult<PgTx> {
-        let mut tx = self.pool.begin_with(statement).await?;
-        sqlx::query("SELECT set_config('rasso.actor', $1, true)")
-            .bind(actor)
-            .execute(&mut *tx)
-            .await?;
-        if audit {
-            sqlx::query("SELECT id FROM audit_lock WHERE id = 1 FOR UPDATE")
-                .execute(&mut *tx)
-                .await
-                .map_err(|error| {
-                    StoreError::Audit(format!("cannot take the audit lock: {error}"))
-                })?;
-        }
-        Ok(PgTx { tx })
+        begin_on(&self.pool, statement, actor, audit).await
     }
 
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
@@ -384,92 +378,14 @@ impl PgStore {
         entries: &[AuditEntry],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
-        if entries.is_empty() {
-            return Ok(Vec::new());
-        }
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        let (mut seq, mut hash) = match last {
-            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-            None => (0, GENESIS_HASH.to_owned()),
-        };
-        let checkpoint =
-            sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx.tx)
-                .await?;
-        let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
-            Some(row) => {
-                let at: String = row.try_get(1)?;
-                let at = DateTime::parse_from_rfc3339(&at)
-                    .map(|at| at.with_timezone(&Utc))
-                    .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
-                (row.try_get::<i64, _>(0)?, Some(at))
-            }
-            None => (0, None),
-        };
-        let mut records = Vec::with_capacity(entries.len());
-        for (index, entry) in entries.iter().enumerate() {
-            let record = AuditRecord::chain(entry, seq, &hash, now);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(record.seq)
-            .bind(&record.at)
-            .bind(&record.actor)
-            .bind(&record.category)
-            .bind(&record.object)
-            .bind(&record.purpose)
-            .bind(&record.reason)
-            .bind(&record.recipient)
-            .bind(record.detail.to_string())
-            .bind(&record.prev_hash)
-            .bind(&record.hash)
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
-            seq = record.seq;
-            hash = record.hash.clone();
-            let last_of_batch = index + 1 == entries.len();
-            let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
-            let by_time = last_of_batch
-                && checkpoint_at
-                    .is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
-            if by_count || by_time {
-                let signed = self.signer.sign("checkpoint", seq, &hash, now);
-                insert_checkpoint(tx, &signed).await?;
-                checkpoint_seq = seq;
-                checkpoint_at = Some(now);
-            }
-            records.push(record);
-        }
-        let head = self.signer.sign("head", seq, &hash, now);
-        sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
-             public_key = excluded.public_key, signature = excluded.signature",
-        )
-        .bind(head.seq)
-        .bind(&head.hash)
-        .bind(&head.at)
-        .bind(&head.public_key)
-        .bind(&head.signature)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
-        Ok(records)
+        write_audit_signed(&self.signer, tx, entries, now).await
     }
 
     /// Writes audit records in a transaction of their own (for reads: before the data is read).
+    /// Grouped with those of concurrent callers into one transaction (see
+    /// [`crate::group_commit`]); returns once the records are committed.
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        let actor = entries
-            .first()
-            .map_or(SYSTEM_ACTOR, |entry| entry.actor.as_str());
-        let mut tx = self.begin(actor, true).await?;
-        let records = self.write_audit(&mut tx, entries, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(records)
+        self.audit_batch.submit(entries.to_vec()).await
     }
 
     async fn append_one(
@@ -719,6 +635,132 @@ impl PgStore {
         )
         .await
     }
+}
+
+/// Begins a transaction on `pool` acting for `actor` (the row-level-security setting), and, with
+/// `audit`, takes the audit lock first.
+async fn begin_on(
+    pool: &PgPool,
+    statement: &'static str,
+    actor: &str,
+    audit: bool,
+) -> StoreResult<PgTx> {
+    let mut tx = pool.begin_with(statement).await?;
+    sqlx::query("SELECT set_config('rasso.actor', $1, true)")
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    if audit {
+        sqlx::query("SELECT id FROM audit_lock WHERE id = 1 FOR UPDATE")
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| StoreError::Audit(format!("cannot take the audit lock: {error}")))?;
+    }
+    Ok(PgTx { tx })
+}
+
+/// The group committer of audit records written on their own: one transaction, one turn on the
+/// audit lock and one commit for every caller waiting. The row-level-security actor of the
+/// transaction is the first caller's (the audit tables carry no policy; each record names its own
+/// actor).
+fn audit_committer(pool: PgPool, signer: AuditSigner) -> GroupCommit {
+    GroupCommit::new(Arc::new(move |entries: Vec<AuditEntry>| {
+        let pool = pool.clone();
+        let signer = signer.clone();
+        Box::pin(async move {
+            let actor = entries
+                .first()
+                .map_or(SYSTEM_ACTOR, |entry| entry.actor.as_str())
+                .to_owned();
+            let mut tx = begin_on(&pool, "BEGIN", &actor, true).await?;
+            let records = write_audit_signed(&signer, &mut tx, &entries, Utc::now()).await?;
+            tx.commit().await?;
+            Ok(records)
+        })
+    }))
+}
+
+/// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
+/// checkpointed when due, and the signed head moved to the last one.
+async fn write_audit_signed(
+    signer: &AuditSigner,
+    tx: &mut PgTx,
+    entries: &[AuditEntry],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<AuditRecord>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    let (mut seq, mut hash) = match last {
+        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+    let checkpoint = sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
+        Some(row) => {
+            let at: String = row.try_get(1)?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
+            (row.try_get::<i64, _>(0)?, Some(at))
+        }
+        None => (0, None),
+    };
+    let mut records = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let record = AuditRecord::chain(entry, seq, &hash, now);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(record.seq)
+        .bind(&record.at)
+        .bind(&record.actor)
+        .bind(&record.category)
+        .bind(&record.object)
+        .bind(&record.purpose)
+        .bind(&record.reason)
+        .bind(&record.recipient)
+        .bind(record.detail.to_string())
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+        seq = record.seq;
+        hash = record.hash.clone();
+        let last_of_batch = index + 1 == entries.len();
+        let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
+        let by_time = last_of_batch
+            && checkpoint_at.is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
+        if by_count || by_time {
+            let signed = signer.sign("checkpoint", seq, &hash, now);
+            insert_checkpoint(tx, &signed).await?;
+            checkpoint_seq = seq;
+            checkpoint_at = Some(now);
+        }
+        records.push(record);
+    }
+    let head = signer.sign("head", seq, &hash, now);
+    sqlx::query(
+        "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
+         public_key = excluded.public_key, signature = excluded.signature",
+    )
+    .bind(head.seq)
+    .bind(&head.hash)
+    .bind(&head.at)
+    .bind(&head.public_key)
+    .bind(&head.signature)
+    .execute(&mut *tx.tx)
+    .await
+    .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    Ok(records)
 }
 
 async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
@@ -1468,5 +1510,87 @@ impl Store for PgStore {
              backups with WAL archiving); `rasso copy` can also copy it"
                 .into(),
         ))
+    }
+
+    // ---- Web server state (the SQL is in `postgres/web.rs`) ---------------------------------------
+
+    async fn read_case_if_changed(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<CaseRead> {
+        self.web_read_case_if_changed(access, key, known).await
+    }
+
+    async fn note_sign_in_failure(
+        &self,
+        username: &str,
+        at: &str,
+        window_start: &str,
+    ) -> StoreResult<u64> {
+        self.web_note_sign_in_failure(username, at, window_start)
+            .await
+    }
+
+    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64> {
+        self.web_sign_in_failures(username, window_start).await
+    }
+
+    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
+        self.web_clear_sign_in_failures(username).await
+    }
+
+    async fn record_first_sign_in(
+        &self,
+        username: &str,
+        session: &str,
+        at: &str,
+    ) -> StoreResult<bool> {
+        self.web_record_first_sign_in(username, session, at).await
+    }
+
+    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>> {
+        self.web_first_sign_in_session(username).await
+    }
+
+    async fn declare_break_glass(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        session: &str,
+        at: &str,
+    ) -> StoreResult<BreakGlassDeclaration> {
+        self.web_declare_break_glass(access, key, session, at).await
+    }
+
+    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
+        self.web_break_glass_grant(session, key).await
+    }
+
+    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>> {
+        self.web_break_glass_on(key).await
+    }
+
+    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare> {
+        self.web_share_case(access, share).await
+    }
+
+    async fn revoke_share(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        id: i64,
+        at: &str,
+    ) -> StoreResult<CaseShare> {
+        self.web_revoke_share(access, key, id, at).await
+    }
+
+    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
+        self.web_case_shares(key).await
+    }
+
+    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
+        self.web_shares_with(partner).await
     }
 }

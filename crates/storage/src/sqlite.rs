@@ -25,15 +25,18 @@ use crate::audit::{
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
+use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
     ExportOptions, NewEvent, Session, StoredCase, User,
 };
+use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::store::{CaseSink, LineSink, Store};
 
 mod bulk_load;
 mod report_facts;
+mod web;
 
 /// The sealed field holding a person's identity.
 pub(crate) const IDENTITY_FIELD: &str = "identity";
@@ -64,6 +67,8 @@ pub struct SqliteStore {
     signer: AuditSigner,
     rules: RuleSet,
     faults: Option<Arc<FaultInjector>>,
+    /// Audit records written on their own, committed in groups.
+    audit_batch: GroupCommit,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -129,8 +134,10 @@ impl SqliteStore {
             .connect_with(connect_options(&options.path).read_only(true))
             .await?;
         let keys = load_keys(&writer, &options.master_key).await?;
+        let audit_batch = audit_committer(writer.clone(), options.signer.clone(), None);
         let store = SqliteStore {
             path: options.path,
+            audit_batch,
             writer,
             reader,
             keys: RwLock::new(keys),
@@ -144,6 +151,11 @@ impl SqliteStore {
 
     /// The same store with a fault injector on every write transaction (tests only).
     pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
+        self.audit_batch = audit_committer(
+            self.writer.clone(),
+            self.signer.clone(),
+            Some(Arc::clone(&faults)),
+        );
         self.faults = Some(faults);
         self
     }
@@ -215,14 +227,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
-        if let Some(faults) = self.faults.as_deref() {
-            faults.tick()?;
-        }
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx {
-            tx,
-            faults: self.faults.as_deref(),
-        })
+        begin_write_on(&self.writer, self.faults.as_deref()).await
     }
 
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
@@ -251,93 +256,14 @@ impl SqliteStore {
         entries: &[AuditEntry],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
-        if entries.is_empty() {
-            return Ok(Vec::new());
-        }
-        tx.op()?;
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        let (mut seq, mut hash) = match last {
-            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-            None => (0, GENESIS_HASH.to_owned()),
-        };
-        tx.op()?;
-        let checkpoint =
-            sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx.tx)
-                .await?;
-        let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
-            Some(row) => {
-                let at: String = row.try_get(1)?;
-                let at = DateTime::parse_from_rfc3339(&at)
-                    .map(|at| at.with_timezone(&Utc))
-                    .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
-                (row.try_get::<i64, _>(0)?, Some(at))
-            }
-            None => (0, None),
-        };
-        let mut records = Vec::with_capacity(entries.len());
-        for (index, entry) in entries.iter().enumerate() {
-            let record = AuditRecord::chain(entry, seq, &hash, now);
-            tx.op()?;
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(record.seq)
-            .bind(&record.at)
-            .bind(&record.actor)
-            .bind(&record.category)
-            .bind(&record.object)
-            .bind(&record.purpose)
-            .bind(&record.reason)
-            .bind(&record.recipient)
-            .bind(record.detail.to_string())
-            .bind(&record.prev_hash)
-            .bind(&record.hash)
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
-            seq = record.seq;
-            hash = record.hash.clone();
-            let last_of_batch = index + 1 == entries.len();
-            let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
-            let by_time = last_of_batch
-                && checkpoint_at
-                    .is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
-            if by_count || by_time {
-                let signed = self.signer.sign("checkpoint", seq, &hash, now);
-                insert_checkpoint(tx, &signed).await?;
-                checkpoint_seq = seq;
-                checkpoint_at = Some(now);
-            }
-            records.push(record);
-        }
-        let head = self.signer.sign("head", seq, &hash, now);
-        tx.op()?;
-        sqlx::query(
-            "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
-             public_key = excluded.public_key, signature = excluded.signature",
-        )
-        .bind(head.seq)
-        .bind(&head.hash)
-        .bind(&head.at)
-        .bind(&head.public_key)
-        .bind(&head.signature)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
-        Ok(records)
+        write_audit_signed(&self.signer, tx, entries, now).await
     }
 
-    /// Writes audit records in a transaction of their own (for reads: before the data is read).
+    /// Writes audit records in a transaction of their own (for reads: before the data is read),
+    /// grouped with those of concurrent callers into one commit (see [`crate::group_commit`]).
+    /// Returns once the records are durable.
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        let mut tx = self.begin_write().await?;
-        let records = self.write_audit(&mut tx, entries, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(records)
+        self.audit_batch.submit(entries.to_vec()).await
     }
 
     async fn append_one(
@@ -563,6 +489,126 @@ impl SqliteStore {
             })
             .collect()
     }
+}
+
+/// Begins a write transaction on the writer connection (`BEGIN IMMEDIATE`: the write lock is
+/// taken at once), every operation of it passing the fault injector.
+async fn begin_write_on<'s>(
+    writer: &SqlitePool,
+    faults: Option<&'s FaultInjector>,
+) -> StoreResult<WriteTx<'s>> {
+    if let Some(faults) = faults {
+        faults.tick()?;
+    }
+    let tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, faults })
+}
+
+/// The group committer of audit records written on their own: one `BEGIN IMMEDIATE`, the
+/// batch's records and one commit (one flush) for every caller waiting.
+fn audit_committer(
+    writer: SqlitePool,
+    signer: AuditSigner,
+    faults: Option<Arc<FaultInjector>>,
+) -> GroupCommit {
+    GroupCommit::new(Arc::new(move |entries: Vec<AuditEntry>| {
+        let writer = writer.clone();
+        let signer = signer.clone();
+        let faults = faults.clone();
+        Box::pin(async move {
+            let mut tx = begin_write_on(&writer, faults.as_deref()).await?;
+            let records = write_audit_signed(&signer, &mut tx, &entries, Utc::now()).await?;
+            tx.commit().await?;
+            Ok(records)
+        })
+    }))
+}
+
+/// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
+/// signed head moved to the last one.
+async fn write_audit_signed(
+    signer: &AuditSigner,
+    tx: &mut WriteTx<'_>,
+    entries: &[AuditEntry],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<AuditRecord>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    tx.op()?;
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    let (mut seq, mut hash) = match last {
+        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+    tx.op()?;
+    let checkpoint = sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
+        Some(row) => {
+            let at: String = row.try_get(1)?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
+            (row.try_get::<i64, _>(0)?, Some(at))
+        }
+        None => (0, None),
+    };
+    let mut records = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let record = AuditRecord::chain(entry, seq, &hash, now);
+        tx.op()?;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(record.seq)
+        .bind(&record.at)
+        .bind(&record.actor)
+        .bind(&record.category)
+        .bind(&record.object)
+        .bind(&record.purpose)
+        .bind(&record.reason)
+        .bind(&record.recipient)
+        .bind(record.detail.to_string())
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+        seq = record.seq;
+        hash = record.hash.clone();
+        let last_of_batch = index + 1 == entries.len();
+        let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
+        let by_time = last_of_batch
+            && checkpoint_at.is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
+        if by_count || by_time {
+            let signed = signer.sign("checkpoint", seq, &hash, now);
+            insert_checkpoint(tx, &signed).await?;
+            checkpoint_seq = seq;
+            checkpoint_at = Some(now);
+        }
+        records.push(record);
+    }
+    let head = signer.sign("head", seq, &hash, now);
+    tx.op()?;
+    sqlx::query(
+        "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
+         public_key = excluded.public_key, signature = excluded.signature",
+    )
+    .bind(head.seq)
+    .bind(&head.hash)
+    .bind(&head.at)
+    .bind(&head.public_key)
+    .bind(&head.signature)
+    .execute(&mut *tx.tx)
+    .await
+    .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    Ok(records)
 }
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
@@ -1407,6 +1453,88 @@ impl Store for SqliteStore {
             bytes,
             audit_records: records.last().map_or(0, |record| record.seq as u64),
         })
+    }
+
+    // ---- Web server state (the SQL is in `sqlite/web.rs`) ---------------------------------------
+
+    async fn read_case_if_changed(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<CaseRead> {
+        self.web_read_case_if_changed(access, key, known).await
+    }
+
+    async fn note_sign_in_failure(
+        &self,
+        username: &str,
+        at: &str,
+        window_start: &str,
+    ) -> StoreResult<u64> {
+        self.web_note_sign_in_failure(username, at, window_start)
+            .await
+    }
+
+    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64> {
+        self.web_sign_in_failures(username, window_start).await
+    }
+
+    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
+        self.web_clear_sign_in_failures(username).await
+    }
+
+    async fn record_first_sign_in(
+        &self,
+        username: &str,
+        session: &str,
+        at: &str,
+    ) -> StoreResult<bool> {
+        self.web_record_first_sign_in(username, session, at).await
+    }
+
+    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>> {
+        self.web_first_sign_in_session(username).await
+    }
+
+    async fn declare_break_glass(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        session: &str,
+        at: &str,
+    ) -> StoreResult<BreakGlassDeclaration> {
+        self.web_declare_break_glass(access, key, session, at).await
+    }
+
+    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
+        self.web_break_glass_grant(session, key).await
+    }
+
+    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>> {
+        self.web_break_glass_on(key).await
+    }
+
+    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare> {
+        self.web_share_case(access, share).await
+    }
+
+    async fn revoke_share(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        id: i64,
+        at: &str,
+    ) -> StoreResult<CaseShare> {
+        self.web_revoke_share(access, key, id, at).await
+    }
+
+    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
+        self.web_case_shares(key).await
+    }
+
+    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
+        self.web_shares_with(partner).await
     }
 }
 

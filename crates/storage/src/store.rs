@@ -18,6 +18,7 @@ use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, StoredCase,
     User,
 };
+use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 
 /// Receives cases one at a time while a store streams them (bounded memory).
 pub type CaseSink<'a> = dyn FnMut(StoredCase) -> StoreResult<()> + Send + 'a;
@@ -151,4 +152,69 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// (audited). For stores created before facts existed, or after the rule set's basis changed.
     /// Returns the number of cases.
     async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64>;
+    // ---- Web server state (see `crate::server_state`) -------------------------------------------
+
+    /// Reads a case unless the caller already holds version `known` of it. Audited exactly like
+    /// [`Store::read_case`] (the record is durable before the answer): the caller is about to show
+    /// the case, whether from the store or from the copy it holds of that very version.
+    async fn read_case_if_changed(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<CaseRead>;
+
+    /// Notes a failed sign-in of `username` at `at`, forgets its failures before `window_start`,
+    /// and returns how many remain (this one included).
+    async fn note_sign_in_failure(
+        &self,
+        username: &str,
+        at: &str,
+        window_start: &str,
+    ) -> StoreResult<u64>;
+    /// Failed sign-ins of `username` at or after `window_start`.
+    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64>;
+    /// Forgets the failed sign-ins of `username` (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()>;
+
+    /// Records `session` as the first sign-in of `username`, unless the user has signed in before;
+    /// true when it was the first.
+    async fn record_first_sign_in(
+        &self,
+        username: &str,
+        session: &str,
+        at: &str,
+    ) -> StoreResult<bool>;
+    /// The session of the user's first sign-in, if they have signed in.
+    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>>;
+
+    /// Declares break-glass access to a case for `session`, with `access.reason` (required),
+    /// audited in the same transaction (a consultation of the case, purpose break-glass).
+    async fn declare_break_glass(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        session: &str,
+        at: &str,
+    ) -> StoreResult<BreakGlassDeclaration>;
+    /// The reason `session` declared for break-glass access to this case, if it did.
+    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>>;
+    /// Every break-glass declaration on a case, oldest first.
+    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>>;
+
+    /// Shares a case with a partner user: recorded, and audited in the same transaction as a
+    /// disclosure whose recipient is the partner. Refused unless the partner is a user.
+    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare>;
+    /// Revokes a share of this case (audited); revoking a revoked share changes nothing.
+    async fn revoke_share(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        id: i64,
+        at: &str,
+    ) -> StoreResult<CaseShare>;
+    /// Every share of a case, revoked ones included, oldest first.
+    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>>;
+    /// The shares in force with a partner, by case.
+    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>>;
 }

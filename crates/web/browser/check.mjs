@@ -1,5 +1,7 @@
-// Headless Chromium check of rasso's web UI: sign in, open the caseload, open a case, record that
-// the victim was informed, see the finding turn met; axe-core on every page visited (WCAG 2.2 AA).
+// Headless Chromium check of rasso's web UI: sign in, open the caseload (filter it in place with
+// htmx), open a case, record that the victim was informed and see the finding turn met in place
+// (htmx, no page load); then the same pages with JavaScript off (the forms post and redirect);
+// axe-core on every page visited (WCAG 2.2 AA).
 // Usage: node check.mjs BASE_URL USERNAME PASSWORD CASE_PATH
 // Driven by crates/web/tests/browser.rs, which starts the server and seeds the case.
 import { readFileSync } from 'node:fs';
@@ -48,6 +50,13 @@ try {
   await page.click('text=My caseload');
   await page.waitForSelector('#caseload');
   await axe(page, 'caseload');
+  // htmx: choosing a filter replaces the results in place and puts the filter in the address.
+  await page.selectOption('#show', 'overdue');
+  await page.waitForURL(/show=overdue/);
+  expect(page.url().includes('show=overdue'), 'the filter is in the address');
+  await page.selectOption('#show', 'all');
+  await page.waitForURL(/show=all/);
+  await page.waitForSelector('#caseload');
   const link = page.locator(`#caseload a[href="${casePath}"]`);
   expect((await link.count()) === 1, `caseload links to ${casePath}`);
 
@@ -58,10 +67,32 @@ try {
 
   await page.selectOption('#vi-person', 'V1');
   await page.selectOption('#vi-about', 'arrest');
-  await Promise.all([page.waitForURL(/recorded=1/), page.click('#record-victim-informed')]);
-  expect((await page.getAttribute(row, 'data-status')) === 'met', 'VC-INFORM is met after recording');
+  // With JavaScript, htmx posts the form and swaps the findings panel in place: no page load.
+  let loads = 0;
+  page.on('load', () => { loads += 1; });
+  await page.click('#record-victim-informed');
+  await page.waitForSelector(`${row}[data-status="met"]`);
+  expect(loads === 0, 'recorded without a page load');
+  expect(page.url() === `${base}${casePath}`, 'the address did not change');
   expect((await page.locator('#recorded').count()) === 1, 'recorded banner shown');
+  expect((await page.locator('#timeline li', { hasText: 'Victim informed' }).count()) >= 1, 'the timeline updated too');
   await axe(page, 'case after recording');
+
+  // Without JavaScript, the same forms post and redirect.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const noScript = await plain.newPage();
+  await noScript.goto(`${base}/sign-in`);
+  await noScript.fill('#username', username);
+  await noScript.fill('#password', password);
+  await Promise.all([noScript.waitForURL(`${base}/`), noScript.click('#sign-in')]);
+  await noScript.goto(`${base}/caseload?show=overdue`);
+  expect((await noScript.locator('#show').inputValue()) === 'overdue', 'filter without JavaScript');
+  await noScript.goto(`${base}${casePath}`);
+  await noScript.click('text=Decision log entry or note');
+  await noScript.fill('#note-text', 'recorded without JavaScript');
+  await Promise.all([noScript.waitForURL(/recorded=1/), noScript.click('text=Add note')]);
+  expect((await noScript.locator('#timeline li', { hasText: 'recorded without JavaScript' }).count()) === 1, 'note recorded without JavaScript');
+  await plain.close();
 
   await page.goto(`${base}/guidance/nom/introduction`);
   await axe(page, 'guidance page');

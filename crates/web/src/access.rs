@@ -114,11 +114,17 @@ pub enum Action {
     Guidance,
     /// The leaders' performance report.
     Report,
+    /// Share a case with a partner, or revoke a share (the case team).
+    CaseShare,
+    /// The cases shared with me (partners).
+    SharedList,
+    /// The restricted view of a case shared with me (partners): only what was shared.
+    SharedRead,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 13] = [
         Action::Home,
         Action::Caseload,
         Action::TeamView,
@@ -129,13 +135,21 @@ impl Action {
         Action::BreakGlass,
         Action::Guidance,
         Action::Report,
+        Action::CaseShare,
+        Action::SharedList,
+        Action::SharedRead,
     ];
 
     /// Whether the action concerns one case (and so depends on the viewer's relation to it).
     pub fn is_case_action(self) -> bool {
         matches!(
             self,
-            Action::CaseRead | Action::CaseWrite | Action::CaseUnseal | Action::CaseAudit
+            Action::CaseRead
+                | Action::CaseWrite
+                | Action::CaseUnseal
+                | Action::CaseAudit
+                | Action::CaseShare
+                | Action::SharedRead
         )
     }
 }
@@ -149,6 +163,8 @@ pub enum Relation {
     Outsider,
     /// Not allocated, but has declared break-glass access to this case in this session.
     BreakGlass,
+    /// A partner with whom the case is shared (a share in force).
+    SharedWith,
     /// The action does not concern a case.
     NotApplicable,
 }
@@ -223,9 +239,17 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
                 Forbidden
             }
         }
-        Action::CaseRead | Action::CaseWrite | Action::CaseUnseal | Action::CaseAudit => {
-            case_decision(role, action, relation, purpose_for_member)
-        }
+        // Partners see their own list of shared cases; nobody else has one.
+        Action::SharedList => match role {
+            Role::Partner => Allow(Purpose::Disclosure),
+            _ => Forbidden,
+        },
+        Action::CaseRead
+        | Action::CaseWrite
+        | Action::CaseUnseal
+        | Action::CaseAudit
+        | Action::CaseShare
+        | Action::SharedRead => case_decision(role, action, relation, purpose_for_member),
     }
 }
 
@@ -233,9 +257,19 @@ fn case_decision(role: Role, action: Action, relation: Relation, member: Purpose
     use Decision::{Allow, Forbidden, NotFound};
     match relation {
         Relation::NotApplicable => NotFound,
+        // A partner sees only the restricted view of what was shared, and nothing else of the
+        // case exists for them.
+        Relation::SharedWith => match (role, action) {
+            (Role::Partner, Action::SharedRead) => Allow(Purpose::Disclosure),
+            _ => NotFound,
+        },
+        // The restricted view is for partners only; the case team has the case page.
+        _ if action == Action::SharedRead => NotFound,
         Relation::Member if works_cases(role) => match action {
             Action::CaseRead | Action::CaseWrite | Action::CaseUnseal => Allow(member),
             Action::CaseAudit if role == Role::Supervisor => Allow(Purpose::Supervision),
+            // Sharing with a partner is a disclosure decided by the case team.
+            Action::CaseShare => Allow(Purpose::Disclosure),
             _ => Forbidden,
         },
         // Leaders see the audit of any case (they answer for the force's use of data); they reach a

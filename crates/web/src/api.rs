@@ -52,7 +52,7 @@ impl FromRequestParts<Arc<AppState>> for ApiViewer {
 }
 
 /// Parses a JSON body, naming the field at fault.
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -150,9 +150,9 @@ fn case_json(
         "status": if cached.closed { "closed" } else { "open" },
         "officer_in_case": cached.officer_in_case(),
         "break_glass": relation == crate::access::Relation::BreakGlass,
-        "findings": cases::findings(state, &cached.case, state.now()),
+        "findings": cached.findings_at(state, state.now()).as_ref(),
         "people": cases::people(&cached.case),
-        "timeline": cases::timeline(&cached.case),
+        "timeline": cached.timeline().as_ref(),
         "decisions": cases::decisions(&cached.case),
     })
 }

@@ -14,7 +14,7 @@ use storage::{Session, User};
 
 use crate::access::Role;
 use crate::error::AppError;
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 
 /// The session cookie. `__Host-` means: Secure, Path=/, no Domain.
 pub const SESSION_COOKIE: &str = "__Host-rasso-session";
@@ -23,8 +23,12 @@ pub const PRE_COOKIE: &str = "__Host-rasso-pre";
 /// Failed sign-ins allowed within [`LOCKOUT_WINDOW_MINUTES`].
 pub const LOCKOUT_FAILURES: usize = 5;
 pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
-/// A session is touched at most this often (seconds), to spare a write per request.
-const TOUCH_EVERY_SECS: i64 = 30;
+/// A session's activity is written at most this often (seconds), not on every request: a write
+/// per request would queue every page behind the store's single writer. The idle timeout still
+/// holds: the stored time lags the real last activity by less than this, so a session is judged
+/// idle from a time no later than it really went idle. It can end up to a minute early (after 14
+/// of the 15 minutes), never late.
+pub const TOUCH_EVERY_SECS: i64 = 60;
 
 fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
@@ -88,8 +92,6 @@ pub struct Viewer {
     /// The stored hash of the session token (the session's identity server-side).
     pub session: String,
     pub csrf: String,
-    /// Whether this is the user's first session (offer the introductory toolkits).
-    pub first_sign_in: bool,
 }
 
 impl Viewer {
@@ -157,7 +159,6 @@ pub async fn authenticate(
         || now - created > Duration::seconds(state.config.absolute_timeout_secs)
     {
         state.store.delete_session(&hash).await?;
-        state.end_grants(&hash);
         return Ok(None);
     }
     let Some(user) = state.store.user(&session.username).await? else {
@@ -170,24 +171,28 @@ pub async fn authenticate(
     let Ok(role) = user.role.parse::<Role>() else {
         return Ok(None);
     };
-    if now - seen > Duration::seconds(TOUCH_EVERY_SECS) {
+    if now - seen > Duration::seconds(TOUCH_EVERY_SECS) && state.claim_touch(&hash, now) {
         state.store.touch_session(&hash, &rfc3339(now)).await?;
     }
-    let first_sign_in = first_flag(state, &hash);
     Ok(Some((
         Viewer {
             user,
             role,
             session: hash,
             csrf: session.csrf_token,
-            first_sign_in,
         },
         bearer,
     )))
 }
 
-fn first_flag(state: &AppState, hash: &str) -> bool {
-    lock(&state.first_sessions).contains(hash)
+/// Whether this session is its user's first sign-in (offered the introductory toolkits). Kept
+/// in the store, so it holds across restarts and server processes.
+pub async fn is_first_sign_in(state: &AppState, viewer: &Viewer) -> Result<bool, AppError> {
+    let first = state
+        .store
+        .first_sign_in_session(&viewer.user.username)
+        .await?;
+    Ok(first.is_some_and(|session| same_secret(&session, &viewer.session)))
 }
 
 /// Why a sign-in failed (the message is the same for every reason: no user enumeration).
@@ -202,12 +207,11 @@ pub async fn sign_in(
 ) -> Result<(String, Session), AppError> {
     let key = username.trim().to_lowercase();
     let now = state.now();
-    let locked = {
-        let mut failures = lock(&state.failures);
-        let list = failures.entry(key.clone()).or_default();
-        list.retain(|at| now - *at < Duration::minutes(LOCKOUT_WINDOW_MINUTES));
-        list.len() >= LOCKOUT_FAILURES
-    };
+    // Failures are counted in the store, so a restart does not reset them and every server
+    // process behind one address counts the same failures.
+    let window_start = rfc3339(now - Duration::minutes(LOCKOUT_WINDOW_MINUTES));
+    let locked =
+        state.store.sign_in_failures(&key, &window_start).await? >= LOCKOUT_FAILURES as u64;
     let user = state.store.user(username.trim()).await?;
     let phc = user
         .as_ref()
@@ -220,7 +224,10 @@ pub async fn sign_in(
         Some(user) if ok && !locked && !user.disabled && user.role.parse::<Role>().is_ok() => user,
         _ => {
             if !locked {
-                lock(&state.failures).entry(key).or_default().push(now);
+                state
+                    .store
+                    .note_sign_in_failure(&key, &rfc3339(now), &window_start)
+                    .await?;
             }
             tracing::info!("sign-in refused");
             return Err(AppError::new(
@@ -230,7 +237,7 @@ pub async fn sign_in(
             ));
         }
     };
-    lock(&state.failures).remove(&key);
+    state.store.clear_sign_in_failures(&key).await?;
     let token = random_token();
     let session = Session {
         token_hash: token_hash(&token),
@@ -240,18 +247,17 @@ pub async fn sign_in(
         last_seen_at: rfc3339(now),
     };
     state.store.create_session(&session).await?;
-    if !lock(&state.welcomed).contains(&user.username) {
-        lock(&state.welcomed).insert(user.username.clone());
-        lock(&state.first_sessions).insert(session.token_hash.clone());
-    }
+    state
+        .store
+        .record_first_sign_in(&user.username, &session.token_hash, &rfc3339(now))
+        .await?;
     Ok((token, session))
 }
 
 /// Ends a session server-side.
 pub async fn sign_out(state: &AppState, viewer: &Viewer) -> Result<(), AppError> {
+    // Break-glass grants belong to the session: once it is gone, nothing can present it again.
     state.store.delete_session(&viewer.session).await?;
-    state.end_grants(&viewer.session);
-    lock(&state.first_sessions).remove(&viewer.session);
     Ok(())
 }
 

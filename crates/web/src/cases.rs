@@ -2,14 +2,14 @@
 //! caseloads, and reading a case through the access-control point.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use domain::interchange::{OfficerRole, Role as PersonRole};
 use domain::rules::FindingView;
 use domain::{Case, CaseKey, EventData, Finding, Status};
 use serde::Serialize;
-use storage::{Access, CaseFilter, CaseStatus};
+use storage::{Access, CaseFilter, CaseRead, CaseStatus};
 
 use crate::access::{Action, Decision, Relation, decide};
 use crate::auth::Viewer;
@@ -17,14 +17,30 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// A case as the server last read it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CachedCase {
     pub case: Case,
     pub version: u64,
     /// Officers allocated to the case (officer in case and supervisors), in order.
     pub team: Vec<(String, OfficerRole)>,
     pub closed: bool,
+    /// The findings last evaluated, and until when they hold (see [`CachedCase::findings_at`]).
+    evaluated: Mutex<Option<Evaluated>>,
+    /// The whole-story timeline in words (fixed for a version), made on first use.
+    timeline: OnceLock<Arc<Vec<TimelineRow>>>,
 }
+
+#[derive(Debug)]
+struct Evaluated {
+    at: DateTime<Utc>,
+    valid_until: DateTime<Utc>,
+    rows: Arc<Vec<FindingRow>>,
+}
+
+/// Findings evaluated once are reused for at most this long (seconds), even if no deadline
+/// falls in between: a bound on how stale a page can be if a rule ever changed status with
+/// time in a way the reuse below does not foresee.
+const FINDINGS_REUSE_SECS: i64 = 30;
 
 impl CachedCase {
     pub fn new(case: Case, version: u64) -> Self {
@@ -47,7 +63,62 @@ impl CachedCase {
             version,
             team,
             closed,
+            evaluated: Mutex::new(None),
+            timeline: OnceLock::new(),
         }
+    }
+
+    /// The whole-story timeline of this version, in words (made once per version).
+    pub fn timeline(&self) -> Arc<Vec<TimelineRow>> {
+        Arc::clone(self.timeline.get_or_init(|| Arc::new(timeline(&self.case))))
+    }
+
+    /// The findings of this version of the case at `now`, most urgent first.
+    ///
+    /// Evaluating the rules and formatting the rows on every page view is most of a caseload's
+    /// cost, and the answer rarely changes: the case's events are fixed for this version, and time
+    /// passing alone only turns a `due` finding `overdue` when its deadline passes (the domain's
+    /// invariant 3) or brings a future-dated event into effect. So rows evaluated at `t` are reused
+    /// until the earliest such instant after `t` (capped at [`FINDINGS_REUSE_SECS`]); any `now`
+    /// earlier than `t` evaluates afresh.
+    pub fn findings_at(&self, state: &AppState, now: DateTime<Utc>) -> Arc<Vec<FindingRow>> {
+        let mut evaluated = self
+            .evaluated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(held) = evaluated.as_ref()
+            && held.at <= now
+            && now < held.valid_until
+        {
+            return Arc::clone(&held.rows);
+        }
+        let rows = Arc::new(findings(state, &self.case, now));
+        let valid_until = self.next_change_after(now, &rows);
+        *evaluated = Some(Evaluated {
+            at: now,
+            valid_until,
+            rows: Arc::clone(&rows),
+        });
+        rows
+    }
+
+    /// The earliest instant after `now` at which the findings could change with time alone.
+    fn next_change_after(&self, now: DateTime<Utc>, rows: &[FindingRow]) -> DateTime<Utc> {
+        let cap = now + chrono::Duration::seconds(FINDINGS_REUSE_SECS);
+        let deadlines = rows
+            .iter()
+            .filter(|row| row.status == Status::Due)
+            .filter_map(|row| row.due);
+        let future_events = self
+            .case
+            .events()
+            .iter()
+            .map(|event| event.at.with_timezone(&Utc))
+            .filter(|at| *at > now);
+        deadlines
+            .chain(future_events)
+            .filter(|at| *at > now)
+            .fold(cap, std::cmp::min)
     }
 
     /// Whether `username` is on the case team.
@@ -103,13 +174,23 @@ pub fn case_key(force: &str, reference: &str) -> Result<CaseKey, AppError> {
     })
 }
 
-/// The viewer's relation to a case (membership from the cached case; break-glass from the
-/// session's grants). A case the server has never seen is looked up in the store first.
+/// The viewer's relation to a case: membership from the cached case; break-glass from the
+/// store's declarations for this session (with the reason declared); a case the server has never
+/// seen is looked up in the store first.
 pub async fn relation(
     state: &AppState,
     viewer: &Viewer,
     key: &CaseKey,
-) -> Result<Option<(Relation, Arc<CachedCase>)>, AppError> {
+) -> Result<Option<(Relation, Arc<CachedCase>, Option<String>)>, AppError> {
+    // A partner's only relation to a case is a share in force; a case not shared with them is,
+    // for them, a case that does not exist (so it is not even looked up).
+    if viewer.role == crate::access::Role::Partner
+        && crate::sharing::shares_of(state, viewer, key)
+            .await?
+            .is_empty()
+    {
+        return Ok(None);
+    }
     let cached = match state.cached(key) {
         Some(cached) => cached,
         None => {
@@ -121,14 +202,16 @@ pub async fn relation(
             }
         }
     };
-    let relation = if cached.is_member(&viewer.user.username) {
-        Relation::Member
-    } else if state.grant(&viewer.session, key).is_some() {
-        Relation::BreakGlass
-    } else {
-        Relation::Outsider
-    };
-    Ok(Some((relation, cached)))
+    if viewer.role == crate::access::Role::Partner {
+        return Ok(Some((Relation::SharedWith, cached, None)));
+    }
+    if cached.is_member(&viewer.user.username) {
+        return Ok(Some((Relation::Member, cached, None)));
+    }
+    if let Some(reason) = state.store.break_glass_grant(&viewer.session, key).await? {
+        return Ok(Some((Relation::BreakGlass, cached, Some(reason))));
+    }
+    Ok(Some((Relation::Outsider, cached, None)))
 }
 
 /// Asks the access-control point about `action` on a case; returns the access to audit with,
@@ -140,15 +223,13 @@ pub async fn authorise_case(
     key: &CaseKey,
     action: Action,
 ) -> Result<(Access, Relation, Arc<CachedCase>), AppError> {
-    let Some((relation, cached)) = relation(state, viewer, key).await? else {
+    let Some((relation, cached, reason)) = relation(state, viewer, key).await? else {
         return Err(AppError::not_found());
     };
     match decide(viewer.role, action, relation) {
         Decision::Allow(purpose) => {
             let mut access = Access::new(viewer.actor(), purpose);
-            if relation == Relation::BreakGlass
-                && let Some(reason) = state.grant(&viewer.session, key)
-            {
+            if let Some(reason) = reason {
                 access = access.with_reason(reason);
             }
             Ok((access, relation, cached))
@@ -167,15 +248,27 @@ pub fn authorise(viewer: &Viewer, action: Action) -> Result<Access, AppError> {
     }
 }
 
-/// Reads a case from the store (audited there) and refreshes the cache.
+/// Reads a case through the store (audited there, before anything is returned) and refreshes the
+/// cache. When the server already holds the store's current version, the store answers
+/// "unchanged" and the held copy (the same events: the record is append-only) is used, which
+/// spares reading and parsing every event again.
 pub async fn read(
     state: &AppState,
     access: &Access,
     key: &CaseKey,
 ) -> Result<Arc<CachedCase>, AppError> {
-    match state.store.read_case(access, key).await? {
-        Some(stored) => Ok(state.remember(stored.case, stored.version)),
-        None => Err(AppError::not_found()),
+    let held = state.cached(key);
+    let known = held.as_ref().map(|cached| cached.version);
+    match state.store.read_case_if_changed(access, key, known).await? {
+        CaseRead::Read(stored) => Ok(state.remember(stored.case, stored.version)),
+        CaseRead::Unchanged { version } => match held {
+            Some(cached) if cached.version == version => Ok(cached),
+            _ => Err(AppError::internal(
+                "read",
+                &"the store answered unchanged for a version the server does not hold",
+            )),
+        },
+        CaseRead::Missing => Err(AppError::not_found()),
     }
 }
 
@@ -250,11 +343,7 @@ fn sort_findings(found: &mut [Finding]) {
 fn row(state: &AppState, case: &Case, finding: &Finding) -> FindingRow {
     let view = FindingView::new(&state.rules, &case.key, finding);
     let info = state.rules.rule(finding.rule);
-    let guidance_title = state
-        .library
-        .all_pages()
-        .find(|p| p.id == view.guidance)
-        .map(|p| p.title.clone());
+    let guidance_title = state.guidance_titles.get(&view.guidance).cloned();
     FindingRow {
         title: info.title.to_string(),
         due_local: finding.due_by.as_ref().map(local_time),
@@ -307,7 +396,7 @@ pub async fn caseload(
     access: &Access,
     force: Option<&str>,
     keep: &(dyn Fn(&CachedCase) -> bool + Sync),
-) -> Result<Vec<(Arc<CachedCase>, Vec<FindingRow>)>, AppError> {
+) -> Result<Vec<(Arc<CachedCase>, Arc<Vec<FindingRow>>)>, AppError> {
     let filter = CaseFilter {
         force: force.map(str::to_owned),
         status: Some(CaseStatus::Open),
@@ -325,14 +414,14 @@ pub async fn caseload(
         if !keep(&cached) {
             continue;
         }
-        let rows = findings(state, &cached.case, now);
+        let rows = cached.findings_at(state, now);
         out.push((cached, rows));
     }
     Ok(out)
 }
 
 /// Caseload rows, most urgent case first.
-pub fn caseload_rows(cases: &[(Arc<CachedCase>, Vec<FindingRow>)]) -> Vec<CaseloadRow> {
+pub fn caseload_rows(cases: &[(Arc<CachedCase>, Arc<Vec<FindingRow>>)]) -> Vec<CaseloadRow> {
     let mut rows: Vec<CaseloadRow> = cases
         .iter()
         .map(|(cached, findings)| {
@@ -381,7 +470,7 @@ pub struct OfficerLoad {
     pub overdue: usize,
 }
 
-pub fn officer_loads(cases: &[(Arc<CachedCase>, Vec<FindingRow>)]) -> Vec<OfficerLoad> {
+pub fn officer_loads(cases: &[(Arc<CachedCase>, Arc<Vec<FindingRow>>)]) -> Vec<OfficerLoad> {
     let mut by: BTreeMap<String, OfficerLoad> = BTreeMap::new();
     for (cached, findings) in cases {
         let officer = cached.officer_in_case().unwrap_or("unallocated").to_owned();

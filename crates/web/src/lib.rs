@@ -5,6 +5,7 @@
 //! - [`auth`]: argon2id passwords, server-side sessions, `__Host-` cookies, CSRF, lockout.
 //! - [`routes`]: every route and the action it performs; the router.
 //! - [`pages`] and [`api`]: HTML and JSON handlers over the same operations ([`cases`]).
+//! - [`sharing`]: cases shared with partners (what, with whom, why; revocable).
 //! - [`headers`]: security headers on every response.
 //! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
 
@@ -20,6 +21,7 @@ pub mod markdown;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod sharing;
 pub mod state;
 pub mod templates;
 

@@ -43,7 +43,7 @@ fn responses(code: &str, description: &str) -> Value {
 
 /// The document.
 pub fn document() -> Value {
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "rasso API",
@@ -97,5 +97,29 @@ pub fn document() -> Value {
                 {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}], "responses": responses("200", "The report")}},
             "/api/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": ok("OpenAPI 3.1")}}}
         }
-    })
+    });
+    if let Some(paths) = document["paths"].as_object_mut() {
+        paths.extend(sharing_paths());
+    }
+    document
+}
+
+/// Sharing cases with partners (see `crate::sharing`).
+fn sharing_paths() -> serde_json::Map<String, Value> {
+    let share_id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+    let mut with_id = case_params().as_array().cloned().unwrap_or_default();
+    with_id.push(share_id);
+    let items = json!({"type": "array", "items": {"type": "string", "enum": ["status", "officer_in_case", "victim_informed", "updates_due"]}, "minItems": 1});
+    let paths = json!({
+        "/api/shared": {"get": {"summary": "Partners: the cases shared with me", "responses": responses("200", "Shared cases (the share records; no case data)")}},
+        "/api/shared/{force}/{case}": {"get": {"summary": "Partners: the restricted view of a case shared with me (only the items shared; audited as a disclosure to me)", "parameters": case_params(), "responses": responses("200", "The shared view")}},
+        "/api/cases/{force}/{case}/shares": {"post": {"summary": "Case team: share the case with a partner user (audited as a disclosure to them)", "parameters": case_params(),
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["partner", "items", "reason"], "properties": {"partner": {"type": "string"}, "items": items, "reason": {"type": "string", "minLength": 10}}}}}},
+            "responses": responses("201", "The share as recorded")}},
+        "/api/cases/{force}/{case}/shares/{id}": {"delete": {"summary": "Case team: revoke a share (audited)", "parameters": with_id, "responses": responses("200", "The share, revoked")}}
+    });
+    match paths {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
 }

@@ -51,6 +51,16 @@ fn html<T: Template>(page: T) -> Result<Response, AppError> {
     Ok(Html(page.render()?).into_response())
 }
 
+/// The vendored htmx (see `static/vendor/README.md`): served from this origin, so the CSP's
+/// `script-src 'self'` allows it and nothing else.
+pub async fn htmx() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/vendor/htmx.min.js"),
+    )
+        .into_response()
+}
+
 pub async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
@@ -155,18 +165,35 @@ pub async fn home(
         .collect();
     html(HomePage {
         nav: Nav::for_viewer(&viewer),
-        first_sign_in: viewer.first_sign_in,
+        first_sign_in: auth::is_first_sign_in(&state, &viewer).await?,
         toolkits,
     })
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CaseloadQuery {
+    /// `all` (the default) or `overdue`.
+    #[serde(default)]
+    pub show: Option<String>,
 }
 
 pub async fn caseload(
     State(state): State<Arc<AppState>>,
     PageViewer(viewer): PageViewer,
+    Query(query): Query<CaseloadQuery>,
 ) -> Result<Response, AppError> {
-    let (rows, open, overdue) = caseload_data(&state, &viewer).await?;
+    let overdue_only = match query.show.as_deref() {
+        None | Some("") | Some("all") => false,
+        Some("overdue") => true,
+        Some(_) => return Err(AppError::invalid("show", "Choose all or overdue.")),
+    };
+    let (mut rows, open, overdue) = caseload_data(&state, &viewer).await?;
+    if overdue_only {
+        rows.retain(|row| row.overdue > 0);
+    }
     html(CaseloadPage {
         nav: Nav::for_viewer(&viewer),
+        overdue_only,
         rows,
         open_findings: open,
         overdue,
@@ -209,7 +236,7 @@ pub async fn team_data(state: &AppState, viewer: &Viewer) -> Result<TeamData, Ap
     let mut overdue = Vec::new();
     let mut reviews = Vec::new();
     for (_, findings) in &loaded {
-        for f in findings {
+        for f in findings.iter() {
             if f.status == Status::Overdue {
                 overdue.push(f.clone());
             }
@@ -270,12 +297,13 @@ pub async fn case_page(
         Vec::new(),
         None,
         query.recorded.is_some(),
-    );
+    )
+    .await?;
     html(page)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn case_view(
+async fn case_view(
     state: &AppState,
     viewer: &Viewer,
     cached: &CachedCase,
@@ -284,9 +312,9 @@ fn case_view(
     pending: Vec<(String, String)>,
     error: Option<(String, Option<String>)>,
     recorded: bool,
-) -> CasePage {
+) -> Result<CasePage, AppError> {
     let key = &cached.case.key;
-    let findings = cases::findings(state, &cached.case, state.now());
+    let findings = cached.findings_at(state, state.now());
     let people = cases::people(&cached.case);
     let choices = |role: Option<&str>| -> Vec<Choice> {
         people
@@ -307,14 +335,33 @@ fn case_view(
     let is_supervisor = cached.supervisors().any(|s| s == viewer.user.username);
     let break_glass_log = if is_supervisor {
         state
+            .store
             .break_glass_on(key)
+            .await?
             .into_iter()
-            .map(|e| (e.actor, cases::local_time(&e.at), e.reason))
+            .map(|e| {
+                let at = chrono::DateTime::parse_from_rfc3339(&e.at)
+                    .map(|t| cases::local_time(&t.with_timezone(&chrono::Utc)))
+                    .unwrap_or(e.at);
+                (e.actor, at, e.reason)
+            })
             .collect()
     } else {
         Vec::new()
     };
-    CasePage {
+    let can_share = allowed(Action::CaseShare);
+    let shares = if can_share {
+        crate::sharing::share_rows(state, key).await?
+    } else {
+        Vec::new()
+    };
+    Ok(CasePage {
+        can_share,
+        shares,
+        share_items: storage::SharedItem::ALL
+            .iter()
+            .map(|item| (item.as_str().to_owned(), item.label().to_owned()))
+            .collect(),
         nav: Nav::for_viewer(viewer),
         force: key.force.to_string(),
         reference: key.reference.to_string(),
@@ -330,7 +377,7 @@ fn case_view(
         suspects: choices(Some("suspect")),
         everyone: choices(None),
         people,
-        timeline: cases::timeline(&cached.case),
+        timeline: cached.timeline(),
         decisions: cases::decisions(&cached.case),
         can_write: allowed(Action::CaseWrite),
         can_audit: allowed(Action::CaseAudit),
@@ -340,7 +387,7 @@ fn case_view(
         pending,
         error,
         recorded,
-    }
+    })
 }
 
 /// Outcome of recording an event.
@@ -418,7 +465,8 @@ pub async fn case_event(
                 .collect();
             let page = case_view(
                 &state, &viewer, &cached, relation, warnings, pending, None, false,
-            );
+            )
+            .await?;
             Ok((StatusCode::OK, Html(page.render()?)).into_response())
         }
         Err(error) if error.status == StatusCode::BAD_REQUEST => {
@@ -428,7 +476,7 @@ pub async fn case_event(
     }
 }
 
-async fn form_error(
+pub(crate) async fn form_error(
     state: &AppState,
     viewer: &Viewer,
     key: &domain::CaseKey,
@@ -445,7 +493,8 @@ async fn form_error(
         Vec::new(),
         Some((error.message.clone(), error.field.clone())),
         false,
-    );
+    )
+    .await?;
     Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
 }
 
@@ -577,19 +626,15 @@ pub async fn declare_break_glass(
     if cases::relation(state, viewer, key).await?.is_none() {
         return Err(AppError::not_found());
     }
+    // Recorded and audited in one transaction in the store; the grant lasts for this session.
     let access = access.with_reason(reason);
+    let at = state
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     state
         .store
-        .record_audit(
-            AuditEntry::new(
-                &access,
-                Category::Consultation,
-                format!("case:{}/{}", key.force, key.reference),
-            )
-            .with_detail(serde_json::json!({"break_glass": "declared"})),
-        )
+        .declare_break_glass(&access, key, &viewer.session, &at)
         .await?;
-    state.add_grant(&viewer.session, key, &viewer.actor(), reason);
     Ok(())
 }
 

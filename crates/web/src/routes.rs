@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::access::Action;
 use crate::state::AppState;
-use crate::{api, headers, pages};
+use crate::{api, headers, pages, sharing};
 
 /// A route: method, path pattern, and the action it performs (`None`: public, no data).
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,7 @@ const fn route(method: &'static str, path: &'static str, action: Option<Action>)
 /// Every route the server answers.
 pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/static/app.css", None),
+    route("GET", "/static/vendor/htmx.min.js", None),
     route("GET", "/favicon.ico", None),
     route("GET", "/sign-in", None),
     route("POST", "/sign-in", None),
@@ -63,6 +64,18 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/guidance", Some(Action::Guidance)),
     route("GET", "/guidance/{*id}", Some(Action::Guidance)),
     route("GET", "/reports/leaders", Some(Action::Report)),
+    route(
+        "POST",
+        "/cases/{force}/{case}/shares",
+        Some(Action::CaseShare),
+    ),
+    route(
+        "POST",
+        "/cases/{force}/{case}/shares/{id}/revoke",
+        Some(Action::CaseShare),
+    ),
+    route("GET", "/shared", Some(Action::SharedList)),
+    route("GET", "/shared/{force}/{case}", Some(Action::SharedRead)),
     route("GET", "/api/openapi.json", None),
     route("POST", "/api/session", None),
     route("DELETE", "/api/session", Some(Action::Home)),
@@ -88,6 +101,22 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/api/guidance", Some(Action::Guidance)),
     route("GET", "/api/guidance/{*id}", Some(Action::Guidance)),
     route("GET", "/api/reports/leaders", Some(Action::Report)),
+    route(
+        "POST",
+        "/api/cases/{force}/{case}/shares",
+        Some(Action::CaseShare),
+    ),
+    route(
+        "DELETE",
+        "/api/cases/{force}/{case}/shares/{id}",
+        Some(Action::CaseShare),
+    ),
+    route("GET", "/api/shared", Some(Action::SharedList)),
+    route(
+        "GET",
+        "/api/shared/{force}/{case}",
+        Some(Action::SharedRead),
+    ),
 ];
 
 /// The application.
@@ -111,9 +140,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/guidance", get(api::guidance_search))
         .route("/guidance/{*id}", get(api::guidance_page))
         .route("/reports/leaders", get(api::report))
+        .route("/cases/{force}/{case}/shares", post(sharing::api_share))
+        .route(
+            "/cases/{force}/{case}/shares/{id}",
+            delete(sharing::api_revoke),
+        )
+        .route("/shared", get(sharing::api_shared_list))
+        .route("/shared/{force}/{case}", get(sharing::api_shared_case))
         .fallback(api::not_found);
     Router::new()
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/vendor/htmx.min.js", get(pages::htmx))
         .route(
             "/favicon.ico",
             get(|| async { axum::http::StatusCode::NO_CONTENT }),
@@ -137,6 +174,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/guidance", get(pages::guidance_index))
         .route("/guidance/{*id}", get(pages::guidance_page))
         .route("/reports/leaders", get(pages::report))
+        .route("/cases/{force}/{case}/shares", post(sharing::share_page))
+        .route(
+            "/cases/{force}/{case}/shares/{id}/revoke",
+            post(sharing::revoke_page),
+        )
+        .route("/shared", get(sharing::shared_list_page))
+        .route("/shared/{force}/{case}", get(sharing::shared_case_page))
         .nest("/api", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))

@@ -1,7 +1,8 @@
-//! What every request shares: the store, the rule set, the guidance, the case read-model cache,
-//! sign-in lockout counters and break-glass grants.
+//! What every request shares: the store, the rule set, the guidance and the case read-model cache.
+//! Sign-in failures, first sign-ins, break-glass declarations and shares with partners are kept
+//! in the store (they must survive restarts and be the same for every server process).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -31,39 +32,25 @@ impl Default for Config {
     }
 }
 
-/// One break-glass declaration, kept to show the case's supervisor.
-#[derive(Debug, Clone)]
-pub struct BreakGlassEntry {
-    pub actor: String,
-    pub at: DateTime<Utc>,
-    pub reason: String,
-}
-
 /// Shared server state.
 #[derive(Debug)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub rules: RuleSet,
     pub library: guidance::Library,
+    /// Guidance page titles by id (findings name their page).
+    pub guidance_titles: HashMap<String, String>,
     pub search: guidance::SearchIndex,
     pub config: Config,
     /// Cases as last read, by key, with their version: lists are served from here, checked
     /// against the store's projection versions on every list request.
     pub cache: RwLock<HashMap<CaseKey, Arc<CachedCase>>>,
-    /// Failed sign-ins per (lower-cased) username, most recent last.
-    pub failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
-    /// Break-glass grants: (session token hash, case) -> reason.
-    pub grants: Mutex<HashMap<(String, CaseKey), String>>,
-    /// Break-glass declarations per case, for the case's supervisor.
-    pub break_glass_log: Mutex<HashMap<CaseKey, Vec<BreakGlassEntry>>>,
     /// An argon2id hash of nothing anyone knows, verified against when a username is unknown so
     /// that unknown and known users take the same time (no user enumeration).
     pub dummy_hash: String,
-    /// Users who have signed in since the server started (their first sign-in was offered the
-    /// introductory toolkits).
-    pub welcomed: Mutex<HashSet<String>>,
-    /// Sessions that are their user's first.
-    pub first_sessions: Mutex<HashSet<String>>,
+    /// When this process last wrote each session's activity: concurrent requests of one session
+    /// write it once, not once each.
+    pub touched: Mutex<HashMap<String, DateTime<Utc>>>,
 }
 
 impl AppState {
@@ -73,19 +60,20 @@ impl AppState {
         let (library, _report) = guidance::national()?;
         let search = guidance::SearchIndex::build(&library).await?;
         let dummy_hash = crate::auth::hash_password("no such user, no such password")?;
+        let guidance_titles = library
+            .all_pages()
+            .map(|page| (page.id.clone(), page.title.clone()))
+            .collect();
         let state = Arc::new(AppState {
             store,
             rules: RuleSet::national(),
             library,
+            guidance_titles,
             search,
             config,
             cache: RwLock::new(HashMap::new()),
-            failures: Mutex::new(HashMap::new()),
-            grants: Mutex::new(HashMap::new()),
-            break_glass_log: Mutex::new(HashMap::new()),
             dummy_hash,
-            welcomed: Mutex::new(HashSet::new()),
-            first_sessions: Mutex::new(HashSet::new()),
+            touched: Mutex::new(HashMap::new()),
         });
         state.warm().await?;
         Ok(state)
@@ -139,37 +127,21 @@ impl AppState {
         Utc::now()
     }
 
-    /// The break-glass reason this session declared for this case, if any.
-    pub fn grant(&self, session: &str, key: &CaseKey) -> Option<String> {
-        lock(&self.grants)
-            .get(&(session.to_owned(), key.clone()))
-            .cloned()
-    }
-
-    /// Records a break-glass grant for this session and case.
-    pub fn add_grant(&self, session: &str, key: &CaseKey, actor: &str, reason: &str) {
-        lock(&self.grants).insert((session.to_owned(), key.clone()), reason.to_owned());
-        lock(&self.break_glass_log)
-            .entry(key.clone())
-            .or_default()
-            .push(BreakGlassEntry {
-                actor: actor.to_owned(),
-                at: self.now(),
-                reason: reason.to_owned(),
-            });
-    }
-
-    /// Break-glass declarations on a case.
-    pub fn break_glass_on(&self, key: &CaseKey) -> Vec<BreakGlassEntry> {
-        lock(&self.break_glass_log)
-            .get(key)
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Forgets the grants of a session (sign-out).
-    pub fn end_grants(&self, session: &str) {
-        lock(&self.grants).retain(|(s, _), _| s != session);
+    /// Whether this request should write the session's activity: true unless this process
+    /// already did within [`crate::auth::TOUCH_EVERY_SECS`].
+    pub fn claim_touch(&self, session: &str, now: DateTime<Utc>) -> bool {
+        let every = chrono::Duration::seconds(crate::auth::TOUCH_EVERY_SECS);
+        let mut touched = lock(&self.touched);
+        if touched.len() > 10_000 {
+            touched.retain(|_, at| now - *at < every);
+        }
+        match touched.get(session) {
+            Some(at) if now - *at < every => false,
+            _ => {
+                touched.insert(session.to_owned(), now);
+                true
+            }
+        }
     }
 }
 

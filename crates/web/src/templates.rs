@@ -17,6 +17,7 @@ pub struct Nav {
     pub team: bool,
     pub report: bool,
     pub break_glass: bool,
+    pub shared: bool,
 }
 
 impl Nav {
@@ -36,6 +37,7 @@ impl Nav {
             team: allowed(Action::TeamView),
             report: allowed(Action::Report),
             break_glass: allowed(Action::BreakGlass),
+            shared: allowed(Action::SharedList),
         }
     }
 }
@@ -78,6 +80,8 @@ pub struct HomePage {
 #[template(path = "caseload.html")]
 pub struct CaseloadPage {
     pub nav: Nav,
+    /// Only cases with an overdue finding are listed.
+    pub overdue_only: bool,
     pub rows: Vec<CaseloadRow>,
     pub open_findings: usize,
     pub overdue: usize,
@@ -99,10 +103,10 @@ pub struct CasePage {
     pub path: String,
     pub officer: String,
     pub closed: bool,
-    pub findings: Vec<FindingRow>,
+    pub findings: std::sync::Arc<Vec<FindingRow>>,
     pub open_count: usize,
     pub people: Vec<PersonRow>,
-    pub timeline: Vec<TimelineRow>,
+    pub timeline: std::sync::Arc<Vec<TimelineRow>>,
     pub decisions: Vec<DecisionRow>,
     pub victims: Vec<Choice>,
     pub suspects: Vec<Choice>,
@@ -116,6 +120,12 @@ pub struct CasePage {
     pub pending: Vec<(String, String)>,
     pub error: Option<(String, Option<String>)>,
     pub recorded: bool,
+    /// The viewer may share the case with a partner (and revoke shares).
+    pub can_share: bool,
+    /// Shares of the case, revoked ones included (for the case team).
+    pub shares: Vec<crate::sharing::ShareRow>,
+    /// What can be shared: (value, label).
+    pub share_items: Vec<(String, String)>,
 }
 
 impl CasePage {
@@ -216,4 +226,18 @@ pub struct UnsealPage {
     pub person: String,
     pub name: Option<String>,
     pub error: Option<String>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "shared_list.html")]
+pub struct SharedListPage {
+    pub nav: Nav,
+    pub rows: Vec<crate::sharing::SharedRow>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "shared_case.html")]
+pub struct SharedCasePage {
+    pub nav: Nav,
+    pub view: crate::sharing::SharedView,
 }

@@ -149,11 +149,62 @@ const TABLE: &[Row] = &[
         [403, 403, 200, 200, 200, 403, 403],
         [403, 403, 200, 200, 200, 403, 403],
     ),
+    // Sharing with partners. TS-1 is shared with the partner `par`, TS-2 with nobody: for the
+    // partner, the "member" column means "the case is shared with them".
+    row(
+        "POST",
+        "/cases/{force}/{case}/shares",
+        [303, 303, 303, 404, 404, 404, 404],
+        NONE_404,
+    ),
+    row(
+        "POST",
+        "/cases/{force}/{case}/shares/{id}/revoke",
+        [303, 303, 303, 404, 404, 404, 404],
+        NONE_404,
+    ),
+    row(
+        "GET",
+        "/shared",
+        [403, 403, 403, 403, 403, 200, 403],
+        [403, 403, 403, 403, 403, 200, 403],
+    ),
+    row(
+        "GET",
+        "/shared/{force}/{case}",
+        [404, 404, 404, 404, 404, 200, 404],
+        NONE_404,
+    ),
+    row(
+        "POST",
+        "/api/cases/{force}/{case}/shares",
+        [201, 201, 201, 404, 404, 404, 404],
+        NONE_404,
+    ),
+    row(
+        "DELETE",
+        "/api/cases/{force}/{case}/shares/{id}",
+        [200, 200, 200, 404, 404, 404, 404],
+        NONE_404,
+    ),
+    row(
+        "GET",
+        "/api/shared",
+        [403, 403, 403, 403, 403, 200, 403],
+        [403, 403, 403, 403, 403, 200, 403],
+    ),
+    row(
+        "GET",
+        "/api/shared/{force}/{case}",
+        [404, 404, 404, 404, 404, 200, 404],
+        NONE_404,
+    ),
 ];
 
 /// Routes with no case data or no role decision, tested elsewhere (sign-in, sign-out, public).
 const ELSEWHERE: &[(&str, &str)] = &[
     ("GET", "/static/app.css"),
+    ("GET", "/static/vendor/htmx.min.js"),
     ("GET", "/favicon.ico"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
@@ -185,6 +236,8 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         .replace("{force}", common::FORCE)
         .replace("{case}", case)
         .replace("{person}", "V1")
+        // Revoking always names the spare share of TS-1, so the kept one still grants the partner.
+        .replace("{id}", &common::SPARE_SHARE.to_string())
         .replace("{*id}", "nom/introduction");
     let api = path.starts_with("/api/");
     let response = match (row.method, api) {
@@ -202,6 +255,14 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         ("POST", true) if path.ends_with("/identity") => {
             server.api(session, Method::POST, &path, Some(serde_json::json!({"reason": "matrix test of unsealing"}))).await
         }
+        ("POST", false) if path.ends_with("/shares") => {
+            server.post_form(session, &path, &[("partner", "par"), ("items", "status"), ("reason", "matrix test of sharing")]).await
+        }
+        ("POST", false) if path.ends_with("/revoke") => server.post_form(session, &path, &[]).await,
+        ("POST", true) if path.ends_with("/shares") => {
+            server.api(session, Method::POST, &path, Some(serde_json::json!({"partner": "par", "items": ["status"], "reason": "matrix test of sharing"}))).await
+        }
+        ("DELETE", true) => server.api(session, Method::DELETE, &path, None).await,
         // Break-glass always names TS-3, so that the grant does not change the other rows.
         ("POST", false) => {
             server.post_form(session, &path, &[("force", common::FORCE), ("case", "TS-3"), ("reason", "matrix test break glass")]).await

@@ -31,8 +31,13 @@ pub struct Server {
     pub store: Arc<dyn Store>,
     pub state: Arc<web::AppState>,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _dir: Arc<tempfile::TempDir>,
 }
+
+/// The share of TS-1 with the partner `par` that tests keep in force.
+pub const KEPT_SHARE: i64 = 1;
+/// A second share of TS-1 with `par` that tests may revoke.
+pub const SPARE_SHARE: i64 = 2;
 
 fn line(case: &str, at: chrono::DateTime<Utc>, kind: &str, fields: serde_json::Value) -> String {
     let mut object = serde_json::json!({
@@ -156,6 +161,35 @@ pub async fn start() -> Server {
             .await
             .expect("append");
     }
+    // TS-1 is shared with the partner (twice: one share to keep, one that tests may revoke).
+    let sharer = Access::new("user:inv", Purpose::Disclosure);
+    for reason in ["victim consents to ISVA support", "second share, revocable"] {
+        store
+            .share_case(
+                &sharer,
+                &storage::NewShare {
+                    case: domain::CaseKey {
+                        force: FORCE.into(),
+                        reference: "TS-1".into(),
+                    },
+                    partner: "par".into(),
+                    items: storage::SharedItem::ALL.to_vec(),
+                    reason: reason.into(),
+                    at: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
+                },
+            )
+            .await
+            .expect("share");
+    }
+    serve_over(store, Arc::new(dir)).await
+}
+
+/// Another server process over the same store (its own memory, the same database).
+pub async fn another_process(server: &Server) -> Server {
+    serve_over(server.store.clone(), server._dir.clone()).await
+}
+
+async fn serve_over(store: Arc<dyn Store>, dir: Arc<tempfile::TempDir>) -> Server {
     let state = web::AppState::new(store.clone(), web::Config::default())
         .await
         .expect("state");
