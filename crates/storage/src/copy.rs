@@ -61,6 +61,10 @@ pub struct CopyReport {
 /// the migrations' own bookkeeping, which each store keeps for itself.
 pub const NOT_COPIED: &[&str] = &["sessions", "audit_lock", "_sqlx_migrations"];
 
+/// What opening an empty target wrote that the source's rows replace: the target's own data key
+/// (it has sealed nothing with it) and its report-facts state (its absent facts marked complete).
+const CLEAR_TARGET: &[&str] = &["DELETE FROM data_keys", "DELETE FROM report_facts_state"];
+
 /// Every copied table, parents before children, with its columns.
 pub const TABLES: &[(&str, &[(&str, Col)])] = &[
     (
@@ -287,14 +291,9 @@ pub async fn sqlite_to_postgres(
                 .with_detail(json!({"copy_to": "postgres"})),
         )
         .await?;
-    // The target made a data key of its own when it was opened; it has sealed nothing with it.
-    sqlx::query("DELETE FROM data_keys")
-        .execute(&mut *tx.tx)
-        .await?;
-    // Opening the empty target marked its (absent) facts complete; the source's state replaces it.
-    sqlx::query("DELETE FROM report_facts_state")
-        .execute(&mut *tx.tx)
-        .await?;
+    for statement in CLEAR_TARGET {
+        sqlx::query(*statement).execute(&mut *tx.tx).await?;
+    }
     let mut read = source.reader.begin().await?;
     let mut report = CopyReport::default();
     for (table, columns) in TABLES {
@@ -423,10 +422,9 @@ pub async fn postgres_to_sqlite(
         }
     }
     refuse_unknown(unknown_with_rows)?;
-    // The target made a data key of its own when it was opened; it has sealed nothing with it.
-    sqlx::query("DELETE FROM data_keys")
-        .execute(&mut *tx.tx)
-        .await?;
+    for statement in CLEAR_TARGET {
+        sqlx::query(*statement).execute(&mut *tx.tx).await?;
+    }
     let mut report = CopyReport::default();
     for (table, columns) in TABLES {
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();

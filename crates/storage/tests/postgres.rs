@@ -334,7 +334,12 @@ const NOT_CASE_SCOPED: &[&str] = &[
     "audit_lock",
     "audit_log",
     "data_keys",
+    // Per-user sign-in state: usernames and times, no case data.
+    "first_sign_ins",
+    // One row: the rule-set basis the report facts were built under.
+    "report_facts_state",
     "sessions",
+    "sign_in_failures",
     "users",
 ];
 

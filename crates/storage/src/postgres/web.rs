@@ -202,29 +202,35 @@ impl PgStore {
         session: &str,
         key: &CaseKey,
     ) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar(
+        // break_glass is case-scoped (row-level security): read as the system actor.
+        let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
+        let reason = sqlx::query_scalar(
             "SELECT reason FROM break_glass WHERE session = $1 AND force = $2 AND reference = $3 \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(session)
         .bind(key.force.as_str())
         .bind(key.reference.as_str())
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        Ok(reason)
     }
 
     pub(super) async fn web_break_glass_on(
         &self,
         key: &CaseKey,
     ) -> StoreResult<Vec<BreakGlassDeclaration>> {
+        let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
         let rows = sqlx::query(
             "SELECT force, reference, session, actor, reason, at FROM break_glass \
              WHERE force = $1 AND reference = $2 ORDER BY id",
         )
         .bind(key.force.as_str())
         .bind(key.reference.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx.tx)
         .await?;
+        tx.commit().await?;
         rows.iter()
             .map(|row| {
                 Ok(BreakGlassDeclaration {
@@ -344,24 +350,28 @@ impl PgStore {
     }
 
     pub(super) async fn web_case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
+        let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
         let rows = sqlx::query(
             "SELECT * FROM case_shares WHERE force = $1 AND reference = $2 ORDER BY id",
         )
         .bind(key.force.as_str())
         .bind(key.reference.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx.tx)
         .await?;
+        tx.commit().await?;
         rows.iter().map(share_from_row).collect()
     }
 
     pub(super) async fn web_shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
+        let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
         let rows = sqlx::query(
             "SELECT * FROM case_shares WHERE partner = $1 AND revoked_at IS NULL \
              ORDER BY force, reference, id",
         )
         .bind(partner)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx.tx)
         .await?;
+        tx.commit().await?;
         rows.iter().map(share_from_row).collect()
     }
 }
