@@ -4,7 +4,8 @@
 //! projections and the whole audit chain (records, checkpoints, signed head) arrive unchanged, so
 //! the target verifies with the same audit key; the copy itself is audited on both sides (a
 //! disclosure on the source before reading, a collection on the target after the copied chain).
-//! Sessions are not copied: users sign in again.
+//! Break-glass declarations, first sign-ins and shares with partners are copied (with their ids);
+//! sessions and sign-in failures are not: users sign in again.
 
 use chrono::Utc;
 use serde_json::json;
@@ -152,6 +153,43 @@ const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("signature", Col::Text),
         ],
     ),
+    // The web server's shared state (migration 0003/0004); sign-in failures are transient and
+    // not copied.
+    (
+        "first_sign_ins",
+        &[
+            ("username", Col::Text),
+            ("session", Col::Text),
+            ("at", Col::Text),
+        ],
+    ),
+    (
+        "break_glass",
+        &[
+            ("id", Col::Int),
+            ("force", Col::Text),
+            ("reference", Col::Text),
+            ("session", Col::Text),
+            ("actor", Col::Text),
+            ("reason", Col::Text),
+            ("at", Col::Text),
+        ],
+    ),
+    (
+        "case_shares",
+        &[
+            ("id", Col::Int),
+            ("force", Col::Text),
+            ("reference", Col::Text),
+            ("partner", Col::Text),
+            ("shared_by", Col::Text),
+            ("items", Col::Text),
+            ("reason", Col::Text),
+            ("at", Col::Text),
+            ("revoked_at", Col::OptText),
+            ("revoked_by", Col::OptText),
+        ],
+    ),
 ];
 
 fn decode(row: &sqlx::sqlite::SqliteRow, index: usize, col: Col) -> StoreResult<Val> {
@@ -265,6 +303,13 @@ pub async fn sqlite_to_postgres(
     )
     .execute(&mut *tx.tx)
     .await?;
+    for table in ["break_glass", "case_shares"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1), (SELECT COUNT(*) > 0 FROM {table}))"
+        )))
+        .execute(&mut *tx.tx)
+        .await?;
+    }
     let entry = AuditEntry::new(access, Category::Collection, "database").with_detail(json!({
         "copied_from": "sqlite",
         "cases": report.cases,
