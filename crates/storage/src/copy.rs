@@ -2,15 +2,16 @@
 //! outgrows one machine, and PostgreSQL to SQLite (to bring one back, or to take a working copy).
 //! Every row of the source, in one read snapshot, goes into an empty target, in one transaction.
 //! Events, sealed identity (ciphertext and the wrapped data keys as they are, so nothing is
-//! decrypted on the way), users, the projections and the whole audit chain (records,
-//! checkpoints, signed head) arrive unchanged, so the target verifies with the same audit key;
-//! the copy itself is audited on both sides (a disclosure on the source before reading, a
-//! collection on the target after the copied chain).
+//! decrypted on the way), users, the projections, report facts and the whole audit chain
+//! (records, checkpoints, signed head) arrive unchanged, so the target verifies with the same
+//! audit key; the copy itself is audited on both sides (a disclosure on the source before
+//! reading, a collection on the target after the copied chain). Break-glass declarations, first
+//! sign-ins and shares with partners are copied (with their ids).
 //!
-//! Sessions are not copied: a session is a live sign-in to one deployment, and copying it would
-//! let one cookie work against two deployments at once; users sign in again on the target.
-//! A source table this module does not know is refused when it holds rows (rather than silently
-//! left behind), so a new table must be added to [`TABLES`] or [`NOT_COPIED`].
+//! Sessions and sign-in failures are not copied: a session is a live sign-in to one deployment,
+//! and copying it would let one cookie work against two deployments at once; users sign in again
+//! on the target. A source table this module does not know is refused when it holds rows (rather
+//! than silently left behind), so a new table must be added to [`TABLES`] or [`NOT_COPIED`].
 
 use chrono::Utc;
 use serde_json::json;
@@ -59,7 +60,12 @@ pub struct CopyReport {
 
 /// Tables of the source that are deliberately not copied (see the module documentation), and
 /// the migrations' own bookkeeping, which each store keeps for itself.
-pub const NOT_COPIED: &[&str] = &["sessions", "audit_lock", "_sqlx_migrations"];
+pub const NOT_COPIED: &[&str] = &[
+    "sessions",
+    "sign_in_failures",
+    "audit_lock",
+    "_sqlx_migrations",
+];
 
 /// What opening an empty target wrote that the source's rows replace: the target's own data key
 /// (it has sealed nothing with it) and its report-facts state (its absent facts marked complete).
@@ -186,6 +192,43 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("at", Col::Text),
             ("public_key", Col::Text),
             ("signature", Col::Text),
+        ],
+    ),
+    // The web server's shared state (migration 0003/0004); sign-in failures are transient and
+    // not copied.
+    (
+        "first_sign_ins",
+        &[
+            ("username", Col::Text),
+            ("session", Col::Text),
+            ("at", Col::Text),
+        ],
+    ),
+    (
+        "break_glass",
+        &[
+            ("id", Col::Int),
+            ("force", Col::Text),
+            ("reference", Col::Text),
+            ("session", Col::Text),
+            ("actor", Col::Text),
+            ("reason", Col::Text),
+            ("at", Col::Text),
+        ],
+    ),
+    (
+        "case_shares",
+        &[
+            ("id", Col::Int),
+            ("force", Col::Text),
+            ("reference", Col::Text),
+            ("partner", Col::Text),
+            ("shared_by", Col::Text),
+            ("items", Col::Text),
+            ("reason", Col::Text),
+            ("at", Col::Text),
+            ("revoked_at", Col::OptText),
+            ("revoked_by", Col::OptText),
         ],
     ),
 ];
@@ -355,6 +398,13 @@ pub async fn sqlite_to_postgres(
     )
     .execute(&mut *tx.tx)
     .await?;
+    for table in ["break_glass", "case_shares"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1), (SELECT COUNT(*) > 0 FROM {table}))"
+        )))
+        .execute(&mut *tx.tx)
+        .await?;
+    }
     let entry = AuditEntry::new(access, Category::Collection, "database").with_detail(json!({
         "copied_from": "sqlite",
         "cases": report.cases,

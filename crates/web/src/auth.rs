@@ -161,7 +161,7 @@ pub async fn authenticate(
         state.store.delete_session(&hash).await?;
         return Ok(None);
     }
-    let Some(user) = state.store.user(&session.username).await? else {
+    let Some(user) = known_user(state, &session.username, now).await? else {
         return Ok(None);
     };
     if user.disabled {
@@ -183,6 +183,37 @@ pub async fn authenticate(
         },
         bearer,
     )))
+}
+
+/// How long a user record read for a request is reused by later requests (seconds).
+const USER_REUSE_SECS: i64 = 30;
+
+/// The user of a session, reading the store at most every [`USER_REUSE_SECS`] per user. Sparing
+/// that read on every request is safe because what matters for access is re-checked every time:
+/// disabling a user deletes their sessions in the same transaction, and the session itself is read
+/// from the store on every request; a user's role is never changed in place.
+async fn known_user(
+    state: &AppState,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, AppError> {
+    if let Some((user, read_at)) = crate::state::lock(&state.users).get(username)
+        && now - *read_at < Duration::seconds(USER_REUSE_SECS)
+        && *read_at <= now
+    {
+        return Ok(Some(user.clone()));
+    }
+    let user = state.store.user(username).await?;
+    let mut users = crate::state::lock(&state.users);
+    match &user {
+        Some(user) => {
+            users.insert(username.to_owned(), (user.clone(), now));
+        }
+        None => {
+            users.remove(username);
+        }
+    }
+    Ok(user)
 }
 
 /// Whether this session is its user's first sign-in (offered the introductory toolkits). Kept

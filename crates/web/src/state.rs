@@ -51,6 +51,8 @@ pub struct AppState {
     /// When this process last wrote each session's activity: concurrent requests of one session
     /// write it once, not once each.
     pub touched: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// Users as last read for a request, with when (see `auth::known_user`).
+    pub users: Mutex<HashMap<String, (storage::User, DateTime<Utc>)>>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             cache: RwLock::new(HashMap::new()),
             dummy_hash,
             touched: Mutex::new(HashMap::new()),
+            users: Mutex::new(HashMap::new()),
         });
         state.warm().await?;
         Ok(state)
