@@ -1,6 +1,11 @@
 //! The SQLite store: WAL, `synchronous=FULL`, foreign keys on, one writer connection and a few
 //! read-only readers.
 
+mod link;
+
+#[doc(hidden)]
+pub use link::BulkSuspect;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -9,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::interchange::{EventData, Identity, OfficerRole, parse_record};
+use domain::interchange::{EventData, Identity, OfficerRole, Role, parse_record};
 use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
 use serde_json::{Map, Value, json};
 use sqlx::sqlite::{
@@ -24,6 +29,9 @@ use crate::audit::{
 };
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
+use crate::linking::{
+    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
+};
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
@@ -443,6 +451,7 @@ impl SqliteStore {
         }
         let (key_id, data_key) = key;
         let appended = fresh.len() as u64;
+        let mut suggestions = 0u64;
         for (index, new) in fresh.into_iter().enumerate() {
             let seq = (version + index as u64 + 1) as i64;
             let mut body = new.object;
@@ -502,6 +511,23 @@ impl SqliteStore {
                 .execute(&mut *tx.tx)
                 .await?;
             }
+            if let EventData::PersonAdded(added) = &new.record.event.data
+                && added.role == Role::Suspect
+                && let Some(identity) = &added.identity
+            {
+                suggestions += self
+                    .link_suspect(
+                        tx,
+                        key,
+                        case_id,
+                        force,
+                        reference,
+                        &added.person.to_string(),
+                        identity,
+                        now,
+                    )
+                    .await?;
+            }
             let mut event = new.record.event;
             if let EventData::PersonAdded(person) = &mut event.data {
                 person.identity = None;
@@ -541,6 +567,11 @@ impl SqliteStore {
             recipient: None,
             detail: json!({"events": appended, "from_version": version, "to_version": new_version}),
         };
+        let mut entry = entry;
+        if suggestions > 0 {
+            // Suggestions read other suspects' sealed profiles: say so on the record.
+            entry.detail["link_suggestions"] = json!(suggestions);
+        }
         Ok((
             AppendOutcome {
                 appended,
@@ -1122,6 +1153,47 @@ impl Store for SqliteStore {
             }
         }
         Ok(lines)
+    }
+
+    async fn link_candidates(
+        &self,
+        access: &Access,
+        identity: &Identity,
+        exclude_case: Option<&CaseKey>,
+    ) -> StoreResult<Vec<LinkMatch>> {
+        self.link_candidates_impl(access, identity, exclude_case)
+            .await
+    }
+
+    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
+        self.case_links_impl(access, case).await
+    }
+
+    async fn decide_link(
+        &self,
+        access: &Access,
+        link_id: i64,
+        decision: LinkDecision,
+        rationale: &str,
+    ) -> StoreResult<CaseLink> {
+        self.decide_link_impl(access, link_id, decision, rationale)
+            .await
+    }
+
+    async fn relink_all(
+        &self,
+        access: &Access,
+        progress: &mut ProgressSink<'_>,
+    ) -> StoreResult<RelinkReport> {
+        self.relink_all_impl(access, progress).await
+    }
+
+    async fn repeat_suspects(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+    ) -> StoreResult<RepeatSuspects> {
+        self.repeat_suspects_impl(access, force).await
     }
 
     async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
