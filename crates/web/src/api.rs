@@ -52,7 +52,7 @@ impl FromRequestParts<Arc<AppState>> for ApiViewer {
 }
 
 /// Parses a JSON body, naming the field at fault.
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();

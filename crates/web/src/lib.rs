@@ -6,6 +6,7 @@
 //! - [`routes`]: every route and the action it performs; the router.
 //! - [`pages`] and [`api`]: HTML and JSON handlers over the same operations ([`cases`]).
 //! - [`headers`]: security headers on every response.
+//! - [`links`]: repeat suspects: a case's candidate links and their review.
 //! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
 
 pub mod access;
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod forms;
 pub mod headers;
+pub mod links;
 pub mod markdown;
 pub mod openapi;
 pub mod pages;

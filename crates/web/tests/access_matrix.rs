@@ -81,6 +81,18 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/cases/{force}/{case}/links",
+        [200, 200, 200, 404, 200, 404, 404],
+        [404, 404, 404, 404, 200, 404, 404],
+    ),
+    row(
+        "POST",
+        "/cases/{force}/{case}/links/{link}",
+        [403, 303, 303, 404, 303, 404, 404],
+        [404, 404, 404, 404, 303, 404, 404],
+    ),
+    row(
+        "GET",
         "/break-glass",
         [200, 200, 200, 200, 403, 403, 403],
         [200, 200, 200, 200, 403, 403, 403],
@@ -136,6 +148,18 @@ const TABLE: &[Row] = &[
         [404, 404, 404, 200, 404, 404, 404],
     ),
     row(
+        "GET",
+        "/api/cases/{force}/{case}/links",
+        [200, 200, 200, 404, 200, 404, 404],
+        [404, 404, 404, 404, 200, 404, 404],
+    ),
+    row(
+        "POST",
+        "/api/cases/{force}/{case}/links/{link}",
+        [403, 200, 200, 404, 200, 404, 404],
+        [404, 404, 404, 404, 200, 404, 404],
+    ),
+    row(
         "POST",
         "/api/break-glass",
         [204, 204, 204, 204, 403, 403, 403],
@@ -185,6 +209,8 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         .replace("{force}", common::FORCE)
         .replace("{case}", case)
         .replace("{person}", "V1")
+        // Link 1 joins the suspects of TS-1 and TS-2 (the fixture's suspects are one person).
+        .replace("{link}", "1")
         .replace("{*id}", "nom/introduction");
     let api = path.starts_with("/api/");
     let response = match (row.method, api) {
@@ -195,6 +221,12 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         }
         ("POST", true) if path.ends_with("/events") => {
             server.api(session, Method::POST, &path, Some(serde_json::json!({"kind": "note", "text": "matrix test"}))).await
+        }
+        ("POST", false) if path.ends_with("/links/1") => {
+            server.post_form(session, &path, &[("decision", "confirm"), ("reason", "matrix test decision")]).await
+        }
+        ("POST", true) if path.ends_with("/links/1") => {
+            server.api(session, Method::POST, &path, Some(serde_json::json!({"decision": "confirm", "reason": "matrix test decision"}))).await
         }
         ("POST", false) if path.ends_with("/identity") => {
             server.post_form(session, &path, &[("reason", "matrix test of unsealing")]).await
