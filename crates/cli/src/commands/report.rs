@@ -52,7 +52,10 @@ pub struct ReportArgs {
 
 /// Streams every stored case (of the force, when one is named) through the builder: memory stays
 /// bounded however many cases there are. The read is audited with the purpose `reporting`.
-async fn from_store(args: &ReportArgs, builder: &mut ReportBuilder<'_>) -> Result<()> {
+async fn from_store(
+    args: &ReportArgs,
+    builder: &mut ReportBuilder<'_>,
+) -> Result<reporting::RepeatSuspects> {
     let opened = args.data.open(false).await?;
     let access = Access::new(data::actor(), Purpose::Reporting);
     opened
@@ -63,8 +66,18 @@ async fn from_store(args: &ReportArgs, builder: &mut ReportBuilder<'_>) -> Resul
         })
         .await
         .context("cannot read the stored cases")?;
+    // Repeat suspects come from the store's confirmed links, not from the events.
+    let counts = opened
+        .store
+        .repeat_suspects(&access, args.force.as_deref())
+        .await
+        .context("cannot count repeat suspects")?;
     opened.store.close().await;
-    Ok(())
+    Ok(reporting::RepeatSuspects {
+        linked_suspects: counts.linked_suspects,
+        confirmed_links: counts.confirmed_links,
+        suggested_links: counts.suggested_links,
+    })
 }
 
 /// A report through a plugin's exporter. The exporter receives the report as `--format json`
@@ -106,6 +119,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         shared: args.shared,
     };
     let mut builder = ReportBuilder::new(&rules, scope);
+    let mut repeat_suspects = None;
     match &args.input {
         Some(input) => {
             let document = read_document(input, &|_, _| false)?;
@@ -117,9 +131,12 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
                 builder.add(&case);
             }
         }
-        None => data::runtime()?.block_on(from_store(&args, &mut builder))?,
+        None => {
+            repeat_suspects = Some(data::runtime()?.block_on(from_store(&args, &mut builder))?);
+        }
     }
-    let report = builder.finish();
+    let mut report = builder.finish();
+    report.repeat_suspects = repeat_suspects;
     let bytes = match args.format.as_str() {
         "csv" => report.to_csv().into_bytes(),
         "json" => format!("{:#}\n", report.to_json()).into_bytes(),
