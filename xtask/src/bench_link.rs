@@ -293,7 +293,9 @@ async fn scale(args: &LinkArgs) -> Result<()> {
     let mut times = Vec::new();
     for query in queries.iter().take(200) {
         let start = Instant::now();
-        store.link_candidates(&access, &query.identity, None).await?;
+        store
+            .link_candidates(&access, &query.identity, None)
+            .await?;
         times.push(start.elapsed());
     }
     summary("Store::link_candidates (audited, fsync)", times);
@@ -335,7 +337,9 @@ async fn scale(args: &LinkArgs) -> Result<()> {
             (true, Some(before), Some(after)) => println!(
                 "  peak resident memory during the re-link: {after:.0} MiB (resident before: {before:.0} MiB)"
             ),
-            (_, _, Some(after)) => println!("  peak resident memory of the process: {after:.0} MiB"),
+            (_, _, Some(after)) => {
+                println!("  peak resident memory of the process: {after:.0} MiB")
+            }
             _ => println!("  peak memory: not available on this system"),
         }
     }

@@ -351,11 +351,26 @@ mod tests {
     fn planted_variants_score_above_the_threshold() {
         let a = who("Idris", "Penhallow", Some((1988, 3, 11)));
         let variants = [
-            (who("Idriss", "Penhalow", Some((1988, 3, 11))), Reason::NamePhonetic),
-            (who("Penhallow", "Idris", Some((1988, 3, 11))), Reason::NamesSwapped),
-            (who("IDRIS", "Pen-hallow", Some((1988, 3, 12))), Reason::DobOneDigit),
-            (who("Idris", "Penhallow", Some((1988, 11, 3))), Reason::DobDayMonthSwapped),
-            (who("Idris", "Penhallow", Some((1987, 3, 11))), Reason::DobOneDigit),
+            (
+                who("Idriss", "Penhalow", Some((1988, 3, 11))),
+                Reason::NamePhonetic,
+            ),
+            (
+                who("Penhallow", "Idris", Some((1988, 3, 11))),
+                Reason::NamesSwapped,
+            ),
+            (
+                who("IDRIS", "Pen-hallow", Some((1988, 3, 12))),
+                Reason::DobOneDigit,
+            ),
+            (
+                who("Idris", "Penhallow", Some((1988, 11, 3))),
+                Reason::DobDayMonthSwapped,
+            ),
+            (
+                who("Idris", "Penhallow", Some((1987, 3, 11))),
+                Reason::DobOneDigit,
+            ),
         ];
         for (variant, reason) in variants {
             let result = s(&a, &variant);
@@ -424,13 +439,15 @@ mod tests {
             proptest::option::of("[0-9]{2}/[0-9]{6}[A-Z]"),
             proptest::collection::vec("[A-Za-z ]{0,20}", 0..3),
         )
-            .prop_map(|(given_name, family_name, dob, pnc_id, aliases)| MatchIdentity {
-                given_name,
-                family_name,
-                date_of_birth: dob.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
-                pnc_id,
-                aliases,
-            })
+            .prop_map(
+                |(given_name, family_name, dob, pnc_id, aliases)| MatchIdentity {
+                    given_name,
+                    family_name,
+                    date_of_birth: dob.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+                    pnc_id,
+                    aliases,
+                },
+            )
     }
 
     proptest! {

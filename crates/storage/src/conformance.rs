@@ -705,7 +705,9 @@ fn appends_of(lines: &[String]) -> Vec<Append> {
 /// corrected identity re-links.
 pub async fn suspect_linkage<S: Store>(store: &S) -> StoreResult<()> {
     use crate::linking::{LinkDecision, LinkStatus};
-    store.append(&officer(), appends_of(&linkage_lines())).await?;
+    store
+        .append(&officer(), appends_of(&linkage_lines()))
+        .await?;
     let lk1 = key("exampleshire", "LK-1");
     let lk2 = key("otherton", "LK-2");
     let lk3 = key("otherton", "LK-3");
@@ -718,13 +720,20 @@ pub async fn suspect_linkage<S: Store>(store: &S) -> StoreResult<()> {
     assert_eq!(link.other.person, "S1");
     assert_eq!(link.other.officer.as_deref(), Some("8120"));
     assert!(link.score >= linkage::SUGGEST_THRESHOLD && link.score <= 1.0);
-    assert!(link.reasons.iter().any(|r| r == "names_swapped"), "{:?}", link.reasons);
+    assert!(
+        link.reasons.iter().any(|r| r == "names_swapped"),
+        "{:?}",
+        link.reasons
+    );
     assert!(link.reasons.iter().any(|r| r == "dob_exact"));
     let from_other = store.case_links(&officer(), &lk2).await?;
     assert_eq!(from_other.len(), 1);
     assert_eq!(from_other[0].id, link.id);
     assert_eq!(from_other[0].this.reference, "LK-2");
-    assert!(store.case_links(&officer(), &lk3).await?.is_empty(), "victims are not linked");
+    assert!(
+        store.case_links(&officer(), &lk3).await?.is_empty(),
+        "victims are not linked"
+    );
 
     // A lookup finds the stored suspect without writing anything.
     let identity = domain::interchange::Identity {
@@ -733,24 +742,44 @@ pub async fn suspect_linkage<S: Store>(store: &S) -> StoreResult<()> {
         date_of_birth: chrono::NaiveDate::from_ymd_opt(1988, 3, 12),
         ..Default::default()
     };
-    let found = store.link_candidates(&officer(), &identity, Some(&lk1)).await?;
-    assert_eq!(found.first().map(|m| m.suspect.reference.as_str()), Some("LK-2"));
+    let found = store
+        .link_candidates(&officer(), &identity, Some(&lk1))
+        .await?;
+    assert_eq!(
+        found.first().map(|m| m.suspect.reference.as_str()),
+        Some("LK-2")
+    );
     assert!(found.iter().all(|m| m.suspect.reference != "LK-1"));
 
     // Decisions need a rationale and are audited on both cases.
-    let refused = store.decide_link(&officer(), link.id, LinkDecision::Confirm, "  ").await;
-    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    let refused = store
+        .decide_link(&officer(), link.id, LinkDecision::Confirm, "  ")
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
     assert!(matches!(
-        store.decide_link(&officer(), 999_999, LinkDecision::Confirm, "x").await,
+        store
+            .decide_link(&officer(), 999_999, LinkDecision::Confirm, "x")
+            .await,
         Err(StoreError::NotFound(_))
     ));
     let before = store.audit_records(0, u64::MAX).await?.len();
     let decided = store
-        .decide_link(&officer(), link.id, LinkDecision::Confirm, "same custody photograph")
+        .decide_link(
+            &officer(),
+            link.id,
+            LinkDecision::Confirm,
+            "same custody photograph",
+        )
         .await?;
     assert_eq!(decided.status, LinkStatus::Confirmed);
     assert_eq!(decided.decided_by.as_deref(), Some("user:4471"));
-    assert_eq!(decided.rationale.as_deref(), Some("same custody photograph"));
+    assert_eq!(
+        decided.rationale.as_deref(),
+        Some("same custody photograph")
+    );
     let records = store.audit_records(0, u64::MAX).await?;
     let decisions: Vec<_> = records[before..]
         .iter()
@@ -759,11 +788,24 @@ pub async fn suspect_linkage<S: Store>(store: &S) -> StoreResult<()> {
     let objects: Vec<&str> = decisions.iter().map(|r| r.object.as_str()).collect();
     assert!(objects.contains(&"case:exampleshire/LK-1"), "{objects:?}");
     assert!(objects.contains(&"case:otherton/LK-2"), "{objects:?}");
-    assert!(decisions.iter().all(|r| r.reason.as_deref() == Some("same custody photograph")));
+    assert!(
+        decisions
+            .iter()
+            .all(|r| r.reason.as_deref() == Some("same custody photograph"))
+    );
 
     let all = store.repeat_suspects(&officer(), None).await?;
-    assert_eq!((all.linked_suspects, all.confirmed_links, all.suggested_links), (2, 1, 0));
-    let exampleshire = store.repeat_suspects(&officer(), Some("exampleshire")).await?;
+    assert_eq!(
+        (
+            all.linked_suspects,
+            all.confirmed_links,
+            all.suggested_links
+        ),
+        (2, 1, 0)
+    );
+    let exampleshire = store
+        .repeat_suspects(&officer(), Some("exampleshire"))
+        .await?;
     assert_eq!(exampleshire.linked_suspects, 1);
     let nowhere = store.repeat_suspects(&officer(), Some("nowhere")).await?;
     assert_eq!(nowhere.linked_suspects, 0);

@@ -41,7 +41,7 @@ pub use model::{
     ExpectedVersion, ExportOptions, NewEvent, Session, StoredCase, User,
 };
 pub use postgres::{PgOptions, PgStore};
-pub use sqlite::{SqliteOptions, SqliteStore};
 #[doc(hidden)]
 pub use sqlite::BulkSuspect;
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;

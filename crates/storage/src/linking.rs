@@ -223,8 +223,9 @@ impl SealedProfile {
         };
         let plaintext = key(self.key_id)?.open(&binding, &self.nonce, &self.profile)?;
         // Never include the parser's message: it could quote the identity.
-        serde_json::from_slice(&plaintext)
-            .map_err(|_| StoreError::Corrupt(format!("sealed {} is not a profile", binding.describe())))
+        serde_json::from_slice(&plaintext).map_err(|_| {
+            StoreError::Corrupt(format!("sealed {} is not a profile", binding.describe()))
+        })
     }
 }
 
@@ -920,43 +921,6 @@ pub(crate) fn open_identity(
     Ok(match_identity(&identity))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hits_rank_by_shared_tokens_then_id() {
-        let hits = [5, 3, 5, 9, 3, 5, 7];
-        assert_eq!(rank_hits(&hits, None, None), vec![5, 3, 7, 9]);
-        assert_eq!(rank_hits(&hits, Some(5), None), vec![3, 7, 9]);
-        assert_eq!(rank_hits(&hits, None, Some(7)), vec![5, 3]);
-    }
-
-    #[test]
-    fn suspect_bodies_are_recognised() {
-        assert!(is_suspect_added(
-            r#"{"kind":"person_added","person":"S1","role":"suspect","identity":null}"#
-        ));
-        assert!(!is_suspect_added(
-            r#"{"kind":"person_added","person":"V1","role":"victim"}"#
-        ));
-        assert!(!is_suspect_added("not json"));
-    }
-
-    #[test]
-    fn reasons_round_trip_through_text() {
-        let score = LinkScore {
-            score: 0.9,
-            reasons: vec![linkage::Reason::NameExact, linkage::Reason::DobOneDigit],
-        };
-        assert_eq!(
-            reasons_list(&reasons_text(&score)),
-            vec!["name_exact".to_owned(), "dob_one_digit".to_owned()]
-        );
-        assert!(reasons_list("").is_empty());
-    }
-}
-
 /// A rationale is required for a decision, and kept short.
 pub(crate) fn check_rationale(rationale: &str) -> StoreResult<&str> {
     let rationale = rationale.trim();
@@ -1004,4 +968,41 @@ pub(crate) fn decision_entries(
         entries.push(entry);
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_rank_by_shared_tokens_then_id() {
+        let hits = [5, 3, 5, 9, 3, 5, 7];
+        assert_eq!(rank_hits(&hits, None, None), vec![5, 3, 7, 9]);
+        assert_eq!(rank_hits(&hits, Some(5), None), vec![3, 7, 9]);
+        assert_eq!(rank_hits(&hits, None, Some(7)), vec![5, 3]);
+    }
+
+    #[test]
+    fn suspect_bodies_are_recognised() {
+        assert!(is_suspect_added(
+            r#"{"kind":"person_added","person":"S1","role":"suspect","identity":null}"#
+        ));
+        assert!(!is_suspect_added(
+            r#"{"kind":"person_added","person":"V1","role":"victim"}"#
+        ));
+        assert!(!is_suspect_added("not json"));
+    }
+
+    #[test]
+    fn reasons_round_trip_through_text() {
+        let score = LinkScore {
+            score: 0.9,
+            reasons: vec![linkage::Reason::NameExact, linkage::Reason::DobOneDigit],
+        };
+        assert_eq!(
+            reasons_list(&reasons_text(&score)),
+            vec!["name_exact".to_owned(), "dob_one_digit".to_owned()]
+        );
+        assert!(reasons_list("").is_empty());
+    }
 }

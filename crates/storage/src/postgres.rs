@@ -34,10 +34,10 @@ use crate::audit::{
     ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
 };
 use crate::error::{StoreError, StoreResult};
+use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::linking::{
     CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
 };
-use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
     ExportOptions, NewEvent, Session, StoredCase, User,
@@ -621,7 +621,7 @@ impl PgStore {
                         case_id,
                         force,
                         reference,
-                        &added.person.to_string(),
+                        added.person.as_ref(),
                         identity,
                         now,
                     )

@@ -29,10 +29,10 @@ use crate::audit::{
 };
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
+use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::linking::{
     CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
 };
-use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
     ExportOptions, NewEvent, Session, StoredCase, User,
@@ -522,7 +522,7 @@ impl SqliteStore {
                         case_id,
                         force,
                         reference,
-                        &added.person.to_string(),
+                        added.person.as_ref(),
                         identity,
                         now,
                     )

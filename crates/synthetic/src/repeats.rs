@@ -75,7 +75,9 @@ const ONSETS: &[&str] = &[
     "s", "sh", "st", "t", "th", "tr", "v", "w", "z", "",
 ];
 const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "ou", "y"];
-const CODAS: &[&str] = &["", "n", "r", "l", "s", "th", "nd", "m", "x", "rn", "ck", "ll"];
+const CODAS: &[&str] = &[
+    "", "n", "r", "l", "s", "th", "nd", "m", "x", "rn", "ck", "ll",
+];
 
 fn syllable(rng: &mut ChaCha8Rng) -> String {
     format!(
@@ -191,7 +193,8 @@ fn pnc(rng: &mut ChaCha8Rng) -> String {
 
 /// The records of true person `truth`.
 pub fn person_records(settings: &RepeatSettings, truth: u64) -> Vec<PlantedSuspect> {
-    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ truth.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(settings.seed ^ truth.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let forces = crate::force_codes(settings.forces);
     let (given, family) = name(&mut rng);
     let born = date_of_birth(&mut rng);
@@ -288,8 +291,12 @@ mod tests {
     #[test]
     fn the_same_seed_plants_the_same_records() {
         let settings = RepeatSettings::new(7, 200);
-        let one: Vec<_> = planted(&settings).map(|r| (r.reference, r.identity)).collect();
-        let two: Vec<_> = planted(&settings).map(|r| (r.reference, r.identity)).collect();
+        let one: Vec<_> = planted(&settings)
+            .map(|r| (r.reference, r.identity))
+            .collect();
+        let two: Vec<_> = planted(&settings)
+            .map(|r| (r.reference, r.identity))
+            .collect();
         assert_eq!(one, two);
     }
 
@@ -297,11 +304,26 @@ mod tests {
     fn about_a_tenth_repeat_with_variants() {
         let settings = RepeatSettings::new(1, 2_000);
         let records: Vec<_> = planted(&settings).collect();
-        let repeated = records.iter().filter(|r| r.reference.ends_with("-1")).count();
+        let repeated = records
+            .iter()
+            .filter(|r| r.reference.ends_with("-1"))
+            .count();
         assert!((120..=280).contains(&repeated), "{repeated}");
-        assert!(records.iter().all(|r| r.variants.is_empty() == r.reference.ends_with("-0")));
-        for kind in [Variant::Spelling, Variant::Swapped, Variant::Alias, Variant::DobTypo] {
-            assert!(records.iter().any(|r| r.variants.contains(&kind)), "{kind:?}");
+        assert!(
+            records
+                .iter()
+                .all(|r| r.variants.is_empty() == r.reference.ends_with("-0"))
+        );
+        for kind in [
+            Variant::Spelling,
+            Variant::Swapped,
+            Variant::Alias,
+            Variant::DobTypo,
+        ] {
+            assert!(
+                records.iter().any(|r| r.variants.contains(&kind)),
+                "{kind:?}"
+            );
         }
         let references: std::collections::HashSet<_> =
             records.iter().map(|r| &r.reference).collect();

@@ -163,7 +163,10 @@ async fn decide_on(
         return Err(AppError::not_found());
     }
     let access = access.with_reason(reason);
-    Ok(state.store.decide_link(&access, id, decision, reason).await?)
+    Ok(state
+        .store
+        .decide_link(&access, id, decision, reason)
+        .await?)
 }
 
 /// `GET /cases/{force}/{case}/links`.
@@ -239,5 +242,7 @@ pub async fn api_decide(
         Some(request.reason.as_str()),
     )
     .await?;
-    Ok(Json(json!({"id": link.id, "status": status_label(link.status)})))
+    Ok(Json(
+        json!({"id": link.id, "status": status_label(link.status)}),
+    ))
 }

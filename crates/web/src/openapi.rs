@@ -54,7 +54,9 @@ pub fn document() -> Value {
 fn link_paths() -> serde_json::Map<String, Value> {
     let mut case_link_params = case_params();
     if let Some(list) = case_link_params.as_array_mut() {
-        list.push(json!({"name": "link", "in": "path", "required": true, "schema": {"type": "integer"}}));
+        list.push(
+            json!({"name": "link", "in": "path", "required": true, "schema": {"type": "integer"}}),
+        );
     }
     let mut paths = serde_json::Map::new();
     paths.insert(

@@ -124,7 +124,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/cases/{force}/{case}/audit", get(api::audit))
         .route("/cases/{force}/{case}/links", get(links::api_links))
-        .route("/cases/{force}/{case}/links/{link}", post(links::api_decide))
+        .route(
+            "/cases/{force}/{case}/links/{link}",
+            post(links::api_decide),
+        )
         .route("/break-glass", post(api::break_glass))
         .route("/guidance", get(api::guidance_search))
         .route("/guidance/{*id}", get(api::guidance_page))

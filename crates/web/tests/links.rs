@@ -58,7 +58,11 @@ async fn links_show_only_what_the_viewer_may_see_and_decisions_are_audited_on_bo
         .await;
     assert_eq!(elsewhere.status().as_u16(), 404);
 
-    let records = server.store.audit_records(0, u64::MAX).await.expect("audit");
+    let records = server
+        .store
+        .audit_records(0, u64::MAX)
+        .await
+        .expect("audit");
     let decisions: Vec<_> = records
         .iter()
         .filter(|r| r.category == "alteration" && r.detail["link"] == 1)

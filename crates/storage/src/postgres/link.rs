@@ -8,7 +8,6 @@ use linkage::{LinkageKey, Profile};
 use serde_json::json;
 
 use super::{PgStore, PgTx, actor_of};
-use crate::sqlite::case_object;
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::error::{StoreError, StoreResult};
@@ -17,10 +16,14 @@ use crate::linking::{
     self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
     RepeatSuspects, pg_sql as sql,
 };
+use crate::sqlite::case_object;
 
 impl PgStore {
     fn linkage_key(&self) -> StoreResult<LinkageKey> {
-        let ring = self.keys.read().map_err(|_| crate::sqlite::lock_poisoned())?;
+        let ring = self
+            .keys
+            .read()
+            .map_err(|_| crate::sqlite::lock_poisoned())?;
         linking::linkage_key(&ring.keys)
     }
 
@@ -93,7 +96,11 @@ impl PgStore {
             .map(|(row, score)| LinkMatch {
                 suspect: row.suspect,
                 score: score.score,
-                reasons: score.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+                reasons: score
+                    .reasons
+                    .iter()
+                    .map(|r| r.as_str().to_owned())
+                    .collect(),
             })
             .collect())
     }

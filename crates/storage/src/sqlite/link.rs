@@ -82,14 +82,18 @@ impl SqliteStore {
         };
         let profile = Profile::new(&linking::match_identity(identity));
         let tokens = linkage_key.tokens(&profile);
-        let found = sql::candidates(&mut conn, &keys, &tokens, &profile, same_case, None, None)
-            .await?;
+        let found =
+            sql::candidates(&mut conn, &keys, &tokens, &profile, same_case, None, None).await?;
         Ok(found
             .into_iter()
             .map(|(row, score)| LinkMatch {
                 suspect: row.suspect,
                 score: score.score,
-                reasons: score.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+                reasons: score
+                    .reasons
+                    .iter()
+                    .map(|r| r.as_str().to_owned())
+                    .collect(),
             })
             .collect())
     }
