@@ -28,6 +28,9 @@ enum Which {
     Report(crate::bench_report::ReportArgs),
     /// The per-case cost of a plugin rule against the same rule compiled into the host.
     Plugins(PluginsArgs),
+    /// Suspect linkage: accuracy on planted repeat suspects, candidate lookup p50/p99 against a
+    /// large store, and a full re-link (time and peak memory).
+    Link(crate::bench_link::LinkArgs),
     /// HTTP load (64 clients) on the caseload page, case page and case API read, against a bare
     /// axum handler.
     Http(crate::bench_http::HttpArgs),
@@ -67,6 +70,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         Which::Plugins(args) => crate::bench_plugins::run(args.cases),
         Which::Report(args) => crate::bench_report::run(args),
         Which::Http(args) => crate::bench_http::run(args),
+        Which::Link(args) => crate::bench_link::run(args),
     }
 }
 

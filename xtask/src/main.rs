@@ -4,6 +4,7 @@ mod bench;
 mod bench_guidance;
 mod bench_http;
 mod bench_import;
+mod bench_link;
 mod bench_plugins;
 mod bench_report;
 mod ci;

@@ -50,6 +50,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Manage users: add, list, disable.
     User(commands::user::UserArgs),
+    /// Repeat suspects: re-link the store, list a case's links, confirm or reject one.
+    Link(commands::link::LinkArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Plugin(command) => commands::plugin::run(command),
         Command::Serve(args) => commands::serve::run(args),
         Command::User(args) => commands::user::run(args),
+        Command::Link(args) => commands::link::run(args),
     };
     match result {
         Ok(code) => code,

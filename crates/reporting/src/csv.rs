@@ -81,7 +81,7 @@ pub(crate) fn json(report: &Report) -> Value {
         })
         .collect();
     let not_supporting = report.outcomes[14] + report.outcomes[16];
-    json!({
+    let mut value = json!({
         "scope": report.scope,
         "cases": count(report.cases, shared),
         "reports_by_offence": counts(&report.reports_by_offence, shared),
@@ -99,7 +99,14 @@ pub(crate) fn json(report: &Report) -> Value {
         "officers": report.officers,
         "bail_ageing": ageing(&report.bail_ageing, shared),
         "rui_ageing": ageing(&report.rui_ageing, shared),
-    })
+    });
+    if let (Some(figure), Some(object)) = (&report.repeat_suspects, value.as_object_mut()) {
+        object.insert(
+            "repeat_suspects".into(),
+            crate::repeat::json(figure, shared),
+        );
+    }
+    value
 }
 
 fn quote(field: &str) -> String {
@@ -139,6 +146,11 @@ pub(crate) fn csv(report: &Report) -> String {
         "share",
         &data["victim_does_not_support_share"],
     );
+    if let Some(map) = data["repeat_suspects"].as_object() {
+        for (key, value) in map {
+            push("repeat_suspects", key, "count", value);
+        }
+    }
     for section in [
         "reports_by_offence",
         "recorded_by_offence",

@@ -71,6 +71,7 @@ pub(crate) fn page(report: &Report) -> String {
         shared,
     );
     officers(&mut html, report);
+    crate::repeat::html(&mut html, report);
     offences(&mut html, report);
     html.push_str("</main>\n</body>\n</html>\n");
     html

@@ -12,6 +12,7 @@ pub mod facts;
 mod histogram;
 mod html;
 mod metrics;
+mod repeat;
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 pub use facts::{CaseFacts, FactFinding};
 pub use histogram::{DayHistogram, Percentiles};
 pub use metrics::ReportBuilder;
+pub use repeat::RepeatSuspects;
 
 /// What a report covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,6 +137,10 @@ pub struct Report {
     pub officers: Vec<OfficerLoad>,
     pub bail_ageing: Ageing,
     pub rui_ageing: Ageing,
+    /// Repeat suspects from the store's confirmed links; added by the caller after
+    /// [`ReportBuilder::finish`] (`None` leaves the report as it was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_suspects: Option<RepeatSuspects>,
 }
 
 impl Report {

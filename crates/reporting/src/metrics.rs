@@ -223,6 +223,7 @@ impl<'r> ReportBuilder<'r> {
             officers,
             bail_ageing: self.bail,
             rui_ageing: self.rui,
+            repeat_suspects: None,
         }
     }
 }

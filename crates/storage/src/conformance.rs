@@ -143,6 +143,9 @@ where
     break_glass(&store).await?;
     sharing(&store).await?;
     check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    suspect_linkage(&store).await?;
+    check_audit(&store, &trusted).await?;
     Ok(())
 }
 
@@ -1042,5 +1045,194 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
         vec![revoked],
         "but are kept"
     );
+    Ok(())
+}
+
+fn linkage_lines() -> Vec<String> {
+    [
+        r#"{"case":"LK-1","force":"exampleshire","at":"2026-02-01T09:00:00Z","kind":"officer_allocated","id":"lk1-1","officer":"4471","role":"oic"}"#,
+        r#"{"case":"LK-1","force":"exampleshire","at":"2026-02-01T09:10:00Z","kind":"person_added","id":"lk1-2","person":"S1","role":"suspect","identity":{"given_name":"Idris","family_name":"Penhallow","date_of_birth":"1988-03-11"}}"#,
+        r#"{"case":"LK-2","force":"otherton","at":"2026-03-01T09:00:00Z","kind":"officer_allocated","id":"lk2-1","officer":"8120","role":"oic"}"#,
+        r#"{"case":"LK-2","force":"otherton","at":"2026-03-01T09:10:00Z","kind":"person_added","id":"lk2-2","person":"S1","role":"suspect","identity":{"given_name":"Penhalow","family_name":"Idriss","date_of_birth":"1988-03-11"}}"#,
+        r#"{"case":"LK-3","force":"otherton","at":"2026-03-02T09:10:00Z","kind":"person_added","id":"lk3-1","person":"S1","role":"suspect","identity":{"given_name":"Saoirse","family_name":"Quarrell","date_of_birth":"1970-10-02"}}"#,
+        r#"{"case":"LK-3","force":"otherton","at":"2026-03-02T09:12:00Z","kind":"person_added","id":"lk3-2","person":"V1","role":"victim","identity":{"given_name":"Idris","family_name":"Penhallow","date_of_birth":"1988-03-11"}}"#,
+    ]
+    .iter()
+    .map(|line| (*line).to_owned())
+    .collect()
+}
+
+fn appends_of(lines: &[String]) -> Vec<Append> {
+    let mut reader = EventReader::new();
+    let mut order: Vec<CaseKey> = Vec::new();
+    let mut by_case: HashMap<CaseKey, Vec<NewEvent>> = HashMap::new();
+    for line in lines {
+        let event = match reader.read(line) {
+            Ok(event) => event,
+            Err(error) => panic!("linkage line does not parse: {error}"),
+        };
+        let case = event.case().clone();
+        if !by_case.contains_key(&case) {
+            order.push(case.clone());
+        }
+        by_case.entry(case).or_default().push(event);
+    }
+    order
+        .into_iter()
+        .map(|case| Append {
+            events: by_case.remove(&case).unwrap_or_default(),
+            case,
+            expected: ExpectedVersion::Any,
+        })
+        .collect()
+}
+
+/// Suspect linkage: a suspect added with an identity is linked to a suspect of another case
+/// whose name is respelt and swapped; victims and unrelated suspects are not; a reviewer confirms
+/// with a rationale (audited on both cases); counts follow; a full re-link keeps decisions; a
+/// corrected identity re-links.
+pub async fn suspect_linkage<S: Store>(store: &S) -> StoreResult<()> {
+    use crate::linking::{LinkDecision, LinkStatus};
+    store
+        .append(&officer(), appends_of(&linkage_lines()))
+        .await?;
+    let lk1 = key("exampleshire", "LK-1");
+    let lk2 = key("otherton", "LK-2");
+    let lk3 = key("otherton", "LK-3");
+    let links = store.case_links(&officer(), &lk1).await?;
+    assert_eq!(links.len(), 1, "one suggestion for LK-1: {links:?}");
+    let link = &links[0];
+    assert_eq!(link.status, LinkStatus::Suggested);
+    assert_eq!(link.this.reference, "LK-1");
+    assert_eq!(link.other.reference, "LK-2");
+    assert_eq!(link.other.person, "S1");
+    assert_eq!(link.other.officer.as_deref(), Some("8120"));
+    assert!(link.score >= linkage::SUGGEST_THRESHOLD && link.score <= 1.0);
+    assert!(
+        link.reasons.iter().any(|r| r == "names_swapped"),
+        "{:?}",
+        link.reasons
+    );
+    assert!(link.reasons.iter().any(|r| r == "dob_exact"));
+    let from_other = store.case_links(&officer(), &lk2).await?;
+    assert_eq!(from_other.len(), 1);
+    assert_eq!(from_other[0].id, link.id);
+    assert_eq!(from_other[0].this.reference, "LK-2");
+    assert!(
+        store.case_links(&officer(), &lk3).await?.is_empty(),
+        "victims are not linked"
+    );
+
+    // A lookup finds the stored suspect without writing anything.
+    let identity = domain::interchange::Identity {
+        given_name: Some("Idris".into()),
+        family_name: Some("Penhallow".into()),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1988, 3, 12),
+        ..Default::default()
+    };
+    let found = store
+        .link_candidates(&officer(), &identity, Some(&lk1))
+        .await?;
+    assert_eq!(
+        found.first().map(|m| m.suspect.reference.as_str()),
+        Some("LK-2")
+    );
+    assert!(found.iter().all(|m| m.suspect.reference != "LK-1"));
+
+    // Decisions need a rationale and are audited on both cases.
+    let refused = store
+        .decide_link(&officer(), link.id, LinkDecision::Confirm, "  ")
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        store
+            .decide_link(&officer(), 999_999, LinkDecision::Confirm, "x")
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let before = store.audit_records(0, u64::MAX).await?.len();
+    let decided = store
+        .decide_link(
+            &officer(),
+            link.id,
+            LinkDecision::Confirm,
+            "same custody photograph",
+        )
+        .await?;
+    assert_eq!(decided.status, LinkStatus::Confirmed);
+    assert_eq!(decided.decided_by.as_deref(), Some("user:4471"));
+    assert_eq!(
+        decided.rationale.as_deref(),
+        Some("same custody photograph")
+    );
+    let records = store.audit_records(0, u64::MAX).await?;
+    let decisions: Vec<_> = records[before..]
+        .iter()
+        .filter(|r| r.category == "alteration" && r.detail["link"] == link.id)
+        .collect();
+    let objects: Vec<&str> = decisions.iter().map(|r| r.object.as_str()).collect();
+    assert!(objects.contains(&"case:exampleshire/LK-1"), "{objects:?}");
+    assert!(objects.contains(&"case:otherton/LK-2"), "{objects:?}");
+    assert!(
+        decisions
+            .iter()
+            .all(|r| r.reason.as_deref() == Some("same custody photograph"))
+    );
+
+    let all = store.repeat_suspects(&officer(), None).await?;
+    assert_eq!(
+        (
+            all.linked_suspects,
+            all.confirmed_links,
+            all.suggested_links
+        ),
+        (2, 1, 0)
+    );
+    let exampleshire = store
+        .repeat_suspects(&officer(), Some("exampleshire"))
+        .await?;
+    assert_eq!(exampleshire.linked_suspects, 1);
+    let nowhere = store.repeat_suspects(&officer(), Some("nowhere")).await?;
+    assert_eq!(nowhere.linked_suspects, 0);
+
+    // A full re-link keeps the decision and reports its progress.
+    let mut phases = Vec::new();
+    let report = store
+        .relink_all(&officer(), &mut |p: crate::linking::RelinkProgress| {
+            phases.push(p.phase)
+        })
+        .await?;
+    assert_eq!(report.people, 3);
+    assert_eq!(report.profiled, 3);
+    assert!(report.tokens > 0);
+    assert!(phases.contains(&"index") && phases.contains(&"suggest"));
+    let links = store.case_links(&officer(), &lk1).await?;
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].status, LinkStatus::Confirmed);
+
+    // A corrected identity for LK-3's suspect re-profiles it and links it.
+    let correction = r#"{"case":"LK-3","force":"otherton","at":"2026-03-03T09:00:00Z","kind":"person_added","id":"lk3-3","person":"S1","role":"suspect","identity":{"given_name":"Idris","family_name":"Penhallow","date_of_birth":"1987-03-11","aliases":["Idris Pen"]}}"#;
+    store
+        .append(&officer(), appends_of(&[correction.to_owned()]))
+        .await?;
+    let links = store.case_links(&officer(), &lk3).await?;
+    let others: Vec<&str> = links.iter().map(|l| l.other.reference.as_str()).collect();
+    assert!(others.contains(&"LK-1"), "{others:?}");
+    let no_old = store
+        .link_candidates(
+            &officer(),
+            &domain::interchange::Identity {
+                given_name: Some("Saoirse".into()),
+                family_name: Some("Quarrell".into()),
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(1970, 10, 2),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    assert!(no_old.is_empty(), "the replaced profile's tokens are gone");
     Ok(())
 }

@@ -137,6 +137,11 @@ impl DataKey {
         DataKey(random_key())
     }
 
+    /// The linkage key derived from this data key (see `docs/linkage.md`).
+    pub(crate) fn linkage_key(&self) -> linkage::LinkageKey {
+        linkage::LinkageKey::derive(&self.0)
+    }
+
     /// Encrypts `plaintext` bound to `binding` (see [`SealBinding`]).
     pub fn seal(
         &self,

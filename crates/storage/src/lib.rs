@@ -8,6 +8,8 @@
 //!   serialised audit appends).
 //! - [`audit`]: the hash chain and signed checkpoints, and their verification.
 //! - [`keys`]: master and data keys, sealing of identity (XChaCha20-Poly1305).
+//! - [`linking`]: suspect linkage inside the store (sealed match profiles, keyed blind index,
+//!   candidate links and their review).
 //! - [`conformance`]: the suite every implementation must pass.
 
 pub mod access;
@@ -23,6 +25,7 @@ pub mod facts;
 pub mod fault;
 mod group_commit;
 pub mod keys;
+pub mod linking;
 pub mod model;
 pub mod postgres;
 mod rows;
@@ -35,11 +38,17 @@ pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport};
 pub use error::{StoreError, StoreResult};
 pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
 pub use keys::{KeyOrigin, KeySource, MasterKey};
+pub use linking::{
+    CaseLink, LinkDecision, LinkMatch, LinkStatus, LinkedSuspect, ProgressSink, RelinkProgress,
+    RelinkReport, RepeatSuspects,
+};
 pub use model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, EventReader,
     ExpectedVersion, ExportOptions, NewEvent, Session, StoredCase, User,
 };
 pub use postgres::{PgOptions, PgStore};
 pub use server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem};
+#[doc(hidden)]
+pub use sqlite::BulkSuspect;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::Store;

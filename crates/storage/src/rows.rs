@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use domain::Event;
-use domain::interchange::EventData;
+use domain::interchange::{EventData, Identity, Role};
 use serde_json::Value;
 
 use crate::audit::format_time;
@@ -87,4 +87,16 @@ pub(crate) fn event_row(
         person.identity = None;
     }
     Ok((row, event))
+}
+
+/// The person key and identity of a suspect added with an identity: what suspect linkage needs,
+/// taken before [`event_row`] seals the identity away.
+pub(crate) fn suspect_identity(new: &NewEvent) -> Option<(String, Identity)> {
+    match &new.record.event.data {
+        EventData::PersonAdded(added) if added.role == Role::Suspect => added
+            .identity
+            .as_ref()
+            .map(|identity| (added.person.to_string(), identity.clone())),
+        _ => None,
+    }
 }

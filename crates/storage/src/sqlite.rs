@@ -1,6 +1,11 @@
 //! The SQLite store: WAL, `synchronous=FULL`, foreign keys on, one writer connection and a few
 //! read-only readers.
 
+mod link;
+
+#[doc(hidden)]
+pub use link::BulkSuspect;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -27,6 +32,9 @@ use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey, SealBinding};
+use crate::linking::{
+    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
+};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
     ExportOptions, NewEvent, Session, StoredCase, User,
@@ -374,8 +382,10 @@ impl SqliteStore {
             }
         }
         let appended = fresh.len() as u64;
+        let mut suspects = Vec::new();
         for (index, new) in fresh.into_iter().enumerate() {
             let seq = (version + index as u64 + 1) as i64;
+            suspects.extend(crate::rows::suspect_identity(&new));
             let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
             tx.op()?;
             sqlx::query(
@@ -407,6 +417,13 @@ impl SqliteStore {
                 .await?;
             }
             events.push(event);
+        }
+        // Linkage runs after the case's rows are in, in the same transaction.
+        let mut suggestions = 0u64;
+        for (person, identity) in &suspects {
+            suggestions += self
+                .link_suspect(tx, key, case_id, force, reference, person, identity, now)
+                .await?;
         }
         let new_version = version + appended;
         let case = Case::new(append.case.clone(), events);
@@ -442,6 +459,11 @@ impl SqliteStore {
             recipient: None,
             detail: json!({"events": appended, "from_version": version, "to_version": new_version}),
         };
+        let mut entry = entry;
+        if suggestions > 0 {
+            // Suggestions read other suspects' sealed profiles: say so on the record.
+            entry.detail["link_suggestions"] = json!(suggestions);
+        }
         Ok((
             AppendOutcome {
                 appended,
@@ -1147,6 +1169,47 @@ impl Store for SqliteStore {
             }
         }
         Ok(lines)
+    }
+
+    async fn link_candidates(
+        &self,
+        access: &Access,
+        identity: &Identity,
+        exclude_case: Option<&CaseKey>,
+    ) -> StoreResult<Vec<LinkMatch>> {
+        self.link_candidates_impl(access, identity, exclude_case)
+            .await
+    }
+
+    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
+        self.case_links_impl(access, case).await
+    }
+
+    async fn decide_link(
+        &self,
+        access: &Access,
+        link_id: i64,
+        decision: LinkDecision,
+        rationale: &str,
+    ) -> StoreResult<CaseLink> {
+        self.decide_link_impl(access, link_id, decision, rationale)
+            .await
+    }
+
+    async fn relink_all(
+        &self,
+        access: &Access,
+        progress: &mut ProgressSink<'_>,
+    ) -> StoreResult<RelinkReport> {
+        self.relink_all_impl(access, progress).await
+    }
+
+    async fn repeat_suspects(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+    ) -> StoreResult<RepeatSuspects> {
+        self.repeat_suspects_impl(access, force).await
     }
 
     async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {

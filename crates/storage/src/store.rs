@@ -14,6 +14,9 @@ use crate::audit::{AuditEntry, AuditRecord, VerifyReport};
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, FactsSink};
 use crate::keys::MasterKey;
+use crate::linking::{
+    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
+};
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, StoredCase,
     User,
@@ -83,6 +86,46 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         options: &ExportOptions,
         sink: &mut LineSink<'_>,
     ) -> StoreResult<u64>;
+
+    // ---- Suspect linkage (docs/linkage.md) -----------------------------------------------------
+
+    /// Candidate links for an identity against every stored suspect, best first (a lookup:
+    /// nothing is written). Suspects of `exclude_case` are left out. A consultation of the
+    /// suspects' sealed details, audited as such; names never leave the store.
+    async fn link_candidates(
+        &self,
+        access: &Access,
+        identity: &Identity,
+        exclude_case: Option<&CaseKey>,
+    ) -> StoreResult<Vec<LinkMatch>>;
+
+    /// Every link (suggested, confirmed, rejected) of a case's suspects, best score first.
+    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>>;
+
+    /// Confirms or rejects a link, with the reviewer's rationale (required). Audited as an
+    /// alteration of both cases. Returns the link as it now stands (seen from its first side).
+    async fn decide_link(
+        &self,
+        access: &Access,
+        link_id: i64,
+        decision: LinkDecision,
+        rationale: &str,
+    ) -> StoreResult<CaseLink>;
+
+    /// Rebuilds linkage for the whole store in pages (bounded memory): profiles from sealed
+    /// identities, the blind index, and suggestions (decided links are kept).
+    async fn relink_all(
+        &self,
+        access: &Access,
+        progress: &mut ProgressSink<'_>,
+    ) -> StoreResult<RelinkReport>;
+
+    /// Repeat-suspect counts (confirmed links), optionally for one force.
+    async fn repeat_suspects(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+    ) -> StoreResult<RepeatSuspects>;
 
     // ---- Users and sessions ---------------------------------------------------------------------
 

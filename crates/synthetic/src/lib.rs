@@ -6,6 +6,7 @@
 //! and large sets can be generated in parallel with identical results.
 
 mod names;
+pub mod repeats;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use compact_str::{CompactString, format_compact};

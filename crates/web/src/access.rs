@@ -120,11 +120,15 @@ pub enum Action {
     SharedList,
     /// The restricted view of a case shared with me (partners): only what was shared.
     SharedRead,
+    /// See a case's repeat-suspect links (suggested, confirmed, rejected).
+    LinkRead,
+    /// Confirm or reject a repeat-suspect link of a case.
+    LinkDecide,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::Home,
         Action::Caseload,
         Action::TeamView,
@@ -138,6 +142,8 @@ impl Action {
         Action::CaseShare,
         Action::SharedList,
         Action::SharedRead,
+        Action::LinkRead,
+        Action::LinkDecide,
     ];
 
     /// Whether the action concerns one case (and so depends on the viewer's relation to it).
@@ -150,6 +156,8 @@ impl Action {
                 | Action::CaseAudit
                 | Action::CaseShare
                 | Action::SharedRead
+                | Action::LinkRead
+                | Action::LinkDecide
         )
     }
 }
@@ -250,6 +258,30 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
         | Action::CaseAudit
         | Action::CaseShare
         | Action::SharedRead => case_decision(role, action, relation, purpose_for_member),
+        Action::LinkRead | Action::LinkDecide => {
+            link_decision(role, action, relation, purpose_for_member)
+        }
+    }
+}
+
+/// Repeat-suspect links of a case. The case team sees them; investigators and supervisors of the
+/// team decide them; analysts review links across forces (what they see of each case is only
+/// what the link shows: the force, the officer to contact, the score and the reasons); a
+/// break-glass reader may see them but not decide.
+fn link_decision(role: Role, action: Action, relation: Relation, member: Purpose) -> Decision {
+    use Decision::{Allow, Forbidden, NotFound};
+    match relation {
+        Relation::NotApplicable => NotFound,
+        _ if role == Role::Analyst => Allow(Purpose::Investigation),
+        Relation::Member if works_cases(role) => match action {
+            Action::LinkDecide if role == Role::FirstResponder => Forbidden,
+            _ => Allow(member),
+        },
+        Relation::BreakGlass if may_break_glass(role) => match action {
+            Action::LinkRead => Allow(Purpose::BreakGlass),
+            _ => Forbidden,
+        },
+        _ => NotFound,
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`pages`] and [`api`]: HTML and JSON handlers over the same operations ([`cases`]).
 //! - [`sharing`]: cases shared with partners (what, with whom, why; revocable).
 //! - [`headers`]: security headers on every response.
+//! - [`links`]: repeat suspects: a case's candidate links and their review.
 //! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
 
 pub mod access;
@@ -17,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod forms;
 pub mod headers;
+pub mod links;
 pub mod markdown;
 pub mod openapi;
 pub mod pages;

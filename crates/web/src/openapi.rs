@@ -43,6 +43,38 @@ fn responses(code: &str, description: &str) -> Value {
 
 /// The document.
 pub fn document() -> Value {
+    let mut document = base_document();
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        paths.extend(link_paths());
+    }
+    document
+}
+
+/// The repeat-suspect routes (`crate::links`).
+fn link_paths() -> serde_json::Map<String, Value> {
+    let mut case_link_params = case_params();
+    if let Some(list) = case_link_params.as_array_mut() {
+        list.push(
+            json!({"name": "link", "in": "path", "required": true, "schema": {"type": "integer"}}),
+        );
+    }
+    let mut paths = serde_json::Map::new();
+    paths.insert(
+        "/api/cases/{force}/{case}/links".into(),
+        json!({"get": {"summary": "Repeat-suspect links of the case's suspects (suggested, confirmed, rejected). The other case and person are given only when you may read that case; otherwise its force and the officer to contact.",
+            "parameters": case_params(), "responses": responses("200", "`links` (id, status, score, person, reasons, other_force, contact, other_case, other_person, decided, rationale) and `can_decide`")}}),
+    );
+    paths.insert(
+        "/api/cases/{force}/{case}/links/{link}".into(),
+        json!({"post": {"summary": "Confirm or reject a link of the case (investigators and supervisors of the case, analysts); recorded in the audit log of both cases",
+            "parameters": case_link_params,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["decision", "reason"], "properties": {"decision": {"type": "string", "enum": ["confirm", "reject"]}, "reason": {"type": "string", "minLength": 5}}}}}},
+            "responses": responses("200", "The link's id and new status")}}),
+    );
+    paths
+}
+
+fn base_document() -> Value {
     let mut document = json!({
         "openapi": "3.1.0",
         "info": {

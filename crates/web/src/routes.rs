@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post};
 
 use crate::access::Action;
 use crate::state::AppState;
-use crate::{api, headers, pages, sharing};
+use crate::{api, headers, links, pages, sharing};
 
 /// A route: method, path pattern, and the action it performs (`None`: public, no data).
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +59,12 @@ pub const ROUTES: &[RouteInfo] = &[
         "/cases/{force}/{case}/audit",
         Some(Action::CaseAudit),
     ),
+    route("GET", "/cases/{force}/{case}/links", Some(Action::LinkRead)),
+    route(
+        "POST",
+        "/cases/{force}/{case}/links/{link}",
+        Some(Action::LinkDecide),
+    ),
     route("GET", "/break-glass", Some(Action::BreakGlass)),
     route("POST", "/break-glass", Some(Action::BreakGlass)),
     route("GET", "/guidance", Some(Action::Guidance)),
@@ -96,6 +102,16 @@ pub const ROUTES: &[RouteInfo] = &[
         "GET",
         "/api/cases/{force}/{case}/audit",
         Some(Action::CaseAudit),
+    ),
+    route(
+        "GET",
+        "/api/cases/{force}/{case}/links",
+        Some(Action::LinkRead),
+    ),
+    route(
+        "POST",
+        "/api/cases/{force}/{case}/links/{link}",
+        Some(Action::LinkDecide),
     ),
     route("POST", "/api/break-glass", Some(Action::BreakGlass)),
     route("GET", "/api/guidance", Some(Action::Guidance)),
@@ -136,6 +152,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(api::identity),
         )
         .route("/cases/{force}/{case}/audit", get(api::audit))
+        .route("/cases/{force}/{case}/links", get(links::api_links))
+        .route(
+            "/cases/{force}/{case}/links/{link}",
+            post(links::api_decide),
+        )
         .route("/break-glass", post(api::break_glass))
         .route("/guidance", get(api::guidance_search))
         .route("/guidance/{*id}", get(api::guidance_page))
@@ -167,6 +188,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(pages::identity_form).post(pages::identity_unseal),
         )
         .route("/cases/{force}/{case}/audit", get(pages::case_audit))
+        .route("/cases/{force}/{case}/links", get(links::links_page))
+        .route(
+            "/cases/{force}/{case}/links/{link}",
+            post(links::decide_form),
+        )
         .route(
             "/break-glass",
             get(pages::break_glass_form).post(pages::break_glass),

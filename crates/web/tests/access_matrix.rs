@@ -81,6 +81,18 @@ const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/cases/{force}/{case}/links",
+        [200, 200, 200, 404, 200, 404, 404],
+        [404, 404, 404, 404, 200, 404, 404],
+    ),
+    row(
+        "POST",
+        "/cases/{force}/{case}/links/{link}",
+        [403, 303, 303, 404, 303, 404, 404],
+        [404, 404, 404, 404, 303, 404, 404],
+    ),
+    row(
+        "GET",
         "/break-glass",
         [200, 200, 200, 200, 403, 403, 403],
         [200, 200, 200, 200, 403, 403, 403],
@@ -134,6 +146,18 @@ const TABLE: &[Row] = &[
         "/api/cases/{force}/{case}/audit",
         [403, 403, 200, 200, 404, 404, 404],
         [404, 404, 404, 200, 404, 404, 404],
+    ),
+    row(
+        "GET",
+        "/api/cases/{force}/{case}/links",
+        [200, 200, 200, 404, 200, 404, 404],
+        [404, 404, 404, 404, 200, 404, 404],
+    ),
+    row(
+        "POST",
+        "/api/cases/{force}/{case}/links/{link}",
+        [403, 200, 200, 404, 200, 404, 404],
+        [404, 404, 404, 404, 200, 404, 404],
     ),
     row(
         "POST",
@@ -238,6 +262,8 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         .replace("{person}", "V1")
         // Revoking always names the spare share of TS-1, so the kept one still grants the partner.
         .replace("{id}", &common::SPARE_SHARE.to_string())
+        // Link 1 joins the suspects of TS-1 and TS-2 (the fixture's suspects are one person).
+        .replace("{link}", "1")
         .replace("{*id}", "nom/introduction");
     let api = path.starts_with("/api/");
     let response = match (row.method, api) {
@@ -248,6 +274,12 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         }
         ("POST", true) if path.ends_with("/events") => {
             server.api(session, Method::POST, &path, Some(serde_json::json!({"kind": "note", "text": "matrix test"}))).await
+        }
+        ("POST", false) if path.ends_with("/links/1") => {
+            server.post_form(session, &path, &[("decision", "confirm"), ("reason", "matrix test decision")]).await
+        }
+        ("POST", true) if path.ends_with("/links/1") => {
+            server.api(session, Method::POST, &path, Some(serde_json::json!({"decision": "confirm", "reason": "matrix test decision"}))).await
         }
         ("POST", false) if path.ends_with("/identity") => {
             server.post_form(session, &path, &[("reason", "matrix test of unsealing")]).await

@@ -8,6 +8,7 @@ pub mod export;
 pub mod guidance;
 pub mod import;
 pub mod keys;
+pub mod link;
 pub mod migrate;
 pub mod plugin;
 pub mod report;

@@ -53,7 +53,8 @@ fn line(case: &str, at: chrono::DateTime<Utc>, kind: &str, fields: serde_json::V
 }
 
 /// The events of a test case: reported two days ago, a victim (with an invented identity) and a
-/// suspect, the suspect arrested an hour ago (so VC-INFORM is due).
+/// suspect (the same invented person in every case), the suspect arrested an hour ago (so
+/// VC-INFORM is due).
 pub fn case_lines(case: &str, team: &[(&str, &str)]) -> Vec<String> {
     let now = Utc::now();
     let report = now - Duration::days(2);
@@ -74,7 +75,8 @@ pub fn case_lines(case: &str, team: &[(&str, &str)]) -> Vec<String> {
             case,
             report + Duration::minutes(6),
             "person_added",
-            serde_json::json!({"person": "S1", "role": "suspect"}),
+            // The same invented suspect in every test case: linkage suggests links between them.
+            serde_json::json!({"person": "S1", "role": "suspect", "identity": {"given_name": "Corwen", "family_name": "Ashdown-Pryce", "date_of_birth": "1984-07-19"}}),
         ),
         line(
             case,

@@ -1,0 +1,248 @@
+//! Repeat suspects on the web: a case's candidate links (page and API) and the review of each
+//! (confirm or reject with a rationale). What the viewer sees of the other case depends on their
+//! own access to it: with access, the case and person; without, only that a link exists, the
+//! force and whom to contact (the officer in case). Suggestions are never facts: the page says so.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use storage::{CaseLink, LinkDecision, LinkStatus};
+
+use crate::access::{Action, Decision, decide};
+use crate::api::{ApiViewer, json_body};
+use crate::auth::Viewer;
+use crate::cases::{self, authorise_case, case_key};
+use crate::error::{ApiError, AppError};
+use crate::forms::Fields;
+use crate::pages::PageViewer;
+use crate::state::AppState;
+use crate::templates::Nav;
+
+/// One link as shown to this viewer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub id: i64,
+    pub status: &'static str,
+    pub score: String,
+    /// This case's suspect.
+    pub person: String,
+    /// Reasons in words.
+    pub reasons: Vec<&'static str>,
+    /// The other case's force (always shown: it says whom to contact).
+    pub other_force: String,
+    /// The officer in case of the other case, to contact.
+    pub contact: String,
+    /// The other case and suspect, only when the viewer may read that case.
+    pub other_case: Option<String>,
+    pub other_person: Option<String>,
+    pub decided: Option<String>,
+    pub rationale: Option<String>,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "links.html")]
+pub struct LinksPage {
+    pub nav: Nav,
+    pub path: String,
+    pub reference: String,
+    pub links: Vec<LinkView>,
+    pub can_decide: bool,
+}
+
+fn status_label(status: LinkStatus) -> &'static str {
+    match status {
+        LinkStatus::Suggested => "suggested",
+        LinkStatus::Confirmed => "confirmed",
+        LinkStatus::Rejected => "rejected",
+    }
+}
+
+/// The link as this viewer may see it.
+async fn view(state: &AppState, viewer: &Viewer, link: &CaseLink) -> Result<LinkView, AppError> {
+    let other_key = case_key(&link.other.force, &link.other.reference)?;
+    let may_read_other = match cases::relation(state, viewer, &other_key).await? {
+        Some((relation, _, _)) => matches!(
+            decide(viewer.role, Action::CaseRead, relation),
+            Decision::Allow(_)
+        ),
+        None => false,
+    };
+    let reasons = link
+        .reasons
+        .iter()
+        .filter_map(|code| linkage::Reason::parse(code).map(linkage::Reason::describe))
+        .collect();
+    Ok(LinkView {
+        id: link.id,
+        status: status_label(link.status),
+        score: format!("{:.2}", link.score),
+        person: link.this.person.clone(),
+        reasons,
+        other_force: link.other.force.clone(),
+        contact: link
+            .other
+            .officer
+            .clone()
+            .unwrap_or_else(|| "not allocated".to_owned()),
+        other_case: may_read_other
+            .then(|| format!("{}/{}", link.other.force, link.other.reference)),
+        other_person: may_read_other.then(|| link.other.person.clone()),
+        decided: link.decided_by.as_ref().map(|by| {
+            format!(
+                "{} by {by} on {}",
+                status_label(link.status),
+                link.decided_at
+                    .as_deref()
+                    .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+                    .map(|at| cases::local_time(&at.with_timezone(&chrono::Utc)))
+                    .unwrap_or_default()
+            )
+        }),
+        rationale: link.rationale.clone(),
+    })
+}
+
+async fn links_of(
+    state: &AppState,
+    viewer: &Viewer,
+    force: &str,
+    reference: &str,
+) -> Result<(Vec<LinkView>, bool, domain::CaseKey), AppError> {
+    let key = case_key(force, reference)?;
+    let (access, relation, _) = authorise_case(state, viewer, &key, Action::LinkRead).await?;
+    let links = state.store.case_links(&access, &key).await?;
+    let mut views = Vec::with_capacity(links.len());
+    for link in &links {
+        views.push(view(state, viewer, link).await?);
+    }
+    let can_decide = matches!(
+        decide(viewer.role, Action::LinkDecide, relation),
+        Decision::Allow(_)
+    );
+    Ok((views, can_decide, key))
+}
+
+/// Records a decision on a link of the case, after the access-control point allowed it.
+async fn decide_on(
+    state: &AppState,
+    viewer: &Viewer,
+    force: &str,
+    reference: &str,
+    id: i64,
+    decision: Option<&str>,
+    reason: Option<&str>,
+) -> Result<CaseLink, AppError> {
+    let key = case_key(force, reference)?;
+    let (access, _, _) = authorise_case(state, viewer, &key, Action::LinkDecide).await?;
+    let decision = match decision {
+        Some("confirm") => LinkDecision::Confirm,
+        Some("reject") => LinkDecision::Reject,
+        _ => {
+            return Err(AppError::invalid(
+                "decision",
+                "Choose confirm (the same person) or reject (different people).",
+            ));
+        }
+    };
+    let reason = reason.map(str::trim).unwrap_or_default();
+    if reason.chars().count() < 5 {
+        return Err(AppError::invalid(
+            "reason",
+            "Give the reason for your decision (at least 5 characters).",
+        ));
+    }
+    // The link must be one of this case's: the access decision was about this case.
+    let links = state.store.case_links(&access, &key).await?;
+    if !links.iter().any(|link| link.id == id) {
+        return Err(AppError::not_found());
+    }
+    let access = access.with_reason(reason);
+    Ok(state
+        .store
+        .decide_link(&access, id, decision, reason)
+        .await?)
+}
+
+/// `GET /cases/{force}/{case}/links`.
+pub async fn links_page(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (links, can_decide, key) = links_of(&state, &viewer, &force, &reference).await?;
+    let page = LinksPage {
+        nav: Nav::for_viewer(&viewer),
+        path: format!("{}/{}", key.force, key.reference),
+        reference: key.reference.to_string(),
+        links,
+        can_decide,
+    };
+    Ok(axum::response::Html(page.render()?).into_response())
+}
+
+/// `POST /cases/{force}/{case}/links/{id}` (form: `decision`, `reason`, `csrf`).
+pub async fn decide_form(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path((force, reference, id)): Path<(String, String, i64)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    decide_on(
+        &state,
+        &viewer,
+        &force,
+        &reference,
+        id,
+        fields.get("decision"),
+        fields.get("reason"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/cases/{force}/{reference}/links")).into_response())
+}
+
+/// `GET /api/cases/{force}/{case}/links`.
+pub async fn api_links(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path((force, reference)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (links, can_decide, _) = links_of(&state, &viewer, &force, &reference).await?;
+    Ok(Json(json!({"links": links, "can_decide": can_decide})))
+}
+
+#[derive(Debug, Deserialize)]
+struct DecisionRequest {
+    decision: String,
+    reason: String,
+}
+
+/// `POST /api/cases/{force}/{case}/links/{id}` (`{"decision": "confirm"|"reject", "reason": ...}`).
+pub async fn api_decide(
+    State(state): State<Arc<AppState>>,
+    ApiViewer(viewer): ApiViewer,
+    Path((force, reference, id)): Path<(String, String, i64)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: DecisionRequest = json_body(&body)?;
+    let link = decide_on(
+        &state,
+        &viewer,
+        &force,
+        &reference,
+        id,
+        Some(request.decision.as_str()),
+        Some(request.reason.as_str()),
+    )
+    .await?;
+    Ok(Json(
+        json!({"id": link.id, "status": status_label(link.status)}),
+    ))
+}
