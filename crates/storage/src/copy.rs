@@ -36,6 +36,7 @@ pub enum Col {
     OptText,
     Blob,
     Bool,
+    Real,
 }
 
 #[derive(Debug)]
@@ -44,6 +45,7 @@ enum Val {
     Text(Option<String>),
     Blob(Vec<u8>),
     Bool(bool),
+    Real(f64),
 }
 
 /// What a copy moved, table by table.
@@ -231,6 +233,57 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("revoked_by", Col::OptText),
         ],
     ),
+    // Suspect linkage: sealed match profiles, the keyed blind index (the linkage key derives from
+    // the first data key, copied above, so the tokens stay valid) and the candidate links with
+    // their decisions.
+    (
+        "link_people",
+        &[
+            ("person_id", Col::Int),
+            ("case_id", Col::Int),
+            ("person", Col::Text),
+            ("key_id", Col::Int),
+            ("nonce", Col::Blob),
+            ("profile", Col::Blob),
+            ("updated_at", Col::Text),
+        ],
+    ),
+    (
+        "link_tokens",
+        &[("token", Col::Int), ("person_id", Col::Int)],
+    ),
+    (
+        "link_candidates",
+        &[
+            ("link_id", Col::Int),
+            ("person_a", Col::Int),
+            ("person_b", Col::Int),
+            ("score", Col::Real),
+            ("reasons", Col::Text),
+            ("status", Col::Text),
+            ("suggested_at", Col::Text),
+            ("decided_by", Col::OptText),
+            ("decided_at", Col::OptText),
+            ("rationale", Col::OptText),
+        ],
+    ),
+];
+
+/// The columns a SQLite source table is paged by: its rowid, or the primary key of a table
+/// declared WITHOUT ROWID.
+fn sqlite_page_key(table: &str) -> &'static [&'static str] {
+    match table {
+        "link_tokens" => &["token", "person_id"],
+        _ => &["rowid"],
+    }
+}
+
+/// Identity and serial columns whose PostgreSQL sequence must move past the copied ids.
+const SEQUENCES: &[(&str, &str)] = &[
+    ("break_glass", "id"),
+    ("case_shares", "id"),
+    ("link_people", "person_id"),
+    ("link_candidates", "link_id"),
 ];
 
 fn decode(row: &sqlx::sqlite::SqliteRow, index: usize, col: Col) -> StoreResult<Val> {
@@ -241,6 +294,7 @@ fn decode(row: &sqlx::sqlite::SqliteRow, index: usize, col: Col) -> StoreResult<
         Col::OptText => Val::Text(row.try_get::<Option<String>, _>(index)?),
         Col::Blob => Val::Blob(row.try_get::<Vec<u8>, _>(index)?),
         Col::Bool => Val::Bool(row.try_get::<bool, _>(index)?),
+        Col::Real => Val::Real(row.try_get::<f64, _>(index)?),
     })
 }
 
@@ -252,6 +306,7 @@ fn decode_pg(row: &sqlx::postgres::PgRow, index: usize, col: Col) -> StoreResult
         Col::OptText => Val::Text(row.try_get::<Option<String>, _>(index)?),
         Col::Blob => Val::Blob(row.try_get::<Vec<u8>, _>(index)?),
         Col::Bool => Val::Bool(row.try_get::<bool, _>(index)?),
+        Col::Real => Val::Real(row.try_get::<f64, _>(index)?),
     })
 }
 
@@ -341,26 +396,33 @@ pub async fn sqlite_to_postgres(
     let mut report = CopyReport::default();
     for (table, columns) in TABLES {
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let page_key = sqlite_page_key(table);
+        let placeholders: Vec<String> = (1..=page_key.len()).map(|n| format!("${n}")).collect();
         let select = format!(
-            "SELECT rowid, {} FROM {table} WHERE rowid > $1 ORDER BY rowid LIMIT {BATCH}",
-            names.join(", ")
+            "SELECT {keys}, {} FROM {table} WHERE ({keys}) > ({}) ORDER BY {keys} LIMIT {BATCH}",
+            names.join(", "),
+            placeholders.join(", "),
+            keys = page_key.join(", "),
         );
-        let mut after = i64::MIN;
+        let mut after = vec![i64::MIN; page_key.len()];
         let mut copied = 0u64;
         loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(select.clone()))
-                .bind(after)
-                .fetch_all(&mut *read)
-                .await?;
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(select.clone()));
+            for value in &after {
+                query = query.bind(*value);
+            }
+            let rows = query.fetch_all(&mut *read).await?;
             let Some(last) = rows.last() else {
                 break;
             };
-            after = last.try_get(0)?;
+            for (index, value) in after.iter_mut().enumerate() {
+                *value = last.try_get(index)?;
+            }
             let mut values = Vec::with_capacity(rows.len());
             for row in &rows {
                 let mut row_values = Vec::with_capacity(columns.len());
                 for (index, (_, col)) in columns.iter().enumerate() {
-                    row_values.push(decode(row, index + 1, *col)?);
+                    row_values.push(decode(row, index + page_key.len(), *col)?);
                 }
                 values.push(row_values);
             }
@@ -380,6 +442,7 @@ pub async fn sqlite_to_postgres(
                         Val::Text(v) => builder.push_bind(v),
                         Val::Blob(v) => builder.push_bind(v),
                         Val::Bool(v) => builder.push_bind(v),
+                        Val::Real(v) => builder.push_bind(v),
                     };
                 }
             });
@@ -398,9 +461,9 @@ pub async fn sqlite_to_postgres(
     )
     .execute(&mut *tx.tx)
     .await?;
-    for table in ["break_glass", "case_shares"] {
+    for (table, column) in SEQUENCES {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1), (SELECT COUNT(*) > 0 FROM {table}))"
+            "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), GREATEST((SELECT COALESCE(MAX({column}), 0) FROM {table}), 1), (SELECT COUNT(*) > 0 FROM {table}))"
         )))
         .execute(&mut *tx.tx)
         .await?;
@@ -522,6 +585,7 @@ pub async fn postgres_to_sqlite(
                         Val::Text(v) => builder.push_bind(v),
                         Val::Blob(v) => builder.push_bind(v),
                         Val::Bool(v) => builder.push_bind(v),
+                        Val::Real(v) => builder.push_bind(v),
                     };
                 }
             });
