@@ -183,3 +183,40 @@ fn backup_restore_and_key_rotation_keep_data_and_audit_intact() {
     );
     assert!(rasso(&data, &["audit", "verify"]).status.success());
 }
+
+/// `rasso report` from the store (its report facts) gives the same figures as from the file it was
+/// imported from (every case evaluated in full), and `rasso report rebuild-facts` changes none.
+#[test]
+fn report_from_the_store_equals_report_from_the_file_and_survives_a_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let demo = demo_file();
+    let demo = demo.to_str().expect("path");
+    assert!(rasso(&data, &["import", demo]).status.success());
+    let span = [
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2030-12-31",
+        "--as-of",
+        "2031-01-01T00:00:00Z",
+        "--format",
+        "json",
+    ];
+    let stored = rasso(&data, &[&["report"][..], &span[..]].concat());
+    assert!(stored.status.success(), "{}", text(&stored.stderr));
+    let from_file = rasso(&data, &[&["report", "--input", demo][..], &span[..]].concat());
+    assert!(from_file.status.success(), "{}", text(&from_file.stderr));
+    assert_eq!(text(&stored.stdout), text(&from_file.stdout));
+    assert!(text(&stored.stdout).contains("\"cases\""));
+
+    let rebuilt = rasso(&data, &["report", "rebuild-facts"]);
+    assert!(rebuilt.status.success(), "{}", text(&rebuilt.stderr));
+    assert!(
+        text(&rebuilt.stdout).contains("rebuilt the report facts of"),
+        "{}",
+        text(&rebuilt.stdout)
+    );
+    let again = rasso(&data, &[&["report"][..], &span[..]].concat());
+    assert_eq!(text(&again.stdout), text(&stored.stdout));
+}
