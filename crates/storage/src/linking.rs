@@ -19,11 +19,27 @@ use crate::keys::{DataKey, SealBinding};
 
 /// The sealed field holding a suspect's match profile.
 pub(crate) const PROFILE_FIELD: &str = "link_profile";
-/// At most this many stored people are read per blocking token: a block bigger than this (a very
-/// common name) adds nothing that the narrower tokens (name with date of birth) do not find.
-pub(crate) const TOKEN_HITS: i64 = 200;
+/// At most this many stored people are read per blocking token. A token that reaches it is a
+/// crowded block (a very common name, or a name code shared by many): it is left out whenever a
+/// narrower token (name with date of birth, PNC id) found anything, so that a common name costs a
+/// few index reads instead of dozens of unsealings.
+pub(crate) const TOKEN_HITS: i64 = 100;
 /// At most this many candidates (those sharing the most tokens) are unsealed and scored.
-pub(crate) const SCORED: usize = 64;
+pub(crate) const SCORED: usize = 32;
+
+/// The people to rank from each token's hits: crowded blocks (see [`TOKEN_HITS`]) are dropped
+/// unless every block is crowded.
+pub(crate) fn useful_hits(per_token: Vec<Vec<i64>>) -> Vec<i64> {
+    let crowded = |hits: &Vec<i64>| hits.len() as i64 >= TOKEN_HITS;
+    if per_token.iter().all(crowded) {
+        return per_token.into_iter().flatten().collect();
+    }
+    per_token
+        .into_iter()
+        .filter(|hits| !crowded(hits))
+        .flatten()
+        .collect()
+}
 /// Suspects per page when re-linking.
 pub(crate) const RELINK_PAGE: i64 = 500;
 
@@ -365,10 +381,12 @@ macro_rules! linking_sql {
                 .transpose()
         }
 
-        /// Everyone sharing a token, up to [`TOKEN_HITS`] per token.
+        /// Everyone sharing a token, up to [`TOKEN_HITS`] per token (crowded blocks dropped, see
+        /// [`crate::linking::useful_hits`]).
         pub(crate) async fn token_hits(conn: &mut $conn, tokens: &[i64]) -> StoreResult<Vec<i64>> {
-            let mut hits = Vec::new();
+            let mut per_token = Vec::with_capacity(tokens.len());
             for token in tokens {
+                let mut hits = Vec::new();
                 let rows = sqlx::query("SELECT person_id FROM link_tokens WHERE token = $1 LIMIT $2")
                     .bind(*token)
                     .bind(TOKEN_HITS)
@@ -377,8 +395,9 @@ macro_rules! linking_sql {
                 for row in rows {
                     hits.push(row.try_get::<i64, _>(0)?);
                 }
+                per_token.push(hits);
             }
-            Ok(hits)
+            Ok(crate::linking::useful_hits(per_token))
         }
 
         pub(crate) async fn insert_tokens(
@@ -980,6 +999,14 @@ mod tests {
         assert_eq!(rank_hits(&hits, None, None), vec![5, 3, 7, 9]);
         assert_eq!(rank_hits(&hits, Some(5), None), vec![3, 7, 9]);
         assert_eq!(rank_hits(&hits, None, Some(7)), vec![5, 3]);
+    }
+
+    #[test]
+    fn crowded_blocks_are_dropped_unless_all_are_crowded() {
+        let crowded: Vec<i64> = (0..TOKEN_HITS).collect();
+        assert_eq!(useful_hits(vec![crowded.clone(), vec![7, 8]]), vec![7, 8]);
+        assert_eq!(useful_hits(vec![crowded.clone()]).len(), crowded.len());
+        assert!(useful_hits(vec![crowded, Vec::new()]).is_empty());
     }
 
     #[test]
