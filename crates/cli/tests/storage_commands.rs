@@ -207,7 +207,18 @@ fn report_from_the_store_equals_report_from_the_file_and_survives_a_rebuild() {
     assert!(stored.status.success(), "{}", text(&stored.stderr));
     let from_file = rasso(&data, &[&["report", "--input", demo][..], &span[..]].concat());
     assert!(from_file.status.success(), "{}", text(&from_file.stderr));
-    assert_eq!(text(&stored.stdout), text(&from_file.stdout));
+    // Repeat-suspect counts come from the store's links, so only the store's report has them.
+    let mut stored_json: serde_json::Value =
+        serde_json::from_slice(&stored.stdout).expect("json");
+    let file_json: serde_json::Value = serde_json::from_slice(&from_file.stdout).expect("json");
+    assert!(
+        stored_json
+            .as_object_mut()
+            .and_then(|report| report.remove("repeat_suspects"))
+            .is_some(),
+        "a report from the store counts repeat suspects"
+    );
+    assert_eq!(stored_json, file_json);
     assert!(text(&stored.stdout).contains("\"cases\""));
 
     let rebuilt = rasso(&data, &["report", "rebuild-facts"]);
