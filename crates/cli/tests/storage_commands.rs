@@ -205,7 +205,10 @@ fn report_from_the_store_equals_report_from_the_file_and_survives_a_rebuild() {
     ];
     let stored = rasso(&data, &[&["report"][..], &span[..]].concat());
     assert!(stored.status.success(), "{}", text(&stored.stderr));
-    let from_file = rasso(&data, &[&["report", "--input", demo][..], &span[..]].concat());
+    let from_file = rasso(
+        &data,
+        &[&["report", "--input", demo][..], &span[..]].concat(),
+    );
     assert!(from_file.status.success(), "{}", text(&from_file.stderr));
     // Repeat-suspect counts come from the store's links, so only the store's report has them.
     let mut stored_json: serde_json::Value =

@@ -219,30 +219,28 @@ async fn later_cases(
     as_of: &str,
     sink: &mut FactsSink<'_>,
 ) -> StoreResult<u64> {
+    // Driven by the latest-event index (no ordering or paging, which would make the planner walk
+    // the whole table in id order): normally there are no such cases, and their keys are small.
+    let rows = sqlx::query(
+        "SELECT c.case_id, c.force, c.reference, c.version FROM report_facts f JOIN cases c ON c.case_id = f.case_id \
+         WHERE f.last_event_at > $1",
+    )
+    .bind(as_of)
+    .fetch_all(&mut **tx)
+    .await?;
     let mut count = 0;
-    let mut after = 0i64;
-    loop {
-        let rows = sqlx::query(
-            "SELECT c.case_id, c.force, c.reference, c.version FROM report_facts f JOIN cases c ON c.case_id = f.case_id \
-             WHERE f.last_event_at > $1 AND ($2 IS NULL OR f.force = $2) AND f.case_id > $3 ORDER BY f.case_id LIMIT $4",
-        )
-        .bind(as_of)
-        .bind(query.force.as_deref())
-        .bind(after)
-        .bind(REBUILD_PAGE)
-        .fetch_all(&mut **tx)
-        .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.try_get(0)?;
-        for row in rows {
-            let key = CaseKey {
-                force: row.try_get::<String, _>(1)?.into(),
-                reference: row.try_get::<String, _>(2)?.into(),
-            };
-            let case = load_case(tx, row.try_get(0)?, key, row.try_get(3)?).await?;
-            sink(ReportInput::Case(case))?;
-            count += 1;
+    for row in rows {
+        let force: String = row.try_get(1)?;
+        if query.force.as_ref().is_some_and(|wanted| *wanted != force) {
+            continue;
         }
+        let key = CaseKey {
+            force: force.into(),
+            reference: row.try_get::<String, _>(2)?.into(),
+        };
+        let case = load_case(tx, row.try_get(0)?, key, row.try_get(3)?).await?;
+        sink(ReportInput::Case(case))?;
+        count += 1;
     }
     Ok(count)
 }
