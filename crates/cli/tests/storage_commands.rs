@@ -211,8 +211,7 @@ fn report_from_the_store_equals_report_from_the_file_and_survives_a_rebuild() {
     );
     assert!(from_file.status.success(), "{}", text(&from_file.stderr));
     // Repeat-suspect counts come from the store's links, so only the store's report has them.
-    let mut stored_json: serde_json::Value =
-        serde_json::from_slice(&stored.stdout).expect("json");
+    let mut stored_json: serde_json::Value = serde_json::from_slice(&stored.stdout).expect("json");
     let file_json: serde_json::Value = serde_json::from_slice(&from_file.stdout).expect("json");
     assert!(
         stored_json

@@ -111,6 +111,15 @@ pub async fn build_report(
     scope: Scope,
 ) -> StoreResult<(Report, ReportPath)> {
     let query = FactsQuery::for_scope(&scope, rules);
+    // Repeat suspects come from the store's confirmed links, not from the events.
+    let counts = store
+        .repeat_suspects(access, scope.force.as_deref())
+        .await?;
+    let repeat_suspects = Some(reporting::RepeatSuspects {
+        linked_suspects: counts.linked_suspects,
+        confirmed_links: counts.confirmed_links,
+        suggested_links: counts.suggested_links,
+    });
     let mut builder = ReportBuilder::new(rules, scope);
     let used = store
         .report_facts(access, &query, &mut |input| {
@@ -122,7 +131,9 @@ pub async fn build_report(
         })
         .await?;
     if used.is_some() {
-        return Ok((builder.finish(), ReportPath::Facts));
+        let mut report = builder.finish();
+        report.repeat_suspects = repeat_suspects;
+        return Ok((report, ReportPath::Facts));
     }
     tracing::warn!(
         basis = %query.basis,
@@ -134,7 +145,9 @@ pub async fn build_report(
             Ok(())
         })
         .await?;
-    Ok((builder.finish(), ReportPath::FullEvaluation))
+    let mut report = builder.finish();
+    report.repeat_suspects = repeat_suspects;
+    Ok((report, ReportPath::FullEvaluation))
 }
 
 #[cfg(test)]

@@ -71,21 +71,10 @@ pub enum ReportCommand {
 async fn from_store(args: &ReportArgs, rules: &RuleSet, scope: Scope) -> Result<Report> {
     let opened = args.data.open(false).await?;
     let access = Access::new(data::actor(), Purpose::Reporting);
-    let (mut report, path) = storage::build_report(&*opened.store, &access, rules, scope)
+    let (report, path) = storage::build_report(&*opened.store, &access, rules, scope)
         .await
         .context("cannot read the stored cases")?;
     tracing::debug!(?path, "report built");
-    // Repeat suspects come from the store's confirmed links, not from the events.
-    let counts = opened
-        .store
-        .repeat_suspects(&access, args.force.as_deref())
-        .await
-        .context("cannot count repeat suspects")?;
-    report.repeat_suspects = Some(reporting::RepeatSuspects {
-        linked_suspects: counts.linked_suspects,
-        confirmed_links: counts.confirmed_links,
-        suggested_links: counts.suggested_links,
-    });
     opened.store.close().await;
     Ok(report)
 }
