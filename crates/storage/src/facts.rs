@@ -115,11 +115,7 @@ pub async fn build_report(
     let counts = store
         .repeat_suspects(access, scope.force.as_deref())
         .await?;
-    let repeat_suspects = Some(reporting::RepeatSuspects {
-        linked_suspects: counts.linked_suspects,
-        confirmed_links: counts.confirmed_links,
-        suggested_links: counts.suggested_links,
-    });
+    let repeat_suspects = Some(counts.into());
     let mut builder = ReportBuilder::new(rules, scope);
     let used = store
         .report_facts(access, &query, &mut |input| {

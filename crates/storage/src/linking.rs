@@ -173,6 +173,16 @@ pub struct RepeatSuspects {
     pub suggested_links: u64,
 }
 
+impl From<RepeatSuspects> for reporting::RepeatSuspects {
+    fn from(counts: RepeatSuspects) -> Self {
+        reporting::RepeatSuspects {
+            linked_suspects: counts.linked_suspects,
+            confirmed_links: counts.confirmed_links,
+            suggested_links: counts.suggested_links,
+        }
+    }
+}
+
 /// The identity details linkage compares.
 pub fn match_identity(identity: &Identity) -> MatchIdentity {
     MatchIdentity {

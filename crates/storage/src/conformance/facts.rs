@@ -58,7 +58,13 @@ async fn full_report<S: Store>(store: &S, access: &Access, scope: Scope) -> Stor
             Ok(())
         })
         .await?;
-    Ok(builder.finish())
+    let mut report = builder.finish();
+    // The repeat-suspect figure comes from the store's links, as `build_report` adds it.
+    let counts = store
+        .repeat_suspects(access, scope.force.as_deref())
+        .await?;
+    report.repeat_suspects = Some(counts.into());
+    Ok(report)
 }
 
 /// Reports from the store's facts equal reports by full evaluation, at instants before and after
