@@ -22,6 +22,7 @@ pub mod copy;
 pub mod crash;
 pub mod error;
 pub mod facts;
+mod facts_sql;
 pub mod fault;
 mod group_commit;
 pub mod keys;

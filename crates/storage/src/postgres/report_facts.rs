@@ -1,23 +1,20 @@
 //! Report facts in PostgreSQL: written in the append transaction, read page by page in one
-//! repeatable-read snapshot, rebuilt on demand. The shared part is `crate::facts`.
+//! repeatable-read snapshot, rebuilt on demand. The shared parts are `crate::facts` and
+//! `crate::facts_sql`.
 
 use chrono::Utc;
-use domain::{Case, CaseKey, Event, RuleSet};
+use domain::{Case, CaseKey, RuleSet};
 use reporting::CaseFacts;
 use serde_json::json;
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::Row;
 
 use super::{PgStore, PgTx, SYSTEM_ACTOR, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsRow, FactsSink, ReportInput};
-use crate::sqlite::parse_body;
-
-/// Facts rows per page when reading.
-const FACTS_PAGE: i64 = 2_000;
-/// Cases per transaction when rebuilding.
-const REBUILD_PAGE: i64 = 1_000;
+use crate::facts_sql::REBUILD_PAGE;
+use crate::facts_sql::postgres::{facts_page, later_cases, load_case, upsert};
 
 /// Writes (or rewrites) the facts of one case inside the append transaction.
 pub(super) async fn write(
@@ -30,26 +27,6 @@ pub(super) async fn write(
         return Ok(());
     };
     upsert(&mut tx.tx, case_id, &row).await
-}
-
-async fn upsert(
-    tx: &mut Transaction<'static, Postgres>,
-    case_id: i64,
-    row: &FactsRow,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO report_facts (case_id, force, reported_on, last_event_at, facts) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (case_id) DO UPDATE SET force = excluded.force, reported_on = excluded.reported_on, \
-         last_event_at = excluded.last_event_at, facts = excluded.facts",
-    )
-    .bind(case_id)
-    .bind(&row.force)
-    .bind(&row.reported_on)
-    .bind(&row.last_event_at)
-    .bind(&row.facts)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// On open: a store with no cases has complete facts (there are none to miss), so it is marked
@@ -166,105 +143,4 @@ impl PgStore {
         tracing::info!(cases = count, basis = %basis, "report facts rebuilt");
         Ok(count)
     }
-}
-
-/// One page of facts rows of the force and date range, in (reported_on, case_id) order after
-/// `after` (the order of the indexes, so that a page is one index range). Whether a row's facts
-/// hold at the report's instant is checked on the row, not in SQL: a condition on the latest event
-/// tempts the planner into scanning its index over the whole table.
-async fn facts_page(
-    tx: &mut Transaction<'static, Postgres>,
-    query: &FactsQuery,
-    after: &(String, i64),
-) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
-    let from = query.from.to_string();
-    let to = query.to.to_string();
-    let rows = match &query.force {
-        Some(force) => {
-            sqlx::query(
-                "SELECT reported_on, case_id, facts, last_event_at FROM report_facts \
-                 WHERE force = $1 AND reported_on >= $2 AND reported_on <= $3 \
-                 AND (reported_on, case_id) > ($4, $5) ORDER BY reported_on, case_id LIMIT $6",
-            )
-            .bind(force)
-            .bind(from)
-            .bind(to)
-            .bind(&after.0)
-            .bind(after.1)
-            .bind(FACTS_PAGE)
-            .fetch_all(&mut **tx)
-            .await?
-        }
-        None => {
-            sqlx::query(
-                "SELECT reported_on, case_id, facts, last_event_at FROM report_facts \
-                 WHERE reported_on >= $1 AND reported_on <= $2 \
-                 AND (reported_on, case_id) > ($3, $4) ORDER BY reported_on, case_id LIMIT $5",
-            )
-            .bind(from)
-            .bind(to)
-            .bind(&after.0)
-            .bind(after.1)
-            .bind(FACTS_PAGE)
-            .fetch_all(&mut **tx)
-            .await?
-        }
-    };
-    Ok(rows)
-}
-
-/// Cases (of the force) with events after the report's instant: their facts do not hold then, so
-/// they are read and evaluated in full, whatever their stored report date (which may itself be
-/// later than the instant).
-async fn later_cases(
-    tx: &mut Transaction<'static, Postgres>,
-    query: &FactsQuery,
-    as_of: &str,
-    sink: &mut FactsSink<'_>,
-) -> StoreResult<u64> {
-    // Driven by the latest-event index (no ordering or paging, which would make the planner walk
-    // the whole table in id order): normally there are no such cases, and their keys are small.
-    let rows = sqlx::query(
-        "SELECT c.case_id, c.force, c.reference, c.version FROM report_facts f JOIN cases c ON c.case_id = f.case_id \
-         WHERE f.last_event_at > $1",
-    )
-    .bind(as_of)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut count = 0;
-    for row in rows {
-        let force: String = row.try_get(1)?;
-        if query.force.as_ref().is_some_and(|wanted| *wanted != force) {
-            continue;
-        }
-        let key = CaseKey {
-            force: force.into(),
-            reference: row.try_get::<String, _>(2)?.into(),
-        };
-        let case = load_case(tx, row.try_get(0)?, key, row.try_get(3)?).await?;
-        sink(ReportInput::Case(case))?;
-        count += 1;
-    }
-    Ok(count)
-}
-
-async fn load_case(
-    tx: &mut Transaction<'static, Postgres>,
-    case_id: i64,
-    key: CaseKey,
-    version: i64,
-) -> StoreResult<Case> {
-    let rows =
-        sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq")
-            .bind(case_id)
-            .bind(version)
-            .fetch_all(&mut **tx)
-            .await?;
-    let mut events: Vec<Event> = Vec::with_capacity(rows.len());
-    for row in rows {
-        let seq: i64 = row.try_get(0)?;
-        let body: String = row.try_get(1)?;
-        events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
-    }
-    Ok(Case::new(key, events))
 }
