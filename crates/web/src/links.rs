@@ -53,7 +53,13 @@ pub struct LinksPage {
     pub reference: String,
     pub links: Vec<LinkView>,
     pub can_decide: bool,
+    /// The suspect-focused guidance page on repeat suspects (id, title), when the viewer may read
+    /// it: the links are shown in that context.
+    pub guidance: Option<(String, String)>,
 }
+
+/// The guidance page on identifying and disrupting repeat suspects.
+pub const REPEAT_SUSPECTS_GUIDANCE: &str = "suspect/repeat-suspects";
 
 fn status_label(status: LinkStatus) -> &'static str {
     match status {
@@ -182,6 +188,10 @@ pub async fn links_page(
         reference: key.reference.to_string(),
         links,
         can_decide,
+        guidance: state
+            .library
+            .page(REPEAT_SUSPECTS_GUIDANCE, viewer.role.guidance_viewer())
+            .map(|page| (page.id.clone(), page.title.clone())),
     };
     Ok(axum::response::Html(page.render()?).into_response())
 }

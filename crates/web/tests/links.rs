@@ -19,6 +19,10 @@ async fn links_show_only_what_the_viewer_may_see_and_decisions_are_audited_on_bo
     assert!(page.contains("officer 9001") && page.contains("officer 9003"));
     assert!(page.contains("same date of birth"));
     assert!(!page.contains("Corwen"), "identity never shows");
+    assert!(
+        page.contains("href=\"/guidance/suspect/repeat-suspects\""),
+        "the links are shown with the suspect-focused guidance: {page}"
+    );
 
     let missing = server
         .post_form(&inv, &format!("{path}/1"), &[("decision", "confirm")])
