@@ -29,6 +29,7 @@ pub mod keys;
 pub mod linking;
 pub mod model;
 pub mod postgres;
+mod row_maps;
 mod rows;
 pub mod server_state;
 pub mod sqlite;

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use domain::interchange::Identity;
 use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
 use serde_json::{Map, Value, json};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
@@ -41,8 +41,11 @@ use crate::linking::{
     CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
 };
 use crate::model::{
-    Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
-    ExportOptions, NewEvent, Session, StoredCase, User,
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions,
+    NewEvent, Session, StoredCase, User,
+};
+use crate::row_maps::postgres::{
+    checkpoint_from_row, record_from_row, session_from_row, summary_from_row, user_from_row,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::sqlite::{
@@ -919,71 +922,6 @@ async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<K
     Err(StoreError::Key(
         "no active data key could be created or read".into(),
     ))
-}
-
-fn summary_from_row(row: &PgRow) -> StoreResult<CaseSummary> {
-    let status: String = row.try_get("status")?;
-    Ok(CaseSummary {
-        force: row.try_get("force")?,
-        reference: row.try_get("reference")?,
-        version: row.try_get::<i64, _>("version")? as u64,
-        status: CaseStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("case status `{status}`")))?,
-        officer: row.try_get("officer")?,
-        open_findings: row.try_get::<i64, _>("open_findings")? as u64,
-        people: row.try_get::<i64, _>("people")? as u64,
-        reported_at: row.try_get("reported_at")?,
-        last_event_at: row.try_get("last_event_at")?,
-    })
-}
-
-fn user_from_row(row: &PgRow) -> StoreResult<User> {
-    Ok(User {
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        role: row.try_get("role")?,
-        force: row.try_get("force")?,
-        password_hash: row.try_get("password_hash")?,
-        disabled: row.try_get("disabled")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn session_from_row(row: &PgRow) -> StoreResult<Session> {
-    Ok(Session {
-        token_hash: row.try_get("token_hash")?,
-        username: row.try_get("username")?,
-        csrf_token: row.try_get("csrf_token")?,
-        created_at: row.try_get("created_at")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-    })
-}
-
-fn record_from_row(row: &PgRow) -> StoreResult<AuditRecord> {
-    let detail: String = row.try_get("detail")?;
-    Ok(AuditRecord {
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        category: row.try_get("category")?,
-        object: row.try_get("object")?,
-        purpose: row.try_get("purpose")?,
-        reason: row.try_get("reason")?,
-        recipient: row.try_get("recipient")?,
-        detail: serde_json::from_str(&detail).unwrap_or(Value::String(detail)),
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
-}
-
-fn checkpoint_from_row(row: &PgRow) -> StoreResult<Checkpoint> {
-    Ok(Checkpoint {
-        seq: row.try_get("seq")?,
-        hash: row.try_get("hash")?,
-        at: row.try_get("at")?,
-        public_key: row.try_get("public_key")?,
-        signature: row.try_get("signature")?,
-    })
 }
 
 #[async_trait]
