@@ -21,6 +21,10 @@ pub struct HttpArgs {
     /// Synthetic cases in the demo database.
     #[arg(long, default_value_t = 250)]
     cases: usize,
+    /// Load only the targets whose name contains this (the bare handler always runs: it is the
+    /// floor), e.g. `--only caseload` to profile one page.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// Request headers for one target.
@@ -106,6 +110,27 @@ async fn load(
     }
 }
 
+/// A second bare handler that answers with a body as long as the case page (fetched once), so
+/// that the report shows what sending a page of that size costs this client and server alone,
+/// without any of the server's work.
+async fn sized_bare_handler(
+    client: &reqwest::Client,
+    case_page: &str,
+    cookie: &[(&str, String)],
+) -> Result<String> {
+    let mut request = client.get(case_page);
+    for (k, v) in cookie {
+        request = request.header(*k, v);
+    }
+    let length = request.send().await?.bytes().await?.len();
+    let body: &'static str = Box::leak("x".repeat(length).into_boxed_str());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    let app = axum::Router::new().route("/", axum::routing::get(move || async move { body }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
 pub fn run(args: HttpArgs) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -170,8 +195,11 @@ async fn run_async(args: HttpArgs) -> Result<()> {
     );
     let duration = Duration::from_secs(args.seconds);
     let none: Headers = Vec::new();
-    let targets: [(&str, String, &Headers); 4] = [
+    let sized_url =
+        sized_bare_handler(&client, &format!("{base}/cases/{force}/{case}"), &cookie).await?;
+    let targets: [(&str, String, &Headers); 5] = [
         ("bare axum handler (floor)", bare_url, &none),
+        ("bare, case-page-sized body", sized_url, &none),
         ("caseload page", format!("{base}/caseload"), &cookie),
         ("case page", format!("{base}/cases/{force}/{case}"), &cookie),
         (
@@ -189,7 +217,10 @@ async fn run_async(args: HttpArgs) -> Result<()> {
         "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8}",
         "target", "req/s", "p50", "p99", "errors", "ratio"
     );
-    for (name, url, headers) in &targets {
+    let chosen = |name: &str| {
+        name.starts_with("bare") || args.only.as_deref().is_none_or(|only| name.contains(only))
+    };
+    for (name, url, headers) in targets.iter().filter(|(name, _, _)| chosen(name)) {
         let measured = load(&client, url, headers, args.clients, duration).await;
         let throughput = measured.throughput();
         let floor_value = *floor.get_or_insert(throughput);

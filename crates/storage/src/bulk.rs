@@ -105,3 +105,13 @@ pub(crate) fn new_case_rows(
         entry,
     }))
 }
+
+/// How many cases of each force a bulk load creates (for the forces' change counters, see
+/// [`crate::case_changes`]).
+pub(crate) fn changes_by_force(cases: &[NewCaseRows]) -> std::collections::BTreeMap<&str, i64> {
+    let mut changes = std::collections::BTreeMap::new();
+    for case in cases {
+        *changes.entry(case.force.as_str()).or_insert(0) += 1;
+    }
+    changes
+}

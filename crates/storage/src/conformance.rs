@@ -139,6 +139,7 @@ where
     concurrent_audited_reads(&store, &trusted).await?;
     let (store, trusted) = factory().await?;
     conditional_reads(&store).await?;
+    conditional_lists(&store).await?;
     sign_in_state(&store).await?;
     break_glass(&store).await?;
     sharing(&store).await?;
@@ -814,6 +815,88 @@ pub async fn conditional_reads<S: Store>(store: &S) -> StoreResult<()> {
         reads.len(),
         4,
         "every conditional read is audited, changed or not"
+    );
+    Ok(())
+}
+
+/// The forces' change counters move with every change to a case of the force (and only then),
+/// and `list_cases_if_changed` answers "unchanged" while the caller's counter holds, auditing every
+/// call like a list.
+pub async fn conditional_lists<S: Store>(store: &S) -> StoreResult<()> {
+    use crate::case_changes::CaseList;
+    let exampleshire = CaseFilter {
+        force: Some("exampleshire".into()),
+        ..CaseFilter::default()
+    };
+    let before_all = store.case_changes(None).await?;
+    let before = store.case_changes(Some("exampleshire")).await?;
+    let otherton = store.case_changes(Some("otherton")).await?;
+    assert_eq!(store.case_changes(Some("nowhere")).await?, 0);
+    let audited = store.audit_records(0, u64::MAX).await?.len();
+    let changes = match store
+        .list_cases_if_changed(&officer(), &exampleshire, None)
+        .await?
+    {
+        CaseList::Listed { changes, cases } => {
+            assert_eq!(cases.len(), 2, "EX-1 and EX-2: {cases:?}");
+            changes
+        }
+        other => panic!("a first list lists, not {other:?}"),
+    };
+    assert_eq!(changes, before);
+    assert!(matches!(
+        store.list_cases_if_changed(&officer(), &exampleshire, Some(changes)).await?,
+        CaseList::Unchanged { changes: c } if c == changes
+    ));
+    // A change to a case of the force moves its counter (and the sum), not another force's.
+    store
+        .append(
+            &officer(),
+            vec![Append {
+                case: key("exampleshire", "EX-1"),
+                expected: ExpectedVersion::Any,
+                events: vec![note("exampleshire", "EX-1", "ex1-counter", "counted")],
+            }],
+        )
+        .await?;
+    let after = store.case_changes(Some("exampleshire")).await?;
+    assert!(after > before, "the counter moves: {before} -> {after}");
+    assert_eq!(store.case_changes(Some("otherton")).await?, otherton);
+    assert!(store.case_changes(None).await? > before_all);
+    match store
+        .list_cases_if_changed(&officer(), &exampleshire, Some(changes))
+        .await?
+    {
+        CaseList::Listed { changes: c, cases } => {
+            assert_eq!(c, after);
+            assert!(
+                cases
+                    .iter()
+                    .any(|case| case.reference == "EX-1" && case.version == 7)
+            );
+        }
+        other => panic!("a changed force lists again, not {other:?}"),
+    }
+    // An append that changes nothing (a repeated event id) moves nothing.
+    store
+        .append(
+            &officer(),
+            vec![Append {
+                case: key("exampleshire", "EX-1"),
+                expected: ExpectedVersion::Any,
+                events: vec![note("exampleshire", "EX-1", "ex1-counter", "counted")],
+            }],
+        )
+        .await?;
+    assert_eq!(store.case_changes(Some("exampleshire")).await?, after);
+    let records = store.audit_records(0, u64::MAX).await?;
+    let lists = records[audited..]
+        .iter()
+        .filter(|r| r.category == "consultation" && r.object == "cases")
+        .count();
+    assert_eq!(
+        lists, 3,
+        "every conditional list is audited, changed or not"
     );
     Ok(())
 }

@@ -140,6 +140,10 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "case_changes",
+        &[("force", Col::Text), ("changes", Col::Int)],
+    ),
+    (
         "report_facts_state",
         &[
             ("id", Col::Int),

@@ -17,6 +17,7 @@ pub mod audit;
 #[doc(hidden)]
 pub mod bench;
 mod bulk;
+pub mod case_changes;
 pub mod conformance;
 pub mod copy;
 pub mod crash;
@@ -37,6 +38,7 @@ pub mod store;
 
 pub use access::{Access, Category, Purpose};
 pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport};
+pub use case_changes::CaseList;
 pub use error::{StoreError, StoreResult};
 pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
 pub use keys::{KeyOrigin, KeySource, MasterKey};

@@ -448,6 +448,12 @@ impl SqliteStore {
         .bind(case_id)
         .execute(&mut *tx.tx)
         .await?;
+        tx.op()?;
+        sqlx::query(crate::case_changes::COUNT_CHANGES)
+            .bind(force)
+            .bind(1_i64)
+            .execute(&mut *tx.tx)
+            .await?;
         let category = if version == 0 {
             Category::Collection
         } else {
@@ -893,9 +899,8 @@ impl Store for SqliteStore {
         access: &Access,
         filter: &CaseFilter,
     ) -> StoreResult<Vec<CaseSummary>> {
-        let detail = serde_json::to_value(filter).unwrap_or(Value::Null);
-        let entry = AuditEntry::new(access, Category::Consultation, "cases").with_detail(detail);
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(&[crate::store::list_audit_entry(access, filter)])
+            .await?;
         let mut query = sqlx::QueryBuilder::<Sqlite>::new(
             "SELECT force, reference, version, status, officer, open_findings, people, reported_at, last_event_at \
              FROM cases WHERE 1 = 1",
@@ -927,6 +932,23 @@ impl Store for SqliteStore {
         query.push(" OFFSET ").push_bind(filter.offset as i64);
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(summary_from_row).collect()
+    }
+
+    async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
+        let changes: Option<i64> = match force {
+            Some(force) => {
+                sqlx::query_scalar(crate::case_changes::CHANGES_OF_FORCE)
+                    .bind(force)
+                    .fetch_optional(&self.reader)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar(crate::case_changes::CHANGES_OF_ALL)
+                    .fetch_optional(&self.reader)
+                    .await?
+            }
+        };
+        Ok(changes.unwrap_or(0).max(0) as u64)
     }
 
     async fn stream_cases(

@@ -11,6 +11,7 @@ use domain::{CaseKey, PersonKey};
 
 use crate::access::Access;
 use crate::audit::{AuditEntry, AuditRecord, VerifyReport};
+use crate::case_changes::CaseList;
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, FactsSink};
 use crate::keys::MasterKey;
@@ -22,6 +23,12 @@ use crate::model::{
     User,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
+
+/// The audit entry of a case list (the filter is the detail).
+pub(crate) fn list_audit_entry(access: &Access, filter: &CaseFilter) -> AuditEntry {
+    let detail = serde_json::to_value(filter).unwrap_or(serde_json::Value::Null);
+    AuditEntry::new(access, crate::access::Category::Consultation, "cases").with_detail(detail)
+}
 
 /// Receives cases one at a time while a store streams them (bounded memory).
 pub type CaseSink<'a> = dyn FnMut(StoredCase) -> StoreResult<()> + Send + 'a;
@@ -60,6 +67,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         access: &Access,
         filter: &CaseFilter,
     ) -> StoreResult<Vec<CaseSummary>>;
+
+    /// How many case changes the store has seen for `force` (every force when `None`): a counter
+    /// that moves whenever a case of the scope is created or changed (see
+    /// [`crate::case_changes`]). It reveals no case data, so reading it is not audited.
+    async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64>;
+
+    /// [`Store::list_cases`], unless nothing in the filter's force has changed since the caller
+    /// listed at counter `known`. Audited exactly like a list either way: the caller is about to
+    /// show the list, from the store or from the copy it holds.
+    async fn list_cases_if_changed(
+        &self,
+        access: &Access,
+        filter: &CaseFilter,
+        known: Option<u64>,
+    ) -> StoreResult<CaseList> {
+        let changes = self.case_changes(filter.force.as_deref()).await?;
+        if known == Some(changes) {
+            self.record_audit(list_audit_entry(access, filter)).await?;
+            return Ok(CaseList::Unchanged { changes });
+        }
+        let cases = self.list_cases(access, filter).await?;
+        Ok(CaseList::Listed { changes, cases })
+    }
 
     /// Streams every case (optionally of one force) to `sink`, in pages, for reports. Returns the
     /// number of cases streamed.

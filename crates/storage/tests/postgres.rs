@@ -330,6 +330,8 @@ fn row_level_security_hides_case_rows_without_the_actor_setting() {
 const NOT_CASE_SCOPED: &[&str] = &[
     "_sqlx_migrations",
     "audit_checkpoints",
+    // Per-force change counters: a force code and a number, no case data.
+    "case_changes",
     "audit_head",
     "audit_lock",
     "audit_log",

@@ -145,10 +145,10 @@ pub async fn authenticate(
         return Ok(None);
     }
     let hash = token_hash(&token);
-    let Some(session) = state.store.session(&hash).await? else {
+    let now = state.now();
+    let Some(session) = known_session(state, &hash, now).await? else {
         return Ok(None);
     };
-    let now = state.now();
     let (Some(created), Some(seen)) = (
         parse_time(&session.created_at),
         parse_time(&session.last_seen_at),
@@ -158,14 +158,14 @@ pub async fn authenticate(
     if now - seen > Duration::seconds(state.config.idle_timeout_secs)
         || now - created > Duration::seconds(state.config.absolute_timeout_secs)
     {
-        state.store.delete_session(&hash).await?;
+        forget_session(state, &hash).await?;
         return Ok(None);
     }
     let Some(user) = known_user(state, &session.username, now).await? else {
         return Ok(None);
     };
     if user.disabled {
-        state.store.delete_session(&hash).await?;
+        forget_session(state, &hash).await?;
         return Ok(None);
     }
     let Ok(role) = user.role.parse::<Role>() else {
@@ -173,6 +173,9 @@ pub async fn authenticate(
     };
     if now - seen > Duration::seconds(TOUCH_EVERY_SECS) && state.claim_touch(&hash, now) {
         state.store.touch_session(&hash, &rfc3339(now)).await?;
+        if let Some((held, _)) = crate::state::lock(&state.sessions).get_mut(&hash) {
+            held.last_seen_at = rfc3339(now);
+        }
     }
     Ok(Some((
         Viewer {
@@ -185,13 +188,60 @@ pub async fn authenticate(
     )))
 }
 
+/// How long a session read for a request is reused by later requests of the same session
+/// (seconds). Signing out, timing out and disabling a user end a session at once in the process
+/// that does it (it forgets the session as it deletes it); another server process sharing the
+/// store, or `rasso user disable` run beside the server, is seen within this many seconds.
+pub const SESSION_REUSE_SECS: i64 = 2;
+
+/// The session with token hash `hash`, reading the store at most every [`SESSION_REUSE_SECS`]
+/// per session (a store read on every request is a round trip to the store's worker for each
+/// page, most of a small page's cost).
+async fn known_session(
+    state: &AppState,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Session>, AppError> {
+    let reuse = Duration::seconds(SESSION_REUSE_SECS);
+    {
+        let mut sessions = crate::state::lock(&state.sessions);
+        if let Some((session, read_at)) = sessions.get(hash)
+            && now - *read_at < reuse
+            && *read_at <= now
+        {
+            return Ok(Some(session.clone()));
+        }
+        if sessions.len() > 10_000 {
+            sessions.retain(|_, (_, read_at)| now - *read_at < reuse && *read_at <= now);
+        }
+    }
+    let session = state.store.session(hash).await?;
+    let mut sessions = crate::state::lock(&state.sessions);
+    match &session {
+        Some(session) => {
+            sessions.insert(hash.to_owned(), (session.clone(), now));
+        }
+        None => {
+            sessions.remove(hash);
+        }
+    }
+    Ok(session)
+}
+
+/// Deletes a session from the store and from this process's reuse.
+async fn forget_session(state: &AppState, hash: &str) -> Result<(), AppError> {
+    crate::state::lock(&state.sessions).remove(hash);
+    state.store.delete_session(hash).await?;
+    Ok(())
+}
+
 /// How long a user record read for a request is reused by later requests (seconds).
 const USER_REUSE_SECS: i64 = 30;
 
 /// The user of a session, reading the store at most every [`USER_REUSE_SECS`] per user. Sparing
 /// that read on every request is safe because what matters for access is re-checked every time:
 /// disabling a user deletes their sessions in the same transaction, and the session itself is read
-/// from the store on every request; a user's role is never changed in place.
+/// from the store at least every [`SESSION_REUSE_SECS`]; a user's role is never changed in place.
 async fn known_user(
     state: &AppState,
     username: &str,
@@ -288,8 +338,7 @@ pub async fn sign_in(
 /// Ends a session server-side.
 pub async fn sign_out(state: &AppState, viewer: &Viewer) -> Result<(), AppError> {
     // Break-glass grants belong to the session: once it is gone, nothing can present it again.
-    state.store.delete_session(&viewer.session).await?;
-    Ok(())
+    forget_session(state, &viewer.session).await
 }
 
 /// The `Set-Cookie` value for a session token.

@@ -9,7 +9,7 @@ use domain::interchange::{OfficerRole, Role as PersonRole};
 use domain::rules::FindingView;
 use domain::{Case, CaseKey, EventData, Finding, Status};
 use serde::Serialize;
-use storage::{Access, CaseFilter, CaseRead, CaseStatus};
+use storage::{Access, CaseFilter, CaseList, CaseRead, CaseStatus};
 
 use crate::access::{Action, Decision, Relation, decide};
 use crate::auth::Viewer;
@@ -402,10 +402,10 @@ pub async fn caseload(
         status: Some(CaseStatus::Open),
         ..CaseFilter::default()
     };
-    let summaries = state.store.list_cases(access, &filter).await?;
+    let summaries = open_cases(state, access, &filter).await?;
     let now = state.now();
     let mut out = Vec::new();
-    for summary in summaries {
+    for summary in summaries.iter() {
         let key = summary.key();
         let cached = match state.cached(&key) {
             Some(cached) if cached.version == summary.version => cached,
@@ -418,6 +418,39 @@ pub async fn caseload(
         out.push((cached, rows));
     }
     Ok(out)
+}
+
+/// The cases `filter` lists (one audited list). The list last listed for the same force is
+/// reused while the force's change counter stands still: a caseload then costs the store one
+/// counter read and its audit record, not a read of every open case of the force.
+async fn open_cases(
+    state: &AppState,
+    access: &Access,
+    filter: &CaseFilter,
+) -> Result<Arc<Vec<storage::CaseSummary>>, AppError> {
+    let list_key = serde_json::to_string(filter).unwrap_or_default();
+    let held = crate::state::lock(&state.case_lists)
+        .get(&list_key)
+        .cloned();
+    let known = held.as_ref().map(|(changes, _)| *changes);
+    match state
+        .store
+        .list_cases_if_changed(access, filter, known)
+        .await?
+    {
+        CaseList::Unchanged { changes } => match held {
+            Some((held_changes, list)) if held_changes == changes => Ok(list),
+            _ => Err(AppError::internal(
+                "list",
+                &"the store answered unchanged for a counter the server does not hold",
+            )),
+        },
+        CaseList::Listed { changes, cases } => {
+            let list = Arc::new(cases);
+            crate::state::lock(&state.case_lists).insert(list_key, (changes, Arc::clone(&list)));
+            Ok(list)
+        }
+    }
 }
 
 /// Caseload rows, most urgent case first.

@@ -355,3 +355,65 @@ async fn the_caseload_filter_works_without_javascript() {
     let bad = server.get(&investigator, "/caseload?show=everything").await;
     assert_eq!(bad.status(), 400);
 }
+
+/// The caseload reuses its list of open cases while the force's change counter stands still, so a
+/// case created or changed by another writer of the store (another server process, `rasso
+/// import`) must still show on the next view, and every view is audited whether reused or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_caseload_shows_cases_another_writer_adds_and_audits_every_view() {
+    let server = common::start().await;
+    let investigator = server.sign_in("inv").await;
+    let first = server.get(&investigator, "/caseload").await;
+    assert_eq!(first.status(), 200);
+    assert!(!first.text().await.expect("body").contains("TS-77"));
+    let audited = server.audit_count().await;
+    let again = server.get(&investigator, "/caseload").await;
+    assert_eq!(again.status(), 200);
+    assert!(
+        server.audit_count().await > audited,
+        "a reused list is audited too"
+    );
+    let lines = common::case_lines("TS-77", &[("inv", "oic")]);
+    let events = lines
+        .iter()
+        .map(|line| NewEvent::from_line(line, 0).expect("line"))
+        .collect();
+    server
+        .store
+        .append(
+            &Access::new("test", Purpose::Import),
+            vec![Append {
+                case: domain::CaseKey {
+                    force: common::FORCE.into(),
+                    reference: "TS-77".into(),
+                },
+                expected: ExpectedVersion::NoCase,
+                events,
+            }],
+        )
+        .await
+        .expect("append");
+    let after = server.get(&investigator, "/caseload").await;
+    assert_eq!(after.status(), 200);
+    assert!(
+        after.text().await.expect("body").contains("TS-77"),
+        "the new case is in the caseload at once"
+    );
+}
+
+/// Signing out ends the session at once in the process that signs out, although sessions read
+/// for a request are reused for a moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_ends_the_session_at_once() {
+    let server = common::start().await;
+    let investigator = server.sign_in("inv").await;
+    assert_eq!(server.get(&investigator, "/caseload").await.status(), 200);
+    let signed_out = server
+        .api(&investigator, Method::DELETE, "/api/session", None)
+        .await;
+    assert!(signed_out.status().is_success(), "{}", signed_out.status());
+    let after = server
+        .api(&investigator, Method::GET, "/api/caseload", None)
+        .await;
+    assert_eq!(after.status(), 401);
+}

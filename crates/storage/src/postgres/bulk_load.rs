@@ -104,6 +104,13 @@ impl PgStore {
             query.build().execute(&mut *tx.tx).await?;
         }
         let entries: Vec<_> = cases.iter().map(|rows| rows.entry.clone()).collect();
+        for (force, count) in crate::bulk::changes_by_force(cases) {
+            sqlx::query(crate::case_changes::COUNT_CHANGES)
+                .bind(force)
+                .bind(count)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
         self.write_audit(&mut tx, &entries, now).await?;
         tx.commit().await
     }

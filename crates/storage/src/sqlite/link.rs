@@ -278,6 +278,11 @@ impl SqliteStore {
             .bind(&stamp)
             .fetch_one(&mut *tx.tx)
             .await?;
+            sqlx::query(crate::case_changes::COUNT_CHANGES)
+                .bind(&suspect.force)
+                .bind(1_i64)
+                .execute(&mut *tx.tx)
+                .await?;
             let identity = linking::match_identity(&suspect.identity);
             let (nonce, sealed) = linking::seal_profile(
                 (active.0, &active.1),

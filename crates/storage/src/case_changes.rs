@@ -1,0 +1,37 @@
+//! Per-force change counters: a cheap "has anything changed?" for case lists.
+//!
+//! Every transaction that creates or changes cases adds the number of cases it changed to its
+//! force's counter, in the same transaction. A reader that remembers the counter it listed at can
+//! ask for the counter alone next time (one row) and reuse its list while the counter stands still
+//! ([`crate::Store::list_cases_if_changed`]), instead of listing every open case of the force on
+//! every page view. A counter, not a timestamp or a sequence: it cannot be overtaken by a
+//! transaction that committed late or on a server whose clock is behind, because the upsert takes
+//! the row's lock until commit, so counter values are seen in commit order.
+
+use serde::Serialize;
+
+use crate::model::CaseSummary;
+
+/// Adds `$2` changes to force `$1` (the same SQL for SQLite and PostgreSQL).
+pub(crate) const COUNT_CHANGES: &str = "INSERT INTO case_changes (force, changes) VALUES ($1, $2) \
+     ON CONFLICT (force) DO UPDATE SET changes = case_changes.changes + excluded.changes";
+
+/// The counter of force `$1`.
+pub(crate) const CHANGES_OF_FORCE: &str = "SELECT changes FROM case_changes WHERE force = $1";
+
+/// The sum of every force's counter.
+pub(crate) const CHANGES_OF_ALL: &str =
+    "SELECT CAST(COALESCE(SUM(changes), 0) AS BIGINT) FROM case_changes";
+
+/// What [`crate::Store::list_cases_if_changed`] found.
+#[derive(Debug, Clone, Serialize)]
+pub enum CaseList {
+    /// Nothing in the listed scope has changed since the caller's counter: its list still holds.
+    Unchanged { changes: u64 },
+    /// The list, and the counter it was listed at (read before the list, so a change that lands
+    /// in between shows as a changed counter next time, never as a missed one).
+    Listed {
+        changes: u64,
+        cases: Vec<CaseSummary>,
+    },
+}
