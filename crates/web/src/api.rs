@@ -13,7 +13,8 @@ use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::access::Action;
@@ -131,30 +132,55 @@ pub async fn case(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
     Path((force, reference)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Box<RawValue>>, ApiError> {
     let key = case_key(&force, &reference)?;
     let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
     let cached = cases::read(&state, &access, &key).await?;
-    Ok(Json(case_json(&state, &cached, relation)))
+    case_json(&state, &cached, relation)
 }
 
 fn case_json(
     state: &AppState,
     cached: &cases::CachedCase,
     relation: crate::access::Relation,
-) -> Value {
-    json!({
-        "force": cached.case.key.force.as_str(),
-        "case": cached.case.key.reference.as_str(),
-        "version": cached.version,
-        "status": if cached.closed { "closed" } else { "open" },
-        "officer_in_case": cached.officer_in_case(),
-        "break_glass": relation == crate::access::Relation::BreakGlass,
-        "findings": cached.findings_at(state, state.now()).as_ref(),
-        "people": cases::people(&cached.case),
-        "timeline": cached.timeline().as_ref(),
-        "decisions": cases::decisions(&cached.case),
-    })
+) -> Result<Json<Box<RawValue>>, ApiError> {
+    let fixed = cached
+        .fixed_json()
+        .map_err(|error| AppError::internal("case_json", &error))?;
+    let findings = cached.findings_at(state, state.now());
+    let object = CaseJson {
+        force: cached.case.key.force.as_str(),
+        case: cached.case.key.reference.as_str(),
+        version: cached.version,
+        status: if cached.closed { "closed" } else { "open" },
+        officer_in_case: cached.officer_in_case(),
+        break_glass: relation == crate::access::Relation::BreakGlass,
+        findings: findings.as_ref(),
+        people: &fixed.people,
+        timeline: &fixed.timeline,
+        decisions: &fixed.decisions,
+    };
+    let text =
+        serde_json::to_string(&object).map_err(|error| AppError::internal("case_json", &error))?;
+    let raw =
+        RawValue::from_string(text).map_err(|error| AppError::internal("case_json", &error))?;
+    Ok(Json(raw))
+}
+
+/// The API's case object. The people, timeline and decisions are serialized once per version
+/// ([`cases::CachedCase::fixed_json`]); the findings change with time, so they are not.
+#[derive(Serialize)]
+struct CaseJson<'a> {
+    force: &'a str,
+    case: &'a str,
+    version: u64,
+    status: &'static str,
+    officer_in_case: Option<&'a str>,
+    break_glass: bool,
+    findings: &'a [cases::FindingRow],
+    people: &'a RawValue,
+    timeline: &'a RawValue,
+    decisions: &'a RawValue,
 }
 
 /// `POST /api/cases/{force}/{case}/events`: record one event (an interchange event object without
@@ -197,7 +223,9 @@ pub async fn record(
     let (outcome, cached, relation) =
         pages::record_event(&state, &viewer, &key, object, confirm, expected).await?;
     match outcome {
-        Recorded::Done => Ok((StatusCode::CREATED, Json(case_json(&state, &cached, relation))).into_response()),
+        Recorded::Done => {
+            Ok((StatusCode::CREATED, case_json(&state, &cached, relation)?).into_response())
+        }
         Recorded::Warnings(warnings) => Ok((
             StatusCode::CONFLICT,
             Json(json!({

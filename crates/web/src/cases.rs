@@ -28,6 +28,17 @@ pub struct CachedCase {
     evaluated: Mutex<Option<Evaluated>>,
     /// The whole-story timeline in words (fixed for a version), made on first use.
     timeline: OnceLock<Arc<Vec<TimelineRow>>>,
+    /// The parts of the API's case object that are fixed for a version, serialized on first use.
+    fixed_json: OnceLock<Arc<FixedJson>>,
+}
+
+/// The people, timeline and decision log of one version of a case, as JSON (see
+/// [`CachedCase::fixed_json`]).
+#[derive(Debug)]
+pub struct FixedJson {
+    pub people: Box<serde_json::value::RawValue>,
+    pub timeline: Box<serde_json::value::RawValue>,
+    pub decisions: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Debug)]
@@ -65,12 +76,29 @@ impl CachedCase {
             closed,
             evaluated: Mutex::new(None),
             timeline: OnceLock::new(),
+            fixed_json: OnceLock::new(),
         }
     }
 
     /// The whole-story timeline of this version, in words (made once per version).
     pub fn timeline(&self) -> Arc<Vec<TimelineRow>> {
         Arc::clone(self.timeline.get_or_init(|| Arc::new(timeline(&self.case))))
+    }
+
+    /// The people, timeline and decision log of this version as JSON, serialized once per
+    /// version: they depend on the events alone, and serializing them on every API read was
+    /// most of its cost.
+    pub fn fixed_json(&self) -> Result<Arc<FixedJson>, serde_json::Error> {
+        if let Some(fixed) = self.fixed_json.get() {
+            return Ok(Arc::clone(fixed));
+        }
+        let raw = |value: String| serde_json::value::RawValue::from_string(value);
+        let fixed = Arc::new(FixedJson {
+            people: raw(serde_json::to_string(&people(&self.case))?)?,
+            timeline: raw(serde_json::to_string(self.timeline().as_ref())?)?,
+            decisions: raw(serde_json::to_string(&decisions(&self.case))?)?,
+        });
+        Ok(Arc::clone(self.fixed_json.get_or_init(|| fixed)))
     }
 
     /// The findings of this version of the case at `now`, most urgent first.
