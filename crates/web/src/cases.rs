@@ -30,6 +30,8 @@ pub struct CachedCase {
     timeline: OnceLock<Arc<Vec<TimelineRow>>>,
     /// The parts of the API's case object that are fixed for a version, serialized on first use.
     fixed_json: OnceLock<Arc<FixedJson>>,
+    /// The case page's timeline panel (fixed for a version), rendered on first use.
+    timeline_html: OnceLock<Arc<String>>,
 }
 
 /// The people, timeline and decision log of one version of a case, as JSON (see
@@ -77,12 +79,28 @@ impl CachedCase {
             evaluated: Mutex::new(None),
             timeline: OnceLock::new(),
             fixed_json: OnceLock::new(),
+            timeline_html: OnceLock::new(),
         }
     }
 
     /// The whole-story timeline of this version, in words (made once per version).
     pub fn timeline(&self) -> Arc<Vec<TimelineRow>> {
         Arc::clone(self.timeline.get_or_init(|| Arc::new(timeline(&self.case))))
+    }
+
+    /// The case page's timeline panel for this version, rendered once per version (escaping the
+    /// whole story's text on every page view was a large part of a case page's cost).
+    pub fn timeline_html(&self) -> Result<Arc<String>, askama::Error> {
+        if let Some(html) = self.timeline_html.get() {
+            return Ok(Arc::clone(html));
+        }
+        let timeline = self.timeline();
+        let html = Arc::new(askama::Template::render(
+            &crate::templates::TimelinePanel {
+                timeline: &timeline,
+            },
+        )?);
+        Ok(Arc::clone(self.timeline_html.get_or_init(|| html)))
     }
 
     /// The people, timeline and decision log of this version as JSON, serialized once per

@@ -377,7 +377,9 @@ async fn case_view(
         suspects: choices(Some("suspect")),
         everyone: choices(None),
         people,
-        timeline: cached.timeline(),
+        timeline_html: cached
+            .timeline_html()
+            .map_err(|error| AppError::internal("timeline", &error))?,
         decisions: cases::decisions(&cached.case),
         can_write: allowed(Action::CaseWrite),
         can_audit: allowed(Action::CaseAudit),

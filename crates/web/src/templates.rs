@@ -42,6 +42,13 @@ impl Nav {
     }
 }
 
+/// The whole-story timeline panel of a case page (rendered once per case version).
+#[derive(Debug, Template)]
+#[template(path = "timeline_panel.html")]
+pub struct TimelinePanel<'a> {
+    pub timeline: &'a [TimelineRow],
+}
+
 #[derive(Debug, Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
@@ -106,7 +113,8 @@ pub struct CasePage {
     pub findings: std::sync::Arc<Vec<FindingRow>>,
     pub open_count: usize,
     pub people: Vec<PersonRow>,
-    pub timeline: std::sync::Arc<Vec<TimelineRow>>,
+    /// The timeline panel, rendered once per case version.
+    pub timeline_html: std::sync::Arc<String>,
     pub decisions: Vec<DecisionRow>,
     pub victims: Vec<Choice>,
     pub suspects: Vec<Choice>,
