@@ -32,6 +32,9 @@ impl Default for Config {
     }
 }
 
+/// A case list as last listed, with the change counter it was listed at.
+pub type HeldList = (u64, Arc<Vec<storage::CaseSummary>>);
+
 /// Shared server state.
 #[derive(Debug)]
 pub struct AppState {
@@ -57,7 +60,7 @@ pub struct AppState {
     pub sessions: Mutex<HashMap<String, (storage::Session, DateTime<Utc>)>>,
     /// Case lists as last listed, by filter (as JSON), with the change counter of the filter's
     /// force at the time: reused while the counter stands still (see `cases::open_cases`).
-    pub case_lists: Mutex<HashMap<String, (u64, Arc<Vec<storage::CaseSummary>>)>>,
+    pub case_lists: Mutex<HashMap<String, HeldList>>,
 }
 
 impl AppState {
