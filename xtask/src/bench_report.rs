@@ -442,14 +442,19 @@ async fn sql(db: &Db, force: Option<&str>, from: NaiveDate, to: NaiveDate) -> Re
     };
     let url = format!("sqlite://{}?mode=ro", db.display());
     let pool = sqlx::SqlitePool::connect(&url).await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COALESCE(closed.outcome, 0) AS outcome, COUNT(*) AS n \
          FROM cases c \
          LEFT JOIN (SELECT case_id, CAST(json_extract(body, '$.outcome') AS INTEGER) AS outcome \
                     FROM events WHERE kind = 'case_closed') closed ON closed.case_id = c.case_id \
-         WHERE ($1 IS NULL OR c.force = $1) AND substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
+         WHERE {force_condition} substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
          GROUP BY 1",
-    )
+        force_condition = if force.is_some() {
+            "c.force = $1 AND"
+        } else {
+            "$1 IS NULL AND"
+        }
+    )))
     .bind(force)
     .bind(from.to_string())
     .bind(to.to_string())
@@ -479,14 +484,19 @@ async fn sql_pg(
 ) -> Result<String> {
     let options: sqlx::postgres::PgConnectOptions = url.parse()?;
     let pool = sqlx::PgPool::connect_with(options.options([("search_path", schema)])).await?;
-    let rows = sqlx::query(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT COALESCE(closed.outcome, 0)::BIGINT AS outcome, COUNT(*)::BIGINT AS n \
          FROM cases c \
          LEFT JOIN (SELECT case_id, (body::jsonb ->> 'outcome')::INTEGER AS outcome \
                     FROM events WHERE kind = 'case_closed') closed ON closed.case_id = c.case_id \
-         WHERE ($1::TEXT IS NULL OR c.force = $1) AND substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
+         WHERE {force_condition} substr(c.reported_at, 1, 10) BETWEEN $2 AND $3 \
          GROUP BY 1",
-    )
+        force_condition = if force.is_some() {
+            "c.force = $1 AND"
+        } else {
+            "$1::TEXT IS NULL AND"
+        }
+    )))
     .bind(force)
     .bind(from.to_string())
     .bind(to.to_string())
@@ -513,10 +523,12 @@ async fn facts_sql(db: &Db, force: Option<&str>, from: NaiveDate, to: NaiveDate)
         Db::Sqlite(path) => {
             let url = format!("sqlite://{}?mode=ro", path.display());
             let pool = sqlx::SqlitePool::connect(&url).await?;
-            let rows = sqlx::query_as(
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT COALESCE(CAST(json_extract(facts, '$.o') AS INTEGER), 0) AS outcome, COUNT(*) AS n \
-                 FROM report_facts WHERE ($1 IS NULL OR force = $1) AND reported_on BETWEEN $2 AND $3 \
+                 FROM report_facts WHERE {force_condition} reported_on BETWEEN $2 AND $3 \
                  GROUP BY 1",
+        force_condition = if force.is_some() { "force = $1 AND" } else { "$1 IS NULL AND" }
+    )),
             )
             .bind(force)
             .bind(from.to_string())
@@ -531,10 +543,12 @@ async fn facts_sql(db: &Db, force: Option<&str>, from: NaiveDate, to: NaiveDate)
             let pool =
                 sqlx::PgPool::connect_with(options.options([("search_path", schema.as_str())]))
                     .await?;
-            let rows = sqlx::query_as(
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT COALESCE((facts::jsonb ->> 'o')::INTEGER, 0)::BIGINT AS outcome, COUNT(*)::BIGINT AS n \
-                 FROM report_facts WHERE ($1::TEXT IS NULL OR force = $1) AND reported_on BETWEEN $2 AND $3 \
+                 FROM report_facts WHERE {force_condition} reported_on BETWEEN $2 AND $3 \
                  GROUP BY 1",
+        force_condition = if force.is_some() { "force = $1 AND" } else { "$1::TEXT IS NULL AND" }
+    )),
             )
             .bind(force)
             .bind(from.to_string())

@@ -34,10 +34,10 @@ pub struct CaseFacts {
     #[serde(rename = "f")]
     pub force: String,
     /// The UK local date of the first report (of the first event when there is no report).
-    #[serde(rename = "r")]
+    #[serde(rename = "r", deserialize_with = "fast_time::date")]
     pub reported_on: NaiveDate,
     /// The latest event: the facts hold for report instants at or after it.
-    #[serde(rename = "l")]
+    #[serde(rename = "l", deserialize_with = "fast_time::instant")]
     pub last_event_at: DateTime<Utc>,
     /// Offence codes of the first report.
     #[serde(rename = "ro", default, skip_serializing_if = "Vec::is_empty")]
@@ -80,10 +80,15 @@ pub struct FactFinding {
     #[serde(rename = "s")]
     pub status: Status,
     /// The UK local date of the triggering event (for the ageing of bail and RUI).
-    #[serde(rename = "t")]
+    #[serde(rename = "t", deserialize_with = "fast_time::date")]
     pub trigger_on: NaiveDate,
     /// The deadline, where the rule has one.
-    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "d",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "fast_time::optional_instant"
+    )]
     pub due_by: Option<DateTime<Utc>>,
     /// When the completing event happened (Unix seconds), where there is one.
     #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
@@ -250,5 +255,6 @@ pub fn basis(rules: &RuleSet) -> String {
     format!("{}-v{FACTS_VERSION}-{hash:016x}", rules.config().id)
 }
 
+mod fast_time;
 #[cfg(test)]
 mod tests;

@@ -4,17 +4,16 @@
 
 use chrono::Utc;
 use domain::{Case, CaseKey, RuleSet};
-use reporting::CaseFacts;
 use serde_json::json;
 use sqlx::Row;
 
 use super::{SqliteStore, WriteTx};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
-use crate::error::{StoreError, StoreResult};
-use crate::facts::{FactsQuery, FactsRow, FactsSink, ReportInput};
+use crate::error::StoreResult;
+use crate::facts::{FactsQuery, FactsRow, FactsSink};
 use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::sqlite::{facts_page, later_cases, load_case, upsert};
+use crate::facts_sql::sqlite::{later_cases, load_case, read_pages, upsert};
 
 /// Writes (or rewrites) the facts of one case inside the append transaction.
 pub(super) async fn write(
@@ -69,26 +68,7 @@ impl SqliteStore {
         // One read transaction: every page sees the same snapshot.
         let mut tx = self.reader.begin().await?;
         let as_of = query.as_of_text();
-        let mut count = 0;
-        let mut after = (String::new(), 0i64);
-        loop {
-            let rows = facts_page(&mut tx, query, &after).await?;
-            let Some(last) = rows.last() else { break };
-            after = (last.try_get(0)?, last.try_get(1)?);
-            for row in &rows {
-                // Cases with events after the instant are handed over in full below.
-                let last_event_at: String = row.try_get(3)?;
-                if last_event_at.as_str() > as_of.as_str() {
-                    continue;
-                }
-                let text: String = row.try_get(2)?;
-                let facts = CaseFacts::from_json(&text).map_err(|error| {
-                    StoreError::Corrupt(format!("report facts of case {}: {error}", after.1))
-                })?;
-                sink(ReportInput::Facts(facts))?;
-                count += 1;
-            }
-        }
+        let mut count = read_pages(&mut tx, query, &as_of, sink).await?;
         count += later_cases(&mut tx, query, &as_of, sink).await?;
         tx.commit().await?;
         Ok(Some(count))
