@@ -146,7 +146,7 @@ pub async fn authenticate(
     }
     let hash = token_hash(&token);
     let now = state.now();
-    let Some(session) = known_session(state, &hash, now).await? else {
+    let Some(session) = state.store.session(&hash).await? else {
         return Ok(None);
     };
     let (Some(created), Some(seen)) = (
@@ -173,9 +173,6 @@ pub async fn authenticate(
     };
     if now - seen > Duration::seconds(TOUCH_EVERY_SECS) && state.claim_touch(&hash, now) {
         state.store.touch_session(&hash, &rfc3339(now)).await?;
-        if let Some((held, _)) = crate::state::lock(&state.sessions).get_mut(&hash) {
-            held.last_seen_at = rfc3339(now);
-        }
     }
     Ok(Some((
         Viewer {
@@ -188,49 +185,10 @@ pub async fn authenticate(
     )))
 }
 
-/// How long a session read for a request is reused by later requests of the same session
-/// (seconds). Signing out, timing out and disabling a user end a session at once in the process
-/// that does it (it forgets the session as it deletes it); another server process sharing the
-/// store, or `rasso user disable` run beside the server, is seen within this many seconds.
-pub const SESSION_REUSE_SECS: i64 = 2;
-
-/// The session with token hash `hash`, reading the store at most every [`SESSION_REUSE_SECS`]
-/// per session (a store read on every request is a round trip to the store's worker for each
-/// page, most of a small page's cost).
-async fn known_session(
-    state: &AppState,
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Session>, AppError> {
-    let reuse = Duration::seconds(SESSION_REUSE_SECS);
-    {
-        let mut sessions = crate::state::lock(&state.sessions);
-        if let Some((session, read_at)) = sessions.get(hash)
-            && now - *read_at < reuse
-            && *read_at <= now
-        {
-            return Ok(Some(session.clone()));
-        }
-        if sessions.len() > 10_000 {
-            sessions.retain(|_, (_, read_at)| now - *read_at < reuse && *read_at <= now);
-        }
-    }
-    let session = state.store.session(hash).await?;
-    let mut sessions = crate::state::lock(&state.sessions);
-    match &session {
-        Some(session) => {
-            sessions.insert(hash.to_owned(), (session.clone(), now));
-        }
-        None => {
-            sessions.remove(hash);
-        }
-    }
-    Ok(session)
-}
-
-/// Deletes a session from the store and from this process's reuse.
+/// Deletes a session from the store. Sessions are read from the store on every request, never
+/// reused from memory: signing out on one server process must end the session on every other
+/// process at once (`crates/cli/tests/postgres_servers.rs`).
 async fn forget_session(state: &AppState, hash: &str) -> Result<(), AppError> {
-    crate::state::lock(&state.sessions).remove(hash);
     state.store.delete_session(hash).await?;
     Ok(())
 }
@@ -241,7 +199,7 @@ const USER_REUSE_SECS: i64 = 30;
 /// The user of a session, reading the store at most every [`USER_REUSE_SECS`] per user. Sparing
 /// that read on every request is safe because what matters for access is re-checked every time:
 /// disabling a user deletes their sessions in the same transaction, and the session itself is read
-/// from the store at least every [`SESSION_REUSE_SECS`]; a user's role is never changed in place.
+/// from the store on every request; a user's role is never changed in place.
 async fn known_user(
     state: &AppState,
     username: &str,

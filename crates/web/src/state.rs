@@ -56,8 +56,6 @@ pub struct AppState {
     pub touched: Mutex<HashMap<String, DateTime<Utc>>>,
     /// Users as last read for a request, with when (see `auth::known_user`).
     pub users: Mutex<HashMap<String, (storage::User, DateTime<Utc>)>>,
-    /// Sessions as last read for a request, by token hash, with when (see `auth::known_session`).
-    pub sessions: Mutex<HashMap<String, (storage::Session, DateTime<Utc>)>>,
     /// Case lists as last listed, by filter (as JSON), with the change counter of the filter's
     /// force at the time: reused while the counter stands still (see `cases::open_cases`).
     pub case_lists: Mutex<HashMap<String, HeldList>>,
@@ -85,7 +83,6 @@ impl AppState {
             dummy_hash,
             touched: Mutex::new(HashMap::new()),
             users: Mutex::new(HashMap::new()),
-            sessions: Mutex::new(HashMap::new()),
             case_lists: Mutex::new(HashMap::new()),
         });
         state.warm().await?;

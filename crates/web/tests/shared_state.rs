@@ -401,8 +401,7 @@ async fn the_caseload_shows_cases_another_writer_adds_and_audits_every_view() {
     );
 }
 
-/// Signing out ends the session at once in the process that signs out, although sessions read
-/// for a request are reused for a moment.
+/// Signing out ends the session at once (across server processes: `cli/tests/postgres_servers.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session_at_once() {
     let server = common::start().await;
