@@ -19,6 +19,13 @@ pub(crate) async fn start<F: std::future::Future + Unpin>(future: &mut F) -> Opt
     .await
 }
 
+/// A page of cases to rebuild the facts of, after case id `$1`, at most `$2`.
+pub(crate) const REBUILD_CASES: &str = "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2";
+
+/// Records the basis the facts were rebuilt under (`$1`) and when (`$2`).
+pub(crate) const RECORD_BASIS: &str = "INSERT INTO report_facts_state (id, basis, built_at) VALUES (1, $1, $2) \
+     ON CONFLICT (id) DO UPDATE SET basis = excluded.basis, built_at = excluded.built_at";
+
 macro_rules! facts_sql {
     ($db:ty) => {
         use domain::{Case, CaseKey, Event};
@@ -185,6 +192,30 @@ macro_rules! facts_sql {
                 };
                 let case = load_case(tx, row.try_get(0)?, key, row.try_get(3)?).await?;
                 sink(ReportInput::Case(case))?;
+                count += 1;
+            }
+            Ok(count)
+        }
+
+        /// Rewrites the facts of one page of `cases` rows (`case_id, force, reference, version`,
+        /// as [`super::REBUILD_CASES`] selects them) inside `tx`; returns how many cases it read.
+        pub(crate) async fn rebuild_page(
+            tx: &mut Transaction<'static, $db>,
+            cases: &[<$db as sqlx::Database>::Row],
+            rules: &domain::RuleSet,
+        ) -> StoreResult<u64> {
+            let mut count = 0;
+            for row in cases {
+                let case_id: i64 = row.try_get(0)?;
+                let key = CaseKey {
+                    force: row.try_get::<String, _>(1)?.into(),
+                    reference: row.try_get::<String, _>(2)?.into(),
+                };
+                let version: i64 = row.try_get(3)?;
+                let case = load_case(tx, case_id, key, version).await?;
+                if let Some(facts) = FactsRow::of(&case, rules) {
+                    upsert(tx, case_id, &facts).await?;
+                }
                 count += 1;
             }
             Ok(count)

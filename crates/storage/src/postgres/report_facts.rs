@@ -3,7 +3,7 @@
 //! `crate::facts_sql`.
 
 use chrono::Utc;
-use domain::{Case, CaseKey, RuleSet};
+use domain::{Case, RuleSet};
 use serde_json::json;
 use sqlx::Row;
 
@@ -13,7 +13,7 @@ use crate::audit::{AuditEntry, format_time};
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, FactsRow, FactsSink};
 use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::postgres::{later_cases, load_case, read_pages, upsert};
+use crate::facts_sql::postgres::{later_cases, read_pages, rebuild_page, upsert};
 
 /// Writes (or rewrites) the facts of one case inside the append transaction.
 pub(super) async fn write(
@@ -85,9 +85,10 @@ impl PgStore {
         loop {
             let mut tx = self.begin(actor_of(access), false).await?;
             // Locking the cases' rows orders the rebuild with appends to the same cases.
-            let cases = sqlx::query(
-                "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2 FOR UPDATE",
-            )
+            let cases = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{} FOR UPDATE",
+                crate::facts_sql::REBUILD_CASES
+            )))
             .bind(after)
             .bind(REBUILD_PAGE)
             .fetch_all(&mut *tx.tx)
@@ -97,29 +98,14 @@ impl PgStore {
                 break;
             };
             after = last.try_get(0)?;
-            for row in &cases {
-                let case_id: i64 = row.try_get(0)?;
-                let key = CaseKey {
-                    force: row.try_get::<String, _>(1)?.into(),
-                    reference: row.try_get::<String, _>(2)?.into(),
-                };
-                let version: i64 = row.try_get(3)?;
-                let case = load_case(&mut tx.tx, case_id, key, version).await?;
-                if let Some(facts) = FactsRow::of(&case, &self.rules) {
-                    upsert(&mut tx.tx, case_id, &facts).await?;
-                }
-                count += 1;
-            }
+            count += rebuild_page(&mut tx.tx, &cases, &self.rules).await?;
             tx.commit().await?;
         }
-        sqlx::query(
-            "INSERT INTO report_facts_state (id, basis, built_at) VALUES (1, $1, $2) \
-             ON CONFLICT (id) DO UPDATE SET basis = excluded.basis, built_at = excluded.built_at",
-        )
-        .bind(&basis)
-        .bind(format_time(Utc::now()))
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(crate::facts_sql::RECORD_BASIS)
+            .bind(&basis)
+            .bind(format_time(Utc::now()))
+            .execute(&self.pool)
+            .await?;
         tracing::info!(cases = count, basis = %basis, "report facts rebuilt");
         Ok(count)
     }
