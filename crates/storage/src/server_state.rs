@@ -31,6 +31,19 @@ pub enum CaseRead {
     Read(StoredCase),
 }
 
+impl CaseRead {
+    /// The case read by a caller that held no version (`known = None`): never `Unchanged`.
+    pub(crate) fn into_stored(self) -> crate::error::StoreResult<Option<StoredCase>> {
+        match self {
+            CaseRead::Missing => Ok(None),
+            CaseRead::Read(stored) => Ok(Some(stored)),
+            CaseRead::Unchanged { version } => Err(crate::error::StoreError::Corrupt(format!(
+                "the store answered unchanged (version {version}) to a read that held no version"
+            ))),
+        }
+    }
+}
+
 /// One break-glass declaration: someone outside the case team opened the case, in a session, with
 /// a reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -814,40 +814,10 @@ impl Store for SqliteStore {
     }
 
     async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            case_object(&key.force, &key.reference),
-        );
-        self.audit_alone(&[entry]).await?;
-        let row =
-            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
-                .bind(key.force.as_str())
-                .bind(key.reference.as_str())
-                .fetch_optional(&self.reader)
-                .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let case_id: i64 = row.try_get(0)?;
-        let version: i64 = row.try_get(1)?;
-        let rows = sqlx::query(
-            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
-        )
-        .bind(case_id)
-        .bind(version)
-        .fetch_all(&self.reader)
-        .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let seq: i64 = row.try_get(0)?;
-            let body: String = row.try_get(1)?;
-            events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
-        }
-        Ok(Some(StoredCase {
-            case: Case::new(key.clone(), events),
-            version: version as u64,
-        }))
+        // A read is a conditional read of a caller that holds no version: one copy of the SQL.
+        self.web_read_case_if_changed(access, key, None)
+            .await?
+            .into_stored()
     }
 
     async fn read_identity(

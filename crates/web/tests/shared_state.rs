@@ -49,26 +49,7 @@ async fn the_first_sign_in_is_offered_the_toolkits_once_whichever_process() {
 async fn break_glass_holds_across_processes_and_is_shown_to_the_supervisor() {
     let first = common::start().await;
     // TS-4: `inv` is the officer in case and `sup` supervises; `fr` is outside the team.
-    let lines = common::case_lines("TS-4", &[("inv", "oic"), ("sup", "supervisor")]);
-    let events = lines
-        .iter()
-        .map(|line| NewEvent::from_line(line, 0).expect("line"))
-        .collect();
-    first
-        .store
-        .append(
-            &Access::new("test", Purpose::Import),
-            vec![Append {
-                case: domain::CaseKey {
-                    force: common::FORCE.into(),
-                    reference: "TS-4".into(),
-                },
-                expected: ExpectedVersion::NoCase,
-                events,
-            }],
-        )
-        .await
-        .expect("append");
+    append_case(&first, "TS-4", &[("inv", "oic"), ("sup", "supervisor")]).await;
     let second = common::another_process(&first).await;
     let responder = first.sign_in("fr").await;
     assert_eq!(
@@ -373,26 +354,7 @@ async fn the_caseload_shows_cases_another_writer_adds_and_audits_every_view() {
         server.audit_count().await > audited,
         "a reused list is audited too"
     );
-    let lines = common::case_lines("TS-77", &[("inv", "oic")]);
-    let events = lines
-        .iter()
-        .map(|line| NewEvent::from_line(line, 0).expect("line"))
-        .collect();
-    server
-        .store
-        .append(
-            &Access::new("test", Purpose::Import),
-            vec![Append {
-                case: domain::CaseKey {
-                    force: common::FORCE.into(),
-                    reference: "TS-77".into(),
-                },
-                expected: ExpectedVersion::NoCase,
-                events,
-            }],
-        )
-        .await
-        .expect("append");
+    append_case(&server, "TS-77", &[("inv", "oic")]).await;
     let after = server.get(&investigator, "/caseload").await;
     assert_eq!(after.status(), 200);
     assert!(
@@ -415,4 +377,28 @@ async fn signing_out_ends_the_session_at_once() {
         .api(&investigator, Method::GET, "/api/caseload", None)
         .await;
     assert_eq!(after.status(), 401);
+}
+
+/// Stores case `reference` with its team straight through the store, as another writer (another
+/// server process, `rasso import`) would.
+async fn append_case(server: &common::Server, reference: &str, team: &[(&str, &str)]) {
+    let events = common::case_lines(reference, team)
+        .iter()
+        .map(|line| NewEvent::from_line(line, 0).expect("line"))
+        .collect();
+    server
+        .store
+        .append(
+            &Access::new("test", Purpose::Import),
+            vec![Append {
+                case: domain::CaseKey {
+                    force: common::FORCE.into(),
+                    reference: reference.into(),
+                },
+                expected: ExpectedVersion::NoCase,
+                events,
+            }],
+        )
+        .await
+        .expect("append");
 }
