@@ -15,83 +15,63 @@
 //! policy, another bank holiday list) must not use facts taken with another one; [`basis`] names
 //! the rule set facts were taken with, so that a store can tell.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::interchange::{EventData, Kind, OfficerRole};
 use domain::rules::{Finding, Scratch};
 use domain::time::local_date;
 use domain::{Case, Event, RuleSet, Status};
-use serde::{Deserialize, Serialize};
 
 /// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
 /// older version are rebuilt rather than misread.
-pub const FACTS_VERSION: u32 = 1;
+/// Version 2 is stored in the binary form of [`binary`] (version 1 was JSON).
+pub const FACTS_VERSION: u32 = 2;
 
-/// The facts of one case, as a report needs them. Serialised compactly (short keys) because a
-/// store keeps one per case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The facts of one case, as a report needs them. A store keeps one per case, in the compact
+/// binary form of [`binary`] ([`CaseFacts::to_bytes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFacts {
     /// The force the case belongs to.
-    #[serde(rename = "f")]
     pub force: String,
     /// The UK local date of the first report (of the first event when there is no report).
-    #[serde(rename = "r", deserialize_with = "fast_time::date")]
     pub reported_on: NaiveDate,
     /// The latest event: the facts hold for report instants at or after it.
-    #[serde(rename = "l", deserialize_with = "fast_time::instant")]
     pub last_event_at: DateTime<Utc>,
     /// Offence codes of the first report.
-    #[serde(rename = "ro", default, skip_serializing_if = "Vec::is_empty")]
     pub offences_reported: Vec<String>,
     /// Offence codes of every `crime_recorded`, in order (a code recorded twice counts twice).
-    #[serde(rename = "co", default, skip_serializing_if = "Vec::is_empty")]
     pub offences_recorded: Vec<String>,
     /// The outcome of the latest `case_closed`; `None` while the case is open.
-    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<u32>,
     /// Local days from the report to the latest closure.
-    #[serde(rename = "od", default, skip_serializing_if = "Option::is_none")]
     pub days_to_outcome: Option<i64>,
     /// Local days from the report to the first charge (to the closure when outcome 1 was recorded
     /// without a charge event); only for outcome 1.
-    #[serde(rename = "cd", default, skip_serializing_if = "Option::is_none")]
     pub days_to_charge: Option<i64>,
     /// Local days from the report to the first `victim_informed`.
-    #[serde(rename = "ud", default, skip_serializing_if = "Option::is_none")]
     pub days_to_first_update: Option<i64>,
     /// The latest officer allocated as officer in case.
-    #[serde(rename = "oic", default, skip_serializing_if = "Option::is_none")]
     pub officer: Option<String>,
     /// One per rule instance of the national rules.
-    #[serde(rename = "fs", default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<FactFinding>,
 }
 
 /// One rule finding, as taken at the case's latest event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactFinding {
-    /// The rule's id (`VC-INFORM`).
-    #[serde(rename = "r")]
-    pub rule: String,
+    /// The rule's id (`VC-INFORM`); borrowed for the national rules, which is all a report reads.
+    pub rule: Cow<'static, str>,
     /// The person of the instance (a key such as `V1`, never a name).
-    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,
     /// The status at the latest event. `due` and `overdue` mean "not done"; which of the two holds
     /// at a report's instant is decided by [`FactFinding::status_at`].
-    #[serde(rename = "s")]
     pub status: Status,
     /// The UK local date of the triggering event (for the ageing of bail and RUI).
-    #[serde(rename = "t", deserialize_with = "fast_time::date")]
     pub trigger_on: NaiveDate,
     /// The deadline, where the rule has one.
-    #[serde(
-        rename = "d",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "fast_time::optional_instant"
-    )]
     pub due_by: Option<DateTime<Utc>>,
     /// When the completing event happened (Unix seconds), where there is one.
-    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
     pub done_at: Option<i64>,
 }
 
@@ -162,7 +142,7 @@ impl CaseFacts {
         facts.findings = findings
             .iter()
             .map(|finding| FactFinding {
-                rule: rules.rule(finding.rule).id.to_string(),
+                rule: rules.rule(finding.rule).id.clone(),
                 person: finding.person.as_ref().map(|p| p.to_string()),
                 status: finding.status,
                 trigger_on: local_date(&finding.trigger_at),
@@ -210,15 +190,14 @@ impl CaseFacts {
         self.last_event_at <= as_of
     }
 
-    /// The facts as stored (compact JSON).
-    pub fn to_json(&self) -> String {
-        // Serialising plain strings, dates and numbers cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+    /// The facts as stored ([`binary`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        binary::encode(self)
     }
 
-    /// Facts read back from [`CaseFacts::to_json`].
-    pub fn from_json(text: &str) -> Result<CaseFacts, serde_json::Error> {
-        serde_json::from_str(text)
+    /// Facts read back from [`CaseFacts::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<CaseFacts, binary::DecodeError> {
+        binary::decode(bytes)
     }
 }
 
@@ -255,6 +234,6 @@ pub fn basis(rules: &RuleSet) -> String {
     format!("{}-v{FACTS_VERSION}-{hash:016x}", rules.config().id)
 }
 
-mod fast_time;
+pub mod binary;
 #[cfg(test)]
 mod tests;

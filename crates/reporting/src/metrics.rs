@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{Datelike, NaiveDate};
 use domain::rules::{Finding, RuleIndex, Scratch};
 use domain::time::local_date;
 use domain::{Case, RuleSet, Status};
@@ -21,7 +22,8 @@ pub struct ReportBuilder<'r> {
     cases: u64,
     reports_by_offence: BTreeMap<String, u64>,
     recorded_by_offence: BTreeMap<String, u64>,
-    reports_by_month: BTreeMap<String, u64>,
+    /// By (year, month) while counting; named `YYYY-MM` in the report.
+    reports_by_month: BTreeMap<(i32, u32), u64>,
     outcomes: Vec<u64>,
     other_outcomes: u64,
     charged: u64,
@@ -96,7 +98,7 @@ impl<'r> ReportBuilder<'r> {
         self.cases += 1;
         *self
             .reports_by_month
-            .entry(reported.format("%Y-%m").to_string())
+            .entry((reported.year(), reported.month()))
             .or_default() += 1;
         self.count_case(facts);
         self.count_findings(facts);
@@ -105,10 +107,10 @@ impl<'r> ReportBuilder<'r> {
 
     fn count_case(&mut self, facts: &CaseFacts) {
         for offence in &facts.offences_reported {
-            *self.reports_by_offence.entry(offence.clone()).or_default() += 1;
+            count_by_name(&mut self.reports_by_offence, offence);
         }
         for offence in &facts.offences_recorded {
-            *self.recorded_by_offence.entry(offence.clone()).or_default() += 1;
+            count_by_name(&mut self.recorded_by_offence, offence);
         }
         if let Some(days) = facts.days_to_first_update {
             self.to_first_update.add(days);
@@ -140,11 +142,13 @@ impl<'r> ReportBuilder<'r> {
         let as_of = self.scope.as_of;
         let as_of_date = local_date(&as_of);
         let mut overdue = 0;
+        let mut hint = 0;
         for finding in &facts.findings {
             // Facts name rules by id; a rule this rule set does not have is not counted.
-            let Some(rule) = self.rule_index(&finding.rule) else {
+            let Some(rule) = self.rule_index(&finding.rule, hint) else {
                 continue;
             };
+            hint = usize::from(rule.0);
             let status = finding.status_at(as_of);
             self.by_rule[usize::from(rule.0)][status as usize] += 1;
             if status == Status::Overdue {
@@ -160,14 +164,27 @@ impl<'r> ReportBuilder<'r> {
             }
         }
         if let (Some(officer), None) = (&facts.officer, facts.outcome) {
-            let load = self.officers.entry(officer.clone()).or_default();
-            load.0 += 1;
-            load.1 += overdue;
+            if !self.officers.contains_key(officer) {
+                self.officers.insert(officer.clone(), (0, 0));
+            }
+            if let Some(load) = self.officers.get_mut(officer) {
+                load.0 += 1;
+                load.1 += overdue;
+            }
         }
     }
 
-    /// The index of a rule of this rule set by its id.
-    fn rule_index(&self, id: &str) -> Option<RuleIndex> {
+    /// The index of a rule of this rule set by its id. A case's findings come in the rule set's
+    /// order, several to a rule, so the rule at `hint` (the previous finding's) or the next one
+    /// almost always is it: that saves comparing the id with every rule's, for every finding of
+    /// every case of a national report.
+    fn rule_index(&self, id: &str, hint: usize) -> Option<RuleIndex> {
+        let rules = self.rules.rules();
+        for position in [hint, hint + 1] {
+            if rules.get(position).is_some_and(|rule| rule.id == id) {
+                return u16::try_from(position).ok().map(RuleIndex);
+            }
+        }
         self.rules.find(id)
     }
 
@@ -212,7 +229,11 @@ impl<'r> ReportBuilder<'r> {
             cases: self.cases,
             reports_by_offence: self.reports_by_offence,
             recorded_by_offence: self.recorded_by_offence,
-            reports_by_month: self.reports_by_month,
+            reports_by_month: self
+                .reports_by_month
+                .into_iter()
+                .map(|((year, month), count)| (month_name(year, month), count))
+                .collect(),
             outcomes: self.outcomes,
             other_outcomes: self.other_outcomes,
             charged: self.charged,
@@ -226,4 +247,21 @@ impl<'r> ReportBuilder<'r> {
             repeat_suspects: None,
         }
     }
+}
+
+/// Adds one to `name`'s count, copying the name only the first time it is seen.
+fn count_by_name(counts: &mut BTreeMap<String, u64>, name: &str) {
+    match counts.get_mut(name) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(name.to_owned(), 1);
+        }
+    }
+}
+
+/// `YYYY-MM`, as chrono writes the month of a date.
+fn month_name(year: i32, month: u32) -> String {
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .map(|first| first.format("%Y-%m").to_string())
+        .unwrap_or_default()
 }

@@ -136,7 +136,7 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("force", Col::Text),
             ("reported_on", Col::Text),
             ("last_event_at", Col::Text),
-            ("facts", Col::Text),
+            ("facts", Col::Blob),
         ],
     ),
     (
@@ -273,11 +273,12 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
     ),
 ];
 
-/// The columns a SQLite source table is paged by: its rowid, or the primary key of a table
-/// declared WITHOUT ROWID.
+/// The columns a SQLite source table is paged by (integers): its rowid, or for a table declared
+/// WITHOUT ROWID its primary key or another unique key.
 fn sqlite_page_key(table: &str) -> &'static [&'static str] {
     match table {
         "link_tokens" => &["token", "person_id"],
+        "report_facts" => &["case_id"],
         _ => &["rowid"],
     }
 }

@@ -64,7 +64,8 @@ pub(crate) struct FactsRow {
     pub(crate) force: String,
     pub(crate) reported_on: String,
     pub(crate) last_event_at: String,
-    pub(crate) facts: String,
+    /// `reporting::facts::binary`.
+    pub(crate) facts: Vec<u8>,
 }
 
 impl FactsRow {
@@ -75,7 +76,7 @@ impl FactsRow {
             force: facts.force.clone(),
             reported_on: facts.reported_on.to_string(),
             last_event_at: format_time(round_up_to_micros(facts.last_event_at)),
-            facts: facts.to_json(),
+            facts: facts.to_bytes(),
         })
     }
 }

@@ -97,8 +97,8 @@ macro_rules! facts_sql {
                 if last_event_at.as_str() > as_of {
                     continue;
                 }
-                let text: String = row.try_get(2)?;
-                let facts = reporting::CaseFacts::from_json(&text).map_err(|error| {
+                let bytes: &[u8] = row.try_get(2)?;
+                let facts = reporting::CaseFacts::from_bytes(bytes).map_err(|error| {
                     let case_id: i64 = row.try_get(1).unwrap_or_default();
                     crate::error::StoreError::Corrupt(format!(
                         "report facts of case {case_id}: {error}"

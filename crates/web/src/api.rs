@@ -132,7 +132,7 @@ pub async fn case(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
     Path((force, reference)): Path<(String, String)>,
-) -> Result<Json<Box<RawValue>>, ApiError> {
+) -> Result<JsonText, ApiError> {
     let key = case_key(&force, &reference)?;
     let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
     let cached = cases::read(&state, &access, &key).await?;
@@ -143,7 +143,7 @@ fn case_json(
     state: &AppState,
     cached: &cases::CachedCase,
     relation: crate::access::Relation,
-) -> Result<Json<Box<RawValue>>, ApiError> {
+) -> Result<JsonText, ApiError> {
     let fixed = cached
         .fixed_json()
         .map_err(|error| AppError::internal("case_json", &error))?;
@@ -162,9 +162,25 @@ fn case_json(
     };
     let text =
         serde_json::to_string(&object).map_err(|error| AppError::internal("case_json", &error))?;
-    let raw =
-        RawValue::from_string(text).map_err(|error| AppError::internal("case_json", &error))?;
-    Ok(Json(raw))
+    Ok(JsonText(text))
+}
+
+/// A JSON body serialized once, sent as it is: `Json` of a raw value would check the text again
+/// and copy it, on every case read.
+#[derive(Debug)]
+pub struct JsonText(String);
+
+impl IntoResponse for JsonText {
+    fn into_response(self) -> Response {
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
 }
 
 /// The API's case object. The people, timeline and decisions are serialized once per version

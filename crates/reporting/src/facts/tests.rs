@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use domain::{Case, RuleSet, Status};
 
 use super::*;
@@ -67,7 +67,7 @@ fn findings_taken_at_the_latest_event_hold_at_every_later_instant() {
             );
             for (taken, later) in facts.findings.iter().zip(&full.findings) {
                 if taken.status == Status::Due && later.status == Status::Overdue {
-                    turned_overdue.insert(taken.rule.clone());
+                    turned_overdue.insert(taken.rule.to_string());
                 }
             }
             checked += 1;
@@ -137,7 +137,10 @@ fn facts_read_back_as_written_and_refuse_an_earlier_instant() {
     let rules = RuleSet::national();
     for case in cases.iter().take(200) {
         let facts = CaseFacts::of(case, &rules).expect("a case with events");
-        assert_eq!(CaseFacts::from_json(&facts.to_json()).expect("json"), facts);
+        assert_eq!(
+            CaseFacts::from_bytes(&facts.to_bytes()).expect("facts"),
+            facts
+        );
         let before = facts.last_event_at - Duration::seconds(1);
         assert!(!facts.holds_at(before));
         let mut builder = ReportBuilder::new(
@@ -171,4 +174,147 @@ fn the_basis_tells_rule_sets_apart() {
         )])
         .expect("a shorter timescale");
     assert_ne!(basis(&national), basis(&tightened));
+}
+
+mod binary_form {
+    use std::borrow::Cow;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::facts::binary::{self, FORMAT};
+
+    fn national_rule() -> impl Strategy<Value = Cow<'static, str>> {
+        let count = domain::rules::NATIONAL_RULES.len();
+        prop_oneof![
+            (0..count).prop_map(|i| Cow::Borrowed(domain::rules::NATIONAL_RULES[i].id)),
+            "[A-Z-]{0,12}".prop_map(Cow::Owned),
+        ]
+    }
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        (NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce())
+            .prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).expect("in range"))
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        let (min, max) = (
+            DateTime::<Utc>::MIN_UTC.timestamp(),
+            DateTime::<Utc>::MAX_UTC.timestamp(),
+        );
+        (min..max, 0u32..2_000_000_000)
+            .prop_filter_map("in range", |(s, n)| DateTime::from_timestamp(s, n))
+    }
+
+    fn finding() -> impl Strategy<Value = FactFinding> {
+        (
+            national_rule(),
+            proptest::option::of("[A-Z][0-9]{1,2}|.{0,3}"),
+            proptest::sample::select(Status::ALL.to_vec()),
+            date(),
+            proptest::option::of(instant()),
+            proptest::option::of(any::<i64>()),
+        )
+            .prop_map(
+                |(rule, person, status, trigger_on, due_by, done_at)| FactFinding {
+                    rule,
+                    person,
+                    status,
+                    trigger_on,
+                    due_by,
+                    done_at,
+                },
+            )
+    }
+
+    fn facts() -> impl Strategy<Value = CaseFacts> {
+        (
+            (".{0,6}", date(), instant()),
+            (
+                proptest::collection::vec(".{0,8}", 0..4),
+                proptest::collection::vec(".{0,8}", 0..4),
+            ),
+            (
+                proptest::option::of(any::<u32>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(any::<i64>()),
+                proptest::option::of(".{0,10}"),
+            ),
+            proptest::collection::vec(finding(), 0..20),
+        )
+            .prop_map(
+                |(
+                    (force, reported_on, last_event_at),
+                    (offences_reported, offences_recorded),
+                    (outcome, days_to_outcome, days_to_charge, days_to_first_update, officer),
+                    findings,
+                )| CaseFacts {
+                    force,
+                    reported_on,
+                    last_event_at,
+                    offences_reported,
+                    offences_recorded,
+                    outcome,
+                    days_to_outcome,
+                    days_to_charge,
+                    days_to_first_update,
+                    officer,
+                    findings,
+                },
+            )
+    }
+
+    proptest! {
+        /// Any facts, however extreme their values, read back exactly as written.
+        #[test]
+        fn any_facts_read_back_as_written(facts in facts()) {
+            let bytes = facts.to_bytes();
+            prop_assert_eq!(bytes[0], FORMAT);
+            prop_assert_eq!(CaseFacts::from_bytes(&bytes).expect("facts"), facts);
+        }
+
+        /// Damaged facts are an error, never a panic or a silent misreading of the length.
+        #[test]
+        fn damaged_facts_are_an_error_or_other_facts(facts in facts(), at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let mut bytes = facts.to_bytes();
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
+            // A changed byte may still spell valid facts (another value); it must not panic.
+            let _ = CaseFacts::from_bytes(&bytes);
+            let whole = facts.to_bytes();
+            for end in 0..whole.len() {
+                prop_assert!(CaseFacts::from_bytes(&whole[..end]).is_err(), "cut at {}", end);
+            }
+        }
+    }
+
+    #[test]
+    fn json_and_other_formats_are_refused_with_where() {
+        let error = CaseFacts::from_bytes(br#"{"f":"NM","r":"2025-01-01"}"#).expect_err("JSON");
+        assert_eq!(error.at, 1);
+        assert!(error.to_string().contains("format 2"), "{error}");
+        let (_, cases) = generated();
+        let rules = RuleSet::national();
+        let mut bytes = CaseFacts::of(&cases[0], &rules).expect("facts").to_bytes();
+        bytes.push(0);
+        let error = CaseFacts::from_bytes(&bytes).expect_err("a byte too many");
+        assert_eq!(error.what, "bytes left after the facts");
+    }
+
+    /// The point of the binary form: generated cases take a fraction of their JSON size.
+    #[test]
+    fn generated_facts_are_small() {
+        let (_, cases) = generated();
+        let rules = RuleSet::national();
+        let (mut total, mut count) = (0, 0);
+        for case in &cases {
+            if let Some(facts) = CaseFacts::of(case, &rules) {
+                total += binary::encode(&facts).len();
+                count += 1;
+            }
+        }
+        let mean = total / count;
+        assert!(mean < 250, "{mean} bytes a case on average");
+    }
 }
