@@ -19,6 +19,18 @@ pub(crate) async fn start<F: std::future::Future + Unpin>(future: &mut F) -> Opt
     .await
 }
 
+/// Logs the progress of a rebuild each time it passes a multiple of [`PROGRESS_EVERY`] cases
+/// (a rebuild of millions of cases takes minutes); `before` and `after` are the cases rebuilt
+/// before and after a page.
+pub(crate) fn rebuild_progress(before: u64, after: u64) {
+    if after / PROGRESS_EVERY > before / PROGRESS_EVERY {
+        tracing::info!(cases = after, "rebuilding report facts");
+    }
+}
+
+/// How often a rebuild reports its progress, in cases.
+const PROGRESS_EVERY: u64 = 100_000;
+
 /// A page of cases to rebuild the facts of, after case id `$1`, at most `$2`.
 pub(crate) const REBUILD_CASES: &str = "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2";
 

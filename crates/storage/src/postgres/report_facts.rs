@@ -98,8 +98,10 @@ impl PgStore {
                 break;
             };
             after = last.try_get(0)?;
-            count += rebuild_page(&mut tx.tx, &cases, &self.rules).await?;
+            let rebuilt = rebuild_page(&mut tx.tx, &cases, &self.rules).await?;
             tx.commit().await?;
+            crate::facts_sql::rebuild_progress(count, count + rebuilt);
+            count += rebuilt;
         }
         sqlx::query(crate::facts_sql::RECORD_BASIS)
             .bind(&basis)
