@@ -515,13 +515,13 @@ pub fn caseload_rows(cases: &[(Arc<CachedCase>, Arc<Vec<FindingRow>>)]) -> Vec<C
                 breached: open.iter().filter(|f| f.status == Status::Breached).count(),
                 most_urgent: first.map(|f| f.title.clone()),
                 most_urgent_status: first.map(|f| f.status),
+                // The row's own text of its deadline, formatted once per evaluation.
                 next_due_local: open
                     .iter()
                     .filter(|f| matches!(f.status, Status::Due | Status::Overdue))
-                    .filter_map(|f| f.due)
-                    .min()
-                    .as_ref()
-                    .map(local_time),
+                    .filter(|f| f.due.is_some())
+                    .min_by_key(|f| f.due)
+                    .and_then(|f| f.due_local.clone()),
                 sort_key: first.map_or((9, None), |f| (f.status.urgency(), f.due)),
             }
         })
