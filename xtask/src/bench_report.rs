@@ -531,16 +531,16 @@ async fn facts_sql(db: &Db, force: Option<&str>, from: NaiveDate, to: NaiveDate)
         (Db::Sqlite(_), false) => "$1 IS NULL AND",
         (Db::Pg { .. }, false) => "$1::TEXT IS NULL AND",
     };
+    // The same text for both databases: both count and sum in 64-bit integers.
     let sql = format!(
-        "SELECT COUNT(*)::BIGINT, COALESCE(SUM(LENGTH(facts)), 0)::BIGINT \
+        "SELECT COUNT(*), COALESCE(SUM(LENGTH(facts)), 0) \
          FROM report_facts WHERE {force_condition} reported_on BETWEEN $2 AND $3"
     );
     let (cases, bytes): (i64, i64) = match db {
         Db::Sqlite(path) => {
             let url = format!("sqlite://{}?mode=ro", path.display());
             let pool = sqlx::SqlitePool::connect(&url).await?;
-            // SQLite has no `::BIGINT`; its integers are 64 bits already.
-            let row = sqlx::query_as(sqlx::AssertSqlSafe(sql.replace("::BIGINT", "")))
+            let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(force)
                 .bind(from.to_string())
                 .bind(to.to_string())

@@ -107,10 +107,10 @@ impl<'r> ReportBuilder<'r> {
 
     fn count_case(&mut self, facts: &CaseFacts) {
         for offence in &facts.offences_reported {
-            count_by_name(&mut self.reports_by_offence, offence);
+            add_to(&mut self.reports_by_offence, offence, |count| *count += 1);
         }
         for offence in &facts.offences_recorded {
-            count_by_name(&mut self.recorded_by_offence, offence);
+            add_to(&mut self.recorded_by_offence, offence, |count| *count += 1);
         }
         if let Some(days) = facts.days_to_first_update {
             self.to_first_update.add(days);
@@ -164,13 +164,10 @@ impl<'r> ReportBuilder<'r> {
             }
         }
         if let (Some(officer), None) = (&facts.officer, facts.outcome) {
-            if !self.officers.contains_key(officer) {
-                self.officers.insert(officer.clone(), (0, 0));
-            }
-            if let Some(load) = self.officers.get_mut(officer) {
+            add_to(&mut self.officers, officer, |load| {
                 load.0 += 1;
                 load.1 += overdue;
-            }
+            });
         }
     }
 
@@ -249,13 +246,12 @@ impl<'r> ReportBuilder<'r> {
     }
 }
 
-/// Adds one to `name`'s count, copying the name only the first time it is seen.
-fn count_by_name(counts: &mut BTreeMap<String, u64>, name: &str) {
+/// Changes the counts kept under `name` with `change`, copying the name only the first time it is
+/// seen (`entry` would copy it for every case of a report).
+fn add_to<V: Default>(counts: &mut BTreeMap<String, V>, name: &str, change: impl FnOnce(&mut V)) {
     match counts.get_mut(name) {
-        Some(count) => *count += 1,
-        None => {
-            counts.insert(name.to_owned(), 1);
-        }
+        Some(value) => change(value),
+        None => change(counts.entry(name.to_owned()).or_default()),
     }
 }
 

@@ -1,5 +1,5 @@
 -- Report facts, format 2 (docs/storage.md, "Report facts"): the facts are the compact binary form
--- of `reporting::facts::binary` (about a fifth of the JSON they replace).
+-- of `reporting::facts::binary` (about a quarter of the JSON they replace).
 --
 -- Facts are derived from the events, so the old rows are dropped rather than converted, and the
 -- state row goes with them: reports evaluate every case in full (and say so) until

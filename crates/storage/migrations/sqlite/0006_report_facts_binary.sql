@@ -1,5 +1,5 @@
 -- Report facts, format 2 (docs/storage.md, "Report facts"): the facts are the compact binary form
--- of `reporting::facts::binary` (about a fifth of the JSON they replace), and the table is kept in
+-- of `reporting::facts::binary` (about a quarter of the JSON they replace), and the table is kept in
 -- report-date order (WITHOUT ROWID, keyed by `reported_on, case_id`), so that a report over a date
 -- range reads neighbouring rows from a few pages instead of one page per case from all over the
 -- file.
