@@ -536,32 +536,31 @@ async fn facts_sql(db: &Db, force: Option<&str>, from: NaiveDate, to: NaiveDate)
         "SELECT COUNT(*), COALESCE(SUM(LENGTH(facts)), 0) \
          FROM report_facts WHERE {force_condition} reported_on BETWEEN $2 AND $3"
     );
+    // One query, run on whichever pool the database has (the pool types differ).
+    macro_rules! count_rows {
+        ($pool:expr) => {{
+            let pool = $pool;
+            let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(force)
+                .bind(from.to_string())
+                .bind(to.to_string())
+                .fetch_one(&pool)
+                .await?;
+            pool.close().await;
+            row
+        }};
+    }
     let (cases, bytes): (i64, i64) = match db {
         Db::Sqlite(path) => {
             let url = format!("sqlite://{}?mode=ro", path.display());
-            let pool = sqlx::SqlitePool::connect(&url).await?;
-            let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(force)
-                .bind(from.to_string())
-                .bind(to.to_string())
-                .fetch_one(&pool)
-                .await?;
-            pool.close().await;
-            row
+            count_rows!(sqlx::SqlitePool::connect(&url).await?)
         }
         Db::Pg { url, schema } => {
             let options: sqlx::postgres::PgConnectOptions = url.parse()?;
-            let pool =
+            count_rows!(
                 sqlx::PgPool::connect_with(options.options([("search_path", schema.as_str())]))
-                    .await?;
-            let row = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(force)
-                .bind(from.to_string())
-                .bind(to.to_string())
-                .fetch_one(&pool)
-                .await?;
-            pool.close().await;
-            row
+                    .await?
+            )
         }
     };
     Ok(format!("cases={cases} bytes={bytes}"))

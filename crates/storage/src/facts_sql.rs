@@ -233,6 +233,22 @@ macro_rules! facts_sql {
             Ok(count)
         }
 
+        /// Records that every case's facts were rebuilt under `basis` (`count` cases), so that
+        /// reports under that basis read them.
+        pub(crate) async fn record_basis(
+            pool: &sqlx::Pool<$db>,
+            basis: &str,
+            count: u64,
+        ) -> StoreResult<()> {
+            sqlx::query(super::RECORD_BASIS)
+                .bind(basis)
+                .bind(crate::audit::format_time(chrono::Utc::now()))
+                .execute(pool)
+                .await?;
+            tracing::info!(cases = count, basis = %basis, "report facts rebuilt");
+            Ok(())
+        }
+
         pub(crate) async fn load_case(
             tx: &mut Transaction<'static, $db>,
             case_id: i64,

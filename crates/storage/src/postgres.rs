@@ -1067,20 +1067,7 @@ impl Store for PgStore {
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        let changes: Option<i64> = match force {
-            Some(force) => {
-                sqlx::query_scalar(crate::case_changes::CHANGES_OF_FORCE)
-                    .bind(force)
-                    .fetch_optional(&self.pool)
-                    .await?
-            }
-            None => {
-                sqlx::query_scalar(crate::case_changes::CHANGES_OF_ALL)
-                    .fetch_optional(&self.pool)
-                    .await?
-            }
-        };
-        Ok(changes.unwrap_or(0).max(0) as u64)
+        crate::case_changes::postgres::read(&self.pool, force).await
     }
 
     async fn stream_cases(

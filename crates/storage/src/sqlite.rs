@@ -905,20 +905,7 @@ impl Store for SqliteStore {
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        let changes: Option<i64> = match force {
-            Some(force) => {
-                sqlx::query_scalar(crate::case_changes::CHANGES_OF_FORCE)
-                    .bind(force)
-                    .fetch_optional(&self.reader)
-                    .await?
-            }
-            None => {
-                sqlx::query_scalar(crate::case_changes::CHANGES_OF_ALL)
-                    .fetch_optional(&self.reader)
-                    .await?
-            }
-        };
-        Ok(changes.unwrap_or(0).max(0) as u64)
+        crate::case_changes::sqlite::read(&self.reader, force).await
     }
 
     async fn stream_cases(

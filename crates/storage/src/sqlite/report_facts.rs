@@ -13,7 +13,7 @@ use crate::audit::{AuditEntry, format_time};
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, FactsRow, FactsSink};
 use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::sqlite::{later_cases, read_pages, rebuild_page, upsert};
+use crate::facts_sql::sqlite::{later_cases, read_pages, rebuild_page, record_basis, upsert};
 
 /// Writes (or rewrites) the facts of one case inside the append transaction.
 pub(super) async fn write(
@@ -98,12 +98,7 @@ impl SqliteStore {
             crate::facts_sql::rebuild_progress(count, count + rebuilt);
             count += rebuilt;
         }
-        sqlx::query(crate::facts_sql::RECORD_BASIS)
-            .bind(&basis)
-            .bind(format_time(Utc::now()))
-            .execute(&self.writer)
-            .await?;
-        tracing::info!(cases = count, basis = %basis, "report facts rebuilt");
+        record_basis(&self.writer, &basis, count).await?;
         Ok(count)
     }
 }
