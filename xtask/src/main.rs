@@ -17,6 +17,11 @@ mod plugin;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+/// The same allocator as the `rasso` binary, so that `bench http` (which runs the server in this
+/// process) measures the server as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Developer commands for rasso")]
 struct Xtask {

@@ -36,36 +36,24 @@ pub enum CaseList {
     },
 }
 
-/// Reads the counter of one force (`None`: the sum of every force's) from `pool`: 0 when the
-/// force has had no change yet. The same code for both databases, instantiated per database.
-macro_rules! read_changes {
-    ($db:ty) => {
-        pub(crate) async fn read(
-            pool: &sqlx::Pool<$db>,
-            force: Option<&str>,
-        ) -> crate::error::StoreResult<u64> {
-            let changes: Option<i64> = match force {
-                Some(force) => {
-                    sqlx::query_scalar(super::CHANGES_OF_FORCE)
-                        .bind(force)
-                        .fetch_optional(pool)
-                        .await?
-                }
-                None => {
-                    sqlx::query_scalar(super::CHANGES_OF_ALL)
-                        .fetch_optional(pool)
-                        .await?
-                }
-            };
-            Ok(changes.unwrap_or(0).max(0) as u64)
+/// Reads the counter of one force (`None`: the sum of every force's) from PostgreSQL: 0 when the
+/// force has had no change yet. (SQLite reads it as a point read, `sqlite::point_read`.)
+pub(crate) async fn read_postgres(
+    pool: &sqlx::PgPool,
+    force: Option<&str>,
+) -> crate::error::StoreResult<u64> {
+    let changes: Option<i64> = match force {
+        Some(force) => {
+            sqlx::query_scalar(CHANGES_OF_FORCE)
+                .bind(force)
+                .fetch_optional(pool)
+                .await?
+        }
+        None => {
+            sqlx::query_scalar(CHANGES_OF_ALL)
+                .fetch_optional(pool)
+                .await?
         }
     };
-}
-
-pub(crate) mod sqlite {
-    read_changes!(sqlx::Sqlite);
-}
-
-pub(crate) mod postgres {
-    read_changes!(sqlx::Postgres);
+    Ok(changes.unwrap_or(0).max(0) as u64)
 }

@@ -45,6 +45,13 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A point read on the caller's thread (SQLite, see `sqlite::point_read`) failed.
+    #[error("database: {what}: {source}")]
+    PointRead {
+        what: String,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A migration failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

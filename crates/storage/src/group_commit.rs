@@ -221,7 +221,10 @@ fn same_error(error: &StoreError) -> StoreError {
         StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
         StoreError::Audit(message) => StoreError::Audit(message.clone()),
         StoreError::InjectedFault(at) => StoreError::InjectedFault(*at),
-        other @ (StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Io { .. }) => {
+        other @ (StoreError::Database(_)
+        | StoreError::PointRead { .. }
+        | StoreError::Migrate(_)
+        | StoreError::Io { .. }) => {
             StoreError::Audit(format!("the audit batch did not commit: {other}"))
         }
     }

@@ -1067,7 +1067,7 @@ impl Store for PgStore {
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        crate::case_changes::postgres::read(&self.pool, force).await
+        crate::case_changes::read_postgres(&self.pool, force).await
     }
 
     async fn stream_cases(

@@ -40,6 +40,8 @@ macro_rules! row_mappers {
             })
         }
 
+        // SQLite reads sessions as a point read (`sqlite::point_read`); PostgreSQL uses this.
+        #[allow(dead_code)]
         pub(crate) fn session_from_row(row: &$row) -> StoreResult<Session> {
             Ok(Session {
                 token_hash: row.try_get("token_hash")?,

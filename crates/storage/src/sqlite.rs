@@ -40,14 +40,17 @@ use crate::model::{
     ExportOptions, NewEvent, Session, StoredCase, User,
 };
 use crate::row_maps::sqlite::{
-    checkpoint_from_row, record_from_row, session_from_row, summary_from_row, user_from_row,
+    checkpoint_from_row, record_from_row, summary_from_row, user_from_row,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::store::{CaseSink, LineSink, Store};
 
 mod bulk_load;
+mod point_read;
 mod report_facts;
 mod web;
+
+use point_read::{PointReader, optional};
 
 /// The sealed field holding a person's identity.
 pub(crate) const IDENTITY_FIELD: &str = "identity";
@@ -74,6 +77,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
     pub(crate) reader: SqlitePool,
+    /// Reads of a row or two by key, on the caller's thread (see [`point_read`]).
+    points: PointReader,
     keys: RwLock<KeyRing>,
     signer: AuditSigner,
     rules: RuleSet,
@@ -147,6 +152,7 @@ impl SqliteStore {
         let keys = load_keys(&writer, &options.master_key).await?;
         let audit_batch = audit_committer(writer.clone(), options.signer.clone(), None);
         let store = SqliteStore {
+            points: PointReader::new(&options.path),
             path: options.path,
             audit_batch,
             writer,
@@ -591,25 +597,6 @@ async fn write_audit_signed(
     let mut records = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let record = AuditRecord::chain(entry, seq, &hash, now);
-        tx.op()?;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(record.seq)
-        .bind(&record.at)
-        .bind(&record.actor)
-        .bind(&record.category)
-        .bind(&record.object)
-        .bind(&record.purpose)
-        .bind(&record.reason)
-        .bind(&record.recipient)
-        .bind(record.detail.to_string())
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
         seq = record.seq;
         hash = record.hash.clone();
         let last_of_batch = index + 1 == entries.len();
@@ -624,6 +611,7 @@ async fn write_audit_signed(
         }
         records.push(record);
     }
+    insert_audit_records(tx, &records).await?;
     let head = signer.sign("head", seq, &hash, now);
     tx.op()?;
     sqlx::query(
@@ -640,6 +628,39 @@ async fn write_audit_signed(
     .await
     .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
     Ok(records)
+}
+
+/// Audit records per `INSERT` statement: a batch's records go in a few statements rather than
+/// one each (each statement is a round trip to the connection's thread), well inside SQLite's
+/// limit of 32,766 bound values (11 a record).
+const AUDIT_ROWS_PER_INSERT: usize = 64;
+
+async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> StoreResult<()> {
+    for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
+        tx.op()?;
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) ",
+        );
+        insert.push_values(chunk, |mut row, record| {
+            row.push_bind(record.seq)
+                .push_bind(&record.at)
+                .push_bind(&record.actor)
+                .push_bind(&record.category)
+                .push_bind(&record.object)
+                .push_bind(&record.purpose)
+                .push_bind(&record.reason)
+                .push_bind(&record.recipient)
+                .push_bind(record.detail.to_string())
+                .push_bind(&record.prev_hash)
+                .push_bind(&record.hash);
+        });
+        insert
+            .build()
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+    }
+    Ok(())
 }
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
@@ -905,7 +926,18 @@ impl Store for SqliteStore {
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        crate::case_changes::sqlite::read(&self.reader, force).await
+        let changes: Option<i64> = self.points.read("the change counter", |db| {
+            let found = match force {
+                Some(force) => db
+                    .prepare_cached(crate::case_changes::CHANGES_OF_FORCE)?
+                    .query_row([force], |row| row.get(0)),
+                None => db
+                    .prepare_cached(crate::case_changes::CHANGES_OF_ALL)?
+                    .query_row([], |row| row.get(0)),
+            };
+            Ok(optional(found)?)
+        })?;
+        Ok(changes.unwrap_or(0).max(0) as u64)
     }
 
     async fn stream_cases(
@@ -1221,11 +1253,23 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(session_from_row).transpose()
+        self.points.read("the session", |db| {
+            let found = db
+                .prepare_cached(
+                    "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
+                     FROM sessions WHERE token_hash = $1",
+                )?
+                .query_row([token_hash], |row| {
+                    Ok(Session {
+                        token_hash: row.get(0)?,
+                        username: row.get(1)?,
+                        csrf_token: row.get(2)?,
+                        created_at: row.get(3)?,
+                        last_seen_at: row.get(4)?,
+                    })
+                });
+            Ok(optional(found)?)
+        })
     }
 
     async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {

@@ -6,7 +6,7 @@ use domain::{Case, CaseKey};
 use serde_json::json;
 use sqlx::Row;
 
-use super::{SqliteStore, case_object, parse_body};
+use super::{SqliteStore, case_object, optional, parse_body};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
 use crate::error::{StoreError, StoreResult};
@@ -29,17 +29,20 @@ impl SqliteStore {
             case_object(&key.force, &key.reference),
         );
         self.audit_alone(&[entry]).await?;
-        let row =
-            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
-                .bind(key.force.as_str())
-                .bind(key.reference.as_str())
-                .fetch_optional(&self.reader)
-                .await?;
-        let Some(row) = row else {
+        let row: Option<(i64, i64)> = self.points.read("the case's version", |db| {
+            let found = db
+                .prepare_cached(
+                    "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",
+                )?
+                .query_row([key.force.as_str(), key.reference.as_str()], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                });
+            Ok(optional(found)?)
+        })?;
+        let Some((case_id, version)) = row else {
             return Ok(CaseRead::Missing);
         };
-        let case_id: i64 = row.try_get(0)?;
-        let version = row.try_get::<i64, _>(1)? as u64;
+        let version = version as u64;
         if known == Some(version) {
             return Ok(CaseRead::Unchanged { version });
         }
@@ -205,15 +208,19 @@ impl SqliteStore {
         session: &str,
         key: &CaseKey,
     ) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT reason FROM break_glass WHERE session = $1 AND force = $2 AND reference = $3 \
-             ORDER BY id DESC LIMIT 1",
-        )
-        .bind(session)
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .fetch_optional(&self.reader)
-        .await?)
+        self.points.read("the break-glass grant", |db| {
+            let found = db
+                .prepare_cached(
+                    "SELECT reason FROM break_glass \
+                     WHERE session = $1 AND force = $2 AND reference = $3 \
+                     ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row(
+                    [session, key.force.as_str(), key.reference.as_str()],
+                    |row| row.get(0),
+                );
+            Ok(optional(found)?)
+        })
     }
 
     pub(super) async fn web_break_glass_on(
@@ -352,14 +359,17 @@ impl SqliteStore {
     }
 
     pub(super) async fn web_case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
-        let rows = sqlx::query(
-            "SELECT * FROM case_shares WHERE force = $1 AND reference = $2 ORDER BY id",
-        )
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(share_from_row).collect()
+        self.points.read("the case's shares", |db| {
+            let mut statement = db.prepare_cached(
+                "SELECT * FROM case_shares WHERE force = $1 AND reference = $2 ORDER BY id",
+            )?;
+            let mut rows = statement.query([key.force.as_str(), key.reference.as_str()])?;
+            let mut shares = Vec::new();
+            while let Some(row) = rows.next()? {
+                shares.push(share_from_row(row)?);
+            }
+            Ok(shares)
+        })
     }
 
     pub(super) async fn web_shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
@@ -374,20 +384,52 @@ impl SqliteStore {
     }
 }
 
-fn share_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<CaseShare> {
-    let items: String = row.try_get("items")?;
-    let id: i64 = row.try_get("id")?;
+/// A share row's columns, whichever library read the row (sqlx in a write transaction, a point
+/// read otherwise).
+trait ShareColumns {
+    fn text(&self, name: &str) -> StoreResult<String>;
+    fn maybe_text(&self, name: &str) -> StoreResult<Option<String>>;
+    fn int(&self, name: &str) -> StoreResult<i64>;
+}
+
+impl ShareColumns for sqlx::sqlite::SqliteRow {
+    fn text(&self, name: &str) -> StoreResult<String> {
+        Ok(self.try_get(name)?)
+    }
+    fn maybe_text(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(self.try_get(name)?)
+    }
+    fn int(&self, name: &str) -> StoreResult<i64> {
+        Ok(self.try_get(name)?)
+    }
+}
+
+impl ShareColumns for rusqlite::Row<'_> {
+    fn text(&self, name: &str) -> StoreResult<String> {
+        Ok(self.get(name)?)
+    }
+    fn maybe_text(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(self.get(name)?)
+    }
+    fn int(&self, name: &str) -> StoreResult<i64> {
+        Ok(self.get(name)?)
+    }
+}
+
+fn share_from_row(row: &impl ShareColumns) -> StoreResult<CaseShare> {
+    let items = row.text("items")?;
+    let id = row.int("id")?;
     Ok(CaseShare {
         id,
-        force: row.try_get("force")?,
-        reference: row.try_get("reference")?,
-        partner: row.try_get("partner")?,
-        shared_by: row.try_get("shared_by")?,
+        force: row.text("force")?,
+        reference: row.text("reference")?,
+        partner: row.text("partner")?,
+        shared_by: row.text("shared_by")?,
         items: SharedItem::parse_list(&items)
             .map_err(|_| StoreError::Corrupt(format!("share {id} items")))?,
-        reason: row.try_get("reason")?,
-        at: row.try_get("at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        revoked_by: row.try_get("revoked_by")?,
+        reason: row.text("reason")?,
+        at: row.text("at")?,
+        revoked_at: row.maybe_text("revoked_at")?,
+        revoked_by: row.maybe_text("revoked_by")?,
     })
 }
