@@ -148,6 +148,9 @@ fn case_json(
         .fixed_json()
         .map_err(|error| AppError::internal("case_json", &error))?;
     let findings = cached.findings_at(state, state.now());
+    let findings = findings
+        .json()
+        .map_err(|error| AppError::internal("case_json", &error))?;
     let object = CaseJson {
         force: cached.case.key.force.as_str(),
         case: cached.case.key.reference.as_str(),
@@ -155,7 +158,7 @@ fn case_json(
         status: if cached.closed { "closed" } else { "open" },
         officer_in_case: cached.officer_in_case(),
         break_glass: relation == crate::access::Relation::BreakGlass,
-        findings: findings.as_ref(),
+        findings,
         people: &fixed.people,
         timeline: &fixed.timeline,
         decisions: &fixed.decisions,
@@ -193,7 +196,7 @@ struct CaseJson<'a> {
     status: &'static str,
     officer_in_case: Option<&'a str>,
     break_glass: bool,
-    findings: &'a [cases::FindingRow],
+    findings: &'a serde_json::value::RawValue,
     people: &'a RawValue,
     timeline: &'a RawValue,
     decisions: &'a RawValue,

@@ -14,7 +14,7 @@ use storage::{Access, CaseFilter, CaseList, CaseRead, CaseStatus};
 use crate::access::{Action, Decision, Relation, decide};
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, HeldList};
 
 /// A case as the server last read it.
 #[derive(Debug)]
@@ -47,7 +47,51 @@ pub struct FixedJson {
 struct Evaluated {
     at: DateTime<Utc>,
     valid_until: DateTime<Utc>,
-    rows: Arc<Vec<FindingRow>>,
+    findings: Arc<Findings>,
+}
+
+/// A case's findings as evaluated at one instant, most urgent first, with what is made from them
+/// on first use and reused while the evaluation holds (see [`CachedCase::findings_at`]): their
+/// JSON for the API, and the case's caseload row with its HTML.
+#[derive(Debug)]
+pub struct Findings {
+    rows: Vec<FindingRow>,
+    json: OnceLock<Box<serde_json::value::RawValue>>,
+    caseload_row: OnceLock<Arc<CaseloadRow>>,
+}
+
+impl std::ops::Deref for Findings {
+    type Target = [FindingRow];
+    fn deref(&self) -> &[FindingRow] {
+        &self.rows
+    }
+}
+
+impl Findings {
+    fn new(rows: Vec<FindingRow>) -> Self {
+        Findings {
+            rows,
+            json: OnceLock::new(),
+            caseload_row: OnceLock::new(),
+        }
+    }
+
+    /// The findings as a JSON array, serialized once per evaluation.
+    pub fn json(&self) -> Result<&serde_json::value::RawValue, serde_json::Error> {
+        if let Some(json) = self.json.get() {
+            return Ok(json);
+        }
+        let json = serde_json::value::RawValue::from_string(serde_json::to_string(&self.rows)?)?;
+        Ok(self.json.get_or_init(|| json))
+    }
+
+    /// `case`'s row in a caseload (these must be `case`'s findings), made once per evaluation.
+    pub fn caseload_row(&self, case: &CachedCase) -> Arc<CaseloadRow> {
+        Arc::clone(
+            self.caseload_row
+                .get_or_init(|| Arc::new(caseload_row(case, &self.rows))),
+        )
+    }
 }
 
 /// Findings evaluated once are reused for at most this long (seconds), even if no deadline
@@ -127,7 +171,7 @@ impl CachedCase {
     /// invariant 3) or brings a future-dated event into effect. So rows evaluated at `t` are reused
     /// until the earliest such instant after `t` (capped at [`FINDINGS_REUSE_SECS`]); any `now`
     /// earlier than `t` evaluates afresh.
-    pub fn findings_at(&self, state: &AppState, now: DateTime<Utc>) -> Arc<Vec<FindingRow>> {
+    pub fn findings_at(&self, state: &AppState, now: DateTime<Utc>) -> Arc<Findings> {
         let mut evaluated = self
             .evaluated
             .lock()
@@ -136,16 +180,17 @@ impl CachedCase {
             && held.at <= now
             && now < held.valid_until
         {
-            return Arc::clone(&held.rows);
+            return Arc::clone(&held.findings);
         }
-        let rows = Arc::new(findings(state, &self.case, now));
+        let rows = findings(state, &self.case, now);
         let valid_until = self.next_change_after(now, &rows);
+        let findings = Arc::new(Findings::new(rows));
         *evaluated = Some(Evaluated {
             at: now,
             valid_until,
-            rows: Arc::clone(&rows),
+            findings: Arc::clone(&findings),
         });
-        rows
+        findings
     }
 
     /// The earliest instant after `now` at which the findings could change with time alone.
@@ -415,6 +460,9 @@ pub struct CaseloadRow {
     pub next_due_local: Option<String>,
     #[serde(skip)]
     sort_key: (u8, Option<DateTime<Utc>>),
+    /// The row as the caseload page shows it, rendered on first use.
+    #[serde(skip)]
+    html: OnceLock<String>,
 }
 
 impl CaseloadRow {
@@ -433,6 +481,19 @@ impl CaseloadRow {
     pub fn officer_text(&self) -> &str {
         self.officer.as_deref().unwrap_or("")
     }
+
+    /// The caseload page's table row for this case, rendered once (the row is fixed for one
+    /// evaluation of the case's findings, and escaping every row's text on every view was a large
+    /// part of a caseload's cost).
+    pub fn html(&self) -> &str {
+        self.html.get_or_init(|| {
+            askama::Template::render(&crate::templates::CaseloadRowHtml { row: self })
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "cannot render a caseload row");
+                    String::new()
+                })
+        })
+    }
 }
 
 /// The open cases of the viewer's force that pass `keep`, checked against the store's projection
@@ -442,89 +503,75 @@ pub async fn caseload(
     access: &Access,
     force: Option<&str>,
     keep: &(dyn Fn(&CachedCase) -> bool + Sync),
-) -> Result<Vec<(Arc<CachedCase>, Arc<Vec<FindingRow>>)>, AppError> {
+) -> Result<Vec<(Arc<CachedCase>, Arc<Findings>)>, AppError> {
     let filter = CaseFilter {
         force: force.map(str::to_owned),
         status: Some(CaseStatus::Open),
         ..CaseFilter::default()
     };
-    let summaries = open_cases(state, access, &filter).await?;
+    let open = open_cases(state, access, &filter).await?;
     let now = state.now();
-    let mut out = Vec::new();
-    for summary in summaries.iter() {
-        let key = summary.key();
-        let cached = match state.cached(&key) {
-            Some(cached) if cached.version == summary.version => cached,
-            _ => read(state, access, &key).await?,
-        };
-        if !keep(&cached) {
-            continue;
-        }
-        let rows = cached.findings_at(state, now);
-        out.push((cached, rows));
-    }
-    Ok(out)
+    Ok(open
+        .iter()
+        .filter(|cached| keep(cached))
+        .map(|cached| (Arc::clone(cached), cached.findings_at(state, now)))
+        .collect())
 }
 
-/// The cases `filter` lists (one audited list). The list last listed for the same force is
-/// reused while the force's change counter stands still: a caseload then costs the store one
-/// counter read and its audit record, not a read of every open case of the force.
+/// The cases `filter` lists (one audited list), each as the server holds it at the listed
+/// version. The list last listed for the same filter is reused while the force's change counter
+/// stands still: a caseload then costs the store one counter read and its audit record, not a
+/// read of every open case of the force. Reusing the held cases with it is sound because a case's
+/// every change moves the counter in the same transaction, and a version's events never change.
 async fn open_cases(
     state: &AppState,
     access: &Access,
     filter: &CaseFilter,
-) -> Result<Arc<Vec<storage::CaseSummary>>, AppError> {
+) -> Result<Arc<Vec<Arc<CachedCase>>>, AppError> {
     let list_key = serde_json::to_string(filter).unwrap_or_default();
     let held = crate::state::lock(&state.case_lists)
         .get(&list_key)
         .cloned();
-    let known = held.as_ref().map(|(changes, _)| *changes);
+    let known = held.as_ref().map(|held| held.changes);
     match state
         .store
         .list_cases_if_changed(access, filter, known)
         .await?
     {
         CaseList::Unchanged { changes } => match held {
-            Some((held_changes, list)) if held_changes == changes => Ok(list),
+            Some(held) if held.changes == changes => Ok(held.cases),
             _ => Err(AppError::internal(
                 "list",
                 &"the store answered unchanged for a counter the server does not hold",
             )),
         },
         CaseList::Listed { changes, cases } => {
-            let list = Arc::new(cases);
-            crate::state::lock(&state.case_lists).insert(list_key, (changes, Arc::clone(&list)));
-            Ok(list)
+            let mut resolved = Vec::with_capacity(cases.len());
+            for summary in &cases {
+                let key = summary.key();
+                resolved.push(match state.cached(&key) {
+                    Some(cached) if cached.version == summary.version => cached,
+                    _ => read(state, access, &key).await?,
+                });
+            }
+            let resolved = Arc::new(resolved);
+            crate::state::lock(&state.case_lists).insert(
+                list_key,
+                HeldList {
+                    changes,
+                    cases: Arc::clone(&resolved),
+                },
+            );
+            Ok(resolved)
         }
     }
 }
 
 /// Caseload rows, most urgent case first.
-pub fn caseload_rows(cases: &[(Arc<CachedCase>, Arc<Vec<FindingRow>>)]) -> Vec<CaseloadRow> {
-    let mut rows: Vec<CaseloadRow> = cases
+pub fn caseload_rows(cases: &[(Arc<CachedCase>, Arc<Findings>)]) -> Vec<Arc<CaseloadRow>> {
+    let mut rows: Vec<Arc<CaseloadRow>> = cases
         .iter()
-        .map(|(cached, findings)| {
-            let open: Vec<&FindingRow> = findings.iter().filter(|f| f.status.is_open()).collect();
-            let first = open.first();
-            CaseloadRow {
-                force: cached.case.key.force.to_string(),
-                reference: cached.case.key.reference.to_string(),
-                officer: cached.officer_in_case().map(str::to_owned),
-                open_findings: open.len(),
-                overdue: open.iter().filter(|f| f.status == Status::Overdue).count(),
-                breached: open.iter().filter(|f| f.status == Status::Breached).count(),
-                most_urgent: first.map(|f| f.title.clone()),
-                most_urgent_status: first.map(|f| f.status),
-                // The row's own text of its deadline, formatted once per evaluation.
-                next_due_local: open
-                    .iter()
-                    .filter(|f| matches!(f.status, Status::Due | Status::Overdue))
-                    .filter(|f| f.due.is_some())
-                    .min_by_key(|f| f.due)
-                    .and_then(|f| f.due_local.clone()),
-                sort_key: first.map_or((9, None), |f| (f.status.urgency(), f.due)),
-            }
-        })
+        .map(|(cached, findings)| findings.caseload_row(cached))
         .collect();
     rows.sort_by(|a, b| {
         a.sort_key
@@ -541,6 +588,31 @@ pub fn caseload_rows(cases: &[(Arc<CachedCase>, Arc<Vec<FindingRow>>)]) -> Vec<C
     rows
 }
 
+/// A case's caseload row from its findings (most urgent first).
+fn caseload_row(cached: &CachedCase, findings: &[FindingRow]) -> CaseloadRow {
+    let open: Vec<&FindingRow> = findings.iter().filter(|f| f.status.is_open()).collect();
+    let first = open.first();
+    CaseloadRow {
+        force: cached.case.key.force.to_string(),
+        reference: cached.case.key.reference.to_string(),
+        officer: cached.officer_in_case().map(str::to_owned),
+        open_findings: open.len(),
+        overdue: open.iter().filter(|f| f.status == Status::Overdue).count(),
+        breached: open.iter().filter(|f| f.status == Status::Breached).count(),
+        most_urgent: first.map(|f| f.title.clone()),
+        most_urgent_status: first.map(|f| f.status),
+        // The row's own text of its deadline, formatted once per evaluation.
+        next_due_local: open
+            .iter()
+            .filter(|f| matches!(f.status, Status::Due | Status::Overdue))
+            .filter(|f| f.due.is_some())
+            .min_by_key(|f| f.due)
+            .and_then(|f| f.due_local.clone()),
+        sort_key: first.map_or((9, None), |f| (f.status.urgency(), f.due)),
+        html: OnceLock::new(),
+    }
+}
+
 /// Per officer: open cases and overdue findings.
 #[derive(Debug, Clone, Serialize)]
 pub struct OfficerLoad {
@@ -549,7 +621,7 @@ pub struct OfficerLoad {
     pub overdue: usize,
 }
 
-pub fn officer_loads(cases: &[(Arc<CachedCase>, Arc<Vec<FindingRow>>)]) -> Vec<OfficerLoad> {
+pub fn officer_loads(cases: &[(Arc<CachedCase>, Arc<Findings>)]) -> Vec<OfficerLoad> {
     let mut by: BTreeMap<String, OfficerLoad> = BTreeMap::new();
     for (cached, findings) in cases {
         let officer = cached.officer_in_case().unwrap_or("unallocated").to_owned();

@@ -204,7 +204,7 @@ pub async fn caseload(
 pub async fn caseload_data(
     state: &AppState,
     viewer: &Viewer,
-) -> Result<(Vec<cases::CaseloadRow>, usize, usize), AppError> {
+) -> Result<(Vec<Arc<cases::CaseloadRow>>, usize, usize), AppError> {
     let access = authorise(viewer, Action::Caseload)?;
     let me = viewer.user.username.clone();
     let keep = move |c: &CachedCase| c.is_member(&me);
@@ -218,7 +218,7 @@ pub async fn caseload_data(
 /// What the supervisor view shows.
 #[derive(Debug)]
 pub struct TeamData {
-    pub rows: Vec<cases::CaseloadRow>,
+    pub rows: Vec<Arc<cases::CaseloadRow>>,
     pub loads: Vec<cases::OfficerLoad>,
     pub overdue: Vec<FindingRow>,
     pub reviews: Vec<FindingRow>,

@@ -32,8 +32,13 @@ impl Default for Config {
     }
 }
 
-/// A case list as last listed, with the change counter it was listed at.
-pub type HeldList = (u64, Arc<Vec<storage::CaseSummary>>);
+/// A case list as last listed: the change counter it was listed at, and each listed case as held
+/// at its listed version.
+#[derive(Debug, Clone)]
+pub struct HeldList {
+    pub changes: u64,
+    pub cases: Arc<Vec<Arc<CachedCase>>>,
+}
 
 /// Shared server state.
 #[derive(Debug)]

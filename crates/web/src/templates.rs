@@ -83,13 +83,21 @@ pub struct HomePage {
     pub toolkits: Vec<PageLink>,
 }
 
+/// One case's row of the caseload table (rendered once per evaluation of its findings, see
+/// [`CaseloadRow::html`]).
+#[derive(Debug, Template)]
+#[template(path = "caseload_row.html")]
+pub struct CaseloadRowHtml<'a> {
+    pub row: &'a CaseloadRow,
+}
+
 #[derive(Debug, Template)]
 #[template(path = "caseload.html")]
 pub struct CaseloadPage {
     pub nav: Nav,
     /// Only cases with an overdue finding are listed.
     pub overdue_only: bool,
-    pub rows: Vec<CaseloadRow>,
+    pub rows: Vec<std::sync::Arc<CaseloadRow>>,
     pub open_findings: usize,
     pub overdue: usize,
 }
@@ -110,7 +118,7 @@ pub struct CasePage {
     pub path: String,
     pub officer: String,
     pub closed: bool,
-    pub findings: std::sync::Arc<Vec<FindingRow>>,
+    pub findings: std::sync::Arc<crate::cases::Findings>,
     pub open_count: usize,
     pub people: Vec<PersonRow>,
     /// The timeline panel, rendered once per case version.
@@ -152,7 +160,7 @@ impl CasePage {
 #[template(path = "team.html")]
 pub struct TeamPage {
     pub nav: Nav,
-    pub rows: Vec<CaseloadRow>,
+    pub rows: Vec<std::sync::Arc<CaseloadRow>>,
     pub loads: Vec<OfficerLoad>,
     pub overdue: Vec<FindingRow>,
     pub reviews: Vec<FindingRow>,
