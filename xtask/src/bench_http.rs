@@ -32,6 +32,8 @@ type Headers = Vec<(&'static str, String)>;
 
 struct Measured {
     requests: usize,
+    /// Response body bytes, all requests together.
+    bytes: usize,
     errors: usize,
     elapsed: Duration,
     p50: Duration,
@@ -41,6 +43,10 @@ struct Measured {
 impl Measured {
     fn throughput(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn mean_body(&self) -> f64 {
+        self.bytes as f64 / self.requests.max(1) as f64
     }
 }
 
@@ -64,6 +70,7 @@ async fn load(
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
+            let mut bytes = 0usize;
             while Instant::now() < deadline {
                 let sent = Instant::now();
                 let mut request = client.get(&url);
@@ -73,7 +80,13 @@ async fn load(
                 let ok = match request.send().await {
                     Ok(response) => {
                         let status = response.status();
-                        response.bytes().await.is_ok() && status.is_success()
+                        match response.bytes().await {
+                            Ok(body) => {
+                                bytes += body.len();
+                                status.is_success()
+                            }
+                            Err(_) => false,
+                        }
                     }
                     Err(_) => false,
                 };
@@ -82,15 +95,17 @@ async fn load(
                     errors += 1;
                 }
             }
-            (latencies, errors)
+            (latencies, errors, bytes)
         }));
     }
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut bytes = 0;
     for task in tasks {
-        if let Ok((l, e)) = task.await {
+        if let Ok((l, e, b)) = task.await {
             latencies.extend(l);
             errors += e;
+            bytes += b;
         }
     }
     let elapsed = started.elapsed();
@@ -103,6 +118,7 @@ async fn load(
     };
     Measured {
         requests: latencies.len(),
+        bytes,
         errors,
         elapsed,
         p50: at(0.50),
@@ -214,8 +230,8 @@ async fn run_async(args: HttpArgs) -> Result<()> {
     }
     let mut floor = None;
     println!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8}",
-        "target", "req/s", "p50", "p99", "errors", "ratio"
+        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}",
+        "target", "req/s", "p50", "p99", "errors", "ratio", "body"
     );
     let chosen = |name: &str| {
         name.starts_with("bare") || args.only.as_deref().is_none_or(|only| name.contains(only))
@@ -225,11 +241,12 @@ async fn run_async(args: HttpArgs) -> Result<()> {
         let throughput = measured.throughput();
         let floor_value = *floor.get_or_insert(throughput);
         println!(
-            "{name:<28} {throughput:>10.0} {:>10.2?} {:>10.2?} {:>8} {:>8.3}",
+            "{name:<28} {throughput:>10.0} {:>10.2?} {:>10.2?} {:>8} {:>8.3} {:>8}",
             measured.p50,
             measured.p99,
             measured.errors,
-            throughput / floor_value
+            throughput / floor_value,
+            format!("{:.1} KB", measured.mean_body() / 1000.0)
         );
     }
     println!(

@@ -478,3 +478,84 @@ mod tests {
         assert!(!verify(&records, &head, &other).is_ok());
     }
 }
+
+/// Where the chain stands, as a writing transaction finds it (its last record and its last
+/// checkpoint).
+#[derive(Debug, Clone)]
+pub(crate) struct ChainTail {
+    pub seq: i64,
+    pub hash: String,
+    pub checkpoint_seq: i64,
+    pub checkpoint_at: Option<DateTime<Utc>>,
+}
+
+impl ChainTail {
+    /// The tail of a chain with no records yet.
+    pub(crate) fn empty() -> Self {
+        ChainTail {
+            seq: 0,
+            hash: GENESIS_HASH.to_owned(),
+            checkpoint_seq: 0,
+            checkpoint_at: None,
+        }
+    }
+
+    /// Sets the last checkpoint from its stored sequence number and time.
+    pub(crate) fn with_checkpoint(mut self, seq: i64, at: &str) -> Result<Self, String> {
+        let at = DateTime::parse_from_rfc3339(at)
+            .map_err(|_| "audit checkpoint time".to_owned())?
+            .with_timezone(&Utc);
+        self.checkpoint_seq = seq;
+        self.checkpoint_at = Some(at);
+        Ok(self)
+    }
+}
+
+/// What a transaction writes to add entries to the chain: the records, the checkpoints that fall
+/// due among them, and the new signed head.
+#[derive(Debug)]
+pub(crate) struct ChainExtension {
+    pub records: Vec<AuditRecord>,
+    pub checkpoints: Vec<Checkpoint>,
+    pub head: Checkpoint,
+}
+
+/// Chains `entries` (at least one) after `tail`: a checkpoint every
+/// [`CHECKPOINT_EVERY_RECORDS`] records, and at the end of the batch when the last checkpoint is
+/// older than [`CHECKPOINT_EVERY_SECONDS`]. One copy of this for every store, so that the chain
+/// each writes is the same.
+pub(crate) fn extend_chain(
+    signer: &AuditSigner,
+    tail: ChainTail,
+    entries: &[AuditEntry],
+    now: DateTime<Utc>,
+) -> ChainExtension {
+    let ChainTail {
+        mut seq,
+        mut hash,
+        mut checkpoint_seq,
+        mut checkpoint_at,
+    } = tail;
+    let mut records = Vec::with_capacity(entries.len());
+    let mut checkpoints = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let record = AuditRecord::chain(entry, seq, &hash, now);
+        seq = record.seq;
+        hash.clone_from(&record.hash);
+        let last_of_batch = index + 1 == entries.len();
+        let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
+        let by_time = last_of_batch
+            && checkpoint_at.is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
+        if by_count || by_time {
+            checkpoints.push(signer.sign("checkpoint", seq, &hash, now));
+            checkpoint_seq = seq;
+            checkpoint_at = Some(now);
+        }
+        records.push(record);
+    }
+    ChainExtension {
+        records,
+        checkpoints,
+        head: signer.sign("head", seq, &hash, now),
+    }
+}

@@ -167,7 +167,7 @@ fn take_batch(waiting: &mut VecDeque<Waiting>) -> Vec<Waiting> {
 }
 
 /// Gives each caller its own records, or the batch's error.
-fn answer(
+pub(crate) fn answer(
     replies: Vec<oneshot::Sender<StoreResult<Vec<AuditRecord>>>>,
     counts: &[usize],
     outcome: StoreResult<Vec<AuditRecord>>,

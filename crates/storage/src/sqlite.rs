@@ -24,13 +24,12 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::access::{Access, Category};
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, CHECKPOINT_EVERY_RECORDS, CHECKPOINT_EVERY_SECONDS,
-    ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
+    AuditEntry, AuditRecord, AuditSigner, ChainTail, ChainVerifier, Checkpoint, VerifyReport,
+    extend_chain, format_time,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
-use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::linking::{
     CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
@@ -45,11 +44,14 @@ use crate::row_maps::sqlite::{
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::store::{CaseSink, LineSink, Store};
 
+mod audit_sql;
+mod audit_writer;
 mod bulk_load;
 mod point_read;
 mod report_facts;
 mod web;
 
+use audit_writer::{AuditWriter, WriteGate};
 use point_read::{PointReader, optional};
 
 /// The sealed field holding a person's identity.
@@ -83,8 +85,10 @@ pub struct SqliteStore {
     signer: AuditSigner,
     rules: RuleSet,
     faults: Option<Arc<FaultInjector>>,
-    /// Audit records written on their own, committed in groups.
-    audit_batch: GroupCommit,
+    /// Audit records written on their own, committed in groups by a thread of their own.
+    audit_writer: AuditWriter,
+    /// Taken by every write transaction begun here and by the audit writer (see [`WriteGate`]).
+    gate: WriteGate,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,6 +103,8 @@ impl std::fmt::Debug for SqliteStore {
 pub(crate) struct WriteTx<'s> {
     pub(crate) tx: Transaction<'static, Sqlite>,
     faults: Option<&'s FaultInjector>,
+    /// This transaction's turn at the write gate, held until it commits or rolls back.
+    _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl WriteTx<'_> {
@@ -150,11 +156,18 @@ impl SqliteStore {
             .connect_with(connect_options(&options.path).read_only(true))
             .await?;
         let keys = load_keys(&writer, &options.master_key).await?;
-        let audit_batch = audit_committer(writer.clone(), options.signer.clone(), None);
+        let gate = WriteGate::default();
+        let audit_writer = AuditWriter::start(
+            &options.path,
+            options.signer.clone(),
+            Arc::clone(&gate),
+            None,
+        )?;
         let store = SqliteStore {
             points: PointReader::new(&options.path),
             path: options.path,
-            audit_batch,
+            audit_writer,
+            gate,
             writer,
             reader,
             keys: RwLock::new(keys),
@@ -168,11 +181,16 @@ impl SqliteStore {
 
     /// The same store with a fault injector on every write transaction (tests only).
     pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
-        self.audit_batch = audit_committer(
-            self.writer.clone(),
+        match AuditWriter::start(
+            &self.path,
             self.signer.clone(),
+            Arc::clone(&self.gate),
             Some(Arc::clone(&faults)),
-        );
+        ) {
+            Ok(writer) => self.audit_writer = writer,
+            // Tests only: the store keeps its writer without faults, and the test sees why.
+            Err(error) => tracing::error!(%error, "cannot restart the audit writer with faults"),
+        }
         self.faults = Some(faults);
         self
     }
@@ -244,7 +262,7 @@ impl SqliteStore {
     }
 
     pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
-        begin_write_on(&self.writer, self.faults.as_deref()).await
+        begin_write_on(&self.writer, &self.gate, self.faults.as_deref()).await
     }
 
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
@@ -280,7 +298,7 @@ impl SqliteStore {
     /// grouped with those of concurrent callers into one commit (see [`crate::group_commit`]).
     /// Returns once the records are durable.
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_batch.submit(entries.to_vec()).await
+        self.audit_writer.submit(entries.to_vec()).await
     }
 
     async fn append_one(
@@ -532,33 +550,19 @@ impl SqliteStore {
 /// taken at once), every operation of it passing the fault injector.
 async fn begin_write_on<'s>(
     writer: &SqlitePool,
+    gate: &WriteGate,
     faults: Option<&'s FaultInjector>,
 ) -> StoreResult<WriteTx<'s>> {
+    let turn = Arc::clone(gate).lock_owned().await;
     if let Some(faults) = faults {
         faults.tick()?;
     }
     let tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, faults })
-}
-
-/// The group committer of audit records written on their own: one `BEGIN IMMEDIATE`, the
-/// batch's records and one commit (one flush) for every caller waiting.
-fn audit_committer(
-    writer: SqlitePool,
-    signer: AuditSigner,
-    faults: Option<Arc<FaultInjector>>,
-) -> GroupCommit {
-    GroupCommit::new(Arc::new(move |entries: Vec<AuditEntry>| {
-        let writer = writer.clone();
-        let signer = signer.clone();
-        let faults = faults.clone();
-        Box::pin(async move {
-            let mut tx = begin_write_on(&writer, faults.as_deref()).await?;
-            let records = write_audit_signed(&signer, &mut tx, &entries, Utc::now()).await?;
-            tx.commit().await?;
-            Ok(records)
-        })
-    }))
+    Ok(WriteTx {
+        tx,
+        faults,
+        _turn: turn,
+    })
 }
 
 /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
@@ -573,61 +577,41 @@ async fn write_audit_signed(
         return Ok(Vec::new());
     }
     tx.op()?;
-    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    let last = sqlx::query(audit_sql::LAST_RECORD)
         .fetch_optional(&mut *tx.tx)
         .await?;
-    let (mut seq, mut hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-        None => (0, GENESIS_HASH.to_owned()),
-    };
-    tx.op()?;
-    let checkpoint = sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-    let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
-        Some(row) => {
-            let at: String = row.try_get(1)?;
-            let at = DateTime::parse_from_rfc3339(&at)
-                .map(|at| at.with_timezone(&Utc))
-                .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
-            (row.try_get::<i64, _>(0)?, Some(at))
-        }
-        None => (0, None),
-    };
-    let mut records = Vec::with_capacity(entries.len());
-    for (index, entry) in entries.iter().enumerate() {
-        let record = AuditRecord::chain(entry, seq, &hash, now);
-        seq = record.seq;
-        hash = record.hash.clone();
-        let last_of_batch = index + 1 == entries.len();
-        let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
-        let by_time = last_of_batch
-            && checkpoint_at.is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
-        if by_count || by_time {
-            let signed = signer.sign("checkpoint", seq, &hash, now);
-            insert_checkpoint(tx, &signed).await?;
-            checkpoint_seq = seq;
-            checkpoint_at = Some(now);
-        }
-        records.push(record);
+    let mut tail = ChainTail::empty();
+    if let Some(row) = last {
+        tail.seq = row.try_get(0)?;
+        tail.hash = row.try_get(1)?;
     }
-    insert_audit_records(tx, &records).await?;
-    let head = signer.sign("head", seq, &hash, now);
     tx.op()?;
-    sqlx::query(
-        "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
-         public_key = excluded.public_key, signature = excluded.signature",
-    )
-    .bind(head.seq)
-    .bind(&head.hash)
-    .bind(&head.at)
-    .bind(&head.public_key)
-    .bind(&head.signature)
-    .execute(&mut *tx.tx)
-    .await
-    .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
-    Ok(records)
+    let checkpoint = sqlx::query(audit_sql::LAST_CHECKPOINT)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+    if let Some(row) = checkpoint {
+        let at: String = row.try_get(1)?;
+        tail = tail
+            .with_checkpoint(row.try_get(0)?, &at)
+            .map_err(StoreError::Corrupt)?;
+    }
+    let extension = extend_chain(signer, tail, entries, now);
+    for checkpoint in &extension.checkpoints {
+        insert_checkpoint(tx, checkpoint).await?;
+    }
+    insert_audit_records(tx, &extension.records).await?;
+    let head = &extension.head;
+    tx.op()?;
+    sqlx::query(audit_sql::UPSERT_HEAD)
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(&head.at)
+        .bind(&head.public_key)
+        .bind(&head.signature)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    Ok(extension.records)
 }
 
 /// Audit records per `INSERT` statement: a batch's records go in a few statements rather than
@@ -638,9 +622,7 @@ const AUDIT_ROWS_PER_INSERT: usize = 64;
 async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> StoreResult<()> {
     for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
         tx.op()?;
-        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-            "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) ",
-        );
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(audit_sql::INSERT_RECORDS);
         insert.push_values(chunk, |mut row, record| {
             row.push_bind(record.seq)
                 .push_bind(&record.at)
@@ -665,18 +647,15 @@ async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> 
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
     tx.op()?;
-    sqlx::query(
-        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (seq) DO NOTHING",
-    )
-    .bind(checkpoint.seq)
-    .bind(&checkpoint.hash)
-    .bind(&checkpoint.at)
-    .bind(&checkpoint.public_key)
-    .bind(&checkpoint.signature)
-    .execute(&mut *tx.tx)
-    .await
-    .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
+    sqlx::query(audit_sql::INSERT_CHECKPOINT)
+        .bind(checkpoint.seq)
+        .bind(&checkpoint.hash)
+        .bind(&checkpoint.at)
+        .bind(&checkpoint.public_key)
+        .bind(&checkpoint.signature)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
     Ok(())
 }
 
