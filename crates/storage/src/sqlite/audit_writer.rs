@@ -39,9 +39,11 @@ struct Job {
     reply: oneshot::Sender<StoreResult<Vec<AuditRecord>>>,
 }
 
-/// The handle to the audit writer thread. The thread stops when the handle is dropped.
+/// The handle to the audit writer thread and its checkpointer. Both stop when the handle is
+/// dropped.
 pub(crate) struct AuditWriter {
     jobs: Sender<Job>,
+    _checkpointer: Sender<()>,
 }
 
 impl std::fmt::Debug for AuditWriter {
@@ -59,6 +61,13 @@ impl AuditWriter {
         faults: Option<Arc<FaultInjector>>,
     ) -> StoreResult<AuditWriter> {
         let connection = open(path)?;
+        // Checkpoints are the checkpointer's (below), not the commit's.
+        connection
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(|source| StoreError::PointRead {
+                what: "turning off the audit writer's own checkpoints".into(),
+                source,
+            })?;
         let (jobs, queue) = std::sync::mpsc::channel();
         let writer = Writer {
             connection,
@@ -66,11 +75,20 @@ impl AuditWriter {
             gate,
             faults,
         };
+        let checkpoints = open(path)?;
+        let (checkpointer, stop) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("rasso-audit-writer".into())
             .spawn(move || writer.run(queue))
             .map_err(|error| StoreError::io("cannot start the audit writer thread", error))?;
-        Ok(AuditWriter { jobs })
+        std::thread::Builder::new()
+            .name("rasso-checkpointer".into())
+            .spawn(move || checkpoint_until_stopped(&checkpoints, &stop))
+            .map_err(|error| StoreError::io("cannot start the WAL checkpointer thread", error))?;
+        Ok(AuditWriter {
+            jobs,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// Writes `entries` as part of the next batch; returns their records once the batch's
@@ -108,6 +126,25 @@ fn open(path: &Path) -> StoreResult<Connection> {
         .busy_timeout(Duration::from_secs(30))
         .map_err(failed)?;
     Ok(connection)
+}
+
+/// How often the checkpointer copies the WAL back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the WAL back into the database file every [`CHECKPOINT_EVERY`] until `stop` is
+/// dropped. The audit writer does not checkpoint itself: a checkpoint writes and flushes the
+/// database file, and done at commit time (SQLite's automatic checkpoint) it held up every
+/// caller waiting for the next batch. A passive checkpoint waits for no one and blocks no one.
+fn checkpoint_until_stopped(connection: &Connection, stop: &Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY)
+    {
+        let done = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+            row.get::<_, i64>(0)
+        });
+        if let Err(error) = done {
+            tracing::warn!(%error, "WAL checkpoint failed; the next one will try again");
+        }
+    }
 }
 
 struct Writer {
