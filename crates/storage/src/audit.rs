@@ -74,9 +74,14 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// Chains `entry` after a record with `prev_seq` and `prev_hash`.
     pub fn chain(entry: &AuditEntry, prev_seq: i64, prev_hash: &str, at: DateTime<Utc>) -> Self {
+        Self::chain_at(entry, prev_seq, prev_hash, format_time(at))
+    }
+
+    /// [`AuditRecord::chain`] with the time already formatted (a batch formats it once).
+    fn chain_at(entry: &AuditEntry, prev_seq: i64, prev_hash: &str, at: String) -> Self {
         let mut record = AuditRecord {
             seq: prev_seq + 1,
-            at: format_time(at),
+            at,
             actor: entry.actor.clone(),
             category: entry.category.as_str().to_owned(),
             object: entry.object.clone(),
@@ -93,23 +98,49 @@ impl AuditRecord {
 
     /// SHA-256 over the previous hash and this record's canonical JSON (every field but `hash`).
     pub fn compute_hash(&self) -> String {
-        let body = serde_json::json!({
-            "seq": self.seq,
-            "at": self.at,
-            "actor": self.actor,
-            "category": self.category,
-            "object": self.object,
-            "purpose": self.purpose,
-            "reason": self.reason,
-            "recipient": self.recipient,
-            "detail": self.detail,
-            "prev_hash": self.prev_hash,
-        });
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.as_bytes());
         hasher.update(b"\n");
-        hasher.update(canonical_json(&body).as_bytes());
+        hasher.update(self.canonical_body());
         hex::encode(hasher.finalize())
+    }
+
+    /// This record's canonical JSON without `hash`: what [`canonical_json`] makes of the record
+    /// as an object, written directly (keys in their sorted order) rather than built as a value,
+    /// sorted and printed, because every audit record of every read is hashed on the audit
+    /// writer's one thread. `canonical_body_is_canonical_json` checks the two agree.
+    fn canonical_body(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(320);
+        let text = |out: &mut Vec<u8>, key: &str, value: Option<&str>| {
+            out.push(b'"');
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            match value {
+                // Writing a string into a vector cannot fail.
+                Some(value) => serde_json::to_writer(&mut *out, value).unwrap_or_default(),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.push(b',');
+        };
+        out.push(b'{');
+        text(&mut out, "actor", Some(&self.actor));
+        text(&mut out, "at", Some(&self.at));
+        text(&mut out, "category", Some(&self.category));
+        out.extend_from_slice(b"\"detail\":");
+        match &self.detail {
+            Value::Object(map) if map.is_empty() => out.extend_from_slice(b"{}"),
+            detail => out.extend_from_slice(canonical_json(detail).as_bytes()),
+        }
+        out.push(b',');
+        text(&mut out, "object", Some(&self.object));
+        text(&mut out, "prev_hash", Some(&self.prev_hash));
+        text(&mut out, "purpose", Some(&self.purpose));
+        text(&mut out, "reason", self.reason.as_deref());
+        text(&mut out, "recipient", self.recipient.as_deref());
+        out.extend_from_slice(b"\"seq\":");
+        out.extend_from_slice(self.seq.to_string().as_bytes());
+        out.push(b'}');
+        out
     }
 }
 
@@ -436,6 +467,58 @@ mod tests {
         verifier.finish(&[], Some(head))
     }
 
+    /// The record's canonical body as first defined: the record as a JSON value, through
+    /// `canonical_json`. Stored chains were hashed this way, so the direct writer must agree.
+    fn canonical_body_as_defined(record: &AuditRecord) -> String {
+        canonical_json(&serde_json::json!({
+            "seq": record.seq,
+            "at": record.at,
+            "actor": record.actor,
+            "category": record.category,
+            "object": record.object,
+            "purpose": record.purpose,
+            "reason": record.reason,
+            "recipient": record.recipient,
+            "detail": record.detail,
+            "prev_hash": record.prev_hash,
+        }))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_body_is_canonical_json(
+            seq in proptest::prelude::any::<i64>(),
+            actor in "\\PC{0,12}",
+            object in "[ -~\u{7f}-\u{a0}\\\\\"]{0,12}",
+            reason in proptest::option::of("\\PC{0,8}"),
+            recipient in proptest::option::of("[\u{0}-\u{1f}a\"]{0,6}"),
+            detail_key in "[a-z\"]{0,4}",
+            count in proptest::prelude::any::<u32>(),
+        ) {
+            let mut detail = serde_json::Map::new();
+            if !detail_key.is_empty() {
+                detail.insert(detail_key, serde_json::json!({"z": count, "a": [1, {"y": null, "b": "\u{1}"}]}));
+            }
+            let record = AuditRecord {
+                seq,
+                at: "2026-11-29T14:30:00.123456Z".into(),
+                actor,
+                category: "consultation".into(),
+                object,
+                purpose: "investigation".into(),
+                reason,
+                recipient,
+                detail: Value::Object(detail),
+                prev_hash: GENESIS_HASH.into(),
+                hash: String::new(),
+            };
+            proptest::prop_assert_eq!(
+                String::from_utf8(record.canonical_body()).expect("utf-8"),
+                canonical_body_as_defined(&record)
+            );
+        }
+    }
+
     #[test]
     fn canonical_json_sorts_keys_recursively() {
         let value = serde_json::json!({"b": 1, "a": {"d": [ {"z": 1, "y": 2} ], "c": null}});
@@ -538,8 +621,9 @@ pub(crate) fn extend_chain(
     } = tail;
     let mut records = Vec::with_capacity(entries.len());
     let mut checkpoints = Vec::new();
+    let at = format_time(now);
     for (index, entry) in entries.iter().enumerate() {
-        let record = AuditRecord::chain(entry, seq, &hash, now);
+        let record = AuditRecord::chain_at(entry, seq, &hash, at.clone());
         seq = record.seq;
         hash.clone_from(&record.hash);
         let last_of_batch = index + 1 == entries.len();

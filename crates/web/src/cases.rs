@@ -32,6 +32,12 @@ pub struct CachedCase {
     fixed_json: OnceLock<Arc<FixedJson>>,
     /// The case page's timeline panel (fixed for a version), rendered on first use.
     timeline_html: OnceLock<Arc<String>>,
+    /// The case page's people panel and decision log (fixed for a version), rendered on first use.
+    people_html: OnceLock<Arc<String>>,
+    decisions_html: OnceLock<Arc<String>>,
+    /// The case page's record forms (fixed for a version but for the viewer's CSRF token),
+    /// rendered on first use and kept as the text between the token's places.
+    record_forms: OnceLock<Arc<Vec<String>>>,
 }
 
 /// The people, timeline and decision log of one version of a case, as JSON (see
@@ -50,6 +56,18 @@ struct Evaluated {
     findings: Arc<Findings>,
 }
 
+/// The value of `cell`, rendering it first if this is the first use.
+fn rendered_once(
+    cell: &OnceLock<Arc<String>>,
+    render: impl FnOnce() -> Result<String, askama::Error>,
+) -> Result<Arc<String>, askama::Error> {
+    if let Some(html) = cell.get() {
+        return Ok(Arc::clone(html));
+    }
+    let html = Arc::new(render()?);
+    Ok(Arc::clone(cell.get_or_init(|| html)))
+}
+
 /// A case's findings as evaluated at one instant, most urgent first, with what is made from them
 /// on first use and reused while the evaluation holds (see [`CachedCase::findings_at`]): their
 /// JSON for the API, and the case's caseload row with its HTML.
@@ -58,6 +76,7 @@ pub struct Findings {
     rows: Vec<FindingRow>,
     json: OnceLock<Box<serde_json::value::RawValue>>,
     caseload_row: OnceLock<Arc<CaseloadRow>>,
+    rows_html: OnceLock<Arc<String>>,
 }
 
 impl std::ops::Deref for Findings {
@@ -73,7 +92,17 @@ impl Findings {
             rows,
             json: OnceLock::new(),
             caseload_row: OnceLock::new(),
+            rows_html: OnceLock::new(),
         }
+    }
+
+    /// The rows of the case page's findings table, rendered once per evaluation.
+    pub fn rows_html(&self) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.rows_html, || {
+            askama::Template::render(&crate::templates::FindingsRows {
+                findings: &self.rows,
+            })
+        })
     }
 
     /// The findings as a JSON array, serialized once per evaluation.
@@ -124,6 +153,9 @@ impl CachedCase {
             timeline: OnceLock::new(),
             fixed_json: OnceLock::new(),
             timeline_html: OnceLock::new(),
+            people_html: OnceLock::new(),
+            decisions_html: OnceLock::new(),
+            record_forms: OnceLock::new(),
         }
     }
 
@@ -135,16 +167,68 @@ impl CachedCase {
     /// The case page's timeline panel for this version, rendered once per version (escaping the
     /// whole story's text on every page view was a large part of a case page's cost).
     pub fn timeline_html(&self) -> Result<Arc<String>, askama::Error> {
-        if let Some(html) = self.timeline_html.get() {
-            return Ok(Arc::clone(html));
-        }
-        let timeline = self.timeline();
-        let html = Arc::new(askama::Template::render(
-            &crate::templates::TimelinePanel {
-                timeline: &timeline,
-            },
-        )?);
-        Ok(Arc::clone(self.timeline_html.get_or_init(|| html)))
+        rendered_once(&self.timeline_html, || {
+            askama::Template::render(&crate::templates::TimelinePanel {
+                timeline: &self.timeline(),
+            })
+        })
+    }
+
+    /// The case page's people panel for this version, rendered once per version.
+    pub fn people_html(&self) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.people_html, || {
+            askama::Template::render(&crate::templates::PeoplePanel {
+                path: &self.path(),
+                people: &people(&self.case),
+            })
+        })
+    }
+
+    /// The case page's decision log for this version, rendered once per version.
+    pub fn decisions_html(&self) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.decisions_html, || {
+            askama::Template::render(&crate::templates::DecisionsPanel {
+                decisions: &decisions(&self.case),
+            })
+        })
+    }
+
+    /// The case page's forms to record what happens next, with `csrf` in each. They are
+    /// rendered once per version with `stand_in` in the token's place (a random value of the
+    /// server's, so no case data can contain it) and kept as the text between its places; a view
+    /// joins that text with the viewer's token.
+    pub fn record_forms_html(&self, stand_in: &str, csrf: &str) -> Result<String, askama::Error> {
+        let parts = match self.record_forms.get() {
+            Some(parts) => Arc::clone(parts),
+            None => {
+                let people = people(&self.case);
+                let choices = |role: Option<&str>| -> Vec<crate::templates::Choice> {
+                    people
+                        .iter()
+                        .filter(|p| role.is_none_or(|r| p.role == r))
+                        .map(|p| crate::templates::Choice {
+                            value: p.key.clone(),
+                            label: format!("{} ({})", p.key, p.role),
+                        })
+                        .collect()
+                };
+                let html = askama::Template::render(&crate::templates::RecordForms {
+                    path: &self.path(),
+                    csrf: stand_in,
+                    victims: &choices(Some("victim")),
+                    suspects: &choices(Some("suspect")),
+                    everyone: &choices(None),
+                })?;
+                let parts = Arc::new(html.split(stand_in).map(str::to_owned).collect());
+                Arc::clone(self.record_forms.get_or_init(|| parts))
+            }
+        };
+        Ok(parts.join(csrf))
+    }
+
+    /// `FORCE/REFERENCE`, as the case's paths have it.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.case.key.force, self.case.key.reference)
     }
 
     /// The people, timeline and decision log of this version as JSON, serialized once per

@@ -315,22 +315,20 @@ async fn case_view(
 ) -> Result<CasePage, AppError> {
     let key = &cached.case.key;
     let findings = cached.findings_at(state, state.now());
-    let people = cases::people(&cached.case);
-    let choices = |role: Option<&str>| -> Vec<Choice> {
-        people
-            .iter()
-            .filter(|p| role.is_none_or(|r| p.role == r))
-            .map(|p| Choice {
-                value: p.key.clone(),
-                label: format!("{} ({})", p.key, p.role),
-            })
-            .collect()
-    };
     let allowed = |action| {
         matches!(
             crate::access::decide(viewer.role, action, relation),
             crate::access::Decision::Allow(_)
         )
+    };
+    let html_failed = |error: askama::Error| AppError::internal("case page", &error);
+    let can_write = allowed(Action::CaseWrite);
+    let forms_html = if can_write {
+        cached
+            .record_forms_html(&state.csrf_stand_in, &viewer.csrf)
+            .map_err(html_failed)?
+    } else {
+        String::new()
     };
     let is_supervisor = cached.supervisors().any(|s| s == viewer.user.username);
     let break_glass_log = if is_supervisor {
@@ -365,23 +363,19 @@ async fn case_view(
         nav: Nav::for_viewer(viewer),
         force: key.force.to_string(),
         reference: key.reference.to_string(),
-        path: format!("{}/{}", key.force, key.reference),
+        path: cached.path(),
         officer: cached
             .officer_in_case()
             .unwrap_or("not allocated")
             .to_owned(),
         closed: cached.closed,
         open_count: findings.iter().filter(|f| f.status.is_open()).count(),
-        findings,
-        victims: choices(Some("victim")),
-        suspects: choices(Some("suspect")),
-        everyone: choices(None),
-        people,
-        timeline_html: cached
-            .timeline_html()
-            .map_err(|error| AppError::internal("timeline", &error))?,
-        decisions: cases::decisions(&cached.case),
-        can_write: allowed(Action::CaseWrite),
+        findings_html: findings.rows_html().map_err(html_failed)?,
+        people_html: cached.people_html().map_err(html_failed)?,
+        timeline_html: cached.timeline_html().map_err(html_failed)?,
+        decisions_html: cached.decisions_html().map_err(html_failed)?,
+        forms_html,
+        can_write,
         can_audit: allowed(Action::CaseAudit),
         break_glass: relation == Relation::BreakGlass,
         break_glass_log,

@@ -109,6 +109,40 @@ pub struct Choice {
     pub label: String,
 }
 
+/// The rows of a case page's findings table (rendered once per evaluation of the findings).
+#[derive(Debug, Template)]
+#[template(path = "case_findings.html")]
+pub struct FindingsRows<'a> {
+    pub findings: &'a [FindingRow],
+}
+
+/// A case page's people panel (rendered once per case version).
+#[derive(Debug, Template)]
+#[template(path = "case_people.html")]
+pub struct PeoplePanel<'a> {
+    pub path: &'a str,
+    pub people: &'a [PersonRow],
+}
+
+/// A case page's decision log (rendered once per case version).
+#[derive(Debug, Template)]
+#[template(path = "case_decisions.html")]
+pub struct DecisionsPanel<'a> {
+    pub decisions: &'a [DecisionRow],
+}
+
+/// A case page's forms to record what happens next (rendered once per case version, with a
+/// stand-in for the CSRF token).
+#[derive(Debug, Template)]
+#[template(path = "case_forms.html")]
+pub struct RecordForms<'a> {
+    pub path: &'a str,
+    pub csrf: &'a str,
+    pub victims: &'a [Choice],
+    pub suspects: &'a [Choice],
+    pub everyone: &'a [Choice],
+}
+
 #[derive(Debug, Template)]
 #[template(path = "case.html")]
 pub struct CasePage {
@@ -118,15 +152,15 @@ pub struct CasePage {
     pub path: String,
     pub officer: String,
     pub closed: bool,
-    pub findings: std::sync::Arc<crate::cases::Findings>,
     pub open_count: usize,
-    pub people: Vec<PersonRow>,
-    /// The timeline panel, rendered once per case version.
+    /// The findings table's rows, rendered once per evaluation of the findings.
+    pub findings_html: std::sync::Arc<String>,
+    /// The panels fixed for a case version, rendered once per version.
+    pub people_html: std::sync::Arc<String>,
     pub timeline_html: std::sync::Arc<String>,
-    pub decisions: Vec<DecisionRow>,
-    pub victims: Vec<Choice>,
-    pub suspects: Vec<Choice>,
-    pub everyone: Vec<Choice>,
+    pub decisions_html: std::sync::Arc<String>,
+    /// The record forms with the viewer's CSRF token (empty when the viewer may not write).
+    pub forms_html: String,
     pub can_write: bool,
     pub can_audit: bool,
     pub break_glass: bool,
