@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod audit;
+mod audit_sql;
 #[doc(hidden)]
 pub mod bench;
 mod bulk;

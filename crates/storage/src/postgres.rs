@@ -30,8 +30,8 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
 use crate::access::{Access, Category};
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, CHECKPOINT_EVERY_RECORDS, CHECKPOINT_EVERY_SECONDS,
-    ChainVerifier, Checkpoint, GENESIS_HASH, VerifyReport, format_time,
+    AuditEntry, AuditRecord, AuditSigner, ChainTail, ChainVerifier, Checkpoint, VerifyReport,
+    extend_chain, format_time,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
@@ -787,91 +787,67 @@ async fn write_audit_signed(
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+    let last = sqlx::query(crate::audit_sql::LAST_RECORD)
         .fetch_optional(&mut *tx.tx)
         .await?;
-    let (mut seq, mut hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-        None => (0, GENESIS_HASH.to_owned()),
-    };
-    let checkpoint = sqlx::query("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+    let mut tail = ChainTail::empty();
+    if let Some(row) = last {
+        tail.seq = row.try_get(0)?;
+        tail.hash = row.try_get(1)?;
+    }
+    let checkpoint = sqlx::query(crate::audit_sql::LAST_CHECKPOINT)
         .fetch_optional(&mut *tx.tx)
         .await?;
-    let (mut checkpoint_seq, mut checkpoint_at) = match checkpoint {
-        Some(row) => {
-            let at: String = row.try_get(1)?;
-            let at = DateTime::parse_from_rfc3339(&at)
-                .map(|at| at.with_timezone(&Utc))
-                .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
-            (row.try_get::<i64, _>(0)?, Some(at))
-        }
-        None => (0, None),
-    };
-    let mut records = Vec::with_capacity(entries.len());
-    for (index, entry) in entries.iter().enumerate() {
-        let record = AuditRecord::chain(entry, seq, &hash, now);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(record.seq)
-        .bind(&record.at)
-        .bind(&record.actor)
-        .bind(&record.category)
-        .bind(&record.object)
-        .bind(&record.purpose)
-        .bind(&record.reason)
-        .bind(&record.recipient)
-        .bind(record.detail.to_string())
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
+    if let Some(row) = checkpoint {
+        let at: String = row.try_get(1)?;
+        tail = tail
+            .with_checkpoint(row.try_get(0)?, &at)
+            .map_err(StoreError::Corrupt)?;
+    }
+    let extension = extend_chain(signer, tail, entries, now);
+    for record in &extension.records {
+        sqlx::query(crate::audit_sql::INSERT_RECORD)
+            .bind(record.seq)
+            .bind(&record.at)
+            .bind(&record.actor)
+            .bind(&record.category)
+            .bind(&record.object)
+            .bind(&record.purpose)
+            .bind(&record.reason)
+            .bind(&record.recipient)
+            .bind(record.detail.to_string())
+            .bind(&record.prev_hash)
+            .bind(&record.hash)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+    }
+    for checkpoint in &extension.checkpoints {
+        insert_checkpoint(tx, checkpoint).await?;
+    }
+    let head = &extension.head;
+    sqlx::query(crate::audit_sql::UPSERT_HEAD)
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(&head.at)
+        .bind(&head.public_key)
+        .bind(&head.signature)
         .execute(&mut *tx.tx)
         .await
-        .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
-        seq = record.seq;
-        hash = record.hash.clone();
-        let last_of_batch = index + 1 == entries.len();
-        let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
-        let by_time = last_of_batch
-            && checkpoint_at.is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
-        if by_count || by_time {
-            let signed = signer.sign("checkpoint", seq, &hash, now);
-            insert_checkpoint(tx, &signed).await?;
-            checkpoint_seq = seq;
-            checkpoint_at = Some(now);
-        }
-        records.push(record);
-    }
-    let head = signer.sign("head", seq, &hash, now);
-    sqlx::query(
-        "INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
-         public_key = excluded.public_key, signature = excluded.signature",
-    )
-    .bind(head.seq)
-    .bind(&head.hash)
-    .bind(&head.at)
-    .bind(&head.public_key)
-    .bind(&head.signature)
-    .execute(&mut *tx.tx)
-    .await
-    .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
-    Ok(records)
+        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    Ok(extension.records)
 }
 
 async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (seq) DO NOTHING",
-    )
-    .bind(checkpoint.seq)
-    .bind(&checkpoint.hash)
-    .bind(&checkpoint.at)
-    .bind(&checkpoint.public_key)
-    .bind(&checkpoint.signature)
-    .execute(&mut *tx.tx)
-    .await
-    .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
+    sqlx::query(crate::audit_sql::INSERT_CHECKPOINT)
+        .bind(checkpoint.seq)
+        .bind(&checkpoint.hash)
+        .bind(&checkpoint.at)
+        .bind(&checkpoint.public_key)
+        .bind(&checkpoint.signature)
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
     Ok(())
 }
 

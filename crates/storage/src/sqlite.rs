@@ -44,7 +44,6 @@ use crate::row_maps::sqlite::{
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::store::{CaseSink, LineSink, Store};
 
-mod audit_sql;
 mod audit_writer;
 mod bulk_load;
 mod point_read;
@@ -577,7 +576,7 @@ async fn write_audit_signed(
         return Ok(Vec::new());
     }
     tx.op()?;
-    let last = sqlx::query(audit_sql::LAST_RECORD)
+    let last = sqlx::query(crate::audit_sql::LAST_RECORD)
         .fetch_optional(&mut *tx.tx)
         .await?;
     let mut tail = ChainTail::empty();
@@ -586,7 +585,7 @@ async fn write_audit_signed(
         tail.hash = row.try_get(1)?;
     }
     tx.op()?;
-    let checkpoint = sqlx::query(audit_sql::LAST_CHECKPOINT)
+    let checkpoint = sqlx::query(crate::audit_sql::LAST_CHECKPOINT)
         .fetch_optional(&mut *tx.tx)
         .await?;
     if let Some(row) = checkpoint {
@@ -602,7 +601,7 @@ async fn write_audit_signed(
     insert_audit_records(tx, &extension.records).await?;
     let head = &extension.head;
     tx.op()?;
-    sqlx::query(audit_sql::UPSERT_HEAD)
+    sqlx::query(crate::audit_sql::UPSERT_HEAD)
         .bind(head.seq)
         .bind(&head.hash)
         .bind(&head.at)
@@ -622,7 +621,7 @@ const AUDIT_ROWS_PER_INSERT: usize = 64;
 async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> StoreResult<()> {
     for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
         tx.op()?;
-        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(audit_sql::INSERT_RECORDS);
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(crate::audit_sql::INSERT_RECORDS);
         insert.push_values(chunk, |mut row, record| {
             row.push_bind(record.seq)
                 .push_bind(&record.at)
@@ -647,7 +646,7 @@ async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> 
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
     tx.op()?;
-    sqlx::query(audit_sql::INSERT_CHECKPOINT)
+    sqlx::query(crate::audit_sql::INSERT_CHECKPOINT)
         .bind(checkpoint.seq)
         .bind(&checkpoint.hash)
         .bind(&checkpoint.at)

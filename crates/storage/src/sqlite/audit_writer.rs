@@ -24,8 +24,8 @@ use chrono::Utc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use super::audit_sql;
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, ChainTail, extend_chain};
+use crate::audit_sql;
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::group_commit::{MAX_BATCH_ENTRIES, answer};

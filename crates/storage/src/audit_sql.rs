@@ -1,5 +1,5 @@
-//! The SQL of SQLite's audit chain, shared by the writes inside other transactions (sqlx) and the
-//! audit writer's own transactions (`audit_writer`, rusqlite).
+//! The SQL of the audit chain: the same text for SQLite (sqlx and the audit writer's rusqlite
+//! connection) and PostgreSQL.
 
 /// The chain's last record.
 pub(crate) const LAST_RECORD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
