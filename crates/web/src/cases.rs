@@ -56,6 +56,26 @@ struct Evaluated {
     findings: Arc<Findings>,
 }
 
+/// A case page's record forms for one viewer: the text rendered once per version, written with
+/// the viewer's CSRF token between its parts straight into the page (no joined copy).
+#[derive(Debug, Default)]
+pub struct RecordFormsHtml {
+    parts: Arc<Vec<String>>,
+    csrf: String,
+}
+
+impl std::fmt::Display for RecordFormsHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, part) in self.parts.iter().enumerate() {
+            if index > 0 {
+                f.write_str(&self.csrf)?;
+            }
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
 /// The value of `cell`, rendering it first if this is the first use.
 fn rendered_once(
     cell: &OnceLock<Arc<String>>,
@@ -196,8 +216,12 @@ impl CachedCase {
     /// The case page's forms to record what happens next, with `csrf` in each. They are
     /// rendered once per version with `stand_in` in the token's place (a random value of the
     /// server's, so no case data can contain it) and kept as the text between its places; a view
-    /// joins that text with the viewer's token.
-    pub fn record_forms_html(&self, stand_in: &str, csrf: &str) -> Result<String, askama::Error> {
+    /// writes that text with the viewer's token between (see [`RecordFormsHtml`]).
+    pub fn record_forms_html(
+        &self,
+        stand_in: &str,
+        csrf: &str,
+    ) -> Result<RecordFormsHtml, askama::Error> {
         let parts = match self.record_forms.get() {
             Some(parts) => Arc::clone(parts),
             None => {
@@ -223,7 +247,10 @@ impl CachedCase {
                 Arc::clone(self.record_forms.get_or_init(|| parts))
             }
         };
-        Ok(parts.join(csrf))
+        Ok(RecordFormsHtml {
+            parts,
+            csrf: csrf.to_owned(),
+        })
     }
 
     /// `FORCE/REFERENCE`, as the case's paths have it.

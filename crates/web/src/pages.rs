@@ -47,8 +47,27 @@ impl FromRequestParts<Arc<AppState>> for PageViewer {
     }
 }
 
-fn html<T: Template>(page: T) -> Result<Response, AppError> {
-    Ok(Html(page.render()?).into_response())
+/// A page as an HTML response. The text is written into a buffer a little larger than the last
+/// page of the same kind, not grown from askama's estimate of the template alone: a case page is ten
+/// times that estimate, and each growth copied everything written so far.
+fn html<T: Template + 'static>(page: T) -> Result<Response, AppError> {
+    let kind = std::any::TypeId::of::<T>();
+    let last = crate::state::lock(page_sizes()).get(&kind).copied();
+    // An eighth more than last time: pages of one kind differ a little from case to case.
+    let mut text = String::with_capacity(last.map_or(T::SIZE_HINT, |n| n + n / 8).max(T::SIZE_HINT));
+    page.render_into(&mut text)?;
+    if last != Some(text.len()) {
+        crate::state::lock(page_sizes()).insert(kind, text.len());
+    }
+    Ok(Html(text).into_response())
+}
+
+/// The length of the last page rendered, by kind of page.
+fn page_sizes() -> &'static std::sync::Mutex<std::collections::HashMap<std::any::TypeId, usize>> {
+    static SIZES: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<std::any::TypeId, usize>>,
+    > = std::sync::OnceLock::new();
+    SIZES.get_or_init(Default::default)
 }
 
 /// The vendored htmx (see `static/vendor/README.md`): served from this origin, so the CSP's
@@ -328,7 +347,7 @@ async fn case_view(
             .record_forms_html(&state.csrf_stand_in, &viewer.csrf)
             .map_err(html_failed)?
     } else {
-        String::new()
+        cases::RecordFormsHtml::default()
     };
     let is_supervisor = cached.supervisors().any(|s| s == viewer.user.username);
     let break_glass_log = if is_supervisor {

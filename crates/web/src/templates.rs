@@ -160,7 +160,7 @@ pub struct CasePage {
     pub timeline_html: std::sync::Arc<String>,
     pub decisions_html: std::sync::Arc<String>,
     /// The record forms with the viewer's CSRF token (empty when the viewer may not write).
-    pub forms_html: String,
+    pub forms_html: crate::cases::RecordFormsHtml,
     pub can_write: bool,
     pub can_audit: bool,
     pub break_glass: bool,
