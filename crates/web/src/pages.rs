@@ -54,7 +54,8 @@ fn html<T: Template + 'static>(page: T) -> Result<Response, AppError> {
     let kind = std::any::TypeId::of::<T>();
     let last = crate::state::lock(page_sizes()).get(&kind).copied();
     // An eighth more than last time: pages of one kind differ a little from case to case.
-    let mut text = String::with_capacity(last.map_or(T::SIZE_HINT, |n| n + n / 8).max(T::SIZE_HINT));
+    let mut text =
+        String::with_capacity(last.map_or(T::SIZE_HINT, |n| n + n / 8).max(T::SIZE_HINT));
     page.render_into(&mut text)?;
     if last != Some(text.len()) {
         crate::state::lock(page_sizes()).insert(kind, text.len());
