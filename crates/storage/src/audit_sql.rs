@@ -27,3 +27,33 @@ pub(crate) const UPSERT_HEAD: &str = "INSERT INTO audit_head \
      (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5) \
      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
      public_key = excluded.public_key, signature = excluded.signature";
+
+/// Reads the chain's tail (its last record and last checkpoint) inside a write transaction:
+/// `$transaction` is an sqlx transaction of either database. Evaluates to a future of
+/// `StoreResult<ChainTail>`. A macro, like `facts_sql!`, so both stores share one copy.
+macro_rules! read_chain_tail {
+    ($transaction:expr) => {
+        async {
+            use sqlx::Row as _;
+            let mut tail = crate::audit::ChainTail::empty();
+            if let Some(row) = sqlx::query(crate::audit_sql::LAST_RECORD)
+                .fetch_optional(&mut *$transaction)
+                .await?
+            {
+                tail.seq = row.try_get(0)?;
+                tail.hash = row.try_get(1)?;
+            }
+            if let Some(row) = sqlx::query(crate::audit_sql::LAST_CHECKPOINT)
+                .fetch_optional(&mut *$transaction)
+                .await?
+            {
+                let at: String = row.try_get(1)?;
+                tail = tail
+                    .with_checkpoint(row.try_get(0)?, &at)
+                    .map_err(crate::error::StoreError::Corrupt)?;
+            }
+            Ok::<_, crate::error::StoreError>(tail)
+        }
+    };
+}
+pub(crate) use read_chain_tail;

@@ -24,8 +24,8 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::access::{Access, Category};
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, ChainTail, ChainVerifier, Checkpoint, VerifyReport,
-    extend_chain, format_time,
+    AuditEntry, AuditRecord, AuditSigner, ChainVerifier, Checkpoint, VerifyReport, extend_chain,
+    format_time,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
@@ -576,24 +576,7 @@ async fn write_audit_signed(
         return Ok(Vec::new());
     }
     tx.op()?;
-    let last = sqlx::query(crate::audit_sql::LAST_RECORD)
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-    let mut tail = ChainTail::empty();
-    if let Some(row) = last {
-        tail.seq = row.try_get(0)?;
-        tail.hash = row.try_get(1)?;
-    }
-    tx.op()?;
-    let checkpoint = sqlx::query(crate::audit_sql::LAST_CHECKPOINT)
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-    if let Some(row) = checkpoint {
-        let at: String = row.try_get(1)?;
-        tail = tail
-            .with_checkpoint(row.try_get(0)?, &at)
-            .map_err(StoreError::Corrupt)?;
-    }
+    let tail = crate::audit_sql::read_chain_tail!(tx.tx).await?;
     let extension = extend_chain(signer, tail, entries, now);
     for checkpoint in &extension.checkpoints {
         insert_checkpoint(tx, checkpoint).await?;

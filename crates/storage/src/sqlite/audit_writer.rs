@@ -24,7 +24,7 @@ use chrono::Utc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
-use crate::audit::{AuditEntry, AuditRecord, AuditSigner, ChainTail, extend_chain};
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, ChainTail, Checkpoint, extend_chain};
 use crate::audit_sql;
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
@@ -228,16 +228,7 @@ impl Writer {
         let extension = extend_chain(signer, tail, entries, Utc::now());
         for checkpoint in &extension.checkpoints {
             tick()?;
-            tx.prepare_cached(audit_sql::INSERT_CHECKPOINT)
-                .and_then(|mut s| {
-                    s.execute(params![
-                        checkpoint.seq,
-                        checkpoint.hash,
-                        checkpoint.at,
-                        checkpoint.public_key,
-                        checkpoint.signature
-                    ])
-                })
+            write_signed(&tx, audit_sql::INSERT_CHECKPOINT, checkpoint)
                 .map_err(|e| StoreError::Audit(format!("cannot write an audit checkpoint: {e}")))?;
         }
         {
@@ -263,21 +254,26 @@ impl Writer {
                     .map_err(|e| StoreError::Audit(format!("cannot write audit record: {e}")))?;
             }
         }
-        let head = &extension.head;
         tick()?;
-        tx.prepare_cached(audit_sql::UPSERT_HEAD)
-            .and_then(|mut s| {
-                s.execute(params![
-                    head.seq,
-                    head.hash,
-                    head.at,
-                    head.public_key,
-                    head.signature
-                ])
-            })
+        write_signed(&tx, audit_sql::UPSERT_HEAD, &extension.head)
             .map_err(|e| StoreError::Audit(format!("cannot write the audit head: {e}")))?;
         tick()?;
         tx.commit().map_err(failed)?;
         Ok(extension.records)
     }
+}
+
+/// Writes a signed checkpoint or head with `sql` (both have the same five values).
+fn write_signed(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    signed: &Checkpoint,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params![
+        signed.seq,
+        signed.hash,
+        signed.at,
+        signed.public_key,
+        signed.signature
+    ])
 }
