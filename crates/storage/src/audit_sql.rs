@@ -57,3 +57,30 @@ macro_rules! read_chain_tail {
     };
 }
 pub(crate) use read_chain_tail;
+
+/// Writes a signed checkpoint or head (`$signed`, a `&Checkpoint`) with `$sql` inside
+/// `$transaction`, an sqlx transaction of either database; `$what` names it in the error.
+/// Evaluates to a future of `StoreResult<()>`.
+macro_rules! write_signed {
+    ($transaction:expr, $sql:expr, $signed:expr, $what:literal) => {
+        async {
+            let signed: &crate::audit::Checkpoint = $signed;
+            sqlx::query($sql)
+                .bind(signed.seq)
+                .bind(&signed.hash)
+                .bind(&signed.at)
+                .bind(&signed.public_key)
+                .bind(&signed.signature)
+                .execute(&mut *$transaction)
+                .await
+                .map_err(|error| {
+                    crate::error::StoreError::Audit(format!(
+                        concat!("cannot write ", $what, ": {}"),
+                        error
+                    ))
+                })?;
+            Ok::<_, crate::error::StoreError>(())
+        }
+    };
+}
+pub(crate) use write_signed;

@@ -45,9 +45,11 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
-    /// A point read on the caller's thread (SQLite, see `sqlite::point_read`) failed.
+    /// SQLite reported an error through rusqlite (the point reads on the caller's thread,
+    /// `sqlite::point_read`, and the audit writer thread, `sqlite::audit_writer`); `what` names
+    /// the read or write.
     #[error("database: {what}: {source}")]
-    PointRead {
+    Sqlite {
         what: String,
         #[source]
         source: rusqlite::Error,

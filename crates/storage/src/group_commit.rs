@@ -222,7 +222,7 @@ fn same_error(error: &StoreError) -> StoreError {
         StoreError::Audit(message) => StoreError::Audit(message.clone()),
         StoreError::InjectedFault(at) => StoreError::InjectedFault(*at),
         other @ (StoreError::Database(_)
-        | StoreError::PointRead { .. }
+        | StoreError::Sqlite { .. }
         | StoreError::Migrate(_)
         | StoreError::Io { .. }) => {
             StoreError::Audit(format!("the audit batch did not commit: {other}"))

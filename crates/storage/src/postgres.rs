@@ -810,29 +810,19 @@ async fn write_audit_signed(
         insert_checkpoint(tx, checkpoint).await?;
     }
     let head = &extension.head;
-    sqlx::query(crate::audit_sql::UPSERT_HEAD)
-        .bind(head.seq)
-        .bind(&head.hash)
-        .bind(&head.at)
-        .bind(&head.public_key)
-        .bind(&head.signature)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    crate::audit_sql::write_signed!(tx.tx, crate::audit_sql::UPSERT_HEAD, head, "the audit head")
+        .await?;
     Ok(extension.records)
 }
 
 async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
-    sqlx::query(crate::audit_sql::INSERT_CHECKPOINT)
-        .bind(checkpoint.seq)
-        .bind(&checkpoint.hash)
-        .bind(&checkpoint.at)
-        .bind(&checkpoint.public_key)
-        .bind(&checkpoint.signature)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
-    Ok(())
+    crate::audit_sql::write_signed!(
+        tx.tx,
+        crate::audit_sql::INSERT_CHECKPOINT,
+        checkpoint,
+        "an audit checkpoint"
+    )
+    .await
 }
 
 async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {

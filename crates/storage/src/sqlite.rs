@@ -584,15 +584,8 @@ async fn write_audit_signed(
     insert_audit_records(tx, &extension.records).await?;
     let head = &extension.head;
     tx.op()?;
-    sqlx::query(crate::audit_sql::UPSERT_HEAD)
-        .bind(head.seq)
-        .bind(&head.hash)
-        .bind(&head.at)
-        .bind(&head.public_key)
-        .bind(&head.signature)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    crate::audit_sql::write_signed!(tx.tx, crate::audit_sql::UPSERT_HEAD, head, "the audit head")
+        .await?;
     Ok(extension.records)
 }
 
@@ -629,16 +622,13 @@ async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> 
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
     tx.op()?;
-    sqlx::query(crate::audit_sql::INSERT_CHECKPOINT)
-        .bind(checkpoint.seq)
-        .bind(&checkpoint.hash)
-        .bind(&checkpoint.at)
-        .bind(&checkpoint.public_key)
-        .bind(&checkpoint.signature)
-        .execute(&mut *tx.tx)
-        .await
-        .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
-    Ok(())
+    crate::audit_sql::write_signed!(
+        tx.tx,
+        crate::audit_sql::INSERT_CHECKPOINT,
+        checkpoint,
+        "an audit checkpoint"
+    )
+    .await
 }
 
 async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {

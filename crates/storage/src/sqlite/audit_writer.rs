@@ -64,7 +64,7 @@ impl AuditWriter {
         // Checkpoints are the checkpointer's (below), not the commit's.
         connection
             .execute_batch("PRAGMA wal_autocheckpoint = 0;")
-            .map_err(|source| StoreError::PointRead {
+            .map_err(|source| StoreError::Sqlite {
                 what: "turning off the audit writer's own checkpoints".into(),
                 source,
             })?;
@@ -108,7 +108,7 @@ impl AuditWriter {
 }
 
 fn open(path: &Path) -> StoreResult<Connection> {
-    let failed = |source| StoreError::PointRead {
+    let failed = |source| StoreError::Sqlite {
         what: format!("opening {} for the audit writer", path.display()),
         source,
     };

@@ -34,7 +34,7 @@ pub(crate) fn optional<T>(found: rusqlite::Result<T>) -> rusqlite::Result<Option
 /// An error from SQLite inside a point read, named by [`PointReader::read`].
 impl From<rusqlite::Error> for StoreError {
     fn from(source: rusqlite::Error) -> Self {
-        StoreError::PointRead {
+        StoreError::Sqlite {
             what: String::new(),
             source,
         }
@@ -87,10 +87,10 @@ impl PointReader {
         }
         drop(idle);
         result.map_err(|error| match error {
-            StoreError::PointRead {
+            StoreError::Sqlite {
                 what: unnamed,
                 source,
-            } if unnamed.is_empty() => StoreError::PointRead {
+            } if unnamed.is_empty() => StoreError::Sqlite {
                 what: what.to_owned(),
                 source,
             },
@@ -106,14 +106,14 @@ impl PointReader {
     fn open(&self) -> StoreResult<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(&self.path, flags).map_err(|source| {
-            StoreError::PointRead {
+            StoreError::Sqlite {
                 what: format!("opening {} for point reads", self.path.display()),
                 source,
             }
         })?;
         connection
             .busy_timeout(Duration::from_secs(30))
-            .map_err(|source| StoreError::PointRead {
+            .map_err(|source| StoreError::Sqlite {
                 what: "setting the busy timeout".to_owned(),
                 source,
             })?;
