@@ -25,6 +25,10 @@ pub struct HttpArgs {
     /// floor), e.g. `--only caseload` to profile one page.
     #[arg(long)]
     only: Option<String>,
+    /// Run the servers on the load client's runtime (two worker threads shared by client and
+    /// servers), as this benchmark did before session 6, for comparison with earlier figures.
+    #[arg(long)]
+    shared_runtime: bool,
 }
 
 /// Request headers for one target.
@@ -133,6 +137,7 @@ async fn sized_bare_handler(
     client: &reqwest::Client,
     case_page: &str,
     cookie: &[(&str, String)],
+    servers: &tokio::runtime::Handle,
 ) -> Result<String> {
     let mut request = client.get(case_page);
     for (k, v) in cookie {
@@ -140,22 +145,42 @@ async fn sized_bare_handler(
     }
     let length = request.send().await?.bytes().await?.len();
     let body: &'static str = Box::leak("x".repeat(length).into_boxed_str());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
     let url = format!("http://{}/", listener.local_addr()?);
     let app = axum::Router::new().route("/", axum::routing::get(move || async move { body }));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    servers.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(listener, app).await
+    });
     Ok(url)
 }
 
 pub fn run(args: HttpArgs) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("runtime")?;
-    runtime.block_on(run_async(args))
+    let runtime = |name: &str| {
+        tokio::runtime::Builder::new_multi_thread()
+            .thread_name(name)
+            .enable_all()
+            .build()
+            .with_context(|| format!("{name} runtime"))
+    };
+    let clients = runtime("bench-client")?;
+    if args.shared_runtime {
+        let servers = clients.handle().clone();
+        return clients.block_on(run_async(args, servers));
+    }
+    // By default the servers (the demo server and both bare handlers) run on a runtime of their
+    // own, as `rasso serve` runs in a process of its own: on one shared runtime, a client task
+    // and a server task can hand a request to each other on the same worker thread without the
+    // kernel switching threads, which a real client never does, and which flatters a trivial
+    // handler far more than a page. Both sides of the ratio are measured the same way.
+    let servers = runtime("bench-server")?;
+    clients.block_on(run_async(args, servers.handle().clone()))
 }
 
-async fn run_async(args: HttpArgs) -> Result<()> {
+/// Opens the demo database, seeds it and starts the demo server and the bare handler on the
+/// current (server) runtime; returns the demo server's and the bare handler's addresses.
+async fn start_servers(cases: usize) -> Result<(String, String, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(SqliteOptions {
         path: dir.path().join("rasso.db"),
@@ -164,7 +189,7 @@ async fn run_async(args: HttpArgs) -> Result<()> {
     })
     .await?;
     let store: Arc<dyn Store> = Arc::new(store);
-    let added = web::demo::seed(store.as_ref(), args.cases).await?;
+    let added = web::demo::seed(store.as_ref(), cases).await?;
     println!("demo database: {added} synthetic cases (SQLite, WAL, synchronous=FULL)");
     let state = web::AppState::new(store, web::Config::default()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -175,6 +200,14 @@ async fn run_async(args: HttpArgs) -> Result<()> {
     let bare_url = format!("http://{}/", bare.local_addr()?);
     let bare_app = axum::Router::new().route("/", axum::routing::get(|| async { "ok" }));
     tokio::spawn(async move { axum::serve(bare, bare_app).await });
+    Ok((base, bare_url, dir))
+}
+
+async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()> {
+    let (base, bare_url, _dir) = servers
+        .spawn(start_servers(args.cases))
+        .await
+        .context("starting the servers")??;
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)
@@ -206,13 +239,25 @@ async fn run_async(args: HttpArgs) -> Result<()> {
     let bearer: Headers = vec![("authorization", format!("Bearer {token}"))];
     let cases_in_caseload = caseload["cases"].as_array().map_or(0, Vec::len);
     println!(
-        "{} clients, {} s per target; the investigator's caseload has {cases_in_caseload} cases",
-        args.clients, args.seconds
+        "{} clients, {} s per target; the investigator's caseload has {cases_in_caseload} cases; \
+         the servers {}",
+        args.clients,
+        args.seconds,
+        if args.shared_runtime {
+            "share the load client's runtime (--shared-runtime)"
+        } else {
+            "run on a runtime of their own"
+        }
     );
     let duration = Duration::from_secs(args.seconds);
     let none: Headers = Vec::new();
-    let sized_url =
-        sized_bare_handler(&client, &format!("{base}/cases/{force}/{case}"), &cookie).await?;
+    let sized_url = sized_bare_handler(
+        &client,
+        &format!("{base}/cases/{force}/{case}"),
+        &cookie,
+        &servers,
+    )
+    .await?;
     let targets: [(&str, String, &Headers); 5] = [
         ("bare axum handler (floor)", bare_url, &none),
         ("bare, case-page-sized body", sized_url, &none),
