@@ -226,13 +226,19 @@ pub async fn caseload_data(
     viewer: &Viewer,
 ) -> Result<(Vec<Arc<cases::CaseloadRow>>, usize, usize), AppError> {
     let access = authorise(viewer, Action::Caseload)?;
-    let me = viewer.user.username.clone();
-    let keep = move |c: &CachedCase| c.is_member(&me);
-    let loaded = cases::caseload(state, &access, viewer.user.force.as_deref(), &keep).await?;
-    let rows = cases::caseload_rows(&loaded);
-    let open = rows.iter().map(|r| r.open_findings).sum();
-    let overdue = rows.iter().map(|r| r.overdue).sum();
-    Ok((rows, open, overdue))
+    let caseload = cases::my_caseload(
+        state,
+        &access,
+        viewer.user.force.as_deref(),
+        &viewer.user.username,
+        state.now(),
+    )
+    .await?;
+    Ok((
+        caseload.rows.clone(),
+        caseload.open_findings,
+        caseload.overdue,
+    ))
 }
 
 /// What the supervisor view shows.

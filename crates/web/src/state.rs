@@ -64,6 +64,8 @@ pub struct AppState {
     /// Case lists as last listed, by filter (as JSON), with the change counter of the filter's
     /// force at the time: reused while the counter stands still (see `cases::open_cases`).
     pub case_lists: Mutex<HashMap<String, HeldList>>,
+    /// Officers' caseloads as last worked out, by username (see `cases::my_caseload`).
+    pub caseloads: Mutex<HashMap<String, crate::cases::HeldCaseload>>,
     /// A random value put in the CSRF token's place when a form is rendered once for every
     /// viewer (see `CachedCase::record_forms_html`); random, so that no case data can hold it.
     pub csrf_stand_in: String,
@@ -92,6 +94,7 @@ impl AppState {
             touched: Mutex::new(HashMap::new()),
             users: Mutex::new(HashMap::new()),
             case_lists: Mutex::new(HashMap::new()),
+            caseloads: Mutex::new(HashMap::new()),
             csrf_stand_in: crate::auth::random_token(),
         });
         state.warm().await?;

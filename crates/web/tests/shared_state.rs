@@ -363,6 +363,72 @@ async fn the_caseload_shows_cases_another_writer_adds_and_audits_every_view() {
     );
 }
 
+/// An officer's caseload is worked out once and reused while nothing can change it: the same list
+/// of cases (the force's change counter has not moved) and no finding of theirs that time alone
+/// could change. A deadline passing, or an earlier `now`, works it out again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_caseload_is_reused_only_until_time_could_change_a_finding() {
+    use std::sync::Arc;
+    let server = common::start().await;
+    let state = &server.state;
+    let access = Access::new("inv", Purpose::Investigation);
+    let force = Some(common::FORCE);
+    let caseload_at = |now| web::cases::my_caseload(state, &access, force, "inv", now);
+    let late = |caseload: &web::cases::Caseload| -> usize {
+        caseload
+            .rows
+            .iter()
+            .map(|row| row.overdue + row.breached)
+            .sum()
+    };
+    let t0 = chrono::Utc::now();
+    let first = caseload_at(t0).await.expect("caseload");
+    assert!(!first.rows.is_empty(), "inv has cases");
+    let again = caseload_at(t0 + chrono::Duration::seconds(1))
+        .await
+        .expect("caseload");
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "reused while nothing can change"
+    );
+
+    let next_deadline = first
+        .rows
+        .iter()
+        .filter_map(|row| {
+            state.cached(&domain::CaseKey {
+                force: row.force.as_str().into(),
+                reference: row.reference.as_str().into(),
+            })
+        })
+        .flat_map(|cached| {
+            let findings = cached.findings_at(state, t0);
+            findings
+                .iter()
+                .filter(|f| f.status == domain::Status::Due)
+                .filter_map(|f| f.due)
+                .collect::<Vec<_>>()
+        })
+        .min()
+        .expect("a finding of inv's is due");
+    let after = caseload_at(next_deadline + chrono::Duration::seconds(1))
+        .await
+        .expect("caseload");
+    assert!(!Arc::ptr_eq(&first, &after), "worked out again");
+    assert!(
+        late(&after) > late(&first),
+        "the deadline that passed shows: {} then {}",
+        late(&first),
+        late(&after)
+    );
+    let earlier = caseload_at(t0).await.expect("caseload");
+    assert!(
+        !Arc::ptr_eq(&after, &earlier),
+        "an earlier now is worked out afresh"
+    );
+    assert_eq!(late(&earlier), late(&first));
+}
+
 /// Signing out ends the session at once (across server processes: `cli/tests/postgres_servers.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session_at_once() {
