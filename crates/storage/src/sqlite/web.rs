@@ -28,7 +28,12 @@ impl SqliteStore {
             Category::Consultation,
             case_object(&key.force, &key.reference),
         );
-        self.audit_alone(&[entry]).await?;
+        // The version (which version of the case there is, not anything in it) is looked up
+        // before the audit record is committed, the events after; nothing is returned before the
+        // record is durable. Read after the commit, as it was, every version lookup ran just as
+        // the commit released its batch of callers together, and they queued on SQLite's
+        // read-mark locks; here it runs beside the session's lookup, usually on a connection
+        // whose pages are still current.
         let row: Option<(i64, i64)> = self.points.read("the case's version", |db| {
             let found = db
                 .prepare_cached(
@@ -39,6 +44,7 @@ impl SqliteStore {
                 });
             Ok(optional(found)?)
         })?;
+        self.audit_alone(&[entry]).await?;
         let Some((case_id, version)) = row else {
             return Ok(CaseRead::Missing);
         };
