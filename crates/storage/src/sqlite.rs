@@ -293,8 +293,8 @@ impl SqliteStore {
         write_audit_signed(&self.signer, tx, entries, now).await
     }
 
-    /// Writes audit records in a transaction of their own (for reads: before the data is read),
-    /// grouped with those of concurrent callers into one commit (see [`crate::group_commit`]).
+    /// Writes audit records in a transaction of their own (for reads: before the data is read;
+    /// a case read looks up only which version there is before), grouped with those of concurrent callers into one commit (see [`crate::group_commit`]).
     /// Returns once the records are durable.
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
         self.audit_writer.submit(entries.to_vec()).await

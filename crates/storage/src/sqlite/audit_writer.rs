@@ -1,5 +1,5 @@
 //! The audit writer: a thread of its own, with a connection of its own, that commits the audit
-//! records of reads (written on their own, before the data is read) in groups.
+//! records of reads (written on their own, before any of the data is returned) in groups.
 //!
 //! Why not the group commit over sqlx that PostgreSQL uses (`group_commit`): with sqlx, each
 //! statement of a batch is a round trip between the committing task and the connection's worker
