@@ -625,18 +625,22 @@ pub async fn caseload(
     force: Option<&str>,
     keep: &(dyn Fn(&CachedCase) -> bool + Sync),
 ) -> Result<Vec<(Arc<CachedCase>, Arc<Findings>)>, AppError> {
-    let filter = CaseFilter {
-        force: force.map(str::to_owned),
-        status: Some(CaseStatus::Open),
-        ..CaseFilter::default()
-    };
-    let open = open_cases(state, access, &filter).await?;
+    let open = open_cases(state, access, &open_in(force)).await?;
     let now = state.now();
     Ok(open
         .iter()
         .filter(|cached| keep(cached))
         .map(|cached| (Arc::clone(cached), cached.findings_at(state, now)))
         .collect())
+}
+
+/// The filter for the open cases of `force` (of every force when `None`).
+fn open_in(force: Option<&str>) -> CaseFilter {
+    CaseFilter {
+        force: force.map(str::to_owned),
+        status: Some(CaseStatus::Open),
+        ..CaseFilter::default()
+    }
 }
 
 /// An officer's caseload as it stands: their cases' rows, most urgent first, with the counts of
@@ -678,12 +682,7 @@ pub async fn my_caseload(
     username: &str,
     now: DateTime<Utc>,
 ) -> Result<Arc<Caseload>, AppError> {
-    let filter = CaseFilter {
-        force: force.map(str::to_owned),
-        status: Some(CaseStatus::Open),
-        ..CaseFilter::default()
-    };
-    let list = open_cases(state, access, &filter).await?;
+    let list = open_cases(state, access, &open_in(force)).await?;
     let held = crate::state::lock(&state.caseloads).get(username).cloned();
     // The held caseload keeps its list alive, so a list at the same address is that list.
     if let Some(held) = held
