@@ -28,6 +28,29 @@ pub(crate) const UPSERT_HEAD: &str = "INSERT INTO audit_head \
      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, \
      public_key = excluded.public_key, signature = excluded.signature";
 
+/// Binds an audit record's eleven values to `$query` with `$bind` (`bind` on an sqlx query,
+/// `push_bind` on a query builder's row), in the column order of [`INSERT_RECORD`] and
+/// [`INSERT_RECORDS`]; evaluates to what the last bind returns. The audit writer's rusqlite insert
+/// lists the same values in the same order.
+macro_rules! bind_record {
+    ($query:expr, $bind:ident, $record:expr) => {{
+        let record: &crate::audit::AuditRecord = $record;
+        $query
+            .$bind(record.seq)
+            .$bind(&record.at)
+            .$bind(&record.actor)
+            .$bind(&record.category)
+            .$bind(&record.object)
+            .$bind(&record.purpose)
+            .$bind(&record.reason)
+            .$bind(&record.recipient)
+            .$bind(record.detail.to_string())
+            .$bind(&record.prev_hash)
+            .$bind(&record.hash)
+    }};
+}
+pub(crate) use bind_record;
+
 /// Reads the chain's tail (its last record and last checkpoint) inside a write transaction:
 /// `$transaction` is an sqlx transaction of either database. Evaluates to a future of
 /// `StoreResult<ChainTail>`. A macro, like `facts_sql!`, so both stores share one copy.

@@ -790,18 +790,7 @@ async fn write_audit_signed(
     let tail = crate::audit_sql::read_chain_tail!(tx.tx).await?;
     let extension = extend_chain(signer, tail, entries, now);
     for record in &extension.records {
-        sqlx::query(crate::audit_sql::INSERT_RECORD)
-            .bind(record.seq)
-            .bind(&record.at)
-            .bind(&record.actor)
-            .bind(&record.category)
-            .bind(&record.object)
-            .bind(&record.purpose)
-            .bind(&record.reason)
-            .bind(&record.recipient)
-            .bind(record.detail.to_string())
-            .bind(&record.prev_hash)
-            .bind(&record.hash)
+        crate::audit_sql::bind_record!(sqlx::query(crate::audit_sql::INSERT_RECORD), bind, record)
             .execute(&mut *tx.tx)
             .await
             .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;

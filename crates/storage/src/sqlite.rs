@@ -599,17 +599,7 @@ async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> 
         tx.op()?;
         let mut insert = sqlx::QueryBuilder::<Sqlite>::new(crate::audit_sql::INSERT_RECORDS);
         insert.push_values(chunk, |mut row, record| {
-            row.push_bind(record.seq)
-                .push_bind(&record.at)
-                .push_bind(&record.actor)
-                .push_bind(&record.category)
-                .push_bind(&record.object)
-                .push_bind(&record.purpose)
-                .push_bind(&record.reason)
-                .push_bind(&record.recipient)
-                .push_bind(record.detail.to_string())
-                .push_bind(&record.prev_hash)
-                .push_bind(&record.hash);
+            crate::audit_sql::bind_record!(row, push_bind, record);
         });
         insert
             .build()

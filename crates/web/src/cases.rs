@@ -656,7 +656,9 @@ pub struct Caseload {
 /// stands.
 #[derive(Debug, Clone)]
 pub struct HeldCaseload {
-    list: Arc<Vec<Arc<CachedCase>>>,
+    /// Weak, so that a held caseload does not keep an old list (and its cases' old versions)
+    /// alive; it still keeps the list's allocation, so no later list can take its address.
+    list: std::sync::Weak<Vec<Arc<CachedCase>>>,
     at: DateTime<Utc>,
     valid_until: DateTime<Utc>,
     caseload: Arc<Caseload>,
@@ -684,9 +686,10 @@ pub async fn my_caseload(
 ) -> Result<Arc<Caseload>, AppError> {
     let list = open_cases(state, access, &open_in(force)).await?;
     let held = crate::state::lock(&state.caseloads).get(username).cloned();
-    // The held caseload keeps its list alive, so a list at the same address is that list.
+    // The held caseload's weak reference keeps its list's allocation, so a list at the same
+    // address is that list.
     if let Some(held) = held
-        && Arc::ptr_eq(&held.list, &list)
+        && std::ptr::eq(held.list.as_ptr(), Arc::as_ptr(&list))
         && held.at <= now
         && now < held.valid_until
     {
@@ -715,7 +718,7 @@ pub async fn my_caseload(
     held.insert(
         username.to_owned(),
         HeldCaseload {
-            list,
+            list: Arc::downgrade(&list),
             at: now,
             valid_until,
             caseload: Arc::clone(&caseload),

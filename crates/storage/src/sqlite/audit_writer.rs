@@ -237,6 +237,7 @@ impl Writer {
                 .map_err(failed)?;
             for record in &extension.records {
                 tick()?;
+                // The values and order of `audit_sql::bind_record!`.
                 insert
                     .execute(params![
                         record.seq,
