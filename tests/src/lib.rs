@@ -43,6 +43,7 @@ pub fn rasso(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env_remove("RASSO_LOG")
         .env_remove("RASSO_BANK_HOLIDAYS")
+        .env("RASSO_OPERATOR", "test-operator")
         .output()
         .unwrap_or_else(|error| panic!("cannot run rasso: {error}"))
 }

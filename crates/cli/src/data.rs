@@ -42,6 +42,11 @@ pub struct DataArgs {
     /// --app-role ROLE` creates the role and grants it the tables. See docs/postgres.md.
     #[arg(long, value_name = "ROLE", env = "RASSO_APP_ROLE")]
     pub app_role: Option<String>,
+    /// Who is running this command, as written in the audit log (`cli:NAME`): the operator's
+    /// account name, configured rather than taken from the shell's `$USER`, which anyone can set.
+    /// Otherwise `RASSO_OPERATOR`, else the first line of DIR/operator.
+    #[arg(long, value_name = "NAME", env = "RASSO_OPERATOR")]
+    pub operator: Option<String>,
 }
 
 impl DataArgs {
@@ -247,12 +252,47 @@ pub struct Opened {
     pub master_origin: KeyOrigin,
 }
 
-/// The actor for command-line work: `cli:` and the operating-system user.
-pub fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned());
-    format!("cli:{user}")
+impl DataArgs {
+    /// The actor of this command's audit records: `cli:` and the configured operator (see
+    /// [`DataArgs::operator`]). A command that writes audit records refuses to run without one.
+    pub fn actor(&self) -> Result<String> {
+        let name = match &self.operator {
+            Some(name) => name.trim().to_owned(),
+            None => {
+                let file = self.data.join("operator");
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => text.lines().next().unwrap_or("").trim().to_owned(),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!(
+                        "who is running this? Give your operator name with --operator NAME, \
+                         RASSO_OPERATOR, or a line in {} (it is recorded as the actor in the \
+                         audit log)",
+                        file.display()
+                    ),
+                    Err(error) => {
+                        return Err(error)
+                            .with_context(|| format!("cannot read {}", file.display()));
+                    }
+                }
+            }
+        };
+        check_operator(&name)?;
+        Ok(format!("cli:{name}"))
+    }
+}
+
+/// An operator name: 1 to 64 letters, digits and `.`, `_`, `-`, `@`.
+fn check_operator(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b))
+    {
+        bail!(
+            "the operator name must be 1 to 64 letters, digits, `.`, `_`, `-` or `@` (--operator, RASSO_OPERATOR or the data directory's operator file)"
+        );
+    }
+    Ok(())
 }
 
 /// A tokio runtime for a command (the command line is otherwise synchronous).

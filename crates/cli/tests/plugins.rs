@@ -60,6 +60,7 @@ fn setup() -> Setup {
 fn rasso(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rasso"))
         .args(args)
+        .env("RASSO_OPERATOR", "test-operator")
         .output()
         .expect("rasso runs")
 }

@@ -174,9 +174,12 @@ fn add_user(data: &std::path::Path, database: &str, name: &str) -> std::process:
             name,
             "--role",
             "investigator",
+            "--force",
+            "exampleshire",
             "--database",
             database,
         ])
+        .env("RASSO_OPERATOR", "test-operator")
         .arg("--data")
         .arg(data)
         .env_remove("RASSO_MASTER_KEY")

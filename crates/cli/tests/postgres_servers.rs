@@ -82,6 +82,7 @@ impl Deployment {
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rasso"));
         command
+            .env("RASSO_OPERATOR", "test-operator")
             .args(args)
             .arg("--data")
             .arg(self.dir.path().join("data"))

@@ -508,11 +508,14 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         display_name: "DC Example".into(),
         role: "investigator".into(),
         force: Some("exampleshire".into()),
+        national: false,
+        officer_id: "4471".into(),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         disabled: false,
         created_at: "2026-01-01T00:00:00Z".into(),
     };
     store.add_user(&admin, &user).await?;
+    user_scopes(store, &admin, &user).await?;
     assert!(matches!(
         store.add_user(&admin, &user).await,
         Err(StoreError::Invalid(_))
@@ -551,7 +554,7 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         "disabling ends sessions"
     );
     assert!(store.user("inv4471").await?.is_some_and(|u| u.disabled));
-    assert_eq!(store.list_users(&admin).await?.len(), 1);
+    assert_eq!(store.list_users(&admin).await?.len(), 3);
     assert!(matches!(
         store.set_user_disabled(&admin, "nobody", true).await,
         Err(StoreError::NotFound(_))
@@ -564,6 +567,83 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         .await?;
     store.delete_session("t2").await?;
     assert!(store.session("t2").await?.is_none());
+    Ok(())
+}
+
+/// Force scopes of users: an officer identifier is unique within a force only; a user is national
+/// or of one force, never both; changing a user's scope ends their sessions.
+async fn user_scopes<S: Store>(store: &S, admin: &Access, user: &User) -> StoreResult<()> {
+    let same_officer_same_force = User {
+        username: "other4471".into(),
+        ..user.clone()
+    };
+    assert!(
+        matches!(
+            store.add_user(admin, &same_officer_same_force).await,
+            Err(StoreError::Invalid(_))
+        ),
+        "an officer identifier names one user within a force"
+    );
+    let same_officer_other_force = User {
+        username: "wv4471".into(),
+        force: Some("westvale".into()),
+        ..user.clone()
+    };
+    store.add_user(admin, &same_officer_other_force).await?;
+    let both = User {
+        username: "both".into(),
+        national: true,
+        ..user.clone()
+    };
+    assert!(matches!(
+        store.add_user(admin, &both).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let national = User {
+        username: "nat1".into(),
+        role: "analyst".into(),
+        force: None,
+        national: true,
+        officer_id: "nat1".into(),
+        ..user.clone()
+    };
+    store.add_user(admin, &national).await?;
+    assert_eq!(
+        store
+            .user("nat1")
+            .await?
+            .map(|u| u.scope() == crate::UserScope::National),
+        Some(true)
+    );
+    // Moving the westvale officer into exampleshire would give that force two officers 4471.
+    assert!(matches!(
+        store
+            .set_user_scope(admin, "wv4471", Some("exampleshire"), false)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    store
+        .create_session(&Session {
+            token_hash: "scope-session".into(),
+            username: "nat1".into(),
+            csrf_token: "c".into(),
+            created_at: "2026-01-01T08:00:00Z".into(),
+            last_seen_at: "2026-01-01T08:00:00Z".into(),
+        })
+        .await?;
+    store
+        .set_user_scope(admin, "nat1", Some("westvale"), false)
+        .await?;
+    let moved = store.user("nat1").await?.expect("still there");
+    assert_eq!(moved.scope(), crate::UserScope::Force("westvale"));
+    assert!(
+        store.session("scope-session").await?.is_none(),
+        "a change of scope ends the user's sessions"
+    );
+    assert!(matches!(
+        store.set_user_scope(admin, "nobody", None, true).await,
+        Err(StoreError::NotFound(_))
+    ));
     Ok(())
 }
 
@@ -1010,6 +1090,8 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
                 display_name: "Example ISVA".into(),
                 role: "partner".into(),
                 force: Some("exampleshire".into()),
+                national: false,
+                officer_id: "isva1".into(),
                 password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
                 disabled: false,
                 created_at: "2026-01-01T00:00:00Z".into(),
@@ -1052,6 +1134,44 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
             .await,
         Err(StoreError::Refused(_))
     ));
+    // A partner of another force, and a user of this force who is not a partner, are refused:
+    // a share never crosses a force boundary.
+    for (username, role, force) in [
+        ("isva-westvale", "partner", "westvale"),
+        ("inv-not-partner", "investigator", "exampleshire"),
+    ] {
+        store
+            .add_user(
+                &admin,
+                &User {
+                    username: username.into(),
+                    display_name: "Example".into(),
+                    role: role.into(),
+                    force: Some(force.into()),
+                    national: false,
+                    officer_id: username.into(),
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                    disabled: false,
+                    created_at: "2026-01-01T00:00:00Z".into(),
+                },
+            )
+            .await?;
+        assert!(
+            matches!(
+                store
+                    .share_case(
+                        &sharer,
+                        &NewShare {
+                            partner: username.into(),
+                            ..share.clone()
+                        }
+                    )
+                    .await,
+                Err(StoreError::Refused(_))
+            ),
+            "a share with {username} ({role} of {force}) is refused"
+        );
+    }
     assert!(matches!(
         store
             .share_case(

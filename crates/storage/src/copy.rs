@@ -158,6 +158,8 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("display_name", Col::Text),
             ("role", Col::Text),
             ("force", Col::OptText),
+            ("national", Col::Bool),
+            ("officer_id", Col::Text),
             ("password_hash", Col::Text),
             ("disabled", Col::Bool),
             ("created_at", Col::Text),

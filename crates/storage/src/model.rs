@@ -278,12 +278,80 @@ pub struct User {
     pub display_name: String,
     /// One of the roles of the design (`investigator`, `supervisor`, ...).
     pub role: String,
+    /// The force the user belongs to. `None` for a national user, and for an account that was
+    /// never given a force (which reaches no case data): see [`User::scope`].
     pub force: Option<String>,
+    /// Explicitly national (for example a national analyst): never together with a force.
+    pub national: bool,
+    /// How the user's force names them in its records (collar or staff number, as
+    /// `officer_allocated` does). Meaningful only within `force`: two forces may each have an
+    /// officer `4521`, and they are different people.
+    pub officer_id: String,
     /// An argon2id PHC string; never logged.
     #[serde(skip_serializing)]
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: String,
+}
+
+/// Where a user may work: one force, every force (national), or nowhere yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserScope<'a> {
+    /// A user of this force.
+    Force(&'a str),
+    /// An explicitly national user.
+    National,
+    /// An account with no force and not national: it reaches no case data. Accounts made before
+    /// forces were recorded are like this until an administrator gives them a force; an account
+    /// without a force never silently becomes national.
+    Unassigned,
+}
+
+impl User {
+    /// The user's scope (see [`UserScope`]).
+    pub fn scope(&self) -> UserScope<'_> {
+        match (&self.force, self.national) {
+            (Some(force), false) => UserScope::Force(force),
+            (None, true) => UserScope::National,
+            // National and a force at once is refused when stored; read as neither, to be safe.
+            _ => UserScope::Unassigned,
+        }
+    }
+
+    /// Whether the user belongs to `force` (a national user belongs to none).
+    pub fn is_of_force(&self, force: &str) -> bool {
+        self.scope() == UserScope::Force(force)
+    }
+
+    /// Checks the scope before a user is stored: national or one force, not both; a force code
+    /// is lowercase letters, digits and hyphens.
+    pub fn check_scope(&self) -> Result<(), String> {
+        if self.national && self.force.is_some() {
+            return Err(format!(
+                "user `{}`: a user is national or of one force, not both",
+                self.username
+            ));
+        }
+        if let Some(force) = &self.force
+            && (force.is_empty()
+                || force.len() > 64
+                || !force
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        {
+            return Err(format!(
+                "user `{}`: the force code must be lowercase letters, digits and hyphens",
+                self.username
+            ));
+        }
+        if self.officer_id.is_empty() || self.officer_id.len() > 64 {
+            return Err(format!(
+                "user `{}`: the officer identifier must be 1 to 64 characters",
+                self.username
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A signed-in session, stored server-side.

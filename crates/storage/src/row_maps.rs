@@ -34,6 +34,14 @@ macro_rules! row_mappers {
                 display_name: row.try_get("display_name")?,
                 role: row.try_get("role")?,
                 force: row.try_get("force")?,
+                national: row.try_get("national")?,
+                officer_id: {
+                    let officer: Option<String> = row.try_get("officer_id")?;
+                    match officer {
+                        Some(officer) => officer,
+                        None => row.try_get("username")?,
+                    }
+                },
                 password_hash: row.try_get("password_hash")?,
                 disabled: row.try_get("disabled")?,
                 created_at: row.try_get("created_at")?,

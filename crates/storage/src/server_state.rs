@@ -231,6 +231,11 @@ pub(crate) fn share_object(id: i64) -> String {
 }
 
 /// Checks a new share before anything is written (what and where, never a value of the case).
+/// Whether a share's recipient may receive it: `disabled` of the user named, only when they are a
+/// partner of the case's force (a share never crosses a force boundary).
+pub(crate) const SHARE_PARTNER_SQL: &str =
+    "SELECT disabled FROM users WHERE username = $1 AND role = 'partner' AND force = $2";
+
 pub(crate) fn check_new_share(share: &NewShare) -> Result<(), String> {
     if share.items.is_empty() {
         return Err("a share must name at least one item".into());

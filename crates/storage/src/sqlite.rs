@@ -1102,14 +1102,33 @@ impl Store for SqliteStore {
     async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
+        user.check_scope().map_err(StoreError::Invalid)?;
+        if let Some(force) = &user.force {
+            let taken: Option<String> = sqlx::query_scalar(
+                "SELECT username FROM users WHERE force = $1 AND officer_id = $2",
+            )
+            .bind(force)
+            .bind(&user.officer_id)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+            if let Some(other) = taken {
+                return Err(StoreError::Invalid(format!(
+                    "officer `{}` of force `{force}` is already the user `{other}`",
+                    user.officer_id
+                )));
+            }
+        }
+        tx.op()?;
         let result = sqlx::query(
-            "INSERT INTO users (username, display_name, role, force, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO users (username, display_name, role, force, national, officer_id, password_hash, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (username) DO NOTHING",
         )
         .bind(&user.username)
         .bind(&user.display_name)
         .bind(&user.role)
         .bind(&user.force)
+        .bind(user.national)
+        .bind(&user.officer_id)
         .bind(&user.password_hash)
         .bind(user.disabled)
         .bind(&user.created_at)
@@ -1146,6 +1165,56 @@ impl Store for SqliteStore {
             .fetch_all(&self.reader)
             .await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_user_scope(
+        &self,
+        access: &Access,
+        username: &str,
+        force: Option<&str>,
+        national: bool,
+    ) -> StoreResult<()> {
+        let Some(mut user) = self.user(username).await? else {
+            return Err(StoreError::NotFound(format!("user `{username}`")));
+        };
+        user.force = force.map(str::to_owned);
+        user.national = national;
+        user.check_scope().map_err(StoreError::Invalid)?;
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        if let Some(force) = force {
+            tx.op()?;
+            let taken: Option<String> = sqlx::query_scalar(
+                "SELECT username FROM users WHERE force = $1 AND officer_id = $2 AND username <> $3",
+            )
+            .bind(force)
+            .bind(&user.officer_id)
+            .bind(username)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+            if let Some(other) = taken {
+                return Err(StoreError::Invalid(format!(
+                    "officer `{}` of force `{force}` is already the user `{other}`",
+                    user.officer_id
+                )));
+            }
+        }
+        tx.op()?;
+        sqlx::query("UPDATE users SET force = $1, national = $2 WHERE username = $3")
+            .bind(force)
+            .bind(national)
+            .bind(username)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.op()?;
+        sqlx::query("DELETE FROM sessions WHERE username = $1")
+            .bind(username)
+            .execute(&mut *tx.tx)
+            .await?;
+        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
+            .with_detail(json!({"force": force, "national": national}));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await
     }
 
     async fn set_user_disabled(

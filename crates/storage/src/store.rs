@@ -172,6 +172,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         username: &str,
         disabled: bool,
     ) -> StoreResult<()>;
+    /// Gives a user a force (or makes them national): audited as an alteration of the user list;
+    /// ends their sessions, so the new scope applies from their next sign-in. Refused when the
+    /// scope is both, or the user's officer identifier is already taken in that force.
+    async fn set_user_scope(
+        &self,
+        access: &Access,
+        username: &str,
+        force: Option<&str>,
+        national: bool,
+    ) -> StoreResult<()>;
     /// Stores a new session.
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
     /// A session by token hash.

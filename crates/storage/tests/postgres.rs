@@ -512,6 +512,8 @@ fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessi
                     display_name: "Copied User".into(),
                     role: "investigator".into(),
                     force: Some("exampleshire".into()),
+                    national: false,
+                    officer_id: "5120".into(),
                     password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
                     disabled: false,
                     created_at: "2026-11-01T09:00:00Z".into(),

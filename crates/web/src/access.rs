@@ -57,6 +57,13 @@ impl Role {
         }
     }
 
+    /// Roles that may be held nationally (a user with no force who crosses force boundaries where
+    /// the role allows): leaders and analysts with a national remit, and administrators. Roles
+    /// that work cases, and partners, always belong to one force.
+    pub fn may_be_national(self) -> bool {
+        matches!(self, Role::Leader | Role::Analyst | Role::Admin)
+    }
+
     /// Police personnel (officers and staff) may read restricted guidance; partners may not.
     pub fn is_police(self) -> bool {
         !matches!(self, Role::Partner)
@@ -162,12 +169,15 @@ impl Action {
     }
 }
 
-/// The viewer's relation to a case.
+/// The viewer's relation to a case. A case of another force has no relation at all for a user
+/// of one force (it does not exist for them, see [`crate::cases::relation`]) unless a
+/// break-glass grant made through a confirmed cross-force link reaches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Relation {
-    /// Allocated to the case (officer in case or supervisor).
+    /// Allocated to the case (officer in case or supervisor) and of the case's force.
     Member,
-    /// Not allocated, and no break-glass access in this session.
+    /// Of the case's force (or national) but not allocated, and no break-glass access in this
+    /// session.
     Outsider,
     /// Not allocated, but has declared break-glass access to this case in this session.
     BreakGlass,
@@ -317,4 +327,113 @@ fn case_decision(role: Role, action: Action, relation: Relation, member: Purpose
         },
         _ => NotFound,
     }
+}
+
+/// Who may record an event of a kind: the rights table of docs/web.md ("Rights by event kind").
+/// Recording needs [`Action::CaseWrite`] first (a member of the case team); this says which of
+/// the case team may record what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorders {
+    /// First responders, investigators and supervisors of the case team: first account, victim
+    /// care and the whole-story record, which whoever is with the victim must be able to note.
+    CaseTeam,
+    /// Investigators and supervisors: the investigation's own acts (suspect, evidence,
+    /// disclosure, charging), which a first responder does not make.
+    Investigators,
+    /// Supervisors only: decisions that national guidance gives to a supervisor (allocating the
+    /// case team, reviewing the investigation, deciding not to investigate, closing the case
+    /// with an outcome, deciding a victim's right to review).
+    Supervisors,
+    /// Nobody on the web: people are added by import, where their identity is sealed.
+    ImportOnly,
+}
+
+impl Recorders {
+    /// Whether `role` is among them.
+    pub fn include(self, role: Role) -> bool {
+        match self {
+            Recorders::CaseTeam => works_cases(role),
+            Recorders::Investigators => matches!(role, Role::Investigator | Role::Supervisor),
+            Recorders::Supervisors => role == Role::Supervisor,
+            Recorders::ImportOnly => false,
+        }
+    }
+
+    /// In words, for error messages and the rights table.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Recorders::CaseTeam => {
+                "first responders, investigators and supervisors of the case team"
+            }
+            Recorders::Investigators => "investigators and supervisors of the case team",
+            Recorders::Supervisors => "supervisors of the case team",
+            Recorders::ImportOnly => "nobody on the web (people are added by import)",
+        }
+    }
+}
+
+/// Who may record each kind. Every kind is named, so a new kind cannot be added to the
+/// interchange format without deciding who may record it.
+pub fn recorders(kind: domain::interchange::Kind) -> Recorders {
+    use domain::interchange::Kind::*;
+    match kind {
+        ReportReceived
+        | CrimeRecorded
+        | NeedsAssessment
+        | WrittenConfirmationSent
+        | SupportReferral
+        | IsvaOffered
+        | UpdateCadenceAgreed
+        | VictimInformed
+        | SuspectArrested
+        | StatementTaken
+        | ForensicExamOffered
+        | DecisionRecorded
+        | Note => Recorders::CaseTeam,
+        SuspectInterviewed | SuspectBailed | BailExtended | BailVaried | BailEnded
+        | SuspectReleasedRui | SuspectReleasedNfa | VictimInterviewed | DeviceExtraction
+        | ThirdPartyRequest | ChargingDecision | SuspectCharged | VrrRequested
+        | VrrAcknowledged | JurisdictionAssessed => Recorders::Investigators,
+        OfficerAllocated
+        | SupervisorReview
+        | DecisionNotToInvestigate
+        | VrrDecided
+        | CaseClosed => Recorders::Supervisors,
+        PersonAdded => Recorders::ImportOnly,
+    }
+}
+
+/// Why recording an event of a kind was refused (see [`may_record`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRefusal {
+    pub message: String,
+}
+
+/// Whether `role`, a member of the case team, may record an event of `kind` on a case; `is_oic`
+/// says whether the viewer is the case's officer in case. A supervisor never reviews their own
+/// investigation: `supervisor_review` by the officer in case is refused.
+pub fn may_record(
+    role: Role,
+    kind: domain::interchange::Kind,
+    is_oic: bool,
+) -> Result<(), RecordRefusal> {
+    let who = recorders(kind);
+    if !who.include(role) {
+        return Err(RecordRefusal {
+            message: format!(
+                "A {} cannot record {}: it is recorded by {}.",
+                role.label().to_lowercase(),
+                kind.as_str(),
+                who.describe()
+            ),
+        });
+    }
+    if kind == domain::interchange::Kind::SupervisorReview && is_oic {
+        return Err(RecordRefusal {
+            message:
+                "You are the officer in case: a supervisor review must be by another supervisor."
+                    .to_owned(),
+        });
+    }
+    Ok(())
 }

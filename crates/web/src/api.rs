@@ -75,10 +75,15 @@ struct SignIn {
 }
 
 /// `POST /api/session`: sign in; returns a bearer token.
-pub async fn create_session(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+pub async fn create_session(
+    State(state): State<Arc<AppState>>,
+    client: auth::ClientAddress,
+    body: Bytes,
+) -> Response {
     let result: Result<Response, AppError> = async {
         let request: SignIn = json_body(&body)?;
-        let (token, session) = auth::sign_in(&state, &request.username, &request.password).await?;
+        let (token, session) =
+            auth::sign_in(&state, &request.username, &request.password, client).await?;
         Ok((
             StatusCode::CREATED,
             Json(json!({

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use storage::{Session, User};
+use storage::{Session, User, UserScope};
 
 use crate::access::Role;
 use crate::error::AppError;
@@ -98,6 +98,50 @@ impl Viewer {
     /// The actor written in audit records.
     pub fn actor(&self) -> String {
         format!("user:{}", self.user.username)
+    }
+
+    /// Where the viewer may work. A stored national scope counts only for roles that may be held
+    /// nationally ([`Role::may_be_national`]); otherwise the account reaches nothing.
+    pub fn scope(&self) -> UserScope<'_> {
+        match self.user.scope() {
+            UserScope::National if !self.role.may_be_national() => UserScope::Unassigned,
+            scope => scope,
+        }
+    }
+
+    /// How the viewer's force names them (as `officer_allocated` does).
+    pub fn officer_id(&self) -> &str {
+        &self.user.officer_id
+    }
+
+    /// Whether the viewer belongs to `force` (a national viewer belongs to none).
+    pub fn is_of_force(&self, force: &str) -> bool {
+        self.scope() == UserScope::Force(force)
+    }
+
+    /// Whether cases of `force` are within the viewer's reach at all: their own force's, or every
+    /// force's for a national viewer. What they may do there is for the access-control point.
+    pub fn reaches_force(&self, force: &str) -> bool {
+        match self.scope() {
+            UserScope::Force(own) => own == force,
+            UserScope::National => true,
+            UserScope::Unassigned => false,
+        }
+    }
+
+    /// The force whose cases lists and reports cover: the viewer's own, or every force (`None`)
+    /// for a national viewer. An account without a force reaches no case data (403): it never
+    /// silently becomes national.
+    pub fn force_filter(&self) -> Result<Option<&str>, AppError> {
+        match self.scope() {
+            UserScope::Force(force) => Ok(Some(force)),
+            UserScope::National => Ok(None),
+            UserScope::Unassigned => Err(AppError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "no_force",
+                "Your account has no force yet, so it reaches no cases. Ask an administrator to give it one.",
+            )),
+        }
     }
 
     /// Checks a CSRF token from a form or header.
@@ -234,6 +278,49 @@ pub async fn is_first_sign_in(state: &AppState, viewer: &Viewer) -> Result<bool,
     Ok(first.is_some_and(|session| same_secret(&session, &viewer.session)))
 }
 
+/// Failed sign-ins allowed from one client address within [`LOCKOUT_WINDOW_MINUTES`], across
+/// every username: it stops one client guessing passwords of many accounts, five at a time each.
+/// Higher than the per-account limit, because several people can share an address (an office
+/// behind one gateway).
+pub const ADDRESS_LOCKOUT_FAILURES: usize = 30;
+
+/// The client address of a request, as the connection loop recorded it (`None` where a request
+/// did not come through it, for example a router called directly in a test).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip()),
+        ))
+    }
+}
+
+/// The key failures from an address are counted under. Usernames cannot contain `:`, so these
+/// never meet an account's key. An IPv6 client is counted by its /64 network, which one client
+/// typically holds whole.
+fn address_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(v4) => format!("address:{v4}"),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("address:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("address:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// Why a sign-in failed (the message is the same for every reason: no user enumeration).
 pub const SIGN_IN_FAILED: &str = "Enter a correct username and password. After 5 wrong attempts in 15 minutes, sign-in is locked for 15 minutes.";
 
@@ -243,14 +330,21 @@ pub async fn sign_in(
     state: &Arc<AppState>,
     username: &str,
     password: &str,
+    client: ClientAddress,
 ) -> Result<(String, Session), AppError> {
     let key = username.trim().to_lowercase();
     let now = state.now();
     // Failures are counted in the store, so a restart does not reset them and every server
-    // process behind one address counts the same failures.
+    // process behind one address counts the same failures. They are counted per account and
+    // per client address: either limit reached locks the sign-in.
     let window_start = rfc3339(now - Duration::minutes(LOCKOUT_WINDOW_MINUTES));
-    let locked =
+    let address = client.0.map(address_key);
+    let mut locked =
         state.store.sign_in_failures(&key, &window_start).await? >= LOCKOUT_FAILURES as u64;
+    if let Some(address) = &address {
+        locked |= state.store.sign_in_failures(address, &window_start).await?
+            >= ADDRESS_LOCKOUT_FAILURES as u64;
+    }
     let user = state.store.user(username.trim()).await?;
     let phc = user
         .as_ref()
@@ -263,10 +357,12 @@ pub async fn sign_in(
         Some(user) if ok && !locked && !user.disabled && user.role.parse::<Role>().is_ok() => user,
         _ => {
             if !locked {
-                state
-                    .store
-                    .note_sign_in_failure(&key, &rfc3339(now), &window_start)
-                    .await?;
+                for counted in std::iter::once(&key).chain(address.as_ref()) {
+                    state
+                        .store
+                        .note_sign_in_failure(counted, &rfc3339(now), &window_start)
+                        .await?;
+                }
             }
             tracing::info!("sign-in refused");
             return Err(AppError::new(

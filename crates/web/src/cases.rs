@@ -333,9 +333,29 @@ impl CachedCase {
             .fold(cap, std::cmp::min)
     }
 
-    /// Whether `username` is on the case team.
-    pub fn is_member(&self, username: &str) -> bool {
-        self.team.iter().any(|(officer, _)| officer == username)
+    /// Whether officer `officer_id` of `force` is on the case team. Officer identifiers mean
+    /// something only within their force: officer 4521 of another force is someone else, even
+    /// when this case's team names a 4521.
+    pub fn has_member(&self, force: &str, officer_id: &str) -> bool {
+        self.case.key.force == force && self.team.iter().any(|(officer, _)| officer == officer_id)
+    }
+
+    /// Whether the viewer is on the case team (of the case's force, and allocated).
+    pub fn is_member(&self, viewer: &Viewer) -> bool {
+        match viewer.scope() {
+            storage::UserScope::Force(force) => self.has_member(force, viewer.officer_id()),
+            _ => false,
+        }
+    }
+
+    /// Whether the viewer is allocated to the case as a supervisor.
+    pub fn is_supervised_by(&self, viewer: &Viewer) -> bool {
+        self.is_member(viewer) && self.supervisors().any(|s| s == viewer.officer_id())
+    }
+
+    /// Whether the viewer is the case's current officer in case.
+    pub fn is_officer_in_case(&self, viewer: &Viewer) -> bool {
+        self.is_member(viewer) && self.officer_in_case() == Some(viewer.officer_id())
     }
 
     /// The current officer in case (the latest allocated).
@@ -389,41 +409,67 @@ pub fn case_key(force: &str, reference: &str) -> Result<CaseKey, AppError> {
 /// The viewer's relation to a case: membership from the cached case; break-glass from the
 /// store's declarations for this session (with the reason declared); a case the server has never
 /// seen is looked up in the store first.
+///
+/// Force boundaries come first: a case of a force the viewer does not belong to is, for them, a
+/// case that does not exist (`None`), and is not even looked up, unless this session holds a
+/// break-glass grant for it (which is only given through a confirmed cross-force link, see
+/// [`crate::pages::declare_break_glass`]). National viewers reach every force, as outsiders.
 pub async fn relation(
     state: &AppState,
     viewer: &Viewer,
     key: &CaseKey,
 ) -> Result<Option<(Relation, Arc<CachedCase>, Option<String>)>, AppError> {
-    // A partner's only relation to a case is a share in force; a case not shared with them is,
-    // for them, a case that does not exist (so it is not even looked up).
-    if viewer.role == crate::access::Role::Partner
-        && crate::sharing::shares_of(state, viewer, key)
-            .await?
-            .is_empty()
-    {
-        return Ok(None);
-    }
-    let cached = match state.cached(key) {
-        Some(cached) => cached,
-        None => {
-            let access = Access::new(viewer.actor(), storage::Purpose::Administration)
-                .with_reason("access check for a case not yet in the server's read model");
-            match state.store.read_case(&access, key).await? {
-                Some(stored) => state.remember(stored.case, stored.version),
-                None => return Ok(None),
-            }
-        }
-    };
+    // A partner's only relation to a case is a share in force, from their own force; a case not
+    // shared with them is, for them, a case that does not exist (so it is not even looked up).
     if viewer.role == crate::access::Role::Partner {
-        return Ok(Some((Relation::SharedWith, cached, None)));
+        if !viewer.is_of_force(&key.force)
+            || crate::sharing::shares_of(state, viewer, key)
+                .await?
+                .is_empty()
+        {
+            return Ok(None);
+        }
+        return Ok(lookup(state, viewer, key)
+            .await?
+            .map(|cached| (Relation::SharedWith, cached, None)));
     }
-    if cached.is_member(&viewer.user.username) {
+    if !viewer.reaches_force(&key.force) {
+        return match state.store.break_glass_grant(&viewer.session, key).await? {
+            Some(reason) => Ok(lookup(state, viewer, key)
+                .await?
+                .map(|cached| (Relation::BreakGlass, cached, Some(reason)))),
+            None => Ok(None),
+        };
+    }
+    let Some(cached) = lookup(state, viewer, key).await? else {
+        return Ok(None);
+    };
+    if cached.is_member(viewer) {
         return Ok(Some((Relation::Member, cached, None)));
     }
     if let Some(reason) = state.store.break_glass_grant(&viewer.session, key).await? {
         return Ok(Some((Relation::BreakGlass, cached, Some(reason))));
     }
     Ok(Some((Relation::Outsider, cached, None)))
+}
+
+/// The case as the server holds it, read from the store (audited as an access check) when it
+/// has never seen it; `None` when there is no such case.
+async fn lookup(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &CaseKey,
+) -> Result<Option<Arc<CachedCase>>, AppError> {
+    if let Some(cached) = state.cached(key) {
+        return Ok(Some(cached));
+    }
+    let access = Access::new(viewer.actor(), storage::Purpose::Administration)
+        .with_reason("access check for a case not yet in the server's read model");
+    Ok(state
+        .store
+        .read_case(&access, key)
+        .await?
+        .map(|stored| state.remember(stored.case, stored.version)))
 }
 
 /// Asks the access-control point about `action` on a case; returns the access to audit with,
@@ -668,8 +714,8 @@ pub struct HeldCaseload {
 /// worked out again on their next view).
 const HELD_CASELOADS: usize = 10_000;
 
-/// The caseload of `username` at `now`: the open cases of `force` (one audited list, on every
-/// view) that they are on the team of, most urgent first.
+/// The viewer's caseload at `now`: the open cases of their force (one audited list, on every
+/// view) that they are on the team of, most urgent first. Empty for a viewer of no force.
 ///
 /// Working the rows out again on every view (picking the officer's cases from the force's list,
 /// each case's findings, sorting them) was a fifth of a caseload view's cost under load, and the
@@ -680,11 +726,19 @@ const HELD_CASELOADS: usize = 10_000;
 pub async fn my_caseload(
     state: &AppState,
     access: &Access,
-    force: Option<&str>,
-    username: &str,
+    viewer: &Viewer,
     now: DateTime<Utc>,
 ) -> Result<Arc<Caseload>, AppError> {
-    let list = open_cases(state, access, &open_in(force)).await?;
+    // Caseloads are per force: officer identifiers mean something only within one.
+    let storage::UserScope::Force(force) = viewer.scope() else {
+        return Ok(Arc::new(Caseload {
+            rows: Vec::new(),
+            open_findings: 0,
+            overdue: 0,
+        }));
+    };
+    let username = viewer.user.username.as_str();
+    let list = open_cases(state, access, &open_in(Some(force))).await?;
     let held = crate::state::lock(&state.caseloads).get(username).cloned();
     // The held caseload's weak reference keeps its list's allocation, so a list at the same
     // address is that list.
@@ -698,7 +752,7 @@ pub async fn my_caseload(
     let mut valid_until = now + chrono::Duration::seconds(FINDINGS_REUSE_SECS);
     let mine: Vec<(Arc<CachedCase>, Arc<Findings>)> = list
         .iter()
-        .filter(|cached| cached.is_member(username))
+        .filter(|cached| cached.has_member(force, viewer.officer_id()))
         .map(|cached| {
             let (findings, until) = cached.findings_until(state, now);
             valid_until = valid_until.min(until);

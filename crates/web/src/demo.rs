@@ -100,6 +100,8 @@ pub async fn seed(store: &dyn Store, count: usize) -> anyhow::Result<usize> {
                         display_name: (*display).to_owned(),
                         role: role.as_str().to_owned(),
                         force: Some(force.clone()),
+                        national: false,
+                        officer_id: (*username).to_owned(),
                         password_hash: hash.clone(),
                         disabled: false,
                         created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),

@@ -29,6 +29,12 @@ impl AppError {
         }
     }
 
+    /// The same error, naming the field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
     /// 404: no such thing, or nothing the viewer may know exists.
     pub fn not_found() -> Self {
         AppError::new(

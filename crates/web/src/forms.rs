@@ -5,12 +5,12 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::interchange::parse_record;
-use domain::{Case, CaseKey, Record};
+use domain::{Case, Record};
 use serde_json::{Map, Value, json};
 use storage::NewEvent;
 
 use crate::auth::Viewer;
-use crate::cases::{self, FindingRow, people};
+use crate::cases::{self, CachedCase, FindingRow, people};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -79,7 +79,7 @@ impl Fields {
 }
 
 /// Builds the kind-specific fields of an event from a form.
-pub fn object_from_form(fields: &Fields, viewer: &Viewer) -> Result<Map<String, Value>, AppError> {
+pub fn object_from_form(fields: &Fields) -> Result<Map<String, Value>, AppError> {
     let kind = fields.required("kind", "what happened")?;
     let mut object = Map::new();
     let person = |object: &mut Map<String, Value>| -> Result<(), AppError> {
@@ -103,7 +103,6 @@ pub fn object_from_form(fields: &Fields, viewer: &Viewer) -> Result<Map<String, 
             }
         }
         "supervisor_review" => {
-            object.insert("officer".into(), viewer.user.username.clone().into());
             object.insert(
                 "note".into(),
                 fields.required("note", "what the review found")?.into(),
@@ -215,7 +214,6 @@ pub fn object_from_form(fields: &Fields, viewer: &Viewer) -> Result<Map<String, 
                 "rationale".into(),
                 fields.required("rationale", "the rationale")?.into(),
             );
-            object.insert("officer".into(), viewer.user.username.clone().into());
         }
         "note" => {
             object.insert("text".into(), fields.required("text", "the note")?.into());
@@ -239,15 +237,103 @@ pub struct Proposed {
     pub warnings: Vec<FindingRow>,
 }
 
+/// Kinds whose `officer` field names who did it (the reviewer, the decision maker): always the
+/// signed-in officer. (`officer_allocated`'s `officer` is the officer being allocated.)
+const ACTOR_OFFICER_KINDS: [&str; 2] = ["supervisor_review", "decision_recorded"];
+
+/// Sets `officer` to the viewer on kinds where it names who acted; a different value from the
+/// client is refused, never recorded.
+fn officer_is_the_viewer(object: &mut Map<String, Value>, viewer: &Viewer) -> Result<(), AppError> {
+    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    if !ACTOR_OFFICER_KINDS.contains(&kind) {
+        return Ok(());
+    }
+    match object.get("officer") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(sent)) if sent == viewer.officer_id() => {}
+        Some(_) => {
+            return Err(AppError::invalid(
+                "officer",
+                "The officer is you: it comes from your sign-in, not from the form or request.",
+            ));
+        }
+    }
+    object.insert("officer".into(), viewer.officer_id().into());
+    Ok(())
+}
+
+/// The earliest instant an event of the case can have happened: the earliest time its reports
+/// give for the offence (or the report itself, where no offence time is known).
+fn earliest_possible(case: &Case) -> Option<DateTime<Utc>> {
+    case.events()
+        .iter()
+        .filter_map(|event| match &event.data {
+            domain::EventData::ReportReceived(report) => {
+                let offence = report.offence_from.as_ref().or(report.offence_to.as_ref());
+                Some(offence.map_or(event.at, |at| *at).with_timezone(&Utc))
+            }
+            _ => None,
+        })
+        .min()
+}
+
+/// Refuses values no user can mean: an outcome outside the Home Office list, a time before the
+/// offence or after the report it is part of, or in the future.
+fn check_values(case: &Case, record: &Record, now: DateTime<Utc>) -> Result<(), AppError> {
+    let at = record.event.at.with_timezone(&Utc);
+    if at > now + chrono::Duration::minutes(5) {
+        return Err(AppError::invalid("at", "The time is in the future."));
+    }
+    match &record.event.data {
+        domain::EventData::CaseClosed(closed) if !(1..=22).contains(&closed.outcome) => {
+            return Err(AppError::invalid(
+                "outcome",
+                "Choose a Home Office outcome from 1 to 22.",
+            ));
+        }
+        domain::EventData::ReportReceived(report) => {
+            for (field, offence) in [
+                ("offence_from", &report.offence_from),
+                ("offence_to", &report.offence_to),
+            ] {
+                if offence.as_ref().is_some_and(|o| o.with_timezone(&Utc) > at) {
+                    return Err(AppError::invalid(
+                        field,
+                        "The offence cannot be after the report of it.",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if record.event.kind() != domain::interchange::Kind::ReportReceived
+        && let Some(earliest) = earliest_possible(case)
+        && at < earliest
+    {
+        return Err(AppError::invalid(
+            "at",
+            format!(
+                "The time is before the offence or its report ({}): check the date.",
+                crate::cases::local_time(&earliest)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Completes `object` (kind-specific fields, `kind`; optionally `at` and `id`) into an event of
-/// `key`, checks it and evaluates the rules with it.
+/// the case, checks that the viewer may record it and that its values can be meant, and
+/// evaluates the rules with it.
 pub fn propose(
     state: &AppState,
-    case: &Case,
-    key: &CaseKey,
+    viewer: &Viewer,
+    cached: &CachedCase,
     mut object: Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Proposed, AppError> {
+    let case = &cached.case;
+    let key = &case.key;
+    officer_is_the_viewer(&mut object, viewer)?;
     for envelope in ["case", "force"] {
         if object.contains_key(envelope) {
             return Err(AppError::invalid(
@@ -290,9 +376,20 @@ pub fn propose(
             "People are added by import, where identity is sealed",
         ));
     }
-    if record.event.at.with_timezone(&Utc) > now + chrono::Duration::minutes(5) {
-        return Err(AppError::invalid("at", "The time is in the future."));
-    }
+    crate::access::may_record(
+        viewer.role,
+        record.event.kind(),
+        cached.is_officer_in_case(viewer),
+    )
+    .map_err(|refusal| {
+        AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "not_your_decision",
+            refusal.message,
+        )
+        .with_field("kind")
+    })?;
+    check_values(case, &record, now)?;
     if let Some(person) = record.event.person() {
         let known = people(case);
         let Some(found) = known.iter().find(|p| p.key == person.as_str()) else {

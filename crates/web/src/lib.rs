@@ -8,6 +8,7 @@
 //! - [`sharing`]: cases shared with partners (what, with whom, why; revocable).
 //! - [`headers`]: security headers on every response.
 //! - [`links`]: repeat suspects: a case's candidate links and their review.
+//! - [`server`]: the connection loop, with header, body and idle time limits.
 //! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
 
 pub mod access;
@@ -23,6 +24,7 @@ pub mod markdown;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod server;
 pub mod sharing;
 pub mod state;
 pub mod templates;
@@ -30,17 +32,12 @@ pub mod templates;
 pub use routes::router;
 pub use state::{AppState, Config};
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Serves `state` on `listener` until the process is stopped (or ctrl-c).
+/// Serves `state` on `listener` until the process is stopped (or ctrl-c), with the default
+/// connection time limits ([`server::Limits`]).
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    server::serve_router(listener, router(state), server::Limits::default(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

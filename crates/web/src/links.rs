@@ -124,7 +124,7 @@ async fn links_of(
     let (access, relation, _) = authorise_case(state, viewer, &key, Action::LinkRead).await?;
     let links = state.store.case_links(&access, &key).await?;
     let mut views = Vec::with_capacity(links.len());
-    for link in &links {
+    for link in links.iter().filter(|link| shown_to(viewer, link)) {
         views.push(view(state, viewer, link).await?);
     }
     let can_decide = matches!(
@@ -132,6 +132,24 @@ async fn links_of(
         Decision::Allow(_)
     );
     Ok((views, can_decide, key))
+}
+
+/// Whether the viewer sees a link at all. A link within the viewer's force is shown whatever its
+/// status; a link to another force's case is a suggestion about that force's suspect, so a
+/// viewer of one force sees it only once it is confirmed (a recorded cross-force link, made by a
+/// national analyst): until then it exists only for national viewers.
+fn shown_to(viewer: &Viewer, link: &CaseLink) -> bool {
+    viewer.scope() == storage::UserScope::National
+        || viewer.is_of_force(&link.other.force)
+        || link.status == LinkStatus::Confirmed
+}
+
+/// Whether the viewer may decide a link: links within their force, or any link for a national
+/// viewer. Deciding a cross-force link changes another force's case, so it is for national
+/// analysts, who see both sides.
+fn may_decide(viewer: &Viewer, link: &CaseLink) -> bool {
+    viewer.scope() == storage::UserScope::National
+        || (viewer.is_of_force(&link.this.force) && viewer.is_of_force(&link.other.force))
 }
 
 /// Records a decision on a link of the case, after the access-control point allowed it.
@@ -165,8 +183,18 @@ async fn decide_on(
     }
     // The link must be one of this case's: the access decision was about this case.
     let links = state.store.case_links(&access, &key).await?;
-    if !links.iter().any(|link| link.id == id) {
+    let Some(link) = links
+        .iter()
+        .find(|link| link.id == id && shown_to(viewer, link))
+    else {
         return Err(AppError::not_found());
+    };
+    if !may_decide(viewer, link) {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "cross_force_link",
+            "This link joins a case of another force: a national analyst reviews it.",
+        ));
     }
     let access = access.with_reason(reason);
     Ok(state

@@ -120,6 +120,7 @@ fn sign_in_page(error: Option<String>, username: String, status: StatusCode) -> 
 
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
+    client: auth::ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -136,7 +137,7 @@ pub async fn sign_in(
         .find(|(k, _)| k == "password")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    match auth::sign_in(&state, &username, password).await {
+    match auth::sign_in(&state, &username, password, client).await {
         Ok((token, _session)) => {
             let mut response = Redirect::to("/").into_response();
             if let Ok(value) = HeaderValue::from_str(&auth::session_cookie(&token)) {
@@ -226,14 +227,8 @@ pub async fn caseload_data(
     viewer: &Viewer,
 ) -> Result<(Vec<Arc<cases::CaseloadRow>>, usize, usize), AppError> {
     let access = authorise(viewer, Action::Caseload)?;
-    let caseload = cases::my_caseload(
-        state,
-        &access,
-        viewer.user.force.as_deref(),
-        &viewer.user.username,
-        state.now(),
-    )
-    .await?;
+    viewer.force_filter()?;
+    let caseload = cases::my_caseload(state, &access, viewer, state.now()).await?;
     Ok((
         caseload.rows.clone(),
         caseload.open_findings,
@@ -253,10 +248,12 @@ pub struct TeamData {
 /// The team: cases a supervisor is allocated to supervise (leaders: the whole force).
 pub async fn team_data(state: &AppState, viewer: &Viewer) -> Result<TeamData, AppError> {
     let access = authorise(viewer, Action::TeamView)?;
-    let me = viewer.user.username.clone();
+    // A leader sees their whole force (a national leader every force); a supervisor the cases of
+    // their force they supervise.
+    let force = viewer.force_filter()?;
     let leader = viewer.role == crate::access::Role::Leader;
-    let keep = move |c: &CachedCase| leader || c.supervisors().any(|s| s == me);
-    let loaded = cases::caseload(state, &access, viewer.user.force.as_deref(), &keep).await?;
+    let keep = |c: &CachedCase| leader || c.is_supervised_by(viewer);
+    let loaded = cases::caseload(state, &access, force, &keep).await?;
     let rows = cases::caseload_rows(&loaded);
     let loads = cases::officer_loads(&loaded);
     let mut overdue = Vec::new();
@@ -356,7 +353,7 @@ async fn case_view(
     } else {
         cases::RecordFormsHtml::default()
     };
-    let is_supervisor = cached.supervisors().any(|s| s == viewer.user.username);
+    let is_supervisor = cached.is_supervised_by(viewer);
     let break_glass_log = if is_supervisor {
         state
             .store
@@ -433,7 +430,7 @@ pub async fn record_event(
 ) -> Result<(Recorded, Arc<CachedCase>, Relation), AppError> {
     let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseWrite).await?;
     let cached = cases::read(state, &access, key).await?;
-    let proposed = forms::propose(state, &cached.case, key, object, state.now())?;
+    let proposed = forms::propose(state, viewer, &cached, object, state.now())?;
     if !proposed.warnings.is_empty() && !confirm {
         return Ok((Recorded::Warnings(proposed.warnings), cached, relation));
     }
@@ -468,7 +465,7 @@ pub async fn case_event(
     let fields = Fields::parse(&body);
     viewer.check_csrf(fields.get("csrf"))?;
     let confirm = fields.get("confirm") == Some("yes");
-    let object = match forms::object_from_form(&fields, &viewer) {
+    let object = match forms::object_from_form(&fields) {
         Ok(object) => object,
         Err(error) => return form_error(&state, &viewer, &key, error).await,
     };
@@ -491,7 +488,9 @@ pub async fn case_event(
             .await?;
             Ok((StatusCode::OK, Html(page.render()?)).into_response())
         }
-        Err(error) if error.status == StatusCode::BAD_REQUEST => {
+        Err(error)
+            if error.status == StatusCode::BAD_REQUEST || error.code == "not_your_decision" =>
+        {
             form_error(&state, &viewer, &key, error).await
         }
         Err(error) => Err(error),
@@ -517,7 +516,7 @@ pub(crate) async fn form_error(
         false,
     )
     .await?;
-    Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+    Ok((error.status, Html(page.render()?)).into_response())
 }
 
 // ---- Identity -----------------------------------------------------------------------------------
@@ -630,6 +629,12 @@ pub async fn break_glass_form(PageViewer(viewer): PageViewer) -> Result<Response
 }
 
 /// Declares break-glass access: audited with the reason, then the case opens for this session.
+///
+/// Break-glass stays inside the viewer's force. A national viewer may declare it on any force's
+/// case; a viewer of one force reaches another force's case only through a recorded
+/// cross-force link: a confirmed repeat-suspect link between that case and a case of their own
+/// force that they are on the team of. Every refusal is audited too (with the reason given), and
+/// answered like a case that does not exist.
 pub async fn declare_break_glass(
     state: &AppState,
     viewer: &Viewer,
@@ -644,12 +649,36 @@ pub async fn declare_break_glass(
             "Enter a reason of at least 10 characters.",
         ));
     }
+    let access = access.with_reason(reason);
+    let allowed = match viewer.scope() {
+        storage::UserScope::National => true,
+        storage::UserScope::Force(force) if force == key.force.as_str() => true,
+        storage::UserScope::Force(_) => linked_from_own_case(state, viewer, &access, key).await?,
+        storage::UserScope::Unassigned => false,
+    };
     // The case must exist; a case that does not is the same 404 as any other.
-    if cases::relation(state, viewer, key).await?.is_none() {
+    let exists = allowed && lookup_for_break_glass(state, viewer, key).await?;
+    if !exists {
+        let why = if allowed {
+            "no such case"
+        } else {
+            "outside the user's force, and no confirmed cross-force link from a case of their team"
+        };
+        state
+            .store
+            .record_audit(
+                AuditEntry::new(
+                    &access,
+                    Category::Consultation,
+                    format!("case:{}/{}", key.force, key.reference),
+                )
+                .with_detail(serde_json::json!({"break_glass": "refused", "why": why})),
+            )
+            .await?;
+        tracing::info!(purpose = "break_glass", "break-glass refused");
         return Err(AppError::not_found());
     }
     // Recorded and audited in one transaction in the store; the grant lasts for this session.
-    let access = access.with_reason(reason);
     let at = state
         .now()
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
@@ -658,6 +687,55 @@ pub async fn declare_break_glass(
         .declare_break_glass(&access, key, &viewer.session, &at)
         .await?;
     Ok(())
+}
+
+/// Whether the case exists, for a viewer who may declare break-glass on it.
+async fn lookup_for_break_glass(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+) -> Result<bool, AppError> {
+    if state.cached(key).is_some() {
+        return Ok(true);
+    }
+    let access = Access::new(viewer.actor(), Purpose::Administration)
+        .with_reason("access check for a case not yet in the server's read model");
+    match state.store.read_case(&access, key).await? {
+        Some(stored) => {
+            state.remember(stored.case, stored.version);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Whether a confirmed repeat-suspect link joins `key` (another force's case) to a case of the
+/// viewer's own force that they are on the team of: the recorded cross-force link that lets
+/// them break glass into it. Reading the links is a consultation of `key`'s linkage, audited
+/// with the break-glass reason.
+async fn linked_from_own_case(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &Access,
+    key: &domain::CaseKey,
+) -> Result<bool, AppError> {
+    let links = match state.store.case_links(access, key).await {
+        Ok(links) => links,
+        Err(storage::StoreError::NotFound(_)) => return Ok(false),
+        Err(error) => return Err(error.into()),
+    };
+    for link in links {
+        if link.status != storage::LinkStatus::Confirmed || !viewer.is_of_force(&link.other.force) {
+            continue;
+        }
+        let Ok(own) = case_key(&link.other.force, &link.other.reference) else {
+            continue;
+        };
+        if let Some((Relation::Member, _, _)) = cases::relation(state, viewer, &own).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub async fn break_glass(
@@ -922,7 +1000,8 @@ pub async fn build_report(
         ));
     }
     let scope = reporting::Scope {
-        force: viewer.user.force.clone(),
+        // The viewer's own force; every force only for a national viewer.
+        force: viewer.force_filter()?.map(str::to_owned),
         from,
         to,
         as_of: now,

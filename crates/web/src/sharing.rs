@@ -49,6 +49,9 @@ pub async fn shares_of(
     if viewer.role != Role::Partner {
         return Ok(Vec::new());
     }
+    if !viewer.is_of_force(&key.force) {
+        return Ok(Vec::new());
+    }
     Ok(state
         .store
         .shares_with(&viewer.user.username)
@@ -85,16 +88,14 @@ pub async fn share(
     let partner = request.partner.trim();
     let is_partner = match partner {
         "" => false,
-        name => state
-            .store
-            .user(name)
-            .await?
-            .is_some_and(|user| !user.disabled && user.role == Role::Partner.as_str()),
+        name => state.store.user(name).await?.is_some_and(|user| {
+            !user.disabled && user.role == Role::Partner.as_str() && user.is_of_force(&key.force)
+        }),
     };
     if !is_partner {
         return Err(AppError::invalid(
             "partner",
-            "Enter the username of a partner (for example an ISVA) who has an account.",
+            "Enter the username of a partner of this force (for example an ISVA) who has an account.",
         ));
     }
     let mut items = Vec::new();
@@ -222,7 +223,12 @@ pub async fn shared_list(state: &AppState, viewer: &Viewer) -> Result<Vec<Shared
     authorise(viewer, Action::SharedList)?;
     let shares = state.store.shares_with(&viewer.user.username).await?;
     let mut rows: Vec<SharedRow> = Vec::new();
-    for share in shares {
+    // Only shares of the partner's own force count (shares are refused across forces, and a
+    // partner moved to another force keeps none of the old one's).
+    for share in shares
+        .into_iter()
+        .filter(|share| viewer.is_of_force(&share.force))
+    {
         match rows
             .iter_mut()
             .find(|row| row.force == share.force && row.reference == share.reference)

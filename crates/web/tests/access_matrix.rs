@@ -1,10 +1,12 @@
 //! The access-control matrix: every role x every route x member of the case or not, over HTTP,
-//! against a table written out here by hand. A route added to `web::routes::ROUTES` without a row
-//! here fails the test.
+//! against a table written out here by hand; then the force boundary: every testshire user on a
+//! case of another force whose team has their very officer identifiers, and national users and
+//! an account without a force. A route added to `web::routes::ROUTES` without a row here fails
+//! the test.
 
 mod common;
 
-use common::{Server, Session, USERS};
+use common::{NATIONAL_USERS, Server, Session, USERS};
 use reqwest::Method;
 
 /// Codes for the roles in the order fr, inv, sup, lead, ana, par, adm.
@@ -15,6 +17,10 @@ struct Row {
     member: [u16; 7],
     /// On TS-2 (no test user is allocated to it).
     outsider: [u16; 7],
+    /// On TS-1, for the users of `NATIONAL_USERS`: a national leader, analyst and administrator
+    /// (of no force, crossing force boundaries where the role allows), and an investigator
+    /// account made without a force (which is not national and reaches no case data).
+    national: [u16; 4],
 }
 
 const fn row(
@@ -22,156 +28,196 @@ const fn row(
     path: &'static str,
     member: [u16; 7],
     outsider: [u16; 7],
+    national: [u16; 4],
 ) -> Row {
     Row {
         method,
         path,
         member,
         outsider,
+        national,
+    }
+}
+
+impl Row {
+    /// For a testshire user on OF-1, otherford's case allocated to officers with their very
+    /// identifiers: a route about a case of another force answers 404 to every user of one force
+    /// (the case does not exist for them); any other route answers as it does on their own case.
+    fn other_force(&self, index: usize) -> u16 {
+        if self.path.contains("{case}") {
+            404
+        } else {
+            self.member[index]
+        }
     }
 }
 
 //                  fr   inv  sup  lead ana  par  adm
 const ALL_200: [u16; 7] = [200, 200, 200, 200, 200, 200, 200];
 const NONE_404: [u16; 7] = [404, 404, 404, 404, 404, 404, 404];
+//                   nat-lead nat-ana nat-adm noforce-inv
+const ALL4_200: [u16; 4] = [200, 200, 200, 200];
+const NONE4_404: [u16; 4] = [404, 404, 404, 404];
 
 const TABLE: &[Row] = &[
-    row("GET", "/", ALL_200, ALL_200),
+    row("GET", "/", ALL_200, ALL_200, ALL4_200),
     row(
         "GET",
         "/caseload",
         [200, 200, 200, 403, 403, 403, 403],
         [200, 200, 200, 403, 403, 403, 403],
+        [403, 403, 403, 403],
     ),
     row(
         "GET",
         "/team",
         [403, 403, 200, 200, 403, 403, 403],
         [403, 403, 200, 200, 403, 403, 403],
+        [200, 403, 403, 403],
     ),
     row(
         "GET",
         "/cases/{force}/{case}",
         [200, 200, 200, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "POST",
         "/cases/{force}/{case}/events",
         [303, 303, 303, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "GET",
         "/cases/{force}/{case}/people/{person}/identity",
         [200, 200, 200, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "POST",
         "/cases/{force}/{case}/people/{person}/identity",
         [200, 200, 200, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "GET",
         "/cases/{force}/{case}/audit",
         [403, 403, 200, 200, 404, 404, 404],
         [404, 404, 404, 200, 404, 404, 404],
+        [200, 404, 404, 404],
     ),
     row(
         "GET",
         "/cases/{force}/{case}/links",
         [200, 200, 200, 404, 200, 404, 404],
         [404, 404, 404, 404, 200, 404, 404],
+        [404, 200, 404, 404],
     ),
     row(
         "POST",
         "/cases/{force}/{case}/links/{link}",
         [403, 303, 303, 404, 303, 404, 404],
         [404, 404, 404, 404, 303, 404, 404],
+        [404, 303, 404, 404],
     ),
     row(
         "GET",
         "/break-glass",
         [200, 200, 200, 200, 403, 403, 403],
         [200, 200, 200, 200, 403, 403, 403],
+        [200, 403, 403, 200],
     ),
     row(
         "POST",
         "/break-glass",
         [303, 303, 303, 303, 403, 403, 403],
         [303, 303, 303, 303, 403, 403, 403],
+        [303, 403, 403, 404],
     ),
-    row("GET", "/guidance", ALL_200, ALL_200),
-    row("GET", "/guidance/{*id}", ALL_200, ALL_200),
+    row("GET", "/guidance", ALL_200, ALL_200, ALL4_200),
+    row("GET", "/guidance/{*id}", ALL_200, ALL_200, ALL4_200),
     row(
         "GET",
         "/reports/leaders",
         [403, 403, 200, 200, 200, 403, 403],
         [403, 403, 200, 200, 200, 403, 403],
+        [200, 200, 403, 403],
     ),
     row(
         "GET",
         "/api/caseload",
         [200, 200, 200, 403, 403, 403, 403],
         [200, 200, 200, 403, 403, 403, 403],
+        [403, 403, 403, 403],
     ),
     row(
         "GET",
         "/api/team",
         [403, 403, 200, 200, 403, 403, 403],
         [403, 403, 200, 200, 403, 403, 403],
+        [200, 403, 403, 403],
     ),
     row(
         "GET",
         "/api/cases/{force}/{case}",
         [200, 200, 200, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "POST",
         "/api/cases/{force}/{case}/events",
         [201, 201, 201, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "POST",
         "/api/cases/{force}/{case}/people/{person}/identity",
         [200, 200, 200, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "GET",
         "/api/cases/{force}/{case}/audit",
         [403, 403, 200, 200, 404, 404, 404],
         [404, 404, 404, 200, 404, 404, 404],
+        [200, 404, 404, 404],
     ),
     row(
         "GET",
         "/api/cases/{force}/{case}/links",
         [200, 200, 200, 404, 200, 404, 404],
         [404, 404, 404, 404, 200, 404, 404],
+        [404, 200, 404, 404],
     ),
     row(
         "POST",
         "/api/cases/{force}/{case}/links/{link}",
         [403, 200, 200, 404, 200, 404, 404],
         [404, 404, 404, 404, 200, 404, 404],
+        [404, 200, 404, 404],
     ),
     row(
         "POST",
         "/api/break-glass",
         [204, 204, 204, 204, 403, 403, 403],
         [204, 204, 204, 204, 403, 403, 403],
+        [204, 403, 403, 404],
     ),
-    row("GET", "/api/guidance", ALL_200, ALL_200),
-    row("GET", "/api/guidance/{*id}", ALL_200, ALL_200),
+    row("GET", "/api/guidance", ALL_200, ALL_200, ALL4_200),
+    row("GET", "/api/guidance/{*id}", ALL_200, ALL_200, ALL4_200),
     row(
         "GET",
         "/api/reports/leaders",
         [403, 403, 200, 200, 200, 403, 403],
         [403, 403, 200, 200, 200, 403, 403],
+        [200, 200, 403, 403],
     ),
     // Sharing with partners. TS-1 is shared with the partner `par`, TS-2 with nobody: for the
     // partner, the "member" column means "the case is shared with them".
@@ -180,48 +226,56 @@ const TABLE: &[Row] = &[
         "/cases/{force}/{case}/shares",
         [303, 303, 303, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "POST",
         "/cases/{force}/{case}/shares/{id}/revoke",
         [303, 303, 303, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "GET",
         "/shared",
         [403, 403, 403, 403, 403, 200, 403],
         [403, 403, 403, 403, 403, 200, 403],
+        [403, 403, 403, 403],
     ),
     row(
         "GET",
         "/shared/{force}/{case}",
         [404, 404, 404, 404, 404, 200, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "POST",
         "/api/cases/{force}/{case}/shares",
         [201, 201, 201, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "DELETE",
         "/api/cases/{force}/{case}/shares/{id}",
         [200, 200, 200, 404, 404, 404, 404],
         NONE_404,
+        NONE4_404,
     ),
     row(
         "GET",
         "/api/shared",
         [403, 403, 403, 403, 403, 200, 403],
         [403, 403, 403, 403, 403, 200, 403],
+        [403, 403, 403, 403],
     ),
     row(
         "GET",
         "/api/shared/{force}/{case}",
         [404, 404, 404, 404, 404, 200, 404],
         NONE_404,
+        NONE4_404,
     ),
 ];
 
@@ -255,9 +309,14 @@ fn every_route_has_a_row() {
 }
 
 async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 {
+    let force = if case.starts_with("OF-") {
+        common::OTHER_FORCE
+    } else {
+        common::FORCE
+    };
     let path = row
         .path
-        .replace("{force}", common::FORCE)
+        .replace("{force}", force)
         .replace("{case}", case)
         .replace("{person}", "V1")
         // Revoking always names the spare share of TS-1, so the kept one still grants the partner.
@@ -328,6 +387,49 @@ async fn every_role_every_route_member_or_not() {
     assert!(
         failures.is_empty(),
         "access matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The force boundary: every testshire user on OF-1, otherford's case allocated to otherford
+/// officers whose identifiers are the testshire users' own (officer `inv` of otherford is not
+/// officer `inv` of testshire); and national users, and an account made without a force, on
+/// TS-1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_boundaries_hold_on_every_route() {
+    let server = common::start().await;
+    let mut failures = Vec::new();
+    for (index, (username, role)) in USERS.iter().enumerate() {
+        let session = server.sign_in(username).await;
+        for row in TABLE {
+            let expected = row.other_force(index);
+            let got = call(&server, &session, row, "OF-1").await;
+            if got != expected {
+                failures.push(format!(
+                    "testshire {role} {} {} on otherford's OF-1: expected {expected}, got {got}",
+                    row.method, row.path
+                ));
+            }
+        }
+    }
+    for (index, (username, role, national)) in NATIONAL_USERS.iter().enumerate() {
+        let session = server.sign_in(username).await;
+        for row in TABLE {
+            let expected = row.national[index];
+            let got = call(&server, &session, row, "TS-1").await;
+            if got != expected {
+                failures.push(format!(
+                    "{} {role} {} {} on TS-1: expected {expected}, got {got}",
+                    if *national { "national" } else { "no-force" },
+                    row.method,
+                    row.path
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "force boundary mismatches:\n{}",
         failures.join("\n")
     );
 }

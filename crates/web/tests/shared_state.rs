@@ -372,8 +372,13 @@ async fn a_held_caseload_is_reused_only_until_time_could_change_a_finding() {
     let server = common::start().await;
     let state = &server.state;
     let access = Access::new("inv", Purpose::Investigation);
-    let force = Some(common::FORCE);
-    let caseload_at = |now| web::cases::my_caseload(state, &access, force, "inv", now);
+    let viewer = web::auth::Viewer {
+        user: server.store.user("inv").await.expect("user").expect("inv"),
+        role: web::access::Role::Investigator,
+        session: String::new(),
+        csrf: String::new(),
+    };
+    let caseload_at = |now| web::cases::my_caseload(state, &access, &viewer, now);
     let late = |caseload: &web::cases::Caseload| -> usize {
         caseload
             .rows

@@ -35,7 +35,7 @@ pub struct RestoreArgs {
 pub fn run_backup(args: BackupArgs) -> Result<ExitCode> {
     data::runtime()?.block_on(async {
         let opened = args.data.open(false).await?;
-        let access = Access::new(data::actor(), Purpose::Administration)
+        let access = Access::new(args.data.actor()?, Purpose::Administration)
             .with_recipient(format!("backup:{}", args.dest.display()));
         let info = opened
             .store
@@ -69,7 +69,7 @@ pub fn run_restore(args: RestoreArgs) -> Result<ExitCode> {
             .verify_audit(&opened.signer.verifying_key())
             .await
             .context("cannot read the restored audit log")?;
-        let access = Access::new(data::actor(), Purpose::Administration)
+        let access = Access::new(args.data.actor()?, Purpose::Administration)
             .with_reason(format!("restored from {}", args.backup.display()));
         let note = storage::AuditEntry::new(&access, storage::Category::Alteration, "database");
         if report.is_ok() {

@@ -48,10 +48,10 @@ async fn copy(args: CopyArgs) -> Result<ExitCode> {
     let target = args.data.open_at(&to, true).await?;
     let report = match (&source.store, &target.store) {
         (AnyStore::Sqlite(from), AnyStore::Postgres(to)) => {
-            storage::copy::sqlite_to_postgres(from, to, &access("postgres")).await
+            storage::copy::sqlite_to_postgres(from, to, &access(&args.data, "postgres")?).await
         }
         (AnyStore::Postgres(from), AnyStore::Sqlite(to)) => {
-            storage::copy::postgres_to_sqlite(from, to, &access("sqlite")).await
+            storage::copy::postgres_to_sqlite(from, to, &access(&args.data, "sqlite")?).await
         }
         _ => bail!("rasso copy moves a store between SQLite and PostgreSQL"),
     }
@@ -82,9 +82,9 @@ async fn copy(args: CopyArgs) -> Result<ExitCode> {
 }
 
 /// The copy's access: an administrative disclosure to the other store.
-fn access(recipient: &str) -> Access {
-    Access {
+fn access(data: &data::DataArgs, recipient: &str) -> Result<Access> {
+    Ok(Access {
         recipient: Some(recipient.to_owned()),
-        ..Access::new(data::actor(), Purpose::Administration)
-    }
+        ..Access::new(data.actor()?, Purpose::Administration)
+    })
 }

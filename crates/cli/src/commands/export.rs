@@ -50,7 +50,7 @@ async fn export(args: ExportArgs) -> Result<ExitCode> {
         Some(path) => format!("file:{}", path.display()),
         None => "stdout".to_owned(),
     });
-    let mut access = Access::new(data::actor(), args.purpose).with_recipient(recipient);
+    let mut access = Access::new(args.data.actor()?, args.purpose).with_recipient(recipient);
     access.reason = args.reason.clone();
     let options = ExportOptions {
         without_identity: args.without_identity,

@@ -322,7 +322,7 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
         let lines = converted(&host, &args.format, &args.file)?;
         (Box::new(io::Cursor::new(lines)), None)
     };
-    let access = Access::new(data::actor(), Purpose::Import);
+    let access = Access::new(args.data.actor()?, Purpose::Import);
     // An existing store is opened first (people already added there count); a new one is created
     // only once the file is known to be good, so a bad file changes nothing at all.
     let mut opened = if args.data.exists()? {

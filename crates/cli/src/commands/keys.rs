@@ -55,7 +55,7 @@ async fn rotate(args: RotateArgs) -> Result<ExitCode> {
         eprintln!("generated a new master key in {}", target.display());
     }
     let access =
-        Access::new(data::actor(), Purpose::Administration).with_reason("master key rotation");
+        Access::new(args.data.actor()?, Purpose::Administration).with_reason("master key rotation");
     let count = opened
         .store
         .rotate_master_key(&access, &new_key)

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use domain::CaseKey;
 use storage::{Access, CaseLink, LinkDecision, Purpose, RelinkProgress};
 
-use crate::data::{DataArgs, actor, progress, runtime};
+use crate::data::{DataArgs, progress, runtime};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -81,16 +81,19 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
         if !data.exists()? {
             bail!("no database here: import some cases first");
         }
+        let actor = data.actor()?;
         let opened = data.open(false).await?;
         let store = opened.store;
         let result = match args.command {
-            None => relink(&*store).await,
-            Some(LinkCommand::List { case, .. }) => list(&*store, &parse_case(&case)?).await,
+            None => relink(&*store, &actor).await,
+            Some(LinkCommand::List { case, .. }) => {
+                list(&*store, &actor, &parse_case(&case)?).await
+            }
             Some(LinkCommand::Confirm { id, reason, .. }) => {
-                decide(&*store, id, LinkDecision::Confirm, &reason).await
+                decide(&*store, &actor, id, LinkDecision::Confirm, &reason).await
             }
             Some(LinkCommand::Reject { id, reason, .. }) => {
-                decide(&*store, id, LinkDecision::Reject, &reason).await
+                decide(&*store, &actor, id, LinkDecision::Reject, &reason).await
             }
         };
         store.close().await;
@@ -98,8 +101,8 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
     })
 }
 
-async fn relink(store: &dyn storage::Store) -> Result<ExitCode> {
-    let access = Access::new(actor(), Purpose::Investigation).with_reason("full re-link");
+async fn relink(store: &dyn storage::Store, actor: &str) -> Result<ExitCode> {
+    let access = Access::new(actor, Purpose::Investigation).with_reason("full re-link");
     let bar = progress(0, "re-linking: {prefix}");
     let mut phase = "";
     let report = store
@@ -135,8 +138,8 @@ fn print_link(link: &CaseLink) {
     );
 }
 
-async fn list(store: &dyn storage::Store, case: &CaseKey) -> Result<ExitCode> {
-    let access = Access::new(actor(), Purpose::Investigation);
+async fn list(store: &dyn storage::Store, actor: &str, case: &CaseKey) -> Result<ExitCode> {
+    let access = Access::new(actor, Purpose::Investigation);
     let links = store.case_links(&access, case).await?;
     if links.is_empty() {
         println!("no links for {}/{}", case.force, case.reference);
@@ -154,11 +157,12 @@ async fn list(store: &dyn storage::Store, case: &CaseKey) -> Result<ExitCode> {
 
 async fn decide(
     store: &dyn storage::Store,
+    actor: &str,
     id: i64,
     decision: LinkDecision,
     reason: &str,
 ) -> Result<ExitCode> {
-    let access = Access::new(actor(), Purpose::Investigation).with_reason(reason);
+    let access = Access::new(actor, Purpose::Investigation).with_reason(reason);
     let link = store.decide_link(&access, id, decision, reason).await?;
     println!(
         "link {} {} ({}/{} {} and {}/{} {})",

@@ -70,7 +70,7 @@ pub enum ReportCommand {
 /// Memory stays bounded either way. The read is audited with the purpose `reporting`.
 async fn from_store(args: &ReportArgs, rules: &RuleSet, scope: Scope) -> Result<Report> {
     let opened = args.data.open(false).await?;
-    let access = Access::new(data::actor(), Purpose::Reporting);
+    let access = Access::new(args.data.actor()?, Purpose::Reporting);
     let (report, path) = storage::build_report(&*opened.store, &access, rules, scope)
         .await
         .context("cannot read the stored cases")?;
@@ -83,7 +83,7 @@ fn rebuild_facts(data: &DataArgs) -> Result<ExitCode> {
     data::runtime()?.block_on(async {
         let opened = data.open(false).await?;
         let access =
-            Access::new(data::actor(), Purpose::Administration).with_reason("rebuild report facts");
+            Access::new(data.actor()?, Purpose::Administration).with_reason("rebuild report facts");
         let count = opened
             .store
             .rebuild_report_facts(&access)

@@ -1,4 +1,5 @@
-//! `rasso user add|list|disable`: manage who can sign in (administrators).
+//! `rasso user add|list|disable|set-force`: manage who can sign in, and in which force
+//! (administrators).
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -7,12 +8,26 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use storage::{Access, Purpose, User};
 
-use crate::data::{DataArgs, actor, runtime};
+use crate::data::{DataArgs, runtime};
 
 #[derive(Debug, Args)]
 pub struct UserArgs {
     #[command(subcommand)]
     command: UserCommand,
+}
+
+/// Where a new user works: one force, or explicitly national. One of the two is required, so
+/// that an account never becomes national by having no force.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+struct ScopeArgs {
+    /// The user's force code (lowercase letters, digits and hyphens).
+    #[arg(long, value_name = "CODE")]
+    force: Option<String>,
+    /// A national user, who crosses force boundaries where the role allows (leaders, analysts
+    /// and administrators only).
+    #[arg(long)]
+    national: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,9 +41,12 @@ enum UserCommand {
         /// The name shown in the interface.
         #[arg(long)]
         name: Option<String>,
-        /// The user's force code.
-        #[arg(long)]
-        force: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// How the user's force names them in its records (collar or staff number, as in
+        /// `officer_allocated`); the username when not given.
+        #[arg(long, value_name = "ID")]
+        officer_id: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -43,6 +61,26 @@ enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Give a user a force, or make them national (their sessions end). Accounts made before
+    /// forces were recorded have neither and reach no case data until given one.
+    SetForce {
+        username: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Checks a scope for a role: a national account only for roles that may be national.
+fn check_scope(role: web::access::Role, scope: &ScopeArgs) -> Result<()> {
+    if scope.national && !role.may_be_national() {
+        bail!(
+            "a {} belongs to one force: give --force CODE (only leaders, analysts and administrators may be --national)",
+            role.as_str()
+        );
+    }
+    Ok(())
 }
 
 pub fn run(args: UserArgs) -> Result<ExitCode> {
@@ -50,22 +88,25 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
         let data = match &args.command {
             UserCommand::Add { data, .. }
             | UserCommand::List { data }
-            | UserCommand::Disable { data, .. } => data.clone(),
+            | UserCommand::Disable { data, .. }
+            | UserCommand::SetForce { data, .. } => data.clone(),
         };
+        let access = Access::new(data.actor()?, Purpose::Administration);
         let opened = data.open(true).await?;
         let store = opened.store;
-        let access = Access::new(actor(), Purpose::Administration);
         match args.command {
             UserCommand::Add {
                 username,
                 role,
                 name,
-                force,
+                scope,
+                officer_id,
                 ..
             } => {
                 let role: web::access::Role = role
                     .parse()
                     .map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
+                check_scope(role, &scope)?;
                 if username.is_empty()
                     || !username
                         .bytes()
@@ -96,7 +137,9 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                             username: username.clone(),
                             display_name: name.unwrap_or_else(|| username.clone()),
                             role: role.as_str().to_owned(),
-                            force,
+                            force: scope.force,
+                            national: scope.national,
+                            officer_id: officer_id.unwrap_or_else(|| username.clone()),
                             password_hash: hash,
                             disabled: false,
                             created_at: chrono::Utc::now()
@@ -108,11 +151,17 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
             }
             UserCommand::List { .. } => {
                 for user in store.list_users(&access).await? {
+                    let scope = match user.scope() {
+                        storage::UserScope::Force(force) => force.to_owned(),
+                        storage::UserScope::National => "(national)".to_owned(),
+                        storage::UserScope::Unassigned => "(no force)".to_owned(),
+                    };
                     println!(
-                        "{:<20} {:<16} {:<14} {}{}",
+                        "{:<20} {:<16} {:<14} {:<10} {}{}",
                         user.username,
                         user.role,
-                        user.force.as_deref().unwrap_or("-"),
+                        scope,
+                        user.officer_id,
                         user.display_name,
                         if user.disabled { " (disabled)" } else { "" }
                     );
@@ -124,6 +173,27 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                 }
                 store.set_user_disabled(&access, &username, true).await?;
                 println!("disabled {username}; their sessions have ended");
+            }
+            UserCommand::SetForce {
+                username, scope, ..
+            } => {
+                let Some(user) = store.user(&username).await? else {
+                    bail!("no user `{username}`");
+                };
+                let role: web::access::Role = user
+                    .role
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("user `{username}`: {e}"))?;
+                check_scope(role, &scope)?;
+                store
+                    .set_user_scope(&access, &username, scope.force.as_deref(), scope.national)
+                    .await?;
+                match &scope.force {
+                    Some(force) => {
+                        println!("{username} is now of force {force}; their sessions have ended")
+                    }
+                    None => println!("{username} is now national; their sessions have ended"),
+                }
             }
         }
         Ok(ExitCode::SUCCESS)

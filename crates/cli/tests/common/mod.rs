@@ -26,6 +26,7 @@ pub fn rasso(data: &Path, args: &[&str]) -> Output {
         .env_remove("RASSO_DATABASE")
         .env_remove("RASSO_APP_ROLE")
         .env("RASSO_LOG", "warn")
+        .env("RASSO_OPERATOR", "test-operator")
         .output()
         .expect("run rasso")
 }

@@ -253,15 +253,15 @@ impl PgStore {
         check_new_share(share).map_err(StoreError::Invalid)?;
         let key = &share.case;
         let mut tx = self.begin(actor_of(access), true).await?;
-        let partner: Option<bool> =
-            sqlx::query_scalar("SELECT disabled FROM users WHERE username = $1")
-                .bind(&share.partner)
-                .fetch_optional(&mut *tx.tx)
-                .await?;
+        let partner: Option<bool> = sqlx::query_scalar(crate::server_state::SHARE_PARTNER_SQL)
+            .bind(&share.partner)
+            .bind(key.force.as_str())
+            .fetch_optional(&mut *tx.tx)
+            .await?;
         if partner != Some(false) {
             return Err(StoreError::Refused(format!(
-                "`{}` is not an active user",
-                share.partner
+                "`{}` is not an active partner of force `{}`",
+                share.partner, key.force
             )));
         }
         let case: Option<i64> =

@@ -264,15 +264,15 @@ impl SqliteStore {
         let key = &share.case;
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        let partner: Option<bool> =
-            sqlx::query_scalar("SELECT disabled FROM users WHERE username = $1")
-                .bind(&share.partner)
-                .fetch_optional(&mut *tx.tx)
-                .await?;
+        let partner: Option<bool> = sqlx::query_scalar(crate::server_state::SHARE_PARTNER_SQL)
+            .bind(&share.partner)
+            .bind(key.force.as_str())
+            .fetch_optional(&mut *tx.tx)
+            .await?;
         if partner != Some(false) {
             return Err(StoreError::Refused(format!(
-                "`{}` is not an active user",
-                share.partner
+                "`{}` is not an active partner of force `{}`",
+                share.partner, key.force
             )));
         }
         tx.op()?;

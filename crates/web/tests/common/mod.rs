@@ -1,5 +1,9 @@
-//! A server on 127.0.0.1:0 over a fresh SQLite store, with one user per role and three cases:
-//! TS-1 (every test user allocated to it), TS-2 and TS-3 (allocated to officers who are not users).
+//! A server on 127.0.0.1:0 over a fresh SQLite store, with one user per role of force
+//! `testshire` and three of its cases: TS-1 (every test user allocated to it), TS-2 and TS-3
+//! (allocated to officers who are not users). A second force, `otherford`, has its own users
+//! whose officer identifiers are the very same (`fr`, `inv`, ...: officer identifiers are only
+//! unique within a force) and a case OF-1 allocated to them. National users and an account with
+//! no force complete the cast.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -14,6 +18,25 @@ use web::access::Role;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const FORCE: &str = "testshire";
+/// The second force.
+pub const OTHER_FORCE: &str = "otherford";
+
+/// Users of the other force: (username, officer identifier, role). Their officer identifiers are
+/// the testshire users' usernames (and officer identifiers).
+pub const OTHER_USERS: [(&str, &str, Role); 4] = [
+    ("of-inv", "inv", Role::Investigator),
+    ("of-sup", "sup", Role::Supervisor),
+    ("of-lead", "lead", Role::Leader),
+    ("of-par", "par", Role::Partner),
+];
+
+/// National users, and (last) an account made without a force, which is NOT national.
+pub const NATIONAL_USERS: [(&str, Role, bool); 4] = [
+    ("nat-lead", Role::Leader, true),
+    ("nat-ana", Role::Analyst, true),
+    ("nat-adm", Role::Admin, true),
+    ("noforce-inv", Role::Investigator, false),
+];
 
 /// Test users, in the order of `Role::ALL`.
 pub const USERS: [(&str, Role); 7] = [
@@ -40,8 +63,13 @@ pub const KEPT_SHARE: i64 = 1;
 pub const SPARE_SHARE: i64 = 2;
 
 fn line(case: &str, at: chrono::DateTime<Utc>, kind: &str, fields: serde_json::Value) -> String {
+    let force = if case.starts_with("OF-") {
+        OTHER_FORCE
+    } else {
+        FORCE
+    };
     let mut object = serde_json::json!({
-        "case": case, "force": FORCE,
+        "case": case, "force": force,
         "at": at.to_rfc3339_opts(SecondsFormat::Secs, true), "kind": kind,
     });
     if let (Some(o), Some(f)) = (object.as_object_mut(), fields.as_object()) {
@@ -114,22 +142,33 @@ pub async fn start() -> Server {
     let store: Arc<dyn Store> = Arc::new(store);
     let access = Access::new("test", Purpose::Administration);
     let hash = web::auth::hash_password(PASSWORD).expect("hash");
-    for (username, role) in USERS {
-        store
-            .add_user(
-                &access,
-                &User {
-                    username: username.to_owned(),
-                    display_name: format!("Test {username}"),
-                    role: role.as_str().to_owned(),
-                    force: Some(FORCE.to_owned()),
-                    password_hash: hash.clone(),
-                    disabled: false,
-                    created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-                },
-            )
-            .await
-            .expect("add user");
+    let user = |username: &str, officer: &str, role: Role, force: Option<&str>, national| User {
+        username: username.to_owned(),
+        display_name: format!("Test {username}"),
+        role: role.as_str().to_owned(),
+        force: force.map(str::to_owned),
+        national,
+        officer_id: officer.to_owned(),
+        password_hash: hash.clone(),
+        disabled: false,
+        created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+    };
+    let mut users: Vec<User> = USERS
+        .iter()
+        .map(|(username, role)| user(username, username, *role, Some(FORCE), false))
+        .collect();
+    users.extend(
+        OTHER_USERS.iter().map(|(username, officer, role)| {
+            user(username, officer, *role, Some(OTHER_FORCE), false)
+        }),
+    );
+    users.extend(
+        NATIONAL_USERS
+            .iter()
+            .map(|(username, role, national)| user(username, username, *role, None, *national)),
+    );
+    for user in &users {
+        store.add_user(&access, user).await.expect("add user");
     }
     let mut team: Vec<(&str, &str)> = USERS
         .iter()
@@ -137,10 +176,13 @@ pub async fn start() -> Server {
         .map(|(u, _)| (*u, "oic"))
         .collect();
     team.push(("sup", "supervisor"));
+    // OF-1 is otherford's: its team is otherford's officers `inv` and `sup` (and `fr`, `lead`,
+    // `ana`, `par`, `adm`, who are not otherford users), the same identifiers as testshire's.
     let cases = [
         ("TS-1", team.clone()),
         ("TS-2", vec![("9001", "oic"), ("9002", "supervisor")]),
         ("TS-3", vec![("9003", "oic"), ("9004", "supervisor")]),
+        ("OF-1", team.clone()),
     ];
     let import = Access::new("test", Purpose::Import);
     for (case, team) in cases {
@@ -153,7 +195,11 @@ pub async fn start() -> Server {
                 &import,
                 vec![Append {
                     case: domain::CaseKey {
-                        force: FORCE.into(),
+                        force: if case.starts_with("OF-") {
+                            OTHER_FORCE.into()
+                        } else {
+                            FORCE.into()
+                        },
                         reference: case.into(),
                     },
                     expected: ExpectedVersion::NoCase,
