@@ -117,10 +117,24 @@ fn quote(field: &str) -> String {
     }
 }
 
+/// A text cell that a spreadsheet will not run: text starting with `=`, `+`, `-` or `@` (or a
+/// tab or carriage return) is read as a formula by spreadsheet programs, so such a cell gets a
+/// leading `'`, which they show as text. Officer identifiers and offence codes come from force
+/// records, so they are not trusted to be harmless (OWASP, "CSV Injection").
+fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A value cell: numbers as they are (a negative number is a number, not a formula), text
+/// neutralised like any other text.
 fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(text) => text.clone(),
+        Value::String(text) => text_cell(text),
         other => other.to_string(),
     }
 }
@@ -130,9 +144,9 @@ pub(crate) fn csv(report: &Report) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
     let mut push = |section: &str, key: &str, measure: &str, value: &Value| {
         rows.push([
-            section.to_owned(),
-            key.to_owned(),
-            measure.to_owned(),
+            text_cell(section),
+            text_cell(key),
+            text_cell(measure),
             cell(value),
         ]);
     };

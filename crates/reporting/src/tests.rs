@@ -377,3 +377,35 @@ fn figures_agree_with_an_independent_count_over_generated_cases() {
         findings
     );
 }
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+    let mut report = build(false);
+    // Officer identifiers come from force records: one that looks like a formula must reach a
+    // spreadsheet as text.
+    for (officer, written) in [
+        (
+            "=HYPERLINK(\"http://example.invalid\",\"x\")",
+            "officers,\"'=HYPERLINK(",
+        ),
+        ("@SUM(A1)", "officers,'@SUM(A1),"),
+        ("+1-2", "officers,'+1-2,"),
+        ("-cmd", "officers,'-cmd,"),
+    ] {
+        report.officers[0].officer = officer.into();
+        let csv = report.to_csv();
+        for line in csv.lines() {
+            for cell in line.split(',') {
+                let cell = cell.trim_start_matches('"');
+                assert!(
+                    !cell.starts_with(['=', '+', '@', '-', '\t', '\r']),
+                    "a cell a spreadsheet would run: {line}"
+                );
+            }
+        }
+        assert!(csv.contains(written), "{csv}");
+    }
+    let csv = report.to_csv();
+    // Numbers stay numbers.
+    assert!(csv.contains("compliance,REC-24H,on_time_rate,0.6667\n"));
+}

@@ -38,7 +38,7 @@ pub mod sqlite;
 pub mod store;
 
 pub use access::{Access, Category, Purpose};
-pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport};
+pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport, canonical_json};
 pub use case_changes::CaseList;
 pub use error::{StoreError, StoreResult};
 pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};

@@ -11,7 +11,7 @@ use domain::rules::FindingView;
 use domain::time::Calendar;
 use domain::{Case, RuleSet};
 
-use crate::input::{read_document, report_errors};
+use crate::input::{InputLimits, read_document, report_errors};
 use crate::table;
 
 #[derive(Debug, Args)]
@@ -35,6 +35,8 @@ pub struct CheckArgs {
     /// The force plugins configuration (TOML): plugin rules, policies and validators apply.
     #[arg(long, value_name = "FILE", env = "RASSO_PLUGINS_CONFIG")]
     plugins_config: Option<PathBuf>,
+    #[command(flatten)]
+    limits: InputLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,8 +53,8 @@ fn parse_instant(text: &str) -> Result<DateTime<FixedOffset>, String> {
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let rules = rule_set(args.bank_holidays.as_deref())?;
     let host = super::plugin::load_host(args.plugins_config.as_deref(), rules)?;
-    let mut document = read_document(&args.input, &|_, _| false)?;
-    super::plugin::validate_document(&host, &mut document, &args.input.display().to_string());
+    // The same validation as `rasso import`: a file accepted here imports.
+    let document = read_document(&args.input, args.limits, Some(&host))?;
     if !document.is_valid() {
         report_errors(&document);
         return Ok(ExitCode::FAILURE);
@@ -60,7 +62,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let now = args
         .now
         .map_or_else(Utc::now, |now| now.with_timezone(&Utc));
-    let cases = Case::group(document.records.into_iter().map(|(_, record)| record));
+    let cases = Case::group(document.into_records());
     let findings = evaluate(&host, &cases, now, args.open);
     super::plugin::report_disabled(&host);
     let mut out = io::stdout().lock();

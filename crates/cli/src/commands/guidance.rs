@@ -16,7 +16,7 @@ use guidance::{
     CaseFacts, Hit, Library, Loader, Origin, Role, SearchIndex, SearchQuery, Stage, Viewer,
 };
 
-use crate::input::{read_document, report_errors};
+use crate::input::{InputLimits, read_document, report_errors};
 
 #[derive(Debug, Args)]
 pub struct GuidanceArgs {
@@ -279,12 +279,12 @@ fn context(args: ContextArgs) -> Result<ExitCode> {
     let viewer = viewer(&args.common);
     let facts = match (&args.input, &args.case) {
         (Some(input), Some(reference)) => {
-            let document = read_document(input, &|_, _| false)?;
+            let document = read_document(input, InputLimits::default(), None)?;
             if !document.is_valid() {
                 report_errors(&document);
                 return Ok(ExitCode::FAILURE);
             }
-            let cases = Case::group(document.records.into_iter().map(|(_, record)| record));
+            let cases = Case::group(document.into_records());
             let Some(case) = cases.iter().find(|c| c.key.reference.as_str() == reference) else {
                 bail!("no case `{reference}` in {}", input.display());
             };

@@ -6,8 +6,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use domain::RuleSet;
-use domain::interchange::RecordError;
-use domain::interchange::document::{DocumentError, ParsedDocument};
 use plugin_host::{HostConfig, PluginHost, PluginState};
 
 #[derive(Debug, Subcommand)]
@@ -83,30 +81,6 @@ pub fn report_disabled(host: &PluginHost) {
                 plugin.name()
             );
         }
-    }
-}
-
-/// Runs the plugins' validators over every valid line of `file`; a line they object to becomes an
-/// error reported as `FILE:LINE: field ...` and is taken out of the records.
-pub fn validate_document(host: &PluginHost, document: &mut ParsedDocument, file: &str) {
-    let mut errors = Vec::new();
-    document.records.retain(|(line, record)| {
-        let problems = host.validate(record);
-        for problem in &problems {
-            errors.push(DocumentError {
-                file: file.to_owned(),
-                line: *line,
-                error: RecordError {
-                    field: Some(problem.field.clone()),
-                    message: format!("{} (plugin `{}`)", problem.message, problem.plugin),
-                },
-            });
-        }
-        problems.is_empty()
-    });
-    if !errors.is_empty() {
-        document.errors.extend(errors);
-        document.errors.sort_by_key(|error| error.line);
     }
 }
 

@@ -12,7 +12,7 @@ use reporting::{Report, ReportBuilder, Scope};
 use storage::{Access, Purpose};
 
 use crate::data::{self, DataArgs};
-use crate::input::{read_document, report_errors};
+use crate::input::{InputLimits, read_document, report_errors};
 
 #[derive(Debug, Args)]
 #[command(subcommand_negates_reqs = true)]
@@ -46,6 +46,8 @@ pub struct ReportArgs {
     /// Read cases from an interchange file instead of the store.
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
+    #[command(flatten)]
+    limits: InputLimits,
     #[command(flatten)]
     data: DataArgs,
     /// A newer England and Wales bank holiday list (GOV.UK JSON) laid over the bundled one.
@@ -141,13 +143,13 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     };
     let report = match &args.input {
         Some(input) => {
-            let document = read_document(input, &|_, _| false)?;
+            let document = read_document(input, args.limits, None)?;
             if !document.is_valid() {
                 report_errors(&document);
                 return Ok(ExitCode::FAILURE);
             }
             let mut builder = ReportBuilder::new(&rules, scope);
-            for case in Case::group(document.records.into_iter().map(|(_, record)| record)) {
+            for case in Case::group(document.into_records()) {
                 builder.add(&case);
             }
             builder.finish()

@@ -31,12 +31,28 @@ pub(super) fn split_and_parse<T: DeserializeOwned>(
     let payload = serde_path_to_error::deserialize(known).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
+        let message = if path == "identity" || path.starts_with("identity.") {
+            without_value(&message)
+        } else {
+            message
+        };
         RecordError {
             field: (path != ".").then_some(path),
             message,
         }
     })?;
     Ok((payload, fields))
+}
+
+/// A parse error's message about an identity field, without the value: serde quotes what it
+/// found (`invalid type: string "…", expected …`), and in an identity field that is a name, a date
+/// of birth or a PNC id. What was expected is kept, so the message still says how to fix it.
+fn without_value(message: &str) -> String {
+    const SEALED: &str = "not valid (the value is not shown: identity is sealed)";
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("{SEALED}; expected {expected}"),
+        None => SEALED.to_owned(),
+    }
 }
 
 /// Writes a payload as a JSON object of its fields.

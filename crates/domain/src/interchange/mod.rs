@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use compact_str::CompactString;
 use serde_json::{Map, Value};
 
-pub use document::{DocumentError, ParsedDocument, parse_document};
+pub use document::DocumentError;
 pub use kinds::*;
 
 /// An instant with the offset it was written with.
@@ -226,7 +226,15 @@ pub fn parse_record(line: &str) -> Result<Record, RecordError> {
         return Err(RecordError::general("expected a JSON object"));
     };
     let reference = take_string(&mut object, "case")?;
+    check_length("case", &reference, limits::REFERENCE)?;
+    if reference.chars().any(char::is_control) {
+        return Err(RecordError::field(
+            "case",
+            "the case reference holds a control character",
+        ));
+    }
     let force = take_string(&mut object, "force")?;
+    check_length("force", &force, limits::FORCE)?;
     if !force
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -248,10 +256,16 @@ pub fn parse_record(line: &str) -> Result<Record, RecordError> {
         .ok_or_else(|| RecordError::field("kind", format!("unknown kind `{kind_name}`")))?;
     let id = match object.remove("id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id.into_boxed_str()),
+        Some(Value::String(id)) => {
+            check_length("id", &id, limits::ID)?;
+            Some(id.into_boxed_str())
+        }
         Some(_) => return Err(RecordError::field("id", "expected a string")),
     };
     let (data, extra) = EventData::from_fields(kind, object)?;
+    if let Some(person) = data.person() {
+        check_length("person", person, limits::PERSON)?;
+    }
     Ok(Record {
         case: CaseKey {
             force: force.into(),
@@ -264,6 +278,33 @@ pub fn parse_record(line: &str) -> Result<Record, RecordError> {
             extra: (!extra.is_empty()).then(|| Box::new(extra)),
         },
     })
+}
+
+/// The longest values an interchange line may give the envelope and person keys, in bytes.
+/// Lines come from other systems; these bound what one line can make a store, an index or an
+/// address hold (the web addresses cases and people by them), and are generous for real data.
+pub mod limits {
+    /// A force's case reference (`case`).
+    pub const REFERENCE: usize = 64;
+    /// A force code (`force`).
+    pub const FORCE: usize = 64;
+    /// An event id (`id`).
+    pub const ID: usize = 128;
+    /// A person key (`person`), such as `V1`.
+    pub const PERSON: usize = 32;
+}
+
+fn check_length(field: &str, value: &str, limit: usize) -> Result<(), RecordError> {
+    if value.len() > limit {
+        return Err(RecordError::field(
+            field,
+            format!(
+                "is {} bytes long; at most {limit} are accepted",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn take_string(object: &mut Map<String, Value>, field: &str) -> Result<String, RecordError> {

@@ -1,6 +1,5 @@
 use serde_json::{Value, json};
 
-use super::document::parse_document;
 use super::*;
 
 fn line(fields: Value) -> String {
@@ -174,27 +173,70 @@ fn identity_never_appears_in_debug_output() {
 }
 
 #[test]
-fn documents_report_file_and_line_and_people_not_added() {
-    let text = [
-        line(json!({"kind": "person_added", "person": "V1", "role": "victim"})),
-        String::new(),
-        line(json!({"kind": "needs_assessment", "person": "V1"})),
-        line(json!({"kind": "needs_assessment", "person": "V9"})),
-        "not json".to_owned(),
-        line(json!({"kind": "suspect_arrested", "person": "S1"})),
-        line(json!({"kind": "person_added", "person": "S1", "role": "suspect"})),
-    ]
-    .join("\n");
-    let document = parse_document("cases.jsonl", &text);
-    let messages: Vec<String> = document.errors.iter().map(ToString::to_string).collect();
+fn errors_in_identity_fields_never_quote_the_value() {
+    for identity in [
+        json!({"given_name": "Zinnia", "aliases": "Zinnia Trevethan-Marsh"}),
+        json!({"given_name": ["Zinnia"]}),
+        json!("Zinnia Trevethan-Marsh"),
+        json!({"date_of_birth": "Trevethan"}),
+    ] {
+        let text = line(
+            json!({"kind": "person_added", "person": "V1", "role": "victim", "identity": identity}),
+        );
+        let error = parse_record(&text).expect_err("a bad identity is refused");
+        let shown = error.to_string();
+        assert!(
+            error
+                .field
+                .as_deref()
+                .is_some_and(|f| f.starts_with("identity")),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("Zinnia") && !shown.contains("Trevethan"),
+            "{shown}"
+        );
+        assert!(shown.contains("identity is sealed"), "{shown}");
+    }
+    // Other fields keep their full message: it names what was wrong.
+    let text = line(json!({"kind": "person_added", "person": "V1", "role": "victum"}));
+    let shown = parse_record(&text).expect_err("bad role").to_string();
+    assert!(shown.contains("victum"), "{shown}");
+}
+
+#[test]
+fn envelope_values_and_person_keys_have_a_length_limit() {
+    let long = "R".repeat(limits::REFERENCE + 1);
+    for (field, object) in [
+        (
+            "case",
+            json!({"case": long, "force": "exampleshire", "at": "2026-01-01T00:00:00Z", "kind": "note", "text": "x"}),
+        ),
+        (
+            "force",
+            json!({"case": "EX-1", "force": "f".repeat(limits::FORCE + 1), "at": "2026-01-01T00:00:00Z", "kind": "note", "text": "x"}),
+        ),
+        (
+            "id",
+            json!({"case": "EX-1", "force": "exampleshire", "id": "i".repeat(limits::ID + 1), "at": "2026-01-01T00:00:00Z", "kind": "note", "text": "x"}),
+        ),
+        (
+            "person",
+            json!({"case": "EX-1", "force": "exampleshire", "at": "2026-01-01T00:00:00Z", "kind": "needs_assessment", "person": "V".repeat(limits::PERSON + 1)}),
+        ),
+    ] {
+        let error = parse_record(&object.to_string()).expect_err("too long");
+        assert_eq!(error.field.as_deref(), Some(field), "{error}");
+        assert!(error.message.contains("at most"), "{error}");
+    }
+    let at_limit = json!({"case": "R".repeat(limits::REFERENCE), "force": "exampleshire", "at": "2026-01-01T00:00:00Z", "kind": "note", "text": "x"});
+    assert!(parse_record(&at_limit.to_string()).is_ok());
+    let control = json!({"case": "EX-\u{7}1", "force": "exampleshire", "at": "2026-01-01T00:00:00Z", "kind": "note", "text": "x"});
     assert_eq!(
-        messages,
-        [
-            "cases.jsonl:4: field `person`: `V9` is not added to case `EX-1` (no person_added event)",
-            "cases.jsonl:5: not valid JSON: expected ident at line 1 column 2",
-        ]
+        parse_record(&control.to_string())
+            .expect_err("control")
+            .field
+            .as_deref(),
+        Some("case")
     );
-    // A person added on a later line of the same case is fine: files need not be in time order.
-    assert_eq!(document.records.len(), 4);
-    assert_eq!(document.rejected_lines(), [4, 5]);
 }
