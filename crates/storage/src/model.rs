@@ -354,6 +354,18 @@ impl User {
     }
 }
 
+/// The user (other than `$3`) who already is officer `$2` of force `$1`: an officer identifier
+/// names one user within a force.
+pub(crate) const OFFICER_TAKEN_SQL: &str =
+    "SELECT username FROM users WHERE force = $1 AND officer_id = $2 AND username <> $3";
+
+/// The refusal when an officer identifier of a force is already another user's.
+pub(crate) fn officer_taken(force: &str, officer_id: &str, other: &str) -> crate::StoreError {
+    crate::StoreError::Invalid(format!(
+        "officer `{officer_id}` of force `{force}` is already the user `{other}`"
+    ))
+}
+
 /// A signed-in session, stored server-side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

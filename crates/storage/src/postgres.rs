@@ -1239,19 +1239,8 @@ impl Store for PgStore {
         let mut tx = self.begin(actor_of(access), true).await?;
         user.check_scope().map_err(StoreError::Invalid)?;
         if let Some(force) = &user.force {
-            let taken: Option<String> = sqlx::query_scalar(
-                "SELECT username FROM users WHERE force = $1 AND officer_id = $2",
-            )
-            .bind(force)
-            .bind(&user.officer_id)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-            if let Some(other) = taken {
-                return Err(StoreError::Invalid(format!(
-                    "officer `{}` of force `{force}` is already the user `{other}`",
-                    user.officer_id
-                )));
-            }
+            self.check_officer_free(&mut tx, force, &user.officer_id, &user.username)
+                .await?;
         }
         let result = sqlx::query(
             "INSERT INTO users (username, display_name, role, force, national, officer_id, password_hash, disabled, created_at) \
@@ -1316,20 +1305,8 @@ impl Store for PgStore {
         user.check_scope().map_err(StoreError::Invalid)?;
         let mut tx = self.begin(actor_of(access), true).await?;
         if let Some(force) = force {
-            let taken: Option<String> = sqlx::query_scalar(
-                "SELECT username FROM users WHERE force = $1 AND officer_id = $2 AND username <> $3",
-            )
-            .bind(force)
-            .bind(&user.officer_id)
-            .bind(username)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-            if let Some(other) = taken {
-                return Err(StoreError::Invalid(format!(
-                    "officer `{}` of force `{force}` is already the user `{other}`",
-                    user.officer_id
-                )));
-            }
+            self.check_officer_free(&mut tx, force, &user.officer_id, username)
+                .await?;
         }
         sqlx::query("UPDATE users SET force = $1, national = $2 WHERE username = $3")
             .bind(force)

@@ -1104,19 +1104,8 @@ impl Store for SqliteStore {
         tx.op()?;
         user.check_scope().map_err(StoreError::Invalid)?;
         if let Some(force) = &user.force {
-            let taken: Option<String> = sqlx::query_scalar(
-                "SELECT username FROM users WHERE force = $1 AND officer_id = $2",
-            )
-            .bind(force)
-            .bind(&user.officer_id)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-            if let Some(other) = taken {
-                return Err(StoreError::Invalid(format!(
-                    "officer `{}` of force `{force}` is already the user `{other}`",
-                    user.officer_id
-                )));
-            }
+            self.check_officer_free(&mut tx, force, &user.officer_id, &user.username)
+                .await?;
         }
         tx.op()?;
         let result = sqlx::query(
@@ -1183,21 +1172,8 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         tx.op()?;
         if let Some(force) = force {
-            tx.op()?;
-            let taken: Option<String> = sqlx::query_scalar(
-                "SELECT username FROM users WHERE force = $1 AND officer_id = $2 AND username <> $3",
-            )
-            .bind(force)
-            .bind(&user.officer_id)
-            .bind(username)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-            if let Some(other) = taken {
-                return Err(StoreError::Invalid(format!(
-                    "officer `{}` of force `{force}` is already the user `{other}`",
-                    user.officer_id
-                )));
-            }
+            self.check_officer_free(&mut tx, force, &user.officer_id, username)
+                .await?;
         }
         tx.op()?;
         sqlx::query("UPDATE users SET force = $1, national = $2 WHERE username = $3")

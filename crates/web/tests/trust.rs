@@ -17,6 +17,66 @@ async fn audit_details(server: &common::Server) -> Vec<storage::AuditRecord> {
         .expect("audit records")
 }
 
+/// Declares break-glass through the API; returns the status.
+async fn break_glass(
+    server: &common::Server,
+    session: &common::Session,
+    force: &str,
+    case: &str,
+    reason: &str,
+) -> u16 {
+    server
+        .api(
+            session,
+            Method::POST,
+            "/api/break-glass",
+            Some(json!({"force": force, "case": case, "reason": reason})),
+        )
+        .await
+        .status()
+        .as_u16()
+}
+
+/// Confirms or rejects link `id` of TS-1 through the API; returns the status.
+async fn decide_link(
+    server: &common::Server,
+    session: &common::Session,
+    id: i64,
+    decision: &str,
+    reason: &str,
+) -> u16 {
+    server
+        .api(
+            session,
+            Method::POST,
+            &format!("/api/cases/{FORCE}/TS-1/links/{id}"),
+            Some(json!({"decision": decision, "reason": reason})),
+        )
+        .await
+        .status()
+        .as_u16()
+}
+
+/// The links of a testshire case as the API shows them to `session`.
+async fn links_of(
+    server: &common::Server,
+    session: &common::Session,
+    case: &str,
+) -> Vec<serde_json::Value> {
+    let body: serde_json::Value = server
+        .api(
+            session,
+            Method::GET,
+            &format!("/api/cases/{FORCE}/{case}/links"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    body["links"].as_array().cloned().unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn break_glass_stays_inside_the_force_and_every_refusal_is_audited() {
     let server = common::start().await;
@@ -24,15 +84,15 @@ async fn break_glass_stays_inside_the_force_and_every_refusal_is_audited() {
     for username in ["lead", "inv"] {
         let session = server.sign_in(username).await;
         let before = server.audit_count().await;
-        let refused = server
-            .api(
-                &session,
-                Method::POST,
-                "/api/break-glass",
-                Some(json!({"force": OTHER_FORCE, "case": "OF-1", "reason": "curious about the other force"})),
-            )
-            .await;
-        assert_eq!(refused.status().as_u16(), 404, "{username}");
+        let refused = break_glass(
+            &server,
+            &session,
+            OTHER_FORCE,
+            "OF-1",
+            "curious about the other force",
+        )
+        .await;
+        assert_eq!(refused, 404, "{username}");
         // ...and the attempt is audited, with the reason they gave.
         let records = audit_details(&server).await;
         let attempt = records
@@ -57,26 +117,26 @@ async fn break_glass_stays_inside_the_force_and_every_refusal_is_audited() {
     }
     // Within their own force it works as before.
     let lead = server.sign_in("lead").await;
-    let allowed = server
-        .api(
-            &lead,
-            Method::POST,
-            "/api/break-glass",
-            Some(json!({"force": FORCE, "case": "TS-2", "reason": "review of a complaint about the case"})),
-        )
-        .await;
-    assert_eq!(allowed.status().as_u16(), 204);
+    let allowed = break_glass(
+        &server,
+        &lead,
+        FORCE,
+        "TS-2",
+        "review of a complaint about the case",
+    )
+    .await;
+    assert_eq!(allowed, 204);
     // A national leader may break glass into any force's case (audited as a break-glass read).
     let national = server.sign_in("nat-lead").await;
-    let crossed = server
-        .api(
-            &national,
-            Method::POST,
-            "/api/break-glass",
-            Some(json!({"force": OTHER_FORCE, "case": "OF-1", "reason": "national review of force practice"})),
-        )
-        .await;
-    assert_eq!(crossed.status().as_u16(), 204);
+    let crossed = break_glass(
+        &server,
+        &national,
+        OTHER_FORCE,
+        "OF-1",
+        "national review of force practice",
+    )
+    .await;
+    assert_eq!(crossed, 204);
     let read = server
         .api(
             &national,
@@ -90,15 +150,15 @@ async fn break_glass_stays_inside_the_force_and_every_refusal_is_audited() {
     assert_eq!(body["break_glass"], true);
     // An account without a force is refused, and audited too.
     let nobody = server.sign_in("noforce-inv").await;
-    let refused = server
-        .api(
-            &nobody,
-            Method::POST,
-            "/api/break-glass",
-            Some(json!({"force": FORCE, "case": "TS-2", "reason": "an account with no force at all"})),
-        )
-        .await;
-    assert_eq!(refused.status().as_u16(), 404);
+    let refused = break_glass(
+        &server,
+        &nobody,
+        FORCE,
+        "TS-2",
+        "an account with no force at all",
+    )
+    .await;
+    assert_eq!(refused, 404);
     assert!(
         audit_details(&server)
             .await
@@ -114,121 +174,66 @@ async fn a_confirmed_cross_force_link_is_the_only_way_across_for_a_force_user() 
     // TS-1 (testshire, inv's case) and OF-1 (otherford) have the same invented suspect, so the
     // store suggests a link between them. A suggestion about another force's suspect is not
     // shown to a force user...
-    let links: serde_json::Value = server
-        .api(
-            &inv,
-            Method::GET,
-            &format!("/api/cases/{FORCE}/TS-1/links"),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
-    let links = links["links"].as_array().expect("links").clone();
+    let links = links_of(&server, &inv, "TS-1").await;
     assert!(
         links.iter().all(|l| l["other_force"] == FORCE),
         "no otherford link shown while it is a suggestion: {links:?}"
     );
     // ...is not enough to break glass...
-    let body = json!({"force": OTHER_FORCE, "case": "OF-1", "reason": "linked suspect enquiry"});
-    let refused = server
-        .api(&inv, Method::POST, "/api/break-glass", Some(body.clone()))
-        .await;
-    assert_eq!(refused.status().as_u16(), 404);
+    let reason = "linked suspect enquiry";
+    assert_eq!(
+        break_glass(&server, &inv, OTHER_FORCE, "OF-1", reason).await,
+        404
+    );
     // ...and a force user cannot decide it: a national analyst reviews links across forces.
     let analyst = server.sign_in("nat-ana").await;
-    let all: serde_json::Value = server
-        .api(
-            &analyst,
-            Method::GET,
-            &format!("/api/cases/{FORCE}/TS-1/links"),
-            None,
-        )
+    let cross = links_of(&server, &analyst, "TS-1")
         .await
-        .json()
-        .await
-        .expect("json");
-    let cross = all["links"]
-        .as_array()
-        .expect("links")
-        .iter()
+        .into_iter()
         .find(|l| l["other_force"] == OTHER_FORCE)
-        .expect("the national analyst sees the cross-force suggestion")
-        .clone();
+        .expect("the national analyst sees the cross-force suggestion");
     let id = cross["id"].as_i64().expect("id");
-    let by_inv = server
-        .api(
-            &inv,
-            Method::POST,
-            &format!("/api/cases/{FORCE}/TS-1/links/{id}"),
-            Some(json!({"decision": "confirm", "reason": "same custody photograph"})),
-        )
-        .await;
     assert_eq!(
-        by_inv.status().as_u16(),
+        decide_link(&server, &inv, id, "confirm", "same custody photograph").await,
         404,
         "a suggestion the force user cannot see cannot be decided by them"
     );
-    let confirmed = server
-        .api(
-            &analyst,
-            Method::POST,
-            &format!("/api/cases/{FORCE}/TS-1/links/{id}"),
-            Some(json!({"decision": "confirm", "reason": "same custody photograph"})),
-        )
-        .await;
-    assert_eq!(confirmed.status().as_u16(), 200);
+    assert_eq!(
+        decide_link(&server, &analyst, id, "confirm", "same custody photograph").await,
+        200
+    );
     // Once confirmed (a recorded cross-force link) the investigator of TS-1 sees it, may not
     // decide it again, and may break glass into OF-1 with a reason (audited).
-    let seen: serde_json::Value = server
-        .api(
-            &inv,
-            Method::GET,
-            &format!("/api/cases/{FORCE}/TS-1/links"),
-            None,
-        )
+    let shown = links_of(&server, &inv, "TS-1")
         .await
-        .json()
-        .await
-        .expect("json");
-    let shown = seen["links"]
-        .as_array()
-        .expect("links")
-        .iter()
+        .into_iter()
         .find(|l| l["id"] == id)
-        .expect("the confirmed cross-force link is shown")
-        .clone();
+        .expect("the confirmed cross-force link is shown");
     assert_eq!(shown["other_force"], OTHER_FORCE);
     assert!(shown["other_case"].is_null(), "{shown}");
-    let again = server
-        .api(
-            &inv,
-            Method::POST,
-            &format!("/api/cases/{FORCE}/TS-1/links/{id}"),
-            Some(json!({"decision": "reject", "reason": "changing my mind"})),
-        )
-        .await;
-    assert_eq!(again.status().as_u16(), 403);
-    let crossed = server
-        .api(&inv, Method::POST, "/api/break-glass", Some(body))
-        .await;
-    assert_eq!(crossed.status().as_u16(), 204);
+    assert_eq!(
+        decide_link(&server, &inv, id, "reject", "changing my mind").await,
+        403
+    );
+    assert_eq!(
+        break_glass(&server, &inv, OTHER_FORCE, "OF-1", reason).await,
+        204
+    );
     let read = server
         .get(&inv, &format!("/cases/{OTHER_FORCE}/OF-1"))
         .await;
     assert_eq!(read.status().as_u16(), 200);
     // A testshire user who is not on TS-1's team has no such link to follow.
     let sup_session = server.sign_in("ana").await;
-    let other = server
-        .api(
-            &sup_session,
-            Method::POST,
-            "/api/break-glass",
-            Some(json!({"force": OTHER_FORCE, "case": "OF-1", "reason": "linked suspect enquiry"})),
-        )
-        .await;
-    assert_eq!(other.status().as_u16(), 403, "analysts never break glass");
+    let other = break_glass(
+        &server,
+        &sup_session,
+        OTHER_FORCE,
+        "OF-1",
+        "linked suspect enquiry",
+    )
+    .await;
+    assert_eq!(other, 403, "analysts never break glass");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

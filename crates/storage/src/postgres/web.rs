@@ -18,6 +18,26 @@ use crate::server_state::{
 use crate::sqlite::{case_object, parse_body};
 
 impl PgStore {
+    /// Refuses `officer_id` of `force` when a user other than `username` already is that
+    /// officer (see [`crate::model::OFFICER_TAKEN_SQL`]).
+    pub(super) async fn check_officer_free(
+        &self,
+        tx: &mut super::PgTx,
+        force: &str,
+        officer_id: &str,
+        username: &str,
+    ) -> StoreResult<()> {
+        let taken: Option<String> = sqlx::query_scalar(crate::model::OFFICER_TAKEN_SQL)
+            .bind(force)
+            .bind(officer_id)
+            .bind(username)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        match taken {
+            Some(other) => Err(crate::model::officer_taken(force, officer_id, &other)),
+            None => Ok(()),
+        }
+    }
     pub(super) async fn web_read_case_if_changed(
         &self,
         access: &Access,

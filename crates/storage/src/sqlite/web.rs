@@ -17,6 +17,27 @@ use crate::server_state::{
 };
 
 impl SqliteStore {
+    /// Refuses `officer_id` of `force` when a user other than `username` already is that
+    /// officer (see [`crate::model::OFFICER_TAKEN_SQL`]).
+    pub(super) async fn check_officer_free(
+        &self,
+        tx: &mut super::WriteTx<'_>,
+        force: &str,
+        officer_id: &str,
+        username: &str,
+    ) -> StoreResult<()> {
+        tx.op()?;
+        let taken: Option<String> = sqlx::query_scalar(crate::model::OFFICER_TAKEN_SQL)
+            .bind(force)
+            .bind(officer_id)
+            .bind(username)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        match taken {
+            Some(other) => Err(crate::model::officer_taken(force, officer_id, &other)),
+            None => Ok(()),
+        }
+    }
     pub(super) async fn web_read_case_if_changed(
         &self,
         access: &Access,
