@@ -232,7 +232,9 @@ fn fields_added_in_2026_parse_and_write_back() {
         );
     }
     // A value outside the new lists is refused, naming the field.
-    let error = error_of(json!({"kind": "report_received", "location": {"country": "GB", "nation": "mercia"}}));
+    let error = error_of(
+        json!({"kind": "report_received", "location": {"country": "GB", "nation": "mercia"}}),
+    );
     assert_eq!(error.field.as_deref(), Some("location.nation"));
 }
 

@@ -407,3 +407,5 @@ fn is_no_longer(proposed: Timescale, current: Timescale) -> bool {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_2026;

@@ -69,10 +69,7 @@ pub static NATIONAL_RULES: &[NationalRule] = &[
         "DIG-SAFEGUARDS",
         "Device extraction safeguards for a victim or witness",
     ),
-    rule(
-        "TPM-RATIONALE",
-        "Third-party material request justified",
-    ),
+    rule("TPM-RATIONALE", "Third-party material request justified"),
     rule(
         "FOR-WINDOW",
         "Forensic examination offered while the window is open",

@@ -9,9 +9,7 @@ use crate::time::{Timescale, end_of_local_day, local_date, months_period_last_da
 
 use super::CaseContext;
 use super::finding::Status;
-use super::national::{
-    Emitter, ends_bail, first_told, inform_timescale, per_victim_first_event,
-};
+use super::national::{Emitter, ends_bail, first_told, inform_timescale, per_victim_first_event};
 
 // ---- Victims' Code: keeping the victim informed ------------------------------------------------
 
@@ -111,9 +109,7 @@ pub(super) fn told_of_right_to_review(context: &CaseContext<'_>, out: &mut Emitt
 /// A decision not to charge: a charging decision of no further action, or a release with no
 /// further action not already recorded as such a decision.
 fn is_decision_not_to_charge(context: &CaseContext<'_>, event: &Event) -> bool {
-    let nfa_decision = |candidate: &Event| {
-        matches!(&candidate.data, EventData::ChargingDecision(d) if d.decision == Some(ChargingOutcome::NoFurtherAction))
-    };
+    let nfa_decision = |candidate: &Event| matches!(&candidate.data, EventData::ChargingDecision(d) if d.decision == Some(ChargingOutcome::NoFurtherAction));
     match &event.data {
         EventData::ChargingDecision(_) => nfa_decision(event),
         EventData::SuspectReleasedNfa(released) => !context
@@ -179,7 +175,10 @@ pub(super) fn bail_period(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
                 }
                 use BailAuthority::{AssistantChiefConstable, Court, Inspector, Superintendent};
                 let (in_order, limit) = match extension.authorised_by {
-                    Inspector => (episode.last_extension.is_none(), Some(periods.inspector_months)),
+                    Inspector => (
+                        episode.last_extension.is_none(),
+                        Some(periods.inspector_months),
+                    ),
                     Superintendent => (
                         episode.last_extension == Some(Inspector),
                         Some(periods.superintendent_months),
@@ -324,7 +323,11 @@ pub(super) fn third_party_held(context: &CaseContext<'_>, out: &mut Emitter<'_>)
 pub(super) fn third_party_counselling(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for (event, request) in requests(context).filter(|(_, r)| about_victim(context, r)) {
         if request.counselling {
-            out.safeguard(Some(&request.person), event, filled(&request.probative_value));
+            out.safeguard(
+                Some(&request.person),
+                event,
+                filled(&request.probative_value),
+            );
         }
     }
 }
@@ -362,7 +365,11 @@ pub(super) fn third_party_notice(context: &CaseContext<'_>, out: &mut Emitter<'_
 /// Why the CPS must decide this charge, if it must: an indictable-only offence, or a Sexual
 /// Offences Act offence by or against a person under 18 (DPP's Guidance on Charging, 6th edition,
 /// annex 1).
-fn cps_must_decide(context: &CaseContext<'_>, person: &PersonKey, offences: &[crate::interchange::OffenceCode]) -> bool {
+fn cps_must_decide(
+    context: &CaseContext<'_>,
+    person: &PersonKey,
+    offences: &[crate::interchange::OffenceCode],
+) -> bool {
     let indictable_only = offences.iter().any(|offence| {
         context
             .config
@@ -623,9 +630,7 @@ pub(super) fn property_returned(context: &CaseContext<'_>, out: &mut Emitter<'_>
             .filter(|event| event.at >= taken.at && event.person() == Some(&property.person))
             .find(|event| match &event.data {
                 EventData::PropertyReturned(returned) => same_item(&returned.item),
-                EventData::PropertyRetained(kept) => {
-                    same_item(&kept.item) && filled(&kept.reason)
-                }
+                EventData::PropertyRetained(kept) => same_item(&kept.item) && filled(&kept.reason),
                 _ => false,
             });
         let due = timescale.deadline_after(&taken.at, context.calendar);

@@ -10,7 +10,7 @@ use super::*;
 use crate::interchange::{CaseKey, parse_record};
 
 /// One event of the test case: time, kind and the kind's fields.
-fn ev(at: &str, kind: &str, fields: Value) -> String {
+pub(super) fn ev(at: &str, kind: &str, fields: Value) -> String {
     let mut object = json!({"case": "T-1", "force": "testshire", "at": at, "kind": kind});
     if let (Some(target), Value::Object(extra)) = (object.as_object_mut(), fields) {
         target.extend(extra);
@@ -18,21 +18,21 @@ fn ev(at: &str, kind: &str, fields: Value) -> String {
     object.to_string()
 }
 
-fn case(lines: &[String]) -> Case {
+pub(super) fn case(lines: &[String]) -> Case {
     let records = lines
         .iter()
         .map(|line| parse_record(line).expect("valid test event"));
     Case::group(records).pop().expect("one case")
 }
 
-fn instant(text: &str) -> DateTime<Utc> {
+pub(super) fn instant(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .expect("test instant")
         .with_timezone(&Utc)
 }
 
 /// A finding reduced to (status, person, due_by, done_at), times as the JSON prints them.
-type Seen = (Status, Option<String>, Option<String>, Option<String>);
+pub(super) type Seen = (Status, Option<String>, Option<String>, Option<String>);
 
 /// `national-2021-04` alone, for every instant.
 fn rules_2021() -> RuleSet {
@@ -43,7 +43,7 @@ fn rules_2021() -> RuleSet {
 }
 
 /// The findings of one rule.
-fn check(rule: &str, lines: &[String], now: &str) -> Vec<Seen> {
+pub(super) fn check(rule: &str, lines: &[String], now: &str) -> Vec<Seen> {
     let rules = rules_2021();
     let case = case(lines);
     rules
@@ -55,16 +55,16 @@ fn check(rule: &str, lines: &[String], now: &str) -> Vec<Seen> {
         .collect()
 }
 
-fn statuses(rule: &str, lines: &[String], now: &str) -> Vec<Status> {
+pub(super) fn statuses(rule: &str, lines: &[String], now: &str) -> Vec<Status> {
     check(rule, lines, now).into_iter().map(|f| f.0).collect()
 }
 
-fn s(text: &str) -> Option<String> {
+pub(super) fn s(text: &str) -> Option<String> {
     Some(text.to_owned())
 }
 
 /// A report on Friday 6 March 2026 at 10:00 (GMT) with one victim V1 and one suspect S1.
-fn base() -> Vec<String> {
+pub(super) fn base() -> Vec<String> {
     vec![
         ev(
             "2026-03-06T10:00:00Z",
@@ -84,7 +84,7 @@ fn base() -> Vec<String> {
     ]
 }
 
-fn with(mut lines: Vec<String>, more: &[String]) -> Vec<String> {
+pub(super) fn with(mut lines: Vec<String>, more: &[String]) -> Vec<String> {
     lines.extend_from_slice(more);
     lines
 }
