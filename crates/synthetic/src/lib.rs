@@ -463,6 +463,23 @@ impl<'r> Story<'r> {
                 vps_offered: offered,
             }),
         );
+        if !offered {
+            // Some victims are interviewed again; the reason is recorded when the preference was
+            // asked (derived from earlier draws, so the generated stream is unchanged).
+            self.add(
+                interviewed + Duration::days(10),
+                EventData::VictimInterviewed(VictimInterviewed {
+                    person: v1.clone(),
+                    mode: Some(mode),
+                    gender_preference_asked: asked,
+                    further_interview_reason: if asked {
+                        "The victim disclosed a further offence".into()
+                    } else {
+                        String::new()
+                    },
+                }),
+            );
+        }
         if self.chance(0.3) {
             let safeguarded = self.chance(0.85);
             let rationale = ExtractionRationale {
@@ -560,8 +577,13 @@ impl<'r> Story<'r> {
                     } else {
                         String::new()
                     },
-                    counselling: false,
-                    probative_value: String::new(),
+                    // The requests without a recorded necessity are to a counselling service.
+                    counselling: !justified,
+                    probative_value: if !justified && victim_informed {
+                        "The only account the victim gave within days of the offence".into()
+                    } else {
+                        String::new()
+                    },
                     notice_withheld_reason: String::new(),
                 })),
             );
