@@ -56,7 +56,9 @@ pub(super) struct Row {
     pub check: CheckFn,
     /// Where the deadline comes from; `None` for rules without one (safeguards, advice).
     pub source: Option<DeadlineSource>,
-    /// The configuration timescales the deadline is counted with (`RuleSetConfig` names).
+    /// The configuration the rule reads (`RuleSetConfig` field names, `forensic_windows.oral`
+    /// for a part of one): a timescale a force tightened makes the deadline the force's, and two
+    /// versions whose row has the same check and equal values here check the rule alike.
     pub timescales: &'static [&'static str],
 }
 
@@ -85,6 +87,8 @@ const FORENSIC: &[&str] = &[
     "forensic_windows.vaginal",
 ];
 const SUPERVISION: &[&str] = &["first_supervisor_review", "supervisor_review"];
+const BAIL: &[&str] = &["bail"];
+const CPS: &[&str] = &["cps_only_offences"];
 
 /// `national-2021-04`, exactly as it was published (labels aside): findings judged under it keep
 /// their meaning.
@@ -136,14 +140,14 @@ static NATIONAL_2021_04: &[Row] = &[
         &["vrr_acknowledge"],
     ),
     row("VRR-DECIDE", v2021::vrr_decided, Some(G), &["vrr_decide"]),
-    row("BAIL-PERIOD", v2021::bail_period, Some(L), NONE),
+    row("BAIL-PERIOD", v2021::bail_period, Some(L), BAIL),
     row("BAIL-VIEWS", v2021::bail_views, None, NONE),
     row("RUI-REVIEW", v2021::rui_review, Some(D), &["rui_review"]),
     row("SUP-REVIEW", v2021::supervisor_review, Some(D), SUPERVISION),
     row("DIG-SAFEGUARDS", v2021::digital_safeguards, None, NONE),
     row("TPM-RATIONALE", v2021::third_party_rationale, None, NONE),
     row("FOR-WINDOW", v2021::forensic_window, Some(G), FORENSIC),
-    row("CHG-CPS", v2021::charged_by_cps, None, NONE),
+    row("CHG-CPS", v2021::charged_by_cps, None, CPS),
     row("CHG-THRESHOLD", v2021::threshold_conditions, None, NONE),
     row("OUT-VALID", v2021::outcome_valid, None, NONE),
     row("JUR-ABROAD", v2021::jurisdiction_abroad, None, NONE),
@@ -198,7 +202,7 @@ static NATIONAL_2026_01: &[Row] = &[
         &["vrr_acknowledge"],
     ),
     row("VRR-DECIDE", v2021::vrr_decided, Some(G), &["vrr_decide"]),
-    row("BAIL-PERIOD", v2026::bail_period, Some(L), NONE),
+    row("BAIL-PERIOD", v2026::bail_period, Some(L), BAIL),
     row("BAIL-VIEWS", v2026::bail_views, None, NONE),
     row("RUI-REVIEW", v2021::rui_review, Some(D), &["rui_review"]),
     row("SUP-REVIEW", v2021::supervisor_review, Some(D), SUPERVISION),
@@ -210,7 +214,7 @@ static NATIONAL_2026_01: &[Row] = &[
         NONE,
     ),
     row("FOR-WINDOW", v2021::forensic_window, Some(G), FORENSIC),
-    row("CHG-CPS", v2026::charged_by_cps, None, NONE),
+    row("CHG-CPS", v2026::charged_by_cps, None, CPS),
     row("CHG-THRESHOLD", v2026::threshold_conditions, None, NONE),
     row("OUT-VALID", v2021::outcome_valid, None, NONE),
     row("JUR-ABROAD", v2026::jurisdiction_abroad, None, NONE),
@@ -223,7 +227,7 @@ static NATIONAL_2026_01: &[Row] = &[
         NONE,
     ),
     row("TPM-NOTICE", v2026::third_party_notice, Some(L), NONE),
-    row("CHG-EARLY-ADVICE", v2026::early_advice, None, NONE),
+    row("CHG-EARLY-ADVICE", v2026::early_advice, None, CPS),
     row("EVD-ABE-PLAN", v2026::interview_planned, None, NONE),
     row(
         "EVD-INTERMEDIARY",

@@ -76,6 +76,11 @@ pub enum RuleSetError {
 pub struct RuleSet {
     /// Oldest first; never empty. Their windows follow one another without gap or overlap.
     versions: Vec<Version>,
+    /// Each version's window, by position.
+    windows: Vec<Window>,
+    /// How a case is evaluated: every rule of every version, once for consecutive versions that
+    /// check it alike.
+    steps: Vec<versions::Step>,
     calendar: Calendar,
     rules: Vec<RuleInfo>,
 }
@@ -95,6 +100,8 @@ impl RuleSet {
     pub fn new(config: RuleSetConfig, calendar: Calendar) -> Self {
         let mut set = RuleSet {
             versions: Vec::new(),
+            windows: Vec::new(),
+            steps: Vec::new(),
             calendar,
             rules: Vec::new(),
         };
@@ -185,6 +192,8 @@ impl RuleSet {
                 Version::new(config, window, &self.rules)
             })
             .collect();
+        self.windows = self.versions.iter().map(Version::window).collect();
+        self.steps = versions::plan(&self.versions);
     }
 
     /// The configuration of the newest version (the one in force from its date on).
@@ -374,18 +383,34 @@ impl RuleSet {
         let (Some(first), Some(last)) = (context.events.first(), context.events.last()) else {
             return;
         };
-        for (position, version) in self.versions.iter().enumerate() {
-            let window = version.window();
-            if !window.overlaps(&first.at, &last.at) {
+        // The versions whose periods hold any visible event: consecutive, as the periods are.
+        let reached = |window: &Window| window.overlaps(&first.at, &last.at);
+        let Some(lowest) = self.windows.iter().position(reached) else {
+            return;
+        };
+        let highest = self.windows.iter().rposition(reached).unwrap_or(lowest);
+        for step in &self.steps {
+            let from = step.first.max(lowest);
+            let to = step.last.min(highest);
+            if from > to {
                 continue;
             }
-            // Every trigger is one of the case's events: a version holding them all filters none.
-            let filter = (!window.holds(&first.at, &last.at)).then_some(window);
-            version.run(
-                &context.with_config(version.config()),
-                u8::try_from(position).unwrap_or(u8::MAX),
-                filter,
+            let periods = &self.windows[from..=to];
+            let whole = Window {
+                from: periods[0].from,
+                until: periods[periods.len() - 1].until,
+            };
+            let mut emitter = national::Emitter {
+                rule: step.rule,
+                version: u8::try_from(from).unwrap_or(u8::MAX),
+                periods,
+                // Every trigger is one of the case's events: periods holding them all filter none.
+                filter: !whole.holds(&first.at, &last.at),
                 out,
+            };
+            (step.check)(
+                &context.with_config(self.versions[from].config()),
+                &mut emitter,
             );
         }
     }

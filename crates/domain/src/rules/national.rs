@@ -142,12 +142,16 @@ const fn rule(id: &'static str, title: &'static str) -> NationalRule {
 /// How one rule of one version is checked.
 pub(super) type CheckFn = fn(&CaseContext<'_>, &mut Emitter<'_>);
 
-/// Appends findings of one rule of one version, keeping only those whose trigger falls in the
-/// version's period (`window`; `None` when every event of the case does).
+/// Appends findings of one rule run for one or more consecutive versions that check it alike.
+/// Each finding goes to the version whose period holds its trigger; a finding whose trigger is in
+/// none of `periods` is dropped (`filter`: false when every event of the case is in them, so that
+/// nothing needs checking).
 pub(super) struct Emitter<'o> {
     pub(super) rule: RuleIndex,
+    /// The position of the version of `periods[0]`.
     pub(super) version: u8,
-    pub(super) window: Option<super::Window>,
+    pub(super) periods: &'o [super::Window],
+    pub(super) filter: bool,
     pub(super) out: &'o mut Vec<Finding>,
 }
 
@@ -160,15 +164,17 @@ impl Emitter<'_> {
         due_by: Option<DateTime<Utc>>,
         done_at: Option<Timestamp>,
     ) {
-        if self
-            .window
-            .is_some_and(|window| !window.contains(&trigger.at))
-        {
-            return;
-        }
+        let version = match self.periods {
+            [only] if !self.filter || only.contains(&trigger.at) => self.version,
+            [_] => return,
+            periods => match periods.iter().position(|p| p.contains(&trigger.at)) {
+                Some(offset) => self.version + offset as u8,
+                None => return,
+            },
+        };
         self.out.push(Finding {
             rule: self.rule,
-            version: self.version,
+            version,
             person: person.cloned(),
             trigger: trigger.kind(),
             trigger_at: trigger.at,

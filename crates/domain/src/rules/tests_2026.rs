@@ -1275,3 +1275,38 @@ fn policies_reach_every_version_that_has_the_timescale() {
         ["national-2021-04+northmoor", "national-2026-01+northmoor"]
     );
 }
+
+#[test]
+fn rules_checked_alike_run_once_for_both_versions() {
+    // 23 rules of 2021 and 35 of 2026, 14 of them checked alike: 44 runs for a spanning case.
+    let national = RuleSet::national();
+    assert_eq!(national.steps.len(), 44);
+    assert_eq!(
+        national.steps.iter().filter(|s| s.first != s.last).count(),
+        14
+    );
+    // A later version that reads a timescale differently is not shared for that rule, and judges
+    // its own triggers with its own value.
+    let mut later = RuleSetConfig::national_2026_01();
+    later.written_confirmation = Timescale::WorkingDays(3);
+    let rules = only(RuleSetConfig::national_2021_04()).with_version(later);
+    assert_eq!(rules.steps.len(), 45);
+    // Friday 6 March + 3 working days: Wednesday 11 March.
+    assert_eq!(
+        judged(&rules, "VC-CONFIRM", &base(), LATER)[0].0.2,
+        s("2026-03-11T23:59:59+00:00")
+    );
+    let spanning = spanning();
+    assert_eq!(
+        judged(&rules, "VC-CONFIRM", &spanning, LATER)[0],
+        (
+            (
+                Status::Overdue,
+                s("V1"),
+                s("2026-01-16T23:59:59+00:00"),
+                None
+            ),
+            V2021.to_owned()
+        )
+    );
+}

@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use crate::time::end_of_local_day;
 
 use super::editions::{self, DeadlineSource, Row};
-use super::finding::{Finding, RuleIndex};
-use super::national::Emitter;
-use super::{CaseContext, RuleInfo, RuleSetConfig};
+use super::finding::RuleIndex;
+use super::national::CheckFn;
+use super::{RuleInfo, RuleSetConfig};
 
 /// The triggers a version judges: at or after `from` (none: from the beginning) and before
 /// `until` (none: from then on).
@@ -120,25 +120,77 @@ impl Version {
             .and_then(|index| self.deadline_source(index))
     }
 
-    /// Runs every rule of this version, keeping findings whose trigger is in `filter`.
-    pub(super) fn run(
-        &self,
-        context: &CaseContext<'_>,
-        version: u8,
-        filter: Option<Window>,
-        out: &mut Vec<Finding>,
-    ) {
-        for (row, rule) in self.rows.iter().zip(&self.indices) {
-            let Some(rule) = *rule else {
-                continue;
-            };
-            let mut emitter = Emitter {
-                rule,
-                version,
-                window: filter,
-                out,
-            };
-            (row.check)(context, &mut emitter);
+    /// This version's rules with their indices in the rule set's table.
+    pub(super) fn checks(&self) -> impl Iterator<Item = (&'static Row, RuleIndex)> + '_ {
+        self.rows
+            .iter()
+            .zip(&self.indices)
+            .filter_map(|(row, index)| index.map(|index| (row, index)))
+    }
+}
+
+/// One run of one rule's check for consecutive versions `first..=last` that check it alike: the
+/// same check reading equal configuration. A case whose events span those versions runs it once.
+#[derive(Debug, Clone)]
+pub(super) struct Step {
+    pub(super) rule: RuleIndex,
+    pub(super) check: CheckFn,
+    pub(super) first: usize,
+    pub(super) last: usize,
+}
+
+/// The steps of `versions`, in order: every row of every version, a row joining the step of the
+/// version before when it checks the rule alike.
+pub(super) fn plan(versions: &[Version]) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    for (position, version) in versions.iter().enumerate() {
+        for (row, rule) in version.checks() {
+            let continued = position.checked_sub(1).and_then(|before| {
+                let earlier = &versions[before];
+                let alike = earlier.checks().any(|(other, index)| {
+                    index == rule
+                        && same_check(other.check, row.check)
+                        && reads_alike(&earlier.config, &version.config, row.timescales)
+                });
+                if !alike {
+                    return None;
+                }
+                steps
+                    .iter_mut()
+                    .find(|step| step.rule == rule && step.last == before)
+            });
+            match continued {
+                Some(step) => step.last = position,
+                None => steps.push(Step {
+                    rule,
+                    check: row.check,
+                    first: position,
+                    last: position,
+                }),
+            }
         }
     }
+    steps
+}
+
+/// True when two checks are the same function. Addresses are compared: two copies of one function
+/// are merely run apart (never wrong), and two functions merged for having the same body behave
+/// the same.
+fn same_check(a: CheckFn, b: CheckFn) -> bool {
+    a as usize == b as usize
+}
+
+/// True when two configurations hold the same values for every key a rule reads.
+fn reads_alike(a: &RuleSetConfig, b: &RuleSetConfig, keys: &[&str]) -> bool {
+    let (Ok(a), Ok(b)) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+        return false;
+    };
+    keys.iter().all(|key| {
+        let pick = |value: &serde_json::Value| {
+            key.split('.')
+                .try_fold(value, |value, part| value.get(part))
+                .cloned()
+        };
+        pick(&a) == pick(&b)
+    })
 }
