@@ -170,6 +170,12 @@ impl<'a> CaseContext<'a> {
             .filter(move |event| event.person() == Some(person))
     }
 
+    /// True when the case has a visible event of this kind.
+    #[inline]
+    pub fn has(&self, kind: Kind) -> bool {
+        self.scratch.count[kind.index()] > 0
+    }
+
     /// The people of the case, in the order they were added.
     pub fn people(&self) -> &'a [Person] {
         &self.scratch.people

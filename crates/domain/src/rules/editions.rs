@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::interchange::Kind;
+
 use super::config::Law;
 use super::national::{self as v2021, CheckFn};
 use super::national_2026 as v2026;
@@ -60,6 +62,9 @@ pub(super) struct Row {
     /// for a part of one): a timescale a force tightened makes the deadline the force's, and two
     /// versions whose row has the same check and equal values here check the rule alike.
     pub timescales: &'static [&'static str],
+    /// The kinds of event that can trigger its findings: a case with none of them is skipped
+    /// (checked in debug builds, on every finding, by the emitter).
+    pub triggers: &'static [Kind],
 }
 
 const fn row(
@@ -73,6 +78,48 @@ const fn row(
         check,
         source,
         timescales,
+        triggers: triggers_of(id),
+    }
+}
+
+/// The kinds that trigger each rule's findings (the "instance" column of `docs/rules.md`).
+const fn triggers_of(id: &str) -> &'static [Kind] {
+    use Kind::*;
+    const SUSPECT: &[Kind] = &[
+        SuspectArrested,
+        SuspectInterviewed,
+        SuspectReleasedNfa,
+        SuspectBailed,
+        SuspectReleasedRui,
+        BailVaried,
+        SuspectCharged,
+    ];
+    match id.as_bytes() {
+        b"REC-24H" | b"VC-CONFIRM" | b"VC-NEEDS" | b"VC-REFERRAL" | b"ISVA-OFFER"
+        | b"FOR-WINDOW" | b"JUR-ABROAD" => &[ReportReceived],
+        b"VC-INFORM" => SUSPECT,
+        b"VC-NO-INVESTIGATE" => &[DecisionNotToInvestigate],
+        b"VC-UPDATE" => &[UpdateCadenceAgreed],
+        b"VC-VPS" => &[StatementTaken],
+        b"VC-GENDER" | b"EVD-ABE-PLAN" | b"EVD-INTERMEDIARY" | b"EVD-INTERVIEWS" => {
+            &[VictimInterviewed]
+        }
+        b"VRR-ACK" | b"VRR-DECIDE" => &[VrrRequested],
+        b"VRR-INFORM" => &[ChargingDecision, SuspectReleasedNfa],
+        b"BAIL-PERIOD" => &[SuspectBailed],
+        b"BAIL-VIEWS" => &[SuspectBailed, BailVaried],
+        b"RUI-REVIEW" => &[SuspectReleasedRui],
+        b"SUP-REVIEW" => &[OfficerAllocated],
+        b"DIG-SAFEGUARDS" => &[DeviceExtraction],
+        b"TPM-RATIONALE" | b"TPM-HELD" | b"TPM-NECESSITY" | b"TPM-COUNSELLING" | b"TPM-NOTICE" => {
+            &[ThirdPartyRequest]
+        }
+        b"CHG-CPS" | b"CHG-THRESHOLD" | b"CHG-EARLY-ADVICE" => &[ChargingDecision],
+        b"OUT-VALID" | b"EVD-WITHDRAWAL" => &[CaseClosed],
+        b"EVD-SPECIAL-MEASURES" => &[SuspectCharged],
+        b"PROP-RETURN" => &[PropertyTaken],
+        // An unknown id could be triggered by anything: never skipped.
+        _ => Kind::ALL,
     }
 }
 

@@ -390,6 +390,9 @@ impl RuleSet {
         };
         let highest = self.windows.iter().rposition(reached).unwrap_or(lowest);
         for step in &self.steps {
+            if !step.triggers.iter().any(|kind| context.has(*kind)) {
+                continue;
+            }
             let from = step.first.max(lowest);
             let to = step.last.min(highest);
             if from > to {
@@ -406,6 +409,7 @@ impl RuleSet {
                 periods,
                 // Every trigger is one of the case's events: periods holding them all filter none.
                 filter: !whole.holds(&first.at, &last.at),
+                triggers: step.triggers,
                 out,
             };
             (step.check)(

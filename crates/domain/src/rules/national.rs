@@ -152,6 +152,8 @@ pub(super) struct Emitter<'o> {
     pub(super) version: u8,
     pub(super) periods: &'o [super::Window],
     pub(super) filter: bool,
+    /// The kinds the rule declares as its triggers (`editions.rs`).
+    pub(super) triggers: &'static [Kind],
     pub(super) out: &'o mut Vec<Finding>,
 }
 
@@ -164,6 +166,13 @@ impl Emitter<'_> {
         due_by: Option<DateTime<Utc>>,
         done_at: Option<Timestamp>,
     ) {
+        // Cases without any declared trigger are never run: a finding of another kind would be
+        // lost there, so every finding's trigger must be declared.
+        debug_assert!(
+            self.triggers.contains(&trigger.kind()),
+            "a finding triggered by {} is not declared in editions.rs",
+            trigger.kind()
+        );
         let version = match self.periods {
             [only] if !self.filter || only.contains(&trigger.at) => self.version,
             [_] => return,

@@ -135,6 +135,7 @@ impl Version {
 pub(super) struct Step {
     pub(super) rule: RuleIndex,
     pub(super) check: CheckFn,
+    pub(super) triggers: &'static [crate::interchange::Kind],
     pub(super) first: usize,
     pub(super) last: usize,
 }
@@ -164,6 +165,7 @@ pub(super) fn plan(versions: &[Version]) -> Vec<Step> {
                 None => steps.push(Step {
                     rule,
                     check: row.check,
+                    triggers: row.triggers,
                     first: position,
                     last: position,
                 }),
