@@ -624,15 +624,23 @@ pub(super) fn property_returned(context: &CaseContext<'_>, out: &mut Emitter<'_>
             let other = other.trim();
             item.is_empty() || other.is_empty() || other.eq_ignore_ascii_case(item)
         };
-        let done = context
-            .events
-            .iter()
-            .filter(|event| event.at >= taken.at && event.person() == Some(&property.person))
-            .find(|event| match &event.data {
-                EventData::PropertyReturned(returned) => same_item(&returned.item),
-                EventData::PropertyRetained(kept) => same_item(&kept.item) && filled(&kept.reason),
-                _ => false,
+        // The earliest return, or retention with a reason, of the item at or after it was taken.
+        let returned = context
+            .of_kind_for(Kind::PropertyReturned, &property.person)
+            .find(|event| {
+                event.at >= taken.at
+                    && matches!(&event.data, EventData::PropertyReturned(r) if same_item(&r.item))
             });
+        let retained = context
+            .of_kind_for(Kind::PropertyRetained, &property.person)
+            .find(|event| {
+                event.at >= taken.at
+                    && matches!(&event.data, EventData::PropertyRetained(k) if same_item(&k.item) && filled(&k.reason))
+            });
+        let done = match (returned, retained) {
+            (Some(a), Some(b)) => Some(if b.at < a.at { b } else { a }),
+            (a, b) => a.or(b),
+        };
         let due = timescale.deadline_after(&taken.at, context.calendar);
         out.timed(context, Some(&property.person), taken, due, done);
     }
