@@ -398,17 +398,14 @@ impl RuleSet {
             if from > to {
                 continue;
             }
-            let periods = &self.windows[from..=to];
-            let whole = Window {
-                from: periods[0].from,
-                until: periods[periods.len() - 1].until,
-            };
             let mut emitter = national::Emitter {
                 rule: step.rule,
                 version: u8::try_from(from).unwrap_or(u8::MAX),
-                periods,
-                // Every trigger is one of the case's events: periods holding them all filter none.
-                filter: !whole.holds(&first.at, &last.at),
+                periods: &self.windows[from..=to],
+                // Every trigger is one of the case's events, and the periods cover all time one
+                // after another: the first event is in the lowest version reached and the last in
+                // the highest, so periods from the one to the other hold every trigger.
+                filter: from != lowest || to != highest,
                 triggers: step.triggers,
                 out,
             };
