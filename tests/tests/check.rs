@@ -58,10 +58,26 @@ fn json_findings_for_the_example_file() {
                 "status",
                 "due_by",
                 "done_at",
-                "guidance"
+                "guidance",
+                "rule_set",
+                "deadline_source"
             ]
         );
+        // Every event of the example is from March 2026 on: judged by `national-2026-01`.
+        assert_eq!(finding["rule_set"], "national-2026-01");
     }
+    assert_eq!(inform[0]["deadline_source"], "victims_code");
+    let confirm = findings
+        .iter()
+        .find(|f| f["rule"] == "VC-CONFIRM")
+        .expect("VC-CONFIRM");
+    assert_eq!(confirm["deadline_source"], "rasso_default");
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["due_by"].is_null())
+            .all(|f| f["deadline_source"].is_null())
+    );
 }
 
 #[test]
@@ -246,19 +262,49 @@ fn a_newer_bank_holiday_list_changes_deadlines_without_a_rebuild() {
 }
 
 #[test]
-fn rules_lists_every_national_rule() {
-    let output = rasso(&root(), &["rules"]);
-    assert!(output.status.success());
+fn rules_lists_every_national_rule_of_the_version_in_force_on_a_date() {
+    let rule_lines = |text: &str| {
+        text.lines()
+            .filter(|line| line.contains("(guidance: "))
+            .count()
+    };
+    let output = rasso(&root(), &["rules", "--at", "2026-01-11"]);
+    assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.starts_with("Rule set national-2021-04\n"));
-    assert_eq!(
-        text.lines().filter(|line| line.starts_with("  ")).count(),
-        23
+    assert!(
+        text.starts_with("Rule set national-2021-04 (in force on 2026-01-11)\n"),
+        "{text}"
     );
-    let output = rasso(&root(), &["rules", "--config"]);
+    assert_eq!(rule_lines(&text), 23);
+    let output = rasso(&root(), &["rules", "--at", "2026-01-12"]);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("Rule set national-2026-01 (in force on 2026-01-12)\n"),
+        "{text}"
+    );
+    assert_eq!(rule_lines(&text), 35);
+    // Timescales the Victims' Code does not set say so.
+    assert!(
+        text.lines()
+            .any(|line| line.contains("VC-CONFIRM") && line.contains("rasso default")),
+        "{text}"
+    );
+    assert!(
+        text.contains("  property_return            24 hours\n"),
+        "{text}"
+    );
+    let output = rasso(&root(), &["rules", "--config", "--at", "2025-06-01"]);
     let config: Value = serde_json::from_str(&stdout(&output)).expect("json config");
+    assert_eq!(config["id"], "national-2021-04");
     assert_eq!(
         config["written_confirmation"],
         serde_json::json!({"working_days": 5})
+    );
+    let output = rasso(&root(), &["rules", "--at", "12 January"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("is not a date"),
+        "{}",
+        stderr(&output)
     );
 }

@@ -53,6 +53,10 @@ struct RulesArgs {
     repeat: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also time each version of the national rule set alone over the same cases, for comparison
+    /// (the goal is for the national rule set, every version, as `rasso check` runs it).
+    #[arg(long)]
+    each_version: bool,
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -108,6 +112,18 @@ fn rules(args: &RulesArgs) -> Result<()> {
     report("national rules", evaluated, cases.len(), events);
     let ratio = evaluated.as_secs_f64() / floor.as_secs_f64().max(f64::EPSILON);
     println!("ratio rules/floor: {ratio:.2}x (goal: within 3x)");
+    if args.each_version {
+        for version in rules.versions() {
+            let alone = RuleSet::new(version.config().clone(), rules.calendar().clone());
+            let took = fastest(args.repeat, || {
+                black_box(evaluate_all(&alone, &cases, now));
+            });
+            let name = format!("{} alone", version.config().id);
+            report(&name, took, cases.len(), events);
+            let ratio = took.as_secs_f64() / floor.as_secs_f64().max(f64::EPSILON);
+            println!("ratio {name}/floor: {ratio:.2}x");
+        }
+    }
     Ok(())
 }
 

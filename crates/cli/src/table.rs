@@ -59,17 +59,31 @@ pub fn write(out: &mut impl Write, findings: &[FindingView], cases: usize) -> Re
         write_row(out, row, &widths)?;
     }
     writeln!(out)?;
+    if open.iter().any(|finding| is_rasso_default(finding)) {
+        writeln!(
+            out,
+            "* rasso default: a deadline neither the law nor the Victims' Code sets (a force may set its own)."
+        )?;
+    }
     writeln!(out, "{}", summary(&open, cases))?;
     Ok(())
+}
+
+fn is_rasso_default(finding: &FindingView) -> bool {
+    finding.deadline_source.as_deref() == Some("rasso_default")
 }
 
 fn row(finding: &FindingView) -> [String; 6] {
     [
         finding.status.as_str().to_owned(),
-        finding
-            .due_by
-            .as_deref()
-            .map_or_else(|| "-".to_owned(), local_time),
+        finding.due_by.as_deref().map_or_else(
+            || "-".to_owned(),
+            |due| {
+                // A deadline neither the law nor the Victims' Code sets is marked (footnote below).
+                let mark = if is_rasso_default(finding) { "*" } else { "" };
+                format!("{}{mark}", local_time(due))
+            },
+        ),
         finding.case.clone(),
         finding.rule.clone(),
         finding.person.clone().unwrap_or_else(|| "-".to_owned()),

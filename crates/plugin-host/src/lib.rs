@@ -569,6 +569,8 @@ impl PluginHost {
         }
         Ok(Finding {
             rule,
+            // A plugin's finding is read under the version in force at its trigger.
+            version: self.rules.version_at(&trigger_at),
             person: finding.person.as_deref().map(Into::into),
             trigger,
             trigger_at,
@@ -807,19 +809,7 @@ fn merge_rules(
     if !policy.is_empty() {
         // A tightened rule set is no longer the national one: its id says whose policy applies,
         // so reports never present a force's figures as national ones.
-        let mut config = merged.config().clone();
-        config.id = format!("{}+{plugin}", config.id);
-        let mut renamed = RuleSet::new(config, merged.calendar().clone());
-        for rule in merged
-            .rules()
-            .iter()
-            .filter(|rule| rule.origin != Origin::National)
-        {
-            renamed
-                .register(rule.clone())
-                .map_err(|error| Problem::Rules(error.to_string()))?;
-        }
-        merged = renamed;
+        merged = merged.renamed(&format!("+{plugin}"));
     }
     for rule in &registration.rules {
         merged

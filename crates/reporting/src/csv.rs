@@ -71,7 +71,7 @@ pub(crate) fn json(report: &Report) -> Value {
         .iter()
         .map(|rule| {
             json!({
-                "rule": rule.rule, "title": rule.title,
+                "rule": rule.rule, "rule_set": rule.rule_set, "title": rule.title,
                 "instances": count(rule.instances, shared), "met": count(rule.met, shared),
                 "met_late": count(rule.met_late, shared), "due": count(rule.due, shared),
                 "overdue": count(rule.overdue, shared), "breached": count(rule.breached, shared),
@@ -190,7 +190,13 @@ pub(crate) fn csv(report: &Report) -> String {
         }
     }
     for rule in data["compliance"].as_array().into_iter().flatten() {
-        let id = rule["rule"].as_str().unwrap_or_default();
+        // A rule is named with the version that judged it: `national-2026-01/VC-INFORM`.
+        let id = format!(
+            "{}/{}",
+            rule["rule_set"].as_str().unwrap_or_default(),
+            rule["rule"].as_str().unwrap_or_default()
+        );
+        let id = id.as_str();
         for measure in [
             "instances",
             "met",

@@ -25,8 +25,9 @@ use domain::{Case, Event, RuleSet, Status};
 
 /// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
 /// older version are rebuilt rather than misread.
-/// Version 2 is stored in the binary form of [`binary`] (version 1 was JSON).
-pub const FACTS_VERSION: u32 = 2;
+/// Version 3 records the rule set version of each finding (`national-2021-04`,
+/// `national-2026-01`); version 2 was the first binary form, version 1 JSON.
+pub const FACTS_VERSION: u32 = 3;
 
 /// The facts of one case, as a report needs them. A store keeps one per case, in the compact
 /// binary form of [`binary`] ([`CaseFacts::to_bytes`]).
@@ -53,6 +54,9 @@ pub struct CaseFacts {
     pub days_to_first_update: Option<i64>,
     /// The latest officer allocated as officer in case.
     pub officer: Option<String>,
+    /// The rule set versions that judged the findings (their ids), each once, in the order of
+    /// the rule set; [`FactFinding::rule_set`] indexes this list.
+    pub rule_sets: Vec<String>,
     /// One per rule instance of the national rules.
     pub findings: Vec<FactFinding>,
 }
@@ -62,6 +66,8 @@ pub struct CaseFacts {
 pub struct FactFinding {
     /// The rule's id (`VC-INFORM`); borrowed for the national rules, which is all a report reads.
     pub rule: Cow<'static, str>,
+    /// The rule set version that judged it: a position in [`CaseFacts::rule_sets`].
+    pub rule_set: u8,
     /// The person of the instance (a key such as `V1`, never a name).
     pub person: Option<String>,
     /// The status at the latest event. `due` and `overdue` mean "not done"; which of the two holds
@@ -131,6 +137,7 @@ impl CaseFacts {
             days_to_charge: None,
             days_to_first_update: None,
             officer: None,
+            rule_sets: Vec::new(),
             findings: Vec::new(),
         };
         if let EventData::ReportReceived(report) = &opened.data {
@@ -139,10 +146,23 @@ impl CaseFacts {
         facts.take_events(visible);
         findings.clear();
         rules.evaluate_into(case, now, scratch, findings);
+        // The versions that judged a finding, each once, in the rule set's order.
+        let mut used = [false; 256];
+        for finding in findings.iter() {
+            used[usize::from(finding.version)] = true;
+        }
+        let mut position_of = [0u8; 256];
+        for (version, config) in rules.versions().iter().enumerate() {
+            if used.get(version).copied().unwrap_or(false) {
+                position_of[version] = facts.rule_sets.len() as u8;
+                facts.rule_sets.push(config.config().id.clone());
+            }
+        }
         facts.findings = findings
             .iter()
             .map(|finding| FactFinding {
                 rule: rules.rule(finding.rule).id.clone(),
+                rule_set: position_of[usize::from(finding.version)],
                 person: finding.person.as_ref().map(|p| p.to_string()),
                 status: finding.status,
                 trigger_on: local_date(&finding.trigger_at),
@@ -185,6 +205,13 @@ impl CaseFacts {
         }
     }
 
+    /// The id of the rule set version that judged `finding`.
+    pub fn rule_set_of(&self, finding: &FactFinding) -> &str {
+        self.rule_sets
+            .get(usize::from(finding.rule_set))
+            .map_or("", String::as_str)
+    }
+
     /// True when these facts describe the case at `as_of`: no event of it is later.
     pub fn holds_at(&self, as_of: DateTime<Utc>) -> bool {
         self.last_event_at <= as_of
@@ -201,14 +228,22 @@ impl CaseFacts {
     }
 }
 
-/// Names the rule set facts are taken with: the facts' version, the rule set's configuration and
-/// its bank holidays and the national rule catalogue, hashed (FNV-1a, 64 bits: a fingerprint to tell rule sets apart, not a
-/// security measure). Facts taken under one basis must not feed a report under another.
+/// Names the rule set facts are taken with: the facts' version, every version's configuration
+/// (with the date it applies from), the bank holidays and the national rule catalogue, hashed
+/// (FNV-1a, 64 bits: a fingerprint to tell rule sets apart, not a security measure). Facts taken
+/// under one basis must not feed a report under another.
 pub fn basis(rules: &RuleSet) -> String {
-    // Guidance pages do not change findings; timescales, windows and holidays do.
-    let mut config = rules.config().clone();
-    config.guidance.clear();
-    let config = serde_json::to_string(&config).unwrap_or_default();
+    // Guidance pages do not change findings; timescales, windows, versions and holidays do.
+    let config: Vec<String> = rules
+        .versions()
+        .iter()
+        .map(|version| {
+            let mut config = version.config().clone();
+            config.guidance.clear();
+            serde_json::to_string(&config).unwrap_or_default()
+        })
+        .collect();
+    let config = config.join(";");
     let holidays: Vec<String> = rules
         .calendar()
         .holidays()
@@ -231,7 +266,12 @@ pub fn basis(rules: &RuleSet) -> String {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{}-v{FACTS_VERSION}-{hash:016x}", rules.config().id)
+    let ids: Vec<&str> = rules
+        .versions()
+        .iter()
+        .map(|version| version.config().id.as_str())
+        .collect();
+    format!("{}-v{FACTS_VERSION}-{hash:016x}", ids.join("+"))
 }
 
 pub mod binary;

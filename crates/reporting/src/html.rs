@@ -163,7 +163,7 @@ fn compliance(html: &mut String, report: &Report) {
         .filter(|rule| rule.instances > 0)
         .map(|rule| {
             (
-                rule.rule.clone(),
+                format!("{} ({})", rule.rule, rule.rule_set),
                 rule.on_time_rate()
                     .map_or(0, |r| (r * 1000.0).round() as u64),
             )
@@ -172,7 +172,7 @@ fn compliance(html: &mut String, report: &Report) {
     html.push_str(&bar_chart(&rates, false, |per_mille| {
         format!("{:.1}%", per_mille as f64 / 10.0)
     }));
-    html.push_str("<table>\n<tr><th>Rule</th><th class=\"n\">instances</th><th class=\"n\">met</th><th class=\"n\">met late</th><th class=\"n\">due</th><th class=\"n\">overdue</th><th class=\"n\">breached</th><th class=\"n\">advice</th><th class=\"n\">on time</th></tr>\n");
+    html.push_str("<table>\n<tr><th>Rule</th><th>Rule set</th><th class=\"n\">instances</th><th class=\"n\">met</th><th class=\"n\">met late</th><th class=\"n\">due</th><th class=\"n\">overdue</th><th class=\"n\">breached</th><th class=\"n\">advice</th><th class=\"n\">on time</th></tr>\n");
     for rule in &report.compliance {
         let decided = rule.met + rule.met_late + rule.overdue + rule.breached;
         let on_time = if shared && decided < 5 {
@@ -182,9 +182,10 @@ fn compliance(html: &mut String, report: &Report) {
         };
         let _ = writeln!(
             html,
-            "<tr><td><abbr title=\"{}\">{}</abbr></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{on_time}</td></tr>",
+            "<tr><td><abbr title=\"{}\">{}</abbr></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{on_time}</td></tr>",
             escape(&rule.title),
             escape(&rule.rule),
+            escape(&rule.rule_set),
             shown(rule.instances, shared),
             shown(rule.met, shared),
             shown(rule.met_late, shared),

@@ -35,17 +35,21 @@ pub struct Scope {
     pub to: NaiveDate,
     /// The instant the figures describe (findings are evaluated at it).
     pub as_of: DateTime<Utc>,
-    /// The rule set that produced the compliance figures.
+    /// The rule set that produced the compliance figures: its versions and the dates they apply
+    /// from (`RuleSet::label`).
     pub rule_set: String,
     /// True for a report to be shared outside the force: small numbers are suppressed and officer
     /// figures left out.
     pub shared: bool,
 }
 
-/// Compliance with one rule over the cases in scope.
+/// Compliance with one rule of one rule set version over the cases in scope: a finding counts
+/// under the version that judged it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleCompliance {
     pub rule: String,
+    /// The rule set version (`national-2026-01`).
+    pub rule_set: String,
     pub title: String,
     pub instances: u64,
     pub met: u64,
@@ -161,9 +165,29 @@ impl Report {
         ratio(not_supporting, self.closed())
     }
 
-    /// Compliance with one rule.
-    pub fn rule(&self, id: &str) -> Option<&RuleCompliance> {
-        self.compliance.iter().find(|rule| rule.rule == id)
+    /// Compliance with one rule, every version's instances added together (`rule_set` lists the
+    /// versions). `None` when no row has the rule.
+    pub fn rule(&self, id: &str) -> Option<RuleCompliance> {
+        let mut rows = self.compliance.iter().filter(|rule| rule.rule == id);
+        let mut total = rows.next()?.clone();
+        for row in rows {
+            total.rule_set = format!("{}+{}", total.rule_set, row.rule_set);
+            total.instances += row.instances;
+            total.met += row.met;
+            total.met_late += row.met_late;
+            total.due += row.due;
+            total.overdue += row.overdue;
+            total.breached += row.breached;
+            total.advice += row.advice;
+        }
+        Some(total)
+    }
+
+    /// Compliance with one rule under one rule set version.
+    pub fn rule_in(&self, rule_set: &str, id: &str) -> Option<&RuleCompliance> {
+        self.compliance
+            .iter()
+            .find(|rule| rule.rule == id && rule.rule_set == rule_set)
     }
 
     /// The report as JSON; a shared report suppresses small numbers.

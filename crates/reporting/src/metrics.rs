@@ -30,7 +30,10 @@ pub struct ReportBuilder<'r> {
     to_charge: DayHistogram,
     to_outcome: DayHistogram,
     to_first_update: DayHistogram,
+    /// Counts by status for each (version, rule): `version * rules + rule`.
     by_rule: Vec<[u64; 6]>,
+    /// For the case being counted: the rule set's version of each of its facts' rule sets.
+    versions_of_case: Vec<Option<usize>>,
     officers: BTreeMap<String, (u64, u64)>,
     bail: Ageing,
     rui: Ageing,
@@ -56,7 +59,8 @@ impl<'r> ReportBuilder<'r> {
             to_charge: DayHistogram::default(),
             to_outcome: DayHistogram::default(),
             to_first_update: DayHistogram::default(),
-            by_rule: vec![[0; 6]; rules.rules().len()],
+            by_rule: vec![[0; 6]; rules.rules().len() * rules.versions().len()],
+            versions_of_case: Vec::new(),
             officers: BTreeMap::new(),
             bail: Ageing::default(),
             rui: Ageing::default(),
@@ -143,14 +147,33 @@ impl<'r> ReportBuilder<'r> {
         let as_of_date = local_date(&as_of);
         let mut overdue = 0;
         let mut hint = 0;
+        // Facts name versions by id, once a case: which of this rule set's versions each is.
+        self.versions_of_case.clear();
+        for id in &facts.rule_sets {
+            let version = self
+                .rules
+                .versions()
+                .iter()
+                .position(|version| version.config().id == *id);
+            self.versions_of_case.push(version);
+        }
+        let rules = self.rules.rules().len();
         for finding in &facts.findings {
-            // Facts name rules by id; a rule this rule set does not have is not counted.
+            // Facts name rules by id; a rule or version this rule set does not have is not counted.
             let Some(rule) = self.rule_index(&finding.rule, hint) else {
+                continue;
+            };
+            let Some(version) = self
+                .versions_of_case
+                .get(usize::from(finding.rule_set))
+                .copied()
+                .flatten()
+            else {
                 continue;
             };
             hint = usize::from(rule.0);
             let status = finding.status_at(as_of);
-            self.by_rule[usize::from(rule.0)][status as usize] += 1;
+            self.by_rule[version * rules + usize::from(rule.0)][status as usize] += 1;
             if status == Status::Overdue {
                 overdue += 1;
             }
@@ -185,25 +208,40 @@ impl<'r> ReportBuilder<'r> {
         self.rules.find(id)
     }
 
+    /// Rows of compliance: for each version the report's period reaches (from the start of its
+    /// first report date to its instant) or that judged any finding counted, each of its rules;
+    /// plugin rules once, under the newest version.
+    fn compliance(&self) -> Vec<RuleCompliance> {
+        let rules = self.rules.rules();
+        let versions = self.rules.versions();
+        // The first instant of the first report date.
+        let from =
+            domain::time::end_of_local_day(self.scope.from.pred_opt().unwrap_or(self.scope.from))
+                + chrono::Duration::seconds(1);
+        let newest = versions.len() - 1;
+        let mut rows = Vec::new();
+        for (version_index, version) in versions.iter().enumerate() {
+            let counts =
+                &self.by_rule[version_index * rules.len()..(version_index + 1) * rules.len()];
+            let reached = version.window().overlaps(&from, &self.scope.as_of);
+            if !reached && counts.iter().all(|c| c.iter().all(|n| *n == 0)) {
+                continue;
+            }
+            for (position, (rule, counts)) in rules.iter().zip(counts).enumerate() {
+                let national = rule.origin == domain::rules::Origin::National;
+                let index = domain::RuleIndex(position as u16);
+                if (national && !version.has(index)) || (!national && version_index != newest) {
+                    continue;
+                }
+                rows.push(row(version.config().id.clone(), rule, counts));
+            }
+        }
+        rows
+    }
+
     /// The report.
     pub fn finish(self) -> Report {
-        let compliance = self
-            .rules
-            .rules()
-            .iter()
-            .zip(&self.by_rule)
-            .map(|(rule, counts)| RuleCompliance {
-                rule: rule.id.to_string(),
-                title: rule.title.to_string(),
-                instances: counts.iter().sum(),
-                met: counts[Status::Met as usize],
-                met_late: counts[Status::MetLate as usize],
-                due: counts[Status::Due as usize],
-                overdue: counts[Status::Overdue as usize],
-                breached: counts[Status::Breached as usize],
-                advice: counts[Status::Advice as usize],
-            })
-            .collect();
+        let compliance = self.compliance();
         let mut officers: Vec<OfficerLoad> = if self.scope.shared {
             Vec::new()
         } else {
@@ -243,6 +281,22 @@ impl<'r> ReportBuilder<'r> {
             rui_ageing: self.rui,
             repeat_suspects: None,
         }
+    }
+}
+
+/// One row of compliance.
+fn row(rule_set: String, rule: &domain::rules::RuleInfo, counts: &[u64; 6]) -> RuleCompliance {
+    RuleCompliance {
+        rule: rule.id.to_string(),
+        rule_set,
+        title: rule.title.to_string(),
+        instances: counts.iter().sum(),
+        met: counts[Status::Met as usize],
+        met_late: counts[Status::MetLate as usize],
+        due: counts[Status::Due as usize],
+        overdue: counts[Status::Overdue as usize],
+        breached: counts[Status::Breached as usize],
+        advice: counts[Status::Advice as usize],
     }
 }
 

@@ -177,7 +177,7 @@ fn scope(shared: bool) -> Scope {
         as_of: DateTime::parse_from_rfc3339("2026-05-01T00:00:00Z")
             .expect("instant")
             .with_timezone(&Utc),
-        rule_set: "national-2021-04".into(),
+        rule_set: RuleSet::national().label(),
         shared,
     }
 }
@@ -307,7 +307,7 @@ fn csv_has_one_row_per_figure() {
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("section,key,measure,value"));
     assert!(csv.contains("outcomes,16,count,1\n"));
-    assert!(csv.contains("compliance,REC-24H,on_time_rate,0.6667\n"));
+    assert!(csv.contains("compliance,national-2026-01/REC-24H,on_time_rate,0.6667\n"));
     assert!(csv.contains("officers,5120,overdue_findings,8\n"));
     assert!(csv.contains("days_to_outcome,p90_days,days,30\n"));
     assert!(lines.all(|line| line.split(',').count() == 4), "{csv}");

@@ -71,8 +71,10 @@ fn facts_of_format_1_are_dropped_on_upgrade_and_rebuilt_on_demand() {
             .fetch_one(&pool)
             .await
             .expect("basis");
-        assert!(basis.contains("-v2-"), "{basis}");
-        sqlx::query("UPDATE report_facts_state SET basis = replace(basis, '-v2-', '-v1-')")
+        let current = format!("-v{}-", reporting::facts::FACTS_VERSION);
+        assert!(basis.contains(&current), "{basis}");
+        sqlx::query("UPDATE report_facts_state SET basis = replace(basis, $1, '-v1-')")
+            .bind(&current)
             .execute(&pool)
             .await
             .expect("old basis");
@@ -96,7 +98,7 @@ fn facts_of_format_1_are_dropped_on_upgrade_and_rebuilt_on_demand() {
         assert_eq!(rebuilt, expected);
         store.close().await;
 
-        // Every facts row is format 2 now.
+        // Every facts row is of the current format now.
         let pool = sqlx::SqlitePool::connect(&url).await.expect("pool");
         let rows = sqlx::query("SELECT facts FROM report_facts")
             .fetch_all(&pool)
@@ -108,5 +110,56 @@ fn facts_of_format_1_are_dropped_on_upgrade_and_rebuilt_on_demand() {
             assert_eq!(bytes[0], reporting::facts::binary::FORMAT);
         }
         pool.close().await;
+    });
+}
+
+/// Facts of format 2 (taken before findings recorded their rule set version, under one version's
+/// basis) are not read after the upgrade to format 3: reports evaluate in full until the rebuild,
+/// and give the same figures.
+#[test]
+fn facts_taken_before_rule_set_versions_are_not_read_until_rebuilt() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let path = common::fresh_path(root.path());
+    let rules = RuleSet::national();
+    let reader = Access::new("report:test", Purpose::Reporting);
+    common::runtime().block_on(async {
+        let store = common::open(&path).await.expect("store");
+        store
+            .append(&Access::new("user:4471", Purpose::Import), bulk_sample())
+            .await
+            .expect("append");
+        let (expected, used) = build_report(&store, &reader, &rules, scope(&rules))
+            .await
+            .expect("report");
+        assert_eq!(used, ReportPath::Facts);
+        store.close().await;
+
+        // As the previous version left it: format-2 rows under a format-2 basis of one version.
+        let url = format!("sqlite://{}", path.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("pool");
+        sqlx::query("UPDATE report_facts SET facts = X'02'")
+            .execute(&pool)
+            .await
+            .expect("old rows");
+        sqlx::query("UPDATE report_facts_state SET basis = 'national-2021-04-v2-0123456789abcdef'")
+            .execute(&pool)
+            .await
+            .expect("old basis");
+        pool.close().await;
+
+        let store = common::open(&path).await.expect("upgraded store");
+        let (full, used) = build_report(&store, &reader, &rules, scope(&rules))
+            .await
+            .expect("report");
+        assert_eq!(used, ReportPath::FullEvaluation, "old facts are not read");
+        assert_eq!(full, expected);
+        let admin = Access::new("admin:test", Purpose::Administration);
+        store.rebuild_report_facts(&admin).await.expect("rebuild");
+        let (rebuilt, used) = build_report(&store, &reader, &rules, scope(&rules))
+            .await
+            .expect("report");
+        assert_eq!(used, ReportPath::Facts);
+        assert_eq!(rebuilt, expected);
+        store.close().await;
     });
 }

@@ -251,6 +251,7 @@ impl<'r> Story<'r> {
             offence_to: Some(in_london(&offence_to)),
             location: Some(Location {
                 country: CompactString::from(country),
+                nation: None,
             }),
             penetration,
         };
@@ -431,12 +432,26 @@ impl<'r> Story<'r> {
         } else {
             InterviewMode::Statement
         };
+        // Video-recorded interviews are planned the day before, the intermediary considered when the
+        // gender preference was asked (no new random draws: the generated stream stays the same).
+        if mode == InterviewMode::Abe {
+            self.add(
+                interviewed - Duration::hours(20),
+                EventData::InterviewPlanned(InterviewPlanned {
+                    person: v1.clone(),
+                    mode: Some(mode),
+                    intermediary_considered: asked,
+                    intermediary_needed: asked.then_some(false),
+                }),
+            );
+        }
         self.add(
             interviewed,
             EventData::VictimInterviewed(VictimInterviewed {
                 person: v1.clone(),
                 mode: Some(mode),
                 gender_preference_asked: asked,
+                further_interview_reason: String::new(),
             }),
         );
         let offered = self.chance(0.9);
@@ -448,6 +463,23 @@ impl<'r> Story<'r> {
                 vps_offered: offered,
             }),
         );
+        if !offered {
+            // Some victims are interviewed again; the reason is recorded when the preference was
+            // asked (derived from earlier draws, so the generated stream is unchanged).
+            self.add(
+                interviewed + Duration::days(10),
+                EventData::VictimInterviewed(VictimInterviewed {
+                    person: v1.clone(),
+                    mode: Some(mode),
+                    gender_preference_asked: asked,
+                    further_interview_reason: if asked {
+                        "The victim disclosed a further offence".into()
+                    } else {
+                        String::new()
+                    },
+                }),
+            );
+        }
         if self.chance(0.3) {
             let safeguarded = self.chance(0.85);
             let rationale = ExtractionRationale {
@@ -464,6 +496,16 @@ impl<'r> Story<'r> {
             };
             let at = interviewed + self.hours(24, 24 * 20);
             let agreement_recorded = safeguarded || self.chance(0.5);
+            // The phone is taken for the extraction and returned (or kept, with the reason) after
+            // it: in a day when safeguarded, else in two.
+            self.add(
+                at - Duration::hours(2),
+                EventData::PropertyTaken(Box::new(PropertyTaken {
+                    person: v1.clone(),
+                    item: "PH-1".into(),
+                    device: true,
+                })),
+            );
             self.add(
                 at,
                 EventData::DeviceExtraction(Box::new(DeviceExtraction {
@@ -471,13 +513,52 @@ impl<'r> Story<'r> {
                     notice_given: true,
                     agreement_recorded,
                     rationale,
+                    no_undue_pressure: agreement_recorded,
+                    confirmation_recorded: agreement_recorded,
+                    copy_given: safeguarded,
+                    lacks_capacity: false,
+                    agreed_by: agreement_recorded.then_some(AgreedBy::User),
                 })),
             );
+            let returned = at + Duration::hours(if safeguarded { 20 } else { 46 });
+            if agreement_recorded {
+                self.add(
+                    returned,
+                    EventData::PropertyReturned(Box::new(PropertyReturned {
+                        person: v1.clone(),
+                        item: "PH-1".into(),
+                    })),
+                );
+            } else {
+                self.add(
+                    returned,
+                    EventData::PropertyRetained(Box::new(PropertyRetained {
+                        person: v1.clone(),
+                        item: "PH-1".into(),
+                        reason: "Extraction not complete".into(),
+                    })),
+                );
+            }
         }
         if self.chance(0.2) {
             let justified = self.chance(0.8);
             let at = interviewed + self.hours(24, 24 * 30);
             let victim_informed = justified || self.chance(0.5);
+            if victim_informed {
+                // The written notice (PCSC 2022 s44B) on the morning of the request.
+                self.add(
+                    at - Duration::hours(2),
+                    EventData::InformationNoticeGiven(Box::new(InformationNoticeGiven {
+                        person: v1.clone(),
+                        holder: "GP practice".into(),
+                        content: vec![
+                            NoticeContent::InformationSought,
+                            NoticeContent::Reason,
+                            NoticeContent::Handling,
+                        ],
+                    })),
+                );
+            }
             self.add(
                 at,
                 EventData::ThirdPartyRequest(Box::new(ThirdPartyRequest {
@@ -491,6 +572,19 @@ impl<'r> Story<'r> {
                         String::new()
                     },
                     victim_informed,
+                    held_because: if justified {
+                        "The victim was seen at the practice after the offence".into()
+                    } else {
+                        String::new()
+                    },
+                    // The requests without a recorded necessity are to a counselling service.
+                    counselling: !justified,
+                    probative_value: if !justified && victim_informed {
+                        "The only account the victim gave within days of the offence".into()
+                    } else {
+                        String::new()
+                    },
+                    notice_withheld_reason: String::new(),
                 })),
             );
         }
@@ -551,6 +645,7 @@ impl<'r> Story<'r> {
                         person: s1.clone(),
                         conditions,
                         victim_views_sought: views,
+                        views_not_practicable: String::new(),
                     }),
                 );
                 self.tell_victim(at, InformedAbout::Bailed);
@@ -567,6 +662,7 @@ impl<'r> Story<'r> {
                             person: s1.clone(),
                             until,
                             authorised_by: authority,
+                            designated_case: false,
                         }),
                     );
                 }

@@ -65,3 +65,68 @@ proptest! {
         }
     }
 }
+
+/// The national rule set is each version on its own side of 12 January 2026: a finding triggered
+/// before the date is exactly the finding `national-2021-04` alone makes, one triggered on or after
+/// it the finding `national-2026-01` alone makes (rule indices compared by id).
+fn split_by_version(case: &Case, now: DateTime<Utc>) -> Result<(), String> {
+    use domain::rules::RuleSetConfig;
+    use domain::time::Calendar;
+    let national = RuleSet::national();
+    let boundary = national.versions()[1].window().from.ok_or("a start")?;
+    let alone = |config: RuleSetConfig| RuleSet::new(config, Calendar::england_and_wales());
+    let key = |rules: &RuleSet, f: &Finding| {
+        (
+            rules.rule(f.rule).id.to_string(),
+            f.person.clone(),
+            f.trigger,
+            f.trigger_at,
+            f.status,
+            f.due_by,
+            f.done_at,
+        )
+    };
+    let mut expected = Vec::new();
+    for (config, before) in [
+        (RuleSetConfig::national_2021_04(), true),
+        (RuleSetConfig::national_2026_01(), false),
+    ] {
+        let rules = alone(config);
+        expected.extend(
+            rules
+                .evaluate(case, now)
+                .iter()
+                .filter(|f| (f.trigger_at < boundary) == before)
+                .map(|f| key(&rules, f)),
+        );
+    }
+    let mut found: Vec<_> = national
+        .evaluate(case, now)
+        .iter()
+        .map(|f| {
+            let version = &national.versions()[usize::from(f.version)];
+            assert!(version.window().contains(&f.trigger_at));
+            key(&national, f)
+        })
+        .collect();
+    expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    found.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    if expected == found {
+        Ok(())
+    } else {
+        Err(format!("{:?}: {expected:?} != {found:?}", case.key))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn each_version_judges_its_own_side_of_the_date(seed in 0u64..1000, index in 0usize..10_000, days in 0i64..1200) {
+        let case = generated(seed, index);
+        let start = case.events()[0].at.with_timezone(&Utc);
+        let now = start + Duration::days(days);
+        let result = split_by_version(&case, now);
+        prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
+    }
+}

@@ -1005,7 +1005,7 @@ pub async fn build_report(
         from,
         to,
         as_of: now,
-        rule_set: state.rules.config().id.clone(),
+        rule_set: state.rules.label(),
         shared: false,
     };
     let access = Access {

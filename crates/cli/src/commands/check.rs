@@ -1,4 +1,5 @@
-//! `rasso check`: the national rule set over an interchange file.
+//! `rasso check`: the national rule set over an interchange file. Each finding is judged by the
+//! rule set version in force at its trigger and says which (`rule_set`).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -74,7 +75,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The national rule set, with a newer bank holiday list if one is given.
+/// The national rule set (every version, each judging the findings triggered in its period), with
+/// a newer bank holiday list if one is given.
 pub fn rule_set(bank_holidays: Option<&Path>) -> Result<RuleSet> {
     let mut rules = RuleSet::national();
     if let Some(path) = bank_holidays {
@@ -83,7 +85,7 @@ pub fn rule_set(bank_holidays: Option<&Path>) -> Result<RuleSet> {
         let newer = Calendar::parse_govuk_json(&text)
             .with_context(|| format!("{}: not a GOV.UK bank holidays file", path.display()))?;
         let calendar = rules.calendar().merged_with(newer);
-        rules = RuleSet::new(rules.config().clone(), calendar);
+        rules = rules.with_calendar(calendar);
     }
     Ok(rules)
 }

@@ -138,7 +138,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         as_of: args
             .as_of
             .map_or_else(Utc::now, |at| at.with_timezone(&Utc)),
-        rule_set: rules.config().id.clone(),
+        rule_set: rules.label(),
         shared: args.shared,
     };
     let report = match &args.input {

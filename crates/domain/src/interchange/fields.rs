@@ -141,7 +141,17 @@ mod tests {
         );
         assert_eq!(
             struct_fields::<Box<DeviceExtraction>>(),
-            &["person", "notice_given", "agreement_recorded", "rationale"]
+            &[
+                "person",
+                "notice_given",
+                "agreement_recorded",
+                "rationale",
+                "no_undue_pressure",
+                "confirmation_recorded",
+                "copy_given",
+                "lacks_capacity",
+                "agreed_by"
+            ]
         );
     }
 }

@@ -36,6 +36,28 @@ pub enum Channel {
 pub struct Location {
     /// ISO 3166 alpha-2 country code; `GB` is the United Kingdom.
     pub country: CompactString,
+    /// Which of the United Kingdom's nations, for `GB`: Scotland and Northern Ireland are
+    /// jurisdictions of their own. Absent means "not recorded".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nation: Option<UkNation>,
+}
+
+/// A nation of the United Kingdom. England and Wales form one jurisdiction; Scotland and Northern
+/// Ireland are separate ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UkNation {
+    England,
+    Wales,
+    Scotland,
+    NorthernIreland,
+}
+
+impl UkNation {
+    /// True for England and Wales, the jurisdiction rasso serves.
+    pub fn is_england_and_wales(self) -> bool {
+        matches!(self, UkNation::England | UkNation::Wales)
+    }
 }
 
 /// A contact type that starts a forensic window.
@@ -81,14 +103,22 @@ pub enum InformedAbout {
     Update,
     Outcome,
     Vrr,
+    /// Bail conditions were cancelled (`bail_varied` with `conditions_cancelled`).
+    BailConditionsCancelled,
 }
 
 /// Who authorised a bail extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BailAuthority {
+    /// PACE s47ZD: an inspector or above, to 6 months.
     Inspector,
+    /// PACE s47ZDA: a superintendent or above, to 9 months, after an s47ZD extension.
     Superintendent,
+    /// PACE s47ZE: a commander or assistant chief constable or above, to 12 months, in a case the
+    /// DPP designated as exceptionally complex, after an s47ZDA extension.
+    AssistantChiefConstable,
+    /// PACE ss47ZF-47ZG: a magistrates' court.
     Court,
 }
 
@@ -136,6 +166,57 @@ pub enum ThresholdCondition {
     FurtherEvidenceExpected,
     Seriousness,
     BailGrounds,
+    /// At least a reasonable suspicion that the suspect committed the offence.
+    ReasonableSuspicion,
+    /// The further evidence expected will give a realistic prospect of conviction.
+    RealisticProspect,
+    /// Charging is in the public interest.
+    PublicInterest,
+}
+
+/// Who gave agreement to a device extraction (PCSC 2022 s38 for a child or an adult without
+/// capacity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreedBy {
+    /// The device user themself.
+    User,
+    /// A parent or guardian.
+    ParentOrGuardian,
+    /// A representative of the relevant authority or voluntary organisation caring for them.
+    CareAuthority,
+    /// Another responsible adult.
+    ResponsibleAdult,
+}
+
+/// What a written notice of a victim information request says (PCSC 2022 s44B(2)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeContent {
+    /// What information is sought.
+    InformationSought,
+    /// Why it is sought.
+    Reason,
+    /// How it will be dealt with once obtained.
+    Handling,
+}
+
+/// A special measure (Youth Justice and Criminal Evidence Act 1999 ss23-30).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecialMeasure {
+    Screens,
+    LiveLink,
+    EvidenceInPrivate,
+    RemovalOfWigsAndGowns,
+    /// s27: a video-recorded interview as evidence in chief.
+    VideoRecordedInterview,
+    /// s28: pre-recorded cross-examination.
+    PreRecordedCrossExamination,
+    /// s29: examination through an intermediary.
+    Intermediary,
+    /// s30: aids to communication.
+    AidsToCommunication,
 }
 
 /// Where jurisdiction over an offence abroad was found to lie.
@@ -328,6 +409,9 @@ pub struct SuspectBailed {
     pub conditions: bool,
     #[serde(default)]
     pub victim_views_sought: bool,
+    /// Why seeking the alleged victim's views was not practicable, where it was not.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub views_not_practicable: String,
 }
 
 /// `bail_extended`: the bail period was extended to a date.
@@ -336,6 +420,9 @@ pub struct BailExtended {
     pub person: PersonKey,
     pub until: NaiveDate,
     pub authorised_by: BailAuthority,
+    /// The DPP designated the case as exceptionally complex (PACE s47ZE).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub designated_case: bool,
 }
 
 /// `bail_varied`: bail conditions changed.
@@ -344,6 +431,12 @@ pub struct BailVaried {
     pub person: PersonKey,
     #[serde(default)]
     pub victim_views_sought: bool,
+    /// The variation cancelled the bail conditions.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conditions_cancelled: bool,
+    /// Why seeking the alleged victim's views was not practicable, where it was not.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub views_not_practicable: String,
 }
 
 person_only_kind!(
@@ -374,6 +467,9 @@ pub struct VictimInterviewed {
     pub mode: Option<InterviewMode>,
     #[serde(default)]
     pub gender_preference_asked: bool,
+    /// For an interview after the first: why it was needed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub further_interview_reason: String,
 }
 
 /// `statement_taken`.
@@ -406,6 +502,21 @@ pub struct DeviceExtraction {
     pub agreement_recorded: bool,
     #[serde(default)]
     pub rationale: ExtractionRationale,
+    /// Recorded that no undue pressure was placed on the person (PCSC 2022 s39(2)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_undue_pressure: bool,
+    /// The person's written confirmation of their agreement is recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirmation_recorded: bool,
+    /// A copy of the notice and confirmation was given to the person.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub copy_given: bool,
+    /// The device user is an adult without capacity to agree (PCSC 2022 s38).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lacks_capacity: bool,
+    /// Who gave the agreement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreed_by: Option<AgreedBy>,
 }
 
 /// `third_party_request`: a request for material held by a third party.
@@ -422,6 +533,18 @@ pub struct ThirdPartyRequest {
     pub necessity: String,
     #[serde(default)]
     pub victim_informed: bool,
+    /// Why the holder is believed to hold the information (PCSC 2022 s44A(3)(a)).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub held_because: String,
+    /// The holder provides counselling services: the stricter test of s44A(4) applies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub counselling: bool,
+    /// Why the information is likely to have substantial probative value (s44A(4)).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub probative_value: String,
+    /// Why no notice is given to the victim, where s44B(5) applies.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notice_withheld_reason: String,
 }
 
 impl ThirdPartyRequest {
@@ -449,6 +572,102 @@ pub struct ChargingDecision {
     pub threshold_conditions: Vec<ThresholdCondition>,
     #[serde(default)]
     pub offences: Vec<OffenceCode>,
+}
+
+/// `information_notice_given`: written notice to the victim of a victim information request
+/// (PCSC 2022 s44B).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InformationNoticeGiven {
+    /// The victim the notice went to (or to whose representative, s44B(4)).
+    pub person: PersonKey,
+    /// The holder the request goes to; blank matches any request for the victim.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub holder: String,
+    /// What the notice says.
+    #[serde(default)]
+    pub content: Vec<NoticeContent>,
+}
+
+impl InformationNoticeGiven {
+    /// True when the notice says what, why and how (s44B(2)).
+    pub fn is_complete(&self) -> bool {
+        [
+            NoticeContent::InformationSought,
+            NoticeContent::Reason,
+            NoticeContent::Handling,
+        ]
+        .iter()
+        .all(|needed| self.content.contains(needed))
+    }
+}
+
+/// `early_advice`: a prosecutor's early advice sought or given (DPP's Guidance on Charging).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EarlyAdvice {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+}
+
+/// `interview_planned`: a victim's interview planned (Achieving Best Evidence).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterviewPlanned {
+    pub person: PersonKey,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<InterviewMode>,
+    /// Whether an intermediary (YJCEA 1999 s29) was considered.
+    #[serde(default)]
+    pub intermediary_considered: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intermediary_needed: Option<bool>,
+}
+
+/// `special_measures_applied`: special measures applied for, or the victim's wish to opt out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecialMeasuresApplied {
+    pub person: PersonKey,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<SpecialMeasure>,
+    /// The victim does not wish to be eligible (YJCEA 1999 s17(4)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opted_out: bool,
+}
+
+/// `victim_withdrawal`: the victim withdrew support, or retracted the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VictimWithdrawal {
+    pub person: PersonKey,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retraction: bool,
+}
+
+/// `property_taken`: property taken from a person (right 10 for a victim's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyTaken {
+    pub person: PersonKey,
+    /// The force's reference for the item; blank matches any return or retention for the person.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub item: String,
+    /// The item is a phone or other electronic device.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
+}
+
+/// `property_returned`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyReturned {
+    pub person: PersonKey,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub item: String,
+}
+
+/// `property_retained`: property kept, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertyRetained {
+    pub person: PersonKey,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub item: String,
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// `suspect_charged`.

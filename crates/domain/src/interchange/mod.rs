@@ -205,6 +205,14 @@ event_kinds! {
     VrrDecided(VrrDecided) = "vrr_decided", person;
     JurisdictionAssessed(Box<JurisdictionAssessed>) = "jurisdiction_assessed", none;
     CaseClosed(CaseClosed) = "case_closed", none;
+    InformationNoticeGiven(Box<InformationNoticeGiven>) = "information_notice_given", person;
+    EarlyAdvice(Box<EarlyAdvice>) = "early_advice", none;
+    InterviewPlanned(InterviewPlanned) = "interview_planned", person;
+    SpecialMeasuresApplied(SpecialMeasuresApplied) = "special_measures_applied", person;
+    VictimWithdrawal(VictimWithdrawal) = "victim_withdrawal", person;
+    PropertyTaken(Box<PropertyTaken>) = "property_taken", person;
+    PropertyReturned(Box<PropertyReturned>) = "property_returned", person;
+    PropertyRetained(Box<PropertyRetained>) = "property_retained", person;
     DecisionRecorded(Box<DecisionRecorded>) = "decision_recorded", none;
     Note(Box<Note>) = "note", none;
 }

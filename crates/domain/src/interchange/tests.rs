@@ -49,6 +49,14 @@ fn one_of_each_kind() -> Vec<Value> {
         json!({"kind": "vrr_decided", "person": "V1"}),
         json!({"kind": "jurisdiction_assessed", "decision": "foreign", "basis": "no UK link"}),
         json!({"kind": "case_closed", "outcome": 15, "suspect_identified": true, "victim_supports": true}),
+        json!({"kind": "information_notice_given", "person": "V1", "holder": "Example counselling service", "content": ["information_sought", "reason", "handling"]}),
+        json!({"kind": "early_advice", "summary": "prosecutor advised on lines of enquiry"}),
+        json!({"kind": "interview_planned", "person": "V1", "mode": "abe", "intermediary_considered": true, "intermediary_needed": false}),
+        json!({"kind": "special_measures_applied", "person": "V1", "measures": ["video_recorded_interview", "pre_recorded_cross_examination", "screens"]}),
+        json!({"kind": "victim_withdrawal", "person": "V1", "retraction": true}),
+        json!({"kind": "property_taken", "person": "V1", "item": "EX-PH-1", "device": true}),
+        json!({"kind": "property_returned", "person": "V1", "item": "EX-PH-1"}),
+        json!({"kind": "property_retained", "person": "V1", "item": "EX-PH-2", "reason": "exhibit for trial"}),
         json!({"kind": "decision_recorded", "topic": "bail", "decision": "bail with conditions", "rationale": "protect the victim", "officer": "4471"}),
         json!({"kind": "note", "text": "whole-story note"}),
     ]
@@ -239,4 +247,54 @@ fn envelope_values_and_person_keys_have_a_length_limit() {
             .as_deref(),
         Some("case")
     );
+}
+
+#[test]
+fn fields_added_in_2026_parse_and_write_back() {
+    // Every field added for `national-2026-01`, on the kinds that existed before.
+    for sample in [
+        json!({"kind": "report_received", "offences": ["SOA2003-s1"], "location": {"country": "GB", "nation": "scotland"}}),
+        json!({"kind": "suspect_bailed", "person": "S1", "conditions": true, "victim_views_sought": false, "views_not_practicable": "victim abroad and not reachable"}),
+        json!({"kind": "bail_extended", "person": "S1", "until": "2027-01-14", "authorised_by": "assistant_chief_constable", "designated_case": true}),
+        json!({"kind": "bail_varied", "person": "S1", "victim_views_sought": true, "conditions_cancelled": true}),
+        json!({"kind": "victim_informed", "person": "V1", "about": "bail_conditions_cancelled"}),
+        json!({"kind": "victim_interviewed", "person": "V1", "mode": "abe", "gender_preference_asked": true, "further_interview_reason": "new disclosure"}),
+        json!({"kind": "device_extraction", "person": "V1", "notice_given": true, "agreement_recorded": true, "rationale": {"relevance": "a", "necessity": "b", "proportionality": "c", "less_intrusive": "d"}, "no_undue_pressure": true, "confirmation_recorded": true, "copy_given": true, "lacks_capacity": true, "agreed_by": "responsible_adult"}),
+        json!({"kind": "third_party_request", "person": "V1", "holder": "GP", "expected": "e", "line_of_enquiry": "l", "necessity": "n", "victim_informed": false, "held_because": "registered patient", "counselling": true, "probative_value": "p", "notice_withheld_reason": "w"}),
+        json!({"kind": "charging_decision", "person": "S1", "test": "threshold", "threshold_conditions": ["reasonable_suspicion", "realistic_prospect", "public_interest"], "offences": []}),
+    ] {
+        let input = line(sample);
+        let record = parse_record(&input).unwrap_or_else(|error| panic!("{input}: {error}"));
+        assert!(record.event.extra.is_none(), "{input}: every field known");
+        let original: Value = serde_json::from_str(&input).expect("json");
+        assert_eq!(
+            normalise(original),
+            normalise(Value::Object(record.to_json())),
+            "{input}"
+        );
+    }
+    // A value outside the new lists is refused, naming the field.
+    let error = error_of(
+        json!({"kind": "report_received", "location": {"country": "GB", "nation": "mercia"}}),
+    );
+    assert_eq!(error.field.as_deref(), Some("location.nation"));
+}
+
+#[test]
+fn events_written_before_2026_write_back_unchanged() {
+    // The fields added for `national-2026-01` are left out when not given, so an event recorded
+    // before keeps its exact form.
+    for sample in [
+        json!({"kind": "suspect_bailed", "person": "S1", "conditions": true, "victim_views_sought": true}),
+        json!({"kind": "device_extraction", "person": "V1", "notice_given": true, "agreement_recorded": false, "rationale": {"relevance": "a", "necessity": "", "proportionality": "", "less_intrusive": ""}}),
+        json!({"kind": "third_party_request", "person": "V1", "holder": "GP", "expected": "", "line_of_enquiry": "", "necessity": "", "victim_informed": true}),
+    ] {
+        let input = line(sample);
+        let record = parse_record(&input).expect("valid");
+        assert_eq!(
+            Value::Object(record.to_json()),
+            serde_json::from_str::<Value>(&input).expect("json"),
+            "{input}"
+        );
+    }
 }

@@ -4,15 +4,44 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::time::Timescale;
+
+/// Which law a configuration's rules follow: the rules' code differs between them where the law
+/// does (`docs/rules.md`, "The two rule sets").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Law {
+    /// The Victims' Code 2020, PACE bail as amended in 2022, the 2021 reading of the rest.
+    #[serde(rename = "national-2021-04")]
+    National2021_04,
+    /// From 12 January 2026: PCSC 2022 ss44A-44B (victim information requests) and the
+    /// corrections and additions of issue 19.
+    #[serde(rename = "national-2026-01")]
+    National2026_01,
+}
 
 /// Timescales and policy defaults of one version of a rule set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSetConfig {
     /// The rule set's version, e.g. `national-2021-04`.
     pub id: String,
+    /// Which rules, and which reading of them, this version applies.
+    pub law: Law,
+    /// The first day (Europe/London) this version applies to: a finding is judged by the version
+    /// in force on the local date of the event that triggered it.
+    pub in_force_from: NaiveDate,
+    /// `CHG-CPS`: offence codes only the CPS may decide to charge (indictable-only offences).
+    pub cps_only_offences: Vec<String>,
+    /// `PROP-RETURN`: a device taken from a victim returned, or the reason for keeping it
+    /// recorded (rasso default; absent in versions without the rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property_return: Option<Timescale>,
+    /// Timescales a force policy has tightened (`RuleSet::tighten`): findings of rules using them
+    /// say the deadline is the force's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tightened: Vec<String>,
     /// `REC-24H`: crime recorded after the report (NCRS: 24 hours).
     pub crime_recording: Timescale,
     /// `VC-CONFIRM`: written confirmation of the report (national default; the code says "without
@@ -55,6 +84,9 @@ pub struct BailPeriods {
     pub inspector_months: u32,
     /// The furthest a superintendent may extend it.
     pub superintendent_months: u32,
+    /// The furthest a commander or assistant chief constable may extend it in a case the DPP
+    /// designated as exceptionally complex (PACE s47ZE).
+    pub designated_months: u32,
 }
 
 /// How long after the offence each kind of forensic evidence may be recovered.
@@ -73,6 +105,11 @@ impl RuleSetConfig {
     pub fn national_2021_04() -> Self {
         RuleSetConfig {
             id: "national-2021-04".to_owned(),
+            law: Law::National2021_04,
+            in_force_from: NaiveDate::from_ymd_opt(2021, 4, 1).unwrap_or(NaiveDate::MIN),
+            cps_only_offences: vec!["SOA2003-s1".to_owned(), "SOA2003-s2".to_owned()],
+            property_return: None,
+            tightened: Vec::new(),
             crime_recording: Timescale::Hours(24),
             written_confirmation: Timescale::WorkingDays(5),
             needs_assessment: Timescale::WorkingDays(2),
@@ -86,6 +123,7 @@ impl RuleSetConfig {
                 standard_months: 3,
                 inspector_months: 6,
                 superintendent_months: 9,
+                designated_months: 12,
             },
             rui_review: Timescale::CalendarDays(90),
             first_supervisor_review: Timescale::CalendarDays(7),
@@ -103,9 +141,37 @@ impl RuleSetConfig {
         }
     }
 
+    /// The national rule set `national-2026-01`, in force from 12 January 2026 (PCSC 2022 ss44A-44B,
+    /// inserted by the Victims and Prisoners Act 2024 s28, commenced by SI 2025/1168). Timescales
+    /// are those of `national-2021-04`, plus the rasso default for returning a victim's device.
+    pub fn national_2026_01() -> Self {
+        let earlier = Self::national_2021_04();
+        RuleSetConfig {
+            id: "national-2026-01".to_owned(),
+            law: Law::National2026_01,
+            in_force_from: NaiveDate::from_ymd_opt(2026, 1, 12).unwrap_or(NaiveDate::MIN),
+            // Indictable-only offences of the Sexual Offences Acts rasso's offence codes name
+            // (SOA 2003 schedule of modes of trial; SOA 1956 rape). Either-way sexual offences by or
+            // against a child are reserved to the CPS by the rule itself.
+            cps_only_offences: [
+                "SOA2003-s1",
+                "SOA2003-s2",
+                "SOA2003-s5",
+                "SOA2003-s6",
+                "SOA1956-s1",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            // End-to-End Rape Review (June 2021): the aim that no victim is left without a phone for
+            // more than 24 hours. A government ambition, not law: a rasso default.
+            property_return: Some(Timescale::Hours(24)),
+            ..earlier
+        }
+    }
+
     /// The timescales a force policy may tighten, by name.
     pub fn timescales_mut(&mut self) -> Vec<(&'static str, &mut Timescale)> {
-        vec![
+        let mut timescales = vec![
             ("crime_recording", &mut self.crime_recording),
             ("written_confirmation", &mut self.written_confirmation),
             ("needs_assessment", &mut self.needs_assessment),
@@ -125,7 +191,11 @@ impl RuleSetConfig {
                 "forensic_windows.vaginal",
                 &mut self.forensic_windows.vaginal,
             ),
-        ]
+        ];
+        if let Some(property_return) = &mut self.property_return {
+            timescales.push(("property_return", property_return));
+        }
+        timescales
     }
 }
 
@@ -155,4 +225,16 @@ pub const NATIONAL_GUIDANCE: &[(&str, &str)] = &[
     ("CHG-THRESHOLD", "charging/threshold-test"),
     ("OUT-VALID", "outcomes/outcome-codes"),
     ("JUR-ABROAD", "offences-abroad/actions"),
+    ("TPM-HELD", "evidence/third-party-material"),
+    ("TPM-NECESSITY", "evidence/third-party-material"),
+    ("TPM-COUNSELLING", "evidence/third-party-material"),
+    ("TPM-NOTICE", "evidence/third-party-material"),
+    ("CHG-EARLY-ADVICE", "charging/who-charges"),
+    ("EVD-ABE-PLAN", "evidence/victim-evidence"),
+    ("EVD-INTERMEDIARY", "evidence/victim-evidence"),
+    ("EVD-SPECIAL-MEASURES", "evidence/special-measures"),
+    ("EVD-INTERVIEWS", "evidence/victim-evidence"),
+    ("EVD-WITHDRAWAL", "evidence/victim-withdrawal"),
+    ("PROP-RETURN", "victims-code/right-10-property"),
+    ("VRR-INFORM", "victims-code/right-to-review"),
 ];

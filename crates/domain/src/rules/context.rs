@@ -16,6 +16,15 @@ pub struct Person {
     /// Enhanced rights under the Victims' Code: every victim of a sexual offence, unless recorded
     /// otherwise.
     pub enhanced_rights: bool,
+    /// Age at the time of the offence, where recorded.
+    pub age_at_offence: Option<u32>,
+}
+
+impl Person {
+    /// True when recorded as under 18 at the time of the offence.
+    pub fn is_child(&self) -> bool {
+        self.age_at_offence.is_some_and(|age| age < 18)
+    }
 }
 
 /// No event: the end of a chain in the kind index.
@@ -92,7 +101,7 @@ impl DoubleEndedIterator for KindEvents<'_> {
 }
 
 /// A case as the rules see it at `now`.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct CaseContext<'a> {
     pub key: &'a CaseKey,
     /// Events at or before `now`, in time order. Later events are ignored by every rule.
@@ -126,6 +135,16 @@ impl<'a> CaseContext<'a> {
         }
     }
 
+    /// The same case, seen with another version's configuration (the index is shared).
+    pub fn with_config(self, config: &'a RuleSetConfig) -> Self {
+        CaseContext { config, ..self }
+    }
+
+    /// The person with this key, if added.
+    pub fn person(&self, key: &PersonKey) -> Option<&'a Person> {
+        self.people().iter().find(|person| person.key == *key)
+    }
+
     /// Events of one kind, in time order.
     #[inline]
     pub fn of_kind(&self, kind: Kind) -> KindEvents<'a> {
@@ -149,6 +168,12 @@ impl<'a> CaseContext<'a> {
     ) -> impl DoubleEndedIterator<Item = &'a Event> + use<'a, 'p> {
         self.of_kind(kind)
             .filter(move |event| event.person() == Some(person))
+    }
+
+    /// True when the case has a visible event of this kind.
+    #[inline]
+    pub fn has(&self, kind: Kind) -> bool {
+        self.scratch.count[kind.index()] > 0
     }
 
     /// The people of the case, in the order they were added.
@@ -214,11 +239,13 @@ fn add_person(people: &mut Vec<Person>, added: &crate::interchange::PersonAdded)
         Some(person) => {
             person.role = added.role;
             person.enhanced_rights = enhanced_rights;
+            person.age_at_offence = added.age_at_offence;
         }
         None => people.push(Person {
             key: added.person.clone(),
             role: added.role,
             enhanced_rights,
+            age_at_offence: added.age_at_offence,
         }),
     }
 }

@@ -80,6 +80,9 @@ pub struct RuleIndex(pub u16);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub rule: RuleIndex,
+    /// The position of the rule set version that judged it (`RuleSet::version`): the version in
+    /// force at the trigger.
+    pub version: u8,
     /// The victim for `VC-` rules; otherwise the person named on the triggering event, if any.
     pub person: Option<PersonKey>,
     /// The kind of the event that started the instance.

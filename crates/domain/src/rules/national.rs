@@ -1,6 +1,7 @@
-//! The national rule set (`national-2021-04`): one function per rule, in catalogue order.
-//! Instances, completions, deadlines and statuses follow `docs/rules.md`, which restates the domain
-//! reference's rule table with its sources.
+//! The national rule catalogue, and the rules as `national-2021-04` checks them: one function per
+//! rule, in catalogue order. `national-2026-01` reuses the functions whose law did not change and
+//! has its own in `national_2026`. Instances, completions, deadlines and statuses follow
+//! `docs/rules.md`, which gives the sources.
 
 use chrono::{DateTime, Utc};
 
@@ -13,148 +14,151 @@ use crate::time::{Timescale, end_of_local_day, local_date, months_period_last_da
 use super::finding::{Finding, RuleIndex, Status, deadline_status};
 use super::{CaseContext, Person};
 
-/// A national rule: its id, what it checks, and how.
+/// A national rule: its stable id and what it checks. Which versions of the rule set have it, and
+/// how each checks it, is in [`super::editions`].
 #[derive(Debug)]
 pub struct NationalRule {
     pub id: &'static str,
     pub title: &'static str,
-    check: fn(&CaseContext<'_>, &mut Emitter<'_>),
 }
 
-/// Every national rule, in catalogue order; a rule's position is its [`RuleIndex`].
+/// Every national rule of every version, in a fixed order: a rule's position is its
+/// [`RuleIndex`], which stored report facts rely on, so rules are only ever appended.
 pub static NATIONAL_RULES: &[NationalRule] = &[
-    rule(
-        "REC-24H",
-        "Crime recorded within 24 hours of the report",
-        crime_recorded,
-    ),
+    rule("REC-24H", "Crime recorded within 24 hours of the report"),
     rule(
         "VC-CONFIRM",
         "Written confirmation of the report sent to the victim",
-        written_confirmation,
     ),
-    rule("VC-NEEDS", "Victim's needs assessed", needs_assessment),
+    rule("VC-NEEDS", "Victim's needs assessed"),
     rule(
         "VC-REFERRAL",
         "Victim referred to support services (or declined)",
-        support_referral,
     ),
-    rule("ISVA-OFFER", "ISVA offered to the victim", isva_offer),
+    rule("ISVA-OFFER", "ISVA offered to the victim"),
     rule(
         "VC-INFORM",
         "Victim told of arrest, interview, release, bail and charge",
-        victim_informed_of_suspect,
     ),
     rule(
         "VC-NO-INVESTIGATE",
         "Victim told of a decision not to investigate",
-        victim_informed_not_investigated,
     ),
-    rule(
-        "VC-UPDATE",
-        "Victim updated as often as agreed",
-        victim_updates,
-    ),
+    rule("VC-UPDATE", "Victim updated as often as agreed"),
     rule(
         "VC-VPS",
         "Victim Personal Statement offered with the evidential statement",
-        victim_personal_statement,
     ),
     rule(
         "VC-GENDER",
         "Victim asked their preferred interviewer gender",
-        interviewer_gender,
     ),
-    rule(
-        "VRR-ACK",
-        "Right to Review request acknowledged",
-        vrr_acknowledged,
-    ),
-    rule("VRR-DECIDE", "Right to Review request decided", vrr_decided),
+    rule("VRR-ACK", "Right to Review request acknowledged"),
+    rule("VRR-DECIDE", "Right to Review request decided"),
     rule(
         "BAIL-PERIOD",
         "Pre-charge bail within the applicable period",
-        bail_period,
     ),
-    rule(
-        "BAIL-VIEWS",
-        "Victim's views sought on bail conditions",
-        bail_views,
-    ),
+    rule("BAIL-VIEWS", "Victim's views sought on bail conditions"),
     rule(
         "RUI-REVIEW",
         "Released under investigation reviewed by a supervisor",
-        rui_review,
     ),
-    rule(
-        "SUP-REVIEW",
-        "Investigation reviewed by a supervisor",
-        supervisor_review,
-    ),
+    rule("SUP-REVIEW", "Investigation reviewed by a supervisor"),
     rule(
         "DIG-SAFEGUARDS",
         "Device extraction safeguards for a victim or witness",
-        digital_safeguards,
     ),
-    rule(
-        "TPM-RATIONALE",
-        "Third-party material request justified",
-        third_party_rationale,
-    ),
+    rule("TPM-RATIONALE", "Third-party material request justified"),
     rule(
         "FOR-WINDOW",
         "Forensic examination offered while the window is open",
-        forensic_window,
     ),
     rule(
         "CHG-CPS",
-        "Rape and assault by penetration charged by the CPS",
-        charged_by_cps,
+        "Charging decided by the CPS where only the CPS may decide",
     ),
     rule(
         "CHG-THRESHOLD",
-        "Threshold Test decision meets all four conditions",
-        threshold_conditions,
+        "Threshold Test decision meets every condition",
     ),
-    rule(
-        "OUT-VALID",
-        "Outcome consistent with the record",
-        outcome_valid,
-    ),
+    rule("OUT-VALID", "Outcome consistent with the record"),
     rule(
         "JUR-ABROAD",
-        "Jurisdiction assessed for an offence abroad",
-        jurisdiction_abroad,
+        "Jurisdiction assessed for an offence outside England and Wales",
+    ),
+    // Added by `national-2026-01`.
+    rule(
+        "TPM-HELD",
+        "Victim information request: reason to believe the holder has it",
+    ),
+    rule(
+        "TPM-NECESSITY",
+        "Victim information request: necessary and proportionate",
+    ),
+    rule(
+        "TPM-COUNSELLING",
+        "Counselling records requested only for substantial probative value",
+    ),
+    rule(
+        "TPM-NOTICE",
+        "Victim given written notice of an information request",
+    ),
+    rule(
+        "CHG-EARLY-ADVICE",
+        "Early advice from a prosecutor recorded before a CPS charging decision",
+    ),
+    rule("EVD-ABE-PLAN", "Victim's interview planned"),
+    rule(
+        "EVD-INTERMEDIARY",
+        "Intermediary considered before the victim's interview",
+    ),
+    rule(
+        "EVD-SPECIAL-MEASURES",
+        "Special measures applied for once a suspect is charged",
+    ),
+    rule(
+        "EVD-INTERVIEWS",
+        "Further interviews of the victim kept to those needed",
+    ),
+    rule(
+        "EVD-WITHDRAWAL",
+        "Victim withdrawal recorded and reviewed before outcome 16",
+    ),
+    rule(
+        "PROP-RETURN",
+        "Device taken from the victim returned, or why kept recorded",
+    ),
+    rule(
+        "VRR-INFORM",
+        "Victim told of the right to review a decision not to charge",
     ),
 ];
 
-const fn rule(
-    id: &'static str,
-    title: &'static str,
-    check: fn(&CaseContext<'_>, &mut Emitter<'_>),
-) -> NationalRule {
-    NationalRule { id, title, check }
+const fn rule(id: &'static str, title: &'static str) -> NationalRule {
+    NationalRule { id, title }
 }
 
-/// Runs every national rule over the case.
-pub(super) fn evaluate(context: &CaseContext<'_>, out: &mut Vec<Finding>) {
-    for (position, national) in NATIONAL_RULES.iter().enumerate() {
-        let mut emitter = Emitter {
-            rule: RuleIndex(position as u16),
-            out,
-        };
-        (national.check)(context, &mut emitter);
-    }
-}
+/// How one rule of one version is checked.
+pub(super) type CheckFn = fn(&CaseContext<'_>, &mut Emitter<'_>);
 
-/// Appends findings of one rule.
-struct Emitter<'o> {
-    rule: RuleIndex,
-    out: &'o mut Vec<Finding>,
+/// Appends findings of one rule run for one or more consecutive versions that check it alike.
+/// Each finding goes to the version whose period holds its trigger; a finding whose trigger is in
+/// none of `periods` is dropped (`filter`: false when every event of the case is in them, so that
+/// nothing needs checking).
+pub(super) struct Emitter<'o> {
+    pub(super) rule: RuleIndex,
+    /// The position of the version of `periods[0]`.
+    pub(super) version: u8,
+    pub(super) periods: &'o [super::Window],
+    pub(super) filter: bool,
+    /// The kinds the rule declares as its triggers (`editions.rs`).
+    pub(super) triggers: &'static [Kind],
+    pub(super) out: &'o mut Vec<Finding>,
 }
 
 impl Emitter<'_> {
-    fn push(
+    pub(super) fn push(
         &mut self,
         person: Option<&PersonKey>,
         trigger: &Event,
@@ -162,8 +166,24 @@ impl Emitter<'_> {
         due_by: Option<DateTime<Utc>>,
         done_at: Option<Timestamp>,
     ) {
+        // Cases without any declared trigger are never run: a finding of another kind would be
+        // lost there, so every finding's trigger must be declared.
+        debug_assert!(
+            self.triggers.contains(&trigger.kind()),
+            "a finding triggered by {} is not declared in editions.rs",
+            trigger.kind()
+        );
+        let version = match self.periods {
+            [only] if !self.filter || only.contains(&trigger.at) => self.version,
+            [_] => return,
+            periods => match periods.iter().position(|p| p.contains(&trigger.at)) {
+                Some(offset) => self.version + offset as u8,
+                None => return,
+            },
+        };
         self.out.push(Finding {
             rule: self.rule,
+            version,
             person: person.cloned(),
             trigger: trigger.kind(),
             trigger_at: trigger.at,
@@ -174,7 +194,7 @@ impl Emitter<'_> {
     }
 
     /// An instance with a deadline, completed by `done` (the earliest completing event) or not yet.
-    fn timed(
+    pub(super) fn timed(
         &mut self,
         context: &CaseContext<'_>,
         person: Option<&PersonKey>,
@@ -188,7 +208,7 @@ impl Emitter<'_> {
     }
 
     /// An instance that is met by the triggering record itself, or breached.
-    fn safeguard(&mut self, person: Option<&PersonKey>, trigger: &Event, met: bool) {
+    pub(super) fn safeguard(&mut self, person: Option<&PersonKey>, trigger: &Event, met: bool) {
         if met {
             self.push(person, trigger, Status::Met, None, Some(trigger.at));
         } else {
@@ -199,7 +219,7 @@ impl Emitter<'_> {
 
 // ---- Recording -------------------------------------------------------------------------------
 
-fn crime_recorded(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn crime_recorded(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let Some(report) = context.first_report() else {
         return;
     };
@@ -214,7 +234,7 @@ fn crime_recorded(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
 // ---- Victims' Code: acts counted from the report -----------------------------------------------
 
 /// One finding per victim for an act due within `timescale` of the first report.
-fn per_victim_from_report(
+pub(super) fn per_victim_from_report(
     context: &CaseContext<'_>,
     out: &mut Emitter<'_>,
     timescale: Timescale,
@@ -230,23 +250,36 @@ fn per_victim_from_report(
     }
 }
 
-fn written_confirmation(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+/// Calls `each` with every victim's first event of `kind`.
+pub(super) fn per_victim_first_event<'a>(
+    context: &CaseContext<'a>,
+    kind: Kind,
+    mut each: impl FnMut(&'a PersonKey, &'a Event),
+) {
+    for victim in context.victims() {
+        if let Some(first) = context.of_kind_for(kind, &victim.key).next() {
+            each(&victim.key, first);
+        }
+    }
+}
+
+pub(super) fn written_confirmation(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let timescale = context.config.written_confirmation;
     per_victim_from_report(context, out, timescale, Kind::WrittenConfirmationSent);
 }
 
-fn needs_assessment(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn needs_assessment(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let timescale = context.config.needs_assessment;
     per_victim_from_report(context, out, timescale, Kind::NeedsAssessment);
 }
 
-fn support_referral(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn support_referral(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     // A referral the victim declined still completes the instance: the offer is the duty.
     let timescale = context.config.support_referral;
     per_victim_from_report(context, out, timescale, Kind::SupportReferral);
 }
 
-fn isva_offer(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn isva_offer(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let timescale = context.config.isva_offer;
     per_victim_from_report(context, out, timescale, Kind::IsvaOffered);
 }
@@ -270,7 +303,7 @@ fn inform_trigger(event: &Event) -> Option<InformedAbout> {
     }
 }
 
-fn inform_timescale(context: &CaseContext<'_>, victim: &Person) -> Timescale {
+pub(super) fn inform_timescale(context: &CaseContext<'_>, victim: &Person) -> Timescale {
     if victim.enhanced_rights {
         context.config.inform_enhanced
     } else {
@@ -279,7 +312,7 @@ fn inform_timescale(context: &CaseContext<'_>, victim: &Person) -> Timescale {
 }
 
 /// The first `victim_informed` for `victim` about `about` at or after `trigger`.
-fn first_told<'a>(
+pub(super) fn first_told<'a>(
     context: &CaseContext<'a>,
     victim: &Person,
     about: InformedAbout,
@@ -310,15 +343,15 @@ fn inform_victims(context: &CaseContext<'_>, out: &mut Emitter<'_>, not_investig
     }
 }
 
-fn victim_informed_of_suspect(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn victim_informed_of_suspect(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     inform_victims(context, out, false);
 }
 
-fn victim_informed_not_investigated(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn victim_informed_not_investigated(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     inform_victims(context, out, true);
 }
 
-fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for victim in context.victims() {
         let Some(agreement) = context
             .of_kind_for(Kind::UpdateCadenceAgreed, &victim.key)
@@ -346,7 +379,7 @@ fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-fn victim_personal_statement(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn victim_personal_statement(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let statements = || context.of_kind(Kind::StatementTaken);
     for statement in statements() {
         let EventData::StatementTaken(taken) = &statement.data else {
@@ -372,7 +405,7 @@ fn victim_personal_statement(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-fn interviewer_gender(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn interviewer_gender(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for victim in context.victims() {
         let Some(interview) = context
             .of_kind_for(Kind::VictimInterviewed, &victim.key)
@@ -406,7 +439,7 @@ fn vrr_response(
     }
 }
 
-fn vrr_acknowledged(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn vrr_acknowledged(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     vrr_response(
         context,
         out,
@@ -415,7 +448,7 @@ fn vrr_acknowledged(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     );
 }
 
-fn vrr_decided(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn vrr_decided(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     vrr_response(context, out, context.config.vrr_decide, Kind::VrrDecided);
 }
 
@@ -431,7 +464,7 @@ struct BailEpisode<'a> {
     ended: Option<&'a Event>,
 }
 
-fn ends_bail(event: &Event) -> bool {
+pub(super) fn ends_bail(event: &Event) -> bool {
     matches!(
         event.kind(),
         Kind::BailEnded
@@ -441,7 +474,7 @@ fn ends_bail(event: &Event) -> bool {
     )
 }
 
-fn bail_period(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn bail_period(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let periods = context.config.bail;
     let mut episodes: Vec<BailEpisode<'_>> = Vec::new();
     for event in context.events {
@@ -481,6 +514,8 @@ fn bail_period(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
                 let limit = match extension.authorised_by {
                     BailAuthority::Inspector => Some(periods.inspector_months),
                     BailAuthority::Superintendent => Some(periods.superintendent_months),
+                    // Not a value this version knew; read with its statutory limit (PACE s47ZE).
+                    BailAuthority::AssistantChiefConstable => Some(periods.designated_months),
                     BailAuthority::Court => None,
                 };
                 if let Some(months) = limit {
@@ -515,7 +550,7 @@ fn bail_period(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-fn bail_views(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn bail_views(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for event in context.events {
         let sought = match &event.data {
             EventData::SuspectBailed(bail) if bail.conditions => bail.victim_views_sought,
@@ -526,7 +561,7 @@ fn bail_views(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     if context.is_closed() {
         return;
     }
@@ -564,7 +599,7 @@ fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
 
 // ---- Supervision -----------------------------------------------------------------------------
 
-fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     if context.is_closed() {
         return;
     }
@@ -591,7 +626,7 @@ fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
 
 // ---- Evidence: digital devices, third-party material, forensic windows ------------------------
 
-fn digital_safeguards(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn digital_safeguards(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for event in context.of_kind(Kind::DeviceExtraction) {
         let EventData::DeviceExtraction(extraction) = &event.data else {
             continue;
@@ -609,7 +644,7 @@ fn digital_safeguards(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     }
 }
 
-fn third_party_rationale(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn third_party_rationale(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for event in context.of_kind(Kind::ThirdPartyRequest) {
         let EventData::ThirdPartyRequest(request) = &event.data else {
             continue;
@@ -628,7 +663,7 @@ fn window_for(context: &CaseContext<'_>, contact: Contact) -> Timescale {
     }
 }
 
-fn forensic_window(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn forensic_window(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let open_report = context.of_kind(Kind::ReportReceived).find_map(|event| {
         let EventData::ReportReceived(report) = &event.data else {
             return None;
@@ -657,17 +692,18 @@ fn forensic_window(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
 
 // ---- Charging and outcomes -------------------------------------------------------------------
 
-const CPS_ONLY_OFFENCES: [&str; 2] = ["SOA2003-s1", "SOA2003-s2"];
-
-fn charged_by_cps(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn charged_by_cps(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for event in context.of_kind(Kind::ChargingDecision) {
         let EventData::ChargingDecision(decision) = &event.data else {
             continue;
         };
-        let cps_only = decision
-            .offences
-            .iter()
-            .any(|offence| CPS_ONLY_OFFENCES.contains(&offence.as_str()));
+        let cps_only = decision.offences.iter().any(|offence| {
+            context
+                .config
+                .cps_only_offences
+                .iter()
+                .any(|only| only == offence.as_str())
+        });
         if decision.decision != Some(ChargingOutcome::Charge) || !cps_only {
             continue;
         }
@@ -686,7 +722,7 @@ const ALL_THRESHOLD_CONDITIONS: [ThresholdCondition; 4] = [
     ThresholdCondition::BailGrounds,
 ];
 
-fn threshold_conditions(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn threshold_conditions(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for event in context.of_kind(Kind::ChargingDecision) {
         let EventData::ChargingDecision(decision) = &event.data else {
             continue;
@@ -722,7 +758,7 @@ pub fn outcome_is_consistent(
         && needs_support.is_none_or(|needed| victim_supports == Some(needed))
 }
 
-fn outcome_valid(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn outcome_valid(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for event in context.of_kind(Kind::CaseClosed) {
         let EventData::CaseClosed(closed) = &event.data else {
             continue;
@@ -738,7 +774,7 @@ fn outcome_valid(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
 
 // ---- Offences abroad -------------------------------------------------------------------------
 
-fn jurisdiction_abroad(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+pub(super) fn jurisdiction_abroad(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     let assessed = context.of_kind(Kind::JurisdictionAssessed).next();
     for event in context.of_kind(Kind::ReportReceived) {
         let EventData::ReportReceived(report) = &event.data else {

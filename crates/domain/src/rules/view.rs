@@ -21,6 +21,13 @@ pub struct FindingView {
     pub due_by: Option<String>,
     pub done_at: Option<String>,
     pub guidance: String,
+    /// The rule set version that judged the finding (the one in force at the trigger).
+    #[serde(default)]
+    pub rule_set: String,
+    /// Where the deadline comes from: `law`, `victims_code`, `national_guidance`,
+    /// `rasso_default` or `force`; absent without a deadline.
+    #[serde(default)]
+    pub deadline_source: Option<String>,
 }
 
 impl FindingView {
@@ -40,6 +47,10 @@ impl FindingView {
                 .map(|due| in_london(&due).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
             done_at: finding.done_at.as_ref().map(format_timestamp),
             guidance: rule.guidance.clone(),
+            rule_set: rules.version(finding.version).config().id.clone(),
+            deadline_source: rules
+                .deadline_source(finding)
+                .map(|source| source.as_str().to_owned()),
         }
     }
 }

@@ -11,7 +11,9 @@
 //! - a national rule is written as its position in `domain::rules::NATIONAL_RULES` (which the
 //!   facts' basis pins, so the position means the same rule for every reader of the same basis);
 //!   any other rule by its id;
-//! - which optional values are present is one byte of flags.
+//! - which optional values are present is one byte of flags;
+//! - the rule set versions that judged the case's findings are listed once (their ids), and a
+//!   finding names its version by position in that list; the first is implied (a flag bit).
 //!
 //! The first byte is [`FORMAT`]: a reader meeting any other value reports the facts as corrupt
 //! rather than misreading them.
@@ -24,8 +26,8 @@ use std::borrow::Cow;
 
 use super::{CaseFacts, FactFinding};
 
-/// The first byte of every encoded facts value.
-pub const FORMAT: u8 = 2;
+/// The first byte of every encoded facts value. Format 3 added the rule set versions.
+pub const FORMAT: u8 = 3;
 
 /// Why stored facts could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +51,9 @@ const PERSON: u8 = 1;
 const DUE_BY: u8 = 1 << 1;
 const DONE_AT: u8 = 1 << 2;
 const STATUS_SHIFT: u32 = 3;
+const STATUS_MASK: u8 = 0b111;
+/// The finding's rule set is not the case's first: its position follows the flags.
+const RULE_SET: u8 = 1 << 6;
 
 /// Encodes `facts`.
 pub fn encode(facts: &CaseFacts) -> Vec<u8> {
@@ -87,6 +92,7 @@ pub fn encode(facts: &CaseFacts) -> Vec<u8> {
     if let Some(officer) = &facts.officer {
         put_str(&mut out, officer);
     }
+    put_strs(&mut out, &facts.rule_sets);
     put_unsigned(&mut out, facts.findings.len() as u64);
     for finding in &facts.findings {
         put_finding(&mut out, finding, reported, last);
@@ -105,8 +111,12 @@ fn put_finding(out: &mut Vec<u8>, finding: &FactFinding, reported: i64, last: i6
     let flags = flag(finding.person.is_some(), PERSON)
         | flag(finding.due_by.is_some(), DUE_BY)
         | flag(finding.done_at.is_some(), DONE_AT)
+        | flag(finding.rule_set != 0, RULE_SET)
         | ((finding.status as u8) << STATUS_SHIFT);
     out.push(flags);
+    if finding.rule_set != 0 {
+        put_unsigned(out, u64::from(finding.rule_set));
+    }
     if let Some(person) = &finding.person {
         put_str(out, person);
     }
@@ -124,7 +134,7 @@ fn put_finding(out: &mut Vec<u8>, finding: &FactFinding, reported: i64, last: i6
 pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
     let mut input = Input { bytes, at: 0 };
     if input.byte()? != FORMAT {
-        return Err(input.error("not facts of format 2"));
+        return Err(input.error("not facts of format 3"));
     }
     let force = input.string()?;
     let reported = input.signed()?;
@@ -147,6 +157,7 @@ pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
     } else {
         None
     };
+    let rule_sets = input.strings()?;
     let count = input.length()?;
     let mut findings = Vec::with_capacity(count);
     for _ in 0..count {
@@ -154,6 +165,12 @@ pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
     }
     if input.at != bytes.len() {
         return Err(input.error("bytes left after the facts"));
+    }
+    if findings
+        .iter()
+        .any(|finding| usize::from(finding.rule_set) >= rule_sets.len())
+    {
+        return Err(input.error("a finding names no listed rule set"));
     }
     Ok(CaseFacts {
         force,
@@ -166,6 +183,7 @@ pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
         days_to_charge,
         days_to_first_update,
         officer,
+        rule_sets,
         findings,
     })
 }
@@ -290,9 +308,17 @@ impl Input<'_> {
                 .ok_or_else(|| self.error("no national rule at this position"))?,
         };
         let flags = self.byte()?;
+        if flags & 0x80 != 0 {
+            return Err(self.error("unknown finding flag"));
+        }
         let status = *Status::ALL
-            .get(usize::from(flags >> STATUS_SHIFT))
+            .get(usize::from((flags >> STATUS_SHIFT) & STATUS_MASK))
             .ok_or_else(|| self.error("unknown status"))?;
+        let rule_set = if flags & RULE_SET != 0 {
+            u8::try_from(self.unsigned()?).map_err(|_| self.error("rule set position too large"))?
+        } else {
+            0
+        };
         let person = if flags & PERSON != 0 {
             Some(self.string()?)
         } else {
@@ -313,6 +339,7 @@ impl Input<'_> {
         };
         Ok(FactFinding {
             rule,
+            rule_set,
             person,
             status,
             trigger_on,

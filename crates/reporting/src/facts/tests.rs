@@ -214,10 +214,12 @@ mod binary_form {
             date(),
             proptest::option::of(instant()),
             proptest::option::of(any::<i64>()),
+            0u8..3,
         )
             .prop_map(
-                |(rule, person, status, trigger_on, due_by, done_at)| FactFinding {
+                |(rule, person, status, trigger_on, due_by, done_at, rule_set)| FactFinding {
                     rule,
+                    rule_set,
                     person,
                     status,
                     trigger_on,
@@ -242,6 +244,7 @@ mod binary_form {
                 proptest::option::of(".{0,10}"),
             ),
             proptest::collection::vec(finding(), 0..20),
+            proptest::collection::vec(".{0,16}", 3),
         )
             .prop_map(
                 |(
@@ -249,6 +252,7 @@ mod binary_form {
                     (offences_reported, offences_recorded),
                     (outcome, days_to_outcome, days_to_charge, days_to_first_update, officer),
                     findings,
+                    rule_sets,
                 )| CaseFacts {
                     force,
                     reported_on,
@@ -260,6 +264,7 @@ mod binary_form {
                     days_to_charge,
                     days_to_first_update,
                     officer,
+                    rule_sets,
                     findings,
                 },
             )
@@ -293,7 +298,7 @@ mod binary_form {
     fn json_and_other_formats_are_refused_with_where() {
         let error = CaseFacts::from_bytes(br#"{"f":"NM","r":"2025-01-01"}"#).expect_err("JSON");
         assert_eq!(error.at, 1);
-        assert!(error.to_string().contains("format 2"), "{error}");
+        assert!(error.to_string().contains("format 3"), "{error}");
         let (_, cases) = generated();
         let rules = RuleSet::national();
         let mut bytes = CaseFacts::of(&cases[0], &rules).expect("facts").to_bytes();
