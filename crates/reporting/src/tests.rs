@@ -407,5 +407,5 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
     }
     let csv = report.to_csv();
     // Numbers stay numbers.
-    assert!(csv.contains("compliance,REC-24H,on_time_rate,0.6667\n"));
+    assert!(csv.contains("compliance,national-2026-01/REC-24H,on_time_rate,0.6667\n"));
 }

@@ -388,12 +388,31 @@ pub fn recorders(kind: domain::interchange::Kind) -> Recorders {
         | SuspectArrested
         | StatementTaken
         | ForensicExamOffered
+        | PropertyTaken
+        | PropertyReturned
         | DecisionRecorded
         | Note => Recorders::CaseTeam,
-        SuspectInterviewed | SuspectBailed | BailExtended | BailVaried | BailEnded
-        | SuspectReleasedRui | SuspectReleasedNfa | VictimInterviewed | DeviceExtraction
-        | ThirdPartyRequest | ChargingDecision | SuspectCharged | VrrRequested
-        | VrrAcknowledged | JurisdictionAssessed => Recorders::Investigators,
+        SuspectInterviewed
+        | SuspectBailed
+        | BailExtended
+        | BailVaried
+        | BailEnded
+        | SuspectReleasedRui
+        | SuspectReleasedNfa
+        | VictimInterviewed
+        | InterviewPlanned
+        | SpecialMeasuresApplied
+        | VictimWithdrawal
+        | DeviceExtraction
+        | ThirdPartyRequest
+        | InformationNoticeGiven
+        | PropertyRetained
+        | EarlyAdvice
+        | ChargingDecision
+        | SuspectCharged
+        | VrrRequested
+        | VrrAcknowledged
+        | JurisdictionAssessed => Recorders::Investigators,
         OfficerAllocated
         | SupervisorReview
         | DecisionNotToInvestigate
