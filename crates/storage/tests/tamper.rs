@@ -46,7 +46,12 @@ async fn populated(root: &Path) -> std::path::PathBuf {
 async fn tamper(path: &Path, sql: &[&str]) {
     let url = format!("sqlite://{}", path.display());
     let mut connection = SqliteConnection::connect(&url).await.expect("connect");
-    for trigger in ["audit_append_only_update", "audit_append_only_delete"] {
+    for trigger in [
+        "audit_append_only_update",
+        "audit_append_only_delete",
+        "audit_checkpoints_append_only_update",
+        "audit_checkpoints_append_only_delete",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP TRIGGER IF EXISTS {trigger}"
         )))
