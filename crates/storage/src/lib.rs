@@ -39,6 +39,7 @@ mod rows;
 pub mod server_state;
 pub mod sqlite;
 pub mod store;
+pub mod tamper;
 pub mod verify;
 
 pub use access::{Access, Category, Purpose};
