@@ -243,7 +243,6 @@ impl SqliteStore {
                 .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
         }
         let temporary = db_path.with_extension("restoring");
-        files::create_owner_only(&temporary)?;
         std::fs::copy(backup, &temporary).map_err(|e| {
             StoreError::io(
                 format!(
@@ -254,6 +253,8 @@ impl SqliteStore {
                 e,
             )
         })?;
+        // `fs::copy` gives the copy the backup's mode: the database is owner-only whatever it was.
+        files::restrict(&temporary)?;
         std::fs::File::open(&temporary)
             .and_then(|file| file.sync_all())
             .map_err(|e| StoreError::io(format!("cannot sync {}", temporary.display()), e))?;

@@ -93,6 +93,16 @@ fn the_audit_append_only_triggers_refuse_plain_edits() {
             .execute(&mut connection)
             .await;
         assert!(delete.is_err());
+        // Sealed identity is never deleted in place, nor are checkpoints changed.
+        for statement in [
+            "DELETE FROM sealed",
+            "UPDATE sealed SET person = 'S1'",
+            "DELETE FROM audit_checkpoints",
+            "UPDATE audit_checkpoints SET hash = 'x'",
+        ] {
+            let refused = sqlx::query(statement).execute(&mut connection).await;
+            assert!(refused.is_err(), "refused: {statement}");
+        }
     });
 }
 
