@@ -348,6 +348,21 @@ impl AuditSigner {
         head
     }
 
+    /// A checkpoint of the first format (unchained). Only for tests that build stores as earlier
+    /// versions left them.
+    #[doc(hidden)]
+    pub fn sign_legacy_checkpoint(&self, seq: i64, hash: &str, at: &str) -> Checkpoint {
+        Checkpoint {
+            seq,
+            hash: hash.to_owned(),
+            at: at.to_owned(),
+            ordinal: None,
+            prev_seq: None,
+            public_key: self.public_hex(),
+            signature: self.signature_of(&checkpoint_message("checkpoint", seq, hash, at)),
+        }
+    }
+
     /// A head of the first format (no counts, no state). Only for tests that build stores as
     /// earlier versions left them.
     #[doc(hidden)]

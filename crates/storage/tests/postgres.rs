@@ -774,3 +774,178 @@ fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessi
         drop_schema(&url, &schema).await.expect("drop schema");
     });
 }
+
+#[test]
+fn a_postgres_store_written_before_case_chains_is_upgraded_on_opening() {
+    let Some(url) = pg_url("a_postgres_store_written_before_case_chains_is_upgraded_on_opening")
+    else {
+        return;
+    };
+    common::runtime().block_on(async {
+        let schema = fresh_schema();
+        let (_, signer) = common::keys();
+        let trusted = signer.verifying_key();
+        let store = app_store(&url, &schema).await.expect("store");
+        let access = Access::new("test:upgrade", Purpose::Investigation);
+        store
+            .append(
+                &access,
+                conformance::sample_appends(ExpectedVersion::NoCase),
+            )
+            .await
+            .expect("append sample");
+        store.audit_checkpoint().await.expect("checkpoint");
+        let mut records = store.audit_records(0, u64::MAX).await.expect("records");
+        store.close().await;
+        // The records as the version before case chains wrote them (no heads), chained again.
+        let mut prev = storage::audit::GENESIS_HASH.to_owned();
+        for record in &mut records {
+            if let Some(detail) = record.detail.as_object_mut() {
+                detail.remove("head");
+            }
+            record.prev_hash = prev;
+            record.hash = record.compute_hash();
+            prev = record.hash.clone();
+        }
+
+        // Put the schema back as that version left it.
+        let mut connection = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let schema_q = storage::postgres::quote_ident(&schema);
+        for statement in [
+            format!("SET search_path TO {schema_q}"),
+            "SET session_replication_role = replica".to_owned(),
+            "DELETE FROM audit_log".to_owned(),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut connection)
+                .await
+                .expect("set up");
+        }
+        for record in &records {
+            sqlx::query("INSERT INTO audit_log (seq, at, actor, category, object, purpose, reason, recipient, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .bind(record.seq)
+                .bind(&record.at)
+                .bind(&record.actor)
+                .bind(&record.category)
+                .bind(&record.object)
+                .bind(&record.purpose)
+                .bind(&record.reason)
+                .bind(&record.recipient)
+                .bind(record.detail.to_string())
+                .bind(&record.prev_hash)
+                .bind(&record.hash)
+                .execute(&mut connection)
+                .await
+                .expect("record");
+        }
+        let checkpoints: Vec<(i64, String)> =
+            sqlx::query_as("SELECT seq, at FROM audit_checkpoints")
+                .fetch_all(&mut connection)
+                .await
+                .expect("checkpoints");
+        sqlx::query("DELETE FROM audit_checkpoints")
+            .execute(&mut connection)
+            .await
+            .expect("clear");
+        for (seq, at) in checkpoints {
+            let old = signer.sign_legacy_checkpoint(seq, &records[seq as usize - 1].hash, &at);
+            sqlx::query("INSERT INTO audit_checkpoints (seq, hash, at, public_key, signature) VALUES ($1, $2, $3, $4, $5)")
+                .bind(old.seq)
+                .bind(&old.hash)
+                .bind(&old.at)
+                .bind(&old.public_key)
+                .bind(&old.signature)
+                .execute(&mut connection)
+                .await
+                .expect("checkpoint");
+        }
+        let last = records.last().expect("records");
+        let head = signer.sign_legacy_head(last.seq, &last.hash, chrono::Utc::now());
+        sqlx::query("DELETE FROM audit_head")
+            .execute(&mut connection)
+            .await
+            .expect("clear");
+        sqlx::query("INSERT INTO audit_head (id, seq, hash, at, public_key, signature) VALUES (1, $1, $2, $3, $4, $5)")
+            .bind(head.seq)
+            .bind(&head.hash)
+            .bind(&head.at)
+            .bind(&head.public_key)
+            .bind(&head.signature)
+            .execute(&mut connection)
+            .await
+            .expect("head");
+        let app = storage::postgres::quote_ident(APP_ROLE);
+        for statement in [
+            "DROP INDEX cases_without_head".to_owned(),
+            "ALTER TABLE cases DROP COLUMN head".to_owned(),
+            "ALTER TABLE audit_head DROP COLUMN records, DROP COLUMN checkpoints, DROP COLUMN last_checkpoint, DROP COLUMN cases, DROP COLUMN state".to_owned(),
+            "ALTER TABLE audit_checkpoints DROP COLUMN ordinal, DROP COLUMN prev_seq".to_owned(),
+            "DROP TRIGGER sealed_append_only_delete ON sealed".to_owned(),
+            "DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints".to_owned(),
+            "DROP FUNCTION rasso_act_as(bytea, text), rasso_write_head(bigint, text, text, bigint, bigint, bigint, bigint, text, text, text), \
+             rasso_add_checkpoint(bigint, text, text, bigint, bigint, text, text), rasso_harden_grants()".to_owned(),
+            "CREATE OR REPLACE FUNCTION rasso_actor_set() RETURNS boolean LANGUAGE sql STABLE AS \
+             $$ SELECT coalesce(current_setting('rasso.actor', true), '') <> '' $$".to_owned(),
+            "DROP TABLE actor_secret".to_owned(),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema_q} TO {app}"),
+            "DELETE FROM _sqlx_migrations WHERE version IN (9, 10)".to_owned(),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut connection)
+                .await
+                .unwrap_or_else(|error| panic!("{statement}: {error}"));
+        }
+        let events_before: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT case_id, seq, at, body FROM events ORDER BY case_id, seq",
+        )
+        .fetch_all(&mut connection)
+        .await
+        .expect("events");
+        connection.close().await.expect("close");
+
+        // Opening (migrations 9 and 10, then the store) upgrades it.
+        let store = app_store(&url, &schema).await.expect("upgraded store");
+        let report = store.verify_audit(&trusted).await.expect("verify");
+        assert!(report.is_ok(), "{:?}", report.problem);
+        assert_eq!((report.cases, report.events), (3, 10));
+        let upgraded = store.audit_records(0, u64::MAX).await.expect("records");
+        assert_eq!(&upgraded[..records.len()], &records[..], "earlier records kept");
+        let objects: Vec<&str> = upgraded[records.len()..]
+            .iter()
+            .map(|r| r.object.as_str())
+            .collect();
+        assert_eq!(
+            objects,
+            vec![
+                "case:exampleshire/EX-1",
+                "case:exampleshire/EX-2",
+                "case:otherton/OT-1",
+                "audit:chains"
+            ]
+        );
+        store.close().await;
+
+        let mut connection = sqlx::PgConnection::connect(&url).await.expect("connect");
+        sqlx::query(sqlx::AssertSqlSafe(format!("SET search_path TO {schema_q}")))
+            .execute(&mut connection)
+            .await
+            .expect("search path");
+        let events_after: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT case_id, seq, at, body FROM events ORDER BY case_id, seq",
+        )
+        .fetch_all(&mut connection)
+        .await
+        .expect("events");
+        assert_eq!(events_after, events_before, "events were not rewritten");
+        // The grants the earlier version gave are taken back.
+        let may_delete: bool =
+            sqlx::query_scalar("SELECT has_table_privilege($1, 'sealed', 'DELETE')")
+                .bind(APP_ROLE)
+                .fetch_one(&mut connection)
+                .await
+                .expect("privilege");
+        assert!(!may_delete, "the application role may no longer delete sealed rows");
+        connection.close().await.expect("close");
+        drop_schema(&url, &schema).await.expect("drop schema");
+    });
+}
