@@ -849,6 +849,35 @@ mod tests {
     }
 
     #[test]
+    fn chained_checkpoints_may_follow_unchained_ones_but_not_precede_them() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, _) = chain(4, &signer);
+        let now = Utc::now();
+        let legacy = signer.sign_legacy_checkpoint(1, &records[0].hash, &format_time(now));
+        let chained = signer.sign_checkpoint(2, &records[1].hash, now, 2, 1);
+        let counts = HeadCounts {
+            records: 4,
+            checkpoints: 2,
+            last_checkpoint: 2,
+            cases: 0,
+        };
+        let head = signer.sign_head(4, &records[3].hash, now, counts, &StateDigest::EMPTY);
+        let run = |checkpoints: &[Checkpoint]| {
+            let mut verifier = ChainVerifier::new(signer.verifying_key(), checkpoints);
+            for record in &records {
+                verifier.push(record);
+            }
+            verifier.finish(checkpoints, Some(&head), &StoreCounts::default())
+        };
+        let upgraded = [legacy.clone(), chained.clone()];
+        assert!(run(&upgraded).is_ok(), "{:?}", run(&upgraded).problem);
+        // A legacy checkpoint inserted after chained ones is found.
+        let late = signer.sign_legacy_checkpoint(3, &records[2].hash, &format_time(now));
+        let problem = run(&[legacy, chained, late]).problem.expect("found");
+        assert!(problem.message.contains("unchained"), "{problem}");
+    }
+
+    #[test]
     fn a_writer_refuses_a_head_that_does_not_verify_or_does_not_name_the_tail() {
         let signer = AuditSigner::from_seed([7; 32]);
         let trust = HeadTrust::new(signer.verifying_key());

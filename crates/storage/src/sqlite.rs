@@ -433,42 +433,16 @@ impl SqliteStore {
         let mut chainer =
             CaseChainer::resume(version, old_head.as_ref().map_or(GENESIS, |h| h.head));
         let mut suspects = Vec::new();
+        let mut rows = Vec::with_capacity(fresh.len());
         for (index, new) in fresh.into_iter().enumerate() {
             let seq = (version + index as u64 + 1) as i64;
             suspects.extend(crate::rows::suspect_identity(&new));
             let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
             row.chain_onto(&mut chainer, force, reference);
-            tx.op()?;
-            sqlx::query(
-                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(case_id)
-            .bind(seq)
-            .bind(&row.event_id)
-            .bind(&row.at)
-            .bind(row.kind)
-            .bind(&row.person)
-            .bind(&row.body)
-            .bind(next_audit_seq)
-            .execute(&mut *tx.tx)
-            .await?;
-            if let Some(sealed) = row.sealed {
-                tx.op()?;
-                sqlx::query(
-                    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(case_id)
-                .bind(seq)
-                .bind(IDENTITY_FIELD)
-                .bind(sealed.person)
-                .bind(sealed.key_id)
-                .bind(sealed.nonce)
-                .bind(sealed.ciphertext)
-                .execute(&mut *tx.tx)
-                .await?;
-            }
+            rows.push(row);
             events.push(event);
         }
+        insert_event_rows(tx, case_id, next_audit_seq, &rows).await?;
         // Linkage runs after the case's rows are in, in the same transaction.
         let mut suggestions = 0u64;
         for (person, identity) in &suspects {
@@ -578,6 +552,61 @@ impl SqliteStore {
             })
             .collect()
     }
+}
+
+/// Rows per multi-row insert of an append's events (8 values a row) and sealed fields (7): well
+/// inside SQLite's limit of 32,766 bound values.
+const EVENT_ROWS_PER_INSERT: usize = 500;
+
+/// Inserts an append's new events and their sealed fields, many rows per statement (each
+/// statement is a round trip to the connection's thread; one per event was most of an append's
+/// time for a new case).
+async fn insert_event_rows(
+    tx: &mut WriteTx<'_>,
+    case_id: i64,
+    audit_seq: i64,
+    rows: &[crate::rows::EventRow],
+) -> StoreResult<()> {
+    for chunk in rows.chunks(EVENT_ROWS_PER_INSERT) {
+        tx.op()?;
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) ",
+        );
+        insert.push_values(chunk, |mut values, row| {
+            values
+                .push_bind(case_id)
+                .push_bind(row.seq)
+                .push_bind(&row.event_id)
+                .push_bind(&row.at)
+                .push_bind(row.kind)
+                .push_bind(&row.person)
+                .push_bind(&row.body)
+                .push_bind(audit_seq);
+        });
+        insert.build().execute(&mut *tx.tx).await?;
+    }
+    let sealed: Vec<(i64, &crate::rows::SealedRow)> = rows
+        .iter()
+        .filter_map(|row| row.sealed.as_ref().map(|sealed| (row.seq, sealed)))
+        .collect();
+    for chunk in sealed.chunks(EVENT_ROWS_PER_INSERT) {
+        tx.op()?;
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) ",
+        );
+        insert.push_values(chunk, |mut values, (seq, sealed)| {
+            values
+                .push_bind(case_id)
+                .push_bind(*seq)
+                .push_bind(IDENTITY_FIELD)
+                .push_bind(&sealed.person)
+                .push_bind(sealed.key_id)
+                .push_bind(&sealed.nonce)
+                .push_bind(&sealed.ciphertext);
+        });
+        insert.build().execute(&mut *tx.tx).await?;
+    }
+    Ok(())
 }
 
 /// Begins a write transaction on the writer connection (`BEGIN IMMEDIATE`: the write lock is
