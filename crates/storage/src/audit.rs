@@ -878,6 +878,70 @@ mod tests {
     }
 
     #[test]
+    fn an_anchor_is_extended_by_its_own_log_and_by_no_other() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, head) = chain(5, &signer);
+        let run = |records: &[AuditRecord], head: &SignedHead, anchor: &SignedHead| {
+            let mut verifier =
+                ChainVerifier::new(signer.verifying_key(), &[]).with_anchor(Some(anchor.clone()));
+            for record in records {
+                verifier.push(record);
+            }
+            verifier.finish(&[], Some(head), &StoreCounts::default())
+        };
+        let counts = |records: i64| HeadCounts {
+            records,
+            checkpoints: 0,
+            last_checkpoint: 0,
+            cases: 0,
+        };
+        let at_three = signer.sign_head(
+            3,
+            &records[2].hash,
+            Utc::now(),
+            counts(3),
+            &StateDigest::EMPTY,
+        );
+        let report = run(&records, &head, &at_three);
+        assert!(report.is_ok(), "{:?}", report.problem);
+        assert_eq!(report.anchored_at, Some(3));
+        // Another log of the same length (rewritten from the start) does not extend it.
+        let mut other = records.clone();
+        let mut prev = GENESIS_HASH.to_owned();
+        for record in &mut other {
+            record.actor = "someone-else".into();
+            record.prev_hash = prev;
+            record.hash = record.compute_hash();
+            prev = record.hash.clone();
+        }
+        let other_head = signer.sign_head(
+            5,
+            &other[4].hash,
+            Utc::now(),
+            counts(5),
+            &StateDigest::EMPTY,
+        );
+        let problem = run(&other, &other_head, &at_three).problem.expect("found");
+        assert!(problem.message.contains("does not extend"), "{problem}");
+        // A log shorter than the anchor is older than it.
+        let (short, short_head) = chain(2, &signer);
+        let problem = run(&short, &short_head, &at_three).problem.expect("found");
+        assert!(
+            problem.message.contains("older than the anchor"),
+            "{problem}"
+        );
+        // An anchor signed with another key is refused.
+        let forged = AuditSigner::from_seed([9; 32]).sign_head(
+            3,
+            &records[2].hash,
+            Utc::now(),
+            counts(3),
+            &StateDigest::EMPTY,
+        );
+        assert!(!run(&records, &head, &forged).is_ok());
+    }
+
+    #[test]
     fn a_writer_refuses_a_head_that_does_not_verify_or_does_not_name_the_tail() {
         let signer = AuditSigner::from_seed([7; 32]);
         let trust = HeadTrust::new(signer.verifying_key());
