@@ -251,9 +251,11 @@ pub(crate) struct ChainRow {
     pub kind: String,
     pub person: Option<String>,
     pub body: String,
-    /// Field, person, data key id, nonce, ciphertext.
-    pub sealed: Option<(String, String, i64, Vec<u8>, Vec<u8>)>,
+    pub sealed: Option<SealedColumns>,
 }
+
+/// A sealed row's columns: field, person, data key id, nonce, ciphertext.
+pub(crate) type SealedColumns = (String, String, i64, Vec<u8>, Vec<u8>);
 
 /// The events of the cases with ids from `$1` to `$2`, each with its sealed rows, in chain order:
 /// what a case's chain is recomputed from. The same text for both databases.

@@ -60,7 +60,9 @@ impl SqliteStore {
             .as_ref()
             .map(head_from_row)
             .transpose()?;
-        if !head.as_ref().is_some_and(|head| head.counts().is_none()) {
+        // Only a head of the first format (an earlier version's store) is upgraded.
+        let earlier = head.as_ref().is_some_and(|head| head.counts().is_none());
+        if !earlier {
             return Ok(());
         }
         let now = Utc::now();
