@@ -3,20 +3,18 @@
 //! its guarded functions (migration `0010_actor_binding.sql`: the application role may not write
 //! those tables itself).
 
-/// The chain's last record.
-pub(crate) const LAST_RECORD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
-
-/// The chain's last checkpoint.
-pub(crate) const LAST_CHECKPOINT: &str =
-    "SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1";
-
 /// The number of checkpoints (read only to upgrade a head of the first format).
 pub(crate) const COUNT_CHECKPOINTS: &str = "SELECT count(*) FROM audit_checkpoints";
 
-/// The signed head, in the order of [`crate::audit::SignedHead`]'s fields (see
-/// [`head_from_values`]).
-pub(crate) const HEAD: &str = "SELECT seq, hash, at, records, checkpoints, last_checkpoint, \
-     cases, state, public_key, signature FROM audit_head WHERE id = 1";
+/// What a writing transaction reads of the chain, in one statement (one round trip): the last
+/// record (columns 0-1), the last checkpoint (2-3) and the signed head (4-13, in the order of
+/// [`head_from_values`]); each may be missing (NULL).
+pub(crate) const TAIL: &str = "SELECT l.seq, l.hash, c.seq, c.at, h.seq, h.hash, h.at, h.records, \
+     h.checkpoints, h.last_checkpoint, h.cases, h.state, h.public_key, h.signature \
+     FROM (SELECT 1 AS one) AS x \
+     LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS l ON TRUE \
+     LEFT JOIN (SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1) AS c ON TRUE \
+     LEFT JOIN audit_head AS h ON h.id = 1";
 
 /// Every checkpoint, in chain order.
 pub(crate) const CHECKPOINTS: &str = "SELECT seq, hash, at, ordinal, prev_seq, public_key, \
@@ -76,8 +74,8 @@ macro_rules! bind_record {
 }
 pub(crate) use bind_record;
 
-/// Reads the chain's tail (its last record, last checkpoint and signed head) inside a write
-/// transaction and checks the head with `$trust` (a [`crate::audit::HeadTrust`]); `$transaction`
+/// Reads the chain's tail (its last record, last checkpoint and signed head, one statement) inside
+/// a write transaction and checks the head with `$trust` (a [`crate::audit::HeadTrust`]); `$transaction`
 /// is an sqlx transaction of either database; with `$upgrade` true a head of the first format is
 /// accepted (the store's upgrade). Evaluates to a future of `StoreResult<ChainTail>`. A macro, like
 /// `facts_sql!`, so both stores share one copy.
@@ -85,36 +83,36 @@ macro_rules! read_chain_tail {
     ($transaction:expr, $trust:expr, $upgrade:expr) => {
         async {
             use sqlx::Row as _;
+            let row = sqlx::query(crate::audit_sql::TAIL)
+                .fetch_one(&mut *$transaction)
+                .await?;
             let mut rows = crate::audit::TailRows::default();
-            if let Some(row) = sqlx::query(crate::audit_sql::LAST_RECORD)
-                .fetch_optional(&mut *$transaction)
-                .await?
-            {
-                rows.last = Some((row.try_get(0)?, row.try_get(1)?));
+            if let (Some(seq), Some(hash)) = (row.try_get(0)?, row.try_get(1)?) {
+                rows.last = Some((seq, hash));
             }
-            if let Some(row) = sqlx::query(crate::audit_sql::LAST_CHECKPOINT)
-                .fetch_optional(&mut *$transaction)
-                .await?
-            {
-                rows.checkpoint = Some((row.try_get(0)?, row.try_get(1)?));
+            if let (Some(seq), Some(at)) = (row.try_get(2)?, row.try_get(3)?) {
+                rows.checkpoint = Some((seq, at));
             }
-            if let Some(row) = sqlx::query(crate::audit_sql::HEAD)
-                .fetch_optional(&mut *$transaction)
-                .await?
-            {
+            if let (Some(seq), Some(hash), Some(at), Some(public_key), Some(signature)) = (
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(12)?,
+                row.try_get(13)?,
+            ) {
                 rows.head = Some(crate::audit_sql::head_from_values(
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
+                    seq,
+                    hash,
+                    at,
                     [
-                        row.try_get(3)?,
-                        row.try_get(4)?,
-                        row.try_get(5)?,
-                        row.try_get(6)?,
+                        row.try_get(7)?,
+                        row.try_get(8)?,
+                        row.try_get(9)?,
+                        row.try_get(10)?,
                     ],
-                    row.try_get(7)?,
-                    row.try_get(8)?,
-                    row.try_get(9)?,
+                    row.try_get(11)?,
+                    public_key,
+                    signature,
                 ));
             }
             if $upgrade
@@ -135,7 +133,7 @@ macro_rules! read_chain_tail {
 }
 pub(crate) use read_chain_tail;
 
-/// A signed head from the columns of [`HEAD`].
+/// A signed head from the head's columns of [`TAIL`].
 pub(crate) fn head_from_values(
     seq: i64,
     hash: String,

@@ -887,8 +887,15 @@ pub(crate) async fn write_audit_signed(
     }
     let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
     let extension = extend_chain(signer, tail, entries, delta, now);
-    for record in &extension.records {
-        crate::audit_sql::bind_record!(sqlx::query(crate::audit_sql::INSERT_RECORD), bind, record)
+    // Many records per statement (one round trip each), well inside PostgreSQL's limit of
+    // 65,535 bound values (11 a record).
+    for chunk in extension.records.chunks(AUDIT_ROWS_PER_INSERT) {
+        let mut insert = sqlx::QueryBuilder::<Postgres>::new(crate::audit_sql::INSERT_RECORDS);
+        insert.push_values(chunk, |mut row, record| {
+            crate::audit_sql::bind_record!(row, push_bind, record);
+        });
+        insert
+            .build()
             .execute(&mut *tx.tx)
             .await
             .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
@@ -900,6 +907,9 @@ pub(crate) async fn write_audit_signed(
     trust.wrote(&extension.head);
     Ok(extension.records)
 }
+
+/// Audit records per `INSERT` statement.
+const AUDIT_ROWS_PER_INSERT: usize = 500;
 
 async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
     crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::PG_ADD_CHECKPOINT, checkpoint)

