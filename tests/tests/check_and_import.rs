@@ -118,6 +118,33 @@ fn check_and_import_accept_and_refuse_the_same_files() {
     let again = import(dir.path(), &data, &bad);
     assert!(!again.status.success());
     assert_eq!(export(dir.path(), &data), stored);
+    // A file that only the store can refuse: thousands of new events, then a stored event's id
+    // used for something else. It is refused before anything of it is stored.
+    let mut late: Vec<String> = Vec::new();
+    for case in 30..60 {
+        late.extend(case_lines(&format!("EX-{case}"), 100));
+    }
+    late.push(event(
+        "EX-3",
+        serde_json::json!({"kind": "note", "id": "EX-3-n5", "text": "not what was stored"}),
+    ));
+    let late_file = write(dir.path(), "late.jsonl", &late.join("\n"));
+    let refused = import(dir.path(), &data, &late_file);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains(&format!("{late_file}:{}: field `id`", late.len())),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        export(dir.path(), &data),
+        stored,
+        "nothing of the refused file stored"
+    );
+    // Sent again as it was (a re-run), the good file changes nothing.
+    let rerun = import(dir.path(), &data, &good);
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert_eq!(export(dir.path(), &data), stored);
 }
 
 #[test]

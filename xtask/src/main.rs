@@ -13,6 +13,7 @@ mod crash;
 mod generate;
 mod holidays;
 mod plugin;
+mod tamper;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -41,6 +42,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Kill a store writer with SIGKILL again and again; check nothing acknowledged is lost.
     Crash(crash::CrashArgs),
+    /// Change a populated store with plain SQL in every way the suite knows; verify must find each.
+    Tamper(tamper::TamperArgs),
     /// Validate the guidance content (ids, roles, stages, sources, links, rule pages, review dates).
     CheckContent(content::CheckContentArgs),
     /// Force plugins: scaffold, build, sign and verify.
@@ -56,6 +59,7 @@ fn main() -> Result<()> {
         Command::Gen(args) => generate::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Crash(args) => crash::run(args),
+        Command::Tamper(args) => tamper::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
         Command::CheckContent(args) => content::run(args),
         Command::Plugin(args) => plugin::run(args),

@@ -1,8 +1,10 @@
 //! The audit chain: each record hashes the previous record's hash together with its own canonical
-//! JSON (SHA-256); checkpoints and the chain head are signed with ed25519. Verification is written
-//! here, once, over records and checkpoints read from any backend.
+//! JSON (SHA-256); checkpoints and the chain head are signed with ed25519. The head also commits
+//! to the number of records and checkpoints and to the state digest over every case's chain head
+//! ([`crate::chain`]). Verification is in [`crate::verify`], written once for every backend.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -11,6 +13,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::access::{Access, Category};
+use crate::chain::{Hash, StateDelta, StateDigest};
+use crate::error::StoreError;
+pub use crate::verify::{AuditProblem, CaseCheck, ChainVerifier, StoreCounts, VerifyReport};
 
 /// The hash before the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -144,19 +149,119 @@ impl AuditRecord {
     }
 }
 
-/// A signed statement that the chain had `hash` at record `seq`.
+/// A signed statement that the chain had `hash` at record `seq`. Checkpoints are chained: each
+/// names its place among the checkpoints (`ordinal`, from 1) and the record of the one before it
+/// (`prev_seq`, 0 for the first), so a missing checkpoint is found. Checkpoints written before
+/// checkpoints were chained have neither (and are signed with the first message format).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
     pub at: String,
+    /// This checkpoint's place among all checkpoints, from 1 (`None`: written before chaining).
+    #[serde(default)]
+    pub ordinal: Option<i64>,
+    /// The record of the checkpoint before this one (0 for the first).
+    #[serde(default)]
+    pub prev_seq: Option<i64>,
     /// Hex ed25519 public key of the signer.
     pub public_key: String,
-    /// Hex ed25519 signature over [`checkpoint_message`].
+    /// Hex ed25519 signature over [`Checkpoint::message`].
     pub signature: String,
 }
 
-/// The bytes a checkpoint signs.
+impl Checkpoint {
+    /// The bytes this checkpoint signs.
+    pub fn message(&self) -> Vec<u8> {
+        match (self.ordinal, self.prev_seq) {
+            (Some(ordinal), Some(prev_seq)) => format!(
+                "rasso-audit-checkpoint-v2\n{}\n{}\n{}\n{ordinal}\n{prev_seq}",
+                self.seq, self.hash, self.at
+            )
+            .into_bytes(),
+            _ => checkpoint_message("checkpoint", self.seq, &self.hash, &self.at),
+        }
+    }
+
+    /// True when the signature verifies with `trusted`.
+    pub fn signature_ok(&self, trusted: &VerifyingKey) -> bool {
+        signature_matches(&self.message(), &self.signature, trusted)
+    }
+}
+
+/// What the signed head commits to besides the chain's last record: the number of records, the
+/// number of checkpoints and the record of the last one, and the case data (the number of chained
+/// cases and the state digest over their heads, see [`crate::chain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadCounts {
+    pub records: i64,
+    pub checkpoints: i64,
+    pub last_checkpoint: i64,
+    pub cases: i64,
+}
+
+/// The signed head of the chain, rewritten by every transaction that adds audit records. A head
+/// written before case chains existed has no counts and no state (and is signed with the first
+/// message format); the store upgrades it on opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedHead {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+    #[serde(default)]
+    pub records: Option<i64>,
+    #[serde(default)]
+    pub checkpoints: Option<i64>,
+    #[serde(default)]
+    pub last_checkpoint: Option<i64>,
+    #[serde(default)]
+    pub cases: Option<i64>,
+    /// The state digest over every chained case's head (hex).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Hex ed25519 public key of the signer.
+    pub public_key: String,
+    /// Hex ed25519 signature over [`SignedHead::message`].
+    pub signature: String,
+}
+
+impl SignedHead {
+    /// The counts and state digest, or `None` for a head of the first format.
+    pub fn counts(&self) -> Option<(HeadCounts, StateDigest)> {
+        let counts = HeadCounts {
+            records: self.records?,
+            checkpoints: self.checkpoints?,
+            last_checkpoint: self.last_checkpoint?,
+            cases: self.cases?,
+        };
+        Some((counts, StateDigest::from_hex(self.state.as_deref()?)?))
+    }
+
+    /// The bytes this head signs.
+    pub fn message(&self) -> Vec<u8> {
+        match (
+            self.records,
+            self.checkpoints,
+            self.last_checkpoint,
+            self.cases,
+            &self.state,
+        ) {
+            (Some(records), Some(checkpoints), Some(last), Some(cases), Some(state)) => format!(
+                "rasso-audit-head-v2\n{}\n{}\n{}\n{records}\n{checkpoints}\n{last}\n{cases}\n{state}",
+                self.seq, self.hash, self.at
+            )
+            .into_bytes(),
+            _ => checkpoint_message("head", self.seq, &self.hash, &self.at),
+        }
+    }
+
+    /// True when the signature verifies with `trusted`.
+    pub fn signature_ok(&self, trusted: &VerifyingKey) -> bool {
+        signature_matches(&self.message(), &self.signature, trusted)
+    }
+}
+
+/// The bytes a checkpoint or head of the first format signs.
 pub fn checkpoint_message(kind: &str, seq: i64, hash: &str, at: &str) -> Vec<u8> {
     format!("rasso-audit-{kind}-v1\n{seq}\n{hash}\n{at}").into_bytes()
 }
@@ -191,34 +296,103 @@ impl AuditSigner {
         self.key.verifying_key()
     }
 
-    /// A signed checkpoint (`kind` is `checkpoint` or `head`).
-    pub fn sign(&self, kind: &str, seq: i64, hash: &str, at: DateTime<Utc>) -> Checkpoint {
-        let at = format_time(at);
-        let signature = self.key.sign(&checkpoint_message(kind, seq, hash, &at));
+    fn signature_of(&self, message: &[u8]) -> String {
+        hex::encode(self.key.sign(message).to_bytes())
+    }
+
+    /// A signed, chained checkpoint at record `seq` (the `ordinal`-th checkpoint, after the one
+    /// at record `prev_seq`).
+    pub fn sign_checkpoint(
+        &self,
+        seq: i64,
+        hash: &str,
+        at: DateTime<Utc>,
+        ordinal: i64,
+        prev_seq: i64,
+    ) -> Checkpoint {
+        let mut checkpoint = Checkpoint {
+            seq,
+            hash: hash.to_owned(),
+            at: format_time(at),
+            ordinal: Some(ordinal),
+            prev_seq: Some(prev_seq),
+            public_key: self.public_hex(),
+            signature: String::new(),
+        };
+        checkpoint.signature = self.signature_of(&checkpoint.message());
+        checkpoint
+    }
+
+    /// A signed head at record `seq` with its counts and state digest.
+    pub fn sign_head(
+        &self,
+        seq: i64,
+        hash: &str,
+        at: DateTime<Utc>,
+        counts: HeadCounts,
+        state: &StateDigest,
+    ) -> SignedHead {
+        let mut head = SignedHead {
+            seq,
+            hash: hash.to_owned(),
+            at: format_time(at),
+            records: Some(counts.records),
+            checkpoints: Some(counts.checkpoints),
+            last_checkpoint: Some(counts.last_checkpoint),
+            cases: Some(counts.cases),
+            state: Some(state.to_hex()),
+            public_key: self.public_hex(),
+            signature: String::new(),
+        };
+        head.signature = self.signature_of(&head.message());
+        head
+    }
+
+    /// A checkpoint of the first format (unchained). Only for tests that build stores as earlier
+    /// versions left them.
+    #[doc(hidden)]
+    pub fn sign_legacy_checkpoint(&self, seq: i64, hash: &str, at: &str) -> Checkpoint {
         Checkpoint {
             seq,
             hash: hash.to_owned(),
-            at,
+            at: at.to_owned(),
+            ordinal: None,
+            prev_seq: None,
             public_key: self.public_hex(),
-            signature: hex::encode(signature.to_bytes()),
+            signature: self.signature_of(&checkpoint_message("checkpoint", seq, hash, at)),
+        }
+    }
+
+    /// A head of the first format (no counts, no state). Only for tests that build stores as
+    /// earlier versions left them.
+    #[doc(hidden)]
+    pub fn sign_legacy_head(&self, seq: i64, hash: &str, at: DateTime<Utc>) -> SignedHead {
+        let at = format_time(at);
+        let signature = self.signature_of(&checkpoint_message("head", seq, hash, &at));
+        SignedHead {
+            seq,
+            hash: hash.to_owned(),
+            at,
+            records: None,
+            checkpoints: None,
+            last_checkpoint: None,
+            cases: None,
+            state: None,
+            public_key: self.public_hex(),
+            signature,
         }
     }
 }
 
-/// Checks a checkpoint's signature with a trusted key (never the key stored beside it).
-pub fn signature_ok(kind: &str, checkpoint: &Checkpoint, trusted: &VerifyingKey) -> bool {
-    let Ok(bytes) = hex::decode(&checkpoint.signature) else {
+fn signature_matches(message: &[u8], signature: &str, trusted: &VerifyingKey) -> bool {
+    let Ok(bytes) = hex::decode(signature) else {
         return false;
     };
     let Ok(bytes) = <[u8; 64]>::try_from(bytes.as_slice()) else {
         return false;
     };
-    let signature = Signature::from_bytes(&bytes);
     trusted
-        .verify(
-            &checkpoint_message(kind, checkpoint.seq, &checkpoint.hash, &checkpoint.at),
-            &signature,
-        )
+        .verify(message, &Signature::from_bytes(&bytes))
         .is_ok()
 }
 
@@ -249,203 +423,274 @@ pub fn canonical_json(value: &Value) -> String {
     sorted(value).to_string()
 }
 
-/// The outcome of verifying the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VerifyReport {
-    /// Records checked.
-    pub records: u64,
-    /// Checkpoints whose signatures were checked.
-    pub checkpoints: u64,
-    /// The first problem found, if any.
-    pub problem: Option<AuditProblem>,
+/// The detail of an append's audit record: what it added, and the case's new version and head
+/// (the binding of the case's chain into the audit chain, see [`crate::chain`]).
+pub(crate) fn append_detail(events: u64, from_version: u64, to_version: u64, head: &Hash) -> Value {
+    serde_json::json!({
+        "events": events,
+        "from_version": from_version,
+        "to_version": to_version,
+        "head": crate::chain::to_hex(head),
+    })
 }
 
-impl VerifyReport {
-    /// True when the chain, the checkpoints and the head all verify.
-    pub fn is_ok(&self) -> bool {
-        self.problem.is_none()
+/// Refuses an entry recorded from outside the store ([`crate::Store::record_audit`]) that would
+/// read as a case chain's binding: only the store binds heads, in the transaction that moves them.
+pub(crate) fn refuse_binding(entry: &AuditEntry) -> Result<(), StoreError> {
+    let binds = entry.object.starts_with("case:")
+        && (entry.detail.get("to_version").is_some() || entry.detail.get("head").is_some());
+    if binds {
+        return Err(StoreError::Refused(
+            "an audit entry from outside the store may not bind a case's chain (`to_version`, `head`)"
+                .into(),
+        ));
     }
+    Ok(())
 }
 
-/// The first bad record (or checkpoint) and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditProblem {
-    /// The record the problem was found at (for a truncated tail: the first missing record).
+/// Where the chain stands, as a writing transaction finds it: its last record, its last
+/// checkpoint, and what the signed head counts.
+#[derive(Debug, Clone)]
+pub(crate) struct ChainTail {
     pub seq: i64,
-    pub message: String,
+    pub hash: String,
+    pub checkpoint_seq: i64,
+    pub checkpoint_at: Option<DateTime<Utc>>,
+    pub checkpoints: i64,
+    pub records: i64,
+    pub cases: i64,
+    pub state: StateDigest,
 }
 
-impl std::fmt::Display for AuditProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "audit record {}: {}", self.seq, self.message)
-    }
-}
-
-/// Verifies records streamed in `seq` order; checkpoints and head are checked at the end.
-#[derive(Debug)]
-pub struct ChainVerifier {
-    trusted: VerifyingKey,
-    expected_seq: i64,
-    prev_hash: String,
-    /// Hash of each checkpointed seq seen, to compare with the checkpoints.
-    checkpoint_seqs: BTreeMap<i64, Option<String>>,
-    records: u64,
-    problem: Option<AuditProblem>,
-}
-
-impl ChainVerifier {
-    /// A verifier trusting `trusted` for checkpoint and head signatures; `checkpoints` are the
-    /// stored checkpoints (read before the records).
-    pub fn new(trusted: VerifyingKey, checkpoints: &[Checkpoint]) -> Self {
-        ChainVerifier {
-            trusted,
-            expected_seq: 1,
-            prev_hash: GENESIS_HASH.to_owned(),
-            checkpoint_seqs: checkpoints.iter().map(|c| (c.seq, None)).collect(),
+impl ChainTail {
+    /// The tail of a chain with no records yet.
+    pub(crate) fn empty() -> Self {
+        ChainTail {
+            seq: 0,
+            hash: GENESIS_HASH.to_owned(),
+            checkpoint_seq: 0,
+            checkpoint_at: None,
+            checkpoints: 0,
             records: 0,
-            problem: None,
+            cases: 0,
+            state: StateDigest::EMPTY,
         }
     }
 
-    fn fail(&mut self, seq: i64, message: impl Into<String>) {
-        if self.problem.is_none() {
-            self.problem = Some(AuditProblem {
-                seq,
-                message: message.into(),
-            });
-        }
-    }
-
-    /// Checks the next record. After the first problem, later records are only counted.
-    pub fn push(&mut self, record: &AuditRecord) {
-        self.records += 1;
-        if self.problem.is_some() {
-            return;
-        }
-        if record.seq != self.expected_seq {
-            let message = if record.seq > self.expected_seq {
-                format!(
-                    "missing: the log jumps from record {} to record {} (deleted records)",
-                    self.expected_seq - 1,
-                    record.seq
-                )
-            } else {
-                format!(
-                    "out of order: record {} follows record {}",
-                    record.seq,
-                    self.expected_seq - 1
-                )
-            };
-            self.fail(self.expected_seq, message);
-            return;
-        }
-        if record.prev_hash != self.prev_hash {
-            self.fail(
-                record.seq,
-                "its previous-hash does not match the record before it (inserted, deleted or reordered records)",
-            );
-            return;
-        }
-        if record.compute_hash() != record.hash {
-            self.fail(
-                record.seq,
-                "its content does not match its hash (the record was edited)",
-            );
-            return;
-        }
-        if let Some(slot) = self.checkpoint_seqs.get_mut(&record.seq) {
-            *slot = Some(record.hash.clone());
-        }
-        self.prev_hash = record.hash.clone();
-        self.expected_seq += 1;
-    }
-
-    /// Checks checkpoints and the signed head against what was read, and reports.
-    pub fn finish(mut self, checkpoints: &[Checkpoint], head: Option<&Checkpoint>) -> VerifyReport {
-        let last_seq = self.expected_seq - 1;
-        let mut checked = 0;
-        if self.problem.is_none() {
-            for checkpoint in checkpoints {
-                checked += 1;
-                if !signature_ok("checkpoint", checkpoint, &self.trusted) {
-                    self.fail(
-                        checkpoint.seq,
-                        "the checkpoint at this record has a bad signature (or was signed with another key)",
-                    );
-                    break;
-                }
-                match self.checkpoint_seqs.get(&checkpoint.seq) {
-                    Some(Some(hash)) if *hash == checkpoint.hash => {}
-                    Some(Some(_)) => {
-                        self.fail(
-                            checkpoint.seq,
-                            "the signed checkpoint names another hash for this record (the chain was rewritten)",
-                        );
-                        break;
-                    }
-                    _ => {
-                        self.fail(
-                            last_seq + 1,
-                            format!(
-                                "missing: a signed checkpoint covers record {} but the log ends at record {last_seq} (truncated)",
-                                checkpoint.seq
-                            ),
-                        );
-                        break;
-                    }
-                }
-            }
-        }
-        if self.problem.is_none() {
-            match head {
-                None if last_seq > 0 => {
-                    self.fail(last_seq, "the signed chain head is missing");
-                }
-                None => {}
-                Some(head) => {
-                    if !signature_ok("head", head, &self.trusted) {
-                        self.fail(
-                            head.seq,
-                            "the chain head has a bad signature (or was signed with another key)",
-                        );
-                    } else if head.seq > last_seq {
-                        self.fail(
-                            last_seq + 1,
-                            format!(
-                                "missing: the signed head is at record {} but the log ends at record {last_seq} (truncated)",
-                                head.seq
-                            ),
-                        );
-                    } else if head.seq < last_seq {
-                        self.fail(
-                            head.seq + 1,
-                            format!(
-                                "records after the signed head (record {}) were added outside the store",
-                                head.seq
-                            ),
-                        );
-                    } else if head.hash != self.prev_hash {
-                        self.fail(
-                            head.seq,
-                            "the signed head names another hash for the last record",
-                        );
-                    }
-                }
-            }
-        }
-        VerifyReport {
+    fn counts(&self) -> HeadCounts {
+        HeadCounts {
             records: self.records,
-            checkpoints: checked,
-            problem: self.problem,
+            checkpoints: self.checkpoints,
+            last_checkpoint: self.checkpoint_seq,
+            cases: self.cases,
         }
     }
+}
+
+/// What a writing transaction reads of the chain before extending it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TailRows {
+    /// The last record's sequence number and hash.
+    pub last: Option<(i64, String)>,
+    /// The last checkpoint's sequence number and time.
+    pub checkpoint: Option<(i64, String)>,
+    /// The signed head as stored.
+    pub head: Option<SignedHead>,
+    /// The number of stored checkpoints: read only when the head is of the first format (the
+    /// upgrade), since a head of the second format counts them itself.
+    pub legacy_checkpoints: Option<i64>,
+}
+
+/// Why the store will not extend the chain: what it found does not verify. Nothing is written
+/// on top of a chain that may have been tampered with, so that a store's own signature never
+/// covers what someone else changed.
+fn untrusted(what: &str) -> StoreError {
+    StoreError::Audit(format!(
+        "{what}; nothing more is written on top of it (run `rasso audit verify`)"
+    ))
+}
+
+/// Checks the head a writing transaction found against the chain's tail and the signature,
+/// before the store signs anything on top of it. A head this store signed itself, seen again, is
+/// not verified a second time (verifying costs as much as signing; the audit writer of a busy
+/// server commits hundreds of batches a second).
+#[derive(Debug)]
+pub(crate) struct HeadTrust {
+    key: VerifyingKey,
+    known: Mutex<Option<SignedHead>>,
+}
+
+impl HeadTrust {
+    pub(crate) fn new(key: VerifyingKey) -> Self {
+        HeadTrust {
+            key,
+            known: Mutex::new(None),
+        }
+    }
+
+    fn known(&self) -> MutexGuard<'_, Option<SignedHead>> {
+        // Holds a plain value; a panic elsewhere cannot leave it half-written.
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Remembers a head this store has just signed.
+    pub(crate) fn wrote(&self, head: &SignedHead) {
+        *self.known() = Some(head.clone());
+    }
+
+    fn authentic(&self, head: &SignedHead) -> bool {
+        if self.known().as_ref() == Some(head) {
+            return true;
+        }
+        let ok = head.signature_ok(&self.key);
+        if ok {
+            *self.known() = Some(head.clone());
+        }
+        ok
+    }
+
+    /// The tail to extend, from what the transaction read. A head of the first format is
+    /// accepted only when `rows.legacy_checkpoints` is given (by the upgrade).
+    pub(crate) fn tail(&self, rows: TailRows) -> Result<ChainTail, StoreError> {
+        let mut tail = ChainTail::empty();
+        let Some((seq, hash)) = rows.last else {
+            if rows.head.is_some() {
+                return Err(untrusted(
+                    "the audit log is empty but a signed head names records",
+                ));
+            }
+            return Ok(tail);
+        };
+        let Some(head) = rows.head else {
+            return Err(untrusted("the audit log has records but no signed head"));
+        };
+        if head.seq != seq || head.hash != hash {
+            return Err(untrusted(
+                "the signed audit head does not name the log's last record",
+            ));
+        }
+        if !self.authentic(&head) {
+            return Err(untrusted(
+                "the signed audit head does not verify with this store's audit key",
+            ));
+        }
+        tail.seq = seq;
+        tail.hash = hash;
+        if let Some((checkpoint_seq, at)) = &rows.checkpoint {
+            tail.checkpoint_seq = *checkpoint_seq;
+            let at = DateTime::parse_from_rfc3339(at)
+                .map_err(|_| StoreError::Corrupt("audit checkpoint time".into()))?;
+            tail.checkpoint_at = Some(at.with_timezone(&Utc));
+        }
+        match (head.counts(), rows.legacy_checkpoints) {
+            (Some((counts, state)), _) => {
+                if counts.last_checkpoint != tail.checkpoint_seq {
+                    return Err(untrusted(
+                        "the audit checkpoints are not those the signed head counts",
+                    ));
+                }
+                tail.checkpoints = counts.checkpoints;
+                tail.records = counts.records;
+                tail.cases = counts.cases;
+                tail.state = state;
+            }
+            (None, Some(checkpoints)) => {
+                tail.checkpoints = checkpoints;
+                tail.records = seq;
+            }
+            (None, None) => {
+                return Err(untrusted(
+                    "the signed audit head is of the format before case chains (open the store \
+                     with this version to upgrade it)",
+                ));
+            }
+        }
+        Ok(tail)
+    }
+}
+
+/// What a transaction writes to add entries to the chain: the records, the checkpoints that fall
+/// due among them, and the new signed head.
+#[derive(Debug)]
+pub(crate) struct ChainExtension {
+    pub records: Vec<AuditRecord>,
+    pub checkpoints: Vec<Checkpoint>,
+    pub head: SignedHead,
+}
+
+/// Chains `entries` (at least one) after `tail`: a checkpoint every
+/// [`CHECKPOINT_EVERY_RECORDS`] records, and at the end of the batch when the last checkpoint is
+/// older than [`CHECKPOINT_EVERY_SECONDS`]; the head counts them and carries the state digest
+/// moved by `delta`. One copy of this for every store, so that the chain each writes is the same.
+pub(crate) fn extend_chain(
+    signer: &AuditSigner,
+    mut tail: ChainTail,
+    entries: &[AuditEntry],
+    delta: &StateDelta,
+    now: DateTime<Utc>,
+) -> ChainExtension {
+    let mut records = Vec::with_capacity(entries.len());
+    let mut checkpoints = Vec::new();
+    let at = format_time(now);
+    for (index, entry) in entries.iter().enumerate() {
+        let record = AuditRecord::chain_at(entry, tail.seq, &tail.hash, at.clone());
+        tail.seq = record.seq;
+        tail.hash.clone_from(&record.hash);
+        tail.records += 1;
+        let last_of_batch = index + 1 == entries.len();
+        let by_count = tail.seq - tail.checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
+        let by_time = last_of_batch
+            && tail
+                .checkpoint_at
+                .is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
+        if by_count || by_time {
+            checkpoints.push(add_checkpoint(signer, &mut tail, now));
+        }
+        records.push(record);
+    }
+    delta.apply(&mut tail.state, &mut tail.cases);
+    let head = signer.sign_head(tail.seq, &tail.hash, now, tail.counts(), &tail.state);
+    ChainExtension {
+        records,
+        checkpoints,
+        head,
+    }
+}
+
+fn add_checkpoint(signer: &AuditSigner, tail: &mut ChainTail, now: DateTime<Utc>) -> Checkpoint {
+    let checkpoint = signer.sign_checkpoint(
+        tail.seq,
+        &tail.hash,
+        now,
+        tail.checkpoints + 1,
+        tail.checkpoint_seq,
+    );
+    tail.checkpoints += 1;
+    tail.checkpoint_seq = tail.seq;
+    tail.checkpoint_at = Some(now);
+    checkpoint
+}
+
+/// A checkpoint at the chain's last record now (and the head that counts it), unless that record
+/// has one already or there are no records.
+pub(crate) fn checkpoint_now(
+    signer: &AuditSigner,
+    mut tail: ChainTail,
+    now: DateTime<Utc>,
+) -> Option<(Checkpoint, SignedHead)> {
+    if tail.seq == 0 || tail.checkpoint_seq == tail.seq {
+        return None;
+    }
+    let checkpoint = add_checkpoint(signer, &mut tail, now);
+    let head = signer.sign_head(tail.seq, &tail.hash, now, tail.counts(), &tail.state);
+    Some((checkpoint, head))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn chain(n: i64, signer: &AuditSigner) -> (Vec<AuditRecord>, Checkpoint) {
+    fn chain(n: i64, signer: &AuditSigner) -> (Vec<AuditRecord>, SignedHead) {
         let access = Access::new("test", crate::access::Purpose::Investigation);
         let mut records = Vec::new();
         let mut prev = GENESIS_HASH.to_owned();
@@ -455,16 +700,22 @@ mod tests {
             prev = record.hash.clone();
             records.push(record);
         }
-        let head = signer.sign("head", n, &prev, Utc::now());
+        let counts = HeadCounts {
+            records: n,
+            checkpoints: 0,
+            last_checkpoint: 0,
+            cases: 0,
+        };
+        let head = signer.sign_head(n, &prev, Utc::now(), counts, &StateDigest::EMPTY);
         (records, head)
     }
 
-    fn verify(records: &[AuditRecord], head: &Checkpoint, signer: &AuditSigner) -> VerifyReport {
+    fn verify(records: &[AuditRecord], head: &SignedHead, signer: &AuditSigner) -> VerifyReport {
         let mut verifier = ChainVerifier::new(signer.verifying_key(), &[]);
         for record in records {
             verifier.push(record);
         }
-        verifier.finish(&[], Some(head))
+        verifier.finish(&[], Some(head), &StoreCounts::default())
     }
 
     /// The record's canonical body as first defined: the record as a JSON value, through
@@ -560,86 +811,164 @@ mod tests {
         let other = AuditSigner::from_seed([8; 32]);
         assert!(!verify(&records, &head, &other).is_ok());
     }
-}
 
-/// Where the chain stands, as a writing transaction finds it (its last record and its last
-/// checkpoint).
-#[derive(Debug, Clone)]
-pub(crate) struct ChainTail {
-    pub seq: i64,
-    pub hash: String,
-    pub checkpoint_seq: i64,
-    pub checkpoint_at: Option<DateTime<Utc>>,
-}
+    #[test]
+    fn chained_checkpoints_and_the_head_find_a_deleted_checkpoint() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let access = Access::new("test", crate::access::Purpose::Investigation);
+        let entries: Vec<AuditEntry> = (0..2_500)
+            .map(|n| AuditEntry::new(&access, Category::Consultation, format!("cases:{n}")))
+            .collect();
+        let now = Utc::now();
+        let extension = extend_chain(
+            &signer,
+            ChainTail::empty(),
+            &entries,
+            &crate::chain::StateDelta::default(),
+            now,
+        );
+        // At records 1,000 and 2,000 (by count; the one at 2,000 makes the time-based one not due).
+        let seqs: Vec<i64> = extension.checkpoints.iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, vec![1_000, 2_000]);
+        let run = |checkpoints: &[Checkpoint]| {
+            let mut verifier = ChainVerifier::new(signer.verifying_key(), checkpoints);
+            for record in &extension.records {
+                verifier.push(record);
+            }
+            verifier.finish(checkpoints, Some(&extension.head), &StoreCounts::default())
+        };
+        assert!(run(&extension.checkpoints).is_ok());
+        let first_gone = &extension.checkpoints[1..];
+        assert_eq!(run(first_gone).problem.expect("found").seq, 2_000);
+        let last_gone = &extension.checkpoints[..1];
+        let problem = run(last_gone).problem.expect("found");
+        assert!(
+            problem.message.contains("counts 2 checkpoints"),
+            "{problem}"
+        );
+    }
 
-impl ChainTail {
-    /// The tail of a chain with no records yet.
-    pub(crate) fn empty() -> Self {
-        ChainTail {
-            seq: 0,
-            hash: GENESIS_HASH.to_owned(),
-            checkpoint_seq: 0,
-            checkpoint_at: None,
+    #[test]
+    fn chained_checkpoints_may_follow_unchained_ones_but_not_precede_them() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, _) = chain(4, &signer);
+        let now = Utc::now();
+        let legacy = signer.sign_legacy_checkpoint(1, &records[0].hash, &format_time(now));
+        let chained = signer.sign_checkpoint(2, &records[1].hash, now, 2, 1);
+        let counts = HeadCounts {
+            records: 4,
+            checkpoints: 2,
+            last_checkpoint: 2,
+            cases: 0,
+        };
+        let head = signer.sign_head(4, &records[3].hash, now, counts, &StateDigest::EMPTY);
+        let run = |checkpoints: &[Checkpoint]| {
+            let mut verifier = ChainVerifier::new(signer.verifying_key(), checkpoints);
+            for record in &records {
+                verifier.push(record);
+            }
+            verifier.finish(checkpoints, Some(&head), &StoreCounts::default())
+        };
+        let upgraded = [legacy.clone(), chained.clone()];
+        assert!(run(&upgraded).is_ok(), "{:?}", run(&upgraded).problem);
+        // A legacy checkpoint inserted after chained ones is found.
+        let late = signer.sign_legacy_checkpoint(3, &records[2].hash, &format_time(now));
+        let problem = run(&[legacy, chained, late]).problem.expect("found");
+        assert!(problem.message.contains("unchained"), "{problem}");
+    }
+
+    #[test]
+    fn an_anchor_is_extended_by_its_own_log_and_by_no_other() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, head) = chain(5, &signer);
+        let run = |records: &[AuditRecord], head: &SignedHead, anchor: &SignedHead| {
+            let mut verifier =
+                ChainVerifier::new(signer.verifying_key(), &[]).with_anchor(Some(anchor.clone()));
+            for record in records {
+                verifier.push(record);
+            }
+            verifier.finish(&[], Some(head), &StoreCounts::default())
+        };
+        let counts = |records: i64| HeadCounts {
+            records,
+            checkpoints: 0,
+            last_checkpoint: 0,
+            cases: 0,
+        };
+        let at_three = signer.sign_head(
+            3,
+            &records[2].hash,
+            Utc::now(),
+            counts(3),
+            &StateDigest::EMPTY,
+        );
+        let report = run(&records, &head, &at_three);
+        assert!(report.is_ok(), "{:?}", report.problem);
+        assert_eq!(report.anchored_at, Some(3));
+        // Another log of the same length (rewritten from the start) does not extend it.
+        let mut other = records.clone();
+        let mut prev = GENESIS_HASH.to_owned();
+        for record in &mut other {
+            record.actor = "someone-else".into();
+            record.prev_hash = prev;
+            record.hash = record.compute_hash();
+            prev = record.hash.clone();
         }
+        let other_head = signer.sign_head(
+            5,
+            &other[4].hash,
+            Utc::now(),
+            counts(5),
+            &StateDigest::EMPTY,
+        );
+        let problem = run(&other, &other_head, &at_three).problem.expect("found");
+        assert!(problem.message.contains("does not extend"), "{problem}");
+        // A log shorter than the anchor is older than it.
+        let (short, short_head) = chain(2, &signer);
+        let problem = run(&short, &short_head, &at_three).problem.expect("found");
+        assert!(
+            problem.message.contains("older than the anchor"),
+            "{problem}"
+        );
+        // An anchor signed with another key is refused.
+        let forged = AuditSigner::from_seed([9; 32]).sign_head(
+            3,
+            &records[2].hash,
+            Utc::now(),
+            counts(3),
+            &StateDigest::EMPTY,
+        );
+        assert!(!run(&records, &head, &forged).is_ok());
     }
 
-    /// Sets the last checkpoint from its stored sequence number and time.
-    pub(crate) fn with_checkpoint(mut self, seq: i64, at: &str) -> Result<Self, String> {
-        let at = DateTime::parse_from_rfc3339(at)
-            .map_err(|_| "audit checkpoint time".to_owned())?
-            .with_timezone(&Utc);
-        self.checkpoint_seq = seq;
-        self.checkpoint_at = Some(at);
-        Ok(self)
-    }
-}
-
-/// What a transaction writes to add entries to the chain: the records, the checkpoints that fall
-/// due among them, and the new signed head.
-#[derive(Debug)]
-pub(crate) struct ChainExtension {
-    pub records: Vec<AuditRecord>,
-    pub checkpoints: Vec<Checkpoint>,
-    pub head: Checkpoint,
-}
-
-/// Chains `entries` (at least one) after `tail`: a checkpoint every
-/// [`CHECKPOINT_EVERY_RECORDS`] records, and at the end of the batch when the last checkpoint is
-/// older than [`CHECKPOINT_EVERY_SECONDS`]. One copy of this for every store, so that the chain
-/// each writes is the same.
-pub(crate) fn extend_chain(
-    signer: &AuditSigner,
-    tail: ChainTail,
-    entries: &[AuditEntry],
-    now: DateTime<Utc>,
-) -> ChainExtension {
-    let ChainTail {
-        mut seq,
-        mut hash,
-        mut checkpoint_seq,
-        mut checkpoint_at,
-    } = tail;
-    let mut records = Vec::with_capacity(entries.len());
-    let mut checkpoints = Vec::new();
-    let at = format_time(now);
-    for (index, entry) in entries.iter().enumerate() {
-        let record = AuditRecord::chain_at(entry, seq, &hash, at.clone());
-        seq = record.seq;
-        hash.clone_from(&record.hash);
-        let last_of_batch = index + 1 == entries.len();
-        let by_count = seq - checkpoint_seq >= CHECKPOINT_EVERY_RECORDS;
-        let by_time = last_of_batch
-            && checkpoint_at.is_none_or(|at| (now - at).num_seconds() >= CHECKPOINT_EVERY_SECONDS);
-        if by_count || by_time {
-            checkpoints.push(signer.sign("checkpoint", seq, &hash, now));
-            checkpoint_seq = seq;
-            checkpoint_at = Some(now);
-        }
-        records.push(record);
-    }
-    ChainExtension {
-        records,
-        checkpoints,
-        head: signer.sign("head", seq, &hash, now),
+    #[test]
+    fn a_writer_refuses_a_head_that_does_not_verify_or_does_not_name_the_tail() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let trust = HeadTrust::new(signer.verifying_key());
+        let (records, head) = chain(3, &signer);
+        let last = records.last().map(|r| (r.seq, r.hash.clone()));
+        let rows = |head: Option<SignedHead>| TailRows {
+            last: last.clone(),
+            head,
+            ..TailRows::default()
+        };
+        let tail = trust.tail(rows(Some(head.clone()))).expect("good head");
+        assert_eq!((tail.seq, tail.records), (3, 3));
+        let mut edited = head.clone();
+        edited.cases = Some(7);
+        assert!(trust.tail(rows(Some(edited))).is_err(), "edited counts");
+        assert!(trust.tail(rows(None)).is_err(), "missing head");
+        let old = chain(2, &signer).1;
+        assert!(trust.tail(rows(Some(old))).is_err(), "an older head");
+        let legacy = signer.sign_legacy_head(3, &head.hash, Utc::now());
+        assert!(trust.tail(rows(Some(legacy.clone()))).is_err());
+        let upgrade = TailRows {
+            legacy_checkpoints: Some(0),
+            ..rows(Some(legacy))
+        };
+        assert!(
+            trust.tail(upgrade).is_ok(),
+            "the upgrade extends a legacy head"
+        );
     }
 }

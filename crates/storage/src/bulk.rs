@@ -9,11 +9,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::{Case, RuleSet};
-use serde_json::json;
-use std::collections::HashSet;
 
 use crate::access::{Access, Category};
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, append_detail};
+use crate::chain::{CaseChainer, CaseHead, GENESIS, Hash, StateDelta};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::FactsRow;
 use crate::keys::DataKey;
@@ -26,6 +25,8 @@ pub(crate) struct NewCaseRows {
     pub(crate) force: String,
     pub(crate) reference: String,
     pub(crate) version: i64,
+    /// The case's chain head after its events.
+    pub(crate) head: Hash,
     pub(crate) projection: Projection,
     pub(crate) events: Vec<EventRow>,
     pub(crate) facts: Option<FactsRow>,
@@ -65,20 +66,25 @@ pub(crate) fn new_case_rows(
             actual: 0,
         });
     }
-    // Repeated event ids within the append are stored once, as an append does.
-    let mut known = HashSet::new();
-    let fresh: Vec<_> = append
-        .events
-        .into_iter()
-        .filter(|event| known.insert(event.id.clone()))
-        .collect();
+    // Repeated event ids within the append are stored once, as an append does (and an id
+    // repeated with other content is refused, as an append refuses it).
+    let no_keys = |_| Err(StoreError::Key("a new case holds no sealed rows".into()));
+    let (fresh, _) = crate::rows::new_events(
+        &force,
+        &reference,
+        append.events,
+        &std::collections::HashMap::new(),
+        &no_keys,
+    )?;
     if fresh.is_empty() {
         return Ok(None);
     }
     let mut rows = Vec::with_capacity(fresh.len());
     let mut events = Vec::with_capacity(fresh.len());
+    let mut chainer = CaseChainer::resume(0, GENESIS);
     for (index, new) in fresh.into_iter().enumerate() {
         let (row, event) = event_row(new, index as i64 + 1, &force, &reference, key)?;
+        row.chain_onto(&mut chainer, &force, &reference);
         rows.push(row);
         events.push(event);
     }
@@ -93,17 +99,35 @@ pub(crate) fn new_case_rows(
         purpose: access.purpose.as_str().to_owned(),
         reason: access.reason.clone(),
         recipient: access.recipient.clone(),
-        detail: json!({"events": version, "from_version": 0, "to_version": version}),
+        detail: append_detail(version as u64, 0, version as u64, &chainer.head()),
     };
     Ok(Some(NewCaseRows {
         force,
         reference,
         version,
+        head: chainer.head(),
         projection,
         events: rows,
         facts,
         entry,
     }))
+}
+
+/// The state digest's move for a bulk load: every case new.
+pub(crate) fn state_delta(cases: &[NewCaseRows]) -> StateDelta {
+    let mut delta = StateDelta::default();
+    for case in cases {
+        delta.push(
+            None,
+            CaseHead {
+                force: case.force.clone(),
+                reference: case.reference.clone(),
+                version: case.version as u64,
+                head: case.head,
+            },
+        );
+    }
+    delta
 }
 
 /// How many cases of each force a bulk load creates (for the forces' change counters, see

@@ -114,6 +114,11 @@ where
     idempotent_appends(&store).await?;
     check_audit(&store, &trusted).await?;
     let (store, trusted) = factory().await?;
+    reused_event_ids(&store).await?;
+    check_audit(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
+    chain_bindings(&store, &trusted).await?;
+    let (store, trusted) = factory().await?;
     optimistic_concurrency(&store).await?;
     check_audit(&store, &trusted).await?;
     let (store, trusted) = factory().await?;
@@ -226,6 +231,226 @@ pub async fn idempotent_appends<S: Store>(store: &S) -> StoreResult<()> {
         .await?;
     assert!(retried.iter().all(|o| o.appended == 0));
     Ok(())
+}
+
+async fn case_version<S: Store>(store: &S, key: &CaseKey) -> StoreResult<Option<u64>> {
+    Ok(store
+        .read_case(&officer(), key)
+        .await?
+        .map(|case| case.version))
+}
+
+fn line_event(line: serde_json::Value) -> NewEvent {
+    match NewEvent::from_line(&line.to_string(), 0) {
+        Ok(event) => event,
+        Err(error) => panic!("event does not parse: {error}"),
+    }
+}
+
+/// An event id a case already holds, sent again with different content (an identity included),
+/// is refused naming the case and the id, never a value, and stores nothing; the same id with the
+/// same content is an idempotent no-op, within a batch as across batches.
+pub async fn reused_event_ids<S: Store>(store: &S) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    let ex1 = key("exampleshire", "EX-1");
+    let before = case_version(store, &ex1).await?;
+    let refused = |result: StoreResult<Vec<crate::model::AppendOutcome>>, id: &str| match result {
+        Err(StoreError::EventIdReused {
+            force,
+            reference,
+            event_id,
+        }) => {
+            assert_eq!(
+                (force.as_str(), reference.as_str()),
+                ("exampleshire", "EX-1")
+            );
+            assert_eq!(event_id, id);
+        }
+        other => panic!("event id {id} reused with other content must be refused: {other:?}"),
+    };
+    // Another event under the id of the officer allocation.
+    let reused = Append {
+        case: ex1.clone(),
+        expected: ExpectedVersion::Any,
+        events: vec![note("exampleshire", "EX-1", "ex1-4", "not the allocation")],
+    };
+    // The dry run sees the same, and stores nothing either.
+    match store
+        .check_append(&officer(), std::slice::from_ref(&reused))
+        .await
+    {
+        Err(StoreError::EventIdReused { event_id, .. }) => assert_eq!(event_id, "ex1-4"),
+        other => panic!("check_append must refuse a reused id: {other:?}"),
+    }
+    store
+        .check_append(&officer(), &sample_appends(ExpectedVersion::Any))
+        .await?;
+    refused(store.append(&officer(), vec![reused]).await, "ex1-4");
+    // The victim's person_added again, with the same fields but another identity.
+    let mut victim: serde_json::Value = serde_json::from_str(&sample_lines()[1])
+        .unwrap_or_else(|error| panic!("sample line: {error}"));
+    victim["identity"]["given_name"] = Value::from("Marigold");
+    let changed = Append {
+        case: ex1.clone(),
+        expected: ExpectedVersion::Any,
+        events: vec![line_event(victim)],
+    };
+    let message = match store.append(&officer(), vec![changed.clone()]).await {
+        Err(error) => error.to_string(),
+        Ok(outcomes) => panic!("another identity under a held id was stored: {outcomes:?}"),
+    };
+    refused(store.append(&officer(), vec![changed]).await, "ex1-2");
+    for name in ["Marigold", PLANTED_GIVEN_NAME, PLANTED_FAMILY_NAME] {
+        assert!(
+            !message.contains(name),
+            "the error shows an identity: {message}"
+        );
+    }
+    assert!(
+        message.contains("ex1-2") && message.contains("exampleshire/EX-1"),
+        "{message}"
+    );
+    // Nothing of a refused batch is stored, its other cases included.
+    let batch = vec![
+        Append {
+            case: key("exampleshire", "EX-7"),
+            expected: ExpectedVersion::NoCase,
+            events: vec![note("exampleshire", "EX-7", "n-7", "new case")],
+        },
+        Append {
+            case: ex1.clone(),
+            expected: ExpectedVersion::Any,
+            events: vec![note("exampleshire", "EX-1", "ex1-1", "not the report")],
+        },
+    ];
+    assert!(store.append(&officer(), batch).await.is_err());
+    assert!(
+        store
+            .read_case(&officer(), &key("exampleshire", "EX-7"))
+            .await?
+            .is_none()
+    );
+    assert_eq!(case_version(store, &ex1).await?, before, "nothing stored");
+    // The same events again, identity included: a no-op.
+    let again = store
+        .append(&officer(), sample_appends(ExpectedVersion::Any))
+        .await?;
+    assert!(again.iter().all(|outcome| outcome.appended == 0));
+    // The same event with its fields (and its identity's fields) in another order is the same
+    // event: JSON objects are unordered.
+    let reordered: serde_json::Map<String, Value> =
+        serde_json::from_str::<serde_json::Map<String, Value>>(&sample_lines()[1])
+            .unwrap_or_else(|error| panic!("sample line: {error}"))
+            .into_iter()
+            .rev()
+            .map(|(name, value)| match value {
+                Value::Object(inner) => (name, Value::Object(inner.into_iter().rev().collect())),
+                other => (name, other),
+            })
+            .collect();
+    let outcome = store
+        .append(
+            &officer(),
+            vec![Append {
+                case: ex1.clone(),
+                expected: ExpectedVersion::Any,
+                events: vec![line_event(Value::Object(reordered))],
+            }],
+        )
+        .await?;
+    assert_eq!(outcome[0].appended, 0, "a reordered repeat is a repeat");
+    // Within one batch: the same new id twice with other content is refused; twice the same is
+    // one event.
+    let twice = |second: &str| Append {
+        case: ex1.clone(),
+        expected: ExpectedVersion::Any,
+        events: vec![
+            note("exampleshire", "EX-1", "n-twice", "first"),
+            note("exampleshire", "EX-1", "n-twice", second),
+        ],
+    };
+    refused(
+        store.append(&officer(), vec![twice("second")]).await,
+        "n-twice",
+    );
+    assert_eq!(case_version(store, &ex1).await?, before);
+    let outcome = store.append(&officer(), vec![twice("first")]).await?;
+    assert_eq!((outcome[0].appended, outcome[0].duplicates), (1, 1));
+    Ok(())
+}
+
+/// Every append binds its case's chain head into the audit log (the record names the case, the
+/// version and the head), the signed head counts the chained cases, and verification checks
+/// every case's events; an entry from outside the store may not pose as a binding.
+pub async fn chain_bindings<S: Store>(store: &S, trusted: &VerifyingKey) -> StoreResult<()> {
+    store
+        .append(&officer(), sample_appends(ExpectedVersion::NoCase))
+        .await?;
+    store
+        .append(
+            &officer(),
+            vec![Append {
+                case: key("exampleshire", "EX-1"),
+                expected: ExpectedVersion::Exact(6),
+                events: vec![note("exampleshire", "EX-1", "n-1", "later")],
+            }],
+        )
+        .await?;
+    let records = store.audit_records(0, u64::MAX).await?;
+    let bindings: Vec<(&str, u64, &str)> = records
+        .iter()
+        .filter(|record| record.object.starts_with("case:"))
+        .filter_map(|record| {
+            Some((
+                record.object.as_str(),
+                record.detail.get("to_version")?.as_u64()?,
+                record.detail.get("head")?.as_str()?,
+            ))
+        })
+        .collect();
+    let objects: Vec<(&str, u64)> = bindings.iter().map(|(o, v, _)| (*o, *v)).collect();
+    assert_eq!(
+        objects,
+        vec![
+            ("case:exampleshire/EX-1", 6),
+            ("case:exampleshire/EX-2", 3),
+            ("case:otherton/OT-1", 1),
+            ("case:exampleshire/EX-1", 7),
+        ],
+        "one binding per append, naming case and version"
+    );
+    assert!(bindings.iter().all(|(_, _, head)| head.len() == 64));
+    assert_ne!(bindings[0].2, bindings[3].2, "the head moves with the case");
+    let head = store
+        .audit_head()
+        .await?
+        .unwrap_or_else(|| panic!("a signed head"));
+    assert_eq!(head.cases, Some(3));
+    assert_eq!(head.records, Some(records.len() as i64));
+    assert!(head.signature_ok(trusted));
+    let report = store.verify_audit(trusted).await?;
+    assert!(report.is_ok(), "{:?}", report.problem);
+    assert_eq!((report.cases, report.events), (3, 11));
+    // The anchor taken now is extended by what follows.
+    store
+        .read_case(&officer(), &key("otherton", "OT-1"))
+        .await?;
+    let anchored = store.verify_audit_against(trusted, Some(&head)).await?;
+    assert!(anchored.is_ok(), "{:?}", anchored.problem);
+    assert_eq!(anchored.anchored_at, Some(head.seq));
+    let posing = AuditEntry::new(
+        &officer(),
+        crate::Category::Alteration,
+        "case:exampleshire/EX-2",
+    )
+    .with_detail(serde_json::json!({"to_version": 1, "head": "00"}));
+    assert!(matches!(
+        store.record_audit(posing).await,
+        Err(StoreError::Refused(_))
+    ));
+    check_audit(store, trusted).await
 }
 
 /// Expected versions are checked; a conflict stores nothing of the whole batch.

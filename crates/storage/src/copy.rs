@@ -67,6 +67,8 @@ pub const NOT_COPIED: &[&str] = &[
     "sign_in_failures",
     "audit_lock",
     "_sqlx_migrations",
+    // Each PostgreSQL database has its own secret that binds the store's acting user.
+    "actor_secret",
 ];
 
 /// What opening an empty target wrote that the source's rows replace: the target's own data key
@@ -100,6 +102,7 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("reported_at", Col::OptText),
             ("last_event_at", Col::OptText),
             ("updated_at", Col::Text),
+            ("head", Col::OptText),
         ],
     ),
     (
@@ -187,6 +190,8 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
             ("seq", Col::Int),
             ("hash", Col::Text),
             ("at", Col::Text),
+            ("ordinal", Col::OptInt),
+            ("prev_seq", Col::OptInt),
             ("public_key", Col::Text),
             ("signature", Col::Text),
         ],
@@ -194,10 +199,14 @@ pub const TABLES: &[(&str, &[(&str, Col)])] = &[
     (
         "audit_head",
         &[
-            ("id", Col::Int),
             ("seq", Col::Int),
             ("hash", Col::Text),
             ("at", Col::Text),
+            ("records", Col::OptInt),
+            ("checkpoints", Col::OptInt),
+            ("last_checkpoint", Col::OptInt),
+            ("cases", Col::OptInt),
+            ("state", Col::OptText),
             ("public_key", Col::Text),
             ("signature", Col::Text),
         ],
@@ -282,6 +291,16 @@ fn sqlite_page_key(table: &str) -> &'static [&'static str] {
         "link_tokens" => &["token", "person_id"],
         "report_facts" => &["case_id"],
         _ => &["rowid"],
+    }
+}
+
+/// The guarded function a PostgreSQL target writes `table` through (its columns in the
+/// function's argument order), where the application role may not insert itself.
+fn guarded_function(table: &str) -> Option<&'static str> {
+    match table {
+        "audit_checkpoints" => Some("rasso_add_checkpoint"),
+        "audit_head" => Some("rasso_write_head"),
+        _ => None,
     }
 }
 
@@ -432,6 +451,29 @@ pub async fn sqlite_to_postgres(
                     row_values.push(decode(row, index + page_key.len(), *col)?);
                 }
                 values.push(row_values);
+            }
+            if let Some(function) = guarded_function(table) {
+                // The application role may not write these tables: the guarded functions check
+                // each row against the copied records (migration 0010).
+                for row in values {
+                    let mut call = QueryBuilder::<Postgres>::new(format!("SELECT {function}("));
+                    let mut arguments = call.separated(", ");
+                    for value in row {
+                        match value {
+                            Val::Int(v) => arguments.push_bind(v),
+                            Val::Text(v) => arguments.push_bind(v),
+                            Val::Blob(v) => arguments.push_bind(v),
+                            Val::Bool(v) => arguments.push_bind(v),
+                            Val::Real(v) => arguments.push_bind(v),
+                        };
+                    }
+                    call.push(")");
+                    call.build().execute(&mut *tx.tx).await.map_err(|error| {
+                        StoreError::Invalid(format!("copying {table}: {error}"))
+                    })?;
+                    copied += 1;
+                }
+                continue;
             }
             let overriding = if *table == "cases" {
                 " OVERRIDING SYSTEM VALUE"

@@ -17,6 +17,17 @@ pub enum StoreError {
         expected: ExpectedVersion,
         actual: u64,
     },
+    /// An event id the case already holds, sent again with different content. An event id names
+    /// one event, so this is refused rather than skipped (the same id with the same content is an
+    /// idempotent no-op). Names the case and the id, never a value of the event.
+    #[error(
+        "event {event_id} of case {force}/{reference} is already stored with different content (an event id names one event: send a correction as a new event with a new id)"
+    )]
+    EventIdReused {
+        force: String,
+        reference: String,
+        event_id: String,
+    },
     /// The operation was asked for without what it needs (for example a disclosure without a
     /// recipient).
     #[error("refused: {0}")]

@@ -213,6 +213,15 @@ fn same_error(error: &StoreError) -> StoreError {
             expected: *expected,
             actual: *actual,
         },
+        StoreError::EventIdReused {
+            force,
+            reference,
+            event_id,
+        } => StoreError::EventIdReused {
+            force: force.clone(),
+            reference: reference.clone(),
+            event_id: event_id.clone(),
+        },
         StoreError::Refused(message) => StoreError::Refused(message.clone()),
         StoreError::Invalid(message) => StoreError::Invalid(message.clone()),
         StoreError::NotFound(message) => StoreError::NotFound(message.clone()),

@@ -6,7 +6,8 @@
 //! - [`SqliteStore`]: the default implementation (WAL, `synchronous=FULL`).
 //! - [`PgStore`]: PostgreSQL, for several processes sharing one database (row-level security,
 //!   serialised audit appends).
-//! - [`audit`]: the hash chain and signed checkpoints, and their verification.
+//! - [`audit`]: the hash chain, signed checkpoints and the signed head; [`chain`]: each case's
+//!   event chain and the state digest over every case's head; [`verify`]: verification of both.
 //! - [`keys`]: master and data keys, sealing of identity (XChaCha20-Poly1305).
 //! - [`linking`]: suspect linkage inside the store (sealed match profiles, keyed blind index,
 //!   candidate links and their review).
@@ -19,6 +20,8 @@ mod audit_sql;
 pub mod bench;
 mod bulk;
 pub mod case_changes;
+pub mod chain;
+mod chain_sql;
 pub mod conformance;
 pub mod copy;
 pub mod crash;
@@ -36,9 +39,11 @@ mod rows;
 pub mod server_state;
 pub mod sqlite;
 pub mod store;
+pub mod tamper;
+pub mod verify;
 
 pub use access::{Access, Category, Purpose};
-pub use audit::{AuditEntry, AuditRecord, AuditSigner, VerifyReport, canonical_json};
+pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead, VerifyReport, canonical_json};
 pub use case_changes::CaseList;
 pub use error::{StoreError, StoreResult};
 pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};

@@ -10,8 +10,10 @@
 //!   `PRIMARY KEY (case_id, seq)` / `UNIQUE (case_id, event_id)` refuse a lost update outright; any
 //!   of them surfaces as [`StoreError::Conflict`].
 //! - Row-level security: every transaction that touches case data starts with
-//!   `set_config('rasso.actor', ACTOR, true)`; the policies of migration 0002 hide every case row
-//!   from a query without it.
+//!   `rasso_act_as(SECRET, ACTOR)`, which proves with the store's secret (read as the schema's
+//!   owner when the store opens) that the store is acting, and binds the actor to the transaction;
+//!   the policies hide every case row from a transaction without that binding (migration 0010,
+//!   docs/postgres.md). Setting `rasso.actor` alone opens nothing.
 
 mod link;
 
@@ -30,9 +32,10 @@ use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
 use crate::access::{Access, Category};
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, ChainVerifier, Checkpoint, VerifyReport, extend_chain,
-    format_time,
+    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, VerifyReport,
+    append_detail, checkpoint_now, extend_chain, format_time,
 };
+use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
 use crate::group_commit::GroupCommit;
@@ -42,10 +45,10 @@ use crate::linking::{
 };
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions,
-    NewEvent, Session, StoredCase, User,
+    Session, StoredCase, User,
 };
 use crate::row_maps::postgres::{
-    checkpoint_from_row, record_from_row, session_from_row, summary_from_row, user_from_row,
+    head_from_row, record_from_row, session_from_row, summary_from_row, user_from_row,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::sqlite::{
@@ -55,12 +58,13 @@ use crate::sqlite::{
 use crate::store::{CaseSink, LineSink, Store};
 
 mod bulk_load;
+mod chains;
 mod report_facts;
 mod web;
 
 /// The actor recorded in the row-level-security setting when a store transaction has no user
 /// behind it (the store's own housekeeping).
-const SYSTEM_ACTOR: &str = "rasso:store";
+const SYSTEM_ACTOR: &str = crate::sqlite::chains::STORE_ACTOR;
 
 /// What opening a PostgreSQL store needs.
 #[derive(Debug, Clone)]
@@ -109,6 +113,10 @@ pub struct PgStore {
     schema: Option<String>,
     keys: RwLock<KeyRing>,
     signer: AuditSigner,
+    /// The signed head last checked or written (see [`HeadTrust`]).
+    trust: Arc<HeadTrust>,
+    /// Proves to `rasso_act_as` that the store is acting (see the module documentation).
+    secret: Arc<Vec<u8>>,
     rules: RuleSet,
     /// Audit records written on their own, committed in groups.
     audit_batch: GroupCommit,
@@ -160,9 +168,37 @@ pub async fn migrate(url: &str, schema: Option<&str>) -> StoreResult<()> {
         .await?;
     }
     let result = sqlx::migrate!("./migrations/postgres").run(&pool).await;
+    // Tables a migration created are granted to the application role by default privileges;
+    // what it must never do is taken back each time (migration 0010).
+    let hardened = match result {
+        Ok(()) => sqlx::query("SELECT rasso_harden_grants()")
+            .execute(&pool)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from),
+        Err(error) => Err(error.into()),
+    };
     pool.close().await;
-    result?;
-    Ok(())
+    hardened
+}
+
+/// The store's secret for `rasso_act_as`, read as the URL's user (the schema's owner: the
+/// application role may not read it).
+async fn read_actor_secret(url: &str, schema: Option<&str>) -> StoreResult<Vec<u8>> {
+    let mut connection: PgConnection =
+        sqlx::ConnectOptions::connect(&connect_options(url, schema)?).await?;
+    let secret: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT secret FROM actor_secret WHERE id = 1",
+    )
+    .fetch_optional(&mut connection)
+    .await
+    .map_err(|error| {
+        StoreError::Refused(format!(
+            "the store's secret cannot be read as the URL's user (it must own the schema): {error}"
+        ))
+    })?;
+    sqlx::Connection::close(connection).await?;
+    secret.ok_or_else(|| StoreError::Corrupt("the store's secret is missing".into()))
 }
 
 /// Creates (if missing) a login-less role without BYPASSRLS and grants it what the store needs on
@@ -221,6 +257,10 @@ pub async fn ensure_app_role(url: &str, schema: Option<&str>, role: &str) -> Sto
         format!(
             "ALTER DEFAULT PRIVILEGES IN SCHEMA {schema_q} GRANT USAGE, SELECT ON SEQUENCES TO {role_q}"
         ),
+        // ...and what the store must never do with the role's rights is taken back: updating or
+        // deleting events, sealed identity and audit records, writing the audit head and
+        // checkpoints other than through the guarded functions, reading the store's secret.
+        format!("SELECT {schema_q}.rasso_harden_grants()"),
     ] {
         sqlx::query(AssertSqlSafe(statement)).execute(&pool).await?;
     }
@@ -373,6 +413,7 @@ impl PgStore {
     /// the first data key for a new database).
     pub async fn open(options: PgOptions) -> StoreResult<PgStore> {
         migrate(&options.url, options.schema.as_deref()).await?;
+        let secret = Arc::new(read_actor_secret(&options.url, options.schema.as_deref()).await?);
         let connect = connect_options(&options.url, options.schema.as_deref())?;
         let role = options.role.clone();
         let pool = PgPoolOptions::new()
@@ -394,16 +435,25 @@ impl PgStore {
             refuse_bypassing_role(&mut *pool.acquire().await?, role).await?;
         }
         let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
-        let audit_batch = audit_committer(pool.clone(), options.signer.clone());
+        let trust = Arc::new(HeadTrust::new(options.signer.verifying_key()));
+        let audit_batch = audit_committer(
+            pool.clone(),
+            options.signer.clone(),
+            Arc::clone(&trust),
+            Arc::clone(&secret),
+        );
         let store = PgStore {
             audit_batch,
             pool,
             schema: options.schema,
             keys: RwLock::new(keys),
             signer: options.signer,
+            trust,
+            secret,
             rules: RuleSet::national(),
         };
         report_facts::mark_empty_store(&store).await?;
+        store.upgrade_chains().await?;
         Ok(store)
     }
 
@@ -447,7 +497,7 @@ impl PgStore {
         actor: &str,
         audit: bool,
     ) -> StoreResult<PgTx> {
-        begin_on(&self.pool, statement, actor, audit).await
+        begin_on(&self.pool, &self.secret, statement, actor, audit).await
     }
 
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
@@ -476,7 +526,20 @@ impl PgStore {
         entries: &[AuditEntry],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, tx, entries, now).await
+        self.write_audit_moving(tx, entries, &StateDelta::default(), now)
+            .await
+    }
+
+    /// [`PgStore::write_audit`] for a transaction that moved cases' chain heads: the signed
+    /// head's state digest moves by `delta`.
+    pub(crate) async fn write_audit_moving(
+        &self,
+        tx: &mut PgTx,
+        entries: &[AuditEntry],
+        delta: &StateDelta,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
     }
 
     /// Writes audit records in a transaction of their own (for reads: before the data is read).
@@ -493,6 +556,7 @@ impl PgStore {
         key: &(i64, DataKey),
         now: DateTime<Utc>,
         next_audit_seq: i64,
+        delta: &mut StateDelta,
     ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
         let force = append.case.force.as_str();
         let reference = append.case.reference.as_str();
@@ -509,18 +573,19 @@ impl PgStore {
             )));
         }
         let row = sqlx::query(
-            "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE",
+            "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE",
         )
         .bind(force)
         .bind(reference)
         .fetch_optional(&mut *tx.tx)
         .await?;
-        let (case_id, version) = match row {
+        let (case_id, version, head) = match row {
             Some(row) => (
                 Some(row.try_get::<i64, _>(0)?),
                 row.try_get::<i64, _>(1)? as u64,
+                row.try_get::<Option<String>, _>(2)?,
             ),
-            None => (None, 0),
+            None => (None, 0, None),
         };
         let conflict = |expected: ExpectedVersion, actual: u64| StoreError::Conflict {
             force: force.to_owned(),
@@ -528,23 +593,23 @@ impl PgStore {
             expected,
             actual,
         };
-        let mut known: HashSet<String> = HashSet::new();
+        let mut held = HashMap::new();
+        let mut order = Vec::new();
         if let Some(case_id) = case_id {
-            let rows = sqlx::query("SELECT event_id FROM events WHERE case_id = $1")
+            let rows = sqlx::query(crate::rows::HELD_EVENTS)
                 .bind(case_id)
                 .fetch_all(&mut *tx.tx)
                 .await?;
-            for row in rows {
-                known.insert(row.try_get(0)?);
+            for row in &rows {
+                let (seq, event_id, held_event) = crate::row_maps::postgres::held_from_row(row)?;
+                order.push((seq, event_id.clone()));
+                held.insert(event_id, held_event);
             }
         }
-        let total = append.events.len() as u64;
-        let fresh: Vec<NewEvent> = append
-            .events
-            .into_iter()
-            .filter(|event| known.insert(event.id.clone()))
-            .collect();
-        let duplicates = total - fresh.len() as u64;
+        let (fresh, duplicates) =
+            crate::rows::new_events(force, reference, append.events, &held, &|key_id| {
+                self.data_key(key_id)
+            })?;
         if fresh.is_empty() {
             return Ok((
                 AppendOutcome {
@@ -563,6 +628,7 @@ impl PgStore {
         if !expected_ok {
             return Err(conflict(append.expected, version));
         }
+        let old_head = crate::rows::chain_head(force, reference, version, head.as_deref())?;
         let case_id = match case_id {
             Some(id) => id,
             None => {
@@ -585,19 +651,15 @@ impl PgStore {
                 }
             }
         };
-        let mut events: Vec<Event> = Vec::new();
-        if version > 0 {
-            let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 ORDER BY seq")
-                .bind(case_id)
-                .fetch_all(&mut *tx.tx)
-                .await?;
-            for row in rows {
-                let seq: i64 = row.try_get(0)?;
-                let body: String = row.try_get(1)?;
-                events.push(parse_body(&body, force, reference, seq)?.event);
+        let mut events: Vec<Event> = Vec::with_capacity(order.len() + fresh.len());
+        for (seq, event_id) in &order {
+            if let Some(held_event) = held.get(event_id) {
+                events.push(parse_body(&held_event.body, force, reference, *seq)?.event);
             }
         }
         let appended = fresh.len() as u64;
+        let mut chainer =
+            CaseChainer::resume(version, old_head.as_ref().map_or(GENESIS, |head| head.head));
         // The new events and their sealed identities go in as two multi-row inserts (arrays
         // unnested on the server): two round trips per case instead of one or two per event.
         let mut rows = NewRows::with_capacity(fresh.len());
@@ -606,6 +668,7 @@ impl PgStore {
             let seq = (version + index as u64 + 1) as i64;
             suspects.extend(crate::rows::suspect_identity(&new));
             let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
+            row.chain_onto(&mut chainer, force, reference);
             rows.push(row);
             events.push(event);
         }
@@ -626,12 +689,13 @@ impl PgStore {
                 .await?;
         }
         let new_version = version + appended;
+        let new_head = chainer.head();
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
         report_facts::write(tx, case_id, &case, &self.rules).await?;
         let updated = sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
-             last_event_at = $7, updated_at = $8 WHERE case_id = $9 AND version = $10",
+             last_event_at = $7, updated_at = $8, head = $11 WHERE case_id = $9 AND version = $10",
         )
         .bind(new_version as i64)
         .bind(projection.status.as_str())
@@ -643,6 +707,7 @@ impl PgStore {
         .bind(format_time(now))
         .bind(case_id)
         .bind(version as i64)
+        .bind(crate::chain::to_hex(&new_head))
         .execute(&mut *tx.tx)
         .await?;
         if updated.rows_affected() != 1 {
@@ -653,21 +718,29 @@ impl PgStore {
             .bind(1_i64)
             .execute(&mut *tx.tx)
             .await?;
+        delta.push(
+            old_head,
+            CaseHead {
+                force: force.to_owned(),
+                reference: reference.to_owned(),
+                version: new_version,
+                head: new_head,
+            },
+        );
         let category = if version == 0 {
             Category::Collection
         } else {
             Category::Alteration
         };
-        let entry = AuditEntry {
+        let mut entry = AuditEntry {
             actor: String::new(),
             category,
             object: case_object(force, reference),
             purpose: String::new(),
             reason: None,
             recipient: None,
-            detail: json!({"events": appended, "from_version": version, "to_version": new_version}),
+            detail: append_detail(appended, version, new_version, &new_head),
         };
-        let mut entry = entry;
         if suggestions > 0 {
             // Suggestions read other suspects' sealed profiles: say so on the record.
             entry.detail["link_suggestions"] = json!(suggestions);
@@ -737,12 +810,14 @@ impl PgStore {
 /// `audit`, takes the audit lock first.
 async fn begin_on(
     pool: &PgPool,
+    secret: &[u8],
     statement: &'static str,
     actor: &str,
     audit: bool,
 ) -> StoreResult<PgTx> {
     let mut tx = pool.begin_with(statement).await?;
-    sqlx::query("SELECT set_config('rasso.actor', $1, true)")
+    sqlx::query("SELECT rasso_act_as($1, $2)")
+        .bind(secret)
         .bind(actor)
         .execute(&mut *tx)
         .await?;
@@ -759,17 +834,35 @@ async fn begin_on(
 /// audit lock and one commit for every caller waiting. The row-level-security actor of the
 /// transaction is the first caller's (the audit tables carry no policy; each record names its own
 /// actor).
-fn audit_committer(pool: PgPool, signer: AuditSigner) -> GroupCommit {
+fn audit_committer(
+    pool: PgPool,
+    signer: AuditSigner,
+    trust: Arc<HeadTrust>,
+    secret: Arc<Vec<u8>>,
+) -> GroupCommit {
     GroupCommit::new(Arc::new(move |entries: Vec<AuditEntry>| {
         let pool = pool.clone();
         let signer = signer.clone();
+        let trust = Arc::clone(&trust);
+        let secret = Arc::clone(&secret);
         Box::pin(async move {
             let actor = entries
                 .first()
-                .map_or(SYSTEM_ACTOR, |entry| entry.actor.as_str())
+                .map(|entry| entry.actor.as_str())
+                .filter(|actor| !actor.trim().is_empty())
+                .unwrap_or(SYSTEM_ACTOR)
                 .to_owned();
-            let mut tx = begin_on(&pool, "BEGIN", &actor, true).await?;
-            let records = write_audit_signed(&signer, &mut tx, &entries, Utc::now()).await?;
+            let mut tx = begin_on(&pool, &secret, "BEGIN", &actor, true).await?;
+            let records = write_audit_signed(
+                &signer,
+                &trust,
+                &mut tx,
+                &entries,
+                &StateDelta::default(),
+                Utc::now(),
+                false,
+            )
+            .await?;
             tx.commit().await?;
             Ok(records)
         })
@@ -777,20 +870,32 @@ fn audit_committer(pool: PgPool, signer: AuditSigner) -> GroupCommit {
 }
 
 /// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
-/// checkpointed when due, and the signed head moved to the last one.
-async fn write_audit_signed(
+/// checkpointed when due, and the signed head moved to the last one (through the guarded
+/// functions of migration 0010), with the state digest moved by `delta`. With `upgrade`, a head
+/// of the first format is extended (the store's upgrade).
+pub(crate) async fn write_audit_signed(
     signer: &AuditSigner,
+    trust: &HeadTrust,
     tx: &mut PgTx,
     entries: &[AuditEntry],
+    delta: &StateDelta,
     now: DateTime<Utc>,
+    upgrade: bool,
 ) -> StoreResult<Vec<AuditRecord>> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let tail = crate::audit_sql::read_chain_tail!(tx.tx).await?;
-    let extension = extend_chain(signer, tail, entries, now);
-    for record in &extension.records {
-        crate::audit_sql::bind_record!(sqlx::query(crate::audit_sql::INSERT_RECORD), bind, record)
+    let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
+    let extension = extend_chain(signer, tail, entries, delta, now);
+    // Many records per statement (one round trip each), well inside PostgreSQL's limit of
+    // 65,535 bound values (11 a record).
+    for chunk in extension.records.chunks(AUDIT_ROWS_PER_INSERT) {
+        let mut insert = sqlx::QueryBuilder::<Postgres>::new(crate::audit_sql::INSERT_RECORDS);
+        insert.push_values(chunk, |mut row, record| {
+            crate::audit_sql::bind_record!(row, push_bind, record);
+        });
+        insert
+            .build()
             .execute(&mut *tx.tx)
             .await
             .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
@@ -798,20 +903,21 @@ async fn write_audit_signed(
     for checkpoint in &extension.checkpoints {
         insert_checkpoint(tx, checkpoint).await?;
     }
-    let head = &extension.head;
-    crate::audit_sql::write_signed!(tx.tx, crate::audit_sql::UPSERT_HEAD, head, "the audit head")
-        .await?;
+    write_head(tx, &extension.head).await?;
+    trust.wrote(&extension.head);
     Ok(extension.records)
 }
 
+/// Audit records per `INSERT` statement.
+const AUDIT_ROWS_PER_INSERT: usize = 500;
+
 async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
-    crate::audit_sql::write_signed!(
-        tx.tx,
-        crate::audit_sql::INSERT_CHECKPOINT,
-        checkpoint,
-        "an audit checkpoint"
-    )
-    .await
+    crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::PG_ADD_CHECKPOINT, checkpoint)
+        .await
+}
+
+pub(crate) async fn write_head(tx: &mut PgTx, head: &SignedHead) -> StoreResult<()> {
+    crate::audit_sql::write_head!(tx.tx, crate::audit_sql::PG_WRITE_HEAD, head).await
 }
 
 async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -880,10 +986,11 @@ impl Store for PgStore {
                 .await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut entries = Vec::new();
+        let mut delta = StateDelta::default();
         for append in batch {
             let audit_seq = next_audit_seq + entries.len() as i64 + 1;
             let (outcome, entry) = self
-                .append_one(&mut tx, append, &key, now, audit_seq)
+                .append_one(&mut tx, append, &key, now, audit_seq, &mut delta)
                 .await?;
             outcomes.push(outcome);
             if let Some(mut entry) = entry {
@@ -898,7 +1005,8 @@ impl Store for PgStore {
             tx.tx.rollback().await?;
             return Ok(outcomes);
         }
-        self.write_audit(&mut tx, &entries, now).await?;
+        self.write_audit_moving(&mut tx, &entries, &delta, now)
+            .await?;
         tx.commit().await?;
         tracing::debug!(
             cases = entries.len(),
@@ -1075,6 +1183,33 @@ impl Store for PgStore {
         }
         tx.commit().await?;
         Ok(count)
+    }
+
+    async fn check_append(&self, access: &Access, batch: &[Append]) -> StoreResult<()> {
+        self.audit_alone(&[crate::rows::check_append_entry(access, batch.len())])
+            .await?;
+        let mut tx = self.begin(actor_of(access), false).await?;
+        for append in batch {
+            let (force, reference) = (append.case.force.as_str(), append.case.reference.as_str());
+            let rows = sqlx::query(crate::rows::HELD_EVENTS_BY_KEY)
+                .bind(force)
+                .bind(reference)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let mut held = HashMap::new();
+            for row in &rows {
+                let (_, event_id, held_event) = crate::row_maps::postgres::held_from_row(row)?;
+                held.insert(event_id, held_event);
+            }
+            crate::rows::new_events(force, reference, append.events.clone(), &held, &|key_id| {
+                self.data_key(key_id)
+            })?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn known_people(
@@ -1400,6 +1535,7 @@ impl Store for PgStore {
     }
 
     async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
+        crate::audit::refuse_binding(&entry)?;
         let mut records = self.audit_alone(&[entry]).await?;
         records
             .pop()
@@ -1417,59 +1553,34 @@ impl Store for PgStore {
 
     async fn audit_checkpoint(&self) -> StoreResult<()> {
         let mut tx = self.begin(SYSTEM_ACTOR, true).await?;
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        let Some(last) = last else {
+        let tail = crate::audit_sql::read_chain_tail!(tx.tx, &self.trust, false).await?;
+        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
             return Ok(());
         };
-        let checkpoint = self.signer.sign(
-            "checkpoint",
-            last.try_get(0)?,
-            &last.try_get::<String, _>(1)?,
-            Utc::now(),
-        );
         insert_checkpoint(&mut tx, &checkpoint).await?;
-        tx.commit().await
+        write_head(&mut tx, &head).await?;
+        tx.commit().await?;
+        self.trust.wrote(&head);
+        Ok(())
     }
 
-    async fn verify_audit(
+    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
+        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(head_from_row).transpose()
+    }
+
+    async fn verify_audit_against(
         &self,
         trusted: &ed25519_dalek::VerifyingKey,
+        anchor: Option<&SignedHead>,
     ) -> StoreResult<VerifyReport> {
-        // One repeatable-read snapshot, so the log, checkpoints and head agree.
+        // One repeatable-read snapshot, so the log, checkpoints, head and cases agree.
         let mut tx = self.begin_snapshot(SYSTEM_ACTOR).await?;
-        let checkpoints: Vec<Checkpoint> =
-            sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
-                .fetch_all(&mut *tx.tx)
-                .await?
-                .iter()
-                .map(checkpoint_from_row)
-                .collect::<StoreResult<_>>()?;
-        let head = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .as_ref()
-            .map(checkpoint_from_row)
-            .transpose()?;
-        let mut verifier = ChainVerifier::new(*trusted, &checkpoints);
-        let mut after = i64::MIN;
-        loop {
-            let rows =
-                sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000")
-                    .bind(after)
-                    .fetch_all(&mut *tx.tx)
-                    .await?;
-            let Some(last) = rows.last() else {
-                break;
-            };
-            after = last.try_get("seq")?;
-            for row in &rows {
-                verifier.push(&record_from_row(row)?);
-            }
-        }
+        let report = crate::chain_sql::postgres::verify_in(&mut tx.tx, trusted, anchor).await?;
         tx.tx.rollback().await?;
-        Ok(verifier.finish(&checkpoints, head.as_ref()))
+        Ok(report)
     }
 
     async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {

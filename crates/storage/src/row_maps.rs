@@ -6,7 +6,7 @@ macro_rules! row_mappers {
         use sqlx::Row;
 
         #[allow(unused_imports)]
-        use crate::audit::{AuditRecord, Checkpoint};
+        use crate::audit::{AuditRecord, Checkpoint, SignedHead};
         #[allow(unused_imports)]
         use crate::error::{StoreError, StoreResult};
         #[allow(unused_imports)]
@@ -85,6 +85,64 @@ macro_rules! row_mappers {
                 seq: row.try_get("seq")?,
                 hash: row.try_get("hash")?,
                 at: row.try_get("at")?,
+                ordinal: row.try_get("ordinal")?,
+                prev_seq: row.try_get("prev_seq")?,
+                public_key: row.try_get("public_key")?,
+                signature: row.try_get("signature")?,
+            })
+        }
+
+        /// A row of [`crate::rows::HELD_EVENTS`]: sequence number, event id, and the event.
+        pub(crate) fn held_from_row(
+            row: &$row,
+        ) -> StoreResult<(i64, String, crate::rows::HeldEvent)> {
+            let person: Option<String> = row.try_get(3)?;
+            let sealed = match person {
+                Some(person) => Some((person, row.try_get(4)?, row.try_get(5)?, row.try_get(6)?)),
+                None => None,
+            };
+            let held = crate::rows::HeldEvent {
+                body: row.try_get(2)?,
+                sealed,
+            };
+            Ok((row.try_get(0)?, row.try_get(1)?, held))
+        }
+
+        /// A row of [`crate::chain::CHAIN_ROWS`].
+        pub(crate) fn chain_row_from(row: &$row) -> StoreResult<crate::chain::ChainRow> {
+            let field: Option<String> = row.try_get("field")?;
+            let sealed = match field {
+                Some(field) => Some((
+                    field,
+                    row.try_get("sealed_person")?,
+                    row.try_get("key_id")?,
+                    row.try_get("nonce")?,
+                    row.try_get("ciphertext")?,
+                )),
+                None => None,
+            };
+            Ok(crate::chain::ChainRow {
+                case_id: row.try_get("case_id")?,
+                seq: row.try_get("seq")?,
+                event_id: row.try_get("event_id")?,
+                at: row.try_get("at")?,
+                kind: row.try_get("kind")?,
+                person: row.try_get("person")?,
+                body: row.try_get("body")?,
+                sealed,
+            })
+        }
+
+        pub(crate) fn head_from_row(row: &$row) -> StoreResult<SignedHead> {
+            Ok(SignedHead {
+                seq: row.try_get("seq")?,
+                hash: row.try_get("hash")?,
+                at: row.try_get("at")?,
+                records: row.try_get("records")?,
+                checkpoints: row.try_get("checkpoints")?,
+                last_checkpoint: row.try_get("last_checkpoint")?,
+                cases: row.try_get("cases")?,
+                state: row.try_get("state")?,
                 public_key: row.try_get("public_key")?,
                 signature: row.try_get("signature")?,
             })

@@ -24,9 +24,10 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::access::{Access, Category};
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, ChainVerifier, Checkpoint, VerifyReport, extend_chain,
-    format_time,
+    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, VerifyReport,
+    append_detail, checkpoint_now, extend_chain, format_time,
 };
+use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
@@ -36,16 +37,16 @@ use crate::linking::{
 };
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
-    ExportOptions, NewEvent, Session, StoredCase, User,
+    ExportOptions, Session, StoredCase, User,
 };
-use crate::row_maps::sqlite::{
-    checkpoint_from_row, record_from_row, summary_from_row, user_from_row,
-};
+use crate::row_maps::sqlite::{head_from_row, record_from_row, summary_from_row, user_from_row};
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::store::{CaseSink, LineSink, Store};
 
 mod audit_writer;
 mod bulk_load;
+pub(crate) mod chains;
+mod files;
 mod point_read;
 mod report_facts;
 mod web;
@@ -82,6 +83,8 @@ pub struct SqliteStore {
     points: PointReader,
     keys: RwLock<KeyRing>,
     signer: AuditSigner,
+    /// The signed head last checked or written, shared with the audit writer (see [`HeadTrust`]).
+    trust: Arc<HeadTrust>,
     rules: RuleSet,
     faults: Option<Arc<FaultInjector>>,
     /// Audit records written on their own, committed in groups by a thread of their own.
@@ -144,6 +147,7 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
         }
+        files::owner_only_database(&options.path)?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -156,9 +160,11 @@ impl SqliteStore {
             .await?;
         let keys = load_keys(&writer, &options.master_key).await?;
         let gate = WriteGate::default();
+        let trust = Arc::new(HeadTrust::new(options.signer.verifying_key()));
         let audit_writer = AuditWriter::start(
             &options.path,
             options.signer.clone(),
+            Arc::clone(&trust),
             Arc::clone(&gate),
             None,
         )?;
@@ -171,10 +177,13 @@ impl SqliteStore {
             reader,
             keys: RwLock::new(keys),
             signer: options.signer,
+            trust,
             rules: RuleSet::national(),
             faults: None,
         };
         report_facts::mark_empty_store(&store).await?;
+        store.upgrade_chains().await?;
+        files::owner_only_side_files(&store.path)?;
         Ok(store)
     }
 
@@ -183,6 +192,7 @@ impl SqliteStore {
         match AuditWriter::start(
             &self.path,
             self.signer.clone(),
+            Arc::clone(&self.trust),
             Arc::clone(&self.gate),
             Some(Arc::clone(&faults)),
         ) {
@@ -243,6 +253,8 @@ impl SqliteStore {
                 e,
             )
         })?;
+        // `fs::copy` gives the copy the backup's mode: the database is owner-only whatever it was.
+        files::restrict(&temporary)?;
         std::fs::File::open(&temporary)
             .and_then(|file| file.sync_all())
             .map_err(|e| StoreError::io(format!("cannot sync {}", temporary.display()), e))?;
@@ -283,14 +295,27 @@ impl SqliteStore {
     }
 
     /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
-    /// signed head moved to the last one.
+    /// signed head moved to the last one (no case moved).
     pub(crate) async fn write_audit(
         &self,
         tx: &mut WriteTx<'_>,
         entries: &[AuditEntry],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, tx, entries, now).await
+        self.write_audit_moving(tx, entries, &StateDelta::default(), now)
+            .await
+    }
+
+    /// [`SqliteStore::write_audit`] for a transaction that moved cases' chain heads: the signed
+    /// head's state digest moves by `delta`.
+    pub(crate) async fn write_audit_moving(
+        &self,
+        tx: &mut WriteTx<'_>,
+        entries: &[AuditEntry],
+        delta: &StateDelta,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
     }
 
     /// Writes audit records in a transaction of their own (for reads: before the data is read;
@@ -307,6 +332,7 @@ impl SqliteStore {
         key: &(i64, DataKey),
         now: DateTime<Utc>,
         next_audit_seq: i64,
+        delta: &mut StateDelta,
     ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
         let force = append.case.force.as_str();
         let reference = append.case.reference.as_str();
@@ -323,37 +349,39 @@ impl SqliteStore {
             )));
         }
         tx.op()?;
-        let row =
-            sqlx::query("SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2")
-                .bind(force)
-                .bind(reference)
-                .fetch_optional(&mut *tx.tx)
-                .await?;
-        let (case_id, version) = match row {
+        let row = sqlx::query(
+            "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2",
+        )
+        .bind(force)
+        .bind(reference)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        let (case_id, version, head) = match row {
             Some(row) => (
                 Some(row.try_get::<i64, _>(0)?),
                 row.try_get::<i64, _>(1)? as u64,
+                row.try_get::<Option<String>, _>(2)?,
             ),
-            None => (None, 0),
+            None => (None, 0, None),
         };
-        let mut known: HashSet<String> = HashSet::new();
+        let mut held = HashMap::new();
+        let mut order = Vec::new();
         if let Some(case_id) = case_id {
             tx.op()?;
-            let rows = sqlx::query("SELECT event_id FROM events WHERE case_id = $1")
+            let rows = sqlx::query(crate::rows::HELD_EVENTS)
                 .bind(case_id)
                 .fetch_all(&mut *tx.tx)
                 .await?;
-            for row in rows {
-                known.insert(row.try_get(0)?);
+            for row in &rows {
+                let (seq, event_id, held_event) = crate::row_maps::sqlite::held_from_row(row)?;
+                order.push((seq, event_id.clone()));
+                held.insert(event_id, held_event);
             }
         }
-        let total = append.events.len() as u64;
-        let fresh: Vec<NewEvent> = append
-            .events
-            .into_iter()
-            .filter(|event| known.insert(event.id.clone()))
-            .collect();
-        let duplicates = total - fresh.len() as u64;
+        let (fresh, duplicates) =
+            crate::rows::new_events(force, reference, append.events, &held, &|key_id| {
+                self.data_key(key_id)
+            })?;
         if fresh.is_empty() {
             return Ok((
                 AppendOutcome {
@@ -377,6 +405,7 @@ impl SqliteStore {
                 actual: version,
             });
         }
+        let old_head = crate::rows::chain_head(force, reference, version, head.as_deref())?;
         let case_id = match case_id {
             Some(id) => id,
             None => {
@@ -394,56 +423,26 @@ impl SqliteStore {
             }
         };
         // Earlier events, for the projection.
-        let mut events: Vec<Event> = Vec::new();
-        if version > 0 {
-            tx.op()?;
-            let rows = sqlx::query("SELECT seq, body FROM events WHERE case_id = $1 ORDER BY seq")
-                .bind(case_id)
-                .fetch_all(&mut *tx.tx)
-                .await?;
-            for row in rows {
-                let seq: i64 = row.try_get(0)?;
-                let body: String = row.try_get(1)?;
-                events.push(parse_body(&body, force, reference, seq)?.event);
+        let mut events: Vec<Event> = Vec::with_capacity(order.len() + fresh.len());
+        for (seq, event_id) in &order {
+            if let Some(held_event) = held.get(event_id) {
+                events.push(parse_body(&held_event.body, force, reference, *seq)?.event);
             }
         }
         let appended = fresh.len() as u64;
+        let mut chainer =
+            CaseChainer::resume(version, old_head.as_ref().map_or(GENESIS, |h| h.head));
         let mut suspects = Vec::new();
+        let mut rows = Vec::with_capacity(fresh.len());
         for (index, new) in fresh.into_iter().enumerate() {
             let seq = (version + index as u64 + 1) as i64;
             suspects.extend(crate::rows::suspect_identity(&new));
             let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
-            tx.op()?;
-            sqlx::query(
-                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(case_id)
-            .bind(seq)
-            .bind(&row.event_id)
-            .bind(&row.at)
-            .bind(row.kind)
-            .bind(&row.person)
-            .bind(&row.body)
-            .bind(next_audit_seq)
-            .execute(&mut *tx.tx)
-            .await?;
-            if let Some(sealed) = row.sealed {
-                tx.op()?;
-                sqlx::query(
-                    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(case_id)
-                .bind(seq)
-                .bind(IDENTITY_FIELD)
-                .bind(sealed.person)
-                .bind(sealed.key_id)
-                .bind(sealed.nonce)
-                .bind(sealed.ciphertext)
-                .execute(&mut *tx.tx)
-                .await?;
-            }
+            row.chain_onto(&mut chainer, force, reference);
+            rows.push(row);
             events.push(event);
         }
+        insert_event_rows(tx, case_id, next_audit_seq, &rows).await?;
         // Linkage runs after the case's rows are in, in the same transaction.
         let mut suggestions = 0u64;
         for (person, identity) in &suspects {
@@ -452,13 +451,14 @@ impl SqliteStore {
                 .await?;
         }
         let new_version = version + appended;
+        let new_head = chainer.head();
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
         report_facts::write(tx, case_id, &case, &self.rules).await?;
         tx.op()?;
         sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
-             last_event_at = $7, updated_at = $8 WHERE case_id = $9",
+             last_event_at = $7, updated_at = $8, head = $9 WHERE case_id = $10",
         )
         .bind(new_version as i64)
         .bind(projection.status.as_str())
@@ -468,6 +468,7 @@ impl SqliteStore {
         .bind(projection.reported_at)
         .bind(projection.last_event_at)
         .bind(format_time(now))
+        .bind(crate::chain::to_hex(&new_head))
         .bind(case_id)
         .execute(&mut *tx.tx)
         .await?;
@@ -477,21 +478,29 @@ impl SqliteStore {
             .bind(1_i64)
             .execute(&mut *tx.tx)
             .await?;
+        delta.push(
+            old_head,
+            CaseHead {
+                force: force.to_owned(),
+                reference: reference.to_owned(),
+                version: new_version,
+                head: new_head,
+            },
+        );
         let category = if version == 0 {
             Category::Collection
         } else {
             Category::Alteration
         };
-        let entry = AuditEntry {
+        let mut entry = AuditEntry {
             actor: String::new(),
             category,
             object: case_object(force, reference),
             purpose: String::new(),
             reason: None,
             recipient: None,
-            detail: json!({"events": appended, "from_version": version, "to_version": new_version}),
+            detail: append_detail(appended, version, new_version, &new_head),
         };
-        let mut entry = entry;
         if suggestions > 0 {
             // Suggestions read other suspects' sealed profiles: say so on the record.
             entry.detail["link_suggestions"] = json!(suggestions);
@@ -545,6 +554,61 @@ impl SqliteStore {
     }
 }
 
+/// Rows per multi-row insert of an append's events (8 values a row) and sealed fields (7): well
+/// inside SQLite's limit of 32,766 bound values.
+const EVENT_ROWS_PER_INSERT: usize = 500;
+
+/// Inserts an append's new events and their sealed fields, many rows per statement (each
+/// statement is a round trip to the connection's thread; one per event was most of an append's
+/// time for a new case).
+async fn insert_event_rows(
+    tx: &mut WriteTx<'_>,
+    case_id: i64,
+    audit_seq: i64,
+    rows: &[crate::rows::EventRow],
+) -> StoreResult<()> {
+    for chunk in rows.chunks(EVENT_ROWS_PER_INSERT) {
+        tx.op()?;
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) ",
+        );
+        insert.push_values(chunk, |mut values, row| {
+            values
+                .push_bind(case_id)
+                .push_bind(row.seq)
+                .push_bind(&row.event_id)
+                .push_bind(&row.at)
+                .push_bind(row.kind)
+                .push_bind(&row.person)
+                .push_bind(&row.body)
+                .push_bind(audit_seq);
+        });
+        insert.build().execute(&mut *tx.tx).await?;
+    }
+    let sealed: Vec<(i64, &crate::rows::SealedRow)> = rows
+        .iter()
+        .filter_map(|row| row.sealed.as_ref().map(|sealed| (row.seq, sealed)))
+        .collect();
+    for chunk in sealed.chunks(EVENT_ROWS_PER_INSERT) {
+        tx.op()?;
+        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) ",
+        );
+        insert.push_values(chunk, |mut values, (seq, sealed)| {
+            values
+                .push_bind(case_id)
+                .push_bind(*seq)
+                .push_bind(IDENTITY_FIELD)
+                .push_bind(&sealed.person)
+                .push_bind(sealed.key_id)
+                .push_bind(&sealed.nonce)
+                .push_bind(&sealed.ciphertext);
+        });
+        insert.build().execute(&mut *tx.tx).await?;
+    }
+    Ok(())
+}
+
 /// Begins a write transaction on the writer connection (`BEGIN IMMEDIATE`: the write lock is
 /// taken at once), every operation of it passing the fault injector.
 async fn begin_write_on<'s>(
@@ -565,27 +629,29 @@ async fn begin_write_on<'s>(
 }
 
 /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
-/// signed head moved to the last one.
-async fn write_audit_signed(
+/// signed head moved to the last one, with the state digest moved by `delta`. With `upgrade`, a
+/// head of the first format is extended (the store's upgrade, [`SqliteStore::upgrade_chains`]).
+pub(crate) async fn write_audit_signed(
     signer: &AuditSigner,
+    trust: &HeadTrust,
     tx: &mut WriteTx<'_>,
     entries: &[AuditEntry],
+    delta: &StateDelta,
     now: DateTime<Utc>,
+    upgrade: bool,
 ) -> StoreResult<Vec<AuditRecord>> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
     tx.op()?;
-    let tail = crate::audit_sql::read_chain_tail!(tx.tx).await?;
-    let extension = extend_chain(signer, tail, entries, now);
+    let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
+    let extension = extend_chain(signer, tail, entries, delta, now);
+    insert_audit_records(tx, &extension.records).await?;
     for checkpoint in &extension.checkpoints {
         insert_checkpoint(tx, checkpoint).await?;
     }
-    insert_audit_records(tx, &extension.records).await?;
-    let head = &extension.head;
-    tx.op()?;
-    crate::audit_sql::write_signed!(tx.tx, crate::audit_sql::UPSERT_HEAD, head, "the audit head")
-        .await?;
+    write_head(tx, &extension.head).await?;
+    trust.wrote(&extension.head);
     Ok(extension.records)
 }
 
@@ -612,13 +678,13 @@ async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> 
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
     tx.op()?;
-    crate::audit_sql::write_signed!(
-        tx.tx,
-        crate::audit_sql::INSERT_CHECKPOINT,
-        checkpoint,
-        "an audit checkpoint"
-    )
-    .await
+    crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::INSERT_CHECKPOINT, checkpoint)
+        .await
+}
+
+async fn write_head(tx: &mut WriteTx<'_>, head: &SignedHead) -> StoreResult<()> {
+    tx.op()?;
+    crate::audit_sql::write_head!(tx.tx, crate::audit_sql::UPSERT_HEAD, head).await
 }
 
 async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -746,10 +812,11 @@ impl Store for SqliteStore {
                 .await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut entries = Vec::new();
+        let mut delta = StateDelta::default();
         for append in batch {
             let audit_seq = next_audit_seq + entries.len() as i64 + 1;
             let (outcome, entry) = self
-                .append_one(&mut tx, append, &key, now, audit_seq)
+                .append_one(&mut tx, append, &key, now, audit_seq, &mut delta)
                 .await?;
             outcomes.push(outcome);
             if let Some(mut entry) = entry {
@@ -764,7 +831,8 @@ impl Store for SqliteStore {
             // Nothing new: leave the database untouched.
             return Ok(outcomes);
         }
-        self.write_audit(&mut tx, &entries, now).await?;
+        self.write_audit_moving(&mut tx, &entries, &delta, now)
+            .await?;
         tx.commit().await?;
         tracing::debug!(
             cases = entries.len(),
@@ -945,6 +1013,31 @@ impl Store for SqliteStore {
             }
         }
         Ok(count)
+    }
+
+    async fn check_append(&self, access: &Access, batch: &[Append]) -> StoreResult<()> {
+        self.audit_alone(&[crate::rows::check_append_entry(access, batch.len())])
+            .await?;
+        for append in batch {
+            let (force, reference) = (append.case.force.as_str(), append.case.reference.as_str());
+            let rows = sqlx::query(crate::rows::HELD_EVENTS_BY_KEY)
+                .bind(force)
+                .bind(reference)
+                .fetch_all(&self.reader)
+                .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let mut held = HashMap::new();
+            for row in &rows {
+                let (_, event_id, held_event) = crate::row_maps::sqlite::held_from_row(row)?;
+                held.insert(event_id, held_event);
+            }
+            crate::rows::new_events(force, reference, append.events.clone(), &held, &|key_id| {
+                self.data_key(key_id)
+            })?;
+        }
+        Ok(())
     }
 
     async fn known_people(
@@ -1292,6 +1385,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
+        crate::audit::refuse_binding(&entry)?;
         let mut records = self.audit_alone(&[entry]).await?;
         records
             .pop()
@@ -1310,61 +1404,30 @@ impl Store for SqliteStore {
     async fn audit_checkpoint(&self) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        let Some(last) = last else {
+        let tail = crate::audit_sql::read_chain_tail!(tx.tx, &self.trust, false).await?;
+        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
             return Ok(());
         };
-        let checkpoint = self.signer.sign(
-            "checkpoint",
-            last.try_get(0)?,
-            &last.try_get::<String, _>(1)?,
-            Utc::now(),
-        );
         insert_checkpoint(&mut tx, &checkpoint).await?;
-        tx.commit().await
+        write_head(&mut tx, &head).await?;
+        tx.commit().await?;
+        self.trust.wrote(&head);
+        Ok(())
     }
 
-    async fn verify_audit(
+    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
+        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(head_from_row).transpose()
+    }
+
+    async fn verify_audit_against(
         &self,
         trusted: &ed25519_dalek::VerifyingKey,
+        anchor: Option<&SignedHead>,
     ) -> StoreResult<VerifyReport> {
-        // One read transaction, so the log, checkpoints and head are one consistent snapshot.
-        let mut tx = self.reader.begin().await?;
-        let checkpoints: Vec<Checkpoint> =
-            sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(checkpoint_from_row)
-                .collect::<StoreResult<_>>()?;
-        let head = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(checkpoint_from_row)
-            .transpose()?;
-        let mut verifier = ChainVerifier::new(*trusted, &checkpoints);
-        // Every stored row once, in stored order; gaps and out-of-place records are the
-        // verifier's to find.
-        let mut after = i64::MIN;
-        loop {
-            let rows =
-                sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000")
-                    .bind(after)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let Some(last) = rows.last() else {
-                break;
-            };
-            after = last.try_get("seq")?;
-            for row in &rows {
-                verifier.push(&record_from_row(row)?);
-            }
-        }
-        tx.rollback().await?;
-        Ok(verifier.finish(&checkpoints, head.as_ref()))
+        self.verify_chains(trusted, anchor).await
     }
 
     async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
@@ -1439,6 +1502,8 @@ impl Store for SqliteStore {
         let entry = AuditEntry::new(access, Category::Disclosure, "database")
             .with_detail(json!({"backup": dest.display().to_string()}));
         let records = self.audit_alone(&[entry]).await?;
+        // Created empty and owner-only first: VACUUM INTO fills an empty file, keeping its mode.
+        files::create_owner_only(dest)?;
         // VACUUM INTO reads one snapshot (a read transaction), so writers carry on meanwhile.
         let mut connection = sqlx::ConnectOptions::connect(&connect_options(&self.path)).await?;
         sqlx::query("VACUUM INTO $1")

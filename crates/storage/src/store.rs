@@ -10,7 +10,7 @@ use domain::interchange::Identity;
 use domain::{CaseKey, PersonKey};
 
 use crate::access::Access;
-use crate::audit::{AuditEntry, AuditRecord, VerifyReport};
+use crate::audit::{AuditEntry, AuditRecord, SignedHead, VerifyReport};
 use crate::case_changes::CaseList;
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, FactsSink};
@@ -48,6 +48,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// its version before the append, unless every event was already there (a retried write
     /// succeeds). A mismatch fails the whole call with [`crate::StoreError::Conflict`].
     async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>>;
+
+    /// Checks `batch` as [`Store::append`] would, without storing anything: refused with
+    /// [`crate::StoreError::EventIdReused`] when an event's id is one its case already holds for
+    /// another event (the very comparison `append` makes). An import runs it over a whole file
+    /// before storing any of it, so that a file refused for this stores nothing. Audited as a
+    /// consultation of the cases' events.
+    async fn check_append(&self, access: &Access, batch: &[Append]) -> StoreResult<()>;
 
     /// Reads one case (identity left sealed). `None` when there is no such case.
     async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>>;
@@ -202,10 +209,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>>;
     /// Writes a signed checkpoint now (the store also does so every 1,000 records or 5 minutes).
     async fn audit_checkpoint(&self) -> StoreResult<()>;
-    /// Checks the chain, the checkpoints and the signed head with the trusted public key.
+    /// The signed head as stored (what `rasso audit anchor` hands to a witness), if any record
+    /// has been written. Not checked here: [`Store::verify_audit`] checks it.
+    async fn audit_head(&self) -> StoreResult<Option<SignedHead>>;
+    /// Checks the chain, the checkpoints, the signed head (its counts and state digest) and every
+    /// case's events against the log, with the trusted public key.
     async fn verify_audit(
         &self,
         trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport> {
+        self.verify_audit_against(trusted, None).await
+    }
+    /// [`Store::verify_audit`], and also that the log extends `anchor` (a signed head kept
+    /// outside the database, see `rasso audit anchor`): a log older than the anchor, or one that
+    /// does not contain the anchored record, fails.
+    async fn verify_audit_against(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+        anchor: Option<&SignedHead>,
     ) -> StoreResult<VerifyReport>;
 
     // ---- Keys and backup ------------------------------------------------------------------------

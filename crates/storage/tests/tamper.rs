@@ -46,7 +46,12 @@ async fn populated(root: &Path) -> std::path::PathBuf {
 async fn tamper(path: &Path, sql: &[&str]) {
     let url = format!("sqlite://{}", path.display());
     let mut connection = SqliteConnection::connect(&url).await.expect("connect");
-    for trigger in ["audit_append_only_update", "audit_append_only_delete"] {
+    for trigger in [
+        "audit_append_only_update",
+        "audit_append_only_delete",
+        "audit_checkpoints_append_only_update",
+        "audit_checkpoints_append_only_delete",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP TRIGGER IF EXISTS {trigger}"
         )))
@@ -88,6 +93,16 @@ fn the_audit_append_only_triggers_refuse_plain_edits() {
             .execute(&mut connection)
             .await;
         assert!(delete.is_err());
+        // Sealed identity is never deleted in place, nor are checkpoints changed.
+        for statement in [
+            "DELETE FROM sealed",
+            "UPDATE sealed SET person = 'S1'",
+            "DELETE FROM audit_checkpoints",
+            "UPDATE audit_checkpoints SET hash = 'x'",
+        ] {
+            let refused = sqlx::query(statement).execute(&mut connection).await;
+            assert!(refused.is_err(), "refused: {statement}");
+        }
     });
 }
 

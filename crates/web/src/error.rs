@@ -116,6 +116,15 @@ impl From<storage::StoreError> for AppError {
         if matches!(error, storage::StoreError::Conflict { .. }) {
             return AppError::conflict();
         }
+        if matches!(error, storage::StoreError::EventIdReused { .. }) {
+            return AppError::new(
+                StatusCode::CONFLICT,
+                "event_id_reused",
+                "This event id is already used in the case for something else. An id names one \
+                 event: record a correction as a new event with a new id.",
+            )
+            .with_field("id");
+        }
         AppError::internal("store", &error)
     }
 }

@@ -345,8 +345,20 @@ pub fn propose(
     let mut full = Map::new();
     full.insert("case".into(), key.reference.as_str().into());
     full.insert("force".into(), key.force.as_str().into());
+    // A retry of an event the case already holds (same id, no time given) is the same event: it
+    // keeps the stored time, so that it is recognised as the same and stored once.
+    let retried_at = object
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| {
+            case.events()
+                .iter()
+                .find(|event| event.id.as_deref() == Some(id))
+        })
+        .map(|event| Value::from(event.at.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
     let at = object
         .remove("at")
+        .or(retried_at)
         .unwrap_or_else(|| now.to_rfc3339_opts(SecondsFormat::Secs, true).into());
     full.insert("at".into(), at);
     let id = object

@@ -533,6 +533,26 @@ async fn values_no_user_can_mean_are_refused_even_when_confirmed() {
     .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["field"], "at");
+    // An event id names one event: the same request again (no time given) is a retry, stored
+    // once; the same id for something else is refused, not silently dropped.
+    let once = json!({"kind": "note", "text": "called the ISVA service", "id": "retry-1"});
+    let (status, body) = record(&server, &sup, "TS-1", "", once.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    let version = body["version"].clone();
+    let (status, body) = record(&server, &sup, "TS-1", "", once).await;
+    assert_eq!(status, 201, "a retry is answered like the first: {body}");
+    assert_eq!(body["version"], version, "and stores nothing more");
+    let (status, body) = record(
+        &server,
+        &sup,
+        "TS-1",
+        "",
+        json!({"kind": "note", "text": "something else entirely", "id": "retry-1"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "event_id_reused");
+    assert_eq!(body["field"], "id");
     // Nothing of that was stored.
     let case: serde_json::Value = server
         .api(&sup, Method::GET, &format!("/api/cases/{FORCE}/TS-1"), None)

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use domain::CaseKey;
-use storage::{Access, Append, ExpectedVersion, NewEvent, Purpose};
+use storage::{Access, Append, ExpectedVersion, NewEvent, Purpose, StoreError};
 
 use crate::data::{self, DataArgs};
 use crate::input::{self, InputLimits, Validated};
@@ -46,8 +46,8 @@ pub struct ImportArgs {
     data: DataArgs,
 }
 
-/// Groups events by case (in order of first appearance) into batches of whole cases.
-pub fn batches(events: Vec<NewEvent>) -> Vec<Vec<Append>> {
+/// Groups events by case, in order of each case's first appearance.
+fn by_case(events: Vec<NewEvent>) -> Vec<Append> {
     let mut order: Vec<CaseKey> = Vec::new();
     let mut by_case: HashMap<CaseKey, Vec<NewEvent>> = HashMap::new();
     for event in events {
@@ -60,17 +60,27 @@ pub fn batches(events: Vec<NewEvent>) -> Vec<Vec<Append>> {
             })
             .push(event);
     }
+    order
+        .into_iter()
+        .map(|case| {
+            let events = by_case.remove(&case).unwrap_or_default();
+            Append {
+                case,
+                expected: ExpectedVersion::Any,
+                events,
+            }
+        })
+        .collect()
+}
+
+/// Whole cases in batches of about [`BATCH_EVENTS`] events, one transaction each.
+fn batches(appends: Vec<Append>) -> Vec<Vec<Append>> {
     let mut batches = Vec::new();
     let mut current: Vec<Append> = Vec::new();
     let mut size = 0;
-    for case in order {
-        let events = by_case.remove(&case).unwrap_or_default();
-        size += events.len();
-        current.push(Append {
-            case,
-            expected: ExpectedVersion::Any,
-            events,
-        });
+    for append in appends {
+        size += append.events.len();
+        current.push(append);
         if size >= BATCH_EVENTS {
             batches.push(std::mem::take(&mut current));
             size = 0;
@@ -188,13 +198,45 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
             reject_file.display()
         );
     }
+    let lines: HashMap<(CaseKey, String), usize> = parsed
+        .events
+        .iter()
+        .map(|(line, event)| ((event.case().clone(), event.id.clone()), *line))
+        .collect();
+    let total = parsed.events.len() as u64;
+    let appends = by_case(parsed.events.into_iter().map(|(_, event)| event).collect());
+    // What the store itself would refuse (an id its case already holds for another event) is
+    // found before anything is stored: a file refused by import stores nothing.
+    if let Some(opened) = &opened {
+        match opened.store.check_append(&access, &appends).await {
+            Ok(()) => {}
+            Err(StoreError::EventIdReused {
+                force,
+                reference,
+                event_id,
+            }) => {
+                let case = CaseKey {
+                    force: force.as_str().into(),
+                    reference: reference.as_str().into(),
+                };
+                let line = lines.get(&(case, event_id.clone())).copied().unwrap_or(0);
+                eprintln!(
+                    "{name}:{line}: field `id`: `{event_id}` is already stored in case `{reference}` for another event (an id names one event: send a correction as a new event with a new id)"
+                );
+                eprintln!("{name}: refused; nothing imported");
+                return Ok(ExitCode::FAILURE);
+            }
+            Err(error) => {
+                return Err(error).context("cannot check the file against the store");
+            }
+        }
+    }
     let opened = match opened.take() {
         Some(opened) => opened,
         None => args.data.open(true).await?,
     };
     let store = &opened.store;
-    let total = parsed.events.len() as u64;
-    let batches = batches(parsed.events.into_iter().map(|(_, event)| event).collect());
+    let batches = batches(appends);
     let bar = data::progress(total, "importing");
     let (mut appended, mut duplicates, mut cases) = (0, 0, 0);
     for batch in batches {

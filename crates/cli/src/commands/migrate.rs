@@ -2,7 +2,9 @@
 //! it when it is a new SQLite file. Every store command also migrates on opening; this command
 //! lets a deployment do it once, ahead of starting several servers. With `--app-role ROLE`
 //! (PostgreSQL) it also creates the application role without BYPASSRLS, if missing, and grants it
-//! the schema's tables, so that servers can run with `--app-role ROLE`.
+//! the schema's tables, so that servers can run with `--app-role ROLE`. Opening the store then
+//! upgrades what an earlier version wrote: the heads of the case chains are back-filled (audited),
+//! and the signed head gains its counts and state digest (docs/storage.md, "Case chains").
 
 use std::process::ExitCode;
 
@@ -30,7 +32,23 @@ pub fn run(args: MigrateArgs) -> Result<ExitCode> {
                         .await
                         .with_context(|| format!("cannot prepare the application role `{role}`"))?;
                     println!(
-                        "application role `{role}` ready (no BYPASSRLS; granted the schema's tables)"
+                        "application role `{role}` ready (no BYPASSRLS; granted the schema's tables \
+                         but never to update or delete events, sealed identity or audit records)"
+                    );
+                }
+                // Opening the store upgrades what an earlier version wrote (the case chains'
+                // heads, back-filled); it needs the keys, so without them the first store
+                // command that has them does it.
+                let has_keys = args.data.audit_signer().is_ok()
+                    && args.data.master_source(false).master_key().is_ok();
+                if has_keys {
+                    let opened = args.data.open(false).await?;
+                    opened.store.close().await;
+                    println!("case chains up to date");
+                } else {
+                    println!(
+                        "note: no keys given, so case chains of earlier data are back-filled when a \
+                         store command first opens the database with its keys"
                     );
                 }
             }

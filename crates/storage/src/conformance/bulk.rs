@@ -70,12 +70,22 @@ pub async fn bulk_load_stores_what_append_stores<S: Store, T: Store>(
         from_bulk,
         build_report(appended, &access, &rules, scope).await?.0
     );
-    // One collection record per case, in the same order with the same details.
+    // One collection record per case, in the same order with the same details (each binding its
+    // case's chain head, which differs between the two stores where an identity is sealed: the
+    // ciphertext, under a random nonce, is part of the chain).
     let described = |records: Vec<crate::audit::AuditRecord>| -> Vec<(String, String, String)> {
         records
             .into_iter()
             .filter(|record| record.category == "collection")
-            .map(|record| (record.object, record.actor, record.detail.to_string()))
+            .map(|mut record| {
+                let head = record.detail.as_object_mut().and_then(|d| d.remove("head"));
+                assert!(
+                    head.as_ref().and_then(|h| h.as_str()).map(str::len) == Some(64),
+                    "the record of {} binds a chain head",
+                    record.object
+                );
+                (record.object, record.actor, record.detail.to_string())
+            })
             .collect()
     };
     let bulk_records = described(bulk.audit_records(0, u64::MAX).await?);

@@ -111,7 +111,9 @@ impl PgStore {
                 .execute(&mut *tx.tx)
                 .await?;
         }
-        self.write_audit(&mut tx, &entries, now).await?;
+        let delta = crate::bulk::state_delta(cases);
+        self.write_audit_moving(&mut tx, &entries, &delta, now)
+            .await?;
         tx.commit().await
     }
 }
@@ -123,7 +125,7 @@ async fn insert_cases(
     ids: &mut HashMap<(String, String), i64>,
 ) -> StoreResult<()> {
     let mut query = QueryBuilder::<Postgres>::new(
-        "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) ",
+        "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at, head) ",
     );
     query.push_values(chunk, |mut row, rows| {
         let projection = &rows.projection;
@@ -136,7 +138,8 @@ async fn insert_cases(
             .push_bind(projection.people as i64)
             .push_bind(projection.reported_at.clone())
             .push_bind(projection.last_event_at.clone())
-            .push_bind(updated_at.to_owned());
+            .push_bind(updated_at.to_owned())
+            .push_bind(crate::chain::to_hex(&rows.head));
     });
     query.push(" RETURNING case_id, force, reference");
     for row in query.build().fetch_all(&mut *tx.tx).await? {

@@ -21,11 +21,14 @@ use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::time::Duration;
 
 use chrono::Utc;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::oneshot;
 
-use crate::audit::{AuditEntry, AuditRecord, AuditSigner, ChainTail, Checkpoint, extend_chain};
+use crate::audit::{
+    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, TailRows, extend_chain,
+};
 use crate::audit_sql;
+use crate::chain::StateDelta;
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::group_commit::{MAX_BATCH_ENTRIES, answer};
@@ -57,6 +60,7 @@ impl AuditWriter {
     pub(crate) fn start(
         path: &Path,
         signer: AuditSigner,
+        trust: Arc<HeadTrust>,
         gate: WriteGate,
         faults: Option<Arc<FaultInjector>>,
     ) -> StoreResult<AuditWriter> {
@@ -72,6 +76,7 @@ impl AuditWriter {
         let writer = Writer {
             connection,
             signer,
+            trust,
             gate,
             faults,
         };
@@ -150,6 +155,7 @@ fn checkpoint_until_stopped(connection: &Connection, stop: &Receiver<()>) {
 struct Writer {
     connection: Connection,
     signer: AuditSigner,
+    trust: Arc<HeadTrust>,
     gate: WriteGate,
     faults: Option<Arc<FaultInjector>>,
 }
@@ -182,12 +188,13 @@ impl Writer {
         }
     }
 
-    /// One transaction: the chain's tail, the records, the checkpoints due, the head; then the
-    /// commit. Dropping the transaction on an error rolls it back.
+    /// One transaction: the chain's tail (its head checked), the records, the checkpoints due,
+    /// the head; then the commit. Dropping the transaction on an error rolls it back.
     fn commit(&mut self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
         let Writer {
             connection,
             signer,
+            trust,
             gate,
             faults,
         } = self;
@@ -203,34 +210,9 @@ impl Writer {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(failed)?;
         tick()?;
-        let mut tail = ChainTail::empty();
-        if let Some((seq, hash)) = tx
-            .prepare_cached(audit_sql::LAST_RECORD)
-            .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
-            .map_err(failed)?
-        {
-            tail.seq = seq;
-            tail.hash = hash;
-        }
-        tick()?;
-        if let Some((seq, at)) = tx
-            .prepare_cached(audit_sql::LAST_CHECKPOINT)
-            .and_then(|mut s| {
-                s.query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-                    .optional()
-            })
-            .map_err(failed)?
-        {
-            tail = tail
-                .with_checkpoint(seq, &at)
-                .map_err(StoreError::Corrupt)?;
-        }
-        let extension = extend_chain(signer, tail, entries, Utc::now());
-        for checkpoint in &extension.checkpoints {
-            tick()?;
-            write_signed(&tx, audit_sql::INSERT_CHECKPOINT, checkpoint)
-                .map_err(|e| StoreError::Audit(format!("cannot write an audit checkpoint: {e}")))?;
-        }
+        let rows = tail_rows(&tx).map_err(failed)?;
+        let tail = trust.tail(rows)?;
+        let extension = extend_chain(signer, tail, entries, &StateDelta::default(), Utc::now());
         {
             let mut insert = tx
                 .prepare_cached(audit_sql::INSERT_RECORD)
@@ -255,26 +237,77 @@ impl Writer {
                     .map_err(|e| StoreError::Audit(format!("cannot write audit record: {e}")))?;
             }
         }
+        for checkpoint in &extension.checkpoints {
+            tick()?;
+            write_checkpoint(&tx, checkpoint)
+                .map_err(|e| StoreError::Audit(format!("cannot write an audit checkpoint: {e}")))?;
+        }
         tick()?;
-        write_signed(&tx, audit_sql::UPSERT_HEAD, &extension.head)
+        write_head(&tx, &extension.head)
             .map_err(|e| StoreError::Audit(format!("cannot write the audit head: {e}")))?;
         tick()?;
         tx.commit().map_err(failed)?;
+        trust.wrote(&extension.head);
         Ok(extension.records)
     }
 }
 
-/// Writes a signed checkpoint or head with `sql` (both have the same five values).
-fn write_signed(
+/// The chain's last record, last checkpoint and signed head (one statement).
+fn tail_rows(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<TailRows> {
+    tx.prepare_cached(audit_sql::TAIL)?.query_row([], |r| {
+        let mut rows = TailRows::default();
+        if let (Some(seq), Some(hash)) = (r.get(0)?, r.get(1)?) {
+            rows.last = Some((seq, hash));
+        }
+        if let (Some(seq), Some(at)) = (r.get(2)?, r.get(3)?) {
+            rows.checkpoint = Some((seq, at));
+        }
+        if let (Some(seq), Some(hash), Some(at), Some(public_key), Some(signature)) =
+            (r.get(4)?, r.get(5)?, r.get(6)?, r.get(12)?, r.get(13)?)
+        {
+            rows.head = Some(audit_sql::head_from_values(
+                seq,
+                hash,
+                at,
+                [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?],
+                r.get(11)?,
+                public_key,
+                signature,
+            ));
+        }
+        Ok(rows)
+    })
+}
+
+/// Writes a signed checkpoint (the values of `audit_sql::write_checkpoint!`).
+fn write_checkpoint(
     tx: &rusqlite::Transaction<'_>,
-    sql: &str,
-    signed: &Checkpoint,
+    checkpoint: &Checkpoint,
 ) -> rusqlite::Result<usize> {
-    tx.prepare_cached(sql)?.execute(params![
-        signed.seq,
-        signed.hash,
-        signed.at,
-        signed.public_key,
-        signed.signature
+    tx.prepare_cached(audit_sql::INSERT_CHECKPOINT)?
+        .execute(params![
+            checkpoint.seq,
+            checkpoint.hash,
+            checkpoint.at,
+            checkpoint.ordinal,
+            checkpoint.prev_seq,
+            checkpoint.public_key,
+            checkpoint.signature
+        ])
+}
+
+/// Writes the signed head (the values of `audit_sql::write_head!`).
+fn write_head(tx: &rusqlite::Transaction<'_>, head: &SignedHead) -> rusqlite::Result<usize> {
+    tx.prepare_cached(audit_sql::UPSERT_HEAD)?.execute(params![
+        head.seq,
+        head.hash,
+        head.at,
+        head.records,
+        head.checkpoints,
+        head.last_checkpoint,
+        head.cases,
+        head.state,
+        head.public_key,
+        head.signature
     ])
 }

@@ -119,7 +119,9 @@ impl SqliteStore {
                 .execute(&mut *tx.tx)
                 .await?;
         }
-        self.write_audit(&mut tx, &entries, now).await?;
+        let delta = crate::bulk::state_delta(cases);
+        self.write_audit_moving(&mut tx, &entries, &delta, now)
+            .await?;
         tx.commit().await
     }
 }
@@ -130,7 +132,7 @@ async fn insert_cases(
     updated_at: &str,
 ) -> StoreResult<()> {
     let mut query = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO cases (case_id, force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) ",
+        "INSERT INTO cases (case_id, force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at, head) ",
     );
     query.push_values(chunk, |mut row, (case_id, _, rows)| {
         let projection = &rows.projection;
@@ -144,7 +146,8 @@ async fn insert_cases(
             .push_bind(projection.people as i64)
             .push_bind(projection.reported_at.clone())
             .push_bind(projection.last_event_at.clone())
-            .push_bind(updated_at.to_owned());
+            .push_bind(updated_at.to_owned())
+            .push_bind(crate::chain::to_hex(&rows.head));
     });
     tx.op()?;
     query.build().execute(&mut *tx.tx).await?;

@@ -1,0 +1,150 @@
+//! Case chains in SQLite: the upgrade that back-fills the heads of cases stored before chains
+//! existed, and verification of the whole record (the audit chain and every case's events), both
+//! reading events as stored (docs/storage.md, "Case chains").
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::{SqliteStore, case_object, write_audit_signed};
+use crate::access::Category;
+use crate::audit::{AuditEntry, SignedHead, VerifyReport};
+use crate::chain::{CaseHead, Recomputed, StateDelta};
+use crate::chain_sql::sqlite::{case_page, chains_of, verify_in};
+use crate::error::{StoreError, StoreResult};
+use crate::row_maps::sqlite::head_from_row;
+
+/// The actor of the store's own records.
+pub(crate) const STORE_ACTOR: &str = "rasso:store";
+
+/// The record binding a back-filled case's head.
+pub(crate) fn backfill_entry(force: &str, reference: &str, chain: &Recomputed) -> AuditEntry {
+    AuditEntry {
+        actor: STORE_ACTOR.to_owned(),
+        category: Category::Consultation,
+        object: case_object(force, reference),
+        purpose: crate::access::Purpose::Administration.as_str().to_owned(),
+        reason: Some("case chains: the head of the events stored before chains existed".into()),
+        recipient: None,
+        detail: json!({
+            "chain": "back-filled",
+            "to_version": chain.events,
+            "head": crate::chain::to_hex(&chain.head),
+        }),
+    }
+}
+
+/// The record closing an upgrade.
+pub(crate) fn upgrade_entry(cases: u64) -> AuditEntry {
+    AuditEntry {
+        actor: STORE_ACTOR.to_owned(),
+        category: Category::Consultation,
+        object: "audit:chains".to_owned(),
+        purpose: crate::access::Purpose::Administration.as_str().to_owned(),
+        reason: Some("upgrade: case chains and a signed head with counts and state".into()),
+        recipient: None,
+        detail: json!({"back_filled_cases": cases}),
+    }
+}
+
+impl SqliteStore {
+    /// On opening a store written before case chains (its signed head is of the first format):
+    /// back-fills every case's head from its events as stored, binds each in the audit log, and
+    /// signs a head with counts and the state digest; one transaction, so a crash leaves the
+    /// store as it was. Events are not rewritten. A head that does not verify is left alone (the
+    /// store writes nothing on it; `rasso audit verify` reports it).
+    pub(super) async fn upgrade_chains(&self) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let head = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .as_ref()
+            .map(head_from_row)
+            .transpose()?;
+        // Only a head of the first format (an earlier version's store) is upgraded.
+        let earlier = head.as_ref().is_some_and(|head| head.counts().is_none());
+        if !earlier {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let mut after = 0;
+        let mut count = 0u64;
+        loop {
+            let page = case_page(&mut tx.tx, after, true).await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.0;
+            let chains = chains_of(&mut tx.tx, &page).await?;
+            let mut entries = Vec::with_capacity(page.len());
+            let mut delta = StateDelta::default();
+            for (case_id, force, reference, _, _) in &page {
+                let chain = chains.get(case_id).copied().unwrap_or_default();
+                sqlx::query("UPDATE cases SET head = $1 WHERE case_id = $2")
+                    .bind(crate::chain::to_hex(&chain.head))
+                    .bind(case_id)
+                    .execute(&mut *tx.tx)
+                    .await?;
+                entries.push(backfill_entry(force, reference, &chain));
+                delta.push(
+                    None,
+                    CaseHead {
+                        force: force.clone(),
+                        reference: reference.clone(),
+                        version: chain.events,
+                        head: chain.head,
+                    },
+                );
+            }
+            count += page.len() as u64;
+            let written = write_audit_signed(
+                &self.signer,
+                &self.trust,
+                &mut tx,
+                &entries,
+                &delta,
+                now,
+                true,
+            )
+            .await;
+            if let Err(StoreError::Audit(problem)) = written {
+                tracing::warn!(%problem, "case chains not back-filled: the audit head does not verify");
+                return Ok(());
+            }
+            written?;
+        }
+        let written = write_audit_signed(
+            &self.signer,
+            &self.trust,
+            &mut tx,
+            &[upgrade_entry(count)],
+            &StateDelta::default(),
+            now,
+            true,
+        )
+        .await;
+        if let Err(StoreError::Audit(problem)) = written {
+            tracing::warn!(%problem, "audit head not upgraded: it does not verify");
+            return Ok(());
+        }
+        written?;
+        tx.commit().await?;
+        tracing::info!(
+            cases = count,
+            "case chains back-filled and the audit head upgraded"
+        );
+        Ok(())
+    }
+
+    /// Verifies the audit chain, its checkpoints and head, and every case's events against the
+    /// log, in one read snapshot (see [`crate::verify`]).
+    pub(super) async fn verify_chains(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+        anchor: Option<&SignedHead>,
+    ) -> StoreResult<VerifyReport> {
+        let mut tx = self.reader.begin().await?;
+        let report = verify_in(&mut tx, trusted, anchor).await?;
+        tx.rollback().await?;
+        Ok(report)
+    }
+}
