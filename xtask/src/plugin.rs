@@ -20,7 +20,8 @@ pub struct PluginArgs {
 
 #[derive(Debug, Subcommand)]
 enum PluginCommand {
-    /// Scaffold `plugins/NAME`: a rules plugin that builds and passes its own test at once.
+    /// Scaffold `plugins/NAME`: a rules plugin of ABI 2 that builds and passes its own test at
+    /// once.
     New {
         /// Plugin name: lowercase letters, digits and `-`.
         name: String,
@@ -301,6 +302,9 @@ force = "{{force}}"
 description = "Local rules for {{force}}."
 capabilities = ["rules", "content"]
 rules = ["{{rule}}"]
+# The event kinds the rules read (the host sends no others), and those whose fields they read too.
+reads = ["report_received", "isva_offered"]
+reads_fields = []
 content = "content"
 "#;
 
@@ -312,17 +316,22 @@ rule: {{rule}}
 Explain the local rule here, in your own words, with the source of each fact.
 "#;
 
-const LIB_RS: &str = r#"//! rasso force plugin for {{force}}: ordinary safe Rust; `declare_plugin!` does the rest.
+const LIB_RS: &str = r#"//! rasso force plugin for {{force}}: ordinary safe Rust; `declare_plugin!` does the rest (ABI 2:
+//! the host hands the rules many cases per call, with only the events of the kinds in `READS`).
 
 use chrono::Duration;
 use plugin_sdk::{
-    Capability, CaseSnapshot, EventExt, FindingStatus, PluginError, PluginFinding, Registration,
-    RuleSpec, declare_plugin,
+    Capability, Case, Finding, FindingStatus, Findings, Kind, PluginError, Registration, RuleSpec,
+    declare_plugin,
 };
 use serde_json::Value;
 
 /// The local rule's id: prefixed with the plugin's name so it cannot collide.
 pub const RULE: &str = "{{rule}}";
+
+/// The event kinds the rule reads: the registration's `reads` (and `plugin.toml`'s). The host sends
+/// no other events, and no fields of these (the rule reads when they happened, nothing else).
+pub const READS: [Kind; 2] = [Kind::ReportReceived, Kind::IsvaOffered];
 
 /// The plugin.
 #[derive(Debug, Default)]
@@ -343,62 +352,68 @@ impl plugin_sdk::Plugin for {{Type}} {
                 title: "An ISVA is offered within 24 hours of the report".into(),
                 guidance: "{{name}}/isva-24h".into(),
             }],
+            reads: READS.iter().map(|kind| kind.as_str().into()).collect(),
             ..Registration::default()
         }
     }
 
-    fn rules(&self, case: &CaseSnapshot) -> Result<Vec<PluginFinding>, PluginError> {
-        Ok(evaluate(case))
+    fn rules(&self, case: &Case<'_>, findings: &mut Findings<'_>) -> Result<(), PluginError> {
+        evaluate(case, findings);
+        Ok(())
     }
 }
 
 declare_plugin!({{Type}});
 
-/// One finding per case with a report: `isva_offered` within 24 hours of the first report.
-pub fn evaluate(case: &CaseSnapshot) -> Vec<PluginFinding> {
-    let (Some(now), Some(report)) = (case.now(), case.events_of("report_received").next()) else {
-        return Vec::new();
+/// One finding per case with a report: `isva_offered` within 24 hours of the first report. Events
+/// come in time order, up to the case's `now`.
+pub fn evaluate(case: &Case<'_>, findings: &mut Findings<'_>) {
+    let Some(report) = case.first_of(Kind::ReportReceived) else {
+        return;
     };
-    let Some(reported_at) = report.at() else {
-        return Vec::new();
-    };
+    let reported_at = report.at();
     let due = reported_at + Duration::hours(24);
     let done = case
-        .events_of("isva_offered")
-        .filter_map(EventExt::at)
-        .filter(|at| *at >= reported_at)
-        .min();
-    vec![PluginFinding {
-        rule: RULE.into(),
+        .events_of(Kind::IsvaOffered)
+        .map(|offer| offer.at())
+        .find(|at| *at >= reported_at);
+    findings.push(Finding {
+        rule: RULE,
         person: None,
-        trigger: "report_received".into(),
-        trigger_at: reported_at.to_rfc3339(),
-        status: FindingStatus::for_deadline(done, due, now),
-        due_by: Some(due.to_rfc3339()),
-        done_at: done.map(|at| at.to_rfc3339()),
-    }]
+        trigger: Kind::ReportReceived,
+        trigger_at: reported_at,
+        status: FindingStatus::for_deadline(done, due, case.now()),
+        due_by: Some(due),
+        done_at: done,
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use plugin_sdk::Plugin as _;
+    use plugin_sdk::testing::{Cases, FindingRecord};
     use serde_json::json;
 
-    fn case(events: Value, now: &str) -> CaseSnapshot {
-        serde_json::from_value(json!({
-            "case": "REF-1", "force": "{{force}}", "now": now, "events": events
-        }))
-        .expect("snapshot")
+    /// The rule's findings for one case, read through the same batch the host hands over.
+    fn found(events: Value, now: &str) -> Vec<FindingRecord> {
+        let mut cases = Cases::new(&{{Type}}.registration()).expect("reads are event kinds");
+        cases
+            .case("REF-1", "{{force}}", now, &events)
+            .expect("a valid case");
+        cases.findings(|case, findings| {
+            evaluate(case, findings);
+            Ok(())
+        })
     }
 
     #[test]
     fn an_offer_within_24_hours_is_met_and_none_goes_overdue() {
         let report = json!({"kind": "report_received", "at": "2026-03-02T09:00:00Z"});
         let offer = json!({"kind": "isva_offered", "at": "2026-03-02T15:00:00Z", "person": "V1"});
-        let met = evaluate(&case(json!([report, offer]), "2026-03-05T00:00:00Z"));
+        let met = found(json!([report, offer]), "2026-03-05T00:00:00Z");
         assert_eq!(met[0].status, FindingStatus::Met);
-        let overdue = evaluate(&case(json!([report]), "2026-03-05T00:00:00Z"));
+        let overdue = found(json!([report]), "2026-03-05T00:00:00Z");
         assert_eq!(overdue[0].status, FindingStatus::Overdue);
     }
 
@@ -428,6 +443,11 @@ mod tests {
             toml::from_str(&std::fs::read_to_string(plugin.join("plugin.toml")).expect("read"))
                 .expect("plugin.toml is TOML");
         assert_eq!(manifest["rules"][0].as_str(), Some("WESTMARCH-ISVA-24H"));
+        assert_eq!(
+            manifest["reads"].as_array().map(Vec::len),
+            Some(2),
+            "the kinds its rule reads"
+        );
         let lib = std::fs::read_to_string(plugin.join("src/lib.rs")).expect("read");
         assert!(lib.contains("declare_plugin!(Westmarch);"));
         assert!(!lib.contains("{{"), "every placeholder is filled");
@@ -516,6 +536,7 @@ mod tests {
         let host = plugin_host::PluginHost::load(&config, domain::RuleSet::national());
         let loaded = host.plugin("westmarch").expect("configured");
         assert_eq!(loaded.state(), plugin_host::PluginState::Enabled);
+        assert_eq!(loaded.abi(), Some(2), "a scaffold is a plugin of ABI 2");
         let record = domain::interchange::parse_record(
             r#"{"case":"WM-1","force":"westmarch","at":"2026-03-02T09:00:00Z","kind":"report_received"}"#,
         )

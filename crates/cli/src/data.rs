@@ -224,6 +224,19 @@ impl AnyStore {
         }
     }
 
+    /// Report facts written through this store from now on include these force plugins'
+    /// findings (see `SqliteStore::attach_plugin_rules`).
+    pub async fn attach_plugin_rules(
+        &mut self,
+        plugins: std::sync::Arc<dyn reporting::PluginRules>,
+    ) -> Result<()> {
+        match self {
+            AnyStore::Sqlite(store) => store.attach_plugin_rules(plugins).await,
+            AnyStore::Postgres(store) => store.attach_plugin_rules(plugins).await,
+        }
+        .context("cannot attach the plugins' rules to the store's report facts")
+    }
+
     /// Closes the store's connections.
     pub async fn close(self) {
         match self {

@@ -130,7 +130,7 @@ fn check_reports_what_a_plugin_validator_refuses_as_file_line_field() {
         setup.config.to_str().expect("utf-8"),
     ]);
     let stderr = text(&output.stderr);
-    assert!(!output.status.success());
+    assert!(!output.status.success(), "{stderr}");
     let expected = format!(
         "{}:1: field `case`: `NM-42` is not a Northmoor case reference",
         input.display()
@@ -150,7 +150,18 @@ fn plugin_list_shows_what_is_loaded_verified_and_enabled() {
     ]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert!(stdout.contains("northmoor 0.1.0 (native)"), "{stdout}");
+    assert!(
+        stdout.contains("northmoor 0.1.0 (native, ABI 2)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("reads:     report_received, supervisor_review"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("panicky 0.1.0 (native, ABI 1)"),
+        "an ABI 1 plugin still loads: {stdout}"
+    );
     assert!(stdout.contains("verified:  signed by"), "{stdout}");
     assert!(stdout.contains("state:     enabled"), "{stdout}");
     assert!(stdout.contains("rule:      NM-SUP-24H"), "{stdout}");
@@ -395,4 +406,135 @@ fn import_uses_plugin_importers_and_validators() {
         "{}",
         text(&output.stderr)
     );
+}
+
+/// A configuration with Northmoor only.
+fn northmoor_only(setup: &Setup) -> PathBuf {
+    let config = setup.dir.path().join("northmoor-only.toml");
+    let full = std::fs::read_to_string(&setup.config).expect("config");
+    let trusted = full.lines().next().expect("trusted keys line");
+    std::fs::write(
+        &config,
+        format!("{trusted}\n\n[[plugin]]\nname = \"northmoor\"\npath = \"dist/northmoor\"\n"),
+    )
+    .expect("config");
+    config
+}
+
+#[test]
+fn reports_count_and_name_plugin_rules_from_facts_taken_with_the_plugins() {
+    let setup = setup();
+    let config = northmoor_only(&setup);
+    let config = config.to_str().expect("utf-8");
+    let input = setup.dir.path().join("case.jsonl");
+    std::fs::write(&input, CASE).expect("input");
+    let input = input.to_str().expect("utf-8");
+    let data = setup.dir.path().join("data");
+    let data = data.to_str().expect("utf-8");
+    let output = rasso(&["import", input, "--data", data, "--plugins-config", config]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    // A report that cannot use the stored facts says so (a warning on standard error).
+    const FULL: &str = "evaluating every case";
+    let report_and_log = |extra: &[&str]| -> (serde_json::Value, String) {
+        let mut args = vec![
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--as-of",
+            "2026-03-20T12:00:00Z",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let output = rasso(&args);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        (
+            serde_json::from_slice(&output.stdout).expect("JSON report"),
+            text(&output.stderr),
+        )
+    };
+    let report = |extra: &[&str]| report_and_log(extra).0;
+    let (stored, log) = report_and_log(&["--data", data, "--plugins-config", config]);
+    assert!(
+        !log.contains(FULL),
+        "read from the facts taken on import: {log}"
+    );
+    let plugins = stored["plugins"]
+        .as_array()
+        .expect("the report names its plugins");
+    assert_eq!(plugins.len(), 1);
+    assert_eq!(plugins[0]["name"], "northmoor");
+    assert_eq!(plugins[0]["version"], "0.1.0");
+    assert_eq!(plugins[0]["rules"], serde_json::json!(["NM-SUP-24H"]));
+    assert_eq!(
+        plugins[0]["signature"].as_str().map(str::len),
+        Some(128),
+        "an ed25519 signature, hex"
+    );
+    let rule = stored["compliance"]
+        .as_array()
+        .and_then(|rules| rules.iter().find(|rule| rule["rule"] == "NM-SUP-24H"))
+        .expect("the plugin's rule is counted");
+    assert_eq!(
+        (rule["instances"].clone(), rule["met_late"].clone()),
+        (1.into(), 1.into())
+    );
+    // The same figures as evaluating the file in full with the plugins.
+    let evaluated = report(&["--input", input, "--plugins-config", config]);
+    assert_eq!(stored["compliance"], evaluated["compliance"]);
+    assert_eq!(stored["plugins"], evaluated["plugins"]);
+    // Without the plugins: national rules only, and no plugin named; the facts (taken with the
+    // plugin) are not used.
+    let (national, log) = report_and_log(&["--data", data]);
+    assert!(log.contains(FULL), "{log}");
+    assert!(national.get("plugins").is_none(), "{national}");
+    assert!(
+        national["compliance"]
+            .as_array()
+            .is_some_and(|rules| rules.iter().all(|rule| rule["rule"] != "NM-SUP-24H"))
+    );
+    let csv = rasso(&[
+        "report",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2026-03-20T12:00:00Z",
+        "--format",
+        "csv",
+        "--data",
+        data,
+        "--plugins-config",
+        config,
+    ]);
+    assert!(
+        text(&csv.stdout).contains("plugins,northmoor,rule,NM-SUP-24H"),
+        "{}",
+        text(&csv.stdout)
+    );
+    // An import without the plugins writes facts without their findings: the facts are stale
+    // until they are rebuilt with the plugins.
+    let more = setup.dir.path().join("more.jsonl");
+    std::fs::write(&more, CASE.replace("NM-2026-000042", "NM-2026-000043")).expect("input");
+    let output = rasso(&["import", more.to_str().expect("utf-8"), "--data", data]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let (stale, log) = report_and_log(&["--data", data, "--plugins-config", config]);
+    assert!(log.contains(FULL), "{log}");
+    let output = rasso(&[
+        "report",
+        "rebuild-facts",
+        "--data",
+        data,
+        "--plugins-config",
+        config,
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let (rebuilt, log) = report_and_log(&["--data", data, "--plugins-config", config]);
+    assert!(!log.contains(FULL), "{log}");
+    assert_eq!(rebuilt, stale, "the same figures from the rebuilt facts");
+    assert_eq!(rebuilt["cases"], 2);
 }

@@ -13,6 +13,9 @@ pub const TEST_PLUGIN_PACKAGES: &[&str] = &[
     "fixture-raw",
     "fixture-wrong-abi",
     "fixture-no-entry",
+    "fixture-northmoor-v1",
+    "fixture-v2-misbehave",
+    "fixture-v2-raw",
 ];
 
 /// The workspace root (this crate is `crates/plugin-host`).

@@ -19,28 +19,30 @@
 pub mod config;
 pub mod content;
 pub mod dev;
+mod encode;
 pub mod manifest;
 mod native;
 pub mod package;
 pub mod signing;
 
-use std::collections::BTreeMap;
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::interchange::{Kind, Record, parse_record};
-use domain::rules::{Finding, Origin, RuleInfo, RuleSetError, Scratch};
+use domain::rules::{Finding, Origin, RuleIndex, RuleInfo, RuleSetError, Scratch};
 use domain::time::Timescale;
 use domain::{Case, RuleSet, Status};
 use plugin_abi::{
     STATUS_ERROR, STATUS_NOT_INITIALISED, STATUS_OK, STATUS_PANIC, STATUS_UNKNOWN_METHOD, method,
 };
+use plugin_sdk::batch::{BatchWriter, FindingsAnswer, Reads};
 use plugin_sdk::{
-    Capability, CaseSnapshot, ErrorBody, ExportRequest, ExportResponse, FindingStatus,
-    ImportRequest, ImportResponse, PluginFinding, Registration, RulesResponse, ValidateRequest,
-    ValidateResponse,
+    Capability, CaseSnapshot, ErrorBody, ExportRequest, ExportResponse, ImportRequest,
+    ImportResponse, PluginFinding, Registration, RulesResponse, ValidateRequest, ValidateResponse,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -84,10 +86,11 @@ pub enum Problem {
     #[error("bad signature: {0}")]
     BadSignature(String),
     #[error(
-        "wrong ABI version: the manifest says ABI {found}, this host speaks ABI {}",
-        plugin_abi::ABI_VERSION
+        "wrong ABI version: the manifest says ABI {found}; this host loads plugins of ABI 1 and ABI 2"
     )]
     ManifestAbi { found: u32 },
+    #[error("`reads`: {0}")]
+    Reads(String),
     #[error("{0}")]
     Open(String),
     #[error("initialisation failed: {0}")]
@@ -163,6 +166,8 @@ pub struct LoadedPlugin {
     manifest: Option<Manifest>,
     registration: Option<Registration>,
     verification: Verification,
+    /// See [`VerifiedFolder::signature`]; empty until verified.
+    signature: String,
     refused: Option<Problem>,
     not_enabled: bool,
     disabled: OnceLock<Problem>,
@@ -171,6 +176,13 @@ pub struct LoadedPlugin {
     identity: bool,
     config: Value,
     content: Vec<ContentPage>,
+    /// ABI 2: what of a case its rules read (the kinds of events, the kinds whose fields).
+    reads: Reads,
+    /// Its rules' indexes in the host's rule set, in registration order.
+    rule_map: Vec<RuleIndex>,
+    /// ABI 2: the last batch sent, back from the plugin, to write the next one in (writing into
+    /// fresh memory for every batch cost as much as the plugin's rule).
+    spare: std::sync::Mutex<Option<plugin_sdk::batch::OwnedBatch>>,
 }
 
 impl LoadedPlugin {
@@ -181,6 +193,7 @@ impl LoadedPlugin {
             manifest: None,
             registration: None,
             verification: Verification::NotVerified,
+            signature: String::new(),
             refused: None,
             not_enabled: !entry.enabled,
             disabled: OnceLock::new(),
@@ -189,7 +202,22 @@ impl LoadedPlugin {
             identity: entry.identity,
             config: entry.config.clone(),
             content: Vec::new(),
+            reads: Reads::default(),
+            rule_map: Vec::new(),
+            spare: std::sync::Mutex::new(None),
         }
+    }
+
+    /// What of a case its rules are sent: what its manifest declares in `reads` and
+    /// `reads_fields` (everything for an ABI 1 plugin).
+    pub fn reads(&self) -> Reads {
+        self.reads
+    }
+
+    /// The ABI major version of its library, once loaded (`None` for content-only plugins and
+    /// plugins refused before loading).
+    pub fn abi(&self) -> Option<u32> {
+        self.native.as_ref().map(NativePlugin::abi)
     }
 
     /// The name the configuration gives it.
@@ -215,6 +243,12 @@ impl LoadedPlugin {
     /// How its files were verified.
     pub fn verification(&self) -> &Verification {
         &self.verification
+    }
+
+    /// What names this exact build: its signature (hex), or `unsigned:` and the SHA-256 of its
+    /// folder's digest (see [`VerifiedFolder::signature`]).
+    pub fn signature(&self) -> &str {
+        &self.signature
     }
 
     /// Its content pages.
@@ -364,12 +398,24 @@ impl PluginHost {
             }
             host.plugins.push(plugin);
         }
+        // Every plugin's rules are registered now: map each plugin's rule positions (how its
+        // findings name rules) to the final rule set's indexes.
+        for plugin in &mut host.plugins {
+            if let Some(registration) = &plugin.registration {
+                plugin.rule_map = registration
+                    .rules
+                    .iter()
+                    .filter_map(|rule| host.rules.find(&rule.id))
+                    .collect();
+            }
+        }
         host
     }
 
     fn load_one(&mut self, config: &HostConfig, plugin: &mut LoadedPlugin) -> Result<(), Problem> {
         let verified = verify_folder(config, &plugin.path, Some(&plugin.name))?;
         plugin.verification = verified.verification.clone();
+        plugin.signature = verified.signature.clone();
         let manifest = verified.manifest.clone();
         plugin.manifest = Some(manifest.clone());
         if let Some(dir) = &manifest.content {
@@ -379,7 +425,14 @@ impl PluginHost {
         let Some(library) = verified.library else {
             return Ok(());
         };
-        let native = native::open(&plugin.name, &library)
+        let abi = manifest.abi.unwrap_or(plugin_abi::ABI_VERSION);
+        if abi == plugin_abi::v2::ABI_VERSION && !encode::kinds_match() {
+            return Err(Problem::Open(
+                "a kind of this host has no code in ABI 2's table; it cannot load ABI 2 plugins"
+                    .into(),
+            ));
+        }
+        let native = native::open(&plugin.name, &library, abi)
             .map_err(|error| Problem::Open(error.to_string()))?;
         let config_json = serde_json::to_vec(&plugin.config).unwrap_or_default();
         let limit = plugin.timeout;
@@ -431,6 +484,7 @@ impl PluginHost {
         if !mismatches.is_empty() {
             return Err(Problem::Capabilities(mismatches));
         }
+        plugin.reads = declared_reads(&registration, abi)?;
         if registration.capabilities.contains(&Capability::Rules) {
             self.rules = merge_rules(&self.rules, &plugin.name, &registration)?;
         }
@@ -478,15 +532,153 @@ impl PluginHost {
 
     /// Only the plugins' findings for `case` at `now`, appended to `out`.
     pub fn plugin_findings_into(&self, case: &Case, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+        let mut found = Vec::new();
+        self.plugin_findings_batch(std::slice::from_ref(case), now, &mut found);
+        out.extend(found.into_iter().map(|(_, finding)| finding));
+    }
+
+    /// The plugins' findings for many cases at `now`, appended to `out` with the position of
+    /// their case in `cases`. An ABI 2 plugin gets the cases of its force in batches (one call per
+    /// batch, each within its time limit); an ABI 1 plugin one case per call. Findings of a
+    /// plugin that fails are left out, and the plugin is disabled.
+    pub fn plugin_findings_batch<C: Borrow<Case>>(
+        &self,
+        cases: &[C],
+        now: DateTime<Utc>,
+        out: &mut Vec<(usize, Finding)>,
+    ) {
         for plugin in &self.plugins {
-            if !plugin.has(Capability::Rules)
-                || !plugin.applies_to(&case.key.force)
-                || !plugin.is_enabled()
-            {
+            if !plugin.has(Capability::Rules) || !plugin.is_enabled() {
                 continue;
             }
-            let _ = self.plugin_findings(plugin, case, now, out);
+            let theirs = cases
+                .iter()
+                .map(Borrow::borrow)
+                .enumerate()
+                .filter(|(_, case)| plugin.applies_to(&case.key.force));
+            if plugin.abi() == Some(plugin_abi::v2::ABI_VERSION) {
+                self.evaluate_v2(plugin, theirs, now, out);
+            } else {
+                for (position, case) in theirs {
+                    let mut found = Vec::new();
+                    match self.plugin_findings(plugin, case, now, &mut found) {
+                        Ok(()) => out.extend(found.into_iter().map(|finding| (position, finding))),
+                        // A refused case gets no findings; the plugin goes on with the others.
+                        Err(CallError::Refused { message, .. }) => {
+                            tracing::warn!(plugin = %plugin.name, message = %message, "plugin refused a case; it gets no findings from this plugin");
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
         }
+    }
+
+    /// ABI 2: writes the cases into batches of at most [`MAX_BATCH_CASES`] cases (or about
+    /// [`MAX_BATCH_BYTES`]) and calls the plugin once per batch.
+    fn evaluate_v2<'c>(
+        &self,
+        plugin: &LoadedPlugin,
+        cases: impl Iterator<Item = (usize, &'c Case)>,
+        now: DateTime<Utc>,
+        out: &mut Vec<(usize, Finding)>,
+    ) {
+        let identity = plugin.sees_identity();
+        let spare = || plugin.spare.lock().ok().and_then(|mut spare| spare.take());
+        let writer_for = |spare: Option<plugin_sdk::batch::OwnedBatch>| match spare {
+            Some(batch) => BatchWriter::reusing(plugin.reads, batch),
+            None => BatchWriter::new(plugin.reads),
+        };
+        let mut writer = writer_for(spare());
+        let mut positions = Vec::new();
+        for (position, case) in cases {
+            encode::write_case(&mut writer, case, now, plugin.reads, identity);
+            positions.push(position);
+            if writer.case_count() >= MAX_BATCH_CASES || writer.bytes() >= MAX_BATCH_BYTES {
+                let full = std::mem::take(&mut writer).finish();
+                let (result, returned) = self.call_v2(plugin, full, &positions, out);
+                if !carry_on(plugin, result) {
+                    return;
+                }
+                writer = writer_for(returned);
+                positions.clear();
+            }
+        }
+        let returned = if positions.is_empty() {
+            Some(writer.finish())
+        } else {
+            let (result, returned) = self.call_v2(plugin, writer.finish(), &positions, out);
+            carry_on(plugin, result);
+            returned
+        };
+        if let (Some(batch), Ok(mut spare)) = (returned, plugin.spare.lock()) {
+            *spare = Some(batch);
+        }
+    }
+
+    /// One `evaluate` call, and the batch back (to write the next one in) when the plugin has
+    /// returned. The answer is checked in full before any of its findings is kept.
+    fn call_v2(
+        &self,
+        plugin: &LoadedPlugin,
+        batch: plugin_sdk::batch::OwnedBatch,
+        positions: &[usize],
+        out: &mut Vec<(usize, Finding)>,
+    ) -> (Result<(), CallError>, Option<plugin_sdk::batch::OwnedBatch>) {
+        let native = match self.serving(plugin) {
+            Ok(native) => native,
+            Err(error) => return (Err(error), Some(batch)),
+        };
+        let (outcome, returned) = native.evaluate(batch, plugin.timeout);
+        let result = self
+            .answer(plugin, plugin_abi::method::EVALUATE, outcome)
+            .and_then(|bytes| self.take_findings(plugin, &bytes, positions, out));
+        (result, returned)
+    }
+
+    /// Checks a findings answer in full, then keeps its findings (with their cases' positions).
+    fn take_findings(
+        &self,
+        plugin: &LoadedPlugin,
+        bytes: &[u8],
+        positions: &[usize],
+        out: &mut Vec<(usize, Finding)>,
+    ) -> Result<(), CallError> {
+        let method = plugin_abi::method::EVALUATE;
+        let malformed = |message: String| CallError::Fault {
+            plugin: plugin.name.clone(),
+            problem: plugin.disable(Problem::Malformed {
+                method: method.into(),
+                message,
+            }),
+        };
+        let answer = FindingsAnswer::parse(bytes, positions.len(), plugin.rule_map.len())
+            .map_err(malformed)?;
+        let mut refused = BTreeSet::new();
+        for index in 0..answer.refusal_count() {
+            let refusal = answer
+                .refusal(index)
+                .map_err(|message| malformed(format!("refusal {}: {message}", index + 1)))?;
+            refused.insert(refusal.case);
+            tracing::warn!(plugin = %plugin.name, message = %refusal.message, "plugin refused a case; it gets no findings from this plugin");
+        }
+        let start = out.len();
+        for index in 0..answer.finding_count() {
+            let finding = answer
+                .finding(index)
+                .and_then(|finding| {
+                    encode::host_finding(&finding, &plugin.rule_map, &self.rules)
+                        .map(|f| (finding.case, f))
+                })
+                .map_err(|message| {
+                    out.truncate(start);
+                    malformed(format!("finding {}: {message}", index + 1))
+                })?;
+            if !refused.contains(&finding.0) {
+                out.push((positions[finding.0], finding.1));
+            }
+        }
+        Ok(())
     }
 
     fn plugin_findings(
@@ -552,14 +744,7 @@ impl PluginHost {
             .as_deref()
             .map(|done| instant("done_at", done))
             .transpose()?;
-        let status = match finding.status {
-            FindingStatus::Met => Status::Met,
-            FindingStatus::MetLate => Status::MetLate,
-            FindingStatus::Due => Status::Due,
-            FindingStatus::Overdue => Status::Overdue,
-            FindingStatus::Breached => Status::Breached,
-            FindingStatus::Advice => Status::Advice,
-        };
+        let status = encode::host_status(finding.status);
         let needs_deadline = matches!(
             status,
             Status::Met | Status::MetLate | Status::Due | Status::Overdue
@@ -722,16 +907,36 @@ impl PluginHost {
         method: &'static str,
         input: Vec<u8>,
     ) -> Result<T, CallError> {
-        let state = plugin.state();
-        let native = match (&plugin.native, state) {
-            (Some(native), PluginState::Enabled) => native,
-            (_, state) => {
-                return Err(CallError::NotServing {
-                    plugin: plugin.name.clone(),
-                    state: state.to_string(),
-                });
-            }
-        };
+        let native = self.serving(plugin)?;
+        let bytes = self.answer(plugin, method, native.call(method, input, plugin.timeout))?;
+        serde_json::from_slice(&bytes).map_err(|error| CallError::Fault {
+            plugin: plugin.name.clone(),
+            problem: plugin.disable(Problem::Malformed {
+                method: method.into(),
+                message: format!("not the expected JSON: {error}"),
+            }),
+        })
+    }
+
+    /// The plugin's native side, while it is serving.
+    fn serving<'p>(&self, plugin: &'p LoadedPlugin) -> Result<&'p NativePlugin, CallError> {
+        match (&plugin.native, plugin.state()) {
+            (Some(native), PluginState::Enabled) => Ok(native),
+            (_, state) => Err(CallError::NotServing {
+                plugin: plugin.name.clone(),
+                state: state.to_string(),
+            }),
+        }
+    }
+
+    /// The bytes of a successful answer; a refusal is passed on, and a panic, a time-out or an
+    /// unknown status disables the plugin.
+    fn answer(
+        &self,
+        plugin: &LoadedPlugin,
+        method: &'static str,
+        outcome: CallOutcome,
+    ) -> Result<Vec<u8>, CallError> {
         let fault = |problem: Problem| CallError::Fault {
             plugin: plugin.name.clone(),
             problem: plugin.disable(problem),
@@ -742,9 +947,8 @@ impl PluginHost {
                 message,
             })
         };
-        match native.call(method, input, plugin.timeout) {
-            CallOutcome::Answered(STATUS_OK, bytes) => serde_json::from_slice(&bytes)
-                .map_err(|error| malformed(format!("not the expected JSON: {error}"))),
+        match outcome {
+            CallOutcome::Answered(STATUS_OK, bytes) => Ok(bytes),
             CallOutcome::Answered(STATUS_ERROR | STATUS_UNKNOWN_METHOD, bytes) => {
                 match serde_json::from_slice::<ErrorBody>(&bytes) {
                     Ok(body) => Err(CallError::Refused {
@@ -769,6 +973,86 @@ impl PluginHost {
             CallOutcome::Gone => Err(fault(Problem::Gone)),
         }
     }
+}
+
+impl reporting::PluginRules for PluginHost {
+    fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Every enabled plugin that adds rules or tightens a timescale, by name, version and
+    /// signature.
+    fn included(&self) -> Vec<reporting::IncludedPlugin> {
+        self.plugins
+            .iter()
+            .filter(|plugin| plugin.is_enabled() && plugin.has(Capability::Rules))
+            .filter_map(|plugin| {
+                let registration = plugin.registration.as_ref()?;
+                Some(reporting::IncludedPlugin {
+                    name: plugin.name.clone(),
+                    // The signed manifest's version, not what the code says of itself.
+                    version: plugin.manifest.as_ref()?.version.clone(),
+                    signature: plugin.signature.clone(),
+                    rules: registration
+                        .rules
+                        .iter()
+                        .map(|rule| rule.id.clone())
+                        .collect(),
+                    policy: registration
+                        .policy
+                        .iter()
+                        .map(|policy| policy.timescale.clone())
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    fn findings_batch(&self, cases: &[&Case], now: DateTime<Utc>, out: &mut Vec<(usize, Finding)>) {
+        self.plugin_findings_batch(cases, now, out);
+    }
+}
+
+/// After a call of a batch: true to go on with the next batch. A batch the plugin refuses as a
+/// whole gets no findings (the message is logged) and the plugin goes on; after a fault the
+/// plugin is disabled.
+fn carry_on(plugin: &LoadedPlugin, result: Result<(), CallError>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(CallError::Refused { message, .. }) => {
+            tracing::warn!(plugin = %plugin.name, message = %message, "plugin refused a batch of cases; they get no findings from this plugin");
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The most cases one `evaluate` call gets: a batch is one call, within the plugin's time limit.
+pub const MAX_BATCH_CASES: usize = 1024;
+/// About the most bytes one batch holds (a batch is cut once it passes this).
+pub const MAX_BATCH_BYTES: usize = 16 << 20;
+
+/// What an ABI 2 plugin's rules read. A plugin with rules must declare it; ABI 1 plugins are sent
+/// every event and field and declare nothing.
+fn declared_reads(registration: &Registration, abi: u32) -> Result<Reads, Problem> {
+    let reads = registration
+        .declared_reads()
+        .map_err(|name| Problem::Reads(format!("`{name}` is not an event kind")))?;
+    let declares = !registration.reads.is_empty() || !registration.reads_fields.is_empty();
+    if abi == plugin_abi::v1::ABI_VERSION {
+        if declares {
+            return Err(Problem::Reads(
+                "an ABI 1 plugin is sent every event; `reads` is for ABI 2".into(),
+            ));
+        }
+        return Ok(Reads::ALL);
+    }
+    if !registration.rules.is_empty() && !declares {
+        return Err(Problem::Reads(
+            "a plugin with rules must declare the event kinds its rules read".into(),
+        ));
+    }
+    Ok(reads)
 }
 
 /// The message of an error body, kept short; never more than 300 characters.
@@ -849,6 +1133,34 @@ pub fn snapshot(case: &Case, now: DateTime<Utc>, identity: bool) -> CaseSnapshot
     }
 }
 
+/// The cases as an ABI 2 plugin is handed them, in one batch: events up to `now` of the kinds
+/// `reads` says, with fields only for the kinds whose fields it reads
+/// ([`LoadedPlugin::reads`]), victim identity only when `identity`.
+pub fn batch<C: Borrow<Case>>(
+    cases: &[C],
+    now: DateTime<Utc>,
+    reads: Reads,
+    identity: bool,
+) -> plugin_sdk::batch::OwnedBatch {
+    let mut writer = BatchWriter::new(reads);
+    write_cases(&mut writer, cases, now, identity);
+    writer.finish()
+}
+
+/// Writes the cases into `writer` as [`batch`] does (what of them, by the writer's `reads`): for
+/// callers that reuse a batch's memory ([`BatchWriter::reusing`]), as the host does between calls.
+pub fn write_cases<C: Borrow<Case>>(
+    writer: &mut BatchWriter,
+    cases: &[C],
+    now: DateTime<Utc>,
+    identity: bool,
+) {
+    let reads = writer.reads();
+    for case in cases {
+        encode::write_case(writer, case.borrow(), now, reads, identity);
+    }
+}
+
 fn strip_identity(event: &mut serde_json::Map<String, Value>, identity: bool) {
     if !identity {
         event.remove("identity");
@@ -860,6 +1172,9 @@ fn strip_identity(event: &mut serde_json::Map<String, Value>, identity: bool) {
 pub struct VerifiedFolder {
     pub manifest: Manifest,
     pub verification: Verification,
+    /// What names this exact build of the plugin: its signature (hex), or `unsigned:` and the
+    /// SHA-256 of its folder's digest when it has none. Reports and report facts name plugins by it.
+    pub signature: String,
     /// The library's bytes, exactly as hashed, for native plugins.
     pub library: Option<Vec<u8>>,
     /// Every file of the folder (relative path -> bytes), as hashed.
@@ -924,15 +1239,19 @@ pub fn verify_folder(
         }
     }
     let signature_path = dir.join(SIGNATURE_FILE);
+    let digest = signing::digest_text(&files);
+    let mut identity = format!("unsigned:{}", signing::sha256_hex(digest.as_bytes()));
     let verification = match std::fs::read(&signature_path) {
         Ok(text) => {
             let signature = signing::parse_signature(&text, &signature_path)
                 .map_err(|error| Problem::BadSignature(error.to_string()))?;
-            let digest = signing::digest_text(&files);
             match signing::trusted_signer(&digest, &signature, &config.trusted_keys) {
-                Some(key) => Verification::Signed {
-                    key: key.fingerprint(),
-                },
+                Some(key) => {
+                    identity = hex::encode(signature.to_bytes());
+                    Verification::Signed {
+                        key: key.fingerprint(),
+                    }
+                }
                 None => {
                     return Err(Problem::BadSignature(format!(
                         "{} does not verify under any of the {} trusted key(s): the folder was changed after signing, or signed by a key this force does not trust",
@@ -957,7 +1276,8 @@ pub fn verify_folder(
         }
     };
     if let Some(abi) = manifest.abi {
-        if manifest.library.is_some() && abi != plugin_abi::ABI_VERSION {
+        let known = [plugin_abi::v1::ABI_VERSION, plugin_abi::v2::ABI_VERSION];
+        if manifest.library.is_some() && !known.contains(&abi) {
             return Err(Problem::ManifestAbi { found: abi });
         }
     }
@@ -968,6 +1288,7 @@ pub fn verify_folder(
     Ok(VerifiedFolder {
         manifest,
         verification,
+        signature: identity,
         library,
         files,
     })

@@ -42,6 +42,13 @@ pub struct Manifest {
     pub import_formats: Vec<String>,
     #[serde(default)]
     pub export_formats: Vec<String>,
+    /// The event kinds the plugin's rules read (ABI 2): the host sends them only events of these
+    /// kinds, so a force signs what its plugin sees.
+    #[serde(default)]
+    pub reads: Vec<String>,
+    /// The event kinds whose fields the plugin's rules read as well (ABI 2).
+    #[serde(default)]
+    pub reads_fields: Vec<String>,
     /// The folder of guidance pages and contacts (Markdown with front matter), relative to the
     /// plugin folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,6 +97,14 @@ impl Manifest {
         }
         if manifest.capabilities.contains(&Capability::Content) && manifest.content.is_none() {
             return Err("`content`: the content capability needs a content folder".into());
+        }
+        for (key, kinds) in [
+            ("reads", &manifest.reads),
+            ("reads_fields", &manifest.reads_fields),
+        ] {
+            if let Err(name) = plugin_sdk::Kind::set_of(kinds.iter().map(String::as_str)) {
+                return Err(format!("`{key}`: `{name}` is not an event kind"));
+            }
         }
         if let Some(library) = &manifest.library {
             if library.contains('/') || library.contains('\\') || library.starts_with('.') {
@@ -152,6 +167,16 @@ impl Manifest {
             .map(|format| format.name.as_str())
             .collect();
         compare("export_formats", &declared, &registered, &mut problems);
+        let declared: BTreeSet<&str> = self.reads.iter().map(String::as_str).collect();
+        let registered: BTreeSet<&str> = registration.reads.iter().map(String::as_str).collect();
+        compare("reads", &declared, &registered, &mut problems);
+        let declared: BTreeSet<&str> = self.reads_fields.iter().map(String::as_str).collect();
+        let registered: BTreeSet<&str> = registration
+            .reads_fields
+            .iter()
+            .map(String::as_str)
+            .collect();
+        compare("reads_fields", &declared, &registered, &mut problems);
         let needs = |capability: Capability, has: bool, what: &str, problems: &mut Vec<String>| {
             if registration.capabilities.contains(&capability) != has {
                 problems.push(format!(

@@ -61,10 +61,12 @@ pub fn assemble(
             .ok_or_else(|| bad(format!("{}: library name is not UTF-8", library.display())))?;
         let target = out.join(name);
         std::fs::write(&target, &bytes).map_err(io(&target))?;
+        // A library with neither entry symbol is written as the current ABI; the host then
+        // refuses it by name (`no entry symbol`).
+        let abi = library_abi(&bytes).unwrap_or(plugin_abi::ABI_VERSION);
         header = format!(
-            "# Written by the build.\nlibrary = \"{name}\"\nsha256 = \"{}\"\nabi = {}\n\n",
+            "# Written by the build.\nlibrary = \"{name}\"\nsha256 = \"{}\"\nabi = {abi}\n\n",
             sha256_hex(&bytes),
-            plugin_abi::ABI_VERSION
         );
     }
     let complete = format!("{header}{text}");
@@ -75,6 +77,27 @@ pub fn assemble(
         copy_dir(&source.join(content), &out.join(content))?;
     }
     Ok(out.to_path_buf())
+}
+
+/// The ABI a built library was made for, read from the entry symbol name it carries (in its
+/// dynamic symbol names, each between NUL bytes), without loading it: ABI 2 when it has
+/// `rasso_plugin_entry_v2`, else ABI 1 when it has `rasso_plugin_entry_v1`. The host checks the
+/// library's table against the manifest again when it loads it.
+pub fn library_abi(bytes: &[u8]) -> Option<u32> {
+    let has = |symbol: &str| {
+        let mut needle = Vec::with_capacity(symbol.len() + 2);
+        needle.push(0);
+        needle.extend_from_slice(symbol.as_bytes());
+        needle.push(0);
+        bytes.windows(needle.len()).any(|window| window == needle)
+    };
+    if has(plugin_abi::v2::ENTRY_SYMBOL_NAME) {
+        Some(plugin_abi::v2::ABI_VERSION)
+    } else if has(plugin_abi::v1::ENTRY_SYMBOL_NAME) {
+        Some(plugin_abi::v1::ABI_VERSION)
+    } else {
+        None
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), PackageError> {

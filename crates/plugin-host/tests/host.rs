@@ -40,6 +40,11 @@ impl Kit {
 
     /// Assembles a workspace plugin into a signed distribution folder and configures it.
     fn example(&mut self, package: &str) -> PathBuf {
+        self.example_as(package, package)
+    }
+
+    /// As [`Kit::example`], for a package whose manifest names it `name`.
+    fn example_as(&mut self, package: &str, name: &str) -> PathBuf {
         let libraries = test_libraries().expect("plugins build");
         let out = self.dir.path().join("dist").join(package);
         plugin_host::package::assemble(
@@ -49,7 +54,7 @@ impl Kit {
         )
         .expect("assemble");
         sign_folder(&out, &self.key).expect("sign");
-        self.config.plugins.push(PluginEntry::new(package, &out));
+        self.config.plugins.push(PluginEntry::new(name, &out));
         out
     }
 
@@ -381,14 +386,29 @@ fn a_plugin_built_for_another_abi_is_refused() {
 
     std::fs::write(
         dir.join("plugin.toml"),
-        manifest.replace("abi = 1", "abi = 2"),
+        manifest.replace("abi = 2", "abi = 3"),
     )
     .expect("write");
     sign_folder(&dir, &kit.key).expect("re-sign");
     host = kit.load();
     assert_eq!(
         refused(&host, "northmoor"),
-        Problem::ManifestAbi { found: 2 }
+        Problem::ManifestAbi { found: 3 }
+    );
+
+    // An ABI 2 library whose manifest claims ABI 1 is refused by the entry symbol ABI 1 needs.
+    std::fs::write(
+        dir.join("plugin.toml"),
+        manifest.replace("abi = 2", "abi = 1"),
+    )
+    .expect("write");
+    sign_folder(&dir, &kit.key).expect("re-sign");
+    let problem = refused(&kit.load(), "northmoor");
+    assert!(
+        problem
+            .to_string()
+            .contains("no entry symbol `rasso_plugin_entry_v1`, which its manifest's ABI 1 needs"),
+        "{problem}"
     );
 }
 
@@ -407,7 +427,7 @@ fn a_library_without_the_entry_symbol_is_refused() {
     assert!(
         problem
             .to_string()
-            .contains("no entry symbol `rasso_plugin_entry_v1`"),
+            .contains("no entry symbol `rasso_plugin_entry_v2`"),
         "{problem}"
     );
     northmoor_serves(&host);
@@ -609,4 +629,334 @@ fn the_configuration_file_is_read_with_paths_relative_to_it() {
     let missing: &Path = &kit.dir.path().join("nope.toml");
     let error = HostConfig::read(missing).expect_err("missing");
     assert!(error.to_string().contains("nope.toml"), "{error}");
+}
+
+impl Kit {
+    /// An ABI 2 fixture (`fixture-v2-misbehave` or `fixture-v2-raw`) under `name`, misbehaving as
+    /// `mode` says.
+    fn v2(&mut self, package: &str, name: &str, rule: &str, mode: &str) -> PathBuf {
+        self.fixture(
+            package,
+            name,
+            &format!(
+                "capabilities = [\"rules\"]\nrules = [\"{rule}\"]\nreads = [\"report_received\"]\n"
+            ),
+            serde_json::json!({"name": name, "rule": rule, "mode": mode}),
+        )
+    }
+}
+
+fn manifest_abi(dir: &Path) -> String {
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).expect("manifest");
+    manifest
+        .lines()
+        .find(|line| line.starts_with("abi = "))
+        .expect("abi line")
+        .to_owned()
+}
+
+#[test]
+fn abi_1_plugins_still_load_and_give_the_same_findings_as_abi_2() {
+    let mut v1 = Kit::new();
+    let dir = v1.example_as("fixture-northmoor-v1", "northmoor");
+    assert_eq!(manifest_abi(&dir), "abi = 1", "built for ABI 1");
+    let old = v1.load();
+    assert_eq!(state(&old, "northmoor"), PluginState::Enabled);
+    assert_eq!(old.plugin("northmoor").and_then(|p| p.abi()), Some(1));
+
+    let mut v2 = Kit::new();
+    let dir = v2.example("northmoor");
+    assert_eq!(manifest_abi(&dir), "abi = 2");
+    let new = v2.load();
+    assert_eq!(new.plugin("northmoor").and_then(|p| p.abi()), Some(2));
+
+    let cases = [
+        case("northmoor", "NM-2026-000001"),
+        case("exampleshire", "EX-2026-000001"),
+    ];
+    for case in &cases {
+        assert_eq!(findings(&old, case), findings(&new, case));
+    }
+    northmoor_serves(&old);
+}
+
+#[test]
+fn many_cases_go_in_one_batch_and_findings_come_back_to_their_cases() {
+    let mut kit = Kit::new();
+    kit.example("northmoor");
+    let host = kit.load();
+    let cases: Vec<Case> = (0..2_500)
+        .map(|index| {
+            let force = if index % 3 == 0 {
+                "exampleshire"
+            } else {
+                "northmoor"
+            };
+            case(force, &format!("NM-2026-{index:06}"))
+        })
+        .collect();
+    let mut out = Vec::new();
+    host.plugin_findings_batch(&cases, now(), &mut out);
+    let expected: Vec<usize> = (0..2_500).filter(|index| index % 3 != 0).collect();
+    let positions: Vec<usize> = out.iter().map(|(position, _)| *position).collect();
+    assert_eq!(
+        positions, expected,
+        "one finding per Northmoor case, in order"
+    );
+    for (position, finding) in &out {
+        let mut one = Vec::new();
+        host.plugin_findings_into(&cases[*position], now(), &mut one);
+        assert_eq!(one, vec![finding.clone()]);
+    }
+}
+
+#[test]
+fn an_abi_2_plugin_that_panics_or_hangs_is_disabled_and_the_host_goes_on() {
+    let mut kit = Kit::new();
+    kit.v2("fixture-v2-misbehave", "panicky", "FX-PANIC", "panic");
+    kit.v2("fixture-v2-misbehave", "sleepy", "FX-SLOW", "slow");
+    kit.v2("fixture-v2-raw", "stuck", "RAW-HANG", "hang");
+    for entry in &mut kit.config.plugins {
+        entry.timeout = Duration::from_millis(200);
+    }
+    kit.example("northmoor");
+    let host = kit.load();
+    for name in ["panicky", "sleepy", "stuck"] {
+        assert_eq!(state(&host, name), PluginState::Enabled, "{name}");
+        assert_eq!(host.plugin(name).and_then(|p| p.abi()), Some(2));
+    }
+    let views = findings(&host, &case("fixture", "FX-1"));
+    assert!(
+        views
+            .iter()
+            .all(|view| !view.rule.starts_with("FX-") && !view.rule.starts_with("RAW-"))
+    );
+    assert!(views.iter().any(|view| view.rule == "SUP-REVIEW"));
+    let problem = disabled(&host, "panicky");
+    assert!(
+        problem
+            .to_string()
+            .contains("panicked during `evaluate`: plugin panicked: fixture panics in rules"),
+        "{problem}"
+    );
+    for name in ["sleepy", "stuck"] {
+        let problem = disabled(&host, name);
+        assert!(
+            problem
+                .to_string()
+                .contains("timed out: `evaluate` took longer than its limit of 200 ms"),
+            "{problem}"
+        );
+    }
+    northmoor_serves(&host);
+}
+
+#[test]
+fn an_abi_2_answer_that_lies_is_refused_and_the_plugin_disabled() {
+    let cases = [
+        ("count", "counts 2 findings, 0 refusals and 0 bytes of text"),
+        (
+            "offset",
+            "finding 1: `person` is text 4..+2, outside the answer's 2 bytes",
+        ),
+        ("utf8", "finding 1: `person` is not UTF-8"),
+        (
+            "case",
+            "finding 1: `case` is 1, but the batch holds 1 cases",
+        ),
+        ("rule", "finding 1: `rule` is 7, not one of the 1 rules"),
+        (
+            "kind",
+            "finding 1: `trigger` is kind code 200, which is no event kind",
+        ),
+        ("status", "finding 1: `status` is 9, which is no status"),
+        ("time", "finding 1: `trigger_at` is no time"),
+        ("magic", "does not start with the findings magic"),
+    ];
+    let mut kit = Kit::new();
+    for (mode, _) in cases {
+        let rule = format!("RAW-{}", mode.to_ascii_uppercase());
+        kit.v2("fixture-v2-raw", &format!("raw-{mode}"), &rule, mode);
+    }
+    kit.v2("fixture-v2-raw", "raw-honest", "RAW-HONEST", "honest");
+    kit.v2(
+        "fixture-v2-misbehave",
+        "unknown-rule",
+        "FX-UNKNOWN",
+        "unknown-rule",
+    );
+    kit.v2(
+        "fixture-v2-misbehave",
+        "no-deadline",
+        "FX-NO-DEADLINE",
+        "no-deadline",
+    );
+    kit.example("northmoor");
+    let host = kit.load();
+    let views = findings(&host, &case("fixture", "FX-1"));
+    let plugin_rules: Vec<&str> = views
+        .iter()
+        .map(|view| view.rule.as_str())
+        .filter(|rule| rule.starts_with("RAW-") || rule.starts_with("FX-"))
+        .collect();
+    assert_eq!(
+        plugin_rules,
+        ["RAW-HONEST"],
+        "only the honest answer's finding is kept"
+    );
+    assert_eq!(state(&host, "raw-honest"), PluginState::Enabled);
+    for (mode, expected) in cases {
+        let problem = disabled(&host, &format!("raw-{mode}"));
+        let text = problem.to_string();
+        assert!(
+            text.contains("malformed answer to `evaluate`"),
+            "{mode}: {text}"
+        );
+        assert!(text.contains(expected), "{mode}: {text}");
+    }
+    let problem = disabled(&host, "unknown-rule");
+    assert!(
+        problem
+            .to_string()
+            .contains("`rule` is an id it did not register"),
+        "{problem}"
+    );
+    let problem = disabled(&host, "no-deadline");
+    assert!(
+        problem
+            .to_string()
+            .contains("`due_by`: a finding with a deadline status needs a deadline"),
+        "{problem}"
+    );
+    northmoor_serves(&host);
+}
+
+#[test]
+fn a_rule_reading_a_kind_or_fields_it_did_not_declare_is_stopped_and_named() {
+    let mut kit = Kit::new();
+    kit.v2("fixture-v2-misbehave", "nosy", "FX-NOSY", "undeclared");
+    kit.v2(
+        "fixture-v2-misbehave",
+        "nosier",
+        "FX-NOSIER",
+        "undeclared-fields",
+    );
+    let host = kit.load();
+    let _ = findings(&host, &case("fixture", "FX-1"));
+    let problem = disabled(&host, "nosy");
+    assert!(
+        problem
+            .to_string()
+            .contains("asked for `note` events, which the plugin does not declare in `reads`"),
+        "{problem}"
+    );
+    let problem = disabled(&host, "nosier");
+    assert!(
+        problem.to_string().contains(
+            "asked for the fields of `report_received` events, which the plugin does not declare in `reads_fields`"
+        ),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_refused_case_gets_no_findings_and_the_plugin_stays_enabled() {
+    let mut kit = Kit::new();
+    kit.v2("fixture-v2-misbehave", "choosy", "FX-CHOOSY", "refuse");
+    let host = kit.load();
+    let cases = [case("fixture", "FX-1"), case("fixture", "FX-2")];
+    let mut out = Vec::new();
+    host.plugin_findings_batch(&cases, now(), &mut out);
+    let positions: Vec<usize> = out.iter().map(|(position, _)| *position).collect();
+    assert_eq!(
+        positions,
+        [0],
+        "FX-2 is refused, with the finding written before"
+    );
+    assert_eq!(state(&host, "choosy"), PluginState::Enabled);
+}
+
+#[test]
+fn a_batch_refused_as_a_whole_gets_no_findings_and_the_plugin_stays_enabled() {
+    let mut kit = Kit::new();
+    kit.v2("fixture-v2-raw", "refuser", "RAW-REFUSER", "refuse");
+    let host = kit.load();
+    let cases: Vec<Case> = (0..1_500)
+        .map(|index| case("fixture", &format!("FX-{index}")))
+        .collect();
+    let mut out = Vec::new();
+    host.plugin_findings_batch(&cases, now(), &mut out);
+    assert!(out.is_empty());
+    assert_eq!(state(&host, "refuser"), PluginState::Enabled);
+}
+
+#[test]
+fn what_an_abi_2_plugin_reads_is_declared_signed_and_checked() {
+    // Declared in the manifest but not registered (and the other way round).
+    let mut kit = Kit::new();
+    kit.fixture(
+        "fixture-v2-misbehave",
+        "undeclared",
+        "capabilities = [\"rules\"]\nrules = [\"FX-RULE\"]\n",
+        serde_json::json!({"name": "undeclared", "rule": "FX-RULE", "mode": "honest"}),
+    );
+    kit.fixture(
+        "fixture-v2-misbehave",
+        "greedy",
+        "capabilities = [\"rules\"]\nrules = [\"FX-GREEDY\"]\nreads = [\"report_received\", \"person_added\"]\n",
+        serde_json::json!({"name": "greedy", "rule": "FX-GREEDY", "mode": "honest"}),
+    );
+    kit.fixture(
+        "fixture-v2-misbehave",
+        "silent",
+        "capabilities = [\"rules\"]\nrules = [\"FX-SILENT\"]\n",
+        serde_json::json!({"name": "silent", "rule": "FX-SILENT", "mode": "no-reads"}),
+    );
+    let host = kit.load();
+    let problem = refused(&host, "silent");
+    assert!(
+        problem
+            .to_string()
+            .contains("`reads`: a plugin with rules must declare the event kinds its rules read"),
+        "{problem}"
+    );
+    let problem = refused(&host, "undeclared");
+    assert!(
+        problem
+            .to_string()
+            .contains("registers reads its manifest does not declare: report_received"),
+        "{problem}"
+    );
+    let problem = refused(&host, "greedy");
+    assert!(
+        problem
+            .to_string()
+            .contains("does not register reads its manifest declares: person_added"),
+        "{problem}"
+    );
+
+    let mut kit = Kit::new();
+    let dir = kit.fixture(
+        "fixture-v2-misbehave",
+        "typo",
+        "capabilities = [\"rules\"]\nrules = [\"FX-RULE\"]\nreads = [\"report_received\"]\n",
+        serde_json::json!({"name": "typo", "rule": "FX-RULE", "mode": "honest"}),
+    );
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).expect("manifest");
+    std::fs::write(
+        dir.join("plugin.toml"),
+        manifest.replace(
+            "reads = [\"report_received\"]",
+            "reads = [\"repot_received\"]",
+        ),
+    )
+    .expect("write");
+    sign_folder(&dir, &kit.key).expect("sign");
+    let problem = refused(&kit.load(), "typo");
+    assert!(
+        problem
+            .to_string()
+            .contains("`reads`: `repot_received` is not an event kind"),
+        "{problem}"
+    );
 }

@@ -1,13 +1,14 @@
 //! Write a rasso force plugin in ordinary safe Rust.
 //!
 //! Implement [`Plugin`] for a type and name it in [`declare_plugin!`]. The macro exports the entry
-//! symbol and the C table; this crate turns every call into a call of one of your methods, with
-//! the JSON decoded and encoded for you, and catches any panic at the boundary (the host then
-//! disables the plugin and reports it). Log through [`log`]: lines go to the host's logging. Never
-//! log personal data.
+//! symbol and the C table of ABI 2; this crate turns every call into a call of one of your
+//! methods and catches any panic at the boundary (the host then disables the plugin and reports
+//! it). Rules read cases through the typed, read-only [`Case`] view of the batch the host hands
+//! over (many cases per call, no JSON) and write findings to [`Findings`]. Log through [`log`]:
+//! lines go to the host's logging. Never log personal data.
 //!
 //! ```ignore
-//! use plugin_sdk::{Plugin, PluginError, Registration, declare_plugin};
+//! use plugin_sdk::{Case, Findings, Plugin, PluginError, Registration, declare_plugin};
 //!
 //! #[derive(Debug)]
 //! pub struct MyForce;
@@ -15,21 +16,30 @@
 //! impl Plugin for MyForce {
 //!     fn init(_config: &serde_json::Value) -> Result<Self, PluginError> { Ok(MyForce) }
 //!     fn registration(&self) -> Registration { /* what you provide */ Registration::default() }
+//!     fn rules(&self, case: &Case<'_>, findings: &mut Findings<'_>) -> Result<(), PluginError> {
+//!         Ok(())
+//!     }
 //! }
 //!
 //! declare_plugin!(MyForce);
 //! ```
+//!
+//! Plugins written for ABI 1 (one case per call, as JSON) build with [`v1`] and
+//! [`declare_plugin_v1!`]; hosts still load them.
 
 #![allow(unsafe_code)]
 
+pub mod batch;
 pub mod protocol;
+pub mod testing;
+pub mod v1;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+pub use batch::{Case, Event, FieldValue, Finding, Findings, Kind};
 pub use plugin_abi as abi;
 pub use protocol::*;
 
@@ -83,8 +93,8 @@ pub struct Exported {
     pub bytes: Vec<u8>,
 }
 
-/// A force plugin. Every method is ordinary safe Rust; implement the ones for the capabilities
-/// your registration declares. The defaults answer "not provided".
+/// A force plugin (ABI 2). Every method is ordinary safe Rust; implement the ones for the
+/// capabilities your registration declares. The defaults answer "not provided".
 pub trait Plugin: Sized + Send + Sync + 'static {
     /// Builds the plugin from its configuration (the `config` table of its entry in the host's
     /// configuration, as JSON; `null` when there is none).
@@ -93,9 +103,13 @@ pub trait Plugin: Sized + Send + Sync + 'static {
     /// What the plugin provides. It must match the plugin's `plugin.toml`.
     fn registration(&self) -> Registration;
 
-    /// The findings of this plugin's rules for one case.
-    fn rules(&self, case: &CaseSnapshot) -> Result<Vec<PluginFinding>, PluginError> {
-        let _ = case;
+    /// The findings of this plugin's rules for one case, written to `findings`. The case holds
+    /// only events of the kinds the registration declares in `reads`, up to the case's `now`, with
+    /// fields only for the kinds it declares in `reads_fields`.
+    /// An error refuses this case only (it gets no findings from the plugin, which stays
+    /// enabled); a panic disables the plugin.
+    fn rules(&self, case: &Case<'_>, findings: &mut Findings<'_>) -> Result<(), PluginError> {
+        let _ = (case, findings);
         Err(PluginError::unsupported("rules"))
     }
 
@@ -122,13 +136,51 @@ pub trait Plugin: Sized + Send + Sync + 'static {
     }
 }
 
-/// Exports a [`Plugin`] type as a rasso plugin: the versioned entry symbol and its C table.
+/// Exports a [`Plugin`] type as a rasso plugin of ABI 2: the versioned entry symbol and its C
+/// table.
 #[macro_export]
 macro_rules! declare_plugin {
     ($plugin:ty) => {
-        impl $crate::__private::Slot for $plugin {
-            fn slot() -> &'static ::std::sync::OnceLock<Self> {
-                static INSTANCE: ::std::sync::OnceLock<$plugin> = ::std::sync::OnceLock::new();
+        impl $crate::__private::Glue for $plugin {
+            fn init(config: &$crate::__private::Value) -> Result<Self, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::init(config)
+            }
+            fn registration(&self) -> $crate::Registration {
+                <$plugin as $crate::Plugin>::registration(self)
+            }
+            fn validate(
+                &self,
+                event: &$crate::__private::Map<String, $crate::__private::Value>,
+            ) -> Result<Vec<$crate::FieldError>, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::validate(self, event)
+            }
+            fn import(
+                &self,
+                format: &str,
+                data: &[u8],
+            ) -> Result<
+                Vec<$crate::__private::Map<String, $crate::__private::Value>>,
+                $crate::PluginError,
+            > {
+                <$plugin as $crate::Plugin>::import(self, format, data)
+            }
+            fn export(
+                &self,
+                format: &str,
+                report: &$crate::__private::Value,
+            ) -> Result<$crate::Exported, $crate::PluginError> {
+                <$plugin as $crate::Plugin>::export(self, format, report)
+            }
+            fn rules(
+                &self,
+                case: &$crate::Case<'_>,
+                findings: &mut $crate::Findings<'_>,
+            ) -> Result<(), $crate::PluginError> {
+                <$plugin as $crate::Plugin>::rules(self, case, findings)
+            }
+            fn slot() -> &'static ::std::sync::OnceLock<$crate::__private::Instance<Self>> {
+                static INSTANCE: ::std::sync::OnceLock<$crate::__private::Instance<$plugin>> =
+                    ::std::sync::OnceLock::new();
                 &INSTANCE
             }
         }
@@ -138,14 +190,15 @@ macro_rules! declare_plugin {
         // attribute a plugin needs, and it is generated here.
         #[allow(unsafe_code)]
         #[unsafe(no_mangle)]
-        pub extern "C" fn rasso_plugin_entry_v1() -> *const $crate::abi::PluginTable {
-            static TABLE: $crate::abi::PluginTable = $crate::abi::PluginTable {
-                abi_version: $crate::abi::ABI_VERSION,
-                size: ::std::mem::size_of::<$crate::abi::PluginTable>(),
+        pub extern "C" fn rasso_plugin_entry_v2() -> *const $crate::abi::v2::PluginTable {
+            static TABLE: $crate::abi::v2::PluginTable = $crate::abi::v2::PluginTable {
+                abi_version: $crate::abi::v2::ABI_VERSION,
+                size: ::std::mem::size_of::<$crate::abi::v2::PluginTable>(),
                 manifest: $crate::__private::manifest::<$plugin>,
                 init: $crate::__private::init::<$plugin>,
                 call: $crate::__private::call::<$plugin>,
                 free: $crate::__private::free,
+                evaluate: $crate::__private::evaluate::<$plugin>,
             };
             &TABLE
         }
@@ -184,21 +237,53 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, PluginError> {
         .map_err(|error| PluginError::invalid(format!("`data` is not base64: {error}")))
 }
 
-/// What [`declare_plugin!`] expands to calls. Not part of the API.
+/// What [`declare_plugin!`] and [`declare_plugin_v1!`] expand to calls: the boundary. Not part of
+/// the API.
 #[doc(hidden)]
 pub mod __private {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    pub use serde_json::{Map, Value};
+
     use super::*;
+    use crate::batch::{Batch, FindingsWriter, Sections};
+    use plugin_abi::v2::{BATCH_VERSION, CaseBatch, Section};
     use plugin_abi::{
-        ABI_VERSION, Buffer, HostCallbacks, STATUS_ERROR, STATUS_NOT_INITIALISED, STATUS_OK,
-        STATUS_PANIC, STATUS_UNKNOWN_METHOD, Status, method,
+        Buffer, HOST_CALLBACKS_VERSION, HostCallbacks, STATUS_ERROR, STATUS_NOT_INITIALISED,
+        STATUS_OK, STATUS_PANIC, STATUS_UNKNOWN_METHOD, Status, method,
     };
 
-    /// Where a plugin type keeps its one instance.
-    pub trait Slot: Sized + 'static {
-        fn slot() -> &'static OnceLock<Self>;
+    /// A plugin's one instance, with what the boundary needs of its registration.
+    #[derive(Debug)]
+    pub struct Instance<P> {
+        pub plugin: P,
+        /// The registered rule ids, in order: findings name a rule by its position here.
+        pub rules: Vec<String>,
     }
 
-    enum Failure {
+    /// What the boundary calls, implemented by the macros by forwarding to [`Plugin`] (ABI 2) or
+    /// [`v1::Plugin`] (ABI 1).
+    pub trait Glue: Sized + Send + Sync + 'static {
+        fn init(config: &Value) -> Result<Self, PluginError>;
+        fn registration(&self) -> Registration;
+        fn validate(&self, event: &Map<String, Value>) -> Result<Vec<FieldError>, PluginError>;
+        fn import(&self, format: &str, data: &[u8])
+        -> Result<Vec<Map<String, Value>>, PluginError>;
+        fn export(&self, format: &str, report: &Value) -> Result<Exported, PluginError>;
+        /// ABI 2's rules over one case of a batch.
+        fn rules(&self, case: &Case<'_>, findings: &mut Findings<'_>) -> Result<(), PluginError> {
+            let _ = (case, findings);
+            Err(PluginError::unsupported("rules"))
+        }
+        /// ABI 1's rules over one case snapshot.
+        fn rules_v1(&self, case: &CaseSnapshot) -> Result<Vec<PluginFinding>, PluginError> {
+            let _ = case;
+            Err(PluginError::unsupported("rules"))
+        }
+        fn slot() -> &'static OnceLock<Instance<Self>>;
+    }
+
+    pub(crate) enum Failure {
         Status(Status, String),
     }
 
@@ -277,21 +362,22 @@ pub mod __private {
         }
     }
 
+    fn instance<P: Glue>() -> Result<&'static Instance<P>, Failure> {
+        P::slot()
+            .get()
+            .ok_or_else(|| Failure::Status(STATUS_NOT_INITIALISED, "not initialised".into()))
+    }
+
     /// # Safety
     /// ABI contract: `out` is null or writable.
-    pub unsafe extern "C" fn manifest<P: Plugin + Slot>(out: *mut Buffer) -> Status {
-        guard(out, || {
-            let plugin = P::slot()
-                .get()
-                .ok_or_else(|| Failure::Status(STATUS_NOT_INITIALISED, "not initialised".into()))?;
-            to_json(&plugin.registration())
-        })
+    pub unsafe extern "C" fn manifest<P: Glue>(out: *mut Buffer) -> Status {
+        guard(out, || to_json(&instance::<P>()?.plugin.registration()))
     }
 
     /// # Safety
     /// ABI contract: `host` is null or points at a `HostCallbacks` of at least its `size`;
     /// `config` is valid for `config_len` bytes; `out` is null or writable.
-    pub unsafe extern "C" fn init<P: Plugin + Slot>(
+    pub unsafe extern "C" fn init<P: Glue>(
         host: *const HostCallbacks,
         config: *const u8,
         config_len: usize,
@@ -302,7 +388,8 @@ pub mod __private {
                 // SAFETY: the host passes a valid `HostCallbacks` (ABI contract). Only the first
                 // two fields are read before the size is checked.
                 let (version, size) = unsafe { ((*host).abi_version, (*host).size) };
-                if version == ABI_VERSION && size >= std::mem::size_of::<HostCallbacks>() {
+                if version == HOST_CALLBACKS_VERSION && size >= std::mem::size_of::<HostCallbacks>()
+                {
                     // SAFETY: the size check above shows the whole struct is there.
                     let callbacks = unsafe { *host };
                     let _ = HOST_LOG.set(callbacks.log);
@@ -333,7 +420,13 @@ pub mod __private {
                 );
             }));
             let plugin = P::init(&config)?;
-            let _ = P::slot().set(plugin);
+            let rules = plugin
+                .registration()
+                .rules
+                .into_iter()
+                .map(|rule| rule.id)
+                .collect();
+            let _ = P::slot().set(Instance { plugin, rules });
             Ok(Vec::new())
         })
     }
@@ -345,7 +438,7 @@ pub mod __private {
 
     /// # Safety
     /// ABI contract: `method` and `input` are valid for their lengths; `out` is null or writable.
-    pub unsafe extern "C" fn call<P: Plugin + Slot>(
+    pub unsafe extern "C" fn call<P: Glue>(
         method_ptr: *const u8,
         method_len: usize,
         input: *const u8,
@@ -357,14 +450,12 @@ pub mod __private {
             let method = unsafe { borrowed(method_ptr, method_len) };
             // SAFETY: borrowed for the call (ABI contract).
             let input = unsafe { borrowed(input, input_len) };
-            let plugin = P::slot()
-                .get()
-                .ok_or_else(|| Failure::Status(STATUS_NOT_INITIALISED, "not initialised".into()))?;
+            let plugin = &instance::<P>()?.plugin;
             match std::str::from_utf8(method).unwrap_or("") {
                 method::RULES => {
                     let case: CaseSnapshot = decode(input, "rules")?;
                     to_json(&RulesResponse {
-                        findings: plugin.rules(&case)?,
+                        findings: plugin.rules_v1(&case)?,
                     })
                 }
                 method::VALIDATE => {
@@ -394,6 +485,87 @@ pub mod __private {
                 )),
             }
         })
+    }
+
+    /// # Safety
+    /// ABI contract: the section is valid for reads of `len` bytes for the call.
+    unsafe fn section<'a>(section: Section) -> &'a [u8] {
+        // SAFETY: guaranteed by the caller.
+        unsafe { borrowed(section.ptr, section.len) }
+    }
+
+    /// # Safety
+    /// ABI contract: `batch` is null or points at a `CaseBatch` of at least its `size` whose
+    /// sections are valid for their lengths for the call; `out` is null or writable.
+    pub unsafe extern "C" fn evaluate<P: Glue>(
+        batch: *const CaseBatch,
+        out: *mut Buffer,
+    ) -> Status {
+        guard(out, || {
+            let instance = instance::<P>()?;
+            if batch.is_null() {
+                return Err(invalid("evaluate: no batch"));
+            }
+            // SAFETY: the host passes a valid `CaseBatch` (ABI contract); its first two fields,
+            // version and size, are read before anything else.
+            let (version, size) = unsafe { ((*batch).version, (*batch).size) };
+            if version != BATCH_VERSION || (size as usize) < std::mem::size_of::<CaseBatch>() {
+                return Err(invalid(format!(
+                    "evaluate: a batch of version {version} ({size} bytes); this plugin reads version {BATCH_VERSION}"
+                )));
+            }
+            // SAFETY: the version and size checks show the whole struct is there.
+            let raw = unsafe { *batch };
+            // SAFETY: each section is borrowed for the call (ABI contract).
+            let sections = unsafe {
+                Sections {
+                    cases: section(raw.cases),
+                    kinds: section(raw.kinds),
+                    times: section(raw.times),
+                    persons: section(raw.persons),
+                    field_starts: section(raw.field_starts),
+                    fields: section(raw.fields),
+                    text: section(raw.text),
+                }
+            };
+            let reads = crate::batch::Reads {
+                kinds: raw.kinds_read,
+                fields: raw.fields_read,
+            };
+            let batch = Batch::new(
+                reads,
+                raw.case_count as usize,
+                raw.event_count as usize,
+                raw.field_count as usize,
+                sections,
+            )
+            .map_err(|error| invalid(error.to_string()))?;
+            evaluate_batch(&instance.plugin, &instance.rules, &batch)
+        })
+    }
+
+    /// Runs the plugin's rules over every case of `batch`. A case the plugin refuses gets a
+    /// refusal and none of the findings written before the refusal; "not provided" refuses the
+    /// whole call.
+    pub(crate) fn evaluate_batch<P: Glue>(
+        plugin: &P,
+        rules: &[String],
+        batch: &Batch<'_>,
+    ) -> Result<Vec<u8>, Failure> {
+        let mut writer = FindingsWriter::with_capacity(batch.len());
+        for case in batch.cases() {
+            let mark = writer.mark();
+            let result = plugin.rules(&case, &mut writer.sink(case.index(), rules));
+            match result {
+                Ok(()) => {}
+                Err(error) if error.kind == ErrorKind::Unsupported => return Err(error.into()),
+                Err(error) => {
+                    writer.roll_back(mark);
+                    writer.refusal(case.index(), &error.message);
+                }
+            }
+        }
+        Ok(writer.finish())
     }
 
     /// # Safety

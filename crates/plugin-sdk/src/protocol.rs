@@ -92,9 +92,33 @@ pub struct Registration {
     pub import_formats: Vec<String>,
     #[serde(default)]
     pub export_formats: Vec<ExportFormat>,
+    /// The event kinds the plugin's rules read (ABI 2): the host hands over only events of these
+    /// kinds, and a rule asking for another kind is stopped. Empty for plugins without rules and
+    /// for ABI 1 plugins, which are sent every event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<String>,
+    /// The event kinds whose fields the plugin's rules read as well (ABI 2; reading a kind's fields
+    /// implies reading the kind). Events of other kinds come with their kind, time and person only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads_fields: Vec<String>,
 }
 
-/// The input of `rules`: one case at `now`.
+impl Registration {
+    /// What the plugin's rules read, as declared; every event and field when it declares nothing
+    /// (ABI 1). The first name that is no kind is the error.
+    pub fn declared_reads(&self) -> Result<crate::batch::Reads, &str> {
+        if self.reads.is_empty() && self.reads_fields.is_empty() {
+            return Ok(crate::batch::Reads::ALL);
+        }
+        crate::batch::Reads::declared(
+            self.reads.iter().map(String::as_str),
+            self.reads_fields.iter().map(String::as_str),
+        )
+    }
+}
+
+/// The input of ABI 1's `rules`: one case at `now`, as JSON. ABI 2 plugins read cases through
+/// [`crate::Case`] instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseSnapshot {
     /// The force's case reference.
@@ -187,8 +211,8 @@ impl FindingStatus {
     }
 }
 
-/// One finding of a plugin rule. The host fills in the case, the force and the guidance page
-/// registered with the rule.
+/// One finding of an ABI 1 plugin rule (ABI 2 rules write [`crate::Finding`]s). The host fills in
+/// the case, the force and the guidance page registered with the rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginFinding {
     /// One of the rule ids the plugin registered.

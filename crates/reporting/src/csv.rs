@@ -100,6 +100,12 @@ pub(crate) fn json(report: &Report) -> Value {
         "bail_ageing": ageing(&report.bail_ageing, shared),
         "rui_ageing": ageing(&report.rui_ageing, shared),
     });
+    if let (false, Some(object)) = (report.plugins.is_empty(), value.as_object_mut()) {
+        object.insert("plugins".into(), json!(report.plugins));
+        if !report.plugins_disabled.is_empty() {
+            object.insert("plugins_disabled".into(), json!(report.plugins_disabled));
+        }
+    }
     if let (Some(figure), Some(object)) = (&report.repeat_suspects, value.as_object_mut()) {
         object.insert(
             "repeat_suspects".into(),
@@ -160,6 +166,29 @@ pub(crate) fn csv(report: &Report) -> String {
         "share",
         &data["victim_does_not_support_share"],
     );
+    for plugin in &report.plugins {
+        push("plugins", &plugin.name, "version", &json!(plugin.version));
+        push(
+            "plugins",
+            &plugin.name,
+            "signature",
+            &json!(plugin.signature),
+        );
+        for rule in &plugin.rules {
+            push("plugins", &plugin.name, "rule", &json!(rule));
+        }
+        for timescale in &plugin.policy {
+            push("plugins", &plugin.name, "policy", &json!(timescale));
+        }
+        if report.plugins_disabled.contains(&plugin.name) {
+            push(
+                "plugins",
+                &plugin.name,
+                "disabled_during_report",
+                &json!(true),
+            );
+        }
+    }
     if let Some(map) = data["repeat_suspects"].as_object() {
         for (key, value) in map {
             push("repeat_suspects", key, "count", value);

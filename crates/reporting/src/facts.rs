@@ -11,9 +11,11 @@
 //! ([`FactFinding::status_at`]). Before the latest event the facts do not hold (some events would
 //! still be in the future); reports evaluate such cases in full ([`CaseFacts::holds_at`]).
 //!
-//! Facts are computed with the national rule set only: a report whose rule set differs (a force
-//! policy, another bank holiday list) must not use facts taken with another one; [`basis`] names
-//! the rule set facts were taken with, so that a store can tell.
+//! Facts are computed with the rules in force where they are taken ([`RulesInForce`]): the
+//! national rule set, or the rule set a force's plugins make with their own rules' findings. A
+//! report whose rules differ (a force policy, another bank holiday list, another plugin, version or
+//! build of one) must not use facts taken with other ones; [`basis`] and [`basis_with_plugins`]
+//! name the rules facts were taken with, so that a store can tell.
 
 use std::borrow::Cow;
 
@@ -22,6 +24,8 @@ use domain::interchange::{EventData, Kind, OfficerRole};
 use domain::rules::{Finding, Scratch};
 use domain::time::local_date;
 use domain::{Case, Event, RuleSet, Status};
+
+use crate::plugins::{IncludedPlugin, RulesInForce};
 
 /// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
 /// older version are rebuilt rather than misread.
@@ -57,14 +61,14 @@ pub struct CaseFacts {
     /// The rule set versions that judged the findings (their ids), each once, in the order of
     /// the rule set; [`FactFinding::rule_set`] indexes this list.
     pub rule_sets: Vec<String>,
-    /// One per rule instance of the national rules.
+    /// One per rule instance of the rules in force: the national rules, then any plugins' rules.
     pub findings: Vec<FactFinding>,
 }
 
 /// One rule finding, as taken at the case's latest event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactFinding {
-    /// The rule's id (`VC-INFORM`); borrowed for the national rules, which is all a report reads.
+    /// The rule's id (`VC-INFORM`); borrowed for the national rules, owned for a plugin's.
     pub rule: Cow<'static, str>,
     /// The rule set version that judged it: a position in [`CaseFacts::rule_sets`].
     pub rule_set: u8,
@@ -96,7 +100,7 @@ impl FactFinding {
 impl CaseFacts {
     /// The facts of `case` with every event visible (taken at its latest event). `None` for a case
     /// without events.
-    pub fn of(case: &Case, rules: &RuleSet) -> Option<CaseFacts> {
+    pub fn of<'r>(case: &Case, rules: impl Into<RulesInForce<'r>>) -> Option<CaseFacts> {
         let last = case.events().iter().map(|event| event.at).max()?;
         let mut scratch = Scratch::default();
         let mut findings = Vec::new();
@@ -112,9 +116,9 @@ impl CaseFacts {
     /// The facts of `case` as seen at `now`: events after `now` are left out and findings are
     /// evaluated at `now`. `None` when no event is visible. `scratch` and `findings` are reused
     /// buffers.
-    pub fn observe(
+    pub fn observe<'r>(
         case: &Case,
-        rules: &RuleSet,
+        rules: impl Into<RulesInForce<'r>>,
         now: DateTime<Utc>,
         scratch: &mut Scratch,
         findings: &mut Vec<Finding>,
@@ -145,6 +149,7 @@ impl CaseFacts {
         }
         facts.take_events(visible);
         findings.clear();
+        let rules = rules.into();
         rules.evaluate_into(case, now, scratch, findings);
         // The versions that judged a finding, each once, in the rule set's order.
         let mut used = [false; 256];
@@ -152,7 +157,8 @@ impl CaseFacts {
             used[usize::from(finding.version)] = true;
         }
         let mut position_of = [0u8; 256];
-        for (version, config) in rules.versions().iter().enumerate() {
+        let rule_set = rules.rule_set();
+        for (version, config) in rule_set.versions().iter().enumerate() {
             if used.get(version).copied().unwrap_or(false) {
                 position_of[version] = facts.rule_sets.len() as u8;
                 facts.rule_sets.push(config.config().id.clone());
@@ -161,7 +167,7 @@ impl CaseFacts {
         facts.findings = findings
             .iter()
             .map(|finding| FactFinding {
-                rule: rules.rule(finding.rule).id.clone(),
+                rule: rule_set.rule(finding.rule).id.clone(),
                 rule_set: position_of[usize::from(finding.version)],
                 person: finding.person.as_ref().map(|p| p.to_string()),
                 status: finding.status,
@@ -272,6 +278,46 @@ pub fn basis(rules: &RuleSet) -> String {
         .map(|version| version.config().id.as_str())
         .collect();
     format!("{}-v{FACTS_VERSION}-{hash:016x}", ids.join("+"))
+}
+
+/// The basis of facts taken with `rules` and the findings of `plugins` (each named by its name,
+/// version, signature, rules and policy): [`basis`] when there are no plugins (so a store without
+/// plugins keeps its facts), otherwise [`basis`] with a fingerprint of the plugins appended. A
+/// plugin added, removed, upgraded or rebuilt gives another basis, so facts taken before are stale
+/// as after a change of rule set.
+pub fn basis_with_plugins(rules: &RuleSet, plugins: &[IncludedPlugin]) -> String {
+    plugins_basis(&basis(rules), plugins)
+}
+
+/// [`basis_with_plugins`] from the rule set's [`basis`], worked out beforehand.
+pub fn plugins_basis(base: &str, plugins: &[IncludedPlugin]) -> String {
+    if plugins.is_empty() {
+        return base.to_owned();
+    }
+    let text: Vec<String> = plugins
+        .iter()
+        .map(|plugin| {
+            format!(
+                "{}|{}|{}|{}|{}",
+                plugin.name,
+                plugin.version,
+                plugin.signature,
+                plugin.rules.join(","),
+                plugin.policy.join(",")
+            )
+        })
+        .collect();
+    format!("{base}+plugins-{:016x}", fnv1a(&text.join("\n")))
+}
+
+/// FNV-1a, 64 bits: a fingerprint to tell rule sets apart, not a security measure.
+fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 pub mod binary;

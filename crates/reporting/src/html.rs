@@ -43,6 +43,7 @@ pub(crate) fn page(report: &Report) -> String {
         report.scope.as_of.format("%d %B %Y %H:%M UTC"),
         escape(&report.scope.rule_set)
     );
+    plugins(&mut html, report);
     if shared {
         html.push_str("<p class=\"note\">Prepared for sharing outside the force: counts from 1 to 4 are shown as &lt;5, and officer-level figures are left out.</p>\n");
     }
@@ -152,6 +153,50 @@ fn outcomes(html: &mut String, report: &Report) {
     html.push_str(&bar_chart(&bars, report.scope.shared, |n| {
         shown(n, report.scope.shared)
     }));
+}
+
+/// The force plugins whose rules the report includes, each by name, version and signature.
+fn plugins(html: &mut String, report: &Report) {
+    if report.plugins.is_empty() {
+        return;
+    }
+    html.push_str("<p class=\"meta\">Includes the rules of force plugins: ");
+    let named: Vec<String> = report
+        .plugins
+        .iter()
+        .map(|plugin| {
+            let mut text = format!(
+                "{} {} (signature <code>{}</code>; rules {}",
+                escape(&plugin.name),
+                escape(&plugin.version),
+                escape(&short(&plugin.signature)),
+                escape(&plugin.rules.join(", "))
+            );
+            if !plugin.policy.is_empty() {
+                let _ = write!(text, "; policy {}", escape(&plugin.policy.join(", ")));
+            }
+            text.push(')');
+            text
+        })
+        .collect();
+    html.push_str(&named.join("; "));
+    html.push_str(".</p>\n");
+    if !report.plugins_disabled.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p class=\"note\">Disabled while this report was built, so their rules' figures are incomplete: {}.</p>",
+            escape(&report.plugins_disabled.join(", "))
+        );
+    }
+}
+
+/// The first 16 characters of a signature: enough to tell builds apart on a page.
+fn short(signature: &str) -> String {
+    let mut text: String = signature.chars().take(16).collect();
+    if text.len() < signature.len() {
+        text.push('…');
+    }
+    text
 }
 
 fn compliance(html: &mut String, report: &Report) {

@@ -12,6 +12,7 @@ pub mod facts;
 mod histogram;
 mod html;
 mod metrics;
+pub mod plugins;
 mod repeat;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use serde::Serialize;
 pub use facts::{CaseFacts, FactFinding};
 pub use histogram::{DayHistogram, Percentiles};
 pub use metrics::ReportBuilder;
+pub use plugins::{IncludedPlugin, PluginRules, RulesInForce};
 pub use repeat::RepeatSuspects;
 
 /// What a report covers.
@@ -135,12 +137,18 @@ pub struct Report {
     pub days_to_outcome: Percentiles,
     /// Days from report to the first time the victim was told anything.
     pub days_to_first_update: Percentiles,
-    /// Compliance with each rule, national first.
+    /// Compliance with each rule, national first, then the plugins' rules.
     pub compliance: Vec<RuleCompliance>,
     /// Load by officer in case (left out of shared reports).
     pub officers: Vec<OfficerLoad>,
     pub bail_ageing: Ageing,
     pub rui_ageing: Ageing,
+    /// The force plugins whose rules the report includes (their rules are among `compliance`);
+    /// empty for a report of the national rules.
+    pub plugins: Vec<IncludedPlugin>,
+    /// Plugins of `plugins` disabled while the report was built (a panic, a time-out, a
+    /// malformed answer): their rules' figures are incomplete.
+    pub plugins_disabled: Vec<String>,
     /// Repeat suspects from the store's confirmed links; added by the caller after
     /// [`ReportBuilder::finish`] (`None` leaves the report as it was).
     #[serde(skip_serializing_if = "Option::is_none")]

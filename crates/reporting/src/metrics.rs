@@ -8,12 +8,15 @@ use domain::time::local_date;
 use domain::{Case, RuleSet, Status};
 
 use crate::facts::CaseFacts;
+use crate::plugins::{IncludedPlugin, RulesInForce};
 use crate::{Ageing, DayHistogram, OfficerLoad, Report, RuleCompliance, Scope};
 
 /// Builds a [`Report`] from cases given one at a time.
 #[derive(Debug)]
 pub struct ReportBuilder<'r> {
-    rules: &'r RuleSet,
+    rules: RulesInForce<'r>,
+    /// The plugins included when the report began.
+    plugins: Vec<IncludedPlugin>,
     scope: Scope,
     scratch: Scratch,
     findings: Vec<Finding>,
@@ -40,15 +43,19 @@ pub struct ReportBuilder<'r> {
 }
 
 impl<'r> ReportBuilder<'r> {
-    /// A builder for `scope`, evaluating cases with `rules` at `scope.as_of`.
-    pub fn new(rules: &'r RuleSet, scope: Scope) -> Self {
+    /// A builder for `scope`, evaluating cases with `rules` (a rule set, or force plugins' rules
+    /// with the rule set they make) at `scope.as_of`.
+    pub fn new(rules: impl Into<RulesInForce<'r>>, scope: Scope) -> Self {
+        let rules = rules.into();
+        let rule_set: &'r RuleSet = rules.rule_set();
         ReportBuilder {
             rules,
+            plugins: rules.included(),
             scope,
             scratch: Scratch::default(),
             findings: Vec::new(),
-            bail_rule: rules.find("BAIL-PERIOD"),
-            rui_rule: rules.find("RUI-REVIEW"),
+            bail_rule: rule_set.find("BAIL-PERIOD"),
+            rui_rule: rule_set.find("RUI-REVIEW"),
             cases: 0,
             reports_by_offence: BTreeMap::new(),
             recorded_by_offence: BTreeMap::new(),
@@ -59,7 +66,7 @@ impl<'r> ReportBuilder<'r> {
             to_charge: DayHistogram::default(),
             to_outcome: DayHistogram::default(),
             to_first_update: DayHistogram::default(),
-            by_rule: vec![[0; 6]; rules.rules().len() * rules.versions().len()],
+            by_rule: vec![[0; 6]; rule_set.rules().len() * rule_set.versions().len()],
             versions_of_case: Vec::new(),
             officers: BTreeMap::new(),
             bail: Ageing::default(),
@@ -152,12 +159,13 @@ impl<'r> ReportBuilder<'r> {
         for id in &facts.rule_sets {
             let version = self
                 .rules
+                .rule_set()
                 .versions()
                 .iter()
                 .position(|version| version.config().id == *id);
             self.versions_of_case.push(version);
         }
-        let rules = self.rules.rules().len();
+        let rules = self.rules.rule_set().rules().len();
         for finding in &facts.findings {
             // Facts name rules by id; a rule or version this rule set does not have is not counted.
             let Some(rule) = self.rule_index(&finding.rule, hint) else {
@@ -199,44 +207,69 @@ impl<'r> ReportBuilder<'r> {
     /// almost always is it: that saves comparing the id with every rule's, for every finding of
     /// every case of a national report.
     fn rule_index(&self, id: &str, hint: usize) -> Option<RuleIndex> {
-        let rules = self.rules.rules();
+        let rules = self.rules.rule_set().rules();
         for position in [hint, hint + 1] {
             if rules.get(position).is_some_and(|rule| rule.id == id) {
                 return u16::try_from(position).ok().map(RuleIndex);
             }
         }
-        self.rules.find(id)
+        self.rules.rule_set().find(id)
     }
 
     /// Rows of compliance: for each version the report's period reaches (from the start of its
-    /// first report date to its instant) or that judged any finding counted, each of its rules;
-    /// plugin rules once, under the newest version.
+    /// first report date to its instant) or that judged any finding counted, each of its national
+    /// rules; then each plugin rule once, its counts summed over every version (a plugin rule is
+    /// the same rule whichever national version judged the trigger's instant), under the newest
+    /// version shown.
     fn compliance(&self) -> Vec<RuleCompliance> {
-        let rules = self.rules.rules();
-        let versions = self.rules.versions();
+        let rules = self.rules.rule_set().rules();
+        let versions = self.rules.rule_set().versions();
         // The first instant of the first report date.
         let from =
             domain::time::end_of_local_day(self.scope.from.pred_opt().unwrap_or(self.scope.from))
                 + chrono::Duration::seconds(1);
-        let newest = versions.len() - 1;
         let mut rows = Vec::new();
+        let mut newest_shown = None;
         for (version_index, version) in versions.iter().enumerate() {
-            let counts =
-                &self.by_rule[version_index * rules.len()..(version_index + 1) * rules.len()];
+            let counts = self.counts_of(version_index);
             let reached = version.window().overlaps(&from, &self.scope.as_of);
             if !reached && counts.iter().all(|c| c.iter().all(|n| *n == 0)) {
                 continue;
             }
+            newest_shown = Some(version);
             for (position, (rule, counts)) in rules.iter().zip(counts).enumerate() {
-                let national = rule.origin == domain::rules::Origin::National;
                 let index = domain::RuleIndex(position as u16);
-                if (national && !version.has(index)) || (!national && version_index != newest) {
-                    continue;
+                if rule.origin == domain::rules::Origin::National && version.has(index) {
+                    rows.push(row(version.config().id.clone(), rule, counts));
                 }
-                rows.push(row(version.config().id.clone(), rule, counts));
             }
         }
+        let label = newest_shown
+            .or(versions.last())
+            .map(|version| version.config().id.clone())
+            .unwrap_or_default();
+        for (position, rule) in rules.iter().enumerate() {
+            if rule.origin == domain::rules::Origin::National {
+                continue;
+            }
+            let mut total = [0u64; 6];
+            for version_index in 0..versions.len() {
+                for (sum, n) in total
+                    .iter_mut()
+                    .zip(self.counts_of(version_index)[position])
+                {
+                    *sum += n;
+                }
+            }
+            rows.push(row(label.clone(), rule, &total));
+        }
         rows
+    }
+
+    /// The counts of every rule as judged under one version of the rule set.
+    fn counts_of(&self, version_index: usize) -> &[[u64; 6]] {
+        let rules = self.rules.rule_set().rules().len();
+        &self.by_rule[version_index * rules..(version_index + 1) * rules]
     }
 
     /// The report.
@@ -279,6 +312,8 @@ impl<'r> ReportBuilder<'r> {
             officers,
             bail_ageing: self.bail,
             rui_ageing: self.rui,
+            plugins_disabled: disabled_since(&self.plugins, &self.rules.included()),
+            plugins: self.plugins,
             repeat_suspects: None,
         }
     }
@@ -298,6 +333,16 @@ fn row(rule_set: String, rule: &domain::rules::RuleInfo, counts: &[u64; 6]) -> R
         breached: counts[Status::Breached as usize],
         advice: counts[Status::Advice as usize],
     }
+}
+
+/// The plugins of `began` no longer in `now`: disabled while the report was built, so their rules'
+/// figures are incomplete.
+fn disabled_since(began: &[IncludedPlugin], now: &[IncludedPlugin]) -> Vec<String> {
+    began
+        .iter()
+        .filter(|plugin| !now.iter().any(|still| still.name == plugin.name))
+        .map(|plugin| plugin.name.clone())
+        .collect()
 }
 
 /// Changes the counts kept under `name` with `change`, copying the name only the first time it is

@@ -23,8 +23,10 @@ use crate::store::Store;
 
 mod bulk;
 mod facts;
+mod plugin_facts;
 pub use bulk::{bulk_load_stores_what_append_stores, bulk_sample};
 pub use facts::report_facts;
+pub use plugin_facts::{TEST_PLUGIN_RULE, TestPlugin, plugin_report_facts};
 
 /// A made-up victim name planted in the sample; it must never be found outside sealed storage.
 pub const PLANTED_GIVEN_NAME: &str = "Zephyrine";

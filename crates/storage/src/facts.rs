@@ -3,9 +3,11 @@
 //! `reporting::facts` for why facts taken at a case's latest event hold at any later instant, and
 //! `docs/storage.md` ("Report facts") for the table, the basis and the rebuild.
 
+use std::sync::{Arc, OnceLock};
+
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use domain::{Case, RuleSet};
-use reporting::{CaseFacts, Report, ReportBuilder, Scope};
+use reporting::{CaseFacts, PluginRules, Report, ReportBuilder, RulesInForce, Scope};
 
 use crate::access::Access;
 use crate::audit::format_time;
@@ -23,20 +25,20 @@ pub struct FactsQuery {
     pub to: NaiveDate,
     /// The report's instant.
     pub as_of: DateTime<Utc>,
-    /// The basis (`reporting::facts::basis`) of the report's rule set: facts taken under another
-    /// are not used.
+    /// The basis (`reporting::facts::basis_with_plugins`) of the report's rules: facts taken
+    /// under another are not used.
     pub basis: String,
 }
 
 impl FactsQuery {
-    /// The query for a report over `scope` with `rules`.
-    pub fn for_scope(scope: &Scope, rules: &RuleSet) -> FactsQuery {
+    /// The query for a report over `scope` with `rules` (a rule set, or force plugins' rules).
+    pub fn for_scope<'r>(scope: &Scope, rules: impl Into<RulesInForce<'r>>) -> FactsQuery {
         FactsQuery {
             force: scope.force.clone(),
             from: scope.from,
             to: scope.to,
             as_of: scope.as_of,
-            basis: reporting::facts::basis(rules),
+            basis: rules.into().basis(),
         }
     }
 
@@ -69,8 +71,8 @@ pub(crate) struct FactsRow {
 }
 
 impl FactsRow {
-    /// The row for `case` under the store's rule set; `None` for a case without events.
-    pub(crate) fn of(case: &Case, rules: &RuleSet) -> Option<FactsRow> {
+    /// The row for `case` under the store's rules; `None` for a case without events.
+    pub(crate) fn of<'r>(case: &Case, rules: impl Into<RulesInForce<'r>>) -> Option<FactsRow> {
         let facts = CaseFacts::of(case, rules)?;
         Some(FactsRow {
             force: facts.force.clone(),
@@ -80,6 +82,62 @@ impl FactsRow {
         })
     }
 }
+
+/// The force plugins whose rules a store's report facts include (none unless a caller attaches
+/// them: `SqliteStore::attach_plugin_rules`, `PgStore::attach_plugin_rules`), and the basis of
+/// the facts the store writes. Kept apart from the store's rule set so that facts are the only
+/// thing plugins change in a store.
+#[derive(Debug, Default)]
+pub(crate) struct FactsPlugins {
+    plugins: Option<Arc<dyn PluginRules>>,
+    /// The basis of the rule set alone (the store's, or the plugins'), worked out once: it is a
+    /// hash of the whole configuration.
+    rules_basis: OnceLock<String>,
+}
+
+impl FactsPlugins {
+    /// Facts from now on include these plugins' findings, under their rule set.
+    pub(crate) fn attach(&mut self, plugins: Arc<dyn PluginRules>) {
+        self.plugins = Some(plugins);
+        self.rules_basis = OnceLock::new();
+    }
+
+    /// The rules facts are taken with: the plugins' when attached, else the store's `rules`.
+    pub(crate) fn rules<'r>(&'r self, rules: &'r RuleSet) -> RulesInForce<'r> {
+        RulesInForce::new(rules, self.plugins.as_deref())
+    }
+
+    /// The basis of the facts written now. It changes when an attached plugin is disabled while
+    /// running (its findings then stop), so it is worked out for every write; only the rule set's
+    /// part is kept.
+    pub(crate) fn basis(&self, rules: &RuleSet) -> String {
+        let rules = self.rules(rules);
+        let base = self
+            .rules_basis
+            .get_or_init(|| reporting::facts::basis(rules.rule_set()));
+        reporting::facts::plugins_basis(base, &rules.included())
+    }
+}
+
+/// Marks the store's facts stale (`$2`) unless they are recorded under `$1` or already stale: run
+/// in the transaction that writes a case's facts under basis `$1`. Facts written under another
+/// basis than the recorded one (a process with other plugins, or none, or one whose plugin was
+/// disabled) would otherwise be read as if they were of the recorded basis; stale facts are not
+/// read until `rasso report rebuild-facts` records a basis again.
+pub(crate) const MARK_STALE: &str = "UPDATE report_facts_state SET basis = $2 \
+     WHERE id = 1 AND basis <> $1 AND basis NOT LIKE 'stale:%'";
+
+/// The basis recorded by [`MARK_STALE`]: never a basis of any rules (those start with a rule set
+/// id).
+pub(crate) fn stale_basis(written_under: &str) -> String {
+    format!("stale: facts were also written under {written_under}")
+}
+
+/// Records `$1` as the basis of an empty store's facts (`$2` the time): a store without cases has
+/// complete facts under any basis. Run when plugins are attached to a store.
+pub(crate) const MARK_EMPTY_STORE_AS: &str = "INSERT INTO report_facts_state (id, basis, built_at) \
+     SELECT 1, $1, $2 WHERE NOT EXISTS (SELECT 1 FROM cases) \
+     ON CONFLICT (id) DO UPDATE SET basis = excluded.basis, built_at = excluded.built_at";
 
 /// Stored times have microseconds; the latest event is rounded up so that "stored time at or before
 /// the report's instant" never admits a case whose latest event is a few nanoseconds later.
@@ -102,15 +160,16 @@ pub enum ReportPath {
     FullEvaluation,
 }
 
-/// Builds the report over `scope` with `rules`: from the stored facts when they were taken with the
-/// same rule set, otherwise by streaming and evaluating every case. The read is audited once by
-/// the store, with `access`.
-pub async fn build_report(
+/// Builds the report over `scope` with `rules` (a rule set, or force plugins' rules with the rule
+/// set they make): from the stored facts when they were taken with the same rules, otherwise by
+/// streaming and evaluating every case. The read is audited once by the store, with `access`.
+pub async fn build_report<'r>(
     store: &dyn Store,
     access: &Access,
-    rules: &RuleSet,
+    rules: impl Into<RulesInForce<'r>>,
     scope: Scope,
 ) -> StoreResult<(Report, ReportPath)> {
+    let rules = rules.into();
     let query = FactsQuery::for_scope(&scope, rules);
     // Repeat suspects come from the store's confirmed links, not from the events.
     let counts = store

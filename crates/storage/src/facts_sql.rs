@@ -214,7 +214,7 @@ macro_rules! facts_sql {
         pub(crate) async fn rebuild_page(
             tx: &mut Transaction<'static, $db>,
             cases: &[<$db as sqlx::Database>::Row],
-            rules: &domain::RuleSet,
+            rules: reporting::RulesInForce<'_>,
         ) -> StoreResult<u64> {
             let mut count = 0;
             for row in cases {

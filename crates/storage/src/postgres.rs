@@ -118,6 +118,8 @@ pub struct PgStore {
     /// Proves to `rasso_act_as` that the store is acting (see the module documentation).
     secret: Arc<Vec<u8>>,
     rules: RuleSet,
+    /// Force plugins whose findings report facts include (none unless attached).
+    facts_plugins: crate::facts::FactsPlugins,
     /// Audit records written on their own, committed in groups.
     audit_batch: GroupCommit,
 }
@@ -451,6 +453,7 @@ impl PgStore {
             trust,
             secret,
             rules: RuleSet::national(),
+            facts_plugins: Default::default(),
         };
         report_facts::mark_empty_store(&store).await?;
         store.upgrade_chains().await?;
@@ -692,7 +695,7 @@ impl PgStore {
         let new_head = chainer.head();
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
-        report_facts::write(tx, case_id, &case, &self.rules).await?;
+        report_facts::write(tx, case_id, &case, &self.rules, &self.facts_plugins).await?;
         let updated = sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
              last_event_at = $7, updated_at = $8, head = $11 WHERE case_id = $9 AND version = $10",

@@ -86,6 +86,8 @@ pub struct SqliteStore {
     /// The signed head last checked or written, shared with the audit writer (see [`HeadTrust`]).
     trust: Arc<HeadTrust>,
     rules: RuleSet,
+    /// Force plugins whose findings report facts include (none unless attached).
+    facts_plugins: crate::facts::FactsPlugins,
     faults: Option<Arc<FaultInjector>>,
     /// Audit records written on their own, committed in groups by a thread of their own.
     audit_writer: AuditWriter,
@@ -179,6 +181,7 @@ impl SqliteStore {
             signer: options.signer,
             trust,
             rules: RuleSet::national(),
+            facts_plugins: Default::default(),
             faults: None,
         };
         report_facts::mark_empty_store(&store).await?;
@@ -454,7 +457,7 @@ impl SqliteStore {
         let new_head = chainer.head();
         let case = Case::new(append.case.clone(), events);
         let projection = project(&case, &self.rules, now);
-        report_facts::write(tx, case_id, &case, &self.rules).await?;
+        report_facts::write(tx, case_id, &case, &self.rules, &self.facts_plugins).await?;
         tx.op()?;
         sqlx::query(
             "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \

@@ -74,6 +74,28 @@ fn postgres_passes_the_conformance_suite() {
     });
 }
 
+#[test]
+fn postgres_keeps_force_plugins_findings_in_report_facts() {
+    let Some(url) = pg_url("postgres_keeps_force_plugins_findings_in_report_facts") else {
+        return;
+    };
+    common::runtime().block_on(async {
+        let schema = fresh_schema();
+        let result = async {
+            let plugin = Arc::new(conformance::TestPlugin::new());
+            let mut store = app_store(&url, &schema).await?;
+            store.attach_plugin_rules(plugin.clone()).await?;
+            conformance::plugin_report_facts(&store, &plugin).await?;
+            conformance::check_audit(&store, &common::keys().1.verifying_key()).await?;
+            store.close().await;
+            Ok::<(), StoreError>(())
+        }
+        .await;
+        drop_schema(&url, &schema).await.expect("drop schema");
+        result.expect("plugin facts");
+    });
+}
+
 fn event(reader: &mut EventReader, line: &str) -> storage::NewEvent {
     reader.read(line).expect("event parses")
 }

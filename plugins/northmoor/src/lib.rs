@@ -7,15 +7,16 @@
 //! - **validate**: Northmoor case references are `NM-YYYY-NNNNNN`.
 //! - **import**: CSV exports of Northmoor's records system, "Moorlog", become interchange events.
 //!
-//! Everything here is ordinary safe Rust: [`plugin_sdk::declare_plugin!`] does the rest.
+//! Everything here is ordinary safe Rust: [`plugin_sdk::declare_plugin!`] does the rest (ABI 2:
+//! the host hands the rules many cases per call, only events of the kinds in `reads`).
 
 pub mod moorlog;
 pub mod reference;
 pub mod rules;
 
 use plugin_sdk::{
-    Capability, CaseSnapshot, FieldError, PluginError, PluginFinding, PolicyOverride, Registration,
-    RuleSpec, Timescale, declare_plugin,
+    Capability, Case, FieldError, Findings, PluginError, PolicyOverride, Registration, RuleSpec,
+    Timescale, declare_plugin,
 };
 use serde_json::{Map, Value};
 
@@ -56,11 +57,18 @@ impl plugin_sdk::Plugin for Northmoor {
             ],
             import_formats: vec![MOORLOG_CSV.into()],
             export_formats: Vec::new(),
+            reads: rules::READS
+                .iter()
+                .map(|kind| kind.as_str().into())
+                .collect(),
+            // Its rule reads when events happened, none of their fields.
+            reads_fields: Vec::new(),
         }
     }
 
-    fn rules(&self, case: &CaseSnapshot) -> Result<Vec<PluginFinding>, PluginError> {
-        Ok(rules::evaluate(case))
+    fn rules(&self, case: &Case<'_>, findings: &mut Findings<'_>) -> Result<(), PluginError> {
+        rules::evaluate(case, findings);
+        Ok(())
     }
 
     fn validate(&self, event: &Map<String, Value>) -> Result<Vec<FieldError>, PluginError> {

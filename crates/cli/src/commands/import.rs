@@ -142,8 +142,10 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     } else {
         format!("{} (converted by {})", args.file.display(), args.format)
     };
-    let host =
-        super::plugin::load_host(args.plugins_config.as_deref(), domain::RuleSet::national())?;
+    let host = std::sync::Arc::new(super::plugin::load_host(
+        args.plugins_config.as_deref(),
+        domain::RuleSet::national(),
+    )?);
     let (input, validating): (Box<dyn BufRead>, _) = if args.format == "interchange" {
         input::open(&args.file)?
     } else {
@@ -171,7 +173,7 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
                     .context("cannot read people already in the store"),
                 None => Ok(HashSet::new()),
             },
-            Some(&host),
+            Some(host.as_ref()),
         )
     })?;
     if let Some(bar) = validating {
@@ -231,10 +233,14 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
             }
         }
     }
-    let opened = match opened.take() {
+    let mut opened = match opened.take() {
         Some(opened) => opened,
         None => args.data.open(true).await?,
     };
+    if args.plugins_config.is_some() {
+        // The report facts of what is imported include the plugins' rules (docs/reporting.md).
+        opened.store.attach_plugin_rules(host.clone()).await?;
+    }
     let store = &opened.store;
     let batches = batches(appends);
     let bar = data::progress(total, "importing");

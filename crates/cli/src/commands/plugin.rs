@@ -97,10 +97,11 @@ fn list(args: &ConfigArgs) -> Result<ExitCode> {
         let version = plugin
             .manifest()
             .map_or_else(|| "?".to_owned(), |manifest| manifest.version.clone());
-        let kind = match plugin.manifest() {
-            Some(manifest) if manifest.is_native() => "native",
-            Some(_) => "content-only",
-            None => "?",
+        let kind = match (plugin.manifest(), plugin.manifest().and_then(|m| m.abi)) {
+            (Some(manifest), Some(abi)) if manifest.is_native() => format!("native, ABI {abi}"),
+            (Some(manifest), None) if manifest.is_native() => "native".to_owned(),
+            (Some(_), _) => "content-only".to_owned(),
+            (None, _) => "?".to_owned(),
         };
         println!("{} {version} ({kind})", plugin.name());
         println!("  folder:    {}", plugin.path().display());
@@ -114,6 +115,10 @@ fn list(args: &ConfigArgs) -> Result<ExitCode> {
                 .map(|capability| capability.as_str())
                 .collect();
             println!("  provides:  {}", capabilities.join(", "));
+            if !manifest.reads.is_empty() || !manifest.reads_fields.is_empty() {
+                println!("  reads:     {}", manifest.reads.join(", "));
+                println!("  fields of: {}", manifest.reads_fields.join(", "));
+            }
         }
         if let Some(registration) = plugin.registration() {
             for rule in &registration.rules {

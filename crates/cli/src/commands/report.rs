@@ -1,14 +1,16 @@
 //! `rasso report`: performance and compliance figures for a force or all forces.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use domain::{Case, RuleSet};
-use reporting::{Report, ReportBuilder, Scope};
+use plugin_host::PluginHost;
+use reporting::{Report, ReportBuilder, RulesInForce, Scope};
 use storage::{Access, Purpose};
 
 use crate::data::{self, DataArgs};
@@ -31,7 +33,8 @@ pub struct ReportArgs {
     /// Output format: `csv`, `json`, `html`, or an export format of a loaded plugin.
     #[arg(long, default_value = "html")]
     format: String,
-    /// Force plugins configuration (TOML); their exporters become extra formats.
+    /// Force plugins configuration (TOML): their rules and policies are part of the report, and
+    /// their exporters become extra formats.
     #[arg(long, value_name = "FILE", env = "RASSO_PLUGINS_CONFIG")]
     plugins_config: Option<PathBuf>,
     /// Where to write; standard output when omitted.
@@ -64,13 +67,17 @@ pub enum ReportCommand {
     RebuildFacts {
         #[command(flatten)]
         data: DataArgs,
+        /// Force plugins configuration (TOML): the facts include their rules' findings, as
+        /// reports with the same configuration read them.
+        #[arg(long, value_name = "FILE", env = "RASSO_PLUGINS_CONFIG")]
+        plugins_config: Option<PathBuf>,
     },
 }
 
 /// The report from the store: from the stored report facts (one row per case in the date range)
 /// when they were taken with this rule set, otherwise by streaming and evaluating every case.
 /// Memory stays bounded either way. The read is audited with the purpose `reporting`.
-async fn from_store(args: &ReportArgs, rules: &RuleSet, scope: Scope) -> Result<Report> {
+async fn from_store(args: &ReportArgs, rules: RulesInForce<'_>, scope: Scope) -> Result<Report> {
     let opened = args.data.open(false).await?;
     let access = Access::new(args.data.actor()?, Purpose::Reporting);
     let (report, path) = storage::build_report(&*opened.store, &access, rules, scope)
@@ -81,9 +88,16 @@ async fn from_store(args: &ReportArgs, rules: &RuleSet, scope: Scope) -> Result<
     Ok(report)
 }
 
-fn rebuild_facts(data: &DataArgs) -> Result<ExitCode> {
+fn rebuild_facts(data: &DataArgs, plugins_config: Option<&Path>) -> Result<ExitCode> {
+    let host = plugins_config
+        .map(|config| super::plugin::load_host(Some(config), RuleSet::national()))
+        .transpose()?
+        .map(Arc::new);
     data::runtime()?.block_on(async {
-        let opened = data.open(false).await?;
+        let mut opened = data.open(false).await?;
+        if let Some(host) = &host {
+            opened.store.attach_plugin_rules(host.clone()).await?;
+        }
         let access =
             Access::new(data.actor()?, Purpose::Administration).with_reason("rebuild report facts");
         let count = opened
@@ -93,19 +107,25 @@ fn rebuild_facts(data: &DataArgs) -> Result<ExitCode> {
             .context("cannot rebuild the report facts")?;
         opened.store.close().await;
         println!("rebuilt the report facts of {count} cases");
+        if let Some(host) = &host {
+            super::plugin::report_disabled(host);
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
 
 /// A report through a plugin's exporter. The exporter receives the report as `--format json`
 /// prints it (suppressed when `--shared`), never case-level data.
-fn plugin_export(args: &ReportArgs, format: &str, report: &reporting::Report) -> Result<Vec<u8>> {
-    let Some(config) = &args.plugins_config else {
+fn plugin_export(
+    host: Option<&PluginHost>,
+    format: &str,
+    report: &reporting::Report,
+) -> Result<Vec<u8>> {
+    let Some(host) = host else {
         bail!(
             "unknown format `{format}`: use csv, json or html, or give --plugins-config for plugin formats"
         );
     };
-    let host = super::plugin::load_host(Some(config), domain::RuleSet::national())?;
     let formats = host.export_formats();
     if !formats.contains_key(format) {
         let known: Vec<&str> = formats.keys().map(String::as_str).collect();
@@ -121,8 +141,12 @@ fn plugin_export(args: &ReportArgs, format: &str, report: &reporting::Report) ->
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
-    if let Some(ReportCommand::RebuildFacts { data }) = &args.command {
-        return rebuild_facts(data);
+    if let Some(ReportCommand::RebuildFacts {
+        data,
+        plugins_config,
+    }) = &args.command
+    {
+        return rebuild_facts(data, plugins_config.as_deref());
     }
     let (Some(from), Some(to)) = (args.from, args.to) else {
         bail!("give --from and --to");
@@ -131,6 +155,17 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         bail!("--from {from} is after --to {to}");
     }
     let rules = super::check::rule_set(args.bank_holidays.as_deref())?;
+    // With plugins, their rules and policies are in force: the report counts their findings and
+    // names them (and reads facts taken with the same plugins only).
+    let host = args
+        .plugins_config
+        .as_deref()
+        .map(|config| super::plugin::load_host(Some(config), rules.clone()))
+        .transpose()?;
+    let in_force = match &host {
+        Some(host) => RulesInForce::Plugins(host),
+        None => RulesInForce::Set(&rules),
+    };
     let scope = Scope {
         force: args.force.clone(),
         from,
@@ -138,7 +173,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         as_of: args
             .as_of
             .map_or_else(Utc::now, |at| at.with_timezone(&Utc)),
-        rule_set: rules.label(),
+        rule_set: in_force.rule_set().label(),
         shared: args.shared,
     };
     let report = match &args.input {
@@ -148,19 +183,22 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
                 report_errors(&document);
                 return Ok(ExitCode::FAILURE);
             }
-            let mut builder = ReportBuilder::new(&rules, scope);
+            let mut builder = ReportBuilder::new(in_force, scope);
             for case in Case::group(document.into_records()) {
                 builder.add(&case);
             }
             builder.finish()
         }
-        None => data::runtime()?.block_on(from_store(&args, &rules, scope))?,
+        None => data::runtime()?.block_on(from_store(&args, in_force, scope))?,
     };
+    if let Some(host) = &host {
+        super::plugin::report_disabled(host);
+    }
     let bytes = match args.format.as_str() {
         "csv" => report.to_csv().into_bytes(),
         "json" => format!("{:#}\n", report.to_json()).into_bytes(),
         "html" => report.to_html().into_bytes(),
-        plugin_format => plugin_export(&args, plugin_format, &report)?,
+        plugin_format => plugin_export(host.as_ref(), plugin_format, &report)?,
     };
     match &args.out {
         Some(path) => std::fs::write(path, bytes)

@@ -165,6 +165,12 @@ macro_rules! event_kinds {
                 }
             }
 
+            /// Writes the kind's fields (its payload) with `serializer`, as the interchange form
+            /// writes them: for readers that want the fields without building JSON.
+            pub fn serialize_fields<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self { $( EventData::$variant(payload) => serde::Serialize::serialize(payload, serializer), )* }
+            }
+
             fn to_fields(&self) -> Map<String, Value> {
                 match self { $( EventData::$variant(payload) => fields::to_map(payload), )* }
             }

@@ -10,22 +10,34 @@ use sqlx::Row;
 use super::{PgStore, PgTx, SYSTEM_ACTOR, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
-use crate::error::StoreResult;
-use crate::facts::{FactsQuery, FactsRow, FactsSink};
+use crate::error::{StoreError, StoreResult};
+use crate::facts::{
+    FactsPlugins, FactsQuery, FactsRow, FactsSink, MARK_EMPTY_STORE_AS, MARK_STALE, stale_basis,
+};
 use crate::facts_sql::REBUILD_PAGE;
 use crate::facts_sql::postgres::{later_cases, read_pages, rebuild_page, record_basis, upsert};
 
-/// Writes (or rewrites) the facts of one case inside the append transaction.
+/// Writes (or rewrites) the facts of one case inside the append transaction, with the store's
+/// rules and any attached plugins' ([`FactsPlugins`]); marks the store's facts stale if they are
+/// recorded under another basis ([`MARK_STALE`]).
 pub(super) async fn write(
     tx: &mut PgTx,
     case_id: i64,
     case: &Case,
     rules: &RuleSet,
+    plugins: &FactsPlugins,
 ) -> StoreResult<()> {
-    let Some(row) = FactsRow::of(case, rules) else {
+    let Some(row) = FactsRow::of(case, plugins.rules(rules)) else {
         return Ok(());
     };
-    upsert(&mut tx.tx, case_id, &row).await
+    upsert(&mut tx.tx, case_id, &row).await?;
+    let basis = plugins.basis(rules);
+    sqlx::query(MARK_STALE)
+        .bind(&basis)
+        .bind(stale_basis(&basis))
+        .execute(&mut *tx.tx)
+        .await?;
+    Ok(())
 }
 
 /// On open: a store with no cases has complete facts (there are none to miss), so it is marked
@@ -46,6 +58,26 @@ pub(super) async fn mark_empty_store(store: &PgStore) -> StoreResult<()> {
 }
 
 impl PgStore {
+    /// Report facts written from now on include these force plugins' findings, under the rule set
+    /// they make (`reporting::PluginRules`; `plugin_host::PluginHost` is one). An empty store
+    /// records their basis at once (it has no facts to miss); a store with cases keeps its recorded
+    /// basis, and its first append marks the facts stale, until `rebuild_report_facts` (with the
+    /// plugins attached) takes them again.
+    pub async fn attach_plugin_rules(
+        &mut self,
+        plugins: std::sync::Arc<dyn reporting::PluginRules>,
+    ) -> StoreResult<()> {
+        self.facts_plugins.attach(plugins);
+        // Acting as the store, so that row-level security lets the check see the cases.
+        let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
+        sqlx::query(MARK_EMPTY_STORE_AS)
+            .bind(self.facts_plugins.basis(&self.rules))
+            .bind(format_time(Utc::now()))
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.commit().await
+    }
+
     pub(super) async fn facts_basis(&self) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT basis FROM report_facts_state WHERE id = 1")
             .fetch_optional(&self.pool)
@@ -79,7 +111,7 @@ impl PgStore {
         let entry = AuditEntry::new(access, Category::Combination, "cases")
             .with_detail(json!({"rebuild": "report_facts"}));
         self.audit_alone(&[entry]).await?;
-        let basis = reporting::facts::basis(&self.rules);
+        let basis = self.facts_plugins.basis(&self.rules);
         let mut after = 0i64;
         let mut count = 0;
         loop {
@@ -98,10 +130,19 @@ impl PgStore {
                 break;
             };
             after = last.try_get(0)?;
-            let rebuilt = rebuild_page(&mut tx.tx, &cases, &self.rules).await?;
+            let rules = self.facts_plugins.rules(&self.rules);
+            let rebuilt = rebuild_page(&mut tx.tx, &cases, rules).await?;
             tx.commit().await?;
             crate::facts_sql::rebuild_progress(count, count + rebuilt);
             count += rebuilt;
+        }
+        let now_basis = self.facts_plugins.basis(&self.rules);
+        if now_basis != basis {
+            // A plugin was disabled during the rebuild: the facts after it lack its findings.
+            record_basis(&self.pool, &stale_basis(&now_basis), count).await?;
+            return Err(StoreError::Refused(
+                "a force plugin was disabled while the report facts were rebuilt (see the log); they are marked stale: fix the plugin and rebuild again".into(),
+            ));
         }
         record_basis(&self.pool, &basis, count).await?;
         Ok(count)
