@@ -122,9 +122,8 @@ impl<'a> CaseContext<'a> {
         scratch: &'a mut Scratch,
     ) -> Self {
         let all = case.events();
-        let visible = all.partition_point(|event| event.at <= now);
-        let events = &all[..visible];
-        index(events, scratch);
+        let visible = index(all, now, scratch);
+        let events = all.get(..visible).unwrap_or(all);
         CaseContext {
             key: &case.key,
             events,
@@ -207,15 +206,23 @@ impl<'a> CaseContext<'a> {
     }
 }
 
-fn index(events: &[Event], scratch: &mut Scratch) {
+/// Indexes the events at or before `now` (a prefix, as events are in time order) and returns how
+/// many there are. One sequential pass finds the prefix too: a binary search would touch events
+/// not yet in cache one dependent miss after another, which cost more than the scan.
+fn index(events: &[Event], now: DateTime<Utc>, scratch: &mut Scratch) -> usize {
     scratch.people.clear();
     scratch.next.clear();
     scratch.prev.clear();
     scratch.head = [NONE; Kind::COUNT];
     scratch.tail = [NONE; Kind::COUNT];
     scratch.count = [0; Kind::COUNT];
-    for (position, event) in events.iter().enumerate() {
-        let position = position as u32;
+    let mut visible = 0;
+    for event in events {
+        if event.at > now {
+            break;
+        }
+        let position = visible as u32;
+        visible += 1;
         let k = event.kind().index();
         let tail = scratch.tail[k];
         scratch.prev.push(tail);
@@ -230,6 +237,7 @@ fn index(events: &[Event], scratch: &mut Scratch) {
             add_person(&mut scratch.people, added);
         }
     }
+    visible
 }
 
 fn add_person(people: &mut Vec<Person>, added: &crate::interchange::PersonAdded) {
