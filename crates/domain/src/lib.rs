@@ -7,6 +7,7 @@
 
 pub mod case;
 pub mod interchange;
+pub mod offences;
 pub mod rules;
 pub mod time;
 

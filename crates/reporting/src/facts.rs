@@ -29,9 +29,10 @@ use crate::plugins::{IncludedPlugin, RulesInForce};
 
 /// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
 /// older version are rebuilt rather than misread.
-/// Version 3 records the rule set version of each finding (`national-2021-04`,
+/// Version 4 adds the counts of completed instances of the rolling rules (`SUP-REVIEW`,
+/// `VC-UPDATE`); version 3 records the rule set version of each finding (`national-2021-04`,
 /// `national-2026-01`); version 2 was the first binary form, version 1 JSON.
-pub const FACTS_VERSION: u32 = 3;
+pub const FACTS_VERSION: u32 = 4;
 
 /// The facts of one case, as a report needs them. A store keeps one per case, in the compact
 /// binary form of [`binary`] ([`CaseFacts::to_bytes`]).
@@ -63,6 +64,21 @@ pub struct CaseFacts {
     pub rule_sets: Vec<String>,
     /// One per rule instance of the rules in force: the national rules, then any plugins' rules.
     pub findings: Vec<FactFinding>,
+    /// The completed instances of the rolling rules (`SUP-REVIEW`, `VC-UPDATE`), counted by rule
+    /// and version: their findings above are only the open instance
+    /// ([`domain::RuleSet::completed_rolling_into`]).
+    pub completed: Vec<CompletedTally>,
+}
+
+/// How many completed instances of one rolling rule one rule set version judged met and met late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedTally {
+    /// The rule's id (a national rule: `SUP-REVIEW`).
+    pub rule: Cow<'static, str>,
+    /// The rule set version that judged them: a position in [`CaseFacts::rule_sets`].
+    pub rule_set: u8,
+    pub met: u32,
+    pub met_late: u32,
 }
 
 /// One rule finding, as taken at the case's latest event.
@@ -143,6 +159,7 @@ impl CaseFacts {
             officer: None,
             rule_sets: Vec::new(),
             findings: Vec::new(),
+            completed: Vec::new(),
         };
         if let EventData::ReportReceived(report) = &opened.data {
             facts.offences_reported = report.offences.iter().map(|o| o.to_string()).collect();
@@ -151,6 +168,13 @@ impl CaseFacts {
         findings.clear();
         let rules = rules.into();
         rules.evaluate_into(case, now, scratch, findings);
+        // Rolling rules' findings name only their next instance; a report counts the ones done
+        // too, or reviews and updates made on time would never show as met. They are final, so
+        // a count of them by rule and version is all a report needs.
+        let open = findings.len();
+        rules
+            .rule_set()
+            .completed_rolling_into(case, now, scratch, findings);
         // The versions that judged a finding, each once, in the rule set's order.
         let mut used = [false; 256];
         for finding in findings.iter() {
@@ -164,6 +188,32 @@ impl CaseFacts {
                 facts.rule_sets.push(config.config().id.clone());
             }
         }
+        for finding in &findings[open..] {
+            let rule = rule_set.rule(finding.rule).id.clone();
+            let version = position_of[usize::from(finding.version)];
+            let tally = match facts
+                .completed
+                .iter_mut()
+                .find(|tally| tally.rule == rule && tally.rule_set == version)
+            {
+                Some(tally) => tally,
+                None => {
+                    facts.completed.push(CompletedTally {
+                        rule,
+                        rule_set: version,
+                        met: 0,
+                        met_late: 0,
+                    });
+                    let last = facts.completed.len() - 1;
+                    &mut facts.completed[last]
+                }
+            };
+            match finding.status {
+                Status::Met => tally.met += 1,
+                _ => tally.met_late += 1,
+            }
+        }
+        findings.truncate(open);
         facts.findings = findings
             .iter()
             .map(|finding| FactFinding {

@@ -25,22 +25,34 @@ const STYLE: &str = "body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;m
 h1{font-size:2em;margin-bottom:.2em}h2{font-size:1.4em;margin-top:1.6em;border-bottom:2px solid #b1b4b6}\
 table{border-collapse:collapse;margin:.5em 0 1em}th,td{border-bottom:1px solid #b1b4b6;padding:.3em .8em .3em 0;text-align:left}\
 td.n,th.n{text-align:right}.meta{color:#505a5f}.note{background:#f3f2f1;padding:.6em 1em;border-left:5px solid #1d70b8}\
-svg text{font-family:Arial,Helvetica,sans-serif;font-size:12px;fill:#0b0c0c}\
+svg text{font-family:Arial,Helvetica,sans-serif;font-size:12px;fill:#0b0c0c}svg{max-width:100%;height:auto}\
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,table{break-inside:avoid}}";
 
 pub(crate) fn page(report: &Report) -> String {
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>RASSO performance report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    );
+    html.push_str(&fragment(report));
+    html.push_str("</main>\n</body>\n</html>\n");
+    html
+}
+
+/// The report's content without the document around it, for a page that has its own layout and
+/// stylesheet (the web server's). Classes: `rasso-report`, `meta`, `note`, `n` (numbers).
+pub(crate) fn fragment(report: &Report) -> String {
     let shared = report.scope.shared;
     let scope = match &report.scope.force {
         Some(force) => format!("Force: {}", escape(force)),
         None => "All forces".to_owned(),
     };
-    let mut html = String::new();
+    let as_of = domain::time::in_london(&report.scope.as_of);
+    let mut html = String::from("<div class=\"rasso-report\">\n");
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>RASSO performance report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>RASSO performance and compliance</h1>\n<p class=\"meta\">{scope}. Cases reported {} to {}. Figures as at {} (rule set {}).</p>\n",
-        report.scope.from,
-        report.scope.to,
-        report.scope.as_of.format("%d %B %Y %H:%M UTC"),
+        "<h1>RASSO performance and compliance</h1>\n<p class=\"meta\">{scope}. Cases reported {} to {}. Figures as at {} (UK time; rule set {}).</p>\n",
+        uk_date(report.scope.from),
+        uk_date(report.scope.to),
+        as_of.format("%-d %B %Y %H:%M"),
         escape(&report.scope.rule_set)
     );
     plugins(&mut html, report);
@@ -74,8 +86,21 @@ pub(crate) fn page(report: &Report) -> String {
     officers(&mut html, report);
     crate::repeat::html(&mut html, report);
     offences(&mut html, report);
-    html.push_str("</main>\n</body>\n</html>\n");
+    html.push_str("</div>\n");
     html
+}
+
+/// A date as people in the UK write it: `1 March 2026`.
+fn uk_date(date: chrono::NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// `2026-03` as `Mar 2026`; anything else as it is.
+fn month_label(month: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_or_else(
+        |_| month.to_owned(),
+        |first| first.format("%b %Y").to_string(),
+    )
 }
 
 fn percent(value: Option<f64>) -> String {
@@ -208,7 +233,7 @@ fn compliance(html: &mut String, report: &Report) {
         .filter(|rule| rule.instances > 0)
         .map(|rule| {
             (
-                format!("{} ({})", rule.rule, rule.rule_set),
+                format!("{} ({}, {})", rule.title, rule.rule, rule.rule_set),
                 rule.on_time_rate()
                     .map_or(0, |r| (r * 1000.0).round() as u64),
             )
@@ -286,7 +311,7 @@ fn offences(html: &mut String, report: &Report) {
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(code),
+            escape(&domain::offences::describe(code)),
             shown(reports, shared),
             shown(recorded, shared)
         );
@@ -313,28 +338,83 @@ fn bar_chart(bars: &[(String, u64)], suppress: bool, label: impl Fn(u64) -> Stri
         .max()
         .unwrap_or(0)
         .max(1);
-    let (label_width, bar_width, row) = (330.0, 320.0, 22.0);
-    let height = row * bars.len() as f64 + 10.0;
+    // Labels are never cut: a long one wraps onto more lines and its row grows to hold them.
+    let (label_width, bar_width, line) = (330.0, 320.0, 15.0);
+    let rows: Vec<(Vec<String>, u64)> = bars
+        .iter()
+        .map(|(name, value)| (wrap(name, LABEL_CHARS), *value))
+        .collect();
+    let row_height = |lines: usize| (line * lines as f64 + 7.0).max(22.0);
+    let height: f64 = rows
+        .iter()
+        .map(|(lines, _)| row_height(lines.len()))
+        .sum::<f64>()
+        + 10.0;
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"bar chart\" width=\"720\" height=\"{height}\" viewBox=\"0 0 720 {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n"
     );
-    for (index, (name, value)) in bars.iter().enumerate() {
-        let y = index as f64 * row + 5.0;
+    let mut y = 5.0;
+    for (lines, value) in &rows {
         let width = bar_width * drawn(*value) as f64 / max as f64;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">",
+            label_width - 8.0,
+            y + 14.0
+        );
+        for (index, text) in lines.iter().enumerate() {
+            let dy = if index == 0 { 0.0 } else { line };
+            let _ = write!(
+                svg,
+                "<tspan x=\"{:.0}\" dy=\"{dy:.0}\">{}</tspan>",
+                label_width - 8.0,
+                escape(text)
+            );
+        }
         let _ = writeln!(
             svg,
-            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect x=\"{label_width:.0}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"#1d70b8\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            label_width - 8.0,
-            y + 14.0,
-            escape(&truncate(name, 52)),
-            row - 6.0,
+            "</text><rect x=\"{label_width:.0}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"16\" fill=\"#1d70b8\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             label_width + width + 6.0,
             y + 14.0,
             escape(&label(*value)),
         );
+        y += row_height(lines.len());
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// How many characters of a bar's label fit on one line beside the bars.
+const LABEL_CHARS: usize = 50;
+
+/// `text` in lines of at most `width` characters, broken between words (a word longer than a line
+/// is broken inside).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+            }
+            lines.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&word);
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 /// A line over time. In a shared report, points with suppressed values are drawn at zero.
@@ -382,18 +462,39 @@ fn trend_chart(points: &[(&str, u64)], shared: bool) -> String {
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             left + step * i as f64,
             height - bottom + 18.0,
-            escape(month)
+            escape(&month_label(month))
         );
     }
     svg.push_str("</svg>\n");
     svg
 }
 
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(max - 1).collect();
-        format!("{cut}…")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_wrap_between_words_and_are_never_cut() {
+        let title = "Abuse of a position of trust: sexual activity with a child (SOA2003-s16)";
+        let lines = wrap(title, 30);
+        assert!(
+            lines.iter().all(|line| line.chars().count() <= 30),
+            "{lines:?}"
+        );
+        assert_eq!(lines.join(" "), title);
+        assert_eq!(wrap("short", 30), ["short"]);
+        assert_eq!(wrap("", 30), [""]);
+        // A word longer than a line is broken inside, keeping every character.
+        assert_eq!(wrap("abcdefgh ij", 3), ["abc", "def", "gh", "ij"]);
+    }
+
+    #[test]
+    fn months_are_named_in_words() {
+        assert_eq!(month_label("2026-03"), "Mar 2026");
+        assert_eq!(month_label("nonsense"), "nonsense");
+        assert_eq!(
+            uk_date(chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")),
+            "1 March 2026"
+        );
     }
 }

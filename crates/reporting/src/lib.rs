@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-pub use facts::{CaseFacts, FactFinding};
+pub use facts::{CaseFacts, CompletedTally, FactFinding};
 pub use histogram::{DayHistogram, Percentiles};
 pub use metrics::ReportBuilder;
 pub use plugins::{IncludedPlugin, PluginRules, RulesInForce};
@@ -211,6 +211,12 @@ impl Report {
     /// The report as one self-contained, printable HTML page with SVG charts.
     pub fn to_html(&self) -> String {
         html::page(self)
+    }
+
+    /// The same content without the document around it or its stylesheet, inside
+    /// `<div class="rasso-report">`, for a page with a layout of its own.
+    pub fn to_html_fragment(&self) -> String {
+        html::fragment(self)
     }
 }
 

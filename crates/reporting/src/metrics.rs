@@ -194,6 +194,20 @@ impl<'r> ReportBuilder<'r> {
                 }
             }
         }
+        for tally in &facts.completed {
+            let (Some(rule), Some(version)) = (
+                self.rule_index(&tally.rule, hint),
+                self.versions_of_case
+                    .get(usize::from(tally.rule_set))
+                    .copied()
+                    .flatten(),
+            ) else {
+                continue;
+            };
+            let counts = &mut self.by_rule[version * rules + usize::from(rule.0)];
+            counts[Status::Met as usize] += u64::from(tally.met);
+            counts[Status::MetLate as usize] += u64::from(tally.met_late);
+        }
         if let (Some(officer), None) = (&facts.officer, facts.outcome) {
             add_to(&mut self.officers, officer, |load| {
                 load.0 += 1;
@@ -292,13 +306,25 @@ impl<'r> ReportBuilder<'r> {
                 .cmp(&a.open_cases)
                 .then_with(|| a.officer.cmp(&b.officer))
         });
+        // Every month of the period up to the report's instant, those without a report as 0: a
+        // chart over months must not join the months either side of an empty one.
+        let mut reports_by_month = self.reports_by_month;
+        let last = self.scope.to.min(local_date(&self.scope.as_of));
+        let mut month = (self.scope.from.year(), self.scope.from.month());
+        while month <= (last.year(), last.month()) {
+            reports_by_month.entry(month).or_insert(0);
+            month = if month.1 == 12 {
+                (month.0 + 1, 1)
+            } else {
+                (month.0, month.1 + 1)
+            };
+        }
         Report {
             scope: self.scope,
             cases: self.cases,
             reports_by_offence: self.reports_by_offence,
             recorded_by_offence: self.recorded_by_offence,
-            reports_by_month: self
-                .reports_by_month
+            reports_by_month: reports_by_month
                 .into_iter()
                 .map(|((year, month), count)| (month_name(year, month), count))
                 .collect(),

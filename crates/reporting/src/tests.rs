@@ -364,9 +364,19 @@ fn figures_agree_with_an_independent_count_over_generated_cases() {
         );
     }
     assert_eq!(report.charged, closed_with(1));
+    // Every finding, and every completed instance of a rolling rule (which reports count too).
     let findings: u64 = in_scope
         .iter()
-        .map(|case| rules.evaluate(case, settings.until).len() as u64)
+        .map(|case| {
+            let mut completed = Vec::new();
+            rules.completed_rolling_into(
+                case,
+                settings.until,
+                &mut domain::rules::Scratch::default(),
+                &mut completed,
+            );
+            (rules.evaluate(case, settings.until).len() + completed.len()) as u64
+        })
         .sum();
     assert_eq!(
         report
@@ -408,4 +418,149 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
     let csv = report.to_csv();
     // Numbers stay numbers.
     assert!(csv.contains("compliance,national-2026-01/REC-24H,on_time_rate,0.6667\n"));
+}
+
+/// Rolling rules count every completed instance, not only the open one (issue #18: leaders saw
+/// supervisor reviews at 0% on time while the timeline showed them done). One case, reported 2
+/// March 2026, report as of 1 June:
+/// - SUP-REVIEW: officer in case 2 March, first review due 9 March, done 6 March (met); next due
+///   28 days later, 3 April, done 10 April (met late); next due 8 May, not done (overdue).
+///   3 instances, on time 1 of 3.
+/// - VC-UPDATE: agreed 3 March every 14 days; updates 10 March (due 17 March, met), 20 March (due
+///   24 March, met), 15 April (due 3 April, met late); next due 29 April, not done (overdue).
+///   4 instances, on time 2 of 4.
+#[test]
+fn rolling_rules_count_completed_instances_with_hand_worked_figures() {
+    let case = |lines: &[String]| {
+        Case::group(lines.iter().map(|line| parse_record(line).expect("valid")))
+            .pop()
+            .expect("one case")
+    };
+    let r = |at: &str, kind: &str, fields: Value| ev("R", "rollshire", at, kind, fields);
+    let lines = vec![
+        r(
+            "2026-03-02T09:00:00Z",
+            "report_received",
+            json!({"offences": ["SOA2003-s1"]}),
+        ),
+        r(
+            "2026-03-02T09:05:00Z",
+            "person_added",
+            json!({"person": "V1", "role": "victim"}),
+        ),
+        r(
+            "2026-03-02T13:00:00Z",
+            "officer_allocated",
+            json!({"officer": "4471", "role": "oic"}),
+        ),
+        r(
+            "2026-03-03T10:00:00Z",
+            "update_cadence_agreed",
+            json!({"person": "V1", "every_days": 14, "channel": "phone"}),
+        ),
+        r(
+            "2026-03-06T10:00:00Z",
+            "supervisor_review",
+            json!({"officer": "9001"}),
+        ),
+        r(
+            "2026-03-10T10:00:00Z",
+            "victim_informed",
+            json!({"person": "V1", "about": "update"}),
+        ),
+        r(
+            "2026-03-20T10:00:00Z",
+            "victim_informed",
+            json!({"person": "V1", "about": "update"}),
+        ),
+        r(
+            "2026-04-10T10:00:00+01:00",
+            "supervisor_review",
+            json!({"officer": "9001"}),
+        ),
+        r(
+            "2026-04-15T10:00:00+01:00",
+            "victim_informed",
+            json!({"person": "V1", "about": "update"}),
+        ),
+    ];
+    let case = case(&lines);
+    let rules = RuleSet::national();
+    let scope = Scope {
+        force: Some("rollshire".into()),
+        from: NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+        to: NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
+        as_of: DateTime::parse_from_rfc3339("2026-06-01T00:00:00+01:00")
+            .expect("instant")
+            .with_timezone(&Utc),
+        rule_set: rules.label(),
+        shared: false,
+    };
+    let mut from_events = ReportBuilder::new(&rules, scope.clone());
+    assert!(from_events.add(&case));
+    let mut from_facts = ReportBuilder::new(&rules, scope);
+    let facts = CaseFacts::of(&case, &rules).expect("facts");
+    assert!(from_facts.add_facts(&facts));
+    for report in [from_events.finish(), from_facts.finish()] {
+        let reviews = report.rule("SUP-REVIEW").expect("SUP-REVIEW");
+        assert_eq!(
+            (
+                reviews.instances,
+                reviews.met,
+                reviews.met_late,
+                reviews.overdue
+            ),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(reviews.on_time_rate(), Some(1.0 / 3.0));
+        let updates = report.rule("VC-UPDATE").expect("VC-UPDATE");
+        assert_eq!(
+            (
+                updates.instances,
+                updates.met,
+                updates.met_late,
+                updates.overdue
+            ),
+            (4, 2, 1, 1)
+        );
+        assert_eq!(updates.on_time_rate(), Some(0.5));
+    }
+}
+
+/// A month without any report is a zero in the figures (and a point at zero on the chart), not a
+/// gap that joins the months either side; months after the report's instant are not shown.
+#[test]
+fn months_without_reports_count_zero() {
+    let rules = RuleSet::national();
+    let scope = Scope {
+        force: Some("exampleshire".into()),
+        from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        to: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+        as_of: DateTime::parse_from_rfc3339("2026-05-01T00:00:00Z")
+            .expect("instant")
+            .with_timezone(&Utc),
+        rule_set: rules.label(),
+        shared: false,
+    };
+    let mut builder = ReportBuilder::new(&rules, scope);
+    for case in fixture() {
+        builder.add(&case);
+    }
+    let report = builder.finish();
+    assert_eq!(
+        report.reports_by_month,
+        [
+            ("2026-01".to_owned(), 0),
+            ("2026-02".to_owned(), 0),
+            ("2026-03".to_owned(), 2),
+            ("2026-04".to_owned(), 1),
+            ("2026-05".to_owned(), 0),
+        ]
+        .into()
+    );
+    let html = report.to_html();
+    assert!(
+        html.contains(">Feb 2026<") || html.contains(">Jan 2026<"),
+        "{html}"
+    );
 }

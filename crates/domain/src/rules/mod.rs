@@ -7,6 +7,7 @@ mod editions;
 mod finding;
 mod national;
 mod national_2026;
+mod rolling;
 mod versions;
 mod view;
 

@@ -3,7 +3,7 @@
 //! A national report reads the facts of hundreds of thousands of cases. As JSON (format 1) a case's
 //! facts took about 900 bytes, mostly rule ids, keys and RFC 3339 instants, and reading them was
 //! most of a national report's time at 2,000,000 stored cases (`docs/reporting.md`). This form
-//! keeps the same values in about a quarter of the space (209 bytes a generated case) and is read without a parser:
+//! keeps the same values in about a quarter of the space (about 210 bytes a generated case) and is read without a parser:
 //!
 //! - every number is a LEB128 varint, signed ones zigzag-encoded, so small numbers take one byte;
 //! - dates are days, instants are seconds and nanoseconds, and the dates and instants of findings
@@ -24,10 +24,11 @@ use domain::rules::NATIONAL_RULES;
 
 use std::borrow::Cow;
 
-use super::{CaseFacts, FactFinding};
+use super::{CaseFacts, CompletedTally, FactFinding};
 
-/// The first byte of every encoded facts value. Format 3 added the rule set versions.
-pub const FORMAT: u8 = 3;
+/// The first byte of every encoded facts value. Format 4 added the counts of completed rolling
+/// instances; format 3 the rule set versions.
+pub const FORMAT: u8 = 4;
 
 /// Why stored facts could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,17 +98,29 @@ pub fn encode(facts: &CaseFacts) -> Vec<u8> {
     for finding in &facts.findings {
         put_finding(&mut out, finding, reported, last);
     }
+    put_unsigned(&mut out, facts.completed.len() as u64);
+    for tally in &facts.completed {
+        put_rule(&mut out, &tally.rule);
+        put_unsigned(&mut out, u64::from(tally.rule_set));
+        put_unsigned(&mut out, u64::from(tally.met));
+        put_unsigned(&mut out, u64::from(tally.met_late));
+    }
     out
 }
 
-fn put_finding(out: &mut Vec<u8>, finding: &FactFinding, reported: i64, last: i64) {
-    match NATIONAL_RULES.iter().position(|r| r.id == finding.rule) {
+/// A national rule as its position in the catalogue plus one; any other as 0 and its id.
+fn put_rule(out: &mut Vec<u8>, rule: &str) {
+    match NATIONAL_RULES.iter().position(|r| r.id == rule) {
         Some(position) => put_unsigned(out, position as u64 + 1),
         None => {
             put_unsigned(out, 0);
-            put_str(out, &finding.rule);
+            put_str(out, rule);
         }
     }
+}
+
+fn put_finding(out: &mut Vec<u8>, finding: &FactFinding, reported: i64, last: i64) {
+    put_rule(out, &finding.rule);
     let flags = flag(finding.person.is_some(), PERSON)
         | flag(finding.due_by.is_some(), DUE_BY)
         | flag(finding.done_at.is_some(), DONE_AT)
@@ -134,7 +147,7 @@ fn put_finding(out: &mut Vec<u8>, finding: &FactFinding, reported: i64, last: i6
 pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
     let mut input = Input { bytes, at: 0 };
     if input.byte()? != FORMAT {
-        return Err(input.error("not facts of format 3"));
+        return Err(input.error("not facts of format 4"));
     }
     let force = input.string()?;
     let reported = input.signed()?;
@@ -163,6 +176,11 @@ pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
     for _ in 0..count {
         findings.push(input.finding(reported, last)?);
     }
+    let count = input.length()?;
+    let mut completed = Vec::with_capacity(count);
+    for _ in 0..count {
+        completed.push(input.tally()?);
+    }
     if input.at != bytes.len() {
         return Err(input.error("bytes left after the facts"));
     }
@@ -171,6 +189,12 @@ pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
         .any(|finding| usize::from(finding.rule_set) >= rule_sets.len())
     {
         return Err(input.error("a finding names no listed rule set"));
+    }
+    if completed
+        .iter()
+        .any(|tally| usize::from(tally.rule_set) >= rule_sets.len())
+    {
+        return Err(input.error("a count of completed instances names no listed rule set"));
     }
     Ok(CaseFacts {
         force,
@@ -185,6 +209,7 @@ pub fn decode(bytes: &[u8]) -> Result<CaseFacts, DecodeError> {
         officer,
         rule_sets,
         findings,
+        completed,
     })
 }
 
@@ -299,14 +324,34 @@ impl Input<'_> {
         DateTime::from_timestamp(seconds, nanos).ok_or_else(|| self.error("instant out of range"))
     }
 
-    fn finding(&mut self, reported: i64, last: i64) -> Result<FactFinding, DecodeError> {
-        let rule = match self.unsigned()? {
-            0 => Cow::Owned(self.string()?),
+    fn rule(&mut self) -> Result<Cow<'static, str>, DecodeError> {
+        match self.unsigned()? {
+            0 => Ok(Cow::Owned(self.string()?)),
             position => NATIONAL_RULES
                 .get(position as usize - 1)
                 .map(|rule| Cow::Borrowed(rule.id))
-                .ok_or_else(|| self.error("no national rule at this position"))?,
-        };
+                .ok_or_else(|| self.error("no national rule at this position")),
+        }
+    }
+
+    fn count(&mut self) -> Result<u32, DecodeError> {
+        u32::try_from(self.unsigned()?).map_err(|_| self.error("count too large"))
+    }
+
+    fn tally(&mut self) -> Result<CompletedTally, DecodeError> {
+        let rule = self.rule()?;
+        let rule_set = u8::try_from(self.unsigned()?)
+            .map_err(|_| self.error("rule set position too large"))?;
+        Ok(CompletedTally {
+            rule,
+            rule_set,
+            met: self.count()?,
+            met_late: self.count()?,
+        })
+    }
+
+    fn finding(&mut self, reported: i64, last: i64) -> Result<FactFinding, DecodeError> {
+        let rule = self.rule()?;
         let flags = self.byte()?;
         if flags & 0x80 != 0 {
             return Err(self.error("unknown finding flag"));

@@ -229,6 +229,17 @@ mod binary_form {
             )
     }
 
+    fn tally() -> impl Strategy<Value = CompletedTally> {
+        (national_rule(), 0u8..3, any::<u32>(), any::<u32>()).prop_map(
+            |(rule, rule_set, met, met_late)| CompletedTally {
+                rule,
+                rule_set,
+                met,
+                met_late,
+            },
+        )
+    }
+
     fn facts() -> impl Strategy<Value = CaseFacts> {
         (
             (".{0,6}", date(), instant()),
@@ -243,7 +254,10 @@ mod binary_form {
                 proptest::option::of(any::<i64>()),
                 proptest::option::of(".{0,10}"),
             ),
-            proptest::collection::vec(finding(), 0..20),
+            (
+                proptest::collection::vec(finding(), 0..20),
+                proptest::collection::vec(tally(), 0..4),
+            ),
             proptest::collection::vec(".{0,16}", 3),
         )
             .prop_map(
@@ -251,7 +265,7 @@ mod binary_form {
                     (force, reported_on, last_event_at),
                     (offences_reported, offences_recorded),
                     (outcome, days_to_outcome, days_to_charge, days_to_first_update, officer),
-                    findings,
+                    (findings, completed),
                     rule_sets,
                 )| CaseFacts {
                     force,
@@ -266,6 +280,7 @@ mod binary_form {
                     officer,
                     rule_sets,
                     findings,
+                    completed,
                 },
             )
     }
@@ -298,7 +313,7 @@ mod binary_form {
     fn json_and_other_formats_are_refused_with_where() {
         let error = CaseFacts::from_bytes(br#"{"f":"NM","r":"2025-01-01"}"#).expect_err("JSON");
         assert_eq!(error.at, 1);
-        assert!(error.to_string().contains("format 3"), "{error}");
+        assert!(error.to_string().contains("format 4"), "{error}");
         let (_, cases) = generated();
         let rules = RuleSet::national();
         let mut bytes = CaseFacts::of(&cases[0], &rules).expect("facts").to_bytes();
