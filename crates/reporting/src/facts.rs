@@ -29,7 +29,7 @@ use crate::plugins::{IncludedPlugin, RulesInForce};
 
 /// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
 /// older version are rebuilt rather than misread.
-/// Version 4 adds the counts of completed instances of the rolling rules (`SUP-REVIEW`,
+/// Version 4 adds the counts of completed instances of the rolling rules (`SUP-REVIEW`, `RUI-REVIEW`,
 /// `VC-UPDATE`); version 3 records the rule set version of each finding (`national-2021-04`,
 /// `national-2026-01`); version 2 was the first binary form, version 1 JSON.
 pub const FACTS_VERSION: u32 = 4;
@@ -64,7 +64,7 @@ pub struct CaseFacts {
     pub rule_sets: Vec<String>,
     /// One per rule instance of the rules in force: the national rules, then any plugins' rules.
     pub findings: Vec<FactFinding>,
-    /// The completed instances of the rolling rules (`SUP-REVIEW`, `VC-UPDATE`), counted by rule
+    /// The completed instances of the rolling rules (`SUP-REVIEW`, `RUI-REVIEW`, `VC-UPDATE`), counted by rule
     /// and version: their findings above are only the open instance
     /// ([`domain::RuleSet::completed_rolling_into`]).
     pub completed: Vec<CompletedTally>,

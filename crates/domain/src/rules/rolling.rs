@@ -1,7 +1,7 @@
 //! The completed instances of the rolling rules, for reports.
 //!
-//! `SUP-REVIEW` and `VC-UPDATE` repeat: a supervisor review is due within a period of the last one,
-//! an update within the agreed number of days of the last. Their findings (the interchange
+//! `SUP-REVIEW`, `RUI-REVIEW` and `VC-UPDATE` repeat: a supervisor review is due within a period of
+//! the last one, an update within the agreed number of days of the last. Their findings (the interchange
 //! contract, `docs/rules.md`) are one per rule and case or victim, for the *next* instance only:
 //! that is what an officer needs to act on. A report of how often reviews and updates were on time
 //! also needs the instances already done, or a rolling rule would count only what is still open
@@ -20,7 +20,7 @@ use super::{Finding, RuleIndex, RuleSet, Scratch, Status};
 
 impl RuleSet {
     /// Appends to `out` one finding (`met` or `met_late`) for every completed instance of the
-    /// rolling national rules (`SUP-REVIEW`, `VC-UPDATE`) of `case` at `now`. The open instance of
+    /// rolling national rules (`SUP-REVIEW`, `RUI-REVIEW`, `VC-UPDATE`) of `case` at `now`. The open instance of
     /// each is not among them: [`RuleSet::evaluate_into`] gives it. Each instance is judged by
     /// the version in force when it began, with that version's timescales.
     pub fn completed_rolling_into(
@@ -42,6 +42,61 @@ impl RuleSet {
         }
         if let Some(rule) = self.find("VC-UPDATE") {
             self.completed_updates(&context, rule, out);
+        }
+        if let Some(rule) = self.find("RUI-REVIEW") {
+            self.completed_rui_reviews(&context, rule, out);
+        }
+    }
+
+    /// Reviews of each suspect's release under investigation while it lasts (until the suspect is
+    /// charged, released with no further action, bailed or released again, or the case is
+    /// closed): each within `rui_review` of the release or the review before (as `RUI-REVIEW`
+    /// computes the next one).
+    fn completed_rui_reviews(
+        &self,
+        context: &CaseContext<'_>,
+        rule: RuleIndex,
+        out: &mut Vec<Finding>,
+    ) {
+        let closed = context
+            .of_kind(Kind::CaseClosed)
+            .next()
+            .map(|event| event.at);
+        for release in context.of_kind(Kind::SuspectReleasedRui) {
+            let Some(person) = release.person() else {
+                continue;
+            };
+            let resolved = context
+                .events
+                .iter()
+                .find(|later| {
+                    later.at >= release.at
+                        && !std::ptr::eq(*later, release)
+                        && later.person() == Some(person)
+                        && matches!(
+                            later.kind(),
+                            Kind::SuspectCharged
+                                | Kind::SuspectReleasedNfa
+                                | Kind::SuspectBailed
+                                | Kind::SuspectReleasedRui
+                        )
+                })
+                .map(|event| event.at);
+            let ends = match (resolved, closed) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let mut base = release;
+            for review in context
+                .of_kind(Kind::SupervisorReview)
+                .filter(|review| review.at > release.at)
+                .take_while(|review| ends.is_none_or(|ends| review.at <= ends))
+            {
+                let version = self.version_at(&base.at);
+                let timescale = self.version(version).config().rui_review;
+                self.push_completed(rule, version, Some(person), base, timescale, review, out);
+                base = review;
+            }
         }
     }
 
@@ -257,6 +312,39 @@ mod tests {
                 (Status::MetLate, "2026-04-03".to_owned()),
                 (Status::MetLate, "2026-04-15".to_owned()),
                 (Status::Met, "2026-04-23".to_owned()),
+            ]
+        );
+    }
+
+    /// Released under investigation on 10 March (reviews every 90 days: due 8 June); reviewed 1
+    /// June (met), then 15 September (90 days from 1 June: due 30 August, late); charged on 1
+    /// October, so a review on 2 November completes nothing for that release.
+    #[test]
+    fn rui_reviews_are_replayed_until_the_release_is_resolved() {
+        let review = |at: &str| ev(at, "supervisor_review", json!({"officer": "9001"}));
+        let lines = with(
+            base(),
+            &[
+                ev(
+                    "2026-03-10T10:00:00Z",
+                    "suspect_released_rui",
+                    json!({"person": "S1"}),
+                ),
+                review("2026-06-01T10:00:00+01:00"),
+                review("2026-09-15T10:00:00+01:00"),
+                ev(
+                    "2026-10-01T10:00:00+01:00",
+                    "suspect_charged",
+                    json!({"person": "S1", "offences": ["SOA2003-s1"]}),
+                ),
+                review("2026-11-02T10:00:00Z"),
+            ],
+        );
+        assert_eq!(
+            completed(&lines, "2026-12-01T00:00:00Z", "RUI-REVIEW"),
+            vec![
+                (Status::Met, "2026-06-08".to_owned()),
+                (Status::MetLate, "2026-08-30".to_owned()),
             ]
         );
     }

@@ -3,7 +3,7 @@
 //! A national report reads the facts of hundreds of thousands of cases. As JSON (format 1) a case's
 //! facts took about 900 bytes, mostly rule ids, keys and RFC 3339 instants, and reading them was
 //! most of a national report's time at 2,000,000 stored cases (`docs/reporting.md`). This form
-//! keeps the same values in about a quarter of the space (about 210 bytes a generated case) and is read without a parser:
+//! keeps the same values in under a third of the space (about 250 bytes a generated case in format 4) and is read without a parser:
 //!
 //! - every number is a LEB128 varint, signed ones zigzag-encoded, so small numbers take one byte;
 //! - dates are days, instants are seconds and nanoseconds, and the dates and instants of findings

@@ -335,6 +335,9 @@ mod binary_form {
             }
         }
         let mean = total / count;
-        assert!(mean < 250, "{mean} bytes a case on average");
+        // About 210 bytes in format 3; format 4's counts of completed rolling instances (and, for
+        // cases whose instances span both rule set versions, the second version's id) bring it to
+        // about 250, still under a third of the JSON form's 900.
+        assert!(mean < 275, "{mean} bytes a case on average");
     }
 }
