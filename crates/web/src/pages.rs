@@ -440,7 +440,7 @@ pub fn filter_caseload(
     match filter.sort {
         "reference" => kept.sort_by(|a, b| a.reference.cmp(&b.reference)),
         "deadline" => kept.sort_by_key(|row| (row.next_due.is_none(), row.next_due)),
-        "open" => kept.sort_by(|a, b| b.open_findings.cmp(&a.open_findings)),
+        "open" => kept.sort_by_key(|row| std::cmp::Reverse(row.open_findings)),
         _ => {}
     }
     let total = kept.len();
