@@ -273,6 +273,9 @@ try {
   await check(ana.page, 'guidance search');
   const adm = await signIn(browser, 'adm');
   await check(adm.page, 'home (administrator)');
+  await adm.page.goto(`${base}/admin/users`);
+  await check(adm.page, 'users (administrator)');
+  expect((await adm.page.locator('tr[data-user="inv"]').count()) === 1, 'the administrator lists the force\'s users');
 
   // With JavaScript off, a record form posts and redirects.
   const plain = await signIn(browser, 'inv', { javaScriptEnabled: false });

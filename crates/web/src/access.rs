@@ -133,11 +133,13 @@ pub enum Action {
     LinkDecide,
     /// Open a new case of one's own force (the creator is allocated to it).
     CaseCreate,
+    /// Manage users: list, add, disable, change force (administrators).
+    UserAdmin,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Home,
         Action::Caseload,
         Action::TeamView,
@@ -154,6 +156,7 @@ impl Action {
         Action::LinkRead,
         Action::LinkDecide,
         Action::CaseCreate,
+        Action::UserAdmin,
     ];
 
     /// Whether the action concerns one case (and so depends on the viewer's relation to it).
@@ -247,6 +250,12 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
                 Forbidden
             }
         }
+        // Administrators manage users (no case data): of their force, or every force for a
+        // national administrator (the pages scope the list).
+        Action::UserAdmin => match role {
+            Role::Admin => Allow(Purpose::Administration),
+            _ => Forbidden,
+        },
         Action::TeamView => match role {
             Role::Supervisor | Role::Leader => Allow(Purpose::Supervision),
             _ => Forbidden,

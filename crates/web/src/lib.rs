@@ -14,6 +14,7 @@
 //! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
 
 pub mod access;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cases;

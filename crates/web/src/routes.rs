@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post};
 
 use crate::access::Action;
 use crate::state::AppState;
-use crate::{api, headers, links, pages, recording, sharing};
+use crate::{admin, api, headers, links, pages, recording, sharing};
 
 /// A route: method, path pattern, and the action it performs (`None`: public, no data).
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +85,18 @@ pub const ROUTES: &[RouteInfo] = &[
         "POST",
         "/cases/{force}/{case}/links/{link}",
         Some(Action::LinkDecide),
+    ),
+    route("GET", "/admin/users", Some(Action::UserAdmin)),
+    route("POST", "/admin/users", Some(Action::UserAdmin)),
+    route(
+        "POST",
+        "/admin/users/{username}/disabled",
+        Some(Action::UserAdmin),
+    ),
+    route(
+        "POST",
+        "/admin/users/{username}/force",
+        Some(Action::UserAdmin),
     ),
     route("GET", "/break-glass", Some(Action::BreakGlass)),
     route("POST", "/break-glass", Some(Action::BreakGlass)),
@@ -237,6 +249,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/break-glass",
             get(pages::break_glass_form).post(pages::break_glass),
         )
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/admin/users/{username}/disabled",
+            post(admin::set_disabled),
+        )
+        .route("/admin/users/{username}/force", post(admin::set_force))
         .route("/guidance", get(pages::guidance_index))
         .route("/guidance/{*id}", get(pages::guidance_page))
         .route("/reports/leaders", get(pages::report))

@@ -161,6 +161,35 @@ const TABLE: &[Row] = &[
         [404, 404, 404, 404, 303, 404, 404],
         [404, 303, 404, 404],
     ),
+    // Users: administrators (of their force; a national administrator every force).
+    row(
+        "GET",
+        "/admin/users",
+        [403, 403, 403, 403, 403, 403, 200],
+        [403, 403, 403, 403, 403, 403, 200],
+        [403, 403, 200, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{username}/disabled",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{username}/force",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
+    ),
     row(
         "GET",
         "/break-glass",
@@ -365,7 +394,10 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         // Link 1 joins the suspects of TS-1 and TS-2 (the fixture's suspects are one person).
         .replace("{link}", "1")
         .replace("{*id}", "nom/introduction")
-        .replace("{kind}", "note");
+        .replace("{kind}", "note")
+        // The analyst, enabled again (a no-op) or kept in their force: no row after it needs
+        // their session.
+        .replace("{username}", "ana");
     let api = path.starts_with("/api/");
     let response = match (row.method, api) {
         ("GET", false) => server.get(session, &path).await,
@@ -376,6 +408,18 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
             let n = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let reference = format!("MX-{n}-{}", session.token.get(..8).unwrap_or("x"));
             server.post_form(session, &path, &[("reference", reference.as_str()), ("when-date", "2026-11-02"), ("when-time", "10:00")]).await
+        }
+        ("POST", false) if path == "/admin/users" => {
+            static ADDED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = ADDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let username = format!("mx-user-{n}-{}", session.token.get(..6).unwrap_or("x"));
+            server.post_form(session, &path, &[("username", username.as_str()), ("name", "Matrix User"), ("role", "investigator"), ("force", common::FORCE), ("password", "a long enough password")]).await
+        }
+        ("POST", false) if path.ends_with("/disabled") => {
+            server.post_form(session, &path, &[("disabled", "no")]).await
+        }
+        ("POST", false) if path.ends_with("/force") => {
+            server.post_form(session, &path, &[("force", common::FORCE)]).await
         }
         ("POST", false) if path.ends_with("/record/note") => {
             server.post_form(session, &path, &[("text", "matrix test"), ("when-date", ""), ("when-time", "")]).await

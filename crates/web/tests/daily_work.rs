@@ -391,3 +391,79 @@ async fn lost_sessions_and_dead_ends_keep_people_oriented() {
         .expect("body");
     assert!(!analyst.contains("break-glass-offer"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_manage_the_users_of_their_force() {
+    let server = common::start().await;
+    let adm = server.sign_in("adm").await;
+    let page = server
+        .get(&adm, "/admin/users")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("data-user=\"inv\"") && !page.contains("data-user=\"of-inv\""),
+        "own force only"
+    );
+    // Add: errors beside the fields, values kept, never the password.
+    let refused = server
+        .post_form(
+            &adm,
+            "/admin/users",
+            &[
+                ("username", "newbie"),
+                ("name", ""),
+                ("role", "investigator"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    let body = refused.text().await.expect("body");
+    assert!(body.contains("id=\"user-password-error\"") && body.contains("value=\"newbie\""));
+    assert!(!body.contains("value=\"short\""));
+    let added = server
+        .post_form(
+            &adm,
+            "/admin/users",
+            &[
+                ("username", "newbie"),
+                ("name", "New Bie"),
+                ("role", "investigator"),
+                ("officer_id", "7001"),
+                ("password", common::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let newbie = server.sign_in("newbie").await;
+    assert_eq!(server.get(&newbie, "/caseload").await.status(), 200);
+    // Disabling ends the user's session at once.
+    let disabled = server
+        .post_form(&adm, "/admin/users/newbie/disabled", &[("disabled", "yes")])
+        .await;
+    assert_eq!(disabled.status(), 303);
+    let after = server.get(&newbie, "/caseload").await;
+    assert_eq!(after.status(), 303);
+    assert_eq!(after.headers()["location"], "/signed-out");
+    // Another force's user is not this administrator's to touch.
+    let other = server
+        .post_form(&adm, "/admin/users/of-inv/disabled", &[("disabled", "yes")])
+        .await;
+    assert_eq!(other.status(), 404);
+    // A national administrator moves a user to another force; their session ends.
+    let nat = server.sign_in("nat-adm").await;
+    let ana = server.sign_in("ana").await;
+    let moved = server
+        .post_form(&nat, "/admin/users/ana/force", &[("force", "otherford")])
+        .await;
+    assert_eq!(moved.status(), 303);
+    let after = server.get(&ana, "/").await;
+    assert_eq!(after.headers()["location"], "/signed-out", "session ended");
+    // Officer identifiers are unique within a force: otherford already has an officer `inv`.
+    let taken = server
+        .post_form(&nat, "/admin/users/inv/force", &[("force", "otherford")])
+        .await;
+    assert_eq!(taken.status(), 400);
+}
