@@ -377,6 +377,8 @@ pub struct Task {
     pub when: String,
     pub guidance: String,
     pub guidance_title: String,
+    /// What started it and when, in words: "Suspect arrested, 15 November 2026 10:52".
+    pub after: String,
     /// Where to record what clears it, and what that is.
     pub action: Option<(String, String)>,
 }
@@ -439,7 +441,11 @@ pub fn tasks(path: &str, findings: &[FindingRow], now: DateTime<Utc>) -> Vec<Tas
                 }
                 (href, title.to_owned())
             });
+            let when_triggered = chrono::DateTime::parse_from_rfc3339(&f.view.trigger_at)
+                .map(|at| local_time(&at.with_timezone(&Utc)))
+                .unwrap_or_default();
             Task {
+                after: format!("{}, {when_triggered}", f.trigger_text()),
                 rule: f.view.rule.clone(),
                 title: f.title.clone(),
                 person: f.person_text().to_owned(),
