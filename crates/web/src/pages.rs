@@ -150,11 +150,17 @@ async fn break_glass_offer(
 
 /// "You have been signed out": where a page request goes once its session has ended.
 pub async fn signed_out() -> Response {
+    signed_out_page(Vec::new(), StatusCode::OK)
+}
+
+/// The signed-out page, with the draft of a form posted after the session ended (label, value).
+pub fn signed_out_page(draft: Vec<(String, String)>, status: StatusCode) -> Response {
     let page = SignedOutPage {
         nav: Nav::default(),
+        draft,
     };
     let mut response = match page.render() {
-        Ok(body) => Html(body).into_response(),
+        Ok(body) => (status, Html(body)).into_response(),
         Err(error) => AppError::from(error).into_response(),
     };
     // The ended session's cookie is of no more use.

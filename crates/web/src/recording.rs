@@ -218,14 +218,54 @@ fn when(fields: &Fields, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> 
     )
 }
 
+/// A form posted after its session ended: the signed-out page, with what the person had entered
+/// shown back to them (nothing was stored, and nothing is read from the store: the values are
+/// only those the browser just sent), so that the draft is not lost.
+fn draft_lost(rejection: Response, fields: &Fields, spec: Option<&Spec>) -> Response {
+    if rejection.status() != StatusCode::SEE_OTHER
+        || rejection.headers().get(axum::http::header::LOCATION)
+            != Some(&axum::http::HeaderValue::from_static("/signed-out"))
+    {
+        return rejection;
+    }
+    let draft = fields
+        .0
+        .iter()
+        .filter(|(name, value)| {
+            !value.trim().is_empty() && !matches!(name.as_str(), "csrf" | "confirm" | "password")
+        })
+        .map(|(name, value)| {
+            let label = spec
+                .and_then(|s| s.fields.iter().find(|f| f.name == name))
+                .map_or_else(
+                    || match name.as_str() {
+                        "when-date" => "Date it happened".to_owned(),
+                        "when-time" => "Time it happened".to_owned(),
+                        other => crate::cases::kind_label(other),
+                    },
+                    |f| f.label.to_owned(),
+                );
+            (label, value.clone())
+        })
+        .collect();
+    crate::pages::signed_out_page(draft, StatusCode::UNAUTHORIZED)
+}
+
 pub async fn record_post(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
+    viewer: Result<PageViewer, Response>,
     Path((force, reference, kind)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
     let fields = Fields::parse(&body);
+    let viewer = match viewer {
+        Ok(PageViewer(viewer)) => viewer,
+        Err(rejection) => {
+            let spec = Kind::from_name(&kind).map(record::spec);
+            return Ok(draft_lost(rejection, &fields, spec.as_ref()));
+        }
+    };
+    let key = case_key(&force, &reference)?;
     viewer.check_csrf(fields.get("csrf"))?;
     let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
     let cached = cases::read(&state, &access, &key).await?;
@@ -406,10 +446,17 @@ pub async fn new_case_form(
 
 pub async fn new_case(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
+    viewer: Result<PageViewer, Response>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let fields = Fields::parse(&body);
+    let viewer = match viewer {
+        Ok(PageViewer(viewer)) => viewer,
+        Err(rejection) => {
+            let spec = record::spec(Kind::ReportReceived);
+            return Ok(draft_lost(rejection, &fields, Some(&spec)));
+        }
+    };
     viewer.check_csrf(fields.get("csrf"))?;
     let access = authorise(&viewer, Action::CaseCreate)?;
     let force = own_force(&viewer)?.to_owned();

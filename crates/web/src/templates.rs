@@ -100,6 +100,8 @@ pub struct ErrorPage<'a> {
 #[template(path = "signed_out.html")]
 pub struct SignedOutPage {
     pub nav: Nav,
+    /// What a form posted after the session ended held (label, value): not saved, shown back.
+    pub draft: Vec<(String, String)>,
 }
 
 #[derive(Debug, Template)]

@@ -467,3 +467,45 @@ async fn administrators_manage_the_users_of_their_force() {
         .await;
     assert_eq!(taken.status(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_posted_after_the_session_ended_keeps_its_draft() {
+    let server = common::start().await;
+    let gone = common::Session {
+        cookie: format!("{}={}", web::auth::SESSION_COOKIE, "0".repeat(64)),
+        csrf: "stale".into(),
+        token: "0".repeat(64),
+    };
+    let before = server.audit_count().await;
+    let response = server
+        .post_form(
+            &gone,
+            "/cases/testshire/TS-1/record/note",
+            &[
+                ("when-date", "2026-12-01"),
+                ("when-time", "10:00"),
+                ("text", "the draft to keep"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 401);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("You have been signed out") && body.contains("the draft to keep"));
+    assert!(!body.contains("stale"), "not the CSRF token");
+    assert_eq!(server.audit_count().await, before, "nothing read or stored");
+    // Without any session (never signed in), the sign-in page, and nothing echoed.
+    let anonymous = common::Session {
+        cookie: String::new(),
+        csrf: String::new(),
+        token: String::new(),
+    };
+    let response = server
+        .post_form(
+            &anonymous,
+            "/cases/testshire/TS-1/record/note",
+            &[("text", "x")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/sign-in");
+}
