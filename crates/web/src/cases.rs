@@ -74,6 +74,9 @@ pub struct Findings {
     json: OnceLock<Box<serde_json::value::RawValue>>,
     caseload_row: OnceLock<Arc<CaseloadRow>>,
     rows_html: OnceLock<Arc<String>>,
+    /// The case page's summary and "what needs doing", for a reader and for a viewer who may
+    /// record (whose tasks link to the record pages).
+    story_html: [OnceLock<Arc<String>>; 2],
 }
 
 impl std::ops::Deref for Findings {
@@ -90,7 +93,20 @@ impl Findings {
             json: OnceLock::new(),
             caseload_row: OnceLock::new(),
             rows_html: OnceLock::new(),
+            story_html: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// The case page's summary and "what needs doing" for a viewer who may record (`can_write`)
+    /// or not, rendered by `render` once per evaluation: they change only with the case's
+    /// version, its findings and the day ("overdue by N days"), and an evaluation is reused for
+    /// at most [`FINDINGS_REUSE_SECS`].
+    pub fn story_html(
+        &self,
+        can_write: bool,
+        render: impl FnOnce() -> Result<String, askama::Error>,
+    ) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.story_html[usize::from(can_write)], render)
     }
 
     /// The rows of the case page's findings table, rendered once per evaluation.

@@ -638,10 +638,23 @@ async fn case_view(
     let html_failed = |error: askama::Error| AppError::internal("case page", &error);
     let can_write = allowed(Action::CaseWrite);
     let now = state.now();
-    let officer = cached.officer_in_case().map_or_else(
-        || "Not allocated".to_owned(),
-        |officer| state.officer_name(&key.force, officer),
-    );
+    let officer = || {
+        cached.officer_in_case().map_or_else(
+            || "Not allocated".to_owned(),
+            |officer| state.officer_name(&key.force, officer),
+        )
+    };
+    let story_html = findings
+        .story_html(can_write, || {
+            let path = cached.path();
+            askama::Template::render(&CaseStory {
+                path: &path,
+                summary: &crate::story::summary(&cached.case, &findings, &officer(), cached.closed),
+                tasks: &crate::story::tasks(&path, &findings, now),
+                can_write,
+            })
+        })
+        .map_err(html_failed)?;
     let is_supervisor = cached.is_supervised_by(viewer);
     let break_glass_log = if is_supervisor {
         state
@@ -676,11 +689,9 @@ async fn case_view(
         force: key.force.to_string(),
         reference: key.reference.to_string(),
         path: cached.path(),
-        summary: crate::story::summary(&cached.case, &findings, &officer, cached.closed),
-        tasks: crate::story::tasks(&cached.path(), &findings, now),
+        story_html,
         recorded_title: String::new(),
         created: false,
-        officer,
         closed: cached.closed,
         open_count: findings.iter().filter(|f| f.status.is_open()).count(),
         findings_html: findings.rows_html().map_err(html_failed)?,

@@ -220,6 +220,16 @@ pub struct DecisionsPanel<'a> {
     pub decisions: &'a [DecisionRow],
 }
 
+/// A case page's summary and "what needs doing" (rendered once per evaluation of the findings).
+#[derive(Debug, Template)]
+#[template(path = "case_story.html")]
+pub struct CaseStory<'a> {
+    pub path: &'a str,
+    pub summary: &'a [(String, String)],
+    pub tasks: &'a [crate::story::Task],
+    pub can_write: bool,
+}
+
 #[derive(Debug, Template)]
 #[template(path = "case.html")]
 pub struct CasePage {
@@ -227,7 +237,6 @@ pub struct CasePage {
     pub force: String,
     pub reference: String,
     pub path: String,
-    pub officer: String,
     pub closed: bool,
     pub open_count: usize,
     /// The findings table's rows, rendered once per evaluation of the findings.
@@ -236,10 +245,9 @@ pub struct CasePage {
     pub people_html: std::sync::Arc<String>,
     pub timeline_html: std::sync::Arc<String>,
     pub decisions_html: std::sync::Arc<String>,
-    /// The summary at the top: (label, value).
-    pub summary: Vec<(String, String)>,
-    /// What needs doing: the open findings, most urgent first.
-    pub tasks: Vec<crate::story::Task>,
+    /// The summary at the top and "what needs doing", rendered once per evaluation of the
+    /// findings (see `Findings::story_html`).
+    pub story_html: std::sync::Arc<String>,
     /// The title of what was just recorded (`?recorded=KIND`), for the banner.
     pub recorded_title: String,
     /// The case was just opened.
