@@ -46,7 +46,7 @@ impl Nav {
             shared: allowed(Action::SharedList),
             admin: viewer.role == crate::access::Role::Admin,
             current: "",
-            idle_seconds: crate::state::Config::default().idle_timeout_secs,
+            idle_seconds: viewer.idle_seconds,
         }
     }
 

@@ -272,6 +272,11 @@ async fn the_case_page_reads_as_a_story_with_the_marking() {
         .await
         .expect("page");
     assert!(page.contains("OFFICIAL-SENSITIVE"), "protective marking");
+    assert!(
+        page.contains("<meta name=\"rasso-idle\" content=\"900\">")
+            && page.contains("id=\"idle-warning\""),
+        "the idle-timeout warning knows the server's timeout"
+    );
     assert!(page.contains("id=\"case-summary\""));
     assert!(page.contains("Rape (SOA2003-s1)"), "offence in words");
     assert!(

@@ -419,6 +419,7 @@ async fn a_held_caseload_is_reused_only_until_time_could_change_a_finding() {
         role: web::access::Role::Investigator,
         session: String::new(),
         csrf: String::new(),
+        idle_seconds: 900,
     };
     let caseload_at = |now| web::cases::my_caseload(state, &access, &viewer, now);
     let late = |caseload: &web::cases::Caseload| -> usize {
