@@ -570,6 +570,11 @@ pub async fn team(
         loads: data.loads,
         overdue: data.overdue,
         reviews: data.reviews,
+        names: state
+            .officers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone(),
     })
 }
 

@@ -289,6 +289,24 @@ pub struct TeamPage {
     pub loads: Vec<OfficerLoad>,
     pub overdue: Vec<FindingRow>,
     pub reviews: Vec<FindingRow>,
+    /// Officers' names by (force, identifier), for the rows.
+    pub names: std::collections::HashMap<(String, String), String>,
+}
+
+impl TeamPage {
+    /// The officer in case of a row, by name where known.
+    pub fn officer_of(&self, row: &CaseloadRow) -> String {
+        match &row.officer {
+            Some(officer) => self
+                .names
+                .get(&(row.force.clone(), officer.clone()))
+                .map_or_else(
+                    || format!("Officer {officer}"),
+                    |name| format!("{name} ({officer})"),
+                ),
+            None => "Not allocated".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Template)]

@@ -239,6 +239,9 @@ async fn record_pages_check_time_rights_and_the_officer() {
         .collect();
     assert_eq!(reviews.len(), 1, "a review is a decision in the log");
     assert_eq!(reviews[0]["officer"], "sup");
+    // The team page names officers, and says how its counts differ from the report's.
+    let team = server.get(&sup, "/team").await.text().await.expect("team");
+    assert!(team.contains("Test adm (adm)") && team.contains("id=\"team-scope\""));
     // A coded value outside the list is refused beside its field.
     let refused = server
         .post_form(
