@@ -517,3 +517,90 @@ async fn a_form_posted_after_the_session_ended_keeps_its_draft() {
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/sign-in");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_caseload_searches_filters_sorts_and_pages() {
+    let server = common::start().await;
+    let inv = server.sign_in("inv").await;
+    // Two more cases of inv's, opened through the page.
+    let (date, time) = local(Utc::now() - Duration::days(1));
+    for reference in ["ZZ-9", "AA-1"] {
+        let opened = server
+            .post_form(
+                &inv,
+                "/cases/new",
+                &[
+                    ("reference", reference),
+                    ("when-date", &date),
+                    ("when-time", &time),
+                ],
+            )
+            .await;
+        assert_eq!(opened.status(), 303);
+    }
+    let rows = |body: &str| -> Vec<String> {
+        body.split("<a class=\"govuk-link\" href=\"/cases/testshire/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    let all = server
+        .get(&inv, "/caseload")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(rows(&all).len(), 3, "{:?}", rows(&all));
+    // By reference, or by a person's key (only TS-1 has people).
+    let found = server
+        .get(&inv, "/caseload?q=zz")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(rows(&found), ["ZZ-9"]);
+    let found = server
+        .get(&inv, "/caseload?q=V1")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(rows(&found), ["TS-1"]);
+    // By rule: only TS-1 has a suspect arrested, so only it waits on VC-INFORM.
+    let found = server
+        .get(&inv, "/caseload?rule=VC-INFORM")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(rows(&found), ["TS-1"]);
+    // By reference order.
+    let sorted = server
+        .get(&inv, "/caseload?sort=reference")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(rows(&sorted), ["AA-1", "TS-1", "ZZ-9"]);
+    // A page past the end is empty; bad values are refused naming the field.
+    let empty = server
+        .get(&inv, "/caseload?page=2")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(rows(&empty).is_empty());
+    for (query, field) in [
+        ("page=0", "page"),
+        ("sort=height", "sort"),
+        ("show=some", "show"),
+        ("rule=<x>", "rule"),
+    ] {
+        let response = server.get(&inv, &format!("/caseload?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert!(
+            response.text().await.expect("body").contains(field),
+            "{query}"
+        );
+    }
+}
