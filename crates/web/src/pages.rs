@@ -1410,7 +1410,7 @@ pub async fn report(
         None => {
             let page = report.to_html();
             let csp = report_csp(&page);
-            let nav_link = "<p><a href=\"/\">Back to rasso</a> | <a href=\"/reports/leaders?format=csv\">Download CSV</a> | <a href=\"/reports/leaders?format=json\">JSON</a></p>\n";
+            let nav_link = "<p><strong>OFFICIAL-SENSITIVE</strong></p>\n<p><a href=\"/\">Back to rasso</a> | <a href=\"/reports/leaders?format=csv\">Download CSV</a> | <a href=\"/reports/leaders?format=json\">JSON</a></p>\n";
             let page = page.replacen("<main>\n", &format!("<main>\n{nav_link}"), 1);
             let mut response = Html(page).into_response();
             if let Ok(value) = HeaderValue::from_str(&csp) {

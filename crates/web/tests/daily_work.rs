@@ -308,7 +308,15 @@ async fn the_case_page_reads_as_a_story_with_the_marking() {
         !text_only.split_whitespace().any(instant),
         "no RFC 3339 instant in the story's text: {text_only}"
     );
-    // Every page carries the marking, the sign-in page too.
+    // Every page carries the marking: the leaders' report and the sign-in page too.
+    let lead = server.sign_in("lead").await;
+    let report = server
+        .get(&lead, "/reports/leaders")
+        .await
+        .text()
+        .await
+        .expect("report");
+    assert!(report.contains("OFFICIAL-SENSITIVE"));
     let sign_in = server
         .client
         .get(server.url("/sign-in"))
