@@ -206,6 +206,15 @@ try {
   expect((await inv.page.locator('#timeline li').count()) > 30, 'the whole story holds every record');
   await check(inv.page, 'case (after recording)');
   await inv.page.screenshot({ path: join(shots, 'case.png'), fullPage: true });
+  // Printed: the marking and the story, no navigation, forms or buttons.
+  await inv.page.emulateMedia({ media: 'print' });
+  expect(await inv.page.locator('#protective-marking').isVisible(), 'the marking prints');
+  expect(await inv.page.locator('#case-summary').isVisible(), 'the summary prints');
+  expect(await inv.page.locator('#timeline').isVisible(), 'the story prints');
+  expect(!(await inv.page.locator('.govuk-service-navigation').isVisible()), 'no navigation in print');
+  expect(!(await inv.page.locator('#record-link').isVisible()), 'no buttons in print');
+  await inv.page.pdf({ path: join(shots, 'case-print.pdf') });
+  await inv.page.emulateMedia({ media: 'screen' });
 
   // An error is shown beside its field, with the values kept.
   await inv.page.goto(`${base}${casePath}/record/note`);
