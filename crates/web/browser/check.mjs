@@ -196,6 +196,12 @@ try {
         formChecked = true;
         await check(p, `record form (${kind})`);
       }
+      if (kind === 'device_extraction') {
+        await check(p, 'record form (device extraction)');
+        await p.setViewportSize({ width: 320, height: 900 });
+        await p.screenshot({ path: join(shots, 'record-form-320.png'), fullPage: true });
+        await p.setViewportSize({ width: 1280, height: 900 });
+      }
     });
   }
   await inv.page.goto(`${base}${casePath}`);
