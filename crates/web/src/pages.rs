@@ -564,9 +564,9 @@ pub async fn team(
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, AppError> {
     let data = team_data(&state, &viewer).await?;
-    html(TeamPage {
+    let mut page = TeamPage {
         nav: Nav::for_viewer(&viewer).at("/team"),
-        rows: data.rows,
+        rows: Vec::new(),
         loads: data.loads,
         overdue: data.overdue,
         reviews: data.reviews,
@@ -575,7 +575,12 @@ pub async fn team(
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone(),
-    })
+    };
+    // Grouped by officer in case (by name), most urgent first within each (a stable sort).
+    let mut rows = data.rows;
+    rows.sort_by_cached_key(|row| page.officer_of(row));
+    page.rows = rows;
+    html(page)
 }
 
 // ---- Case page ----------------------------------------------------------------------------------
