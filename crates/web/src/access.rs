@@ -131,11 +131,15 @@ pub enum Action {
     LinkRead,
     /// Confirm or reject a repeat-suspect link of a case.
     LinkDecide,
+    /// Open a new case of one's own force (the creator is allocated to it).
+    CaseCreate,
+    /// Manage users: list, add, disable, change force (administrators).
+    UserAdmin,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::Home,
         Action::Caseload,
         Action::TeamView,
@@ -151,6 +155,8 @@ impl Action {
         Action::SharedRead,
         Action::LinkRead,
         Action::LinkDecide,
+        Action::CaseCreate,
+        Action::UserAdmin,
     ];
 
     /// Whether the action concerns one case (and so depends on the viewer's relation to it).
@@ -235,13 +241,21 @@ pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
     };
     match action {
         Action::Home | Action::Guidance => Allow(Purpose::Administration),
-        Action::Caseload => {
+        // Whoever works cases opens one (a report taken, a case handed over); they are
+        // allocated to it, so it is within their force and on their caseload.
+        Action::Caseload | Action::CaseCreate => {
             if works_cases(role) {
                 Allow(purpose_for_member)
             } else {
                 Forbidden
             }
         }
+        // Administrators manage users (no case data): of their force, or every force for a
+        // national administrator (the pages scope the list).
+        Action::UserAdmin => match role {
+            Role::Admin => Allow(Purpose::Administration),
+            _ => Forbidden,
+        },
         Action::TeamView => match role {
             Role::Supervisor | Role::Leader => Allow(Purpose::Supervision),
             _ => Forbidden,
@@ -344,8 +358,6 @@ pub enum Recorders {
     /// case team, reviewing the investigation, deciding not to investigate, closing the case
     /// with an outcome, deciding a victim's right to review).
     Supervisors,
-    /// Nobody on the web: people are added by import, where their identity is sealed.
-    ImportOnly,
 }
 
 impl Recorders {
@@ -355,7 +367,6 @@ impl Recorders {
             Recorders::CaseTeam => works_cases(role),
             Recorders::Investigators => matches!(role, Role::Investigator | Role::Supervisor),
             Recorders::Supervisors => role == Role::Supervisor,
-            Recorders::ImportOnly => false,
         }
     }
 
@@ -367,7 +378,6 @@ impl Recorders {
             }
             Recorders::Investigators => "investigators and supervisors of the case team",
             Recorders::Supervisors => "supervisors of the case team",
-            Recorders::ImportOnly => "nobody on the web (people are added by import)",
         }
     }
 }
@@ -379,6 +389,7 @@ pub fn recorders(kind: domain::interchange::Kind) -> Recorders {
     match kind {
         ReportReceived
         | CrimeRecorded
+        | PersonAdded
         | NeedsAssessment
         | WrittenConfirmationSent
         | SupportReferral
@@ -418,7 +429,6 @@ pub fn recorders(kind: domain::interchange::Kind) -> Recorders {
         | DecisionNotToInvestigate
         | VrrDecided
         | CaseClosed => Recorders::Supervisors,
-        PersonAdded => Recorders::ImportOnly,
     }
 }
 

@@ -92,6 +92,8 @@ pub struct Viewer {
     /// The stored hash of the session token (the session's identity server-side).
     pub session: String,
     pub csrf: String,
+    /// The server's idle timeout (seconds), for the warning before the session ends.
+    pub idle_seconds: i64,
 }
 
 impl Viewer {
@@ -224,6 +226,7 @@ pub async fn authenticate(
             role,
             session: hash,
             csrf: session.csrf_token,
+            idle_seconds: state.config.idle_timeout_secs,
         },
         bearer,
     )))

@@ -35,9 +35,6 @@ pub struct CachedCase {
     /// The case page's people panel and decision log (fixed for a version), rendered on first use.
     people_html: OnceLock<Arc<String>>,
     decisions_html: OnceLock<Arc<String>>,
-    /// The case page's record forms (fixed for a version but for the viewer's CSRF token),
-    /// rendered on first use and kept as the text between the token's places.
-    record_forms: OnceLock<Arc<Vec<String>>>,
 }
 
 /// The people, timeline and decision log of one version of a case, as JSON (see
@@ -54,26 +51,6 @@ struct Evaluated {
     at: DateTime<Utc>,
     valid_until: DateTime<Utc>,
     findings: Arc<Findings>,
-}
-
-/// A case page's record forms for one viewer: the text rendered once per version, written with
-/// the viewer's CSRF token between its parts straight into the page (no joined copy).
-#[derive(Debug, Default)]
-pub struct RecordFormsHtml {
-    parts: Arc<Vec<String>>,
-    csrf: String,
-}
-
-impl std::fmt::Display for RecordFormsHtml {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (index, part) in self.parts.iter().enumerate() {
-            if index > 0 {
-                f.write_str(&self.csrf)?;
-            }
-            f.write_str(part)?;
-        }
-        Ok(())
-    }
 }
 
 /// The value of `cell`, rendering it first if this is the first use.
@@ -97,6 +74,9 @@ pub struct Findings {
     json: OnceLock<Box<serde_json::value::RawValue>>,
     caseload_row: OnceLock<Arc<CaseloadRow>>,
     rows_html: OnceLock<Arc<String>>,
+    /// The case page's summary and "what needs doing", for a reader and for a viewer who may
+    /// record (whose tasks link to the record pages).
+    story_html: [OnceLock<Arc<String>>; 2],
 }
 
 impl std::ops::Deref for Findings {
@@ -113,7 +93,20 @@ impl Findings {
             json: OnceLock::new(),
             caseload_row: OnceLock::new(),
             rows_html: OnceLock::new(),
+            story_html: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// The case page's summary and "what needs doing" for a viewer who may record (`can_write`)
+    /// or not, rendered by `render` once per evaluation: they change only with the case's
+    /// version, its findings and the day ("overdue by N days"), and an evaluation is reused for
+    /// at most [`FINDINGS_REUSE_SECS`].
+    pub fn story_html(
+        &self,
+        can_write: bool,
+        render: impl FnOnce() -> Result<String, askama::Error>,
+    ) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.story_html[usize::from(can_write)], render)
     }
 
     /// The rows of the case page's findings table, rendered once per evaluation.
@@ -175,7 +168,6 @@ impl CachedCase {
             timeline_html: OnceLock::new(),
             people_html: OnceLock::new(),
             decisions_html: OnceLock::new(),
-            record_forms: OnceLock::new(),
         }
     }
 
@@ -210,46 +202,6 @@ impl CachedCase {
             askama::Template::render(&crate::templates::DecisionsPanel {
                 decisions: &decisions(&self.case),
             })
-        })
-    }
-
-    /// The case page's forms to record what happens next, with `csrf` in each. They are
-    /// rendered once per version with `stand_in` in the token's place (a random value of the
-    /// server's, so no case data can contain it) and kept as the text between its places; a view
-    /// writes that text with the viewer's token between (see [`RecordFormsHtml`]).
-    pub fn record_forms_html(
-        &self,
-        stand_in: &str,
-        csrf: &str,
-    ) -> Result<RecordFormsHtml, askama::Error> {
-        let parts = match self.record_forms.get() {
-            Some(parts) => Arc::clone(parts),
-            None => {
-                let people = people(&self.case);
-                let choices = |role: Option<&str>| -> Vec<crate::templates::Choice> {
-                    people
-                        .iter()
-                        .filter(|p| role.is_none_or(|r| p.role == r))
-                        .map(|p| crate::templates::Choice {
-                            value: p.key.clone(),
-                            label: format!("{} ({})", p.key, p.role),
-                        })
-                        .collect()
-                };
-                let html = askama::Template::render(&crate::templates::RecordForms {
-                    path: &self.path(),
-                    csrf: stand_in,
-                    victims: &choices(Some("victim")),
-                    suspects: &choices(Some("suspect")),
-                    everyone: &choices(None),
-                })?;
-                let parts = Arc::new(html.split(stand_in).map(str::to_owned).collect());
-                Arc::clone(self.record_forms.get_or_init(|| parts))
-            }
-        };
-        Ok(RecordFormsHtml {
-            parts,
-            csrf: csrf.to_owned(),
         })
     }
 
@@ -552,6 +504,15 @@ impl FindingRow {
     pub fn status_class(&self) -> &'static str {
         self.status.as_str()
     }
+    /// The GOV.UK tag colour of the status (breached red, overdue orange, ...).
+    pub fn tag_class(&self) -> &'static str {
+        crate::story::tag_class(self.status)
+    }
+    /// What triggered the finding, in words.
+    pub fn trigger_text(&self) -> &'static str {
+        domain::interchange::Kind::from_name(&self.view.trigger)
+            .map_or("", |kind| crate::record::spec(kind).title)
+    }
     pub fn person_text(&self) -> &str {
         self.view.person.as_deref().unwrap_or("")
     }
@@ -569,6 +530,11 @@ pub fn status_label(status: Status) -> &'static str {
         Status::Breached => "Breached",
         Status::Advice => "Advice",
     }
+}
+
+/// A date in UK local time for people: `6 March 2026`.
+pub fn local_date(at: &DateTime<Utc>) -> String {
+    domain::time::in_london(at).format("%-d %B %Y").to_string()
 }
 
 /// A time in UK local time for people: `6 March 2026 10:00`.
@@ -625,6 +591,15 @@ pub struct CaseloadRow {
     pub most_urgent: Option<String>,
     pub most_urgent_status: Option<Status>,
     pub next_due_local: Option<String>,
+    /// The rules of its open findings (for the caseload's filter by rule).
+    #[serde(skip)]
+    pub open_rules: Vec<String>,
+    /// The people's keys (for the search by person key).
+    #[serde(skip)]
+    pub people: Vec<String>,
+    /// The next deadline of a due or overdue finding (for sorting by deadline).
+    #[serde(skip)]
+    pub next_due: Option<DateTime<Utc>>,
     #[serde(skip)]
     sort_key: (u8, Option<DateTime<Utc>>),
     /// The row as the caseload page shows it, rendered on first use.
@@ -871,6 +846,18 @@ fn caseload_row(cached: &CachedCase, findings: &[FindingRow]) -> CaseloadRow {
             .filter(|f| f.due.is_some())
             .min_by_key(|f| f.due)
             .and_then(|f| f.due_local.clone()),
+        next_due: open
+            .iter()
+            .filter(|f| matches!(f.status, Status::Due | Status::Overdue))
+            .filter_map(|f| f.due)
+            .min(),
+        open_rules: {
+            let mut rules: Vec<String> = open.iter().map(|f| f.view.rule.clone()).collect();
+            rules.sort();
+            rules.dedup();
+            rules
+        },
+        people: people(&cached.case).into_iter().map(|p| p.key).collect(),
         sort_key: first.map_or((9, None), |f| (f.status.urgency(), f.due)),
         html: OnceLock::new(),
     }
@@ -927,16 +914,21 @@ impl PersonRow {
     }
 }
 
+/// A person's role as the format writes it.
+pub fn role_name(role: PersonRole) -> &'static str {
+    match role {
+        PersonRole::Victim => "victim",
+        PersonRole::Suspect => "suspect",
+        PersonRole::Witness => "witness",
+    }
+}
+
 /// The people of a case, identity sealed.
 pub fn people(case: &Case) -> Vec<PersonRow> {
     let mut rows: Vec<PersonRow> = Vec::new();
     for event in case.events() {
         if let EventData::PersonAdded(added) = &event.data {
-            let role = match added.role {
-                PersonRole::Victim => "victim",
-                PersonRole::Suspect => "suspect",
-                PersonRole::Witness => "witness",
-            };
+            let role = role_name(added.role);
             let row = PersonRow {
                 key: added.person.to_string(),
                 role: role.to_owned(),
@@ -992,47 +984,18 @@ pub fn timeline(case: &Case) -> Vec<TimelineRow> {
     case.events()
         .iter()
         .map(|event| {
-            let mut fields = domain::Record {
-                case: case.key.clone(),
-                event: event.clone(),
-            }
-            .to_json();
-            for envelope in ["case", "force", "at", "kind", "id", "person", "identity"] {
-                fields.remove(envelope);
-            }
-            let detail = fields
-                .iter()
-                .map(|(k, v)| format!("{}: {}", k.replace('_', " "), value_text(v)))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = crate::story::sentence(event);
             let at = event.at.with_timezone(&Utc);
             TimelineRow {
                 at: domain::interchange::format_timestamp(&event.at),
                 at_local: local_time(&at),
                 kind: event.kind().as_str().to_owned(),
-                label: kind_label(event.kind().as_str()),
+                label: crate::record::spec(event.kind()).title.to_owned(),
                 person: event.person().map(ToString::to_string),
                 detail,
             }
         })
         .collect()
-}
-
-fn value_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(true) => "yes".to_owned(),
-        serde_json::Value::Bool(false) => "no".to_owned(),
-        serde_json::Value::Array(items) => {
-            items.iter().map(value_text).collect::<Vec<_>>().join(", ")
-        }
-        serde_json::Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| format!("{} {}", k.replace('_', " "), value_text(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    }
 }
 
 /// `suspect_arrested` -> `Suspect arrested`.
@@ -1055,19 +1018,21 @@ pub struct DecisionRow {
     pub officer: String,
 }
 
-/// The decision log (never edited: corrections are new entries).
+/// The decision log: every decision recorded anywhere in the case (decision log entries, and the
+/// decisions charging, review, bail, closure and other records carry), in order. Never edited:
+/// corrections are new entries.
 pub fn decisions(case: &Case) -> Vec<DecisionRow> {
     case.events()
         .iter()
-        .filter_map(|event| match &event.data {
-            EventData::DecisionRecorded(d) => Some(DecisionRow {
+        .filter_map(|event| {
+            let (topic, decision, rationale, officer) = crate::story::decision_of(event)?;
+            Some(DecisionRow {
                 at_local: local_time(&event.at.with_timezone(&Utc)),
-                topic: kind_label(&d.topic),
-                decision: d.decision.clone(),
-                rationale: d.rationale.clone(),
-                officer: d.officer.to_string(),
-            }),
-            _ => None,
+                topic,
+                decision,
+                rationale,
+                officer,
+            })
         })
         .collect()
 }

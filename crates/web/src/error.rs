@@ -139,6 +139,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let page = crate::templates::ErrorPage {
             nav: crate::templates::Nav::default(),
+            break_glass: None,
             title: match self.status.as_u16() {
                 400 => "There is a problem",
                 401 => "Sign in",
@@ -151,7 +152,12 @@ impl IntoResponse for AppError {
             field: self.field.as_deref(),
         };
         let body = askama::Template::render(&page).unwrap_or_else(|_| self.message.clone());
-        (self.status, Html(body)).into_response()
+        let status = self.status;
+        let mut response = (status, Html(body)).into_response();
+        // Kept with the response so that the error page can be made again with the viewer's
+        // navigation (see `pages::error_pages`).
+        response.extensions_mut().insert(self);
+        response
     }
 }
 

@@ -14,26 +14,6 @@ use crate::cases::{self, CachedCase, FindingRow, people};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The kinds the web forms offer, with a label and which person role they name.
-pub const FORM_KINDS: &[(&str, &str, Option<&str>)] = &[
-    ("victim_informed", "Victim informed", Some("victim")),
-    ("supervisor_review", "Supervisor review", None),
-    ("suspect_arrested", "Suspect arrested", Some("suspect")),
-    ("suspect_bailed", "Suspect bailed", Some("suspect")),
-    (
-        "suspect_interviewed",
-        "Suspect interviewed",
-        Some("suspect"),
-    ),
-    ("statement_taken", "Statement taken", None),
-    ("device_extraction", "Device extraction", None),
-    ("third_party_request", "Third-party material request", None),
-    ("charging_decision", "Charging decision", Some("suspect")),
-    ("case_closed", "Case closed", None),
-    ("decision_recorded", "Decision log entry", None),
-    ("note", "Note on the timeline", None),
-];
-
 /// Form fields: every value of every name, in order.
 #[derive(Debug, Clone, Default)]
 pub struct Fields(pub Vec<(String, String)>);
@@ -70,163 +50,6 @@ impl Fields {
     pub fn checked(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
-
-    fn required(&self, name: &str, what: &str) -> Result<String, AppError> {
-        self.get(name)
-            .map(str::to_owned)
-            .ok_or_else(|| AppError::invalid(name, format!("Enter {what}.")))
-    }
-}
-
-/// Builds the kind-specific fields of an event from a form.
-pub fn object_from_form(fields: &Fields) -> Result<Map<String, Value>, AppError> {
-    let kind = fields.required("kind", "what happened")?;
-    let mut object = Map::new();
-    let person = |object: &mut Map<String, Value>| -> Result<(), AppError> {
-        object.insert(
-            "person".into(),
-            fields.required("person", "the person")?.into(),
-        );
-        Ok(())
-    };
-    match kind.as_str() {
-        "victim_informed" => {
-            person(&mut object)?;
-            object.insert(
-                "about".into(),
-                fields
-                    .required("about", "what the victim was told about")?
-                    .into(),
-            );
-            if fields.checked("reason_given") {
-                object.insert("reason_given".into(), true.into());
-            }
-        }
-        "supervisor_review" => {
-            object.insert(
-                "note".into(),
-                fields.required("note", "what the review found")?.into(),
-            );
-        }
-        "suspect_arrested" => person(&mut object)?,
-        "suspect_bailed" => {
-            person(&mut object)?;
-            object.insert("conditions".into(), fields.checked("conditions").into());
-            object.insert(
-                "victim_views_sought".into(),
-                fields.checked("victim_views_sought").into(),
-            );
-        }
-        "suspect_interviewed" => {
-            person(&mut object)?;
-            object.insert(
-                "under_caution".into(),
-                fields.checked("under_caution").into(),
-            );
-        }
-        "statement_taken" => {
-            person(&mut object)?;
-            object.insert("evidential".into(), fields.checked("evidential").into());
-            object.insert("vps_offered".into(), fields.checked("vps_offered").into());
-        }
-        "device_extraction" => {
-            person(&mut object)?;
-            object.insert("notice_given".into(), fields.checked("notice_given").into());
-            object.insert(
-                "agreement_recorded".into(),
-                fields.checked("agreement_recorded").into(),
-            );
-            let mut rationale = Map::new();
-            for name in [
-                "relevance",
-                "necessity",
-                "proportionality",
-                "less_intrusive",
-            ] {
-                rationale.insert(name.into(), fields.get(name).unwrap_or("").into());
-            }
-            object.insert("rationale".into(), Value::Object(rationale));
-        }
-        "third_party_request" => {
-            person(&mut object)?;
-            object.insert(
-                "holder".into(),
-                fields.required("holder", "who holds the material")?.into(),
-            );
-            for name in ["expected", "line_of_enquiry", "necessity"] {
-                object.insert(name.into(), fields.get(name).unwrap_or("").into());
-            }
-            object.insert(
-                "victim_informed".into(),
-                fields.checked("victim_informed").into(),
-            );
-        }
-        "charging_decision" => {
-            person(&mut object)?;
-            for name in ["by", "decision", "test"] {
-                if let Some(value) = fields.get(name) {
-                    object.insert(name.into(), value.into());
-                }
-            }
-            object.insert(
-                "threshold_conditions".into(),
-                fields.all("threshold_conditions").into(),
-            );
-            let offences: Vec<String> = fields
-                .get("offences")
-                .unwrap_or("")
-                .split([',', ' '])
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
-            object.insert("offences".into(), offences.into());
-        }
-        "case_closed" => {
-            let outcome = fields.required("outcome", "the outcome code (1 to 22)")?;
-            let outcome: u32 = outcome.parse().map_err(|_| {
-                AppError::invalid("outcome", "The outcome must be a number from 1 to 22.")
-            })?;
-            object.insert("outcome".into(), outcome.into());
-            object.insert(
-                "suspect_identified".into(),
-                (fields.get("suspect_identified") == Some("yes")).into(),
-            );
-            match fields.get("victim_supports") {
-                Some("yes") => {
-                    object.insert("victim_supports".into(), true.into());
-                }
-                Some("no") => {
-                    object.insert("victim_supports".into(), false.into());
-                }
-                _ => {}
-            }
-        }
-        "decision_recorded" => {
-            object.insert(
-                "topic".into(),
-                fields.required("topic", "the topic")?.into(),
-            );
-            object.insert(
-                "decision".into(),
-                fields.required("decision", "the decision")?.into(),
-            );
-            object.insert(
-                "rationale".into(),
-                fields.required("rationale", "the rationale")?.into(),
-            );
-        }
-        "note" => {
-            object.insert("text".into(), fields.required("text", "the note")?.into());
-        }
-        _ => {
-            return Err(AppError::invalid(
-                "kind",
-                "Choose what happened from the list.",
-            ));
-        }
-    }
-    object.insert("kind".into(), kind.into());
-    Ok(object)
 }
 
 /// A proposed event, validated against the format and the case.
@@ -365,10 +188,13 @@ pub fn propose(
         .remove("id")
         .unwrap_or_else(|| format!("web-{}", &crate::auth::random_token()[..24]).into());
     full.insert("id".into(), id);
-    if object.contains_key("identity") {
+    // Identity is given only when a person is added (the store seals it before writing).
+    if object.contains_key("identity")
+        && object.get("kind").and_then(Value::as_str) != Some("person_added")
+    {
         return Err(AppError::invalid(
             "identity",
-            "Identity is added only through person_added by import",
+            "Identity is given only when a person is added (person_added)",
         ));
     }
     for (k, v) in object {
@@ -382,12 +208,6 @@ pub fn propose(
             None => AppError::bad_request(error.message.clone()),
         },
     })?;
-    if record.event.kind().as_str() == "person_added" {
-        return Err(AppError::invalid(
-            "kind",
-            "People are added by import, where identity is sealed",
-        ));
-    }
     crate::access::may_record(
         viewer.role,
         record.event.kind(),
@@ -402,7 +222,17 @@ pub fn propose(
         .with_field("kind")
     })?;
     check_values(case, &record, now)?;
-    if let Some(person) = record.event.person() {
+    if let domain::EventData::PersonAdded(added) = &record.event.data {
+        // A new person, or a correction of one already on the case with the same role.
+        if let Some(existing) = people(case).iter().find(|p| p.key == added.person.as_str())
+            && existing.role != crate::cases::role_name(added.role)
+        {
+            return Err(AppError::invalid(
+                "person",
+                "That key is already someone else's on this case: choose a new key.",
+            ));
+        }
+    } else if let Some(person) = record.event.person() {
         let known = people(case);
         let Some(found) = known.iter().find(|p| p.key == person.as_str()) else {
             return Err(AppError::invalid(
@@ -410,10 +240,14 @@ pub fn propose(
                 "Choose a person added to this case.",
             ));
         };
-        let expected = FORM_KINDS
+        let expected = crate::record::spec(record.event.kind())
+            .fields
             .iter()
-            .find(|(kind, _, _)| *kind == record.event.kind().as_str())
-            .and_then(|(_, _, role)| *role);
+            .find_map(|field| match field.input {
+                crate::record::Input::Person(crate::record::People::Victims) => Some("victim"),
+                crate::record::Input::Person(crate::record::People::Suspects) => Some("suspect"),
+                _ => None,
+            });
         if let Some(role) = expected
             && found.role != role
         {

@@ -5,6 +5,8 @@
 //! - [`auth`]: argon2id passwords, server-side sessions, `__Host-` cookies, CSRF, lockout.
 //! - [`routes`]: every route and the action it performs; the router.
 //! - [`pages`] and [`api`]: HTML and JSON handlers over the same operations ([`cases`]).
+//! - [`record`] and [`recording`]: a form for every kind of event, made from the kind's fields;
+//!   one page per kind, and opening a new case.
 //! - [`sharing`]: cases shared with partners (what, with whom, why; revocable).
 //! - [`headers`]: security headers on every response.
 //! - [`links`]: repeat suspects: a case's candidate links and their review.
@@ -12,6 +14,7 @@
 //! - [`demo`]: synthetic cases and demo users for `rasso serve --demo`.
 
 pub mod access;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cases;
@@ -23,10 +26,13 @@ pub mod links;
 pub mod markdown;
 pub mod openapi;
 pub mod pages;
+pub mod record;
+pub mod recording;
 pub mod routes;
 pub mod server;
 pub mod sharing;
 pub mod state;
+pub mod story;
 pub mod templates;
 
 pub use routes::router;

@@ -1,5 +1,6 @@
 //! The small Markdown of the guidance content as HTML: `##` headings, paragraphs, `-` and `1.`
-//! lists, `**bold**`, `[text](https://...)` and `[text](page:ID)` links. Everything is escaped
+//! lists, `**bold**`, `` `code` `` spans, `[text](https://...)` and `[text](page:ID)` links, and
+//! citations `[1]` linked to the page's numbered sources (`#source-1`). Everything is escaped
 //! first; only these constructs produce tags.
 
 /// Escapes text for HTML.
@@ -18,12 +19,53 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Inline text: code spans (between backticks, shown as they are), and the rest.
 fn inline(text: &str) -> String {
+    let mut out = String::new();
+    let parts: Vec<&str> = text.split('`').collect();
+    // An unpaired backtick is text.
+    let paired = parts.len() % 2 == 1;
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 && (paired || i + 1 < parts.len()) {
+            out.push_str("<code class=\"app-code\">");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+        } else {
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&links(part));
+        }
+    }
+    out
+}
+
+/// The number of a citation at the start of `after` (the text after a `[`): `1]` but not
+/// `1](...)`.
+fn citation(after: &str) -> Option<(&str, &str)> {
+    let close = after.find(']')?;
+    let number = &after[..close];
+    let tail = &after[close + 1..];
+    (!number.is_empty()
+        && number.len() <= 3
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && !tail.starts_with('('))
+    .then_some((number, tail))
+}
+
+fn links(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(open) = rest.find('[') {
         out.push_str(&bold(&escape(&rest[..open])));
         let after = &rest[open + 1..];
+        if let Some((number, tail)) = citation(after) {
+            out.push_str(&format!(
+                "<a class=\"govuk-link\" href=\"#source-{number}\" aria-label=\"source {number}\">[{number}]</a>"
+            ));
+            rest = tail;
+            continue;
+        }
         let parsed = after.find("](").and_then(|close| {
             let target = &after[close + 2..];
             target
@@ -163,5 +205,21 @@ mod tests {
         assert!(!html.contains("javascript:"));
         let hostile = to_html("[x](javascript:alert(1))");
         assert!(!hostile.contains("href"));
+    }
+
+    #[test]
+    fn code_spans_and_citations() {
+        let html = to_html("Use `BAIL-PERIOD` and `<x>` [1][2], see [the page](page:a/b) [3].");
+        assert!(html.contains("<code class=\"app-code\">BAIL-PERIOD</code>"));
+        assert!(html.contains("<code class=\"app-code\">&lt;x&gt;</code>"));
+        assert!(html.contains("href=\"#source-1\""));
+        assert!(html.contains("href=\"#source-2\""));
+        assert!(html.contains("href=\"#source-3\""));
+        assert!(html.contains("href=\"/guidance/a/b\""));
+        // Inside a code span nothing is a link or bold.
+        let code = to_html("`[1] **x**`");
+        assert!(!code.contains("href") && !code.contains("<strong>"));
+        // An unpaired backtick is text.
+        assert!(to_html("a ` b").contains("a ` b"));
     }
 }

@@ -41,10 +41,133 @@ impl FromRequestParts<Arc<AppState>> for PageViewer {
     ) -> Result<Self, Self::Rejection> {
         match auth::authenticate(state, &parts.headers).await {
             Ok(Some((viewer, false))) => Ok(PageViewer(viewer)),
-            Ok(_) => Err(Redirect::to("/sign-in").into_response()),
+            Ok(_) => Err(not_signed_in(&parts.headers)),
             Err(error) => Err(error.into_response()),
         }
     }
+}
+
+/// The answer to a page request without a session: to the sign-in page, or, when the request
+/// carried a session that has ended (timed out, signed out elsewhere, the account changed), to
+/// the page that says so. An htmx request is told to go there (`HX-Redirect`) rather than given
+/// a page to swap in.
+fn not_signed_in(headers: &HeaderMap) -> Response {
+    let target = if auth::cookie(headers, auth::SESSION_COOKIE).is_some_and(|c| !c.is_empty()) {
+        "/signed-out"
+    } else {
+        "/sign-in"
+    };
+    if headers.get("hx-request").is_some() {
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        response
+            .headers_mut()
+            .insert("hx-redirect", HeaderValue::from_static(target));
+        return response;
+    }
+    Redirect::to(target).into_response()
+}
+
+/// Error pages keep the navigation: an error answered to a signed-in page request is made again
+/// with the viewer's navigation (handlers answer errors without knowing who asked). A 404 on a
+/// case of the viewer's reach that exists outside their team offers break-glass, where their
+/// role may declare it; nothing else about the case is said.
+pub async fn error_pages(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_page =
+        !request.uri().path().starts_with("/api/") && !request.uri().path().starts_with("/static/");
+    let cookie = is_page
+        .then(|| request.headers().get(header::COOKIE).cloned())
+        .flatten();
+    let path = cookie.as_ref().map(|_| request.uri().path().to_owned());
+    let is_get = request.method() == axum::http::Method::GET;
+    let response = next.run(request).await;
+    let (Some(cookie), Some(path)) = (cookie, path) else {
+        return response;
+    };
+    let Some(error) = response.extensions().get::<AppError>().cloned() else {
+        return response;
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::COOKIE, cookie);
+    let Ok(Some((viewer, false))) = auth::authenticate(&state, &headers).await else {
+        return response;
+    };
+    let break_glass = if error.status == StatusCode::NOT_FOUND && is_get {
+        break_glass_offer(&state, &viewer, &path).await
+    } else {
+        None
+    };
+    let page = ErrorPage {
+        nav: Nav::for_viewer(&viewer),
+        break_glass,
+        title: match error.status.as_u16() {
+            400 => "There is a problem",
+            403 => "You cannot do this",
+            404 => "Page not found",
+            409 => "The case has changed",
+            _ => "Sorry, there is a problem with the service",
+        },
+        message: &error.message,
+        field: error.field.as_deref(),
+    };
+    match page.render() {
+        Ok(body) => {
+            let mut remade = (error.status, Html(body)).into_response();
+            for value in response.headers().get_all(header::SET_COOKIE) {
+                remade
+                    .headers_mut()
+                    .append(header::SET_COOKIE, value.clone());
+            }
+            remade
+        }
+        Err(_) => response,
+    }
+}
+
+/// `/cases/{force}/{case}` of a case that exists in the viewer's reach, outside their team, when
+/// their role may break glass: the case to offer break-glass on.
+async fn break_glass_offer(
+    state: &AppState,
+    viewer: &Viewer,
+    path: &str,
+) -> Option<(String, String)> {
+    let mut parts = path.strip_prefix("/cases/")?.split('/');
+    let (force, reference) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() || !crate::access::may_break_glass(viewer.role) {
+        return None;
+    }
+    let key = case_key(force, reference).ok()?;
+    match cases::relation(state, viewer, &key).await {
+        Ok(Some((Relation::Outsider, _, _))) => {
+            Some((key.force.to_string(), key.reference.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// "You have been signed out": where a page request goes once its session has ended.
+pub async fn signed_out() -> Response {
+    signed_out_page(Vec::new(), StatusCode::OK)
+}
+
+/// The signed-out page, with the draft of a form posted after the session ended (label, value).
+pub fn signed_out_page(draft: Vec<(String, String)>, status: StatusCode) -> Response {
+    let page = SignedOutPage {
+        nav: Nav::default(),
+        draft,
+    };
+    let mut response = match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(error) => AppError::from(error).into_response(),
+    };
+    // The ended session's cookie is of no more use.
+    if let Ok(value) = HeaderValue::from_str(&auth::clear_session_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// A page as an HTML response. The text is written into a buffer a little larger than the last
@@ -77,6 +200,34 @@ pub async fn htmx() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         include_str!("../static/vendor/htmx.min.js"),
+    )
+        .into_response()
+}
+
+/// rasso's own script (a module: GOV.UK Frontend's components, the idle-timeout warning).
+pub async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/app.js"),
+    )
+        .into_response()
+}
+
+/// GOV.UK Frontend's stylesheet, compiled by `browser/vendor-govuk.mjs` (see
+/// `static/vendor/govuk/SOURCE.md`).
+pub async fn govuk_stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/vendor/govuk/govuk-frontend.min.css"),
+    )
+        .into_response()
+}
+
+/// GOV.UK Frontend's JavaScript module, as the npm package publishes it.
+pub async fn govuk_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../static/vendor/govuk/govuk-frontend.min.js"),
     )
         .into_response()
 }
@@ -193,9 +344,115 @@ pub async fn home(
 
 #[derive(Debug, Deserialize, Default)]
 pub struct CaseloadQuery {
-    /// `all` (the default) or `overdue`.
+    /// `all` (the default), `overdue`, `breached` or `due`.
     #[serde(default)]
     pub show: Option<String>,
+    /// A case reference (or part of one) or a person's key.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Only cases with an open finding of this rule.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// `urgency` (the default), `reference`, `deadline` or `open`.
+    #[serde(default)]
+    pub sort: Option<String>,
+    /// The page of results, from 1.
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// Rows per caseload page.
+pub const CASELOAD_PAGE: usize = 50;
+
+/// What the caseload's filter chose, checked.
+#[derive(Debug, Clone, Default)]
+pub struct CaseloadFilter {
+    pub show: &'static str,
+    pub q: String,
+    pub rule: String,
+    pub sort: &'static str,
+    pub page: usize,
+}
+
+impl CaseloadQuery {
+    fn filter(&self) -> Result<CaseloadFilter, AppError> {
+        let show = match self.show.as_deref().unwrap_or("") {
+            "" | "all" => "all",
+            "overdue" => "overdue",
+            "breached" => "breached",
+            "due" => "due",
+            _ => {
+                return Err(AppError::invalid(
+                    "show",
+                    "Choose which cases to show from the list.",
+                ));
+            }
+        };
+        let sort = match self.sort.as_deref().unwrap_or("") {
+            "" | "urgency" => "urgency",
+            "reference" => "reference",
+            "deadline" => "deadline",
+            "open" => "open",
+            _ => return Err(AppError::invalid("sort", "Choose an order from the list.")),
+        };
+        let page = match self.page.as_deref().unwrap_or("") {
+            "" => 1,
+            text => text
+                .parse::<usize>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| AppError::invalid("page", "A page is a whole number from 1."))?,
+        };
+        let rule = self.rule.clone().unwrap_or_default();
+        if !rule
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(AppError::invalid("rule", "Choose a rule from the list."));
+        }
+        Ok(CaseloadFilter {
+            show,
+            q: self.q.clone().unwrap_or_default().trim().to_owned(),
+            rule,
+            sort,
+            page,
+        })
+    }
+}
+
+/// Applies the caseload's search, filters and order; returns the page asked for and how many
+/// rows matched.
+pub fn filter_caseload(
+    rows: &[Arc<cases::CaseloadRow>],
+    filter: &CaseloadFilter,
+) -> (Vec<Arc<cases::CaseloadRow>>, usize) {
+    let q = filter.q.to_lowercase();
+    let mut kept: Vec<Arc<cases::CaseloadRow>> = rows
+        .iter()
+        .filter(|row| match filter.show {
+            "overdue" => row.overdue > 0,
+            "breached" => row.breached > 0,
+            "due" => row.open_findings > row.overdue + row.breached,
+            _ => true,
+        })
+        .filter(|row| {
+            q.is_empty()
+                || row.reference.to_lowercase().contains(&q)
+                || row.people.iter().any(|p| p.to_lowercase() == q)
+        })
+        .filter(|row| filter.rule.is_empty() || row.open_rules.contains(&filter.rule))
+        .cloned()
+        .collect();
+    match filter.sort {
+        "reference" => kept.sort_by(|a, b| a.reference.cmp(&b.reference)),
+        "deadline" => kept.sort_by_key(|row| (row.next_due.is_none(), row.next_due)),
+        "open" => kept.sort_by_key(|row| std::cmp::Reverse(row.open_findings)),
+        _ => {}
+    }
+    let total = kept.len();
+    let start = (filter.page - 1) * CASELOAD_PAGE;
+    let page = kept.into_iter().skip(start).take(CASELOAD_PAGE).collect();
+    (page, total)
 }
 
 pub async fn caseload(
@@ -203,21 +460,33 @@ pub async fn caseload(
     PageViewer(viewer): PageViewer,
     Query(query): Query<CaseloadQuery>,
 ) -> Result<Response, AppError> {
-    let overdue_only = match query.show.as_deref() {
-        None | Some("") | Some("all") => false,
-        Some("overdue") => true,
-        Some(_) => return Err(AppError::invalid("show", "Choose all or overdue.")),
-    };
-    let (mut rows, open, overdue) = caseload_data(&state, &viewer).await?;
-    if overdue_only {
-        rows.retain(|row| row.overdue > 0);
-    }
+    let filter = query.filter()?;
+    let (rows, open, overdue) = caseload_data(&state, &viewer).await?;
+    let mut rules: Vec<(String, String)> = rows
+        .iter()
+        .flat_map(|r| r.open_rules.iter().cloned())
+        .map(|id| {
+            let title = state.rules.find(&id).map_or_else(
+                || id.clone(),
+                |index| state.rules.rule(index).title.to_string(),
+            );
+            (id, title)
+        })
+        .collect();
+    rules.sort();
+    rules.dedup();
+    let (rows, matched) = filter_caseload(&rows, &filter);
+    let pages = matched.div_ceil(CASELOAD_PAGE).max(1);
     html(CaseloadPage {
-        nav: Nav::for_viewer(&viewer),
-        overdue_only,
+        nav: Nav::for_viewer(&viewer).at("/caseload"),
+        overdue_only: filter.show == "overdue",
         rows,
         open_findings: open,
         overdue,
+        matched,
+        pages,
+        rules,
+        filter,
     })
 }
 
@@ -255,7 +524,17 @@ pub async fn team_data(state: &AppState, viewer: &Viewer) -> Result<TeamData, Ap
     let keep = |c: &CachedCase| leader || c.is_supervised_by(viewer);
     let loaded = cases::caseload(state, &access, force, &keep).await?;
     let rows = cases::caseload_rows(&loaded);
-    let loads = cases::officer_loads(&loaded);
+    // By officer name (within the case's force: identifiers are the force's own).
+    let mut loads = cases::officer_loads(&loaded);
+    for load in &mut loads {
+        if let Some((cached, _)) = loaded
+            .iter()
+            .find(|(c, _)| c.officer_in_case() == Some(load.officer.as_str()))
+        {
+            load.officer = state.officer_name(&cached.case.key.force, &load.officer);
+        }
+    }
+    loads.sort_by(|a, b| a.officer.cmp(&b.officer));
     let mut overdue = Vec::new();
     let mut reviews = Vec::new();
     for (_, findings) in &loaded {
@@ -285,21 +564,35 @@ pub async fn team(
     PageViewer(viewer): PageViewer,
 ) -> Result<Response, AppError> {
     let data = team_data(&state, &viewer).await?;
-    html(TeamPage {
-        nav: Nav::for_viewer(&viewer),
-        rows: data.rows,
+    let mut page = TeamPage {
+        nav: Nav::for_viewer(&viewer).at("/team"),
+        rows: Vec::new(),
         loads: data.loads,
         overdue: data.overdue,
         reviews: data.reviews,
-    })
+        names: state
+            .officers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone(),
+    };
+    // Grouped by officer in case (by name), most urgent first within each (a stable sort).
+    let mut rows = data.rows;
+    rows.sort_by_cached_key(|row| page.officer_of(row));
+    page.rows = rows;
+    html(page)
 }
 
 // ---- Case page ----------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize)]
 pub struct CaseQuery {
+    /// What was just recorded: `1`, or the kind.
     #[serde(default)]
     recorded: Option<String>,
+    /// The case was just opened.
+    #[serde(default)]
+    created: Option<String>,
 }
 
 pub async fn case_page(
@@ -311,7 +604,7 @@ pub async fn case_page(
     let key = case_key(&force, &reference)?;
     let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
     let cached = cases::read(&state, &access, &key).await?;
-    let page = case_view(
+    let mut page = case_view(
         &state,
         &viewer,
         &cached,
@@ -322,6 +615,14 @@ pub async fn case_page(
         query.recorded.is_some(),
     )
     .await?;
+    if let Some(kind) = query
+        .recorded
+        .as_deref()
+        .and_then(domain::interchange::Kind::from_name)
+    {
+        page.recorded_title = crate::record::spec(kind).title.to_owned();
+    }
+    page.created = query.created.is_some();
     html(page)
 }
 
@@ -346,13 +647,24 @@ async fn case_view(
     };
     let html_failed = |error: askama::Error| AppError::internal("case page", &error);
     let can_write = allowed(Action::CaseWrite);
-    let forms_html = if can_write {
-        cached
-            .record_forms_html(&state.csrf_stand_in, &viewer.csrf)
-            .map_err(html_failed)?
-    } else {
-        cases::RecordFormsHtml::default()
+    let now = state.now();
+    let officer = || {
+        cached.officer_in_case().map_or_else(
+            || "Not allocated".to_owned(),
+            |officer| state.officer_name(&key.force, officer),
+        )
     };
+    let story_html = findings
+        .story_html(can_write, || {
+            let path = cached.path();
+            askama::Template::render(&CaseStory {
+                path: &path,
+                summary: &crate::story::summary(&cached.case, &findings, &officer(), cached.closed),
+                tasks: &crate::story::tasks(&path, &findings, now),
+                can_write,
+            })
+        })
+        .map_err(html_failed)?;
     let is_supervisor = cached.is_supervised_by(viewer);
     let break_glass_log = if is_supervisor {
         state
@@ -387,17 +699,15 @@ async fn case_view(
         force: key.force.to_string(),
         reference: key.reference.to_string(),
         path: cached.path(),
-        officer: cached
-            .officer_in_case()
-            .unwrap_or("not allocated")
-            .to_owned(),
+        story_html,
+        recorded_title: String::new(),
+        created: false,
         closed: cached.closed,
         open_count: findings.iter().filter(|f| f.status.is_open()).count(),
         findings_html: findings.rows_html().map_err(html_failed)?,
         people_html: cached.people_html().map_err(html_failed)?,
         timeline_html: cached.timeline_html().map_err(html_failed)?,
         decisions_html: cached.decisions_html().map_err(html_failed)?,
-        forms_html,
         can_write,
         can_audit: allowed(Action::CaseAudit),
         break_glass: relation == Relation::BreakGlass,
@@ -430,14 +740,31 @@ pub async fn record_event(
 ) -> Result<(Recorded, Arc<CachedCase>, Relation), AppError> {
     let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseWrite).await?;
     let cached = cases::read(state, &access, key).await?;
+    let (recorded, cached) =
+        record_on(state, viewer, &access, cached, object, confirm, expected).await?;
+    Ok((recorded, cached, relation))
+}
+
+/// Records `object` on `cached` (read with `access`, which allowed [`Action::CaseWrite`]):
+/// validate, warn unless confirmed, append with the version read or `expected` (audited).
+pub async fn record_on(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &storage::Access,
+    cached: Arc<CachedCase>,
+    object: serde_json::Map<String, serde_json::Value>,
+    confirm: bool,
+    expected: Option<u64>,
+) -> Result<(Recorded, Arc<CachedCase>), AppError> {
+    let key = &cached.case.key;
     let proposed = forms::propose(state, viewer, &cached, object, state.now())?;
     if !proposed.warnings.is_empty() && !confirm {
-        return Ok((Recorded::Warnings(proposed.warnings), cached, relation));
+        return Ok((Recorded::Warnings(proposed.warnings), cached));
     }
     let outcome = state
         .store
         .append(
-            &access,
+            access,
             vec![storage::Append {
                 case: key.clone(),
                 expected: storage::ExpectedVersion::Exact(expected.unwrap_or(cached.version)),
@@ -447,12 +774,18 @@ pub async fn record_event(
         .await?;
     let Some(outcome) = outcome.first().filter(|o| o.appended > 0) else {
         // Already stored (an idempotent retry): the case just read holds it.
-        return Ok((Recorded::Done, cached, relation));
+        return Ok((Recorded::Done, cached));
     };
     let mut case = cached.case.clone();
-    case.push(proposed.event.record.event);
+    let mut event = proposed.event.record.event;
+    // The store keeps identity sealed and the stored event's `identity` empty: so does the copy
+    // the server holds.
+    if let domain::EventData::PersonAdded(added) = &mut event.data {
+        added.identity = None;
+    }
+    case.push(event);
     let cached = state.remember(case, outcome.version);
-    Ok((Recorded::Done, cached, relation))
+    Ok((Recorded::Done, cached))
 }
 
 pub async fn case_event(
@@ -465,9 +798,31 @@ pub async fn case_event(
     let fields = Fields::parse(&body);
     viewer.check_csrf(fields.get("csrf"))?;
     let confirm = fields.get("confirm") == Some("yes");
-    let object = match forms::object_from_form(&fields) {
-        Ok(object) => object,
-        Err(error) => return form_error(&state, &viewer, &key, error).await,
+    let Some(kind) = fields
+        .get("kind")
+        .and_then(domain::interchange::Kind::from_name)
+    else {
+        let error = AppError::invalid("kind", "Choose what happened from the list.");
+        return form_error(&state, &viewer, &key, error).await;
+    };
+    // The people as held, for a new person's key only: the record is checked against the case
+    // as read (audited) when it is recorded.
+    let people = state
+        .cached(&key)
+        .map(|cached| cases::people(&cached.case))
+        .unwrap_or_default();
+    let object = match crate::record::object_from_form(&crate::record::spec(kind), &fields, &people)
+    {
+        Ok(mut object) => {
+            if let Some(at) = fields.get("at") {
+                object.insert("at".into(), at.into());
+            }
+            object
+        }
+        Err(errors) => {
+            let (field, message) = errors.into_iter().next().unwrap_or_default();
+            return form_error(&state, &viewer, &key, AppError::invalid(field, message)).await;
+        }
     };
     match record_event(&state, &viewer, &key, object, confirm, None).await {
         Ok((Recorded::Done, _, _)) => Ok(Redirect::to(&format!(
@@ -618,12 +973,27 @@ pub async fn identity_unseal(
 
 // ---- Break glass --------------------------------------------------------------------------------
 
-pub async fn break_glass_form(PageViewer(viewer): PageViewer) -> Result<Response, AppError> {
+/// The case to fill in (from the offer on a case's "not found" page).
+#[derive(Debug, Deserialize, Default)]
+pub struct BreakGlassQuery {
+    #[serde(default)]
+    pub force: Option<String>,
+    #[serde(default)]
+    pub case: Option<String>,
+}
+
+pub async fn break_glass_form(
+    PageViewer(viewer): PageViewer,
+    Query(query): Query<BreakGlassQuery>,
+) -> Result<Response, AppError> {
     authorise(&viewer, Action::BreakGlass)?;
     html(BreakGlassPage {
-        nav: Nav::for_viewer(&viewer),
-        force: viewer.user.force.clone().unwrap_or_default(),
-        reference: String::new(),
+        nav: Nav::for_viewer(&viewer).at("/break-glass"),
+        force: query
+            .force
+            .or_else(|| viewer.user.force.clone())
+            .unwrap_or_default(),
+        reference: query.case.unwrap_or_default(),
         error: None,
     })
 }
@@ -759,7 +1129,7 @@ pub async fn break_glass(
         }
         Err(error) if error.status == StatusCode::BAD_REQUEST => {
             let page = BreakGlassPage {
-                nav: Nav::for_viewer(&viewer),
+                nav: Nav::for_viewer(&viewer).at("/break-glass"),
                 force,
                 reference,
                 error: Some((error.message, error.field.unwrap_or_default())),
@@ -909,7 +1279,7 @@ pub async fn guidance_index(
         Err(error) => return Err(error),
     };
     html(GuidanceIndexPage {
-        nav: Nav::for_viewer(&viewer),
+        nav: Nav::for_viewer(&viewer).at("/guidance"),
         searched: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
         query: query.q.clone().unwrap_or_default(),
         role: query.role.clone().unwrap_or_default(),
@@ -944,7 +1314,7 @@ pub async fn guidance_page(
         .page(&id, viewer.role.guidance_viewer())
         .ok_or_else(AppError::not_found)?;
     html(GuidancePage {
-        nav: Nav::for_viewer(&viewer),
+        nav: Nav::for_viewer(&viewer).at("/guidance"),
         id: page.id.clone(),
         title: page.title.clone(),
         summary: page.summary.clone(),
@@ -1045,7 +1415,7 @@ pub async fn report(
         None => {
             let page = report.to_html();
             let csp = report_csp(&page);
-            let nav_link = "<p><a href=\"/\">Back to rasso</a> | <a href=\"/reports/leaders?format=csv\">Download CSV</a> | <a href=\"/reports/leaders?format=json\">JSON</a></p>\n";
+            let nav_link = "<p><strong>OFFICIAL-SENSITIVE</strong></p>\n<p><a href=\"/\">Back to rasso</a> | <a href=\"/reports/leaders?format=csv\">Download CSV</a> | <a href=\"/reports/leaders?format=json\">JSON</a></p>\n";
             let page = page.replacen("<main>\n", &format!("<main>\n{nav_link}"), 1);
             let mut response = Html(page).into_response();
             if let Ok(value) = HeaderValue::from_str(&csp) {

@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post};
 
 use crate::access::Action;
 use crate::state::AppState;
-use crate::{api, headers, links, pages, sharing};
+use crate::{admin, api, headers, links, pages, recording, sharing};
 
 /// A route: method, path pattern, and the action it performs (`None`: public, no data).
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +31,10 @@ const fn route(method: &'static str, path: &'static str, action: Option<Action>)
 pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/static/app.css", None),
     route("GET", "/static/vendor/htmx.min.js", None),
+    route("GET", "/static/app.js", None),
+    route("GET", "/static/vendor/govuk/govuk-frontend.min.css", None),
+    route("GET", "/static/vendor/govuk/govuk-frontend.min.js", None),
+    route("GET", "/signed-out", None),
     route("GET", "/favicon.ico", None),
     route("GET", "/sign-in", None),
     route("POST", "/sign-in", None),
@@ -38,7 +42,24 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/", Some(Action::Home)),
     route("GET", "/caseload", Some(Action::Caseload)),
     route("GET", "/team", Some(Action::TeamView)),
+    route("GET", "/cases/new", Some(Action::CaseCreate)),
+    route("POST", "/cases/new", Some(Action::CaseCreate)),
     route("GET", "/cases/{force}/{case}", Some(Action::CaseRead)),
+    route(
+        "GET",
+        "/cases/{force}/{case}/record",
+        Some(Action::CaseWrite),
+    ),
+    route(
+        "GET",
+        "/cases/{force}/{case}/record/{kind}",
+        Some(Action::CaseWrite),
+    ),
+    route(
+        "POST",
+        "/cases/{force}/{case}/record/{kind}",
+        Some(Action::CaseWrite),
+    ),
     route(
         "POST",
         "/cases/{force}/{case}/events",
@@ -64,6 +85,18 @@ pub const ROUTES: &[RouteInfo] = &[
         "POST",
         "/cases/{force}/{case}/links/{link}",
         Some(Action::LinkDecide),
+    ),
+    route("GET", "/admin/users", Some(Action::UserAdmin)),
+    route("POST", "/admin/users", Some(Action::UserAdmin)),
+    route(
+        "POST",
+        "/admin/users/{username}/disabled",
+        Some(Action::UserAdmin),
+    ),
+    route(
+        "POST",
+        "/admin/users/{username}/force",
+        Some(Action::UserAdmin),
     ),
     route("GET", "/break-glass", Some(Action::BreakGlass)),
     route("POST", "/break-glass", Some(Action::BreakGlass)),
@@ -172,6 +205,16 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/static/app.css", get(pages::stylesheet))
         .route("/static/vendor/htmx.min.js", get(pages::htmx))
+        .route("/static/app.js", get(pages::script))
+        .route(
+            "/static/vendor/govuk/govuk-frontend.min.css",
+            get(pages::govuk_stylesheet),
+        )
+        .route(
+            "/static/vendor/govuk/govuk-frontend.min.js",
+            get(pages::govuk_script),
+        )
+        .route("/signed-out", get(pages::signed_out))
         .route(
             "/favicon.ico",
             get(|| async { axum::http::StatusCode::NO_CONTENT }),
@@ -181,7 +224,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(pages::home))
         .route("/caseload", get(pages::caseload))
         .route("/team", get(pages::team))
+        .route(
+            "/cases/new",
+            get(recording::new_case_form).post(recording::new_case),
+        )
         .route("/cases/{force}/{case}", get(pages::case_page))
+        .route("/cases/{force}/{case}/record", get(recording::record_index))
+        .route(
+            "/cases/{force}/{case}/record/{kind}",
+            get(recording::record_form).post(recording::record_post),
+        )
         .route("/cases/{force}/{case}/events", post(pages::case_event))
         .route(
             "/cases/{force}/{case}/people/{person}/identity",
@@ -197,6 +249,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/break-glass",
             get(pages::break_glass_form).post(pages::break_glass),
         )
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/admin/users/{username}/disabled",
+            post(admin::set_disabled),
+        )
+        .route("/admin/users/{username}/force", post(admin::set_force))
         .route("/guidance", get(pages::guidance_index))
         .route("/guidance/{*id}", get(pages::guidance_page))
         .route("/reports/leaders", get(pages::report))
@@ -210,6 +268,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/api", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_pages,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

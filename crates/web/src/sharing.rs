@@ -328,11 +328,12 @@ fn view_of(state: &AppState, cached: &CachedCase, shares: &[CaseShare]) -> Share
         items: items.iter().copied().collect(),
         status: has(SharedItem::Status)
             .then(|| if cached.closed { "closed" } else { "open" }.to_owned()),
+        // The officer by name (and identifier), for the partner to ask for.
         officer_in_case: has(SharedItem::OfficerInCase).then(|| {
-            cached
-                .officer_in_case()
-                .unwrap_or("not allocated")
-                .to_owned()
+            cached.officer_in_case().map_or_else(
+                || "not allocated".to_owned(),
+                |officer| state.officer_name(&cached.case.key.force, officer),
+            )
         }),
         keeping_informed,
         updates_due,
@@ -430,7 +431,7 @@ pub async fn shared_list_page(
 ) -> Result<Response, AppError> {
     let rows = shared_list(&state, &viewer).await?;
     let page = SharedListPage {
-        nav: Nav::for_viewer(&viewer),
+        nav: Nav::for_viewer(&viewer).at("/shared"),
         rows,
     };
     Ok(Html(askama::Template::render(&page)?).into_response())

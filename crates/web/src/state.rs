@@ -66,9 +66,9 @@ pub struct AppState {
     pub case_lists: Mutex<HashMap<String, HeldList>>,
     /// Officers' caseloads as last worked out, by username (see `cases::my_caseload`).
     pub caseloads: Mutex<HashMap<String, crate::cases::HeldCaseload>>,
-    /// A random value put in the CSRF token's place when a form is rendered once for every
-    /// viewer (see `CachedCase::record_forms_html`); random, so that no case data can hold it.
-    pub csrf_stand_in: String,
+    /// Officers' names by (force, officer identifier), from the user list: read at start and
+    /// again whenever the web changes a user (see [`AppState::load_officers`]).
+    pub officers: RwLock<HashMap<(String, String), String>>,
 }
 
 impl AppState {
@@ -95,9 +95,10 @@ impl AppState {
             users: Mutex::new(HashMap::new()),
             case_lists: Mutex::new(HashMap::new()),
             caseloads: Mutex::new(HashMap::new()),
-            csrf_stand_in: crate::auth::random_token(),
+            officers: RwLock::new(HashMap::new()),
         });
         state.warm().await?;
+        state.load_officers().await?;
         Ok(state)
     }
 
@@ -117,6 +118,38 @@ impl AppState {
             cache.insert(case.case.key.clone(), Arc::new(case));
         }
         Ok(())
+    }
+
+    /// Reads the user list (audited, by the server itself) into the officers' names.
+    pub async fn load_officers(&self) -> anyhow::Result<()> {
+        let access = Access::new("system:web", Purpose::Administration)
+            .with_reason("officers' names for case pages");
+        let users = self.store.list_users(&access).await?;
+        let names = users
+            .into_iter()
+            .filter_map(|user| {
+                let force = user.force?;
+                Some(((force, user.officer_id), user.display_name))
+            })
+            .collect();
+        *self
+            .officers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = names;
+        Ok(())
+    }
+
+    /// An officer of `force` by name ("Jo Bloggs (4521)"), or by identifier when the officer
+    /// has no account.
+    pub fn officer_name(&self, force: &str, officer: &str) -> String {
+        let names = self
+            .officers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match names.get(&(force.to_owned(), officer.to_owned())) {
+            Some(name) => format!("{name} ({officer})"),
+            None => format!("Officer {officer}"),
+        }
     }
 
     /// The cached case, if any.

@@ -18,6 +18,12 @@ pub struct Nav {
     pub report: bool,
     pub break_glass: bool,
     pub shared: bool,
+    /// The viewer administers users.
+    pub admin: bool,
+    /// The page's place in the navigation (its link's address), shown as the current page.
+    pub current: &'static str,
+    /// The session's idle timeout, for the warning before it ends.
+    pub idle_seconds: i64,
 }
 
 impl Nav {
@@ -38,7 +44,35 @@ impl Nav {
             report: allowed(Action::Report),
             break_glass: allowed(Action::BreakGlass),
             shared: allowed(Action::SharedList),
+            admin: viewer.role == crate::access::Role::Admin,
+            current: "",
+            idle_seconds: viewer.idle_seconds,
         }
+    }
+
+    /// The same navigation, with `current` (a link's address) as the current page.
+    pub fn at(mut self, current: &'static str) -> Self {
+        self.current = current;
+        self
+    }
+
+    /// The navigation's links: (address, label, `page` for the current page or empty).
+    pub fn links(&self) -> Vec<(&'static str, &'static str, &'static str)> {
+        let mut links = Vec::new();
+        let mut add = |show: bool, href: &'static str, label: &'static str| {
+            if show {
+                let current = if self.current == href { "page" } else { "" };
+                links.push((href, label, current));
+            }
+        };
+        add(self.caseload, "/caseload", "My caseload");
+        add(self.team, "/team", "Team");
+        add(self.shared, "/shared", "Shared with me");
+        add(true, "/guidance", "Guidance");
+        add(self.report, "/reports/leaders", "Report");
+        add(self.break_glass, "/break-glass", "Break glass");
+        add(self.admin, "/admin/users", "Users");
+        links
     }
 }
 
@@ -53,9 +87,21 @@ pub struct TimelinePanel<'a> {
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
     pub nav: Nav,
+    /// On a case that exists outside the viewer's team, where their role may break glass: the
+    /// case's force and reference, to offer it (nothing else about the case is said).
+    pub break_glass: Option<(String, String)>,
     pub title: &'a str,
     pub message: &'a str,
     pub field: Option<&'a str>,
+}
+
+/// The page a request goes to once its session has ended.
+#[derive(Debug, Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage {
+    pub nav: Nav,
+    /// What a form posted after the session ended held (label, value): not saved, shown back.
+    pub draft: Vec<(String, String)>,
 }
 
 #[derive(Debug, Template)]
@@ -100,6 +146,49 @@ pub struct CaseloadPage {
     pub rows: Vec<std::sync::Arc<CaseloadRow>>,
     pub open_findings: usize,
     pub overdue: usize,
+    /// How many cases the search and filters kept, over how many pages.
+    pub matched: usize,
+    pub pages: usize,
+    /// The rules of open findings on the caseload (for the filter by rule): (id, title).
+    pub rules: Vec<(String, String)>,
+    pub filter: crate::pages::CaseloadFilter,
+}
+
+impl CaseloadPage {
+    /// Every page of the results: (number, address, `page` for the current one or empty).
+    pub fn page_links(&self) -> Vec<(usize, String, &'static str)> {
+        (1..=self.pages)
+            .map(|page| {
+                let current = if page == self.filter.page { "page" } else { "" };
+                (page, self.page_link(page), current)
+            })
+            .collect()
+    }
+
+    /// The address of the previous page, if any.
+    pub fn previous_link(&self) -> Option<String> {
+        (self.filter.page > 1).then(|| self.page_link(self.filter.page - 1))
+    }
+
+    /// The address of the next page, if any.
+    pub fn next_link(&self) -> Option<String> {
+        (self.filter.page < self.pages).then(|| self.page_link(self.filter.page + 1))
+    }
+
+    /// The address of another page of the same results.
+    pub fn page_link(&self, page: usize) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("show", self.filter.show);
+        if !self.filter.q.is_empty() {
+            query.append_pair("q", &self.filter.q);
+        }
+        if !self.filter.rule.is_empty() {
+            query.append_pair("rule", &self.filter.rule);
+        }
+        query.append_pair("sort", self.filter.sort);
+        query.append_pair("page", &page.to_string());
+        format!("/caseload?{}", query.finish())
+    }
 }
 
 /// A person choice in a form.
@@ -131,16 +220,14 @@ pub struct DecisionsPanel<'a> {
     pub decisions: &'a [DecisionRow],
 }
 
-/// A case page's forms to record what happens next (rendered once per case version, with a
-/// stand-in for the CSRF token).
+/// A case page's summary and "what needs doing" (rendered once per evaluation of the findings).
 #[derive(Debug, Template)]
-#[template(path = "case_forms.html")]
-pub struct RecordForms<'a> {
+#[template(path = "case_story.html")]
+pub struct CaseStory<'a> {
     pub path: &'a str,
-    pub csrf: &'a str,
-    pub victims: &'a [Choice],
-    pub suspects: &'a [Choice],
-    pub everyone: &'a [Choice],
+    pub summary: &'a [(String, String)],
+    pub tasks: &'a [crate::story::Task],
+    pub can_write: bool,
 }
 
 #[derive(Debug, Template)]
@@ -150,7 +237,6 @@ pub struct CasePage {
     pub force: String,
     pub reference: String,
     pub path: String,
-    pub officer: String,
     pub closed: bool,
     pub open_count: usize,
     /// The findings table's rows, rendered once per evaluation of the findings.
@@ -159,8 +245,13 @@ pub struct CasePage {
     pub people_html: std::sync::Arc<String>,
     pub timeline_html: std::sync::Arc<String>,
     pub decisions_html: std::sync::Arc<String>,
-    /// The record forms with the viewer's CSRF token (empty when the viewer may not write).
-    pub forms_html: crate::cases::RecordFormsHtml,
+    /// The summary at the top and "what needs doing", rendered once per evaluation of the
+    /// findings (see `Findings::story_html`).
+    pub story_html: std::sync::Arc<String>,
+    /// The title of what was just recorded (`?recorded=KIND`), for the banner.
+    pub recorded_title: String,
+    /// The case was just opened.
+    pub created: bool,
     pub can_write: bool,
     pub can_audit: bool,
     pub break_glass: bool,
@@ -198,6 +289,24 @@ pub struct TeamPage {
     pub loads: Vec<OfficerLoad>,
     pub overdue: Vec<FindingRow>,
     pub reviews: Vec<FindingRow>,
+    /// Officers' names by (force, identifier), for the rows.
+    pub names: std::collections::HashMap<(String, String), String>,
+}
+
+impl TeamPage {
+    /// The officer in case of a row, by name where known.
+    pub fn officer_of(&self, row: &CaseloadRow) -> String {
+        match &row.officer {
+            Some(officer) => self
+                .names
+                .get(&(row.force.clone(), officer.clone()))
+                .map_or_else(
+                    || format!("Officer {officer}"),
+                    |name| format!("{name} ({officer})"),
+                ),
+            None => "Not allocated".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, Template)]

@@ -82,6 +82,43 @@ const TABLE: &[Row] = &[
         NONE_404,
         NONE4_404,
     ),
+    // Opening a case: for those who work cases, in their own force (an account of no force,
+    // national or not, opens none).
+    row(
+        "GET",
+        "/cases/new",
+        [200, 200, 200, 403, 403, 403, 403],
+        [200, 200, 200, 403, 403, 403, 403],
+        [403, 403, 403, 403],
+    ),
+    row(
+        "POST",
+        "/cases/new",
+        [303, 303, 303, 403, 403, 403, 403],
+        [303, 303, 303, 403, 403, 403, 403],
+        [403, 403, 403, 403],
+    ),
+    row(
+        "GET",
+        "/cases/{force}/{case}/record",
+        [200, 200, 200, 404, 404, 404, 404],
+        NONE_404,
+        NONE4_404,
+    ),
+    row(
+        "GET",
+        "/cases/{force}/{case}/record/{kind}",
+        [200, 200, 200, 404, 404, 404, 404],
+        NONE_404,
+        NONE4_404,
+    ),
+    row(
+        "POST",
+        "/cases/{force}/{case}/record/{kind}",
+        [303, 303, 303, 404, 404, 404, 404],
+        NONE_404,
+        NONE4_404,
+    ),
     row(
         "POST",
         "/cases/{force}/{case}/events",
@@ -123,6 +160,35 @@ const TABLE: &[Row] = &[
         [403, 303, 303, 404, 303, 404, 404],
         [404, 404, 404, 404, 303, 404, 404],
         [404, 303, 404, 404],
+    ),
+    // Users: administrators (of their force; a national administrator every force).
+    row(
+        "GET",
+        "/admin/users",
+        [403, 403, 403, 403, 403, 403, 200],
+        [403, 403, 403, 403, 403, 403, 200],
+        [403, 403, 200, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{username}/disabled",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
+    ),
+    row(
+        "POST",
+        "/admin/users/{username}/force",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
     ),
     row(
         "GET",
@@ -283,6 +349,10 @@ const TABLE: &[Row] = &[
 const ELSEWHERE: &[(&str, &str)] = &[
     ("GET", "/static/app.css"),
     ("GET", "/static/vendor/htmx.min.js"),
+    ("GET", "/static/app.js"),
+    ("GET", "/static/vendor/govuk/govuk-frontend.min.css"),
+    ("GET", "/static/vendor/govuk/govuk-frontend.min.js"),
+    ("GET", "/signed-out"),
     ("GET", "/favicon.ico"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
@@ -323,11 +393,37 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         .replace("{id}", &common::SPARE_SHARE.to_string())
         // Link 1 joins the suspects of TS-1 and TS-2 (the fixture's suspects are one person).
         .replace("{link}", "1")
-        .replace("{*id}", "nom/introduction");
+        .replace("{*id}", "nom/introduction")
+        .replace("{kind}", "note")
+        // The analyst, enabled again (a no-op) or kept in their force: no row after it needs
+        // their session.
+        .replace("{username}", "ana");
     let api = path.starts_with("/api/");
     let response = match (row.method, api) {
         ("GET", false) => server.get(session, &path).await,
         ("GET", true) => server.api(session, Method::GET, &path, None).await,
+        ("POST", false) if path == "/cases/new" => {
+            // A new reference every time: each call opens a case of its own.
+            static OPENED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let reference = format!("MX-{n}-{}", session.token.get(..8).unwrap_or("x"));
+            server.post_form(session, &path, &[("reference", reference.as_str()), ("when-date", "2026-11-02"), ("when-time", "10:00")]).await
+        }
+        ("POST", false) if path == "/admin/users" => {
+            static ADDED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = ADDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let username = format!("mx-user-{n}-{}", session.token.get(..6).unwrap_or("x"));
+            server.post_form(session, &path, &[("username", username.as_str()), ("name", "Matrix User"), ("role", "investigator"), ("force", common::FORCE), ("password", "a long enough password")]).await
+        }
+        ("POST", false) if path.ends_with("/disabled") => {
+            server.post_form(session, &path, &[("disabled", "no")]).await
+        }
+        ("POST", false) if path.ends_with("/force") => {
+            server.post_form(session, &path, &[("force", common::FORCE)]).await
+        }
+        ("POST", false) if path.ends_with("/record/note") => {
+            server.post_form(session, &path, &[("text", "matrix test"), ("when-date", ""), ("when-time", "")]).await
+        }
         ("POST", false) if path.ends_with("/events") => {
             server.post_form(session, &path, &[("kind", "note"), ("text", "matrix test")]).await
         }

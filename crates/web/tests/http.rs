@@ -48,8 +48,11 @@ async fn sign_in_cookie_headers_and_sign_out() {
     assert_eq!(
         body.matches("<script").count(),
         body.matches("<script src=\"/static/vendor/htmx.min.js\" defer></script>")
-            .count(),
-        "no script but the vendored htmx, and nothing inline"
+            .count()
+            + body
+                .matches("<script type=\"module\" src=\"/static/app.js\"></script>")
+                .count(),
+        "no script but the vendored htmx and rasso's module, and nothing inline"
     );
 
     // Sign-out needs the CSRF token, and ends the session server-side.

@@ -302,6 +302,48 @@ async fn htmx_is_served_from_this_origin_as_vendored() {
     );
 }
 
+/// GOV.UK Frontend is served as `browser/vendor-govuk.mjs` vendored it (SHA-256 in SOURCE.md),
+/// with its licence beside it, and without the GDS Transport font.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn govuk_frontend_is_served_as_vendored_without_the_gov_uk_font() {
+    let server = common::start().await;
+    let source = include_str!("../static/vendor/govuk/SOURCE.md");
+    assert!(include_str!("../static/vendor/govuk/LICENCE.md").contains("MIT"));
+    for (path, kind) in [
+        ("/static/vendor/govuk/govuk-frontend.min.css", "text/css"),
+        (
+            "/static/vendor/govuk/govuk-frontend.min.js",
+            "text/javascript",
+        ),
+    ] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .expect("type")
+                .starts_with(kind)
+        );
+        let body = response.bytes().await.expect("body");
+        use sha2::Digest as _;
+        let digest = hex::encode(sha2::Sha256::digest(&body));
+        assert!(
+            source.contains(&digest),
+            "{path} ({digest}) is the one in SOURCE.md"
+        );
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            !text.contains("GDS Transport") && !text.contains("@font-face"),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_caseload_filter_works_without_javascript() {
     let server = common::start().await;
@@ -377,6 +419,7 @@ async fn a_held_caseload_is_reused_only_until_time_could_change_a_finding() {
         role: web::access::Role::Investigator,
         session: String::new(),
         csrf: String::new(),
+        idle_seconds: 900,
     };
     let caseload_at = |now| web::cases::my_caseload(state, &access, &viewer, now);
     let late = |caseload: &web::cases::Caseload| -> usize {

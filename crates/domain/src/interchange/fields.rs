@@ -76,6 +76,17 @@ pub(super) fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
     fields
 }
 
+/// The names a derived `Deserialize` enum of unit variants accepts (after `rename_all`), read
+/// from what the derive passes to `deserialize_enum`: the coded values of a field, for forms that
+/// offer them as choices. Empty for a type that is not such an enum.
+pub fn variant_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldProbe {
+        fields: &mut fields,
+    });
+    fields
+}
+
 struct FieldProbe<'a> {
     fields: &'a mut &'static [&'static str],
 }
@@ -114,10 +125,20 @@ impl<'de> Deserializer<'de> for FieldProbe<'_> {
         Err(ProbeDone)
     }
 
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, ProbeDone> {
+        *self.fields = variants;
+        Err(ProbeDone)
+    }
+
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
+        tuple_struct map identifier ignored_any
     }
 }
 
@@ -125,6 +146,22 @@ impl<'de> Deserializer<'de> for FieldProbe<'_> {
 mod tests {
     use super::*;
     use crate::interchange::kinds::{DeviceExtraction, ReportReceived};
+
+    #[test]
+    fn probe_reads_the_derived_variant_names() {
+        use crate::interchange::kinds::{BailAuthority, Channel};
+        assert_eq!(
+            variant_names::<BailAuthority>(),
+            &[
+                "inspector",
+                "superintendent",
+                "assistant_chief_constable",
+                "court"
+            ]
+        );
+        assert_eq!(variant_names::<Channel>()[..2], ["999", "101"]);
+        assert!(variant_names::<String>().is_empty());
+    }
 
     #[test]
     fn probe_reads_the_derived_field_list() {

@@ -13,6 +13,7 @@ use compact_str::CompactString;
 use serde_json::{Map, Value};
 
 pub use document::DocumentError;
+pub use fields::variant_names;
 pub use kinds::*;
 
 /// An instant with the offset it was written with.
@@ -136,6 +137,12 @@ macro_rules! event_kinds {
             #[inline]
             pub fn index(self) -> usize {
                 self as usize
+            }
+
+            /// The kind's own fields (its payload's, envelope excluded), in order, as serde's
+            /// derive lists them: what a form for the kind must offer or fill.
+            pub fn fields(self) -> &'static [&'static str] {
+                match self { $( Kind::$variant => fields::struct_fields::<$payload>(), )* }
             }
         }
 
