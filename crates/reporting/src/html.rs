@@ -145,7 +145,7 @@ fn summary(html: &mut String, report: &Report) {
         let [count, median, p90] = days(p, shared);
         let _ = writeln!(
             html,
-            "<tr><td>{label}</td><td class=\"n\">{count}</td><td class=\"n\">{median}</td><td class=\"n\">{p90}</td></tr>"
+            "<tr><td data-label=\"Days from report\">{label}</td><td class=\"n\" data-label=\"cases\">{count}</td><td class=\"n\" data-label=\"median\">{median}</td><td class=\"n\" data-label=\"90th percentile\">{p90}</td></tr>"
         );
     }
     html.push_str("</table>\n");
@@ -252,7 +252,7 @@ fn compliance(html: &mut String, report: &Report) {
         };
         let _ = writeln!(
             html,
-            "<tr><td><abbr title=\"{}\">{}</abbr></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{on_time}</td></tr>",
+            "<tr><td data-label=\"Rule\">{} ({})</td><td data-label=\"Rule set\">{}</td><td class=\"n\" data-label=\"instances\">{}</td><td class=\"n\" data-label=\"met\">{}</td><td class=\"n\" data-label=\"met late\">{}</td><td class=\"n\" data-label=\"due\">{}</td><td class=\"n\" data-label=\"overdue\">{}</td><td class=\"n\" data-label=\"breached\">{}</td><td class=\"n\" data-label=\"advice\">{}</td><td class=\"n\" data-label=\"on time\">{on_time}</td></tr>",
             escape(&rule.title),
             escape(&rule.rule),
             escape(&rule.rule_set),
@@ -286,7 +286,7 @@ fn officers(html: &mut String, report: &Report) {
     for officer in &report.officers {
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td data-label=\"Officer\">{}</td><td class=\"n\" data-label=\"open cases\">{}</td><td class=\"n\" data-label=\"overdue findings\">{}</td></tr>",
             escape(&officer.officer),
             officer.open_cases,
             officer.overdue_findings
@@ -310,7 +310,7 @@ fn offences(html: &mut String, report: &Report) {
         let recorded = report.recorded_by_offence.get(code).copied().unwrap_or(0);
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td data-label=\"Offence\">{}</td><td class=\"n\" data-label=\"reports\">{}</td><td class=\"n\" data-label=\"recorded\">{}</td></tr>",
             escape(&domain::offences::describe(code)),
             shown(reports, shared),
             shown(recorded, shared)

@@ -278,7 +278,19 @@ try {
   // The leader and the analyst see the report; the administrator their start page.
   const lead = await signIn(browser, 'lead');
   await lead.page.goto(`${base}/reports/leaders`);
+  await check(lead.page, 'leaders report');
+  expect((await lead.page.locator('.rasso-report').count()) === 1, 'the report sits inside the layout');
+  expect((await lead.page.locator('.govuk-service-navigation__item--active', { hasText: 'Report' }).count()) === 1, 'the report is the current page');
   await lead.page.screenshot({ path: join(shots, 'report.png'), fullPage: true });
+  await lead.page.setViewportSize({ width: 320, height: 900 });
+  await lead.page.screenshot({ path: join(shots, 'report-320.png'), fullPage: true });
+  await lead.page.setViewportSize({ width: 1280, height: 900 });
+  // A wrong date: the error summary links to the field, the message sits beside it, the value stays.
+  await lead.page.evaluate(() => { document.querySelector('#f-from').type = 'text'; document.querySelector('#f-from').value = '31/2/2026'; });
+  await lead.page.click('#report-button');
+  expect((await lead.page.locator('.govuk-error-summary a[href="#f-from"]').count()) === 1, 'report date error in the summary');
+  expect((await lead.page.locator('#f-from-error').count()) === 1, 'report date error beside the field');
+  await check(lead.page, 'leaders report with an error');
   await lead.page.goto(`${base}/team`);
   await check(lead.page, 'team (leader)');
   const ana = await signIn(browser, 'ana');

@@ -1341,11 +1341,56 @@ pub struct ReportQuery {
     pub format: Option<String>,
 }
 
-fn date_param(value: Option<&str>, field: &str, default: NaiveDate) -> Result<NaiveDate, AppError> {
-    match value.filter(|v| !v.is_empty()) {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| AppError::invalid(field, "Enter a date as YYYY-MM-DD.")),
-        None => Ok(default),
+/// A date as a person enters it: `2026-03-01` (what a date field sends) or `1/3/2026`.
+fn parse_uk_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .ok()
+}
+
+/// The report's date range from the query, or a message for each field that is wrong, by field
+/// name (`from`, `to`). Empty fields take the defaults: the year to today.
+pub fn report_range(
+    query: &ReportQuery,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), Vec<(&'static str, String)>> {
+    let year_ago = today
+        .with_year(today.year() - 1)
+        .unwrap_or(today - Duration::days(365));
+    let mut errors = Vec::new();
+    let mut date = |value: Option<&str>, field: &'static str, what: &str, default: NaiveDate| {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Some(default),
+            Some(text) => match parse_uk_date(text) {
+                // No case can have been reported after today; an end date after it is fine.
+                Some(date) if field == "from" && date > today => {
+                    errors.push((
+                        field,
+                        format!("The {what} date must be today or in the past."),
+                    ));
+                    None
+                }
+                Some(date) => Some(date),
+                None => {
+                    errors.push((
+                        field,
+                        format!("Enter the {what} date as a real date, for example 1/3/2026."),
+                    ));
+                    None
+                }
+            },
+        }
+    };
+    let from = date(query.from.as_deref(), "from", "start", year_ago);
+    let to = date(query.to.as_deref(), "to", "end", today);
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(vec![(
+            "from",
+            "The start date must be the same as or before the end date.".to_owned(),
+        )]),
+        (Some(from), Some(to)) if errors.is_empty() => Ok((from, to)),
+        _ => Err(errors),
     }
 }
 
@@ -1358,17 +1403,10 @@ pub async fn build_report(
     let access: Access = authorise(viewer, Action::Report)?;
     let now = state.now();
     let today = domain::time::in_london(&now).date_naive();
-    let year_ago = today
-        .with_year(today.year() - 1)
-        .unwrap_or(today - Duration::days(365));
-    let from = date_param(query.from.as_deref(), "from", year_ago)?;
-    let to = date_param(query.to.as_deref(), "to", today)?;
-    if from > to {
-        return Err(AppError::invalid(
-            "from",
-            "The start date is after the end date.",
-        ));
-    }
+    let (from, to) = report_range(query, today).map_err(|errors| match errors.first() {
+        Some((field, message)) => AppError::invalid(*field, message.clone()),
+        None => AppError::invalid("from", "The dates are not valid."),
+    })?;
     let scope = reporting::Scope {
         // The viewer's own force; every force only for a national viewer.
         force: viewer.force_filter()?.map(str::to_owned),
@@ -1394,52 +1432,75 @@ pub async fn report(
     PageViewer(viewer): PageViewer,
     Query(query): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let report = build_report(&state, &viewer, &query).await?;
     match query.format.as_deref() {
-        Some("csv") => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"rasso-report.csv\"",
-                ),
-            ],
-            report.to_csv(),
-        )
-            .into_response()),
-        Some("json") => Ok(axum::Json(report.to_json()).into_response()),
+        Some("csv") => {
+            let report = build_report(&state, &viewer, &query).await?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"rasso-report.csv\"",
+                    ),
+                ],
+                report.to_csv(),
+            )
+                .into_response())
+        }
+        Some("json") => {
+            let report = build_report(&state, &viewer, &query).await?;
+            Ok(axum::Json(report.to_json()).into_response())
+        }
         Some(_) => Err(AppError::invalid(
             "format",
             "Choose csv or json, or leave it out.",
         )),
-        None => {
-            let page = report.to_html();
-            let csp = report_csp(&page);
-            let nav_link = "<p><strong>OFFICIAL-SENSITIVE</strong></p>\n<p><a href=\"/\">Back to rasso</a> | <a href=\"/reports/leaders?format=csv\">Download CSV</a> | <a href=\"/reports/leaders?format=json\">JSON</a></p>\n";
-            let page = page.replacen("<main>\n", &format!("<main>\n{nav_link}"), 1);
-            let mut response = Html(page).into_response();
-            if let Ok(value) = HeaderValue::from_str(&csp) {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_SECURITY_POLICY, value);
-            }
-            Ok(response)
-        }
+        None => report_page(&state, &viewer, &query).await,
     }
 }
 
-/// The report page carries its own stylesheet inline; the CSP allows exactly that stylesheet by
-/// its SHA-256 and nothing else inline.
-fn report_csp(page: &str) -> String {
-    use base64::Engine as _;
-    use sha2::{Digest, Sha256};
-    let style = page
-        .split_once("<style>")
-        .and_then(|(_, rest)| rest.split_once("</style>"))
-        .map_or("", |(style, _)| style);
-    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(style.as_bytes()));
-    crate::headers::CSP.replace(
-        "style-src 'self'",
-        &format!("style-src 'self' 'sha256-{hash}'"),
-    )
+/// The report inside the site's layout, under a date range form. A wrong date is shown beside its
+/// field and in the error summary, with what was entered kept, and no report is built.
+async fn report_page(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &ReportQuery,
+) -> Result<Response, AppError> {
+    authorise(viewer, Action::Report)?;
+    let today = domain::time::in_london(&state.now()).date_naive();
+    let entered = |value: &Option<String>| value.as_deref().unwrap_or_default().trim().to_owned();
+    let mut page = crate::templates::ReportPage {
+        nav: Nav::for_viewer(viewer).at("/reports/leaders"),
+        scope: if viewer.force_filter()?.is_some() {
+            "your force"
+        } else {
+            "every force"
+        },
+        from: entered(&query.from),
+        to: entered(&query.to),
+        from_error: String::new(),
+        to_error: String::new(),
+        errors: Vec::new(),
+        report_html: None,
+    };
+    match report_range(query, today) {
+        Ok((from, to)) => {
+            // The fields show the range the report covers, defaults included.
+            page.from = from.to_string();
+            page.to = to.to_string();
+            let report = build_report(state, viewer, query).await?;
+            page.report_html = Some(report.to_html_fragment());
+            Ok((StatusCode::OK, Html(page.render()?)).into_response())
+        }
+        Err(errors) => {
+            for (field, message) in errors {
+                match field {
+                    "to" => page.to_error = message.clone(),
+                    _ => page.from_error = message.clone(),
+                }
+                page.errors.push((format!("f-{field}"), message));
+            }
+            Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+        }
+    }
 }

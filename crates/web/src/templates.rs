@@ -400,3 +400,45 @@ pub struct SharedCasePage {
     pub nav: Nav,
     pub view: crate::sharing::SharedView,
 }
+
+/// The leaders' report: the date range form (with its errors, values kept) and the report itself,
+/// inside the site's layout.
+#[derive(Debug, Template)]
+#[template(path = "report.html")]
+pub struct ReportPage {
+    pub nav: Nav,
+    /// "your force" or "every force".
+    pub scope: &'static str,
+    /// The dates as entered (or the defaults), kept when refused.
+    pub from: String,
+    pub to: String,
+    /// Messages by field name (`from`, `to`).
+    pub from_error: String,
+    pub to_error: String,
+    /// (field id, message) for the error summary.
+    pub errors: Vec<(String, String)>,
+    /// The report's content (`reporting::Report::to_html_fragment`), when the range is valid.
+    pub report_html: Option<String>,
+}
+
+impl ReportPage {
+    /// (id, name, label, value, error) of each date field.
+    pub fn fields(&self) -> [(&str, &str, &str, &str, &str); 2] {
+        [
+            (
+                "f-from",
+                "from",
+                "Reported on or after",
+                &self.from,
+                &self.from_error,
+            ),
+            (
+                "f-to",
+                "to",
+                "Reported on or before",
+                &self.to,
+                &self.to_error,
+            ),
+        ]
+    }
+}

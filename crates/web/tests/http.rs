@@ -553,11 +553,39 @@ async fn openapi_describes_every_api_route_and_the_report_page_works() {
         .to_str()
         .expect("csp")
         .to_owned();
-    assert!(csp.contains("'sha256-") && !csp.contains("unsafe-inline"));
+    // The report sits inside the site's layout, styled by its stylesheet: nothing inline.
+    assert!(!csp.contains("'sha256-") && !csp.contains("unsafe-inline"));
+    let page = report.text().await.expect("report");
+    assert!(page.contains("class=\"rasso-report\"") && page.contains("govuk-service-navigation"));
+    assert!(page.contains("Compliance by rule") && !page.contains("<style>"));
     let csv = server.get(&leader, "/reports/leaders?format=csv").await;
     assert_eq!(csv.status(), 200);
-    let bad = server.get(&leader, "/reports/leaders?from=tomorrow").await;
+    // A wrong date is shown beside its field and in the error summary, what was typed kept, and
+    // no report is built.
+    let bad = server
+        .get(&leader, "/reports/leaders?from=31/2/2026&to=2026-03-31")
+        .await;
     assert_eq!(bad.status(), 400);
+    let page = bad.text().await.expect("page");
+    assert!(page.contains("href=\"#f-from\"") && page.contains("id=\"f-from-error\""));
+    assert!(page.contains("value=\"31/2/2026\"") && page.contains("value=\"2026-03-31\""));
+    assert!(!page.contains("rasso-report"));
+    let backwards = server
+        .get(&leader, "/reports/leaders?from=1/4/2026&to=2026-03-01")
+        .await;
+    assert_eq!(backwards.status(), 400);
+    assert!(
+        backwards
+            .text()
+            .await
+            .expect("page")
+            .contains("before the end date")
+    );
+    // The API keeps answering errors as JSON naming the field.
+    let api = server
+        .get(&leader, "/reports/leaders?from=tomorrow&format=json")
+        .await;
+    assert_eq!(api.status(), 400);
     let team = server.sign_in("sup").await;
     let body = server.get(&team, "/team").await.text().await.expect("body");
     assert!(body.contains("Caseload per officer") && body.contains("TS-1"));
