@@ -612,3 +612,55 @@ async fn the_caseload_searches_filters_sorts_and_pages() {
         );
     }
 }
+
+/// The team page's caseload per officer counts what the leaders' report counts for officers, when
+/// the report's range holds every case: open cases with an officer in case, and their overdue
+/// findings (the page says the report's scope is otherwise different).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn team_counts_match_the_report_over_every_case() {
+    let server = common::start().await;
+    let lead = server.sign_in("lead").await;
+    let team = server.get(&lead, "/team").await.text().await.expect("team");
+    assert!(
+        team.contains("id=\"team-scope\""),
+        "the page says how its scope differs"
+    );
+    // (open cases, overdue findings) summed over the officers of the team page's table.
+    let mut page = (0u64, 0u64);
+    for row in team.split("<td data-label=\"Officer\"").skip(1) {
+        let officer = row
+            .split('>')
+            .nth(1)
+            .and_then(|rest| rest.split('<').next());
+        if officer == Some("unallocated") {
+            continue;
+        }
+        let numbers: Vec<u64> = row
+            .split("govuk-table__cell--numeric\">")
+            .skip(1)
+            .take(2)
+            .filter_map(|cell| cell.split('<').next()?.trim().parse().ok())
+            .collect();
+        assert_eq!(numbers.len(), 2, "two counts in the row: {row}");
+        page.0 += numbers[0];
+        page.1 += numbers[1];
+    }
+    let today = chrono::Utc::now().date_naive();
+    let report = server
+        .get(
+            &lead,
+            &format!("/reports/leaders?from=2000-01-01&to={today}&format=json"),
+        )
+        .await;
+    assert_eq!(report.status(), 200);
+    let report: serde_json::Value = report.json().await.expect("json");
+    let officers = report["officers"].as_array().expect("officers");
+    let sum = |field: &str| {
+        officers
+            .iter()
+            .map(|o| o[field].as_u64().expect("count"))
+            .sum::<u64>()
+    };
+    assert!(page.0 > 0, "the fixture has allocated open cases");
+    assert_eq!(page, (sum("open_cases"), sum("overdue_findings")));
+}
