@@ -561,6 +561,27 @@ pub(super) fn bail_views(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     }
 }
 
+/// What ended a release under investigation for `person`: the first later charge, release with no
+/// further action, bail or new release of that person.
+pub(super) fn rui_resolution<'a>(
+    context: &CaseContext<'a>,
+    release: &Event,
+    person: &PersonKey,
+) -> Option<&'a Event> {
+    context.events.iter().find(|later| {
+        later.at >= release.at
+            && !std::ptr::eq(*later, release)
+            && later.person() == Some(person)
+            && matches!(
+                later.kind(),
+                Kind::SuspectCharged
+                    | Kind::SuspectReleasedNfa
+                    | Kind::SuspectBailed
+                    | Kind::SuspectReleasedRui
+            )
+    })
+}
+
 pub(super) fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     if context.is_closed() {
         return;
@@ -569,19 +590,7 @@ pub(super) fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         let Some(person) = release.person() else {
             continue;
         };
-        let resolved = context.events.iter().any(|later| {
-            later.at >= release.at
-                && !std::ptr::eq(later, release)
-                && later.person() == Some(person)
-                && matches!(
-                    later.kind(),
-                    Kind::SuspectCharged
-                        | Kind::SuspectReleasedNfa
-                        | Kind::SuspectBailed
-                        | Kind::SuspectReleasedRui
-                )
-        });
-        if resolved {
+        if rui_resolution(context, release, person).is_some() {
             continue;
         }
         // A rolling review: the next one is due after the release or the last review since.

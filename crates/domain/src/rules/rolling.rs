@@ -66,22 +66,8 @@ impl RuleSet {
             let Some(person) = release.person() else {
                 continue;
             };
-            let resolved = context
-                .events
-                .iter()
-                .find(|later| {
-                    later.at >= release.at
-                        && !std::ptr::eq(*later, release)
-                        && later.person() == Some(person)
-                        && matches!(
-                            later.kind(),
-                            Kind::SuspectCharged
-                                | Kind::SuspectReleasedNfa
-                                | Kind::SuspectBailed
-                                | Kind::SuspectReleasedRui
-                        )
-                })
-                .map(|event| event.at);
+            let resolved =
+                super::national::rui_resolution(context, release, person).map(|event| event.at);
             let ends = match (resolved, closed) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
