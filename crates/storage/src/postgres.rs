@@ -28,7 +28,7 @@ use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
 use serde_json::{Map, Value, json};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
-use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 
 use crate::access::{Access, Category};
 use crate::audit::{
@@ -36,8 +36,13 @@ use crate::audit::{
     append_detail, checkpoint_now, extend_chain, format_time,
 };
 use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
+use crate::common::{
+    IDENTITY_FIELD, KeyRing, PAGE, case_object, identity_from_plaintext, lock_poisoned, parse_body,
+    project,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
+use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey, SealBinding};
 use crate::linking::{
@@ -47,14 +52,8 @@ use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions,
     Session, StoredCase, User,
 };
-use crate::row_maps::postgres::{
-    head_from_row, record_from_row, session_from_row, summary_from_row, user_from_row,
-};
+use crate::row_maps::{head_from_row, record_from_row, session_from_row, summaries, user_from_row};
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
-use crate::sqlite::{
-    IDENTITY_FIELD, KeyRing, PAGE, case_object, identity_from_plaintext, lock_poisoned, parse_body,
-    project,
-};
 use crate::store::{CaseSink, LineSink, Store};
 
 mod bulk_load;
@@ -64,7 +63,7 @@ mod web;
 
 /// The actor recorded in the row-level-security setting when a store transaction has no user
 /// behind it (the store's own housekeeping).
-const SYSTEM_ACTOR: &str = crate::sqlite::chains::STORE_ACTOR;
+const SYSTEM_ACTOR: &str = crate::common::STORE_ACTOR;
 
 /// What opening a PostgreSQL store needs.
 #[derive(Debug, Clone)]
@@ -122,6 +121,7 @@ pub struct PgStore {
     facts_plugins: crate::facts::FactsPlugins,
     /// Audit records written on their own, committed in groups.
     audit_batch: GroupCommit,
+    faults: Option<Arc<FaultInjector>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -132,17 +132,9 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// A transaction of the store.
-pub(crate) struct PgTx {
-    pub(crate) tx: Transaction<'static, Postgres>,
-}
-
-impl PgTx {
-    async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
+/// A transaction of the PostgreSQL store (see [`crate::tx::Tx`]): every operation passes the
+/// fault injector when one is attached.
+pub(crate) type PgTx<'s> = crate::tx::Tx<'s, Postgres>;
 
 fn connect_options(url: &str, schema: Option<&str>) -> StoreResult<PgConnectOptions> {
     let mut options: PgConnectOptions = url
@@ -367,7 +359,7 @@ impl NewRows {
     /// Inserts the events, then their sealed fields, each as one statement over arrays.
     async fn insert(
         self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         case_id: i64,
         audit_seq: i64,
         key_id: i64,
@@ -443,6 +435,7 @@ impl PgStore {
             options.signer.clone(),
             Arc::clone(&trust),
             Arc::clone(&secret),
+            None,
         );
         let store = PgStore {
             audit_batch,
@@ -454,6 +447,7 @@ impl PgStore {
             secret,
             rules: RuleSet::national(),
             facts_plugins: Default::default(),
+            faults: None,
         };
         report_facts::mark_empty_store(&store).await?;
         store.upgrade_chains().await?;
@@ -462,7 +456,7 @@ impl PgStore {
 
     /// Reads the data keys inside `tx` with this store's master key (an error if they do not
     /// open with it), to be installed with [`PgStore::install_keys`] once `tx` commits.
-    pub(crate) async fn keys_in(&self, tx: &mut PgTx) -> StoreResult<KeyRing> {
+    pub(crate) async fn keys_in(&self, tx: &mut PgTx<'_>) -> StoreResult<KeyRing> {
         let master = self
             .keys
             .read()
@@ -478,6 +472,20 @@ impl PgStore {
         Ok(())
     }
 
+    /// The same store with a fault injector on every transaction, its own and the group
+    /// committer's (tests only).
+    pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
+        self.audit_batch = audit_committer(
+            self.pool.clone(),
+            self.signer.clone(),
+            Arc::clone(&self.trust),
+            Arc::clone(&self.secret),
+            Some(Arc::clone(&faults)),
+        );
+        self.faults = Some(faults);
+        self
+    }
+
     /// Closes the pool.
     pub async fn close(self) {
         self.pool.close().await;
@@ -490,7 +498,7 @@ impl PgStore {
 
     /// Begins a transaction acting for `actor` (the row-level-security setting), and, with
     /// `audit`, takes the audit lock first.
-    pub(crate) async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx> {
+    pub(crate) async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx<'_>> {
         self.begin_as("BEGIN", actor, audit).await
     }
 
@@ -499,33 +507,34 @@ impl PgStore {
         statement: &'static str,
         actor: &str,
         audit: bool,
-    ) -> StoreResult<PgTx> {
-        begin_on(&self.pool, &self.secret, statement, actor, audit).await
+    ) -> StoreResult<PgTx<'_>> {
+        begin_on(
+            &self.pool,
+            &self.secret,
+            self.faults.as_deref(),
+            statement,
+            actor,
+            audit,
+        )
+        .await
     }
 
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        let key = ring
-            .keys
-            .get(&ring.active)
-            .cloned()
-            .ok_or_else(|| StoreError::Key("no active data key".into()))?;
-        Ok((ring.active, key))
+        self.keys.read().map_err(|_| lock_poisoned())?.active_key()
     }
 
     fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        ring.keys
-            .get(&key_id)
-            .cloned()
-            .ok_or_else(|| StoreError::Key(format!("data key {key_id} is not in the key ring")))
+        self.keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .data_key(key_id)
     }
 
     /// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
     /// checkpointed when due, and the signed head moved to the last one.
     pub(crate) async fn write_audit(
         &self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         entries: &[AuditEntry],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
@@ -537,7 +546,7 @@ impl PgStore {
     /// head's state digest moves by `delta`.
     pub(crate) async fn write_audit_moving(
         &self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         entries: &[AuditEntry],
         delta: &StateDelta,
         now: DateTime<Utc>,
@@ -554,7 +563,7 @@ impl PgStore {
 
     async fn append_one(
         &self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         append: Append,
         key: &(i64, DataKey),
         now: DateTime<Utc>,
@@ -604,7 +613,7 @@ impl PgStore {
                 .fetch_all(&mut *tx.tx)
                 .await?;
             for row in &rows {
-                let (seq, event_id, held_event) = crate::row_maps::postgres::held_from_row(row)?;
+                let (seq, event_id, held_event) = crate::row_maps::held_from_row(row)?;
                 order.push((seq, event_id.clone()));
                 held.insert(event_id, held_event);
             }
@@ -760,7 +769,7 @@ impl PgStore {
 
     async fn case_rows(
         &self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         after: i64,
         force: Option<&str>,
     ) -> StoreResult<Vec<(i64, String, String, i64)>> {
@@ -799,7 +808,7 @@ impl PgStore {
 
     /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole
     /// stream or export.
-    pub(crate) async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx> {
+    pub(crate) async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx<'_>> {
         self.begin_as(
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             actor,
@@ -811,26 +820,27 @@ impl PgStore {
 
 /// Begins a transaction on `pool` acting for `actor` (the row-level-security setting), and, with
 /// `audit`, takes the audit lock first.
-async fn begin_on(
+async fn begin_on<'s>(
     pool: &PgPool,
     secret: &[u8],
+    faults: Option<&'s FaultInjector>,
     statement: &'static str,
     actor: &str,
     audit: bool,
-) -> StoreResult<PgTx> {
-    let mut tx = pool.begin_with(statement).await?;
+) -> StoreResult<PgTx<'s>> {
+    let mut tx = PgTx::begin(pool, statement, faults, None).await?;
     sqlx::query("SELECT rasso_act_as($1, $2)")
         .bind(secret)
         .bind(actor)
-        .execute(&mut *tx)
+        .execute(tx.next()?)
         .await?;
     if audit {
         sqlx::query("SELECT id FROM audit_lock WHERE id = 1 FOR UPDATE")
-            .execute(&mut *tx)
+            .execute(tx.next()?)
             .await
             .map_err(|error| StoreError::Audit(format!("cannot take the audit lock: {error}")))?;
     }
-    Ok(PgTx { tx })
+    Ok(tx)
 }
 
 /// The group committer of audit records written on their own: one transaction, one turn on the
@@ -842,12 +852,14 @@ fn audit_committer(
     signer: AuditSigner,
     trust: Arc<HeadTrust>,
     secret: Arc<Vec<u8>>,
+    faults: Option<Arc<FaultInjector>>,
 ) -> GroupCommit {
     GroupCommit::new(Arc::new(move |entries: Vec<AuditEntry>| {
         let pool = pool.clone();
         let signer = signer.clone();
         let trust = Arc::clone(&trust);
         let secret = Arc::clone(&secret);
+        let faults = faults.clone();
         Box::pin(async move {
             let actor = entries
                 .first()
@@ -855,7 +867,7 @@ fn audit_committer(
                 .filter(|actor| !actor.trim().is_empty())
                 .unwrap_or(SYSTEM_ACTOR)
                 .to_owned();
-            let mut tx = begin_on(&pool, &secret, "BEGIN", &actor, true).await?;
+            let mut tx = begin_on(&pool, &secret, faults.as_deref(), "BEGIN", &actor, true).await?;
             let records = write_audit_signed(
                 &signer,
                 &trust,
@@ -879,7 +891,7 @@ fn audit_committer(
 pub(crate) async fn write_audit_signed(
     signer: &AuditSigner,
     trust: &HeadTrust,
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     entries: &[AuditEntry],
     delta: &StateDelta,
     now: DateTime<Utc>,
@@ -888,21 +900,16 @@ pub(crate) async fn write_audit_signed(
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
+    let tail = crate::audit_sql::read_chain_tail::<Postgres>(&mut tx.tx, trust, upgrade).await?;
     let extension = extend_chain(signer, tail, entries, delta, now);
     // Many records per statement (one round trip each), well inside PostgreSQL's limit of
     // 65,535 bound values (11 a record).
-    for chunk in extension.records.chunks(AUDIT_ROWS_PER_INSERT) {
-        let mut insert = sqlx::QueryBuilder::<Postgres>::new(crate::audit_sql::INSERT_RECORDS);
-        insert.push_values(chunk, |mut row, record| {
-            crate::audit_sql::bind_record!(row, push_bind, record);
-        });
-        insert
-            .build()
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
-    }
+    crate::audit_sql::insert_records::<Postgres>(
+        &mut tx.tx,
+        &extension.records,
+        AUDIT_ROWS_PER_INSERT,
+    )
+    .await?;
     for checkpoint in &extension.checkpoints {
         insert_checkpoint(tx, checkpoint).await?;
     }
@@ -914,13 +921,18 @@ pub(crate) async fn write_audit_signed(
 /// Audit records per `INSERT` statement.
 const AUDIT_ROWS_PER_INSERT: usize = 500;
 
-async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
-    crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::PG_ADD_CHECKPOINT, checkpoint)
-        .await
+async fn insert_checkpoint(tx: &mut PgTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
+    crate::audit_sql::write_checkpoint::<Postgres>(
+        &mut tx.tx,
+        crate::audit_sql::PG_ADD_CHECKPOINT,
+        checkpoint,
+    )
+    .await
 }
 
-pub(crate) async fn write_head(tx: &mut PgTx, head: &SignedHead) -> StoreResult<()> {
-    crate::audit_sql::write_head!(tx.tx, crate::audit_sql::PG_WRITE_HEAD, head).await
+pub(crate) async fn write_head(tx: &mut PgTx<'_>, head: &SignedHead) -> StoreResult<()> {
+    crate::audit_sql::write_head::<Postgres>(&mut tx.tx, crate::audit_sql::PG_WRITE_HEAD, head)
+        .await
 }
 
 async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -1005,7 +1017,7 @@ impl Store for PgStore {
             }
         }
         if entries.is_empty() {
-            tx.tx.rollback().await?;
+            tx.rollback().await?;
             return Ok(outcomes);
         }
         self.write_audit_moving(&mut tx, &entries, &delta, now)
@@ -1113,7 +1125,7 @@ impl Store for PgStore {
         let mut tx = self.begin(actor_of(access), false).await?;
         let rows = query.build().fetch_all(&mut *tx.tx).await?;
         tx.commit().await?;
-        rows.iter().map(summary_from_row).collect()
+        summaries(&rows)
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
@@ -1204,7 +1216,7 @@ impl Store for PgStore {
             }
             let mut held = HashMap::new();
             for row in &rows {
-                let (_, event_id, held_event) = crate::row_maps::postgres::held_from_row(row)?;
+                let (_, event_id, held_event) = crate::row_maps::held_from_row(row)?;
                 held.insert(event_id, held_event);
             }
             crate::rows::new_events(force, reference, append.events.clone(), &held, &|key_id| {
@@ -1556,7 +1568,8 @@ impl Store for PgStore {
 
     async fn audit_checkpoint(&self) -> StoreResult<()> {
         let mut tx = self.begin(SYSTEM_ACTOR, true).await?;
-        let tail = crate::audit_sql::read_chain_tail!(tx.tx, &self.trust, false).await?;
+        let tail =
+            crate::audit_sql::read_chain_tail::<Postgres>(&mut tx.tx, &self.trust, false).await?;
         let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
             return Ok(());
         };
@@ -1581,8 +1594,8 @@ impl Store for PgStore {
     ) -> StoreResult<VerifyReport> {
         // One repeatable-read snapshot, so the log, checkpoints, head and cases agree.
         let mut tx = self.begin_snapshot(SYSTEM_ACTOR).await?;
-        let report = crate::chain_sql::postgres::verify_in(&mut tx.tx, trusted, anchor).await?;
-        tx.tx.rollback().await?;
+        let report = crate::chain_sql::verify_in::<Postgres>(&mut tx.tx, trusted, anchor).await?;
+        tx.rollback().await?;
         Ok(report)
     }
 

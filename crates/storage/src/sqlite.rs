@@ -8,19 +8,18 @@ pub use link::BulkSuspect;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::interchange::{EventData, Identity, OfficerRole, parse_record};
+use domain::interchange::Identity;
 use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
 use serde_json::{Map, Value, json};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite};
 
 use crate::access::{Access, Category};
 use crate::audit::{
@@ -28,6 +27,10 @@ use crate::audit::{
     append_detail, checkpoint_now, extend_chain, format_time,
 };
 use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
+use crate::common::{
+    IDENTITY_FIELD, KeyRing, PAGE, case_object, identity_from_plaintext, lock_poisoned, parse_body,
+    project,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
@@ -36,10 +39,10 @@ use crate::linking::{
     CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
 };
 use crate::model::{
-    Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
-    ExportOptions, Session, StoredCase, User,
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions,
+    Session, StoredCase, User,
 };
-use crate::row_maps::sqlite::{head_from_row, record_from_row, summary_from_row, user_from_row};
+use crate::row_maps::{head_from_row, record_from_row, summaries, user_from_row};
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::store::{CaseSink, LineSink, Store};
 
@@ -54,11 +57,6 @@ mod web;
 use audit_writer::{AuditWriter, WriteGate};
 use point_read::{PointReader, optional};
 
-/// The sealed field holding a person's identity.
-pub(crate) const IDENTITY_FIELD: &str = "identity";
-/// Cases per page when streaming.
-pub(crate) const PAGE: i64 = 256;
-
 /// What opening a SQLite store needs.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
@@ -66,12 +64,6 @@ pub struct SqliteOptions {
     pub path: PathBuf,
     pub master_key: MasterKey,
     pub signer: AuditSigner,
-}
-
-pub(crate) struct KeyRing {
-    pub(crate) master: MasterKey,
-    pub(crate) keys: HashMap<i64, DataKey>,
-    pub(crate) active: i64,
 }
 
 /// The SQLite implementation of [`Store`].
@@ -103,28 +95,9 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// A write transaction whose every operation passes the fault injector.
-pub(crate) struct WriteTx<'s> {
-    pub(crate) tx: Transaction<'static, Sqlite>,
-    faults: Option<&'s FaultInjector>,
-    /// This transaction's turn at the write gate, held until it commits or rolls back.
-    _turn: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl WriteTx<'_> {
-    fn op(&self) -> StoreResult<()> {
-        match self.faults {
-            Some(faults) => faults.tick(),
-            None => Ok(()),
-        }
-    }
-
-    async fn commit(self) -> StoreResult<()> {
-        self.op()?;
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
+/// A write transaction of the SQLite store (see [`crate::tx::Tx`]): every operation passes the
+/// fault injector, and it holds the store's turn at the write gate.
+pub(crate) type WriteTx<'s> = crate::tx::Tx<'s, Sqlite>;
 
 fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -133,10 +106,6 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30))
-}
-
-pub(crate) fn lock_poisoned() -> StoreError {
-    StoreError::Key("the key ring lock is poisoned".into())
 }
 
 impl SqliteStore {
@@ -280,21 +249,14 @@ impl SqliteStore {
     }
 
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        let key = ring
-            .keys
-            .get(&ring.active)
-            .cloned()
-            .ok_or_else(|| StoreError::Key("no active data key".into()))?;
-        Ok((ring.active, key))
+        self.keys.read().map_err(|_| lock_poisoned())?.active_key()
     }
 
     fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        ring.keys
-            .get(&key_id)
-            .cloned()
-            .ok_or_else(|| StoreError::Key(format!("data key {key_id} is not in the key ring")))
+        self.keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .data_key(key_id)
     }
 
     /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
@@ -376,7 +338,7 @@ impl SqliteStore {
                 .fetch_all(&mut *tx.tx)
                 .await?;
             for row in &rows {
-                let (seq, event_id, held_event) = crate::row_maps::sqlite::held_from_row(row)?;
+                let (seq, event_id, held_event) = crate::row_maps::held_from_row(row)?;
                 order.push((seq, event_id.clone()));
                 held.insert(event_id, held_event);
             }
@@ -620,15 +582,7 @@ async fn begin_write_on<'s>(
     faults: Option<&'s FaultInjector>,
 ) -> StoreResult<WriteTx<'s>> {
     let turn = Arc::clone(gate).lock_owned().await;
-    if let Some(faults) = faults {
-        faults.tick()?;
-    }
-    let tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx {
-        tx,
-        faults,
-        _turn: turn,
-    })
+    WriteTx::begin(writer, "BEGIN IMMEDIATE", faults, Some(turn)).await
 }
 
 /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
@@ -647,7 +601,7 @@ pub(crate) async fn write_audit_signed(
         return Ok(Vec::new());
     }
     tx.op()?;
-    let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
+    let tail = crate::audit_sql::read_chain_tail::<Sqlite>(&mut tx.tx, trust, upgrade).await?;
     let extension = extend_chain(signer, tail, entries, delta, now);
     insert_audit_records(tx, &extension.records).await?;
     for checkpoint in &extension.checkpoints {
@@ -666,28 +620,25 @@ const AUDIT_ROWS_PER_INSERT: usize = 64;
 async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> StoreResult<()> {
     for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
         tx.op()?;
-        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(crate::audit_sql::INSERT_RECORDS);
-        insert.push_values(chunk, |mut row, record| {
-            crate::audit_sql::bind_record!(row, push_bind, record);
-        });
-        insert
-            .build()
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+        crate::audit_sql::insert_records::<Sqlite>(&mut tx.tx, chunk, AUDIT_ROWS_PER_INSERT)
+            .await?;
     }
     Ok(())
 }
 
 async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
     tx.op()?;
-    crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::INSERT_CHECKPOINT, checkpoint)
-        .await
+    crate::audit_sql::write_checkpoint::<Sqlite>(
+        &mut tx.tx,
+        crate::audit_sql::INSERT_CHECKPOINT,
+        checkpoint,
+    )
+    .await
 }
 
 async fn write_head(tx: &mut WriteTx<'_>, head: &SignedHead) -> StoreResult<()> {
     tx.op()?;
-    crate::audit_sql::write_head!(tx.tx, crate::audit_sql::UPSERT_HEAD, head).await
+    crate::audit_sql::write_head::<Sqlite>(&mut tx.tx, crate::audit_sql::UPSERT_HEAD, head).await
 }
 
 async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -730,76 +681,6 @@ async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing
         keys,
         active,
     })
-}
-
-pub(crate) fn case_object(force: &str, reference: &str) -> String {
-    format!("case:{force}/{reference}")
-}
-
-pub(crate) fn parse_body(
-    body: &str,
-    force: &str,
-    reference: &str,
-    seq: i64,
-) -> StoreResult<domain::Record> {
-    parse_record(body).map_err(|error| {
-        StoreError::Corrupt(format!(
-            "case {force}/{reference} event {seq} does not parse: {}",
-            error.field.as_deref().unwrap_or("(record)")
-        ))
-    })
-}
-
-pub(crate) struct Projection {
-    pub(crate) status: CaseStatus,
-    pub(crate) officer: Option<String>,
-    pub(crate) open_findings: u64,
-    pub(crate) people: u64,
-    pub(crate) reported_at: Option<String>,
-    pub(crate) last_event_at: Option<String>,
-}
-
-pub(crate) fn project(case: &Case, rules: &RuleSet, now: DateTime<Utc>) -> Projection {
-    let mut status = CaseStatus::Open;
-    let mut officer = None;
-    let mut people: HashSet<&PersonKey> = HashSet::new();
-    let mut reported_at = None;
-    let mut last_event_at = None;
-    for event in case.events() {
-        match &event.data {
-            EventData::OfficerAllocated(allocated) if allocated.role == OfficerRole::Oic => {
-                officer = Some(allocated.officer.to_string());
-            }
-            EventData::CaseClosed(_) => status = CaseStatus::Closed,
-            EventData::PersonAdded(person) => {
-                people.insert(&person.person);
-            }
-            EventData::ReportReceived(_) if reported_at.is_none() => {
-                reported_at = Some(format_time(event.at.with_timezone(&Utc)));
-            }
-            _ => {}
-        }
-        last_event_at = Some(format_time(event.at.with_timezone(&Utc)));
-    }
-    let open_findings = rules
-        .evaluate(case, now)
-        .iter()
-        .filter(|finding| finding.status.is_open())
-        .count() as u64;
-    Projection {
-        status,
-        officer,
-        open_findings,
-        people: people.len() as u64,
-        reported_at,
-        last_event_at,
-    }
-}
-
-pub(crate) fn identity_from_plaintext(plaintext: &[u8], what: &str) -> StoreResult<Value> {
-    // Never include the parser's message: it could quote the identity.
-    serde_json::from_slice(plaintext)
-        .map_err(|_| StoreError::Corrupt(format!("sealed {what} is not JSON")))
 }
 
 #[async_trait]
@@ -934,7 +815,7 @@ impl Store for SqliteStore {
         );
         query.push(" OFFSET ").push_bind(filter.offset as i64);
         let rows = query.build().fetch_all(&self.reader).await?;
-        rows.iter().map(summary_from_row).collect()
+        summaries(&rows)
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
@@ -1033,7 +914,7 @@ impl Store for SqliteStore {
             }
             let mut held = HashMap::new();
             for row in &rows {
-                let (_, event_id, held_event) = crate::row_maps::sqlite::held_from_row(row)?;
+                let (_, event_id, held_event) = crate::row_maps::held_from_row(row)?;
                 held.insert(event_id, held_event);
             }
             crate::rows::new_events(force, reference, append.events.clone(), &held, &|key_id| {
@@ -1407,7 +1288,8 @@ impl Store for SqliteStore {
     async fn audit_checkpoint(&self) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
-        let tail = crate::audit_sql::read_chain_tail!(tx.tx, &self.trust, false).await?;
+        let tail =
+            crate::audit_sql::read_chain_tail::<Sqlite>(&mut tx.tx, &self.trust, false).await?;
         let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
             return Ok(());
         };
@@ -1610,15 +1492,6 @@ impl Store for SqliteStore {
 
     async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
         self.web_shares_with(partner).await
-    }
-}
-
-impl FromStr for CaseStatus {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        CaseStatus::parse(text)
-            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
     }
 }
 

@@ -10,9 +10,9 @@ use super::{PgStore, PgTx};
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::bulk::{NewCaseRows, new_case_rows};
+use crate::common::IDENTITY_FIELD;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Append;
-use crate::sqlite::IDENTITY_FIELD;
 
 /// Rows per statement, under PostgreSQL's limit of 65,535 bound values.
 const CASES_PER_STATEMENT: usize = 1_000;
@@ -119,7 +119,7 @@ impl PgStore {
 }
 
 async fn insert_cases(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     chunk: &[NewCaseRows],
     updated_at: &str,
     ids: &mut HashMap<(String, String), i64>,
@@ -149,7 +149,7 @@ async fn insert_cases(
 }
 
 async fn insert_events(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     chunk: &[(i64, i64, &crate::rows::EventRow)],
 ) -> StoreResult<()> {
     let mut query = QueryBuilder::<Postgres>::new(
@@ -170,7 +170,7 @@ async fn insert_events(
 }
 
 async fn insert_sealed(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     chunk: &[&(i64, i64, &crate::rows::EventRow)],
 ) -> StoreResult<()> {
     let mut query = QueryBuilder::<Postgres>::new(

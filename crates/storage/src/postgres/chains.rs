@@ -5,10 +5,10 @@ use chrono::Utc;
 
 use super::{PgStore, SYSTEM_ACTOR, write_audit_signed};
 use crate::chain::{CaseHead, StateDelta};
-use crate::chain_sql::postgres::{case_page, chains_of};
+use crate::chain_sql::{case_page, chains_of};
+use crate::common::{backfill_entry, upgrade_entry};
 use crate::error::{StoreError, StoreResult};
-use crate::row_maps::postgres::head_from_row;
-use crate::sqlite::chains::{backfill_entry, upgrade_entry};
+use crate::row_maps::head_from_row;
 
 impl PgStore {
     /// On opening a store written before case chains: see `SqliteStore::upgrade_chains`. Under the
@@ -30,12 +30,12 @@ impl PgStore {
         let mut after = 0;
         let mut count = 0u64;
         loop {
-            let page = case_page(&mut tx.tx, after, true).await?;
+            let page = case_page::<sqlx::Postgres>(&mut tx.tx, after, true).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.0;
-            let chains = chains_of(&mut tx.tx, &page).await?;
+            let chains = chains_of::<sqlx::Postgres>(&mut tx.tx, &page).await?;
             let mut entries = Vec::with_capacity(page.len());
             let mut delta = StateDelta::default();
             for (case_id, force, reference, _, _) in &page {

@@ -10,20 +10,20 @@ use serde_json::json;
 use super::{PgStore, PgTx, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
+use crate::common::case_object;
 use crate::error::{StoreError, StoreResult};
 use crate::keys::DataKey;
 use crate::linking::{
     self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
-    RepeatSuspects, pg_sql as sql,
+    RepeatSuspects,
 };
-use crate::sqlite::case_object;
 
 impl PgStore {
     fn linkage_key(&self) -> StoreResult<LinkageKey> {
         let ring = self
             .keys
             .read()
-            .map_err(|_| crate::sqlite::lock_poisoned())?;
+            .map_err(|_| crate::common::lock_poisoned())?;
         linking::linkage_key(&ring.keys)
     }
 
@@ -31,7 +31,7 @@ impl PgStore {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn link_suspect(
         &self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         key: &(i64, DataKey),
         case_id: i64,
         force: &str,
@@ -42,7 +42,7 @@ impl PgStore {
     ) -> StoreResult<u64> {
         let linkage_key = self.linkage_key()?;
         let keys = |id| self.data_key(id);
-        sql::suspect_added(
+        crate::link_sql::suspect_added::<sqlx::Postgres>(
             &mut tx.tx,
             &keys,
             &linkage_key,
@@ -83,13 +83,18 @@ impl PgStore {
         let keys = |id| self.data_key(id);
         let mut tx = self.begin(actor, false).await?;
         let same_case = match exclude_case {
-            Some(case) => sql::case_id(&mut tx.tx, &case.force, &case.reference).await?,
+            Some(case) => {
+                crate::link_sql::case_id::<sqlx::Postgres>(&mut tx.tx, &case.force, &case.reference)
+                    .await?
+            }
             None => None,
         };
         let profile = Profile::new(&linking::match_identity(identity));
         let tokens = linkage_key.tokens(&profile);
-        let found =
-            sql::candidates(&mut tx.tx, &keys, &tokens, &profile, same_case, None, None).await?;
+        let found = crate::link_sql::candidates::<sqlx::Postgres>(
+            &mut tx.tx, &keys, &tokens, &profile, same_case, None, None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(found
             .into_iter()
@@ -118,8 +123,16 @@ impl PgStore {
         .with_detail(json!({"read": "links"}));
         self.audit_alone(&[entry]).await?;
         let mut tx = self.begin(actor_of(access), false).await?;
-        let links = match sql::case_id(&mut tx.tx, &case.force, &case.reference).await? {
-            Some(case_id) => sql::links_of_case(&mut tx.tx, case_id).await?,
+        let links = match crate::link_sql::case_id::<sqlx::Postgres>(
+            &mut tx.tx,
+            &case.force,
+            &case.reference,
+        )
+        .await?
+        {
+            Some(case_id) => {
+                crate::link_sql::links_of_case::<sqlx::Postgres>(&mut tx.tx, case_id).await?
+            }
             None => Vec::new(),
         };
         tx.commit().await?;
@@ -136,10 +149,10 @@ impl PgStore {
         let rationale = linking::check_rationale(rationale)?;
         let now = Utc::now();
         let mut tx = self.begin(actor_of(access), true).await?;
-        let link = sql::link(&mut tx.tx, link_id)
+        let link = crate::link_sql::link::<sqlx::Postgres>(&mut tx.tx, link_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
-        sql::decide(
+        crate::link_sql::decide::<sqlx::Postgres>(
             &mut tx.tx,
             link_id,
             decision.status(),
@@ -150,7 +163,7 @@ impl PgStore {
         .await?;
         let entries = linking::decision_entries(access, &link, decision, rationale);
         self.write_audit(&mut tx, &entries, now).await?;
-        let decided = sql::link(&mut tx.tx, link_id)
+        let decided = crate::link_sql::link::<sqlx::Postgres>(&mut tx.tx, link_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
         tx.commit().await?;
@@ -174,7 +187,7 @@ impl PgStore {
         let active = self.active_key()?;
         let total = {
             let mut tx = self.begin(actor_of(access), false).await?;
-            let total = sql::identity_count(&mut tx.tx).await?;
+            let total = crate::link_sql::identity_count::<sqlx::Postgres>(&mut tx.tx).await?;
             tx.commit().await?;
             total
         };
@@ -182,8 +195,14 @@ impl PgStore {
         let mut done = 0;
         loop {
             let mut tx = self.begin(actor_of(access), false).await?;
-            let page =
-                sql::profile_page(&mut tx.tx, &keys, (active.0, &active.1), after, &stamp).await?;
+            let page = crate::link_sql::profile_page::<sqlx::Postgres>(
+                &mut tx.tx,
+                &keys,
+                (active.0, &active.1),
+                after,
+                &stamp,
+            )
+            .await?;
             tx.commit().await?;
             let Some((last, read, written)) = page else {
                 break;
@@ -200,23 +219,30 @@ impl PgStore {
 
         // Phase 2: the blind index, from scratch.
         let mut tx = self.begin(actor_of(access), false).await?;
-        sql::clear_index(&mut tx.tx).await?;
+        crate::link_sql::clear_index::<sqlx::Postgres>(&mut tx.tx).await?;
         tx.commit().await?;
         let total = {
             let mut tx = self.begin(actor_of(access), false).await?;
-            let total = sql::people_count(&mut tx.tx).await?;
+            let total = crate::link_sql::people_count::<sqlx::Postgres>(&mut tx.tx).await?;
             tx.commit().await?;
             total
         };
         let mut after = 0;
         loop {
             let mut tx = self.begin(actor_of(access), false).await?;
-            let page = sql::profile_page_by_id(&mut tx.tx, after).await?;
+            let page =
+                crate::link_sql::profile_page_by_id::<sqlx::Postgres>(&mut tx.tx, after).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.person_id;
-            report.tokens += sql::index_page(&mut tx.tx, &keys, &linkage_key, &page).await?;
+            report.tokens += crate::link_sql::index_page::<sqlx::Postgres>(
+                &mut tx.tx,
+                &keys,
+                &linkage_key,
+                &page,
+            )
+            .await?;
             tx.commit().await?;
             report.people += page.len() as u64;
             progress(RelinkProgress {
@@ -231,13 +257,20 @@ impl PgStore {
         let mut done = 0;
         loop {
             let mut tx = self.begin(actor_of(access), false).await?;
-            let page = sql::profile_page_by_id(&mut tx.tx, after).await?;
+            let page =
+                crate::link_sql::profile_page_by_id::<sqlx::Postgres>(&mut tx.tx, after).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.person_id;
-            report.suggestions +=
-                sql::suggest_page(&mut tx.tx, &keys, &linkage_key, &page, &stamp).await?;
+            report.suggestions += crate::link_sql::suggest_page::<sqlx::Postgres>(
+                &mut tx.tx,
+                &keys,
+                &linkage_key,
+                &page,
+                &stamp,
+            )
+            .await?;
             tx.commit().await?;
             done += page.len() as u64;
             progress(RelinkProgress {
@@ -261,7 +294,7 @@ impl PgStore {
             .with_detail(json!({"count": "repeat_suspects", "force": force}));
         self.audit_alone(&[entry]).await?;
         let mut tx = self.begin(actor_of(access), false).await?;
-        let counts = sql::repeat_suspects(&mut tx.tx, force).await?;
+        let counts = crate::link_sql::repeat_suspects::<sqlx::Postgres>(&mut tx.tx, force).await?;
         tx.commit().await?;
         Ok(counts)
     }

@@ -15,13 +15,13 @@ use crate::facts::{
     FactsPlugins, FactsQuery, FactsRow, FactsSink, MARK_EMPTY_STORE_AS, MARK_STALE, stale_basis,
 };
 use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::postgres::{later_cases, read_pages, rebuild_page, record_basis, upsert};
+use crate::facts_sql::{later_cases, read_pages, rebuild_page, record_basis, upsert};
 
 /// Writes (or rewrites) the facts of one case inside the append transaction, with the store's
 /// rules and any attached plugins' ([`FactsPlugins`]); marks the store's facts stale if they are
 /// recorded under another basis ([`MARK_STALE`]).
 pub(super) async fn write(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     case_id: i64,
     case: &Case,
     rules: &RuleSet,
@@ -30,7 +30,7 @@ pub(super) async fn write(
     let Some(row) = FactsRow::of(case, plugins.rules(rules)) else {
         return Ok(());
     };
-    upsert(&mut tx.tx, case_id, &row).await?;
+    upsert::<sqlx::Postgres>(&mut tx.tx, case_id, &row).await?;
     let basis = plugins.basis(rules);
     sqlx::query(MARK_STALE)
         .bind(&basis)
@@ -101,8 +101,8 @@ impl PgStore {
         // One repeatable-read transaction: every page sees the same snapshot.
         let mut tx = self.begin_snapshot(actor_of(access)).await?;
         let as_of = query.as_of_text();
-        let mut count = read_pages(&mut tx.tx, query, &as_of, sink).await?;
-        count += later_cases(&mut tx.tx, query, &as_of, sink).await?;
+        let mut count = read_pages::<sqlx::Postgres>(&mut tx.tx, query, &as_of, sink).await?;
+        count += later_cases::<sqlx::Postgres>(&mut tx.tx, query, &as_of, sink).await?;
         tx.commit().await?;
         Ok(Some(count))
     }
@@ -131,7 +131,7 @@ impl PgStore {
             };
             after = last.try_get(0)?;
             let rules = self.facts_plugins.rules(&self.rules);
-            let rebuilt = rebuild_page(&mut tx.tx, &cases, rules).await?;
+            let rebuilt = rebuild_page::<sqlx::Postgres>(&mut tx.tx, &cases, rules).await?;
             tx.commit().await?;
             crate::facts_sql::rebuild_progress(count, count + rebuilt);
             count += rebuilt;
@@ -139,12 +139,17 @@ impl PgStore {
         let now_basis = self.facts_plugins.basis(&self.rules);
         if now_basis != basis {
             // A plugin was disabled during the rebuild: the facts after it lack its findings.
-            record_basis(&self.pool, &stale_basis(&now_basis), count).await?;
+            record_basis::<sqlx::Postgres>(
+                &mut *self.pool.acquire().await?,
+                &stale_basis(&now_basis),
+                count,
+            )
+            .await?;
             return Err(StoreError::Refused(
                 "a force plugin was disabled while the report facts were rebuilt (see the log); they are marked stale: fix the plugin and rebuild again".into(),
             ));
         }
-        record_basis(&self.pool, &basis, count).await?;
+        record_basis::<sqlx::Postgres>(&mut *self.pool.acquire().await?, &basis, count).await?;
         Ok(count)
     }
 }

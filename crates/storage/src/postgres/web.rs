@@ -9,20 +9,20 @@ use sqlx::Row;
 use super::{PgStore, SYSTEM_ACTOR, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
+use crate::common::{case_object, parse_body};
 use crate::error::{StoreError, StoreResult};
 use crate::model::StoredCase;
 use crate::server_state::{
     BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem, check_new_share,
     revoke_entry, share_entry,
 };
-use crate::sqlite::{case_object, parse_body};
 
 impl PgStore {
     /// Refuses `officer_id` of `force` when a user other than `username` already is that
     /// officer (see [`crate::model::OFFICER_TAKEN_SQL`]).
     pub(super) async fn check_officer_free(
         &self,
-        tx: &mut super::PgTx,
+        tx: &mut super::PgTx<'_>,
         force: &str,
         officer_id: &str,
         username: &str,

@@ -3,48 +3,14 @@
 //! reading events as stored (docs/storage.md, "Case chains").
 
 use chrono::Utc;
-use serde_json::json;
 
-use super::{SqliteStore, case_object, write_audit_signed};
-use crate::access::Category;
-use crate::audit::{AuditEntry, SignedHead, VerifyReport};
-use crate::chain::{CaseHead, Recomputed, StateDelta};
-use crate::chain_sql::sqlite::{case_page, chains_of, verify_in};
+use super::{SqliteStore, write_audit_signed};
+use crate::audit::{SignedHead, VerifyReport};
+use crate::chain::{CaseHead, StateDelta};
+use crate::chain_sql::{case_page, chains_of, verify_in};
+use crate::common::{backfill_entry, upgrade_entry};
 use crate::error::{StoreError, StoreResult};
-use crate::row_maps::sqlite::head_from_row;
-
-/// The actor of the store's own records.
-pub(crate) const STORE_ACTOR: &str = "rasso:store";
-
-/// The record binding a back-filled case's head.
-pub(crate) fn backfill_entry(force: &str, reference: &str, chain: &Recomputed) -> AuditEntry {
-    AuditEntry {
-        actor: STORE_ACTOR.to_owned(),
-        category: Category::Consultation,
-        object: case_object(force, reference),
-        purpose: crate::access::Purpose::Administration.as_str().to_owned(),
-        reason: Some("case chains: the head of the events stored before chains existed".into()),
-        recipient: None,
-        detail: json!({
-            "chain": "back-filled",
-            "to_version": chain.events,
-            "head": crate::chain::to_hex(&chain.head),
-        }),
-    }
-}
-
-/// The record closing an upgrade.
-pub(crate) fn upgrade_entry(cases: u64) -> AuditEntry {
-    AuditEntry {
-        actor: STORE_ACTOR.to_owned(),
-        category: Category::Consultation,
-        object: "audit:chains".to_owned(),
-        purpose: crate::access::Purpose::Administration.as_str().to_owned(),
-        reason: Some("upgrade: case chains and a signed head with counts and state".into()),
-        recipient: None,
-        detail: json!({"back_filled_cases": cases}),
-    }
-}
+use crate::row_maps::head_from_row;
 
 impl SqliteStore {
     /// On opening a store written before case chains (its signed head is of the first format):
@@ -69,12 +35,12 @@ impl SqliteStore {
         let mut after = 0;
         let mut count = 0u64;
         loop {
-            let page = case_page(&mut tx.tx, after, true).await?;
+            let page = case_page::<sqlx::Sqlite>(&mut tx.tx, after, true).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.0;
-            let chains = chains_of(&mut tx.tx, &page).await?;
+            let chains = chains_of::<sqlx::Sqlite>(&mut tx.tx, &page).await?;
             let mut entries = Vec::with_capacity(page.len());
             let mut delta = StateDelta::default();
             for (case_id, force, reference, _, _) in &page {
@@ -143,7 +109,7 @@ impl SqliteStore {
         anchor: Option<&SignedHead>,
     ) -> StoreResult<VerifyReport> {
         let mut tx = self.reader.begin().await?;
-        let report = verify_in(&mut tx, trusted, anchor).await?;
+        let report = verify_in::<sqlx::Sqlite>(&mut tx, trusted, anchor).await?;
         tx.rollback().await?;
         Ok(report)
     }

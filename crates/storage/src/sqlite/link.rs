@@ -14,7 +14,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::keys::DataKey;
 use crate::linking::{
     self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
-    RepeatSuspects, sqlite_sql as sql,
+    RepeatSuspects,
 };
 
 impl SqliteStore {
@@ -38,7 +38,7 @@ impl SqliteStore {
     ) -> StoreResult<u64> {
         let linkage_key = self.linkage_key()?;
         let keys = |id| self.data_key(id);
-        sql::suspect_added(
+        crate::link_sql::suspect_added::<sqlx::Sqlite>(
             &mut tx.tx,
             &keys,
             &linkage_key,
@@ -77,13 +77,18 @@ impl SqliteStore {
         let keys = |id| self.data_key(id);
         let mut conn = self.reader.acquire().await?;
         let same_case = match exclude_case {
-            Some(case) => sql::case_id(&mut conn, &case.force, &case.reference).await?,
+            Some(case) => {
+                crate::link_sql::case_id::<sqlx::Sqlite>(&mut conn, &case.force, &case.reference)
+                    .await?
+            }
             None => None,
         };
         let profile = Profile::new(&linking::match_identity(identity));
         let tokens = linkage_key.tokens(&profile);
-        let found =
-            sql::candidates(&mut conn, &keys, &tokens, &profile, same_case, None, None).await?;
+        let found = crate::link_sql::candidates::<sqlx::Sqlite>(
+            &mut conn, &keys, &tokens, &profile, same_case, None, None,
+        )
+        .await?;
         Ok(found
             .into_iter()
             .map(|(row, score)| LinkMatch {
@@ -111,8 +116,12 @@ impl SqliteStore {
         .with_detail(json!({"read": "links"}));
         self.audit_alone(&[entry]).await?;
         let mut conn = self.reader.acquire().await?;
-        match sql::case_id(&mut conn, &case.force, &case.reference).await? {
-            Some(case_id) => sql::links_of_case(&mut conn, case_id).await,
+        match crate::link_sql::case_id::<sqlx::Sqlite>(&mut conn, &case.force, &case.reference)
+            .await?
+        {
+            Some(case_id) => {
+                crate::link_sql::links_of_case::<sqlx::Sqlite>(&mut conn, case_id).await
+            }
             None => Ok(Vec::new()),
         }
     }
@@ -127,10 +136,10 @@ impl SqliteStore {
         let rationale = linking::check_rationale(rationale)?;
         let now = Utc::now();
         let mut tx = self.begin_write().await?;
-        let link = sql::link(&mut tx.tx, link_id)
+        let link = crate::link_sql::link::<sqlx::Sqlite>(&mut tx.tx, link_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
-        sql::decide(
+        crate::link_sql::decide::<sqlx::Sqlite>(
             &mut tx.tx,
             link_id,
             decision.status(),
@@ -141,7 +150,7 @@ impl SqliteStore {
         .await?;
         let entries = linking::decision_entries(access, &link, decision, rationale);
         self.write_audit(&mut tx, &entries, now).await?;
-        let decided = sql::link(&mut tx.tx, link_id)
+        let decided = crate::link_sql::link::<sqlx::Sqlite>(&mut tx.tx, link_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
         tx.commit().await?;
@@ -163,13 +172,21 @@ impl SqliteStore {
 
         // Phase 1: profiles from sealed identities.
         let active = self.active_key()?;
-        let total = sql::identity_count(&mut *self.reader.acquire().await?).await?;
+        let total =
+            crate::link_sql::identity_count::<sqlx::Sqlite>(&mut *self.reader.acquire().await?)
+                .await?;
         let mut after = (0, 0);
         let mut done = 0;
         loop {
             let mut tx = self.begin_write().await?;
-            let page =
-                sql::profile_page(&mut tx.tx, &keys, (active.0, &active.1), after, &stamp).await?;
+            let page = crate::link_sql::profile_page::<sqlx::Sqlite>(
+                &mut tx.tx,
+                &keys,
+                (active.0, &active.1),
+                after,
+                &stamp,
+            )
+            .await?;
             tx.commit().await?;
             let Some((last, read, written)) = page else {
                 break;
@@ -186,18 +203,23 @@ impl SqliteStore {
 
         // Phase 2: the blind index, from scratch.
         let mut tx = self.begin_write().await?;
-        sql::clear_index(&mut tx.tx).await?;
+        crate::link_sql::clear_index::<sqlx::Sqlite>(&mut tx.tx).await?;
         tx.commit().await?;
-        let total = sql::people_count(&mut *self.reader.acquire().await?).await?;
+        let total =
+            crate::link_sql::people_count::<sqlx::Sqlite>(&mut *self.reader.acquire().await?)
+                .await?;
         let mut after = 0;
         loop {
             let mut tx = self.begin_write().await?;
-            let page = sql::profile_page_by_id(&mut tx.tx, after).await?;
+            let page =
+                crate::link_sql::profile_page_by_id::<sqlx::Sqlite>(&mut tx.tx, after).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.person_id;
-            report.tokens += sql::index_page(&mut tx.tx, &keys, &linkage_key, &page).await?;
+            report.tokens +=
+                crate::link_sql::index_page::<sqlx::Sqlite>(&mut tx.tx, &keys, &linkage_key, &page)
+                    .await?;
             tx.commit().await?;
             report.people += page.len() as u64;
             progress(RelinkProgress {
@@ -212,13 +234,20 @@ impl SqliteStore {
         let mut done = 0;
         loop {
             let mut tx = self.begin_write().await?;
-            let page = sql::profile_page_by_id(&mut tx.tx, after).await?;
+            let page =
+                crate::link_sql::profile_page_by_id::<sqlx::Sqlite>(&mut tx.tx, after).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.person_id;
-            report.suggestions +=
-                sql::suggest_page(&mut tx.tx, &keys, &linkage_key, &page, &stamp).await?;
+            report.suggestions += crate::link_sql::suggest_page::<sqlx::Sqlite>(
+                &mut tx.tx,
+                &keys,
+                &linkage_key,
+                &page,
+                &stamp,
+            )
+            .await?;
             tx.commit().await?;
             done += page.len() as u64;
             progress(RelinkProgress {
@@ -242,7 +271,7 @@ impl SqliteStore {
             .with_detail(json!({"count": "repeat_suspects", "force": force}));
         self.audit_alone(&[entry]).await?;
         let mut conn = self.reader.acquire().await?;
-        sql::repeat_suspects(&mut conn, force).await
+        crate::link_sql::repeat_suspects::<sqlx::Sqlite>(&mut conn, force).await
     }
 }
 
@@ -304,7 +333,7 @@ impl SqliteStore {
             .fetch_one(&mut *tx.tx)
             .await?;
             let list = linkage_key.tokens(&Profile::new(&identity));
-            sql::insert_tokens(&mut tx.tx, person_id, &list).await?;
+            crate::link_sql::insert_tokens::<sqlx::Sqlite>(&mut tx.tx, person_id, &list).await?;
             tokens += list.len() as u64;
         }
         tx.commit().await?;

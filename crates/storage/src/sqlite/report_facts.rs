@@ -15,7 +15,7 @@ use crate::facts::{
     FactsPlugins, FactsQuery, FactsRow, FactsSink, MARK_EMPTY_STORE_AS, MARK_STALE, stale_basis,
 };
 use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::sqlite::{later_cases, read_pages, rebuild_page, record_basis, upsert};
+use crate::facts_sql::{later_cases, read_pages, rebuild_page, record_basis, upsert};
 
 /// Writes (or rewrites) the facts of one case inside the append transaction, with the store's
 /// rules and any attached plugins' ([`FactsPlugins`]); marks the store's facts stale if they are
@@ -31,7 +31,7 @@ pub(super) async fn write(
         return Ok(());
     };
     tx.op()?;
-    upsert(&mut tx.tx, case_id, &row).await?;
+    upsert::<sqlx::Sqlite>(&mut tx.tx, case_id, &row).await?;
     let basis = plugins.basis(rules);
     tx.op()?;
     sqlx::query(MARK_STALE)
@@ -99,8 +99,8 @@ impl SqliteStore {
         // One read transaction: every page sees the same snapshot.
         let mut tx = self.reader.begin().await?;
         let as_of = query.as_of_text();
-        let mut count = read_pages(&mut tx, query, &as_of, sink).await?;
-        count += later_cases(&mut tx, query, &as_of, sink).await?;
+        let mut count = read_pages::<sqlx::Sqlite>(&mut tx, query, &as_of, sink).await?;
+        count += later_cases::<sqlx::Sqlite>(&mut tx, query, &as_of, sink).await?;
         tx.commit().await?;
         Ok(Some(count))
     }
@@ -125,7 +125,7 @@ impl SqliteStore {
             };
             after = last.try_get(0)?;
             let rules = self.facts_plugins.rules(&self.rules);
-            let rebuilt = rebuild_page(&mut tx.tx, &cases, rules).await?;
+            let rebuilt = rebuild_page::<sqlx::Sqlite>(&mut tx.tx, &cases, rules).await?;
             tx.commit().await?;
             crate::facts_sql::rebuild_progress(count, count + rebuilt);
             count += rebuilt;
@@ -133,12 +133,17 @@ impl SqliteStore {
         let now_basis = self.facts_plugins.basis(&self.rules);
         if now_basis != basis {
             // A plugin was disabled during the rebuild: the facts after it lack its findings.
-            record_basis(&self.writer, &stale_basis(&now_basis), count).await?;
+            record_basis::<sqlx::Sqlite>(
+                &mut *self.writer.acquire().await?,
+                &stale_basis(&now_basis),
+                count,
+            )
+            .await?;
             return Err(StoreError::Refused(
                 "a force plugin was disabled while the report facts were rebuilt (see the log); they are marked stale: fix the plugin and rebuild again".into(),
             ));
         }
-        record_basis(&self.writer, &basis, count).await?;
+        record_basis::<sqlx::Sqlite>(&mut *self.writer.acquire().await?, &basis, count).await?;
         Ok(count)
     }
 }
