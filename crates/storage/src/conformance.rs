@@ -19,7 +19,7 @@ use crate::model::{
     Append, CaseFilter, CaseStatus, EventReader, ExpectedVersion, ExportOptions, NewEvent, Session,
     User,
 };
-use crate::store::Store;
+use crate::store::*;
 
 mod bulk;
 mod facts;
@@ -155,6 +155,14 @@ where
     suspect_linkage(&store).await?;
     check_audit(&store, &trusted).await?;
     Ok(())
+}
+
+/// An instant given in RFC 3339 (the checks' times are written out; a typo is a failed check).
+fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.with_timezone(&chrono::Utc),
+        Err(error) => panic!("check time `{text}` does not parse: {error}"),
+    }
 }
 
 /// The audit chain verifies and no record mentions the planted identity.
@@ -757,20 +765,23 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         last_seen_at: "2026-01-01T08:00:00Z".into(),
     };
     store.create_session(&session).await?;
-    store.touch_session("t1", "2026-01-01T08:10:00Z").await?;
+    store
+        .touch_session("t1", at("2026-01-01T08:10:00Z"))
+        .await?;
     assert_eq!(
         store.session("t1").await?.map(|s| s.last_seen_at),
-        Some("2026-01-01T08:10:00Z".into())
+        Some("2026-01-01T08:10:00.000000Z".into()),
+        "the store writes times as RFC 3339 UTC with microseconds"
     );
     assert_eq!(
         store
-            .expire_sessions("2026-01-01T08:05:00Z", "2026-01-01T00:00:00Z")
+            .expire_sessions(at("2026-01-01T08:05:00Z"), at("2026-01-01T00:00:00Z"))
             .await?,
         0
     );
     assert_eq!(
         store
-            .expire_sessions("2026-01-01T08:20:00Z", "2026-01-01T00:00:00Z")
+            .expire_sessions(at("2026-01-01T08:20:00Z"), at("2026-01-01T00:00:00Z"))
             .await?,
         1
     );
@@ -1202,42 +1213,50 @@ pub async fn conditional_lists<S: Store>(store: &S) -> StoreResult<()> {
 /// recorded once.
 pub async fn sign_in_state<S: Store>(store: &S) -> StoreResult<()> {
     let window = "2026-01-01T10:00:00.000000Z";
-    assert_eq!(store.sign_in_failures("alice", window).await?, 0);
+    assert_eq!(store.sign_in_failures("alice", at(window)).await?, 0);
     // One failure before the window: forgotten when the next is noted.
     store
         .note_sign_in_failure(
             "alice",
-            "2026-01-01T09:00:00.000000Z",
-            "2026-01-01T08:00:00.000000Z",
+            at("2026-01-01T09:00:00.000000Z"),
+            at("2026-01-01T08:00:00.000000Z"),
         )
         .await?;
-    for (n, at) in ["10:01", "10:02", "10:03"].iter().enumerate() {
+    for (n, minute) in ["10:01", "10:02", "10:03"].iter().enumerate() {
         let noted = store
-            .note_sign_in_failure("alice", &format!("2026-01-01T{at}:00.000000Z"), window)
+            .note_sign_in_failure(
+                "alice",
+                at(&format!("2026-01-01T{minute}:00.000000Z")),
+                at(window),
+            )
             .await?;
-        assert_eq!(noted, n as u64 + 1, "failures in the window after {at}");
+        assert_eq!(noted, n as u64 + 1, "failures in the window after {minute}");
     }
-    assert_eq!(store.sign_in_failures("alice", window).await?, 3);
-    assert_eq!(store.sign_in_failures("bob", window).await?, 0, "per user");
+    assert_eq!(store.sign_in_failures("alice", at(window)).await?, 3);
+    assert_eq!(
+        store.sign_in_failures("bob", at(window)).await?,
+        0,
+        "per user"
+    );
     assert_eq!(
         store
-            .sign_in_failures("alice", "2026-01-01T10:02:30.000000Z")
+            .sign_in_failures("alice", at("2026-01-01T10:02:30.000000Z"))
             .await?,
         1,
         "only failures at or after the window start count"
     );
     store.clear_sign_in_failures("alice").await?;
-    assert_eq!(store.sign_in_failures("alice", window).await?, 0);
+    assert_eq!(store.sign_in_failures("alice", at(window)).await?, 0);
 
     assert_eq!(store.first_sign_in_session("alice").await?, None);
     assert!(
         store
-            .record_first_sign_in("alice", "session-1", "2026-01-01T10:05:00.000000Z")
+            .record_first_sign_in("alice", "session-1", at("2026-01-01T10:05:00.000000Z"))
             .await?
     );
     assert!(
         !store
-            .record_first_sign_in("alice", "session-2", "2026-01-02T10:05:00.000000Z")
+            .record_first_sign_in("alice", "session-2", at("2026-01-02T10:05:00.000000Z"))
             .await?,
         "a second sign-in is not the first"
     );
@@ -1258,13 +1277,23 @@ pub async fn break_glass<S: Store>(store: &S) -> StoreResult<()> {
     let access = Access::new("user:9999", Purpose::BreakGlass);
     assert!(matches!(
         store
-            .declare_break_glass(&access, &ex1, "session-a", "2026-03-05T10:00:00.000000Z")
+            .declare_break_glass(
+                &access,
+                &ex1,
+                "session-a",
+                at("2026-03-05T10:00:00.000000Z")
+            )
             .await,
         Err(StoreError::Refused(_))
     ));
     let access = access.with_reason("urgent safeguarding check out of hours");
     let declared = store
-        .declare_break_glass(&access, &ex1, "session-a", "2026-03-05T10:00:00.000000Z")
+        .declare_break_glass(
+            &access,
+            &ex1,
+            "session-a",
+            at("2026-03-05T10:00:00.000000Z"),
+        )
         .await?;
     assert_eq!(declared.actor, "user:9999");
     assert_eq!(
@@ -1440,19 +1469,19 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
                 &sharer,
                 &key("exampleshire", "EX-2"),
                 shared.id,
-                "2026-03-06T09:00:00.000000Z"
+                at("2026-03-06T09:00:00.000000Z")
             )
             .await,
         Err(StoreError::NotFound(_))
     ));
     let revoked = store
-        .revoke_share(&sharer, &ex1, shared.id, "2026-03-06T09:00:00.000000Z")
+        .revoke_share(&sharer, &ex1, shared.id, at("2026-03-06T09:00:00.000000Z"))
         .await?;
     assert_eq!(revoked.revoked_by.as_deref(), Some("user:4471"));
     assert!(!revoked.is_active());
     let records_after = store.audit_records(0, u64::MAX).await?.len();
     let again = store
-        .revoke_share(&sharer, &ex1, shared.id, "2026-03-07T09:00:00.000000Z")
+        .revoke_share(&sharer, &ex1, shared.id, at("2026-03-07T09:00:00.000000Z"))
         .await?;
     assert_eq!(again, revoked, "revoking twice changes nothing");
     assert_eq!(store.audit_records(0, u64::MAX).await?.len(), records_after);

@@ -22,7 +22,7 @@ use crate::audit::AuditEntry;
 use crate::error::{StoreError, StoreResult};
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::*;
 
 /// Rows copied per insert statement.
 const BATCH: usize = 500;

@@ -12,7 +12,7 @@ use reporting::{CaseFacts, PluginRules, Report, ReportBuilder, RulesInForce, Sco
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::error::StoreResult;
-use crate::store::Store;
+use crate::store::*;
 
 /// What a report asks of the facts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,4 +65,14 @@ pub use server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare, Sha
 #[doc(hidden)]
 pub use sqlite::BulkSuspect;
 pub use sqlite::{SqliteOptions, SqliteStore};
-pub use store::Store;
+pub use store::{
+    AccountStore, AdminStore, AuditStore, CaseStore, FactsStore, LinkageStore, SharingStore, Store,
+};
+
+/// The store traits, for callers that use a store of a known type (`use storage::prelude::*`).
+pub mod prelude {
+    pub use crate::store::{
+        AccountStore, AdminStore, AuditStore, CaseStore, FactsStore, LinkageStore, SharingStore,
+        Store,
+    };
+}

@@ -44,7 +44,10 @@ use crate::model::{
 };
 use crate::row_maps::{head_from_row, record_from_row, summaries, user_from_row};
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
-use crate::store::{CaseSink, LineSink, Store};
+use crate::store::{
+    AccountStore, AdminStore, AuditStore, CaseSink, CaseStore, FactsStore, LineSink, LinkageStore,
+    SharingStore,
+};
 
 mod audit_writer;
 mod bulk_load;
@@ -684,7 +687,7 @@ async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl CaseStore for SqliteStore {
     async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
         let now = Utc::now();
         let key = self.active_key()?;
@@ -1035,47 +1038,68 @@ impl Store for SqliteStore {
         Ok(lines)
     }
 
-    async fn link_candidates(
+    async fn read_case_if_changed(
         &self,
         access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        self.link_candidates_impl(access, identity, exclude_case)
-            .await
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<CaseRead> {
+        self.web_read_case_if_changed(access, key, known).await
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
+        crate::audit::refuse_binding(&entry)?;
+        let mut records = self.audit_alone(&[entry]).await?;
+        records
+            .pop()
+            .ok_or_else(|| StoreError::Audit("no record written".into()))
     }
 
-    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
-        self.case_links_impl(access, case).await
+    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(record_from_row).collect()
     }
 
-    async fn decide_link(
+    async fn audit_checkpoint(&self) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        tx.op()?;
+        let tail =
+            crate::audit_sql::read_chain_tail::<Sqlite>(&mut tx.tx, &self.trust, false).await?;
+        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
+            return Ok(());
+        };
+        insert_checkpoint(&mut tx, &checkpoint).await?;
+        write_head(&mut tx, &head).await?;
+        tx.commit().await?;
+        self.trust.wrote(&head);
+        Ok(())
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
+        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(head_from_row).transpose()
+    }
+
+    async fn verify_audit_against(
         &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        self.decide_link_impl(access, link_id, decision, rationale)
-            .await
+        trusted: &ed25519_dalek::VerifyingKey,
+        anchor: Option<&SignedHead>,
+    ) -> StoreResult<VerifyReport> {
+        self.verify_chains(trusted, anchor).await
     }
+}
 
-    async fn relink_all(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        self.relink_all_impl(access, progress).await
-    }
-
-    async fn repeat_suspects(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        self.repeat_suspects_impl(access, force).await
-    }
-
+#[async_trait]
+impl AccountStore for SqliteStore {
     async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
@@ -1235,7 +1259,8 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
+    async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        let at = &format_time(at);
         let mut tx = self.begin_write().await?;
         tx.op()?;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
@@ -1256,7 +1281,13 @@ impl Store for SqliteStore {
         tx.commit().await
     }
 
-    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64> {
+    async fn expire_sessions(
+        &self,
+        idle_before: DateTime<Utc>,
+        created_before: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let idle_before = &format_time(idle_before);
+        let created_before = &format_time(created_before);
         let mut tx = self.begin_write().await?;
         tx.op()?;
         let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
@@ -1268,53 +1299,153 @@ impl Store for SqliteStore {
         Ok(result.rows_affected())
     }
 
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
-        crate::audit::refuse_binding(&entry)?;
-        let mut records = self.audit_alone(&[entry]).await?;
-        records
-            .pop()
-            .ok_or_else(|| StoreError::Audit("no record written".into()))
-    }
-
-    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after)
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    async fn audit_checkpoint(&self) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let tail =
-            crate::audit_sql::read_chain_tail::<Sqlite>(&mut tx.tx, &self.trust, false).await?;
-        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
-            return Ok(());
-        };
-        insert_checkpoint(&mut tx, &checkpoint).await?;
-        write_head(&mut tx, &head).await?;
-        tx.commit().await?;
-        self.trust.wrote(&head);
-        Ok(())
-    }
-
-    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
-        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(head_from_row).transpose()
-    }
-
-    async fn verify_audit_against(
+    async fn note_sign_in_failure(
         &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport> {
-        self.verify_chains(trusted, anchor).await
+        username: &str,
+        at: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let at = &format_time(at);
+        let window_start = &format_time(window_start);
+        self.web_note_sign_in_failure(username, at, window_start)
+            .await
     }
 
+    async fn sign_in_failures(
+        &self,
+        username: &str,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let window_start = &format_time(window_start);
+        self.web_sign_in_failures(username, window_start).await
+    }
+
+    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
+        self.web_clear_sign_in_failures(username).await
+    }
+
+    async fn record_first_sign_in(
+        &self,
+        username: &str,
+        session: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let at = &format_time(at);
+        self.web_record_first_sign_in(username, session, at).await
+    }
+
+    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>> {
+        self.web_first_sign_in_session(username).await
+    }
+}
+
+#[async_trait]
+impl SharingStore for SqliteStore {
+    async fn declare_break_glass(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        session: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<BreakGlassDeclaration> {
+        let at = &format_time(at);
+        self.web_declare_break_glass(access, key, session, at).await
+    }
+
+    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
+        self.web_break_glass_grant(session, key).await
+    }
+
+    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>> {
+        self.web_break_glass_on(key).await
+    }
+
+    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare> {
+        self.web_share_case(access, share).await
+    }
+
+    async fn revoke_share(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<CaseShare> {
+        let at = &format_time(at);
+        self.web_revoke_share(access, key, id, at).await
+    }
+
+    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
+        self.web_case_shares(key).await
+    }
+
+    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
+        self.web_shares_with(partner).await
+    }
+}
+
+#[async_trait]
+impl LinkageStore for SqliteStore {
+    async fn link_candidates(
+        &self,
+        access: &Access,
+        identity: &Identity,
+        exclude_case: Option<&CaseKey>,
+    ) -> StoreResult<Vec<LinkMatch>> {
+        self.link_candidates_impl(access, identity, exclude_case)
+            .await
+    }
+
+    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
+        self.case_links_impl(access, case).await
+    }
+
+    async fn decide_link(
+        &self,
+        access: &Access,
+        link_id: i64,
+        decision: LinkDecision,
+        rationale: &str,
+    ) -> StoreResult<CaseLink> {
+        self.decide_link_impl(access, link_id, decision, rationale)
+            .await
+    }
+
+    async fn relink_all(
+        &self,
+        access: &Access,
+        progress: &mut ProgressSink<'_>,
+    ) -> StoreResult<RelinkReport> {
+        self.relink_all_impl(access, progress).await
+    }
+
+    async fn repeat_suspects(
+        &self,
+        access: &Access,
+        force: Option<&str>,
+    ) -> StoreResult<RepeatSuspects> {
+        self.repeat_suspects_impl(access, force).await
+    }
+}
+
+#[async_trait]
+impl FactsStore for SqliteStore {
+    async fn report_facts(
+        &self,
+        access: &Access,
+        query: &FactsQuery,
+        sink: &mut FactsSink<'_>,
+    ) -> StoreResult<Option<u64>> {
+        self.read_report_facts(access, query, sink).await
+    }
+
+    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
+        self.rebuild_facts(access).await
+    }
+}
+
+#[async_trait]
+impl AdminStore for SqliteStore {
     async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         tx.op()?;
@@ -1358,19 +1489,6 @@ impl Store for SqliteStore {
         Ok(count)
     }
 
-    async fn report_facts(
-        &self,
-        access: &Access,
-        query: &FactsQuery,
-        sink: &mut FactsSink<'_>,
-    ) -> StoreResult<Option<u64>> {
-        self.read_report_facts(access, query, sink).await
-    }
-
-    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
-        self.rebuild_facts(access).await
-    }
-
     async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {
         if dest.exists() {
             return Err(StoreError::Refused(format!(
@@ -1410,88 +1528,6 @@ impl Store for SqliteStore {
             bytes,
             audit_records: records.last().map_or(0, |record| record.seq as u64),
         })
-    }
-
-    // ---- Web server state (the SQL is in `sqlite/web.rs`) ---------------------------------------
-
-    async fn read_case_if_changed(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        known: Option<u64>,
-    ) -> StoreResult<CaseRead> {
-        self.web_read_case_if_changed(access, key, known).await
-    }
-
-    async fn note_sign_in_failure(
-        &self,
-        username: &str,
-        at: &str,
-        window_start: &str,
-    ) -> StoreResult<u64> {
-        self.web_note_sign_in_failure(username, at, window_start)
-            .await
-    }
-
-    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64> {
-        self.web_sign_in_failures(username, window_start).await
-    }
-
-    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
-        self.web_clear_sign_in_failures(username).await
-    }
-
-    async fn record_first_sign_in(
-        &self,
-        username: &str,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<bool> {
-        self.web_record_first_sign_in(username, session, at).await
-    }
-
-    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>> {
-        self.web_first_sign_in_session(username).await
-    }
-
-    async fn declare_break_glass(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<BreakGlassDeclaration> {
-        self.web_declare_break_glass(access, key, session, at).await
-    }
-
-    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
-        self.web_break_glass_grant(session, key).await
-    }
-
-    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>> {
-        self.web_break_glass_on(key).await
-    }
-
-    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare> {
-        self.web_share_case(access, share).await
-    }
-
-    async fn revoke_share(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        id: i64,
-        at: &str,
-    ) -> StoreResult<CaseShare> {
-        self.web_revoke_share(access, key, id, at).await
-    }
-
-    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
-        self.web_case_shares(key).await
-    }
-
-    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
-        self.web_shares_with(partner).await
     }
 }
 

@@ -11,8 +11,9 @@ use domain::CaseKey;
 use sqlx::{Connection, Row};
 use storage::conformance;
 use storage::postgres::{drop_schema, ensure_app_role, migrate};
+use storage::prelude::*;
 use storage::{
-    Access, Append, EventReader, ExpectedVersion, PgOptions, PgStore, Purpose, Store, StoreError,
+    Access, Append, EventReader, ExpectedVersion, PgOptions, PgStore, Purpose, StoreError,
 };
 
 /// The application role the tests create (no BYPASSRLS, no login).
