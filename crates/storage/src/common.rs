@@ -22,10 +22,19 @@ pub(crate) const IDENTITY_FIELD: &str = "identity";
 pub(crate) const PAGE: i64 = 256;
 
 /// The master key and the data keys it unwrapped, with the one new data is sealed with.
-pub(crate) struct KeyRing {
+pub struct KeyRing {
     pub(crate) master: MasterKey,
     pub(crate) keys: HashMap<i64, DataKey>,
     pub(crate) active: i64,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never a key.
+        f.debug_struct("KeyRing")
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyRing {
@@ -158,5 +167,15 @@ pub(crate) fn upgrade_entry(cases: u64) -> AuditEntry {
         reason: Some("upgrade: case chains and a signed head with counts and state".into()),
         recipient: None,
         detail: json!({"back_filled_cases": cases}),
+    }
+}
+
+/// The actor a transaction acts for (PostgreSQL's row-level security): the access's, or the
+/// store itself for housekeeping without a user behind it.
+pub(crate) fn actor_of(access: &crate::access::Access) -> &str {
+    if access.actor.trim().is_empty() {
+        STORE_ACTOR
+    } else {
+        &access.actor
     }
 }

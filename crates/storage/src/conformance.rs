@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 
 use domain::{CaseKey, PersonKey};
 use ed25519_dalek::VerifyingKey;
@@ -101,59 +102,138 @@ fn note(force: &str, reference: &str, id: &str, text: &str) -> NewEvent {
     }
 }
 
-/// Runs every check, each on a fresh store from `factory` (which also gives the audit key to
-/// verify with).
+/// What a check starts from: an empty store, or one holding the sample
+/// ([`sample_appends`], appended before the check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    Empty,
+    Sample,
+}
+
+/// A check's body: the store, and the trusted audit key.
+pub type CheckFn<S> =
+    for<'a> fn(&'a S, &'a VerifyingKey) -> Pin<Box<dyn Future<Output = StoreResult<()>> + 'a>>;
+
+/// One named check of the suite; each runs on a fresh store, so that each can be its own test.
+pub struct Check<S> {
+    /// The test's name (the check's function).
+    pub name: &'static str,
+    /// What the store holds before it.
+    pub given: Given,
+    /// Whether the audit chain must verify (and name no victim) after it.
+    pub audit_after: bool,
+    /// The check.
+    pub run: CheckFn<S>,
+}
+
+impl<S> std::fmt::Debug for Check<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check<S>(name: &'static str, given: Given, audit_after: bool, run: CheckFn<S>) -> Check<S> {
+    Check {
+        name,
+        given,
+        audit_after,
+        run,
+    }
+}
+
+/// Every check of the suite, by name: what every [`Store`] must do. A backend's tests run each
+/// as a test of its own ([`run_check`]).
+pub fn checks<S: Store>() -> Vec<Check<S>> {
+    use Given::{Empty, Sample};
+    vec![
+        check("append_and_read", Empty, true, |s, _| {
+            Box::pin(append_and_read(s))
+        }),
+        check("idempotent_appends", Empty, true, |s, _| {
+            Box::pin(idempotent_appends(s))
+        }),
+        check("reused_event_ids", Empty, true, |s, _| {
+            Box::pin(reused_event_ids(s))
+        }),
+        check("chain_bindings", Empty, false, |s, k| {
+            Box::pin(chain_bindings(s, k))
+        }),
+        check("optimistic_concurrency", Empty, true, |s, _| {
+            Box::pin(optimistic_concurrency(s))
+        }),
+        check("listing", Empty, true, |s, _| Box::pin(listing(s))),
+        check("streaming", Sample, true, |s, _| Box::pin(streaming(s))),
+        check("sealed_identity", Empty, true, |s, _| {
+            Box::pin(sealed_identity(s))
+        }),
+        check("export_round_trip", Sample, true, |s, _| {
+            Box::pin(export_round_trip(s))
+        }),
+        check("users_and_sessions", Empty, true, |s, _| {
+            Box::pin(users_and_sessions(s))
+        }),
+        check("audit_trail", Empty, false, |s, k| {
+            Box::pin(audit_trail(s, k))
+        }),
+        check("key_rotation", Empty, true, |s, _| {
+            Box::pin(key_rotation(s))
+        }),
+        check("report_facts", Empty, true, |s, _| {
+            Box::pin(report_facts(s))
+        }),
+        check("concurrent_audited_reads", Empty, false, |s, k| {
+            Box::pin(concurrent_audited_reads(s, k))
+        }),
+        check("conditional_reads", Empty, true, |s, _| {
+            Box::pin(conditional_reads(s))
+        }),
+        check("conditional_lists", Sample, true, |s, _| {
+            Box::pin(conditional_lists(s))
+        }),
+        check("sign_in_state", Empty, true, |s, _| {
+            Box::pin(sign_in_state(s))
+        }),
+        check("break_glass", Empty, true, |s, _| Box::pin(break_glass(s))),
+        check("sharing", Empty, true, |s, _| Box::pin(sharing(s))),
+        check("suspect_linkage", Empty, true, |s, _| {
+            Box::pin(suspect_linkage(s))
+        }),
+    ]
+}
+
+/// Runs one check on a fresh store from `factory` (which returns an empty store and the audit
+/// public key): the sample first if the check is given it, the audit chain checked after.
+pub async fn run_check<S, F, Fut>(check: &Check<S>, factory: F) -> StoreResult<()>
+where
+    S: Store,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = StoreResult<(S, VerifyingKey)>>,
+{
+    let (store, trusted) = factory().await?;
+    if check.given == Given::Sample {
+        store
+            .append(&officer(), sample_appends(ExpectedVersion::Any))
+            .await?;
+    }
+    (check.run)(&store, &trusted).await?;
+    if check.audit_after {
+        check_audit(&store, &trusted).await?;
+    }
+    Ok(())
+}
+
+/// Runs every check, each on a fresh store from `factory`.
 pub async fn run_all<S, F, Fut>(factory: F) -> StoreResult<()>
 where
     S: Store,
     F: Fn() -> Fut,
     Fut: Future<Output = StoreResult<(S, VerifyingKey)>>,
 {
-    let (store, trusted) = factory().await?;
-    append_and_read(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    idempotent_appends(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    reused_event_ids(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    chain_bindings(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    optimistic_concurrency(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    listing(&store).await?;
-    streaming(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    sealed_identity(&store).await?;
-    export_round_trip(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    users_and_sessions(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    audit_trail(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    key_rotation(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    report_facts(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    concurrent_audited_reads(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    conditional_reads(&store).await?;
-    conditional_lists(&store).await?;
-    sign_in_state(&store).await?;
-    break_glass(&store).await?;
-    sharing(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    suspect_linkage(&store).await?;
-    check_audit(&store, &trusted).await?;
+    for check in checks::<S>() {
+        run_check(&check, &factory).await?;
+    }
     Ok(())
 }
 

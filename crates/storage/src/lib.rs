@@ -11,21 +11,27 @@
 //! - [`keys`]: master and data keys, sealing of identity (XChaCha20-Poly1305).
 //! - [`linking`]: suspect linkage inside the store (sealed match profiles, keyed blind index,
 //!   candidate links and their review).
-//! - [`conformance`]: the suite every implementation must pass.
+//! - `conformance`, `crash`, `tamper`, `bench` (feature `harness`): the suite every implementation
+//!   must pass, and the crash, fault-injection, tamper and benchmark harnesses.
 
 pub mod access;
 pub mod audit;
 mod audit_sql;
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub mod bench;
+#[cfg(any(test, feature = "harness"))]
 mod bulk;
 pub mod case_changes;
 pub mod chain;
 mod chain_sql;
 mod common;
+#[cfg(any(test, feature = "harness"))]
 pub mod conformance;
 pub mod copy;
+#[cfg(any(test, feature = "harness"))]
 pub mod crash;
+mod engine;
 pub mod error;
 pub mod facts;
 mod facts_sql;
@@ -42,6 +48,7 @@ pub mod server_state;
 mod sql;
 pub mod sqlite;
 pub mod store;
+#[cfg(any(test, feature = "harness"))]
 pub mod tamper;
 mod tx;
 pub mod verify;
@@ -62,6 +69,7 @@ pub use model::{
 };
 pub use postgres::{PgOptions, PgStore};
 pub use server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem};
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub use sqlite::BulkSuspect;
 pub use sqlite::{SqliteOptions, SqliteStore};

@@ -8,11 +8,12 @@ use crate::chain::ChainRow;
 use crate::error::{StoreError, StoreResult};
 use crate::linking::{LinkedSuspect, SealedProfile};
 use crate::model::{CaseStatus, CaseSummary, User};
+use crate::server_state::{BreakGlassDeclaration, CaseShare, SharedItem};
 use crate::sql::RowExt;
 
 /// A `cases` row as lists read it.
-#[derive(sqlx::FromRow)]
-pub(crate) struct SummaryRow {
+#[derive(Debug, sqlx::FromRow)]
+pub struct SummaryRow {
     force: String,
     reference: String,
     version: i64,
@@ -45,7 +46,7 @@ impl TryFrom<SummaryRow> for CaseSummary {
 
 /// A `users` row.
 #[derive(sqlx::FromRow)]
-pub(crate) struct UserRow {
+pub struct UserRow {
     username: String,
     display_name: String,
     role: String,
@@ -56,6 +57,15 @@ pub(crate) struct UserRow {
     password_hash: String,
     disabled: bool,
     created_at: String,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password hash.
+        f.debug_struct("UserRow")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<UserRow> for User {
@@ -75,8 +85,8 @@ impl From<UserRow> for User {
 }
 
 /// An `audit_log` row.
-#[derive(sqlx::FromRow)]
-pub(crate) struct RecordRow {
+#[derive(Debug, sqlx::FromRow)]
+pub struct RecordRow {
     seq: i64,
     at: String,
     actor: String,
@@ -113,8 +123,8 @@ impl From<RecordRow> for AuditRecord {
 
 /// A row of [`crate::rows::HELD_EVENTS`]: an event a case already holds, with its sealed
 /// identity if it carried one.
-#[derive(sqlx::FromRow)]
-pub(crate) struct HeldRow {
+#[derive(Debug, sqlx::FromRow)]
+pub struct HeldRow {
     seq: i64,
     event_id: String,
     body: String,
@@ -149,8 +159,8 @@ fn missing(column: &str) -> StoreError {
 }
 
 /// A row of [`crate::chain::CHAIN_ROWS`].
-#[derive(sqlx::FromRow)]
-pub(crate) struct ChainRowColumns {
+#[derive(Debug, sqlx::FromRow)]
+pub struct ChainRowColumns {
     case_id: i64,
     seq: i64,
     event_id: String,
@@ -192,8 +202,8 @@ impl ChainRowColumns {
 }
 
 /// A row of linkage's profile query (`link_people` joined with `cases`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct ProfileRow {
+#[derive(Debug, sqlx::FromRow)]
+pub struct ProfileRow {
     person_id: i64,
     case_id: i64,
     force: String,
@@ -267,7 +277,54 @@ pub(crate) fn head_from_row<R: RowExt>(row: &R) -> StoreResult<crate::audit::Sig
     Ok(row.decode()?)
 }
 
-/// A session from a `sessions` row.
-pub(crate) fn session_from_row<R: RowExt>(row: &R) -> StoreResult<crate::model::Session> {
-    Ok(row.decode()?)
+/// A `case_shares` row.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ShareRow {
+    pub(crate) id: i64,
+    pub(crate) force: String,
+    pub(crate) reference: String,
+    pub(crate) partner: String,
+    pub(crate) shared_by: String,
+    pub(crate) items: String,
+    pub(crate) reason: String,
+    pub(crate) at: String,
+    pub(crate) revoked_at: Option<String>,
+    pub(crate) revoked_by: Option<String>,
+}
+
+impl TryFrom<ShareRow> for CaseShare {
+    type Error = StoreError;
+
+    fn try_from(row: ShareRow) -> StoreResult<CaseShare> {
+        Ok(CaseShare {
+            items: SharedItem::parse_list(&row.items)
+                .map_err(|_| StoreError::Corrupt(format!("share {} items", row.id)))?,
+            id: row.id,
+            force: row.force,
+            reference: row.reference,
+            partner: row.partner,
+            shared_by: row.shared_by,
+            reason: row.reason,
+            at: row.at,
+            revoked_at: row.revoked_at,
+            revoked_by: row.revoked_by,
+        })
+    }
+}
+
+/// A share from a `case_shares` row.
+pub(crate) fn share_from_row<R: RowExt>(row: &R) -> StoreResult<CaseShare> {
+    row.decode::<ShareRow>()?.try_into()
+}
+
+/// A `break_glass` row, as [`crate::server_state::BreakGlassDeclaration`] lists it.
+pub(crate) fn declaration_from_row<R: RowExt>(row: &R) -> StoreResult<BreakGlassDeclaration> {
+    Ok(BreakGlassDeclaration {
+        force: row.col(0)?,
+        reference: row.col(1)?,
+        session: row.col(2)?,
+        actor: row.col(3)?,
+        reason: row.col(4)?,
+        at: row.col(5)?,
+    })
 }

@@ -18,7 +18,7 @@ use crate::keys::{DataKey, SealBinding};
 use crate::model::NewEvent;
 
 /// One `events` row (and its `sealed` row, when the event carried an identity).
-pub(crate) struct EventRow {
+pub struct EventRow {
     pub(crate) seq: i64,
     pub(crate) event_id: String,
     pub(crate) at: String,
@@ -26,6 +26,15 @@ pub(crate) struct EventRow {
     pub(crate) person: Option<String>,
     pub(crate) body: String,
     pub(crate) sealed: Option<SealedRow>,
+}
+
+impl std::fmt::Debug for EventRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventRow")
+            .field("seq", &self.seq)
+            .field("event_id", &self.event_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One `sealed` row: the identity, encrypted with associated data binding case, person and field.

@@ -18,16 +18,18 @@ use std::pin::Pin;
 use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, FromRow, QueryBuilder, Row, Type};
 
-use crate::row_maps::{ChainRowColumns, HeldRow, ProfileRow, RecordRow, SummaryRow, UserRow};
+use crate::row_maps::{
+    ChainRowColumns, HeldRow, ProfileRow, RecordRow, ShareRow, SummaryRow, UserRow,
+};
 
 /// A boxed future borrowing for `'a`, sendable between threads.
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A query of `DB` with its arguments.
-pub(crate) type Q<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
+pub type Q<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
 
 /// A value of type `T` that a query of this database takes as a parameter.
-pub(crate) trait Bind<T>: Database {
+pub trait Bind<T>: Database {
     /// `query` with `value` bound to its next parameter.
     fn bind_to<'q>(query: Q<'q, Self>, value: T) -> Q<'q, Self>;
     /// Pushes `value` as the next parameter of `builder`.
@@ -46,7 +48,7 @@ impl<'t, DB: Database, T: Encode<'t, DB> + Type<DB>> Bind<T> for DB {
 
 /// `.param(value)` on a query of a generic database (sqlx's own `.bind` needs its bound at every
 /// call site).
-pub(crate) trait Param<DB: Database>: Sized {
+pub trait Param<DB: Database>: Sized {
     /// The query with `value` bound to its next parameter.
     fn param<T>(self, value: T) -> Self
     where
@@ -63,7 +65,7 @@ impl<'q, DB: Database> Param<DB> for Q<'q, DB> {
 }
 
 /// A column of type `T` that rows of this database give.
-pub(crate) trait Get<T>: Row {
+pub trait Get<T>: Row {
     /// The column at `index`.
     fn get_at(&self, index: usize) -> sqlx::Result<T>;
 }
@@ -79,7 +81,7 @@ where
 }
 
 /// A row type `T` (`sqlx::FromRow`) that rows of this database decode into.
-pub(crate) trait Decodes<T>: Row {
+pub trait Decodes<T>: Row {
     /// The row as a `T`.
     fn decode_row(&self) -> sqlx::Result<T>;
 }
@@ -94,7 +96,7 @@ where
 }
 
 /// A row of either database: the columns and row types the shared SQL reads.
-pub(crate) trait RowExt:
+pub trait RowExt:
     Row
     + Get<i64>
     + Get<Option<i64>>
@@ -113,6 +115,7 @@ pub(crate) trait RowExt:
     + Decodes<HeldRow>
     + Decodes<ChainRowColumns>
     + Decodes<ProfileRow>
+    + Decodes<ShareRow>
 {
     /// The column at `index` as a `T`.
     fn col<T>(&self, index: usize) -> sqlx::Result<T>
@@ -153,7 +156,8 @@ where
         + Decodes<crate::model::Session>
         + Decodes<HeldRow>
         + Decodes<ChainRowColumns>
-        + Decodes<ProfileRow>,
+        + Decodes<ProfileRow>
+        + Decodes<ShareRow>,
     for<'r> &'r [u8]: Decode<'r, R::Database> + Type<R::Database>,
     usize: ColumnIndex<R>,
 {
@@ -164,7 +168,7 @@ where
 
 /// A database the shared SQL runs on: the values it binds, the rows it reads, and how a
 /// statement runs on a connection (the one part written per database).
-pub(crate) trait SqlDb:
+pub trait SqlDb:
     Database<Row: RowExt>
     + Bind<i64>
     + Bind<Option<i64>>
@@ -247,7 +251,7 @@ impl SqlDb for sqlx::Postgres {
 
 /// Running a query of a generic database: `.all(conn)`, `.optional(conn)`, `.one(conn)`,
 /// `.run(conn)` in place of sqlx's executor methods.
-pub(crate) trait Run<'q, DB: SqlDb>: Sized {
+pub trait Run<'q, DB: SqlDb>: Sized {
     /// Every row.
     fn all<'e>(self, conn: &'e mut DB::Connection) -> BoxFuture<'e, sqlx::Result<Vec<DB::Row>>>
     where

@@ -3,6 +3,7 @@
 //! injector when one is attached ([`crate::fault`]), so that both backends can be failed at any
 //! step; on SQLite it also holds the store's turn at the write gate until it ends.
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
@@ -10,11 +11,17 @@ use crate::error::StoreResult;
 use crate::fault::FaultInjector;
 
 /// A transaction of the store on database `DB`.
-pub(crate) struct Tx<'s, DB: Database> {
+pub struct Tx<'s, DB: Database> {
     pub(crate) tx: Transaction<'static, DB>,
     faults: Option<&'s FaultInjector>,
     /// The write gate's turn (SQLite), held until the transaction commits or rolls back.
     _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl<DB: Database> std::fmt::Debug for Tx<'_, DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").finish_non_exhaustive()
+    }
 }
 
 impl<'s, DB: Database> Tx<'s, DB> {
@@ -62,5 +69,41 @@ impl<'s, DB: Database> Tx<'s, DB> {
     pub(crate) async fn rollback(self) -> StoreResult<()> {
         self.tx.rollback().await?;
         Ok(())
+    }
+}
+
+/// A connection for a read, or for a write outside an audited transaction: pooled, or a
+/// transaction of the store (see [`crate::engine::Backend`] for which each backend uses).
+pub enum Conn<'s, DB: Database> {
+    /// A connection from a pool; each statement is its own transaction.
+    Pooled(PoolConnection<DB>),
+    /// A transaction, committed by [`Conn::finish`].
+    Tx(Tx<'s, DB>),
+}
+
+impl<DB: Database> std::fmt::Debug for Conn<'_, DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Conn::Pooled(_) => f.write_str("Conn::Pooled"),
+            Conn::Tx(tx) => tx.fmt(f),
+        }
+    }
+}
+
+impl<DB: Database> Conn<'_, DB> {
+    /// The connection, for the next statement (counted as an operation in a transaction).
+    pub(crate) fn next(&mut self) -> StoreResult<&mut DB::Connection> {
+        match self {
+            Conn::Pooled(connection) => Ok(&mut *connection),
+            Conn::Tx(tx) => tx.next(),
+        }
+    }
+
+    /// Ends it: commits a transaction, returns a pooled connection to its pool.
+    pub(crate) async fn finish(self) -> StoreResult<()> {
+        match self {
+            Conn::Pooled(_) => Ok(()),
+            Conn::Tx(tx) => tx.commit().await,
+        }
     }
 }

@@ -1,18 +1,17 @@
 //! Suspect linkage for the PostgreSQL store: transactions and audit around the shared SQL of
 //! [`crate::linking`].
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use domain::CaseKey;
 use domain::interchange::Identity;
 use linkage::{LinkageKey, Profile};
 use serde_json::json;
 
-use super::{PgStore, PgTx, actor_of};
+use super::{PgStore, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::common::case_object;
 use crate::error::{StoreError, StoreResult};
-use crate::keys::DataKey;
 use crate::linking::{
     self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
     RepeatSuspects,
@@ -25,36 +24,6 @@ impl PgStore {
             .read()
             .map_err(|_| crate::common::lock_poisoned())?;
         linking::linkage_key(&ring.keys)
-    }
-
-    /// Profiles, indexes and links a suspect added with an identity, inside the append.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn link_suspect(
-        &self,
-        tx: &mut PgTx<'_>,
-        key: &(i64, DataKey),
-        case_id: i64,
-        force: &str,
-        reference: &str,
-        person: &str,
-        identity: &Identity,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        crate::link_sql::suspect_added::<sqlx::Postgres>(
-            &mut tx.tx,
-            &keys,
-            &linkage_key,
-            (key.0, &key.1),
-            case_id,
-            force,
-            reference,
-            person,
-            &linking::match_identity(identity),
-            &format_time(now),
-        )
-        .await
     }
 
     pub(super) async fn link_candidates_impl(

@@ -1,17 +1,16 @@
 //! Suspect linkage for the SQLite store: transactions and audit around the shared SQL of
 //! [`crate::linking`].
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use domain::CaseKey;
 use domain::interchange::Identity;
 use linkage::{LinkageKey, Profile};
 use serde_json::json;
 
-use super::{SqliteStore, WriteTx, case_object};
+use super::{SqliteStore, case_object};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::error::{StoreError, StoreResult};
-use crate::keys::DataKey;
 use crate::linking::{
     self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
     RepeatSuspects,
@@ -21,36 +20,6 @@ impl SqliteStore {
     fn linkage_key(&self) -> StoreResult<LinkageKey> {
         let ring = self.keys.read().map_err(|_| super::lock_poisoned())?;
         linking::linkage_key(&ring.keys)
-    }
-
-    /// Profiles, indexes and links a suspect added with an identity, inside the append.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn link_suspect(
-        &self,
-        tx: &mut WriteTx<'_>,
-        key: &(i64, DataKey),
-        case_id: i64,
-        force: &str,
-        reference: &str,
-        person: &str,
-        identity: &Identity,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        crate::link_sql::suspect_added::<sqlx::Sqlite>(
-            &mut tx.tx,
-            &keys,
-            &linkage_key,
-            (key.0, &key.1),
-            case_id,
-            force,
-            reference,
-            person,
-            &linking::match_identity(identity),
-            &format_time(now),
-        )
-        .await
     }
 
     pub(super) async fn link_candidates_impl(
@@ -276,6 +245,7 @@ impl SqliteStore {
 }
 
 /// One suspect for [`SqliteStore::bulk_load_suspects`].
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct BulkSuspect {
@@ -285,6 +255,7 @@ pub struct BulkSuspect {
     pub identity: Identity,
 }
 
+#[cfg(any(test, feature = "harness"))]
 impl SqliteStore {
     /// Benchmarks only (`cargo xtask bench link`): writes many suspects' linkage rows in one
     /// transaction, exactly as an append writes them (a `cases` row, the sealed profile in

@@ -3,44 +3,16 @@
 //! `crate::facts_sql`.
 
 use chrono::Utc;
-use domain::{Case, RuleSet};
 use serde_json::json;
 use sqlx::Row;
 
-use super::{SqliteStore, WriteTx};
+use super::SqliteStore;
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::error::{StoreError, StoreResult};
-use crate::facts::{
-    FactsPlugins, FactsQuery, FactsRow, FactsSink, MARK_EMPTY_STORE_AS, MARK_STALE, stale_basis,
-};
+use crate::facts::{FactsQuery, FactsSink, MARK_EMPTY_STORE_AS, stale_basis};
 use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::{later_cases, read_pages, rebuild_page, record_basis, upsert};
-
-/// Writes (or rewrites) the facts of one case inside the append transaction, with the store's
-/// rules and any attached plugins' ([`FactsPlugins`]); marks the store's facts stale if they are
-/// recorded under another basis ([`MARK_STALE`]).
-pub(super) async fn write(
-    tx: &mut WriteTx<'_>,
-    case_id: i64,
-    case: &Case,
-    rules: &RuleSet,
-    plugins: &FactsPlugins,
-) -> StoreResult<()> {
-    let Some(row) = FactsRow::of(case, plugins.rules(rules)) else {
-        return Ok(());
-    };
-    tx.op()?;
-    upsert::<sqlx::Sqlite>(&mut tx.tx, case_id, &row).await?;
-    let basis = plugins.basis(rules);
-    tx.op()?;
-    sqlx::query(MARK_STALE)
-        .bind(&basis)
-        .bind(stale_basis(&basis))
-        .execute(&mut *tx.tx)
-        .await?;
-    Ok(())
-}
+use crate::facts_sql::{later_cases, read_pages, rebuild_page, record_basis};
 
 /// On open: a store with no cases has complete facts (there are none to miss), so it is marked
 /// as built under the store's rule set. A store with cases and no state row predates the facts
