@@ -515,7 +515,8 @@ fn untrusted(what: &str) -> StoreError {
 /// not verified a second time (verifying costs as much as signing; the audit writer of a busy
 /// server commits hundreds of batches a second).
 #[derive(Debug)]
-pub(crate) struct HeadTrust {
+#[doc(hidden)]
+pub struct HeadTrust {
     key: VerifyingKey,
     known: Mutex<Option<SignedHead>>,
 }

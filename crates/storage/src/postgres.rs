@@ -23,18 +23,13 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::interchange::Identity;
 use domain::{CaseKey, RuleSet};
-use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
 use sqlx::{AssertSqlSafe, Postgres, Row};
 
-use crate::access::{Access, Category};
-use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, VerifyReport,
-    checkpoint_now, extend_chain, format_time,
-};
+use crate::access::Access;
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
 use crate::chain::StateDelta;
 use crate::common::{IDENTITY_FIELD, KeyRing, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
@@ -42,13 +37,9 @@ use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey};
-use crate::linking::{
-    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
-};
 use crate::model::BackupInfo;
-use crate::row_maps::{head_from_row, record_from_row};
 use crate::server_state::CaseRead;
-use crate::store::{AdminStore, AuditStore, FactsStore, LinkageStore};
+use crate::store::FactsStore;
 use crate::tx::Conn;
 
 #[cfg(any(test, feature = "harness"))]
@@ -509,15 +500,9 @@ impl PgStore {
         .await
     }
 
+    #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
         self.keys.read().map_err(|_| lock_poisoned())?.active_key()
-    }
-
-    fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
-        self.keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .data_key(key_id)
     }
 
     /// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
@@ -541,7 +526,16 @@ impl PgStore {
         delta: &StateDelta,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
+        crate::engine::write_audit_signed::<PgStore>(
+            &self.signer,
+            &self.trust,
+            tx,
+            entries,
+            delta,
+            now,
+            false,
+        )
+        .await
     }
 
     /// Writes audit records in a transaction of their own (for reads: before the data is read).
@@ -613,7 +607,7 @@ fn audit_committer(
                 .unwrap_or(SYSTEM_ACTOR)
                 .to_owned();
             let mut tx = begin_on(&pool, &secret, faults.as_deref(), "BEGIN", &actor, true).await?;
-            let records = write_audit_signed(
+            let records = crate::engine::write_audit_signed::<PgStore>(
                 &signer,
                 &trust,
                 &mut tx,
@@ -627,57 +621,6 @@ fn audit_committer(
             Ok(records)
         })
     }))
-}
-
-/// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
-/// checkpointed when due, and the signed head moved to the last one (through the guarded
-/// functions of migration 0010), with the state digest moved by `delta`. With `upgrade`, a head
-/// of the first format is extended (the store's upgrade).
-pub(crate) async fn write_audit_signed(
-    signer: &AuditSigner,
-    trust: &HeadTrust,
-    tx: &mut PgTx<'_>,
-    entries: &[AuditEntry],
-    delta: &StateDelta,
-    now: DateTime<Utc>,
-    upgrade: bool,
-) -> StoreResult<Vec<AuditRecord>> {
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tail = crate::audit_sql::read_chain_tail::<Postgres>(&mut tx.tx, trust, upgrade).await?;
-    let extension = extend_chain(signer, tail, entries, delta, now);
-    // Many records per statement (one round trip each), well inside PostgreSQL's limit of
-    // 65,535 bound values (11 a record).
-    crate::audit_sql::insert_records::<Postgres>(
-        &mut tx.tx,
-        &extension.records,
-        AUDIT_ROWS_PER_INSERT,
-    )
-    .await?;
-    for checkpoint in &extension.checkpoints {
-        insert_checkpoint(tx, checkpoint).await?;
-    }
-    write_head(tx, &extension.head).await?;
-    trust.wrote(&extension.head);
-    Ok(extension.records)
-}
-
-/// Audit records per `INSERT` statement.
-const AUDIT_ROWS_PER_INSERT: usize = 500;
-
-async fn insert_checkpoint(tx: &mut PgTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
-    crate::audit_sql::write_checkpoint::<Postgres>(
-        &mut tx.tx,
-        crate::audit_sql::PG_ADD_CHECKPOINT,
-        checkpoint,
-    )
-    .await
-}
-
-pub(crate) async fn write_head(tx: &mut PgTx<'_>, head: &SignedHead) -> StoreResult<()> {
-    crate::audit_sql::write_head::<Postgres>(&mut tx.tx, crate::audit_sql::PG_WRITE_HEAD, head)
-        .await
 }
 
 async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -739,6 +682,12 @@ impl crate::engine::Backend for PgStore {
     type Db = Postgres;
     // PostgreSQL sorts text by the database collation; SQLite by bytes. "C" makes them agree.
     const USERS_BY_NAME: &'static str = "SELECT * FROM users ORDER BY username COLLATE \"C\"";
+    // Well inside PostgreSQL's limit of 65,535 bound values.
+    const AUDIT_ROWS_PER_INSERT: usize = 500;
+    const ADD_CHECKPOINT: &'static str = crate::audit_sql::PG_ADD_CHECKPOINT;
+    const WRITE_HEAD: &'static str = crate::audit_sql::PG_WRITE_HEAD;
+    const DATA_KEYS_TO_ROTATE: &'static str =
+        "SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id FOR UPDATE";
     const CASES_IN_ORDER: &'static str = " ORDER BY force COLLATE \"C\", reference COLLATE \"C\"";
     const CASE_FOR_APPEND: &'static str =
         "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE";
@@ -753,6 +702,27 @@ impl crate::engine::Backend for PgStore {
 
     fn facts_plugins(&self) -> &crate::facts::FactsPlugins {
         &self.facts_plugins
+    }
+
+    fn signer(&self) -> &AuditSigner {
+        &self.signer
+    }
+
+    fn trust(&self) -> &HeadTrust {
+        &self.trust
+    }
+
+    async fn verify_snapshot(&self) -> StoreResult<PgTx<'_>> {
+        // One repeatable-read snapshot, so the log, checkpoints, head and cases agree.
+        self.begin_snapshot(SYSTEM_ACTOR).await
+    }
+
+    async fn backup(&self, _access: &Access, _dest: &Path) -> StoreResult<BackupInfo> {
+        Err(StoreError::Refused(
+            "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump, or base \
+             backups with WAL archiving); `rasso copy` can also copy it"
+                .into(),
+        ))
     }
 
     async fn insert_events(
@@ -812,113 +782,6 @@ impl crate::engine::Backend for PgStore {
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
         self.audit_batch.submit(entries.to_vec()).await
     }
-
-    async fn write_audit_moving(
-        &self,
-        tx: &mut PgTx<'_>,
-        entries: &[AuditEntry],
-        delta: &StateDelta,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
-    }
-}
-
-#[async_trait]
-impl AuditStore for PgStore {
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
-        crate::audit::refuse_binding(&entry)?;
-        let mut records = self.audit_alone(&[entry]).await?;
-        records
-            .pop()
-            .ok_or_else(|| StoreError::Audit("no record written".into()))
-    }
-
-    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after)
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    async fn audit_checkpoint(&self) -> StoreResult<()> {
-        let mut tx = self.begin(SYSTEM_ACTOR, true).await?;
-        let tail =
-            crate::audit_sql::read_chain_tail::<Postgres>(&mut tx.tx, &self.trust, false).await?;
-        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
-            return Ok(());
-        };
-        insert_checkpoint(&mut tx, &checkpoint).await?;
-        write_head(&mut tx, &head).await?;
-        tx.commit().await?;
-        self.trust.wrote(&head);
-        Ok(())
-    }
-
-    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
-        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(head_from_row).transpose()
-    }
-
-    async fn verify_audit_against(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport> {
-        // One repeatable-read snapshot, so the log, checkpoints, head and cases agree.
-        let mut tx = self.begin_snapshot(SYSTEM_ACTOR).await?;
-        let report = crate::chain_sql::verify_in::<Postgres>(&mut tx.tx, trusted, anchor).await?;
-        tx.rollback().await?;
-        Ok(report)
-    }
-}
-
-#[async_trait]
-impl LinkageStore for PgStore {
-    async fn link_candidates(
-        &self,
-        access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        self.link_candidates_impl(access, identity, exclude_case)
-            .await
-    }
-
-    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
-        self.case_links_impl(access, case).await
-    }
-
-    async fn decide_link(
-        &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        self.decide_link_impl(access, link_id, decision, rationale)
-            .await
-    }
-
-    async fn relink_all(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        self.relink_all_impl(access, progress).await
-    }
-
-    async fn repeat_suspects(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        self.repeat_suspects_impl(access, force).await
-    }
 }
 
 #[async_trait]
@@ -934,58 +797,5 @@ impl FactsStore for PgStore {
 
     async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
         self.rebuild_facts(access).await
-    }
-}
-
-#[async_trait]
-impl AdminStore for PgStore {
-    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
-        let mut tx = self.begin(actor_of(access), true).await?;
-        let rows =
-            sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id FOR UPDATE")
-                .fetch_all(&mut *tx.tx)
-                .await?;
-        let current = self
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
-        let mut count = 0;
-        for row in rows {
-            let key_id: i64 = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let wrapped: Vec<u8> = row.try_get(2)?;
-            let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
-            let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
-            sqlx::query(
-                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
-            )
-            .bind(nonce.to_vec())
-            .bind(wrapped)
-            .bind(new_master.id())
-            .bind(key_id)
-            .execute(&mut *tx.tx)
-            .await?;
-            count += 1;
-        }
-        let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
-            "rewrapped": count,
-            "from_master": current.id(),
-            "to_master": new_master.id(),
-        }));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
-        tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
-        Ok(count)
-    }
-
-    async fn backup(&self, _access: &Access, _dest: &Path) -> StoreResult<BackupInfo> {
-        Err(StoreError::Refused(
-            "a PostgreSQL database is backed up with PostgreSQL's own tools (pg_dump, or base \
-             backups with WAL archiving); `rasso copy` can also copy it"
-                .into(),
-        ))
     }
 }

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::interchange::Identity;
 use domain::{CaseKey, RuleSet};
 use serde_json::json;
 use sqlx::sqlite::{
@@ -23,23 +22,16 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite};
 
 use crate::access::{Access, Category};
-use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, VerifyReport,
-    checkpoint_now, extend_chain, format_time,
-};
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
 use crate::chain::StateDelta;
 use crate::common::{IDENTITY_FIELD, KeyRing, case_object, lock_poisoned, parse_body};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::keys::{DataKey, MasterKey};
-use crate::linking::{
-    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
-};
 use crate::model::{BackupInfo, Session};
-use crate::row_maps::{head_from_row, record_from_row};
 use crate::server_state::{CaseRead, CaseShare};
-use crate::store::{AdminStore, AuditStore, FactsStore, LinkageStore};
+use crate::store::FactsStore;
 use crate::tx::Conn;
 
 mod audit_writer;
@@ -246,15 +238,9 @@ impl SqliteStore {
         begin_write_on(&self.writer, &self.gate, self.faults.as_deref()).await
     }
 
+    #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
         self.keys.read().map_err(|_| lock_poisoned())?.active_key()
-    }
-
-    fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
-        self.keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .data_key(key_id)
     }
 
     /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
@@ -278,7 +264,16 @@ impl SqliteStore {
         delta: &StateDelta,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
+        crate::engine::write_audit_signed::<SqliteStore>(
+            &self.signer,
+            &self.trust,
+            tx,
+            entries,
+            delta,
+            now,
+            false,
+        )
+        .await
     }
 
     /// Writes audit records in a transaction of their own (for reads: before the data is read;
@@ -302,62 +297,6 @@ async fn begin_write_on<'s>(
 ) -> StoreResult<WriteTx<'s>> {
     let turn = Arc::clone(gate).lock_owned().await;
     WriteTx::begin(writer, "BEGIN IMMEDIATE", faults, Some(turn)).await
-}
-
-/// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
-/// signed head moved to the last one, with the state digest moved by `delta`. With `upgrade`, a
-/// head of the first format is extended (the store's upgrade, [`SqliteStore::upgrade_chains`]).
-pub(crate) async fn write_audit_signed(
-    signer: &AuditSigner,
-    trust: &HeadTrust,
-    tx: &mut WriteTx<'_>,
-    entries: &[AuditEntry],
-    delta: &StateDelta,
-    now: DateTime<Utc>,
-    upgrade: bool,
-) -> StoreResult<Vec<AuditRecord>> {
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    tx.op()?;
-    let tail = crate::audit_sql::read_chain_tail::<Sqlite>(&mut tx.tx, trust, upgrade).await?;
-    let extension = extend_chain(signer, tail, entries, delta, now);
-    insert_audit_records(tx, &extension.records).await?;
-    for checkpoint in &extension.checkpoints {
-        insert_checkpoint(tx, checkpoint).await?;
-    }
-    write_head(tx, &extension.head).await?;
-    trust.wrote(&extension.head);
-    Ok(extension.records)
-}
-
-/// Audit records per `INSERT` statement: a batch's records go in a few statements rather than
-/// one each (each statement is a round trip to the connection's thread), well inside SQLite's
-/// limit of 32,766 bound values (11 a record).
-const AUDIT_ROWS_PER_INSERT: usize = 64;
-
-async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> StoreResult<()> {
-    for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
-        tx.op()?;
-        crate::audit_sql::insert_records::<Sqlite>(&mut tx.tx, chunk, AUDIT_ROWS_PER_INSERT)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
-    tx.op()?;
-    crate::audit_sql::write_checkpoint::<Sqlite>(
-        &mut tx.tx,
-        crate::audit_sql::INSERT_CHECKPOINT,
-        checkpoint,
-    )
-    .await
-}
-
-async fn write_head(tx: &mut WriteTx<'_>, head: &SignedHead) -> StoreResult<()> {
-    tx.op()?;
-    crate::audit_sql::write_head::<Sqlite>(&mut tx.tx, crate::audit_sql::UPSERT_HEAD, head).await
 }
 
 async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -406,6 +345,13 @@ async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing
 impl crate::engine::Backend for SqliteStore {
     type Db = Sqlite;
     const USERS_BY_NAME: &'static str = "SELECT * FROM users ORDER BY username";
+    // Each statement is a round trip to the connection's thread: a batch's records go in a few
+    // (SQLite's limit is 32,766 bound values).
+    const AUDIT_ROWS_PER_INSERT: usize = 64;
+    const ADD_CHECKPOINT: &'static str = crate::audit_sql::INSERT_CHECKPOINT;
+    const WRITE_HEAD: &'static str = crate::audit_sql::UPSERT_HEAD;
+    const DATA_KEYS_TO_ROTATE: &'static str =
+        "SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id";
     const CASES_IN_ORDER: &'static str = " ORDER BY force, reference";
     const CASE_FOR_APPEND: &'static str =
         "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2";
@@ -420,6 +366,60 @@ impl crate::engine::Backend for SqliteStore {
 
     fn facts_plugins(&self) -> &crate::facts::FactsPlugins {
         &self.facts_plugins
+    }
+
+    fn signer(&self) -> &AuditSigner {
+        &self.signer
+    }
+
+    fn trust(&self) -> &HeadTrust {
+        &self.trust
+    }
+
+    async fn verify_snapshot(&self) -> StoreResult<WriteTx<'_>> {
+        // A read transaction on a reader: one snapshot, and writers carry on meanwhile.
+        WriteTx::begin(&self.reader, "BEGIN", None, None).await
+    }
+
+    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {
+        if dest.exists() {
+            return Err(StoreError::Refused(format!(
+                "{} already exists; a backup never overwrites",
+                dest.display()
+            )));
+        }
+        if let Some(parent) = dest.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
+        }
+        let entry = AuditEntry::new(access, Category::Disclosure, "database")
+            .with_detail(json!({"backup": dest.display().to_string()}));
+        let records = self.audit_alone(&[entry]).await?;
+        // Created empty and owner-only first: VACUUM INTO fills an empty file, keeping its mode.
+        files::create_owner_only(dest)?;
+        // VACUUM INTO reads one snapshot (a read transaction), so writers carry on meanwhile.
+        let mut connection = sqlx::ConnectOptions::connect(&connect_options(&self.path)).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest.display().to_string())
+            .execute(&mut connection)
+            .await?;
+        sqlx::Connection::close(connection).await?;
+        let file = std::fs::File::open(dest)
+            .map_err(|e| StoreError::io(format!("cannot open {}", dest.display()), e))?;
+        file.sync_all()
+            .map_err(|e| StoreError::io(format!("cannot sync {}", dest.display()), e))?;
+        let bytes = file
+            .metadata()
+            .map_err(|e| StoreError::io(format!("cannot stat {}", dest.display()), e))?
+            .len();
+        tracing::info!(bytes, path = %dest.display(), "backup written");
+        Ok(BackupInfo {
+            path: dest.to_path_buf(),
+            bytes,
+            audit_records: records.last().map_or(0, |record| record.seq as u64),
+        })
     }
 
     async fn insert_events(
@@ -521,16 +521,6 @@ impl crate::engine::Backend for SqliteStore {
         self.audit_writer.submit(entries.to_vec()).await
     }
 
-    async fn write_audit_moving(
-        &self,
-        tx: &mut WriteTx<'_>,
-        entries: &[AuditEntry],
-        delta: &StateDelta,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
-    }
-
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         self.points.read("the session", |db| {
             let found = db
@@ -561,100 +551,6 @@ impl crate::engine::Backend for SqliteStore {
 }
 
 #[async_trait]
-impl AuditStore for SqliteStore {
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
-        crate::audit::refuse_binding(&entry)?;
-        let mut records = self.audit_alone(&[entry]).await?;
-        records
-            .pop()
-            .ok_or_else(|| StoreError::Audit("no record written".into()))
-    }
-
-    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after)
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    async fn audit_checkpoint(&self) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let tail =
-            crate::audit_sql::read_chain_tail::<Sqlite>(&mut tx.tx, &self.trust, false).await?;
-        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
-            return Ok(());
-        };
-        insert_checkpoint(&mut tx, &checkpoint).await?;
-        write_head(&mut tx, &head).await?;
-        tx.commit().await?;
-        self.trust.wrote(&head);
-        Ok(())
-    }
-
-    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
-        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(head_from_row).transpose()
-    }
-
-    async fn verify_audit_against(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport> {
-        self.verify_chains(trusted, anchor).await
-    }
-}
-
-#[async_trait]
-impl LinkageStore for SqliteStore {
-    async fn link_candidates(
-        &self,
-        access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        self.link_candidates_impl(access, identity, exclude_case)
-            .await
-    }
-
-    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
-        self.case_links_impl(access, case).await
-    }
-
-    async fn decide_link(
-        &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        self.decide_link_impl(access, link_id, decision, rationale)
-            .await
-    }
-
-    async fn relink_all(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        self.relink_all_impl(access, progress).await
-    }
-
-    async fn repeat_suspects(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        self.repeat_suspects_impl(access, force).await
-    }
-}
-
-#[async_trait]
 impl FactsStore for SqliteStore {
     async fn report_facts(
         &self,
@@ -667,93 +563,6 @@ impl FactsStore for SqliteStore {
 
     async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
         self.rebuild_facts(access).await
-    }
-}
-
-#[async_trait]
-impl AdminStore for SqliteStore {
-    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let rows = sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id")
-            .fetch_all(&mut *tx.tx)
-            .await?;
-        let current = self
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
-        let mut count = 0;
-        for row in rows {
-            let key_id: i64 = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let wrapped: Vec<u8> = row.try_get(2)?;
-            let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
-            let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
-            tx.op()?;
-            sqlx::query(
-                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
-            )
-            .bind(nonce.to_vec())
-            .bind(wrapped)
-            .bind(new_master.id())
-            .bind(key_id)
-            .execute(&mut *tx.tx)
-            .await?;
-            count += 1;
-        }
-        let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
-            "rewrapped": count,
-            "from_master": current.id(),
-            "to_master": new_master.id(),
-        }));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
-        tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
-        Ok(count)
-    }
-
-    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {
-        if dest.exists() {
-            return Err(StoreError::Refused(format!(
-                "{} already exists; a backup never overwrites",
-                dest.display()
-            )));
-        }
-        if let Some(parent) = dest.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StoreError::io(format!("cannot create {}", parent.display()), e))?;
-        }
-        let entry = AuditEntry::new(access, Category::Disclosure, "database")
-            .with_detail(json!({"backup": dest.display().to_string()}));
-        let records = self.audit_alone(&[entry]).await?;
-        // Created empty and owner-only first: VACUUM INTO fills an empty file, keeping its mode.
-        files::create_owner_only(dest)?;
-        // VACUUM INTO reads one snapshot (a read transaction), so writers carry on meanwhile.
-        let mut connection = sqlx::ConnectOptions::connect(&connect_options(&self.path)).await?;
-        sqlx::query("VACUUM INTO $1")
-            .bind(dest.display().to_string())
-            .execute(&mut connection)
-            .await?;
-        sqlx::Connection::close(connection).await?;
-        let file = std::fs::File::open(dest)
-            .map_err(|e| StoreError::io(format!("cannot open {}", dest.display()), e))?;
-        file.sync_all()
-            .map_err(|e| StoreError::io(format!("cannot sync {}", dest.display()), e))?;
-        let bytes = file
-            .metadata()
-            .map_err(|e| StoreError::io(format!("cannot stat {}", dest.display()), e))?
-            .len();
-        tracing::info!(bytes, path = %dest.display(), "backup written");
-        Ok(BackupInfo {
-            path: dest.to_path_buf(),
-            bytes,
-            audit_records: records.last().map_or(0, |record| record.seq as u64),
-        })
     }
 }
 

@@ -391,7 +391,7 @@ async fn stream_page<DB: SqlDb>(
 }
 
 #[async_trait]
-impl<B: Backend + crate::store::AuditStore> CaseStore for B {
+impl<B: Backend> CaseStore for B {
     async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
         let now = Utc::now();
         let key = self

@@ -4,6 +4,7 @@
 //! thread); each concern's trait of [`crate::store`] is implemented once, for every backend, in
 //! this module's files, with the SQL written once over [`crate::sql::SqlDb`].
 
+use std::path::Path;
 use std::sync::RwLock;
 
 use async_trait::async_trait;
@@ -16,28 +17,47 @@ use crate::facts::FactsPlugins;
 use crate::rows::EventRow;
 use crate::server_state::CaseRead;
 
-use crate::audit::{AuditEntry, AuditRecord};
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust};
 use crate::chain::StateDelta;
 use crate::common::STORE_ACTOR;
 use crate::error::StoreResult;
-use crate::model::Session;
+use crate::model::{BackupInfo, Session};
 use crate::server_state::CaseShare;
 use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
 use crate::tx::{Conn, Tx};
 
 mod accounts;
+mod audit;
 mod cases;
+mod links;
 mod sharing;
+
+pub(crate) use audit::write_audit_signed;
+#[cfg(any(test, feature = "harness"))]
+pub(crate) use links::linkage_key;
+pub(crate) use links::lookup_candidates;
 
 /// What differs between the databases; implemented by [`crate::SqliteStore`] and
 /// [`crate::PgStore`] only (the module is private, so no one else can).
 #[async_trait]
-pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
+pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// The sqlx database.
     type Db: SqlDb;
 
     /// Every user, ordered by name in byte order (dialect text: PostgreSQL needs a collation).
     const USERS_BY_NAME: &'static str;
+    /// Audit records per multi-row insert (well inside the database's limit of bound values,
+    /// 11 a record).
+    const AUDIT_ROWS_PER_INSERT: usize;
+    /// Adds a signed checkpoint (the values of [`crate::audit_sql::INSERT_CHECKPOINT`]): an
+    /// insert on SQLite, a guarded function on PostgreSQL (migration 0010).
+    const ADD_CHECKPOINT: &'static str;
+    /// Moves the signed head (the values of [`crate::audit_sql::UPSERT_HEAD`]): an upsert on
+    /// SQLite, a guarded function on PostgreSQL.
+    const WRITE_HEAD: &'static str;
+    /// The data keys a rotation re-wraps (`key_id, nonce, wrapped`), locked where the database
+    /// locks rows.
+    const DATA_KEYS_TO_ROTATE: &'static str;
     /// The order of case lists, by force and reference in byte order.
     const CASES_IN_ORDER: &'static str;
     /// The case row an append reads (`$1` force, `$2` reference: id, version, head), locked
@@ -50,6 +70,16 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     fn rules(&self) -> &RuleSet;
     /// Force plugins whose findings report facts include.
     fn facts_plugins(&self) -> &FactsPlugins;
+    /// The audit signing key.
+    fn signer(&self) -> &AuditSigner;
+    /// The signed head last checked or written (see [`HeadTrust`]).
+    fn trust(&self) -> &HeadTrust;
+
+    /// A read-only transaction over one snapshot of the whole database, for verification.
+    async fn verify_snapshot(&self) -> StoreResult<Tx<'_, Self::Db>>;
+
+    /// Takes a consistent online copy into `dest` ([`crate::AdminStore::backup`]).
+    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo>;
 
     /// Inserts an append's new events and their sealed identities inside `tx`, many rows per
     /// statement (the multi-row insert is dialect: value lists on SQLite, arrays on PostgreSQL).
@@ -114,7 +144,18 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
         entries: &[AuditEntry],
         delta: &StateDelta,
         now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>>;
+    ) -> StoreResult<Vec<AuditRecord>> {
+        audit::write_audit_signed::<Self>(
+            self.signer(),
+            self.trust(),
+            tx,
+            entries,
+            delta,
+            now,
+            false,
+        )
+        .await
+    }
 
     /// [`Backend::write_audit_moving`] for a transaction that moved no case.
     async fn write_audit(

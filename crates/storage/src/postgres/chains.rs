@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use super::{PgStore, SYSTEM_ACTOR, write_audit_signed};
+use super::{PgStore, SYSTEM_ACTOR};
 use crate::chain::{CaseHead, StateDelta};
 use crate::chain_sql::{case_page, chains_of};
 use crate::common::{backfill_entry, upgrade_entry};
@@ -57,7 +57,7 @@ impl PgStore {
                 );
             }
             count += page.len() as u64;
-            let written = write_audit_signed(
+            let written = crate::engine::write_audit_signed::<PgStore>(
                 &self.signer,
                 &self.trust,
                 &mut tx,
@@ -73,7 +73,7 @@ impl PgStore {
             }
             written?;
         }
-        let written = write_audit_signed(
+        let written = crate::engine::write_audit_signed::<PgStore>(
             &self.signer,
             &self.trust,
             &mut tx,

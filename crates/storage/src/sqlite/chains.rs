@@ -4,10 +4,9 @@
 
 use chrono::Utc;
 
-use super::{SqliteStore, write_audit_signed};
-use crate::audit::{SignedHead, VerifyReport};
+use super::SqliteStore;
 use crate::chain::{CaseHead, StateDelta};
-use crate::chain_sql::{case_page, chains_of, verify_in};
+use crate::chain_sql::{case_page, chains_of};
 use crate::common::{backfill_entry, upgrade_entry};
 use crate::error::{StoreError, StoreResult};
 use crate::row_maps::head_from_row;
@@ -62,7 +61,7 @@ impl SqliteStore {
                 );
             }
             count += page.len() as u64;
-            let written = write_audit_signed(
+            let written = crate::engine::write_audit_signed::<SqliteStore>(
                 &self.signer,
                 &self.trust,
                 &mut tx,
@@ -78,7 +77,7 @@ impl SqliteStore {
             }
             written?;
         }
-        let written = write_audit_signed(
+        let written = crate::engine::write_audit_signed::<SqliteStore>(
             &self.signer,
             &self.trust,
             &mut tx,
@@ -99,18 +98,5 @@ impl SqliteStore {
             "case chains back-filled and the audit head upgraded"
         );
         Ok(())
-    }
-
-    /// Verifies the audit chain, its checkpoints and head, and every case's events against the
-    /// log, in one read snapshot (see [`crate::verify`]).
-    pub(super) async fn verify_chains(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport> {
-        let mut tx = self.reader.begin().await?;
-        let report = verify_in::<sqlx::Sqlite>(&mut tx, trusted, anchor).await?;
-        tx.rollback().await?;
-        Ok(report)
     }
 }

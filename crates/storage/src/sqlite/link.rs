@@ -1,40 +1,17 @@
-//! Suspect linkage for the SQLite store: transactions and audit around the shared SQL of
-//! [`crate::linking`].
+//! Suspect linkage on SQLite beyond what `crate::engine` does for both stores: the lookup the
+//! link benchmark times, and the benchmark's bulk loader of suspects.
 
-use chrono::Utc;
 use domain::CaseKey;
 use domain::interchange::Identity;
-use linkage::{LinkageKey, Profile};
-use serde_json::json;
 
-use super::{SqliteStore, case_object};
-use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, format_time};
-use crate::error::{StoreError, StoreResult};
-use crate::linking::{
-    self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
-    RepeatSuspects,
-};
+use super::SqliteStore;
+use crate::error::StoreResult;
+use crate::linking::LinkMatch;
+#[cfg(any(test, feature = "harness"))]
+use {crate::audit::format_time, crate::linking, chrono::Utc, linkage::Profile};
 
 impl SqliteStore {
-    fn linkage_key(&self) -> StoreResult<LinkageKey> {
-        let ring = self.keys.read().map_err(|_| super::lock_poisoned())?;
-        linking::linkage_key(&ring.keys)
-    }
-
-    pub(super) async fn link_candidates_impl(
-        &self,
-        access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        let entry = AuditEntry::new(access, Category::Consultation, "links")
-            .with_detail(json!({"lookup": "candidates"}));
-        self.audit_alone(&[entry]).await?;
-        self.lookup_candidates(identity, exclude_case).await
-    }
-
-    /// The lookup itself, without its audit record: `cargo xtask bench link` times this, the
+    /// The candidate lookup without its audit record: `cargo xtask bench link` times this, the
     /// work an append does for a new suspect.
     #[doc(hidden)]
     pub async fn lookup_candidates(
@@ -42,205 +19,8 @@ impl SqliteStore {
         identity: &Identity,
         exclude_case: Option<&CaseKey>,
     ) -> StoreResult<Vec<LinkMatch>> {
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        let mut conn = self.reader.acquire().await?;
-        let same_case = match exclude_case {
-            Some(case) => {
-                crate::link_sql::case_id::<sqlx::Sqlite>(&mut conn, &case.force, &case.reference)
-                    .await?
-            }
-            None => None,
-        };
-        let profile = Profile::new(&linking::match_identity(identity));
-        let tokens = linkage_key.tokens(&profile);
-        let found = crate::link_sql::candidates::<sqlx::Sqlite>(
-            &mut conn, &keys, &tokens, &profile, same_case, None, None,
-        )
-        .await?;
-        Ok(found
-            .into_iter()
-            .map(|(row, score)| LinkMatch {
-                suspect: row.suspect,
-                score: score.score,
-                reasons: score
-                    .reasons
-                    .iter()
-                    .map(|r| r.as_str().to_owned())
-                    .collect(),
-            })
-            .collect())
-    }
-
-    pub(super) async fn case_links_impl(
-        &self,
-        access: &Access,
-        case: &CaseKey,
-    ) -> StoreResult<Vec<CaseLink>> {
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            case_object(&case.force, &case.reference),
-        )
-        .with_detail(json!({"read": "links"}));
-        self.audit_alone(&[entry]).await?;
-        let mut conn = self.reader.acquire().await?;
-        match crate::link_sql::case_id::<sqlx::Sqlite>(&mut conn, &case.force, &case.reference)
-            .await?
-        {
-            Some(case_id) => {
-                crate::link_sql::links_of_case::<sqlx::Sqlite>(&mut conn, case_id).await
-            }
-            None => Ok(Vec::new()),
-        }
-    }
-
-    pub(super) async fn decide_link_impl(
-        &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        let rationale = linking::check_rationale(rationale)?;
-        let now = Utc::now();
-        let mut tx = self.begin_write().await?;
-        let link = crate::link_sql::link::<sqlx::Sqlite>(&mut tx.tx, link_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
-        crate::link_sql::decide::<sqlx::Sqlite>(
-            &mut tx.tx,
-            link_id,
-            decision.status(),
-            &access.actor,
-            rationale,
-            &format_time(now),
-        )
-        .await?;
-        let entries = linking::decision_entries(access, &link, decision, rationale);
-        self.write_audit(&mut tx, &entries, now).await?;
-        let decided = crate::link_sql::link::<sqlx::Sqlite>(&mut tx.tx, link_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
-        tx.commit().await?;
-        Ok(decided)
-    }
-
-    pub(super) async fn relink_all_impl(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        let entry = AuditEntry::new(access, Category::Combination, "links")
-            .with_detail(json!({"relink": "started"}));
-        self.audit_alone(&[entry]).await?;
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        let mut report = RelinkReport::default();
-        let stamp = format_time(Utc::now());
-
-        // Phase 1: profiles from sealed identities.
-        let active = self.active_key()?;
-        let total =
-            crate::link_sql::identity_count::<sqlx::Sqlite>(&mut *self.reader.acquire().await?)
-                .await?;
-        let mut after = (0, 0);
-        let mut done = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let page = crate::link_sql::profile_page::<sqlx::Sqlite>(
-                &mut tx.tx,
-                &keys,
-                (active.0, &active.1),
-                after,
-                &stamp,
-            )
-            .await?;
-            tx.commit().await?;
-            let Some((last, read, written)) = page else {
-                break;
-            };
-            after = last;
-            done += read;
-            report.profiled += written;
-            progress(RelinkProgress {
-                phase: "profiles",
-                done,
-                total,
-            });
-        }
-
-        // Phase 2: the blind index, from scratch.
-        let mut tx = self.begin_write().await?;
-        crate::link_sql::clear_index::<sqlx::Sqlite>(&mut tx.tx).await?;
-        tx.commit().await?;
-        let total =
-            crate::link_sql::people_count::<sqlx::Sqlite>(&mut *self.reader.acquire().await?)
-                .await?;
-        let mut after = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let page =
-                crate::link_sql::profile_page_by_id::<sqlx::Sqlite>(&mut tx.tx, after).await?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = last.person_id;
-            report.tokens +=
-                crate::link_sql::index_page::<sqlx::Sqlite>(&mut tx.tx, &keys, &linkage_key, &page)
-                    .await?;
-            tx.commit().await?;
-            report.people += page.len() as u64;
-            progress(RelinkProgress {
-                phase: "index",
-                done: report.people,
-                total,
-            });
-        }
-
-        // Phase 3: suggestions, each pair once.
-        let mut after = 0;
-        let mut done = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let page =
-                crate::link_sql::profile_page_by_id::<sqlx::Sqlite>(&mut tx.tx, after).await?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = last.person_id;
-            report.suggestions += crate::link_sql::suggest_page::<sqlx::Sqlite>(
-                &mut tx.tx,
-                &keys,
-                &linkage_key,
-                &page,
-                &stamp,
-            )
-            .await?;
-            tx.commit().await?;
-            done += page.len() as u64;
-            progress(RelinkProgress {
-                phase: "suggest",
-                done,
-                total,
-            });
-        }
-        let entry = AuditEntry::new(access, Category::Combination, "links")
-            .with_detail(json!({"relink": "finished", "people": report.people, "suggestions": report.suggestions}));
-        self.audit_alone(&[entry]).await?;
-        Ok(report)
-    }
-
-    pub(super) async fn repeat_suspects_impl(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        let entry = AuditEntry::new(access, Category::Consultation, "links")
-            .with_detail(json!({"count": "repeat_suspects", "force": force}));
-        self.audit_alone(&[entry]).await?;
-        let mut conn = self.reader.acquire().await?;
-        crate::link_sql::repeat_suspects::<sqlx::Sqlite>(&mut conn, force).await
+        crate::engine::lookup_candidates(self, crate::common::STORE_ACTOR, identity, exclude_case)
+            .await
     }
 }
 
@@ -263,7 +43,7 @@ impl SqliteStore {
     /// identities, audit records or suggestions. Returns the tokens written.
     #[doc(hidden)]
     pub async fn bulk_load_suspects(&self, suspects: &[BulkSuspect]) -> StoreResult<u64> {
-        let linkage_key = self.linkage_key()?;
+        let linkage_key = crate::engine::linkage_key(self)?;
         let active = self.active_key()?;
         let stamp = format_time(Utc::now());
         let mut tx = self.begin_write().await?;
