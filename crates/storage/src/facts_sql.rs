@@ -79,8 +79,7 @@ pub(crate) async fn read_pages<DB: SqlDb>(
     let mut count = 0;
     let mut after = (String::new(), 0i64);
     let mut rows = facts_page::<DB>(conn, query, &after).await?;
-    loop {
-        let Some(last) = rows.last() else { break };
+    while let Some(last) = rows.last() {
         after = (last.col(0)?, last.col(1)?);
         let mut next = Box::pin(facts_page::<DB>(conn, query, &after));
         let early = start(&mut next).await;

@@ -56,7 +56,7 @@ pub mod verify;
 pub use access::{Access, Category, Purpose};
 pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead, VerifyReport, canonical_json};
 pub use case_changes::CaseList;
-pub use error::{StoreError, StoreResult};
+pub use error::{DatabaseError, StoreError, StoreResult};
 pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
 pub use keys::{KeyOrigin, KeySource, MasterKey};
 pub use linking::{

@@ -386,6 +386,15 @@ pub struct BackupInfo {
     pub audit_records: u64,
 }
 
+impl std::str::FromStr for CaseStatus {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        CaseStatus::parse(text)
+            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,14 +420,5 @@ mod tests {
         let notes: std::collections::HashSet<&String> =
             sequential.iter().filter(|id| id.starts_with('~')).collect();
         assert_eq!(notes.len(), 4);
-    }
-}
-
-impl std::str::FromStr for CaseStatus {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        CaseStatus::parse(text)
-            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
     }
 }

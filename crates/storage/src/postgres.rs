@@ -33,13 +33,11 @@ use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time}
 use crate::chain::StateDelta;
 use crate::common::{IDENTITY_FIELD, KeyRing, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
-use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
 use crate::keys::{DataKey, MasterKey};
 use crate::model::BackupInfo;
 use crate::server_state::CaseRead;
-use crate::store::FactsStore;
 use crate::tx::Conn;
 
 #[cfg(any(test, feature = "harness"))]
@@ -285,12 +283,8 @@ async fn refuse_bypassing_role(connection: &mut PgConnection, role: &str) -> Sto
     Ok(())
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "23505")
-}
+/// PostgreSQL's SQLSTATE for a unique key refusing a row.
+const UNIQUE_VIOLATION: &str = "23505";
 
 /// The rows one case append adds, column by column, for [`NewRows::insert`].
 #[derive(Default)]
@@ -686,6 +680,7 @@ impl crate::engine::Backend for PgStore {
     const AUDIT_ROWS_PER_INSERT: usize = 500;
     const ADD_CHECKPOINT: &'static str = crate::audit_sql::PG_ADD_CHECKPOINT;
     const WRITE_HEAD: &'static str = crate::audit_sql::PG_WRITE_HEAD;
+    const REBUILD_CASES: &'static str = "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2 FOR UPDATE";
     const DATA_KEYS_TO_ROTATE: &'static str =
         "SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id FOR UPDATE";
     const CASES_IN_ORDER: &'static str = " ORDER BY force COLLATE \"C\", reference COLLATE \"C\"";
@@ -712,9 +707,9 @@ impl crate::engine::Backend for PgStore {
         &self.trust
     }
 
-    async fn verify_snapshot(&self) -> StoreResult<PgTx<'_>> {
+    async fn snapshot_tx(&self, actor: &str) -> StoreResult<PgTx<'_>> {
         // One repeatable-read snapshot, so the log, checkpoints, head and cases agree.
-        self.begin_snapshot(SYSTEM_ACTOR).await
+        self.begin_snapshot(actor).await
     }
 
     async fn backup(&self, _access: &Access, _dest: &Path) -> StoreResult<BackupInfo> {
@@ -742,8 +737,8 @@ impl crate::engine::Backend for PgStore {
         new.insert(tx, case_id, audit_seq, key_id).await
     }
 
-    fn is_unique_violation(error: &sqlx::Error) -> bool {
-        is_unique_violation(error)
+    fn is_unique_violation(error: &crate::error::DatabaseError) -> bool {
+        error.code() == Some(UNIQUE_VIOLATION)
     }
 
     async fn snapshot(&self, actor: &str) -> StoreResult<Conn<'_, Postgres>> {
@@ -781,21 +776,5 @@ impl crate::engine::Backend for PgStore {
 
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
         self.audit_batch.submit(entries.to_vec()).await
-    }
-}
-
-#[async_trait]
-impl FactsStore for PgStore {
-    async fn report_facts(
-        &self,
-        access: &Access,
-        query: &FactsQuery,
-        sink: &mut FactsSink<'_>,
-    ) -> StoreResult<Option<u64>> {
-        self.read_report_facts(access, query, sink).await
-    }
-
-    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
-        self.rebuild_facts(access).await
     }
 }

@@ -26,12 +26,10 @@ use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time}
 use crate::chain::StateDelta;
 use crate::common::{IDENTITY_FIELD, KeyRing, case_object, lock_poisoned, parse_body};
 use crate::error::{StoreError, StoreResult};
-use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
 use crate::keys::{DataKey, MasterKey};
 use crate::model::{BackupInfo, Session};
 use crate::server_state::{CaseRead, CaseShare};
-use crate::store::FactsStore;
 use crate::tx::Conn;
 
 mod audit_writer;
@@ -350,6 +348,7 @@ impl crate::engine::Backend for SqliteStore {
     const AUDIT_ROWS_PER_INSERT: usize = 64;
     const ADD_CHECKPOINT: &'static str = crate::audit_sql::INSERT_CHECKPOINT;
     const WRITE_HEAD: &'static str = crate::audit_sql::UPSERT_HEAD;
+    const REBUILD_CASES: &'static str = crate::facts_sql::REBUILD_CASES;
     const DATA_KEYS_TO_ROTATE: &'static str =
         "SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id";
     const CASES_IN_ORDER: &'static str = " ORDER BY force, reference";
@@ -376,7 +375,7 @@ impl crate::engine::Backend for SqliteStore {
         &self.trust
     }
 
-    async fn verify_snapshot(&self) -> StoreResult<WriteTx<'_>> {
+    async fn snapshot_tx(&self, _actor: &str) -> StoreResult<WriteTx<'_>> {
         // A read transaction on a reader: one snapshot, and writers carry on meanwhile.
         WriteTx::begin(&self.reader, "BEGIN", None, None).await
     }
@@ -547,22 +546,6 @@ impl crate::engine::Backend for SqliteStore {
 
     async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
         self.point_case_shares(key)
-    }
-}
-
-#[async_trait]
-impl FactsStore for SqliteStore {
-    async fn report_facts(
-        &self,
-        access: &Access,
-        query: &FactsQuery,
-        sink: &mut FactsSink<'_>,
-    ) -> StoreResult<Option<u64>> {
-        self.read_report_facts(access, query, sink).await
-    }
-
-    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
-        self.rebuild_facts(access).await
     }
 }
 

@@ -103,7 +103,7 @@ impl<B: Backend> AuditStore for B {
         anchor: Option<&SignedHead>,
     ) -> StoreResult<VerifyReport> {
         // One read snapshot, so the log, checkpoints, head and cases agree.
-        let mut tx = self.verify_snapshot().await?;
+        let mut tx = self.snapshot_tx(STORE_ACTOR).await?;
         let report = crate::chain_sql::verify_in::<B::Db>(&mut tx.tx, trusted, anchor).await?;
         tx.rollback().await?;
         Ok(report)

@@ -20,7 +20,7 @@ use crate::server_state::CaseRead;
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust};
 use crate::chain::StateDelta;
 use crate::common::STORE_ACTOR;
-use crate::error::StoreResult;
+use crate::error::{DatabaseError, StoreResult};
 use crate::model::{BackupInfo, Session};
 use crate::server_state::CaseShare;
 use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
@@ -29,6 +29,7 @@ use crate::tx::{Conn, Tx};
 mod accounts;
 mod audit;
 mod cases;
+mod facts;
 mod links;
 mod sharing;
 
@@ -58,6 +59,9 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// The data keys a rotation re-wraps (`key_id, nonce, wrapped`), locked where the database
     /// locks rows.
     const DATA_KEYS_TO_ROTATE: &'static str;
+    /// A page of cases to rebuild the facts of (as [`crate::facts_sql::REBUILD_CASES`]), locked
+    /// where the database locks rows, so that a rebuild orders with appends to the same cases.
+    const REBUILD_CASES: &'static str;
     /// The order of case lists, by force and reference in byte order.
     const CASES_IN_ORDER: &'static str;
     /// The case row an append reads (`$1` force, `$2` reference: id, version, head), locked
@@ -75,8 +79,9 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// The signed head last checked or written (see [`HeadTrust`]).
     fn trust(&self) -> &HeadTrust;
 
-    /// A read-only transaction over one snapshot of the whole database, for verification.
-    async fn verify_snapshot(&self) -> StoreResult<Tx<'_, Self::Db>>;
+    /// A read-only transaction over one snapshot of the whole database, acting for `actor`: for
+    /// verification and reports from facts.
+    async fn snapshot_tx(&self, actor: &str) -> StoreResult<Tx<'_, Self::Db>>;
 
     /// Takes a consistent online copy into `dest` ([`crate::AdminStore::backup`]).
     async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo>;
@@ -94,7 +99,7 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether a database error is a unique key refusing a row another writer added first (a
     /// concurrency conflict; only PostgreSQL has concurrent writers).
-    fn is_unique_violation(_error: &sqlx::Error) -> bool {
+    fn is_unique_violation(_error: &DatabaseError) -> bool {
         false
     }
 
