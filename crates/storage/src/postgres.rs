@@ -42,7 +42,6 @@ use crate::tx::Conn;
 
 #[cfg(any(test, feature = "harness"))]
 mod bulk_load;
-mod chains;
 mod report_facts;
 mod web;
 
@@ -424,7 +423,7 @@ impl PgStore {
             faults: None,
         };
         report_facts::mark_empty_store(&store).await?;
-        store.upgrade_chains().await?;
+        crate::engine::upgrade_chains(&store).await?;
         Ok(store)
     }
 

@@ -24,7 +24,7 @@ use sqlx::{Row, Sqlite};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
 use crate::chain::StateDelta;
-use crate::common::{IDENTITY_FIELD, KeyRing, case_object, lock_poisoned, parse_body};
+use crate::common::{IDENTITY_FIELD, KeyRing, case_object, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::keys::{DataKey, MasterKey};
@@ -35,7 +35,6 @@ use crate::tx::Conn;
 mod audit_writer;
 #[cfg(any(test, feature = "harness"))]
 mod bulk_load;
-pub(crate) mod chains;
 mod files;
 mod point_read;
 mod report_facts;
@@ -141,7 +140,7 @@ impl SqliteStore {
             faults: None,
         };
         report_facts::mark_empty_store(&store).await?;
-        store.upgrade_chains().await?;
+        crate::engine::upgrade_chains(&store).await?;
         files::owner_only_side_files(&store.path)?;
         Ok(store)
     }

@@ -29,11 +29,13 @@ use crate::tx::{Conn, Tx};
 mod accounts;
 mod audit;
 mod cases;
+mod chains;
 mod facts;
 mod links;
 mod sharing;
 
 pub(crate) use audit::write_audit_signed;
+pub(crate) use chains::upgrade_chains;
 #[cfg(any(test, feature = "harness"))]
 pub(crate) use links::linkage_key;
 pub(crate) use links::lookup_candidates;

@@ -1,13 +1,13 @@
-//! The PostgreSQL side of the web server's state (see [`crate::server_state`]): conditional case
-//! reads, sign-in failures, first sign-ins, break-glass declarations and shares with partners.
+//! What PostgreSQL does itself of the web server's state (the rest is `crate::engine`): the
+//! conditional case read, audited before the version is looked up in a snapshot.
 
-use domain::{Case, CaseKey};
+use domain::CaseKey;
 use sqlx::Row;
 
 use super::{PgStore, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
-use crate::common::{case_object, parse_body};
+use crate::common::case_object;
 use crate::error::StoreResult;
 use crate::model::StoredCase;
 use crate::server_state::CaseRead;
@@ -40,23 +40,14 @@ impl PgStore {
         if known == Some(version) {
             return Ok(CaseRead::Unchanged { version });
         }
-        let rows = sqlx::query(
-            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
+        let case = crate::facts_sql::load_case::<sqlx::Postgres>(
+            &mut tx.tx,
+            case_id,
+            key.clone(),
+            version as i64,
         )
-        .bind(case_id)
-        .bind(version as i64)
-        .fetch_all(&mut *tx.tx)
         .await?;
         tx.commit().await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let seq: i64 = row.try_get(0)?;
-            let body: String = row.try_get(1)?;
-            events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
-        }
-        Ok(CaseRead::Read(StoredCase {
-            case: Case::new(key.clone(), events),
-            version,
-        }))
+        Ok(CaseRead::Read(StoredCase { case, version }))
     }
 }

@@ -1,10 +1,9 @@
 //! What SQLite does itself of the web server's state (see [`crate::server_state`]; the rest is
 //! `crate::engine`): conditional case reads and the point reads of break-glass grants and shares.
 
-use domain::{Case, CaseKey};
-use sqlx::Row;
+use domain::CaseKey;
 
-use super::{SqliteStore, case_object, optional, parse_body};
+use super::{SqliteStore, case_object, optional};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
 use crate::error::StoreResult;
@@ -48,23 +47,14 @@ impl SqliteStore {
         if known == Some(version) {
             return Ok(CaseRead::Unchanged { version });
         }
-        let rows = sqlx::query(
-            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
+        let case = crate::facts_sql::load_case::<sqlx::Sqlite>(
+            &mut *self.reader.acquire().await?,
+            case_id,
+            key.clone(),
+            version as i64,
         )
-        .bind(case_id)
-        .bind(version as i64)
-        .fetch_all(&self.reader)
         .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let seq: i64 = row.try_get(0)?;
-            let body: String = row.try_get(1)?;
-            events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
-        }
-        Ok(CaseRead::Read(StoredCase {
-            case: Case::new(key.clone(), events),
-            version,
-        }))
+        Ok(CaseRead::Read(StoredCase { case, version }))
     }
 
     pub(super) fn point_break_glass_grant(
