@@ -19,6 +19,7 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
+use crate::engine::Backend as _;
 use crate::error::{StoreError, StoreResult};
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;

@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use domain::{CaseKey, RuleSet};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
@@ -496,46 +496,6 @@ impl PgStore {
     #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
         self.keys.read().map_err(|_| lock_poisoned())?.active_key()
-    }
-
-    /// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
-    /// checkpointed when due, and the signed head moved to the last one.
-    pub(crate) async fn write_audit(
-        &self,
-        tx: &mut PgTx<'_>,
-        entries: &[AuditEntry],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        self.write_audit_moving(tx, entries, &StateDelta::default(), now)
-            .await
-    }
-
-    /// [`PgStore::write_audit`] for a transaction that moved cases' chain heads: the signed
-    /// head's state digest moves by `delta`.
-    pub(crate) async fn write_audit_moving(
-        &self,
-        tx: &mut PgTx<'_>,
-        entries: &[AuditEntry],
-        delta: &StateDelta,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        crate::engine::write_audit_signed::<PgStore>(
-            &self.signer,
-            &self.trust,
-            tx,
-            entries,
-            delta,
-            now,
-            false,
-        )
-        .await
-    }
-
-    /// Writes audit records in a transaction of their own (for reads: before the data is read).
-    /// Grouped with those of concurrent callers into one transaction (see
-    /// [`crate::group_commit`]); returns once the records are committed.
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_batch.submit(entries.to_vec()).await
     }
 
     /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole

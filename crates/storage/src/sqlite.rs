@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use domain::{CaseKey, RuleSet};
 use serde_json::json;
 use sqlx::sqlite::{
@@ -23,7 +23,6 @@ use sqlx::{Row, Sqlite};
 
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
-use crate::chain::StateDelta;
 use crate::common::{IDENTITY_FIELD, KeyRing, case_object, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
@@ -238,46 +237,6 @@ impl SqliteStore {
     #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
         self.keys.read().map_err(|_| lock_poisoned())?.active_key()
-    }
-
-    /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
-    /// signed head moved to the last one (no case moved).
-    pub(crate) async fn write_audit(
-        &self,
-        tx: &mut WriteTx<'_>,
-        entries: &[AuditEntry],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        self.write_audit_moving(tx, entries, &StateDelta::default(), now)
-            .await
-    }
-
-    /// [`SqliteStore::write_audit`] for a transaction that moved cases' chain heads: the signed
-    /// head's state digest moves by `delta`.
-    pub(crate) async fn write_audit_moving(
-        &self,
-        tx: &mut WriteTx<'_>,
-        entries: &[AuditEntry],
-        delta: &StateDelta,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        crate::engine::write_audit_signed::<SqliteStore>(
-            &self.signer,
-            &self.trust,
-            tx,
-            entries,
-            delta,
-            now,
-            false,
-        )
-        .await
-    }
-
-    /// Writes audit records in a transaction of their own (for reads: before the data is read;
-    /// a case read looks up only which version there is before), grouped with those of concurrent callers into one commit (see [`crate::group_commit`]).
-    /// Returns once the records are durable.
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_writer.submit(entries.to_vec()).await
     }
 }
 

@@ -11,6 +11,7 @@ use crate::access::Access;
 use crate::audit::format_time;
 use crate::bulk::{NewCaseRows, new_case_rows};
 use crate::common::IDENTITY_FIELD;
+use crate::engine::Backend as _;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Append;
 

@@ -8,6 +8,7 @@ use super::{PgStore, actor_of};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
 use crate::common::case_object;
+use crate::engine::Backend as _;
 use crate::error::StoreResult;
 use crate::model::StoredCase;
 use crate::server_state::CaseRead;

@@ -8,6 +8,7 @@ use super::{IDENTITY_FIELD, SqliteStore, WriteTx};
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::bulk::{NewCaseRows, new_case_rows};
+use crate::engine::Backend as _;
 use crate::error::StoreResult;
 use crate::model::Append;
 

@@ -6,6 +6,7 @@ use domain::CaseKey;
 use super::{SqliteStore, case_object, optional};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
+use crate::engine::Backend as _;
 use crate::error::StoreResult;
 use crate::model::StoredCase;
 use crate::row_maps::ShareRow;
