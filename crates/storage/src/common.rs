@@ -179,3 +179,35 @@ pub(crate) fn actor_of(access: &crate::access::Access) -> &str {
         &access.actor
     }
 }
+
+/// What every store holds besides its connections: the key ring, the audit signer and the head it
+/// last checked or wrote, the rules it evaluates cases under, the plugins whose findings report
+/// facts include, and the fault injector of tests.
+#[derive(Debug)]
+pub struct Core {
+    pub(crate) keys: std::sync::RwLock<KeyRing>,
+    pub(crate) signer: crate::audit::AuditSigner,
+    pub(crate) trust: std::sync::Arc<crate::audit::HeadTrust>,
+    pub(crate) rules: RuleSet,
+    /// Force plugins whose findings report facts include (none unless attached).
+    pub(crate) facts_plugins: crate::facts::FactsPlugins,
+    pub(crate) faults: Option<std::sync::Arc<crate::fault::FaultInjector>>,
+}
+
+impl Core {
+    /// A store's core with the national rule set, no plugins and no faults.
+    pub(crate) fn new(
+        keys: KeyRing,
+        signer: crate::audit::AuditSigner,
+        trust: std::sync::Arc<crate::audit::HeadTrust>,
+    ) -> Self {
+        Core {
+            keys: std::sync::RwLock::new(keys),
+            signer,
+            trust,
+            rules: RuleSet::national(),
+            facts_plugins: Default::default(),
+            faults: None,
+        }
+    }
+}

@@ -19,11 +19,11 @@ mod link;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use domain::{CaseKey, RuleSet};
+use domain::CaseKey;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
 use sqlx::{AssertSqlSafe, Postgres, Row};
@@ -31,7 +31,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row};
 use crate::access::Access;
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
 use crate::chain::StateDelta;
-use crate::common::{IDENTITY_FIELD, KeyRing, lock_poisoned};
+use crate::common::{Core, IDENTITY_FIELD, KeyRing, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
@@ -95,18 +95,12 @@ pub fn quote_ident(name: &str) -> String {
 pub struct PgStore {
     pub(crate) pool: PgPool,
     schema: Option<String>,
-    keys: RwLock<KeyRing>,
-    signer: AuditSigner,
-    /// The signed head last checked or written (see [`HeadTrust`]).
-    trust: Arc<HeadTrust>,
     /// Proves to `rasso_act_as` that the store is acting (see the module documentation).
     secret: Arc<Vec<u8>>,
-    rules: RuleSet,
-    /// Force plugins whose findings report facts include (none unless attached).
-    facts_plugins: crate::facts::FactsPlugins,
+    /// Keys, audit signing, rules, plugins and faults.
+    core: Core,
     /// Audit records written on their own, committed in groups.
     audit_batch: GroupCommit,
-    faults: Option<Arc<FaultInjector>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -414,13 +408,8 @@ impl PgStore {
             audit_batch,
             pool,
             schema: options.schema,
-            keys: RwLock::new(keys),
-            signer: options.signer,
-            trust,
             secret,
-            rules: RuleSet::national(),
-            facts_plugins: Default::default(),
-            faults: None,
+            core: Core::new(keys, options.signer, trust),
         };
         report_facts::mark_empty_store(&store).await?;
         crate::engine::upgrade_chains(&store).await?;
@@ -431,6 +420,7 @@ impl PgStore {
     /// open with it), to be installed with [`PgStore::install_keys`] once `tx` commits.
     pub(crate) async fn keys_in(&self, tx: &mut PgTx<'_>) -> StoreResult<KeyRing> {
         let master = self
+            .core
             .keys
             .read()
             .map_err(|_| lock_poisoned())?
@@ -441,7 +431,7 @@ impl PgStore {
 
     /// Uses `ring` from now on.
     pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
-        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        *self.core.keys.write().map_err(|_| lock_poisoned())? = ring;
         Ok(())
     }
 
@@ -451,12 +441,12 @@ impl PgStore {
     pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
         self.audit_batch = audit_committer(
             self.pool.clone(),
-            self.signer.clone(),
-            Arc::clone(&self.trust),
+            self.core.signer.clone(),
+            Arc::clone(&self.core.trust),
             Arc::clone(&self.secret),
             Some(Arc::clone(&faults)),
         );
-        self.faults = Some(faults);
+        self.core.faults = Some(faults);
         self
     }
 
@@ -485,7 +475,7 @@ impl PgStore {
         begin_on(
             &self.pool,
             &self.secret,
-            self.faults.as_deref(),
+            self.core.faults.as_deref(),
             statement,
             actor,
             audit,
@@ -495,7 +485,11 @@ impl PgStore {
 
     #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        self.keys.read().map_err(|_| lock_poisoned())?.active_key()
+        self.core
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .active_key()
     }
 
     /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole
@@ -646,24 +640,8 @@ impl crate::engine::Backend for PgStore {
     const CASE_FOR_APPEND: &'static str =
         "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE";
 
-    fn keys(&self) -> &RwLock<KeyRing> {
-        &self.keys
-    }
-
-    fn rules(&self) -> &RuleSet {
-        &self.rules
-    }
-
-    fn facts_plugins(&self) -> &crate::facts::FactsPlugins {
-        &self.facts_plugins
-    }
-
-    fn signer(&self) -> &AuditSigner {
-        &self.signer
-    }
-
-    fn trust(&self) -> &HeadTrust {
-        &self.trust
+    fn core(&self) -> &Core {
+        &self.core
     }
 
     async fn snapshot_tx(&self, actor: &str) -> StoreResult<PgTx<'_>> {

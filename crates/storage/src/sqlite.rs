@@ -9,12 +9,12 @@ pub use link::BulkSuspect;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use domain::{CaseKey, RuleSet};
+use domain::CaseKey;
 use serde_json::json;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -23,7 +23,7 @@ use sqlx::{Row, Sqlite};
 
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
-use crate::common::{IDENTITY_FIELD, KeyRing, case_object, lock_poisoned};
+use crate::common::{Core, IDENTITY_FIELD, KeyRing, case_object, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::keys::{DataKey, MasterKey};
@@ -58,14 +58,9 @@ pub struct SqliteStore {
     pub(crate) reader: SqlitePool,
     /// Reads of a row or two by key, on the caller's thread (see [`point_read`]).
     points: PointReader,
-    keys: RwLock<KeyRing>,
-    signer: AuditSigner,
-    /// The signed head last checked or written, shared with the audit writer (see [`HeadTrust`]).
-    trust: Arc<HeadTrust>,
-    rules: RuleSet,
-    /// Force plugins whose findings report facts include (none unless attached).
-    facts_plugins: crate::facts::FactsPlugins,
-    faults: Option<Arc<FaultInjector>>,
+    /// Keys, audit signing, rules, plugins and faults (the head trust is shared with the audit
+    /// writer).
+    core: Core,
     /// Audit records written on their own, committed in groups by a thread of their own.
     audit_writer: AuditWriter,
     /// Taken by every write transaction begun here and by the audit writer (see [`WriteGate`]).
@@ -131,12 +126,7 @@ impl SqliteStore {
             gate,
             writer,
             reader,
-            keys: RwLock::new(keys),
-            signer: options.signer,
-            trust,
-            rules: RuleSet::national(),
-            facts_plugins: Default::default(),
-            faults: None,
+            core: Core::new(keys, options.signer, trust),
         };
         report_facts::mark_empty_store(&store).await?;
         crate::engine::upgrade_chains(&store).await?;
@@ -149,8 +139,8 @@ impl SqliteStore {
     pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
         match AuditWriter::start(
             &self.path,
-            self.signer.clone(),
-            Arc::clone(&self.trust),
+            self.core.signer.clone(),
+            Arc::clone(&self.core.trust),
             Arc::clone(&self.gate),
             Some(Arc::clone(&faults)),
         ) {
@@ -158,7 +148,7 @@ impl SqliteStore {
             // Tests only: the store keeps its writer without faults, and the test sees why.
             Err(error) => tracing::error!(%error, "cannot restart the audit writer with faults"),
         }
-        self.faults = Some(faults);
+        self.core.faults = Some(faults);
         self
     }
 
@@ -231,12 +221,16 @@ impl SqliteStore {
     }
 
     pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
-        begin_write_on(&self.writer, &self.gate, self.faults.as_deref()).await
+        begin_write_on(&self.writer, &self.gate, self.core.faults.as_deref()).await
     }
 
     #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        self.keys.read().map_err(|_| lock_poisoned())?.active_key()
+        self.core
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .active_key()
     }
 }
 
@@ -313,24 +307,8 @@ impl crate::engine::Backend for SqliteStore {
     const CASE_FOR_APPEND: &'static str =
         "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2";
 
-    fn keys(&self) -> &RwLock<KeyRing> {
-        &self.keys
-    }
-
-    fn rules(&self) -> &RuleSet {
-        &self.rules
-    }
-
-    fn facts_plugins(&self) -> &crate::facts::FactsPlugins {
-        &self.facts_plugins
-    }
-
-    fn signer(&self) -> &AuditSigner {
-        &self.signer
-    }
-
-    fn trust(&self) -> &HeadTrust {
-        &self.trust
+    fn core(&self) -> &Core {
+        &self.core
     }
 
     async fn snapshot_tx(&self, _actor: &str) -> StoreResult<WriteTx<'_>> {
@@ -514,6 +492,7 @@ impl SqliteStore {
     /// open with it), to be installed with [`SqliteStore::install_keys`] once `tx` commits.
     pub(crate) async fn keys_in(&self, tx: &mut WriteTx<'_>) -> StoreResult<KeyRing> {
         let master = self
+            .core
             .keys
             .read()
             .map_err(|_| lock_poisoned())?
@@ -544,7 +523,7 @@ impl SqliteStore {
 
     /// Uses `ring` from now on.
     pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
-        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        *self.core.keys.write().map_err(|_| lock_poisoned())? = ring;
         Ok(())
     }
 }

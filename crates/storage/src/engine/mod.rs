@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use domain::{CaseKey, RuleSet};
 
 use crate::access::Access;
-use crate::common::KeyRing;
+use crate::common::{Core, KeyRing};
 use crate::facts::FactsPlugins;
 use crate::rows::EventRow;
 use crate::server_state::CaseRead;
@@ -70,16 +70,29 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// for the transaction where the database locks rows (PostgreSQL's `FOR UPDATE`).
     const CASE_FOR_APPEND: &'static str;
 
+    /// What every store holds besides its connections (see [`Core`]).
+    fn core(&self) -> &Core;
+
     /// The key ring (master key and data keys).
-    fn keys(&self) -> &RwLock<KeyRing>;
+    fn keys(&self) -> &RwLock<KeyRing> {
+        &self.core().keys
+    }
     /// The national rule set the store evaluates cases under.
-    fn rules(&self) -> &RuleSet;
+    fn rules(&self) -> &RuleSet {
+        &self.core().rules
+    }
     /// Force plugins whose findings report facts include.
-    fn facts_plugins(&self) -> &FactsPlugins;
+    fn facts_plugins(&self) -> &FactsPlugins {
+        &self.core().facts_plugins
+    }
     /// The audit signing key.
-    fn signer(&self) -> &AuditSigner;
+    fn signer(&self) -> &AuditSigner {
+        &self.core().signer
+    }
     /// The signed head last checked or written (see [`HeadTrust`]).
-    fn trust(&self) -> &HeadTrust;
+    fn trust(&self) -> &HeadTrust {
+        &self.core().trust
+    }
 
     /// A read-only transaction over one snapshot of the whole database, acting for `actor`: for
     /// verification and reports from facts.

@@ -19,7 +19,7 @@ pub(super) async fn mark_empty_store(store: &PgStore) -> StoreResult<()> {
         "INSERT INTO report_facts_state (id, basis, built_at) SELECT 1, $1, $2 \
          WHERE NOT EXISTS (SELECT 1 FROM cases) ON CONFLICT (id) DO NOTHING",
     )
-    .bind(reporting::facts::basis(&store.rules))
+    .bind(reporting::facts::basis(&store.core.rules))
     .bind(format_time(Utc::now()))
     .execute(&mut *tx.tx)
     .await?;
@@ -36,11 +36,11 @@ impl PgStore {
         &mut self,
         plugins: std::sync::Arc<dyn reporting::PluginRules>,
     ) -> StoreResult<()> {
-        self.facts_plugins.attach(plugins);
+        self.core.facts_plugins.attach(plugins);
         // Acting as the store, so that row-level security lets the check see the cases.
         let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
         sqlx::query(MARK_EMPTY_STORE_AS)
-            .bind(self.facts_plugins.basis(&self.rules))
+            .bind(self.core.facts_plugins.basis(&self.core.rules))
             .bind(format_time(Utc::now()))
             .execute(&mut *tx.tx)
             .await?;

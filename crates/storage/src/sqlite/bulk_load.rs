@@ -26,7 +26,7 @@ impl SqliteStore {
         let key = self.active_key()?;
         let mut cases = Vec::with_capacity(batch.len());
         for append in batch {
-            if let Some(rows) = new_case_rows(access, append, &key, &self.rules, now)? {
+            if let Some(rows) = new_case_rows(access, append, &key, &self.core.rules, now)? {
                 cases.push(rows);
             }
         }
