@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use storage::{AuditSigner, MasterKey, SqliteOptions, SqliteStore, Store};
+use storage::prelude::*;
+use storage::{AuditSigner, MasterKey, SqliteOptions, SqliteStore};
 
 #[derive(Debug, Args)]
 pub struct HttpArgs {

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use storage::bench::{PlainRow, plain_inserts, synthetic_lines};
+use storage::prelude::*;
 use storage::{
     Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, NewEvent, PgOptions,
-    PgStore, Purpose, SqliteOptions, SqliteStore, Store,
+    PgStore, Purpose, SqliteOptions, SqliteStore,
 };
 
 #[derive(Debug, Args)]

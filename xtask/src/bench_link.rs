@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use domain::CaseKey;
+use storage::prelude::*;
 use storage::{
     Access, Append, AuditSigner, BulkSuspect, ExpectedVersion, MasterKey, NewEvent, Purpose,
-    RelinkProgress, SqliteOptions, SqliteStore, Store,
+    RelinkProgress, SqliteOptions, SqliteStore,
 };
 use synthetic::repeats::{PlantedSuspect, RepeatSettings, person_records, planted};
 

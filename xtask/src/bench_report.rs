@@ -21,9 +21,10 @@ use clap::Args;
 use domain::{Record, RuleSet};
 use reporting::Scope;
 use sqlx::Row;
+use storage::prelude::*;
 use storage::{
     Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, PgOptions, PgStore,
-    Purpose, ReportPath, SqliteOptions, SqliteStore, Store,
+    Purpose, ReportPath, SqliteOptions, SqliteStore,
 };
 
 #[derive(Debug, Args)]

@@ -153,7 +153,7 @@ impl AuditRecord {
 /// names its place among the checkpoints (`ordinal`, from 1) and the record of the one before it
 /// (`prev_seq`, 0 for the first), so a missing checkpoint is found. Checkpoints written before
 /// checkpoints were chained have neither (and are signed with the first message format).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
@@ -203,7 +203,7 @@ pub struct HeadCounts {
 /// The signed head of the chain, rewritten by every transaction that adds audit records. A head
 /// written before case chains existed has no counts and no state (and is signed with the first
 /// message format); the store upgrades it on opening.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SignedHead {
     pub seq: i64,
     pub hash: String,
@@ -515,7 +515,8 @@ fn untrusted(what: &str) -> StoreError {
 /// not verified a second time (verifying costs as much as signing; the audit writer of a busy
 /// server commits hundreds of batches a second).
 #[derive(Debug)]
-pub(crate) struct HeadTrust {
+#[doc(hidden)]
+pub struct HeadTrust {
     key: VerifyingKey,
     known: Mutex<Option<SignedHead>>,
 }

@@ -1,7 +1,11 @@
 //! The SQL of the audit chain: the same text for SQLite (sqlx and the audit writer's rusqlite
 //! connection) and PostgreSQL, except where PostgreSQL writes checkpoints and the head through
 //! its guarded functions (migration `0010_actor_binding.sql`: the application role may not write
-//! those tables itself).
+//! those tables itself). The functions are generic over the database ([`crate::sql::SqlDb`]).
+
+use crate::audit::{AuditRecord, ChainTail, Checkpoint, HeadTrust, SignedHead, TailRows};
+use crate::error::{StoreError, StoreResult};
+use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
 
 /// The number of checkpoints (read only to upgrade a head of the first format).
 pub(crate) const COUNT_CHECKPOINTS: &str = "SELECT count(*) FROM audit_checkpoints";
@@ -51,87 +55,106 @@ pub(crate) const PG_ADD_CHECKPOINT: &str =
 pub(crate) const PG_WRITE_HEAD: &str =
     "SELECT rasso_write_head($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
-/// Binds an audit record's eleven values to `$query` with `$bind` (`bind` on an sqlx query,
-/// `push_bind` on a query builder's row), in the column order of [`INSERT_RECORD`] and
-/// [`INSERT_RECORDS`]; evaluates to what the last bind returns. The audit writer's rusqlite insert
-/// lists the same values in the same order.
-macro_rules! bind_record {
-    ($query:expr, $bind:ident, $record:expr) => {{
-        let record: &crate::audit::AuditRecord = $record;
-        $query
-            .$bind(record.seq)
-            .$bind(&record.at)
-            .$bind(&record.actor)
-            .$bind(&record.category)
-            .$bind(&record.object)
-            .$bind(&record.purpose)
-            .$bind(&record.reason)
-            .$bind(&record.recipient)
-            .$bind(record.detail.to_string())
-            .$bind(&record.prev_hash)
-            .$bind(&record.hash)
-    }};
+/// Inserts `records` inside `conn`, `per_statement` rows a statement (multi-row inserts: one
+/// round trip each), in the column order of [`INSERT_RECORDS`]. The audit writer's rusqlite
+/// insert lists the same values in the same order.
+pub(crate) async fn insert_records<DB: SqlDb>(
+    conn: &mut DB::Connection,
+    records: &[AuditRecord],
+    per_statement: usize,
+) -> StoreResult<()> {
+    for chunk in records.chunks(per_statement.max(1)) {
+        let mut insert = sqlx::QueryBuilder::<DB>::new(INSERT_RECORDS);
+        insert.push("VALUES ");
+        for (index, record) in chunk.iter().enumerate() {
+            insert.push(if index == 0 { "(" } else { ", (" });
+            let mut first = true;
+            let mut next = |insert: &mut sqlx::QueryBuilder<DB>| {
+                if !first {
+                    insert.push(", ");
+                }
+                first = false;
+            };
+            next(&mut insert);
+            DB::push_to(&mut insert, record.seq);
+            for text in [
+                &record.at,
+                &record.actor,
+                &record.category,
+                &record.object,
+                &record.purpose,
+            ] {
+                next(&mut insert);
+                DB::push_to(&mut insert, text);
+            }
+            for optional in [&record.reason, &record.recipient] {
+                next(&mut insert);
+                DB::push_to(&mut insert, optional);
+            }
+            next(&mut insert);
+            DB::push_to(&mut insert, record.detail.to_string());
+            for text in [&record.prev_hash, &record.hash] {
+                next(&mut insert);
+                DB::push_to(&mut insert, text);
+            }
+            insert.push(")");
+        }
+        insert
+            .build()
+            .run(conn)
+            .await
+            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
+    }
+    Ok(())
 }
-pub(crate) use bind_record;
 
 /// Reads the chain's tail (its last record, last checkpoint and signed head, one statement) inside
-/// a write transaction and checks the head with `$trust` (a [`crate::audit::HeadTrust`]); `$transaction`
-/// is an sqlx transaction of either database; with `$upgrade` true a head of the first format is
-/// accepted (the store's upgrade). Evaluates to a future of `StoreResult<ChainTail>`. A macro, like
-/// `facts_sql!`, so both stores share one copy.
-macro_rules! read_chain_tail {
-    ($transaction:expr, $trust:expr, $upgrade:expr) => {
-        async {
-            use sqlx::Row as _;
-            let row = sqlx::query(crate::audit_sql::TAIL)
-                .fetch_one(&mut *$transaction)
-                .await?;
-            let mut rows = crate::audit::TailRows::default();
-            if let (Some(seq), Some(hash)) = (row.try_get(0)?, row.try_get(1)?) {
-                rows.last = Some((seq, hash));
-            }
-            if let (Some(seq), Some(at)) = (row.try_get(2)?, row.try_get(3)?) {
-                rows.checkpoint = Some((seq, at));
-            }
-            if let (Some(seq), Some(hash), Some(at), Some(public_key), Some(signature)) = (
-                row.try_get(4)?,
-                row.try_get(5)?,
-                row.try_get(6)?,
-                row.try_get(12)?,
-                row.try_get(13)?,
-            ) {
-                rows.head = Some(crate::audit_sql::head_from_values(
-                    seq,
-                    hash,
-                    at,
-                    [
-                        row.try_get(7)?,
-                        row.try_get(8)?,
-                        row.try_get(9)?,
-                        row.try_get(10)?,
-                    ],
-                    row.try_get(11)?,
-                    public_key,
-                    signature,
-                ));
-            }
-            if $upgrade
-                && rows
-                    .head
-                    .as_ref()
-                    .is_some_and(|head| head.counts().is_none())
-            {
-                let count: i64 = sqlx::query_scalar(crate::audit_sql::COUNT_CHECKPOINTS)
-                    .fetch_one(&mut *$transaction)
-                    .await?;
-                rows.legacy_checkpoints = Some(count);
-            }
-            let trust: &crate::audit::HeadTrust = $trust;
-            trust.tail(rows)
-        }
-    };
+/// a write transaction and checks the head with `trust`; with `upgrade` a head of the first
+/// format is accepted (the store's upgrade).
+pub(crate) async fn read_chain_tail<DB: SqlDb>(
+    conn: &mut DB::Connection,
+    trust: &HeadTrust,
+    upgrade: bool,
+) -> StoreResult<ChainTail> {
+    let row = stmt::<DB>(TAIL).one(&mut *conn).await?;
+    let mut rows = TailRows::default();
+    if let (Some(seq), Some(hash)) = (row.col(0)?, row.col(1)?) {
+        rows.last = Some((seq, hash));
+    }
+    if let (Some(seq), Some(at)) = (row.col(2)?, row.col(3)?) {
+        rows.checkpoint = Some((seq, at));
+    }
+    if let (Some(seq), Some(hash), Some(at), Some(public_key), Some(signature)) = (
+        row.col(4)?,
+        row.col(5)?,
+        row.col(6)?,
+        row.col(12)?,
+        row.col(13)?,
+    ) {
+        rows.head = Some(head_from_values(
+            seq,
+            hash,
+            at,
+            [row.col(7)?, row.col(8)?, row.col(9)?, row.col(10)?],
+            row.col(11)?,
+            public_key,
+            signature,
+        ));
+    }
+    if upgrade
+        && rows
+            .head
+            .as_ref()
+            .is_some_and(|head| head.counts().is_none())
+    {
+        let count: i64 = stmt::<DB>(COUNT_CHECKPOINTS)
+            .one(&mut *conn)
+            .await?
+            .col(0)?;
+        rows.legacy_checkpoints = Some(count);
+    }
+    trust.tail(rows)
 }
-pub(crate) use read_chain_tail;
 
 /// A signed head from the head's columns of [`TAIL`].
 pub(crate) fn head_from_values(
@@ -142,8 +165,8 @@ pub(crate) fn head_from_values(
     state: Option<String>,
     public_key: String,
     signature: String,
-) -> crate::audit::SignedHead {
-    crate::audit::SignedHead {
+) -> SignedHead {
+    SignedHead {
         seq,
         hash,
         at,
@@ -157,57 +180,46 @@ pub(crate) fn head_from_values(
     }
 }
 
-/// Writes a signed checkpoint (`$checkpoint`, a `&Checkpoint`) with `$sql` inside `$transaction`,
-/// an sqlx transaction of either database. Evaluates to a future of `StoreResult<()>`.
-macro_rules! write_checkpoint {
-    ($transaction:expr, $sql:expr, $checkpoint:expr) => {
-        async {
-            let signed: &crate::audit::Checkpoint = $checkpoint;
-            sqlx::query($sql)
-                .bind(signed.seq)
-                .bind(&signed.hash)
-                .bind(&signed.at)
-                .bind(signed.ordinal)
-                .bind(signed.prev_seq)
-                .bind(&signed.public_key)
-                .bind(&signed.signature)
-                .execute(&mut *$transaction)
-                .await
-                .map_err(|error| {
-                    crate::error::StoreError::Audit(format!(
-                        "cannot write an audit checkpoint: {error}"
-                    ))
-                })?;
-            Ok::<_, crate::error::StoreError>(())
-        }
-    };
+/// Writes a signed checkpoint with `sql` ([`INSERT_CHECKPOINT`] or [`PG_ADD_CHECKPOINT`]) inside
+/// `conn`.
+pub(crate) async fn write_checkpoint<DB: SqlDb>(
+    conn: &mut DB::Connection,
+    sql: &'static str,
+    signed: &Checkpoint,
+) -> StoreResult<()> {
+    stmt::<DB>(sql)
+        .param(signed.seq)
+        .param(&signed.hash)
+        .param(&signed.at)
+        .param(signed.ordinal)
+        .param(signed.prev_seq)
+        .param(&signed.public_key)
+        .param(&signed.signature)
+        .run(conn)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write an audit checkpoint: {error}")))?;
+    Ok(())
 }
-pub(crate) use write_checkpoint;
 
-/// Writes the signed head (`$head`, a `&SignedHead`) with `$sql` inside `$transaction`, an sqlx
-/// transaction of either database. Evaluates to a future of `StoreResult<()>`.
-macro_rules! write_head {
-    ($transaction:expr, $sql:expr, $head:expr) => {
-        async {
-            let head: &crate::audit::SignedHead = $head;
-            sqlx::query($sql)
-                .bind(head.seq)
-                .bind(&head.hash)
-                .bind(&head.at)
-                .bind(head.records)
-                .bind(head.checkpoints)
-                .bind(head.last_checkpoint)
-                .bind(head.cases)
-                .bind(&head.state)
-                .bind(&head.public_key)
-                .bind(&head.signature)
-                .execute(&mut *$transaction)
-                .await
-                .map_err(|error| {
-                    crate::error::StoreError::Audit(format!("cannot write the audit head: {error}"))
-                })?;
-            Ok::<_, crate::error::StoreError>(())
-        }
-    };
+/// Writes the signed head with `sql` ([`UPSERT_HEAD`] or [`PG_WRITE_HEAD`]) inside `conn`.
+pub(crate) async fn write_head<DB: SqlDb>(
+    conn: &mut DB::Connection,
+    sql: &'static str,
+    head: &SignedHead,
+) -> StoreResult<()> {
+    stmt::<DB>(sql)
+        .param(head.seq)
+        .param(&head.hash)
+        .param(&head.at)
+        .param(head.records)
+        .param(head.checkpoints)
+        .param(head.last_checkpoint)
+        .param(head.cases)
+        .param(&head.state)
+        .param(&head.public_key)
+        .param(&head.signature)
+        .run(conn)
+        .await
+        .map_err(|error| StoreError::Audit(format!("cannot write the audit head: {error}")))?;
+    Ok(())
 }
-pub(crate) use write_head;

@@ -13,12 +13,12 @@ use domain::{Case, RuleSet};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, append_detail};
 use crate::chain::{CaseChainer, CaseHead, GENESIS, Hash, StateDelta};
+use crate::common::{Projection, case_object, project};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::FactsRow;
 use crate::keys::DataKey;
 use crate::model::{Append, ExpectedVersion};
 use crate::rows::{EventRow, event_row};
-use crate::sqlite::{Projection, case_object, project};
 
 /// Everything stored for one new case.
 pub(crate) struct NewCaseRows {

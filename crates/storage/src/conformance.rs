@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 
 use domain::{CaseKey, PersonKey};
 use ed25519_dalek::VerifyingKey;
@@ -19,7 +20,7 @@ use crate::model::{
     Append, CaseFilter, CaseStatus, EventReader, ExpectedVersion, ExportOptions, NewEvent, Session,
     User,
 };
-use crate::store::Store;
+use crate::store::*;
 
 mod bulk;
 mod facts;
@@ -101,60 +102,147 @@ fn note(force: &str, reference: &str, id: &str, text: &str) -> NewEvent {
     }
 }
 
-/// Runs every check, each on a fresh store from `factory` (which also gives the audit key to
-/// verify with).
+/// What a check starts from: an empty store, or one holding the sample
+/// ([`sample_appends`], appended before the check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Given {
+    Empty,
+    Sample,
+}
+
+/// A check's body: the store, and the trusted audit key.
+pub type CheckFn<S> =
+    for<'a> fn(&'a S, &'a VerifyingKey) -> Pin<Box<dyn Future<Output = StoreResult<()>> + 'a>>;
+
+/// One named check of the suite; each runs on a fresh store, so that each can be its own test.
+pub struct Check<S> {
+    /// The test's name (the check's function).
+    pub name: &'static str,
+    /// What the store holds before it.
+    pub given: Given,
+    /// Whether the audit chain must verify (and name no victim) after it.
+    pub audit_after: bool,
+    /// The check.
+    pub run: CheckFn<S>,
+}
+
+impl<S> std::fmt::Debug for Check<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check<S>(name: &'static str, given: Given, audit_after: bool, run: CheckFn<S>) -> Check<S> {
+    Check {
+        name,
+        given,
+        audit_after,
+        run,
+    }
+}
+
+/// Every check of the suite, by name: what every [`Store`] must do. A backend's tests run each
+/// as a test of its own ([`run_check`]).
+pub fn checks<S: Store>() -> Vec<Check<S>> {
+    use Given::{Empty, Sample};
+    vec![
+        check("append_and_read", Empty, true, |s, _| {
+            Box::pin(append_and_read(s))
+        }),
+        check("idempotent_appends", Empty, true, |s, _| {
+            Box::pin(idempotent_appends(s))
+        }),
+        check("reused_event_ids", Empty, true, |s, _| {
+            Box::pin(reused_event_ids(s))
+        }),
+        check("chain_bindings", Empty, false, |s, k| {
+            Box::pin(chain_bindings(s, k))
+        }),
+        check("optimistic_concurrency", Empty, true, |s, _| {
+            Box::pin(optimistic_concurrency(s))
+        }),
+        check("listing", Empty, true, |s, _| Box::pin(listing(s))),
+        check("streaming", Sample, true, |s, _| Box::pin(streaming(s))),
+        check("sealed_identity", Empty, true, |s, _| {
+            Box::pin(sealed_identity(s))
+        }),
+        check("export_round_trip", Sample, true, |s, _| {
+            Box::pin(export_round_trip(s))
+        }),
+        check("users_and_sessions", Empty, true, |s, _| {
+            Box::pin(users_and_sessions(s))
+        }),
+        check("audit_trail", Empty, false, |s, k| {
+            Box::pin(audit_trail(s, k))
+        }),
+        check("key_rotation", Empty, true, |s, _| {
+            Box::pin(key_rotation(s))
+        }),
+        check("report_facts", Empty, true, |s, _| {
+            Box::pin(report_facts(s))
+        }),
+        check("concurrent_audited_reads", Empty, false, |s, k| {
+            Box::pin(concurrent_audited_reads(s, k))
+        }),
+        check("conditional_reads", Empty, true, |s, _| {
+            Box::pin(conditional_reads(s))
+        }),
+        check("conditional_lists", Sample, true, |s, _| {
+            Box::pin(conditional_lists(s))
+        }),
+        check("sign_in_state", Empty, true, |s, _| {
+            Box::pin(sign_in_state(s))
+        }),
+        check("break_glass", Empty, true, |s, _| Box::pin(break_glass(s))),
+        check("sharing", Empty, true, |s, _| Box::pin(sharing(s))),
+        check("suspect_linkage", Empty, true, |s, _| {
+            Box::pin(suspect_linkage(s))
+        }),
+    ]
+}
+
+/// Runs one check on a fresh store from `factory` (which returns an empty store and the audit
+/// public key): the sample first if the check is given it, the audit chain checked after.
+pub async fn run_check<S, F, Fut>(check: &Check<S>, factory: F) -> StoreResult<()>
+where
+    S: Store,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = StoreResult<(S, VerifyingKey)>>,
+{
+    let (store, trusted) = factory().await?;
+    if check.given == Given::Sample {
+        store
+            .append(&officer(), sample_appends(ExpectedVersion::Any))
+            .await?;
+    }
+    (check.run)(&store, &trusted).await?;
+    if check.audit_after {
+        check_audit(&store, &trusted).await?;
+    }
+    Ok(())
+}
+
+/// Runs every check, each on a fresh store from `factory`.
 pub async fn run_all<S, F, Fut>(factory: F) -> StoreResult<()>
 where
     S: Store,
     F: Fn() -> Fut,
     Fut: Future<Output = StoreResult<(S, VerifyingKey)>>,
 {
-    let (store, trusted) = factory().await?;
-    append_and_read(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    idempotent_appends(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    reused_event_ids(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    chain_bindings(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    optimistic_concurrency(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    listing(&store).await?;
-    streaming(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    sealed_identity(&store).await?;
-    export_round_trip(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    users_and_sessions(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    audit_trail(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    key_rotation(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    report_facts(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    concurrent_audited_reads(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    conditional_reads(&store).await?;
-    conditional_lists(&store).await?;
-    sign_in_state(&store).await?;
-    break_glass(&store).await?;
-    sharing(&store).await?;
-    check_audit(&store, &trusted).await?;
-    let (store, trusted) = factory().await?;
-    suspect_linkage(&store).await?;
-    check_audit(&store, &trusted).await?;
+    for check in checks::<S>() {
+        run_check(&check, &factory).await?;
+    }
     Ok(())
+}
+
+/// An instant given in RFC 3339 (the checks' times are written out; a typo is a failed check).
+fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(at) => at.with_timezone(&chrono::Utc),
+        Err(error) => panic!("check time `{text}` does not parse: {error}"),
+    }
 }
 
 /// The audit chain verifies and no record mentions the planted identity.
@@ -757,20 +845,23 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         last_seen_at: "2026-01-01T08:00:00Z".into(),
     };
     store.create_session(&session).await?;
-    store.touch_session("t1", "2026-01-01T08:10:00Z").await?;
+    store
+        .touch_session("t1", at("2026-01-01T08:10:00Z"))
+        .await?;
     assert_eq!(
         store.session("t1").await?.map(|s| s.last_seen_at),
-        Some("2026-01-01T08:10:00Z".into())
+        Some("2026-01-01T08:10:00.000000Z".into()),
+        "the store writes times as RFC 3339 UTC with microseconds"
     );
     assert_eq!(
         store
-            .expire_sessions("2026-01-01T08:05:00Z", "2026-01-01T00:00:00Z")
+            .expire_sessions(at("2026-01-01T08:05:00Z"), at("2026-01-01T00:00:00Z"))
             .await?,
         0
     );
     assert_eq!(
         store
-            .expire_sessions("2026-01-01T08:20:00Z", "2026-01-01T00:00:00Z")
+            .expire_sessions(at("2026-01-01T08:20:00Z"), at("2026-01-01T00:00:00Z"))
             .await?,
         1
     );
@@ -1202,42 +1293,50 @@ pub async fn conditional_lists<S: Store>(store: &S) -> StoreResult<()> {
 /// recorded once.
 pub async fn sign_in_state<S: Store>(store: &S) -> StoreResult<()> {
     let window = "2026-01-01T10:00:00.000000Z";
-    assert_eq!(store.sign_in_failures("alice", window).await?, 0);
+    assert_eq!(store.sign_in_failures("alice", at(window)).await?, 0);
     // One failure before the window: forgotten when the next is noted.
     store
         .note_sign_in_failure(
             "alice",
-            "2026-01-01T09:00:00.000000Z",
-            "2026-01-01T08:00:00.000000Z",
+            at("2026-01-01T09:00:00.000000Z"),
+            at("2026-01-01T08:00:00.000000Z"),
         )
         .await?;
-    for (n, at) in ["10:01", "10:02", "10:03"].iter().enumerate() {
+    for (n, minute) in ["10:01", "10:02", "10:03"].iter().enumerate() {
         let noted = store
-            .note_sign_in_failure("alice", &format!("2026-01-01T{at}:00.000000Z"), window)
+            .note_sign_in_failure(
+                "alice",
+                at(&format!("2026-01-01T{minute}:00.000000Z")),
+                at(window),
+            )
             .await?;
-        assert_eq!(noted, n as u64 + 1, "failures in the window after {at}");
+        assert_eq!(noted, n as u64 + 1, "failures in the window after {minute}");
     }
-    assert_eq!(store.sign_in_failures("alice", window).await?, 3);
-    assert_eq!(store.sign_in_failures("bob", window).await?, 0, "per user");
+    assert_eq!(store.sign_in_failures("alice", at(window)).await?, 3);
+    assert_eq!(
+        store.sign_in_failures("bob", at(window)).await?,
+        0,
+        "per user"
+    );
     assert_eq!(
         store
-            .sign_in_failures("alice", "2026-01-01T10:02:30.000000Z")
+            .sign_in_failures("alice", at("2026-01-01T10:02:30.000000Z"))
             .await?,
         1,
         "only failures at or after the window start count"
     );
     store.clear_sign_in_failures("alice").await?;
-    assert_eq!(store.sign_in_failures("alice", window).await?, 0);
+    assert_eq!(store.sign_in_failures("alice", at(window)).await?, 0);
 
     assert_eq!(store.first_sign_in_session("alice").await?, None);
     assert!(
         store
-            .record_first_sign_in("alice", "session-1", "2026-01-01T10:05:00.000000Z")
+            .record_first_sign_in("alice", "session-1", at("2026-01-01T10:05:00.000000Z"))
             .await?
     );
     assert!(
         !store
-            .record_first_sign_in("alice", "session-2", "2026-01-02T10:05:00.000000Z")
+            .record_first_sign_in("alice", "session-2", at("2026-01-02T10:05:00.000000Z"))
             .await?,
         "a second sign-in is not the first"
     );
@@ -1258,13 +1357,23 @@ pub async fn break_glass<S: Store>(store: &S) -> StoreResult<()> {
     let access = Access::new("user:9999", Purpose::BreakGlass);
     assert!(matches!(
         store
-            .declare_break_glass(&access, &ex1, "session-a", "2026-03-05T10:00:00.000000Z")
+            .declare_break_glass(
+                &access,
+                &ex1,
+                "session-a",
+                at("2026-03-05T10:00:00.000000Z")
+            )
             .await,
         Err(StoreError::Refused(_))
     ));
     let access = access.with_reason("urgent safeguarding check out of hours");
     let declared = store
-        .declare_break_glass(&access, &ex1, "session-a", "2026-03-05T10:00:00.000000Z")
+        .declare_break_glass(
+            &access,
+            &ex1,
+            "session-a",
+            at("2026-03-05T10:00:00.000000Z"),
+        )
         .await?;
     assert_eq!(declared.actor, "user:9999");
     assert_eq!(
@@ -1440,19 +1549,19 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
                 &sharer,
                 &key("exampleshire", "EX-2"),
                 shared.id,
-                "2026-03-06T09:00:00.000000Z"
+                at("2026-03-06T09:00:00.000000Z")
             )
             .await,
         Err(StoreError::NotFound(_))
     ));
     let revoked = store
-        .revoke_share(&sharer, &ex1, shared.id, "2026-03-06T09:00:00.000000Z")
+        .revoke_share(&sharer, &ex1, shared.id, at("2026-03-06T09:00:00.000000Z"))
         .await?;
     assert_eq!(revoked.revoked_by.as_deref(), Some("user:4471"));
     assert!(!revoked.is_active());
     let records_after = store.audit_records(0, u64::MAX).await?.len();
     let again = store
-        .revoke_share(&sharer, &ex1, shared.id, "2026-03-07T09:00:00.000000Z")
+        .revoke_share(&sharer, &ex1, shared.id, at("2026-03-07T09:00:00.000000Z"))
         .await?;
     assert_eq!(again, revoked, "revoking twice changes nothing");
     assert_eq!(store.audit_records(0, u64::MAX).await?.len(), records_after);

@@ -19,10 +19,11 @@ use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
+use crate::engine::Backend as _;
 use crate::error::{StoreError, StoreResult};
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::*;
 
 /// Rows copied per insert statement.
 const BATCH: usize = 500;

@@ -17,7 +17,7 @@ use crate::access::{Access, Purpose};
 use crate::error::{StoreError, StoreResult};
 use crate::keys::KeySource;
 use crate::sqlite::{SqliteOptions, SqliteStore};
-use crate::store::Store;
+use crate::store::*;
 
 /// The key sources the crash writer and the checker share (files inside the test directory).
 pub fn key_sources(dir: &Path) -> (KeySource, KeySource) {

@@ -53,21 +53,13 @@ pub enum StoreError {
     /// A test fault injected by [`crate::fault::FaultInjector`].
     #[error("injected fault at operation {0}")]
     InjectedFault(u64),
-    /// The database reported an error.
+    /// The database reported an error (through sqlx, or through rusqlite for SQLite's point
+    /// reads and audit writer thread). Which library reported it is not part of the contract.
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    /// SQLite reported an error through rusqlite (the point reads on the caller's thread,
-    /// `sqlite::point_read`, and the audit writer thread, `sqlite::audit_writer`); `what` names
-    /// the read or write.
-    #[error("database: {what}: {source}")]
-    Sqlite {
-        what: String,
-        #[source]
-        source: rusqlite::Error,
-    },
+    Database(DatabaseError),
     /// A migration failed.
     #[error("migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(DatabaseError),
     /// A file could not be read or written.
     #[error("{context}: {source}")]
     Io {
@@ -77,7 +69,86 @@ pub enum StoreError {
     },
 }
 
+/// An error the database reported, with what the store was doing when it names it. Its source is
+/// the driver's error, for the chain of causes; its SQLSTATE code, where the database gives one,
+/// is [`DatabaseError::code`].
+#[derive(Debug)]
+pub struct DatabaseError {
+    what: String,
+    code: Option<String>,
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl DatabaseError {
+    /// An error of `source` while doing `what` (empty: not named).
+    pub(crate) fn new(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        DatabaseError {
+            what: what.into(),
+            code: None,
+            source: Box::new(source),
+        }
+    }
+
+    /// The database's own code for the error (SQLSTATE on PostgreSQL), if it gave one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// What the store was doing, if named.
+    pub(crate) fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The same error, naming what the store was doing.
+    pub(crate) fn doing(mut self, what: impl Into<String>) -> Self {
+        self.what = what.into();
+        self
+    }
+}
+
+impl std::fmt::Display for DatabaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.what.is_empty() {
+            write!(f, "{}", self.source)
+        } else {
+            write!(f, "{}: {}", self.what, self.source)
+        }
+    }
+}
+
+impl std::error::Error for DatabaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        let code = error
+            .as_database_error()
+            .and_then(|database| database.code())
+            .map(|code| code.into_owned());
+        let mut wrapped = DatabaseError::new("", error);
+        wrapped.code = code;
+        StoreError::Database(wrapped)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(DatabaseError::new("", error))
+    }
+}
+
 impl StoreError {
+    /// A rusqlite error while doing `what`.
+    pub(crate) fn sqlite(what: impl Into<String>, source: rusqlite::Error) -> Self {
+        StoreError::Database(DatabaseError::new(what, source))
+    }
+
     /// An I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         StoreError::Io {

@@ -12,7 +12,7 @@ use reporting::{CaseFacts, PluginRules, Report, ReportBuilder, RulesInForce, Sco
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::error::StoreResult;
-use crate::store::Store;
+use crate::store::*;
 
 /// What a report asks of the facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl FactsRow {
 /// the facts the store writes. Kept apart from the store's rule set so that facts are the only
 /// thing plugins change in a store.
 #[derive(Debug, Default)]
-pub(crate) struct FactsPlugins {
+pub struct FactsPlugins {
     plugins: Option<Arc<dyn PluginRules>>,
     /// The basis of the rule set alone (the store's, or the plugins'), worked out once: it is a
     /// hash of the whole configuration.

@@ -230,10 +230,7 @@ fn same_error(error: &StoreError) -> StoreError {
         StoreError::Corrupt(message) => StoreError::Corrupt(message.clone()),
         StoreError::Audit(message) => StoreError::Audit(message.clone()),
         StoreError::InjectedFault(at) => StoreError::InjectedFault(*at),
-        other @ (StoreError::Database(_)
-        | StoreError::Sqlite { .. }
-        | StoreError::Migrate(_)
-        | StoreError::Io { .. }) => {
+        other @ (StoreError::Database(_) | StoreError::Migrate(_) | StoreError::Io { .. }) => {
             StoreError::Audit(format!("the audit batch did not commit: {other}"))
         }
     }

@@ -11,41 +11,52 @@
 //! - [`keys`]: master and data keys, sealing of identity (XChaCha20-Poly1305).
 //! - [`linking`]: suspect linkage inside the store (sealed match profiles, keyed blind index,
 //!   candidate links and their review).
-//! - [`conformance`]: the suite every implementation must pass.
+//! - `conformance`, `crash`, `tamper`, `bench` (feature `harness`): the suite every implementation
+//!   must pass, and the crash, fault-injection, tamper and benchmark harnesses.
 
 pub mod access;
 pub mod audit;
 mod audit_sql;
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub mod bench;
+#[cfg(any(test, feature = "harness"))]
 mod bulk;
 pub mod case_changes;
 pub mod chain;
 mod chain_sql;
+mod common;
+#[cfg(any(test, feature = "harness"))]
 pub mod conformance;
 pub mod copy;
+#[cfg(any(test, feature = "harness"))]
 pub mod crash;
+mod engine;
 pub mod error;
 pub mod facts;
 mod facts_sql;
 pub mod fault;
 mod group_commit;
 pub mod keys;
+mod link_sql;
 pub mod linking;
 pub mod model;
 pub mod postgres;
 mod row_maps;
 mod rows;
 pub mod server_state;
+mod sql;
 pub mod sqlite;
 pub mod store;
+#[cfg(any(test, feature = "harness"))]
 pub mod tamper;
+mod tx;
 pub mod verify;
 
 pub use access::{Access, Category, Purpose};
 pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead, VerifyReport, canonical_json};
 pub use case_changes::CaseList;
-pub use error::{StoreError, StoreResult};
+pub use error::{DatabaseError, StoreError, StoreResult};
 pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
 pub use keys::{KeyOrigin, KeySource, MasterKey};
 pub use linking::{
@@ -58,7 +69,18 @@ pub use model::{
 };
 pub use postgres::{PgOptions, PgStore};
 pub use server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem};
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub use sqlite::BulkSuspect;
 pub use sqlite::{SqliteOptions, SqliteStore};
-pub use store::Store;
+pub use store::{
+    AccountStore, AdminStore, AuditStore, CaseStore, FactsStore, LinkageStore, SharingStore, Store,
+};
+
+/// The store traits, for callers that use a store of a known type (`use storage::prelude::*`).
+pub mod prelude {
+    pub use crate::store::{
+        AccountStore, AdminStore, AuditStore, CaseStore, FactsStore, LinkageStore, SharingStore,
+        Store,
+    };
+}

@@ -367,7 +367,7 @@ pub(crate) fn officer_taken(force: &str, officer_id: &str, other: &str) -> crate
 }
 
 /// A signed-in session, stored server-side.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     /// SHA-256 of the cookie token (the token itself is never stored).
     pub token_hash: String,
@@ -384,6 +384,15 @@ pub struct BackupInfo {
     pub bytes: u64,
     /// Audit records in the copy.
     pub audit_records: u64,
+}
+
+impl std::str::FromStr for CaseStatus {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        CaseStatus::parse(text)
+            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
+    }
 }
 
 #[cfg(test)]

@@ -17,54 +17,38 @@
 
 mod link;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use domain::interchange::Identity;
-use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
-use serde_json::{Map, Value, json};
+use chrono::Utc;
+use domain::CaseKey;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
-use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 
-use crate::access::{Access, Category};
-use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, VerifyReport,
-    append_detail, checkpoint_now, extend_chain, format_time,
-};
-use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
+use crate::access::Access;
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
+use crate::chain::StateDelta;
+use crate::common::{Core, IDENTITY_FIELD, KeyRing, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
-use crate::facts::{FactsQuery, FactsSink};
+use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
-use crate::keys::{DataKey, MasterKey, SealBinding};
-use crate::linking::{
-    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
-};
-use crate::model::{
-    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions,
-    Session, StoredCase, User,
-};
-use crate::row_maps::postgres::{
-    head_from_row, record_from_row, session_from_row, summary_from_row, user_from_row,
-};
-use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
-use crate::sqlite::{
-    IDENTITY_FIELD, KeyRing, PAGE, case_object, identity_from_plaintext, lock_poisoned, parse_body,
-    project,
-};
-use crate::store::{CaseSink, LineSink, Store};
+use crate::keys::{DataKey, MasterKey};
+use crate::model::BackupInfo;
+use crate::server_state::CaseRead;
+use crate::tx::Conn;
 
+#[cfg(any(test, feature = "harness"))]
 mod bulk_load;
-mod chains;
 mod report_facts;
 mod web;
 
 /// The actor recorded in the row-level-security setting when a store transaction has no user
 /// behind it (the store's own housekeeping).
-const SYSTEM_ACTOR: &str = crate::sqlite::chains::STORE_ACTOR;
+const SYSTEM_ACTOR: &str = crate::common::STORE_ACTOR;
+use crate::common::actor_of;
 
 /// What opening a PostgreSQL store needs.
 #[derive(Debug, Clone)]
@@ -111,15 +95,10 @@ pub fn quote_ident(name: &str) -> String {
 pub struct PgStore {
     pub(crate) pool: PgPool,
     schema: Option<String>,
-    keys: RwLock<KeyRing>,
-    signer: AuditSigner,
-    /// The signed head last checked or written (see [`HeadTrust`]).
-    trust: Arc<HeadTrust>,
     /// Proves to `rasso_act_as` that the store is acting (see the module documentation).
     secret: Arc<Vec<u8>>,
-    rules: RuleSet,
-    /// Force plugins whose findings report facts include (none unless attached).
-    facts_plugins: crate::facts::FactsPlugins,
+    /// Keys, audit signing, rules, plugins and faults.
+    core: Core,
     /// Audit records written on their own, committed in groups.
     audit_batch: GroupCommit,
 }
@@ -132,17 +111,9 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// A transaction of the store.
-pub(crate) struct PgTx {
-    pub(crate) tx: Transaction<'static, Postgres>,
-}
-
-impl PgTx {
-    async fn commit(self) -> StoreResult<()> {
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
+/// A transaction of the PostgreSQL store (see [`crate::tx::Tx`]): every operation passes the
+/// fault injector when one is attached.
+pub(crate) type PgTx<'s> = crate::tx::Tx<'s, Postgres>;
 
 fn connect_options(url: &str, schema: Option<&str>) -> StoreResult<PgConnectOptions> {
     let mut options: PgConnectOptions = url
@@ -305,20 +276,8 @@ async fn refuse_bypassing_role(connection: &mut PgConnection, role: &str) -> Sto
     Ok(())
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "23505")
-}
-
-fn actor_of(access: &Access) -> &str {
-    if access.actor.trim().is_empty() {
-        SYSTEM_ACTOR
-    } else {
-        &access.actor
-    }
-}
+/// PostgreSQL's SQLSTATE for a unique key refusing a row.
+const UNIQUE_VIOLATION: &str = "23505";
 
 /// The rows one case append adds, column by column, for [`NewRows::insert`].
 #[derive(Default)]
@@ -367,11 +326,11 @@ impl NewRows {
     /// Inserts the events, then their sealed fields, each as one statement over arrays.
     async fn insert(
         self,
-        tx: &mut PgTx,
+        tx: &mut PgTx<'_>,
         case_id: i64,
         audit_seq: i64,
         key_id: i64,
-    ) -> Result<(), sqlx::Error> {
+    ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) \
              SELECT $1, e.seq, e.event_id, e.at, e.kind, e.person, e.body, $8 \
@@ -386,7 +345,7 @@ impl NewRows {
         .bind(self.person)
         .bind(self.body)
         .bind(audit_seq)
-        .execute(&mut *tx.tx)
+        .execute(tx.next()?)
         .await?;
         if self.sealed_seq.is_empty() {
             return Ok(());
@@ -404,7 +363,7 @@ impl NewRows {
         .bind(self.sealed_person)
         .bind(self.sealed_nonce)
         .bind(self.sealed_ciphertext)
-        .execute(&mut *tx.tx)
+        .execute(tx.next()?)
         .await?;
         Ok(())
     }
@@ -443,27 +402,25 @@ impl PgStore {
             options.signer.clone(),
             Arc::clone(&trust),
             Arc::clone(&secret),
+            None,
         );
         let store = PgStore {
             audit_batch,
             pool,
             schema: options.schema,
-            keys: RwLock::new(keys),
-            signer: options.signer,
-            trust,
             secret,
-            rules: RuleSet::national(),
-            facts_plugins: Default::default(),
+            core: Core::new(keys, options.signer, trust),
         };
         report_facts::mark_empty_store(&store).await?;
-        store.upgrade_chains().await?;
+        crate::engine::upgrade_chains(&store).await?;
         Ok(store)
     }
 
     /// Reads the data keys inside `tx` with this store's master key (an error if they do not
     /// open with it), to be installed with [`PgStore::install_keys`] once `tx` commits.
-    pub(crate) async fn keys_in(&self, tx: &mut PgTx) -> StoreResult<KeyRing> {
+    pub(crate) async fn keys_in(&self, tx: &mut PgTx<'_>) -> StoreResult<KeyRing> {
         let master = self
+            .core
             .keys
             .read()
             .map_err(|_| lock_poisoned())?
@@ -474,8 +431,23 @@ impl PgStore {
 
     /// Uses `ring` from now on.
     pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
-        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        *self.core.keys.write().map_err(|_| lock_poisoned())? = ring;
         Ok(())
+    }
+
+    /// The same store with a fault injector on every transaction, its own and the group
+    /// committer's (tests only).
+    #[cfg(any(test, feature = "harness"))]
+    pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
+        self.audit_batch = audit_committer(
+            self.pool.clone(),
+            self.core.signer.clone(),
+            Arc::clone(&self.core.trust),
+            Arc::clone(&self.secret),
+            Some(Arc::clone(&faults)),
+        );
+        self.core.faults = Some(faults);
+        self
     }
 
     /// Closes the pool.
@@ -490,7 +462,7 @@ impl PgStore {
 
     /// Begins a transaction acting for `actor` (the row-level-security setting), and, with
     /// `audit`, takes the audit lock first.
-    pub(crate) async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx> {
+    pub(crate) async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx<'_>> {
         self.begin_as("BEGIN", actor, audit).await
     }
 
@@ -499,307 +471,30 @@ impl PgStore {
         statement: &'static str,
         actor: &str,
         audit: bool,
-    ) -> StoreResult<PgTx> {
-        begin_on(&self.pool, &self.secret, statement, actor, audit).await
+    ) -> StoreResult<PgTx<'_>> {
+        begin_on(
+            &self.pool,
+            &self.secret,
+            self.core.faults.as_deref(),
+            statement,
+            actor,
+            audit,
+        )
+        .await
     }
 
+    #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        let key = ring
+        self.core
             .keys
-            .get(&ring.active)
-            .cloned()
-            .ok_or_else(|| StoreError::Key("no active data key".into()))?;
-        Ok((ring.active, key))
-    }
-
-    fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        ring.keys
-            .get(&key_id)
-            .cloned()
-            .ok_or_else(|| StoreError::Key(format!("data key {key_id} is not in the key ring")))
-    }
-
-    /// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
-    /// checkpointed when due, and the signed head moved to the last one.
-    pub(crate) async fn write_audit(
-        &self,
-        tx: &mut PgTx,
-        entries: &[AuditEntry],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        self.write_audit_moving(tx, entries, &StateDelta::default(), now)
-            .await
-    }
-
-    /// [`PgStore::write_audit`] for a transaction that moved cases' chain heads: the signed
-    /// head's state digest moves by `delta`.
-    pub(crate) async fn write_audit_moving(
-        &self,
-        tx: &mut PgTx,
-        entries: &[AuditEntry],
-        delta: &StateDelta,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
-    }
-
-    /// Writes audit records in a transaction of their own (for reads: before the data is read).
-    /// Grouped with those of concurrent callers into one transaction (see
-    /// [`crate::group_commit`]); returns once the records are committed.
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_batch.submit(entries.to_vec()).await
-    }
-
-    async fn append_one(
-        &self,
-        tx: &mut PgTx,
-        append: Append,
-        key: &(i64, DataKey),
-        now: DateTime<Utc>,
-        next_audit_seq: i64,
-        delta: &mut StateDelta,
-    ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
-        let force = append.case.force.as_str();
-        let reference = append.case.reference.as_str();
-        if let Some(stray) = append
-            .events
-            .iter()
-            .find(|event| event.case() != &append.case)
-        {
-            return Err(StoreError::Invalid(format!(
-                "event {} belongs to case {}/{}, not {force}/{reference}",
-                stray.id,
-                stray.case().force,
-                stray.case().reference
-            )));
-        }
-        let row = sqlx::query(
-            "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE",
-        )
-        .bind(force)
-        .bind(reference)
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        let (case_id, version, head) = match row {
-            Some(row) => (
-                Some(row.try_get::<i64, _>(0)?),
-                row.try_get::<i64, _>(1)? as u64,
-                row.try_get::<Option<String>, _>(2)?,
-            ),
-            None => (None, 0, None),
-        };
-        let conflict = |expected: ExpectedVersion, actual: u64| StoreError::Conflict {
-            force: force.to_owned(),
-            reference: reference.to_owned(),
-            expected,
-            actual,
-        };
-        let mut held = HashMap::new();
-        let mut order = Vec::new();
-        if let Some(case_id) = case_id {
-            let rows = sqlx::query(crate::rows::HELD_EVENTS)
-                .bind(case_id)
-                .fetch_all(&mut *tx.tx)
-                .await?;
-            for row in &rows {
-                let (seq, event_id, held_event) = crate::row_maps::postgres::held_from_row(row)?;
-                order.push((seq, event_id.clone()));
-                held.insert(event_id, held_event);
-            }
-        }
-        let (fresh, duplicates) =
-            crate::rows::new_events(force, reference, append.events, &held, &|key_id| {
-                self.data_key(key_id)
-            })?;
-        if fresh.is_empty() {
-            return Ok((
-                AppendOutcome {
-                    appended: 0,
-                    duplicates,
-                    version,
-                },
-                None,
-            ));
-        }
-        let expected_ok = match append.expected {
-            ExpectedVersion::Any => true,
-            ExpectedVersion::NoCase => version == 0,
-            ExpectedVersion::Exact(expected) => version == expected,
-        };
-        if !expected_ok {
-            return Err(conflict(append.expected, version));
-        }
-        let old_head = crate::rows::chain_head(force, reference, version, head.as_deref())?;
-        let case_id = match case_id {
-            Some(id) => id,
-            None => {
-                let inserted = sqlx::query(
-                    "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) \
-                     VALUES ($1, $2, 0, 'open', NULL, 0, 0, NULL, NULL, $3) RETURNING case_id",
-                )
-                .bind(force)
-                .bind(reference)
-                .bind(format_time(now))
-                .fetch_one(&mut *tx.tx)
-                .await;
-                match inserted {
-                    Ok(row) => row.try_get(0)?,
-                    // Another writer created the case since we looked.
-                    Err(error) if is_unique_violation(&error) => {
-                        return Err(conflict(append.expected, version + 1));
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-            }
-        };
-        let mut events: Vec<Event> = Vec::with_capacity(order.len() + fresh.len());
-        for (seq, event_id) in &order {
-            if let Some(held_event) = held.get(event_id) {
-                events.push(parse_body(&held_event.body, force, reference, *seq)?.event);
-            }
-        }
-        let appended = fresh.len() as u64;
-        let mut chainer =
-            CaseChainer::resume(version, old_head.as_ref().map_or(GENESIS, |head| head.head));
-        // The new events and their sealed identities go in as two multi-row inserts (arrays
-        // unnested on the server): two round trips per case instead of one or two per event.
-        let mut rows = NewRows::with_capacity(fresh.len());
-        let mut suspects = Vec::new();
-        for (index, new) in fresh.into_iter().enumerate() {
-            let seq = (version + index as u64 + 1) as i64;
-            suspects.extend(crate::rows::suspect_identity(&new));
-            let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
-            row.chain_onto(&mut chainer, force, reference);
-            rows.push(row);
-            events.push(event);
-        }
-        rows.insert(tx, case_id, next_audit_seq, key.0)
-            .await
-            .map_err(|error| {
-                if is_unique_violation(&error) {
-                    conflict(append.expected, version + 1)
-                } else {
-                    error.into()
-                }
-            })?;
-        // Linkage runs after the case's rows are in, in the same transaction.
-        let mut suggestions = 0u64;
-        for (person, identity) in &suspects {
-            suggestions += self
-                .link_suspect(tx, key, case_id, force, reference, person, identity, now)
-                .await?;
-        }
-        let new_version = version + appended;
-        let new_head = chainer.head();
-        let case = Case::new(append.case.clone(), events);
-        let projection = project(&case, &self.rules, now);
-        report_facts::write(tx, case_id, &case, &self.rules, &self.facts_plugins).await?;
-        let updated = sqlx::query(
-            "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
-             last_event_at = $7, updated_at = $8, head = $11 WHERE case_id = $9 AND version = $10",
-        )
-        .bind(new_version as i64)
-        .bind(projection.status.as_str())
-        .bind(projection.officer)
-        .bind(projection.open_findings as i64)
-        .bind(projection.people as i64)
-        .bind(projection.reported_at)
-        .bind(projection.last_event_at)
-        .bind(format_time(now))
-        .bind(case_id)
-        .bind(version as i64)
-        .bind(crate::chain::to_hex(&new_head))
-        .execute(&mut *tx.tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Err(conflict(append.expected, version + 1));
-        }
-        sqlx::query(crate::case_changes::COUNT_CHANGES)
-            .bind(force)
-            .bind(1_i64)
-            .execute(&mut *tx.tx)
-            .await?;
-        delta.push(
-            old_head,
-            CaseHead {
-                force: force.to_owned(),
-                reference: reference.to_owned(),
-                version: new_version,
-                head: new_head,
-            },
-        );
-        let category = if version == 0 {
-            Category::Collection
-        } else {
-            Category::Alteration
-        };
-        let mut entry = AuditEntry {
-            actor: String::new(),
-            category,
-            object: case_object(force, reference),
-            purpose: String::new(),
-            reason: None,
-            recipient: None,
-            detail: append_detail(appended, version, new_version, &new_head),
-        };
-        if suggestions > 0 {
-            // Suggestions read other suspects' sealed profiles: say so on the record.
-            entry.detail["link_suggestions"] = json!(suggestions);
-        }
-        Ok((
-            AppendOutcome {
-                appended,
-                duplicates,
-                version: new_version,
-            },
-            Some(entry),
-        ))
-    }
-
-    async fn case_rows(
-        &self,
-        tx: &mut PgTx,
-        after: i64,
-        force: Option<&str>,
-    ) -> StoreResult<Vec<(i64, String, String, i64)>> {
-        let rows = match force {
-            Some(force) => {
-                sqlx::query(
-                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 AND force = $2 ORDER BY case_id LIMIT $3",
-                )
-                .bind(after)
-                .bind(force)
-                .bind(PAGE)
-                .fetch_all(&mut *tx.tx)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2",
-                )
-                .bind(after)
-                .bind(PAGE)
-                .fetch_all(&mut *tx.tx)
-                .await?
-            }
-        };
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                ))
-            })
-            .collect()
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .active_key()
     }
 
     /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole
     /// stream or export.
-    pub(crate) async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx> {
+    pub(crate) async fn begin_snapshot(&self, actor: &str) -> StoreResult<PgTx<'_>> {
         self.begin_as(
             "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             actor,
@@ -811,26 +506,27 @@ impl PgStore {
 
 /// Begins a transaction on `pool` acting for `actor` (the row-level-security setting), and, with
 /// `audit`, takes the audit lock first.
-async fn begin_on(
+async fn begin_on<'s>(
     pool: &PgPool,
     secret: &[u8],
+    faults: Option<&'s FaultInjector>,
     statement: &'static str,
     actor: &str,
     audit: bool,
-) -> StoreResult<PgTx> {
-    let mut tx = pool.begin_with(statement).await?;
+) -> StoreResult<PgTx<'s>> {
+    let mut tx = PgTx::begin(pool, statement, faults, None).await?;
     sqlx::query("SELECT rasso_act_as($1, $2)")
         .bind(secret)
         .bind(actor)
-        .execute(&mut *tx)
+        .execute(tx.next()?)
         .await?;
     if audit {
         sqlx::query("SELECT id FROM audit_lock WHERE id = 1 FOR UPDATE")
-            .execute(&mut *tx)
+            .execute(tx.next()?)
             .await
             .map_err(|error| StoreError::Audit(format!("cannot take the audit lock: {error}")))?;
     }
-    Ok(PgTx { tx })
+    Ok(tx)
 }
 
 /// The group committer of audit records written on their own: one transaction, one turn on the
@@ -842,12 +538,14 @@ fn audit_committer(
     signer: AuditSigner,
     trust: Arc<HeadTrust>,
     secret: Arc<Vec<u8>>,
+    faults: Option<Arc<FaultInjector>>,
 ) -> GroupCommit {
     GroupCommit::new(Arc::new(move |entries: Vec<AuditEntry>| {
         let pool = pool.clone();
         let signer = signer.clone();
         let trust = Arc::clone(&trust);
         let secret = Arc::clone(&secret);
+        let faults = faults.clone();
         Box::pin(async move {
             let actor = entries
                 .first()
@@ -855,8 +553,8 @@ fn audit_committer(
                 .filter(|actor| !actor.trim().is_empty())
                 .unwrap_or(SYSTEM_ACTOR)
                 .to_owned();
-            let mut tx = begin_on(&pool, &secret, "BEGIN", &actor, true).await?;
-            let records = write_audit_signed(
+            let mut tx = begin_on(&pool, &secret, faults.as_deref(), "BEGIN", &actor, true).await?;
+            let records = crate::engine::write_audit_signed::<PgStore>(
                 &signer,
                 &trust,
                 &mut tx,
@@ -870,57 +568,6 @@ fn audit_committer(
             Ok(records)
         })
     }))
-}
-
-/// Appends audit records for `entries` inside `tx` (which holds the audit lock): chained,
-/// checkpointed when due, and the signed head moved to the last one (through the guarded
-/// functions of migration 0010), with the state digest moved by `delta`. With `upgrade`, a head
-/// of the first format is extended (the store's upgrade).
-pub(crate) async fn write_audit_signed(
-    signer: &AuditSigner,
-    trust: &HeadTrust,
-    tx: &mut PgTx,
-    entries: &[AuditEntry],
-    delta: &StateDelta,
-    now: DateTime<Utc>,
-    upgrade: bool,
-) -> StoreResult<Vec<AuditRecord>> {
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
-    let extension = extend_chain(signer, tail, entries, delta, now);
-    // Many records per statement (one round trip each), well inside PostgreSQL's limit of
-    // 65,535 bound values (11 a record).
-    for chunk in extension.records.chunks(AUDIT_ROWS_PER_INSERT) {
-        let mut insert = sqlx::QueryBuilder::<Postgres>::new(crate::audit_sql::INSERT_RECORDS);
-        insert.push_values(chunk, |mut row, record| {
-            crate::audit_sql::bind_record!(row, push_bind, record);
-        });
-        insert
-            .build()
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
-    }
-    for checkpoint in &extension.checkpoints {
-        insert_checkpoint(tx, checkpoint).await?;
-    }
-    write_head(tx, &extension.head).await?;
-    trust.wrote(&extension.head);
-    Ok(extension.records)
-}
-
-/// Audit records per `INSERT` statement.
-const AUDIT_ROWS_PER_INSERT: usize = 500;
-
-async fn insert_checkpoint(tx: &mut PgTx, checkpoint: &Checkpoint) -> StoreResult<()> {
-    crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::PG_ADD_CHECKPOINT, checkpoint)
-        .await
-}
-
-pub(crate) async fn write_head(tx: &mut PgTx, head: &SignedHead) -> StoreResult<()> {
-    crate::audit_sql::write_head!(tx.tx, crate::audit_sql::PG_WRITE_HEAD, head).await
 }
 
 async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -978,667 +625,28 @@ async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<K
 }
 
 #[async_trait]
-impl Store for PgStore {
-    async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
-        let now = Utc::now();
-        let key = self.active_key()?;
-        let mut tx = self.begin(actor_of(access), true).await?;
-        let next_audit_seq: i64 =
-            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
-                .fetch_one(&mut *tx.tx)
-                .await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut entries = Vec::new();
-        let mut delta = StateDelta::default();
-        for append in batch {
-            let audit_seq = next_audit_seq + entries.len() as i64 + 1;
-            let (outcome, entry) = self
-                .append_one(&mut tx, append, &key, now, audit_seq, &mut delta)
-                .await?;
-            outcomes.push(outcome);
-            if let Some(mut entry) = entry {
-                entry.actor = access.actor.clone();
-                entry.purpose = access.purpose.as_str().to_owned();
-                entry.reason = access.reason.clone();
-                entry.recipient = access.recipient.clone();
-                entries.push(entry);
-            }
-        }
-        if entries.is_empty() {
-            tx.tx.rollback().await?;
-            return Ok(outcomes);
-        }
-        self.write_audit_moving(&mut tx, &entries, &delta, now)
-            .await?;
-        tx.commit().await?;
-        tracing::debug!(
-            cases = entries.len(),
-            events = outcomes.iter().map(|o| o.appended).sum::<u64>(),
-            purpose = access.purpose.as_str(),
-            "append committed"
-        );
-        Ok(outcomes)
+impl crate::engine::Backend for PgStore {
+    type Db = Postgres;
+    // PostgreSQL sorts text by the database collation; SQLite by bytes. "C" makes them agree.
+    const USERS_BY_NAME: &'static str = "SELECT * FROM users ORDER BY username COLLATE \"C\"";
+    // Well inside PostgreSQL's limit of 65,535 bound values.
+    const AUDIT_ROWS_PER_INSERT: usize = 500;
+    const ADD_CHECKPOINT: &'static str = crate::audit_sql::PG_ADD_CHECKPOINT;
+    const WRITE_HEAD: &'static str = crate::audit_sql::PG_WRITE_HEAD;
+    const REBUILD_CASES: &'static str = "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2 FOR UPDATE";
+    const DATA_KEYS_TO_ROTATE: &'static str =
+        "SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id FOR UPDATE";
+    const CASES_IN_ORDER: &'static str = " ORDER BY force COLLATE \"C\", reference COLLATE \"C\"";
+    const CASE_FOR_APPEND: &'static str =
+        "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2 FOR UPDATE";
+
+    fn core(&self) -> &Core {
+        &self.core
     }
 
-    async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
-        // A read is a conditional read of a caller that holds no version: one copy of the SQL.
-        self.web_read_case_if_changed(access, key, None)
-            .await?
-            .into_stored()
-    }
-
-    async fn read_identity(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        person: &PersonKey,
-    ) -> StoreResult<Option<Identity>> {
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            format!("identity:{}/{}/{}", key.force, key.reference, person),
-        );
-        self.audit_alone(&[entry]).await?;
-        let mut tx = self.begin(actor_of(access), false).await?;
-        let row = sqlx::query(
-            "SELECT s.key_id, s.nonce, s.ciphertext FROM sealed s JOIN cases c ON c.case_id = s.case_id \
-             WHERE c.force = $1 AND c.reference = $2 AND s.person = $3 AND s.field = $4 ORDER BY s.seq DESC LIMIT 1",
-        )
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .bind(person.to_string())
-        .bind(IDENTITY_FIELD)
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        tx.commit().await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let key_id: i64 = row.try_get(0)?;
-        let nonce: Vec<u8> = row.try_get(1)?;
-        let ciphertext: Vec<u8> = row.try_get(2)?;
-        let person_text = person.to_string();
-        let binding = SealBinding {
-            force: &key.force,
-            reference: &key.reference,
-            person: &person_text,
-            field: IDENTITY_FIELD,
-            key_id,
-        };
-        let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
-        let value = identity_from_plaintext(&plaintext, &binding.describe())?;
-        let identity: Identity = serde_json::from_value(value).map_err(|_| {
-            StoreError::Corrupt(format!("sealed {} is not an identity", binding.describe()))
-        })?;
-        Ok(Some(identity))
-    }
-
-    async fn list_cases(
-        &self,
-        access: &Access,
-        filter: &CaseFilter,
-    ) -> StoreResult<Vec<CaseSummary>> {
-        self.audit_alone(&[crate::store::list_audit_entry(access, filter)])
-            .await?;
-        let mut query = sqlx::QueryBuilder::<Postgres>::new(
-            "SELECT force, reference, version, status, officer, open_findings, people, reported_at, last_event_at \
-             FROM cases WHERE 1 = 1",
-        );
-        if let Some(force) = &filter.force {
-            query.push(" AND force = ").push_bind(force.clone());
-        }
-        if let Some(officer) = &filter.officer {
-            query.push(" AND officer = ").push_bind(officer.clone());
-        }
-        if let Some(status) = filter.status {
-            query.push(" AND status = ").push_bind(status.as_str());
-        }
-        match filter.open_findings {
-            Some(true) => {
-                query.push(" AND open_findings > 0");
-            }
-            Some(false) => {
-                query.push(" AND open_findings = 0");
-            }
-            None => {}
-        }
-        // PostgreSQL sorts text by the database collation; SQLite by bytes. "C" makes them agree.
-        query.push(" ORDER BY force COLLATE \"C\", reference COLLATE \"C\"");
-        query.push(" LIMIT ").push_bind(
-            filter
-                .limit
-                .map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64),
-        );
-        query.push(" OFFSET ").push_bind(filter.offset as i64);
-        let mut tx = self.begin(actor_of(access), false).await?;
-        let rows = query.build().fetch_all(&mut *tx.tx).await?;
-        tx.commit().await?;
-        rows.iter().map(summary_from_row).collect()
-    }
-
-    async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        crate::case_changes::read_postgres(&self.pool, force).await
-    }
-
-    async fn stream_cases(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-        sink: &mut CaseSink<'_>,
-    ) -> StoreResult<u64> {
-        let entry = AuditEntry::new(access, Category::Combination, "cases")
-            .with_detail(json!({"force": force}));
-        self.audit_alone(&[entry]).await?;
-        let mut tx = self.begin_snapshot(actor_of(access)).await?;
-        let mut after = 0;
-        let mut count = 0;
-        loop {
-            let cases = self.case_rows(&mut tx, after, force).await?;
-            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
-                break;
-            };
-            after = last.0;
-            // Only the page's own cases: with a force named, the id range also spans other
-            // forces' cases, whose events would otherwise be read into memory and dropped.
-            let rows = sqlx::query(
-                "SELECT e.case_id, e.seq, e.body FROM events e JOIN cases c ON c.case_id = e.case_id \
-                 WHERE e.case_id >= $1 AND e.case_id <= $2 AND ($3::TEXT IS NULL OR c.force = $3) ORDER BY e.case_id, e.seq",
-            )
-            .bind(first.0)
-            .bind(last.0)
-            .bind(force)
-            .fetch_all(&mut *tx.tx)
-            .await?;
-            let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
-            let names: HashMap<i64, (&str, &str, i64)> = cases
-                .iter()
-                .map(|(id, force, reference, version)| {
-                    (*id, (force.as_str(), reference.as_str(), *version))
-                })
-                .collect();
-            for row in rows {
-                let case_id: i64 = row.try_get(0)?;
-                let seq: i64 = row.try_get(1)?;
-                let Some((force, reference, version)) = names.get(&case_id) else {
-                    continue;
-                };
-                if seq > *version {
-                    continue;
-                }
-                let body: String = row.try_get(2)?;
-                by_case
-                    .entry(case_id)
-                    .or_default()
-                    .push(parse_body(&body, force, reference, seq)?.event);
-            }
-            for (case_id, force, reference, version) in &cases {
-                let events = by_case.remove(case_id).unwrap_or_default();
-                let key = CaseKey {
-                    force: force.as_str().into(),
-                    reference: reference.as_str().into(),
-                };
-                sink(StoredCase {
-                    case: Case::new(key, events),
-                    version: *version as u64,
-                })?;
-                count += 1;
-            }
-        }
-        tx.commit().await?;
-        Ok(count)
-    }
-
-    async fn check_append(&self, access: &Access, batch: &[Append]) -> StoreResult<()> {
-        self.audit_alone(&[crate::rows::check_append_entry(access, batch.len())])
-            .await?;
-        let mut tx = self.begin(actor_of(access), false).await?;
-        for append in batch {
-            let (force, reference) = (append.case.force.as_str(), append.case.reference.as_str());
-            let rows = sqlx::query(crate::rows::HELD_EVENTS_BY_KEY)
-                .bind(force)
-                .bind(reference)
-                .fetch_all(&mut *tx.tx)
-                .await?;
-            if rows.is_empty() {
-                continue;
-            }
-            let mut held = HashMap::new();
-            for row in &rows {
-                let (_, event_id, held_event) = crate::row_maps::postgres::held_from_row(row)?;
-                held.insert(event_id, held_event);
-            }
-            crate::rows::new_events(force, reference, append.events.clone(), &held, &|key_id| {
-                self.data_key(key_id)
-            })?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn known_people(
-        &self,
-        access: &Access,
-        cases: &[CaseKey],
-    ) -> StoreResult<HashSet<(CaseKey, PersonKey)>> {
-        let entry = AuditEntry::new(access, Category::Consultation, "cases:people")
-            .with_detail(json!({"cases": cases.len()}));
-        self.audit_alone(&[entry]).await?;
-        let mut tx = self.begin(actor_of(access), false).await?;
-        let mut known = HashSet::new();
-        for key in cases {
-            let rows = sqlx::query(
-                "SELECT DISTINCT e.person FROM events e JOIN cases c ON c.case_id = e.case_id \
-                 WHERE c.force = $1 AND c.reference = $2 AND e.kind = 'person_added'",
-            )
-            .bind(key.force.as_str())
-            .bind(key.reference.as_str())
-            .fetch_all(&mut *tx.tx)
-            .await?;
-            for row in rows {
-                let person: Option<String> = row.try_get(0)?;
-                if let Some(person) = person {
-                    known.insert((key.clone(), PersonKey::from(person.as_str())));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(known)
-    }
-
-    async fn export(
-        &self,
-        access: &Access,
-        options: &ExportOptions,
-        sink: &mut LineSink<'_>,
-    ) -> StoreResult<u64> {
-        let Some(recipient) = access.recipient.as_deref().filter(|r| !r.trim().is_empty()) else {
-            return Err(StoreError::Refused(
-                "an export is a disclosure and must name its recipient".into(),
-            ));
-        };
-        let entry = AuditEntry::new(access, Category::Disclosure, "cases").with_detail(json!({
-            "force": options.force,
-            "identity": if options.without_identity { "withheld" } else { "included" },
-            "recipient": recipient,
-        }));
-        self.audit_alone(&[entry]).await?;
-        let mut tx = self.begin_snapshot(actor_of(access)).await?;
-        let mut after = 0;
-        let mut lines = 0;
-        loop {
-            let cases = self
-                .case_rows(&mut tx, after, options.force.as_deref())
-                .await?;
-            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
-                break;
-            };
-            after = last.0;
-            let names: HashMap<i64, (&str, &str, i64)> = cases
-                .iter()
-                .map(|(id, force, reference, version)| {
-                    (*id, (force.as_str(), reference.as_str(), *version))
-                })
-                .collect();
-            let rows = sqlx::query(
-                "SELECT e.case_id, e.seq, e.body, s.person, s.key_id, s.nonce, s.ciphertext FROM events e \
-                 LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
-                 WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq",
-            )
-            .bind(first.0)
-            .bind(last.0)
-            .fetch_all(&mut *tx.tx)
-            .await?;
-            for row in rows {
-                let case_id: i64 = row.try_get(0)?;
-                let seq: i64 = row.try_get(1)?;
-                let Some((force, reference, version)) = names.get(&case_id) else {
-                    continue;
-                };
-                if seq > *version {
-                    continue;
-                }
-                let body: String = row.try_get(2)?;
-                let person: Option<String> = row.try_get(3)?;
-                let Some(person) = person else {
-                    sink(&body)?;
-                    lines += 1;
-                    continue;
-                };
-                let mut object: Map<String, Value> = serde_json::from_str(&body).map_err(|_| {
-                    StoreError::Corrupt(format!("case {force}/{reference} event {seq} is not JSON"))
-                })?;
-                if options.without_identity {
-                    object.remove(IDENTITY_FIELD);
-                } else {
-                    let key_id: i64 = row.try_get(4)?;
-                    let nonce: Vec<u8> = row.try_get(5)?;
-                    let ciphertext: Vec<u8> = row.try_get(6)?;
-                    let binding = SealBinding {
-                        force,
-                        reference,
-                        person: &person,
-                        field: IDENTITY_FIELD,
-                        key_id,
-                    };
-                    let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
-                    let identity = identity_from_plaintext(&plaintext, &binding.describe())?;
-                    object.insert(IDENTITY_FIELD.to_owned(), identity);
-                }
-                sink(&Value::Object(object).to_string())?;
-                lines += 1;
-            }
-        }
-        tx.commit().await?;
-        Ok(lines)
-    }
-
-    async fn link_candidates(
-        &self,
-        access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        self.link_candidates_impl(access, identity, exclude_case)
-            .await
-    }
-
-    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
-        self.case_links_impl(access, case).await
-    }
-
-    async fn decide_link(
-        &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        self.decide_link_impl(access, link_id, decision, rationale)
-            .await
-    }
-
-    async fn relink_all(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        self.relink_all_impl(access, progress).await
-    }
-
-    async fn repeat_suspects(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        self.repeat_suspects_impl(access, force).await
-    }
-
-    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
-        let mut tx = self.begin(actor_of(access), true).await?;
-        user.check_scope().map_err(StoreError::Invalid)?;
-        if let Some(force) = &user.force {
-            self.check_officer_free(&mut tx, force, &user.officer_id, &user.username)
-                .await?;
-        }
-        let result = sqlx::query(
-            "INSERT INTO users (username, display_name, role, force, national, officer_id, password_hash, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (username) DO NOTHING",
-        )
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(&user.role)
-        .bind(&user.force)
-        .bind(user.national)
-        .bind(&user.officer_id)
-        .bind(&user.password_hash)
-        .bind(user.disabled)
-        .bind(&user.created_at)
-        .execute(&mut *tx.tx)
-        .await?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::Invalid(format!(
-                "user `{}` already exists",
-                user.username
-            )));
-        }
-        let entry = AuditEntry::new(
-            access,
-            Category::Collection,
-            format!("user:{}", user.username),
-        )
-        .with_detail(json!({"role": user.role}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
-    }
-
-    async fn user(&self, username: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
-    }
-
-    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>> {
-        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "users")])
-            .await?;
-        let rows = sqlx::query("SELECT * FROM users ORDER BY username COLLATE \"C\"")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(user_from_row).collect()
-    }
-
-    async fn set_user_scope(
-        &self,
-        access: &Access,
-        username: &str,
-        force: Option<&str>,
-        national: bool,
-    ) -> StoreResult<()> {
-        let Some(mut user) = self.user(username).await? else {
-            return Err(StoreError::NotFound(format!("user `{username}`")));
-        };
-        user.force = force.map(str::to_owned);
-        user.national = national;
-        user.check_scope().map_err(StoreError::Invalid)?;
-        let mut tx = self.begin(actor_of(access), true).await?;
-        if let Some(force) = force {
-            self.check_officer_free(&mut tx, force, &user.officer_id, username)
-                .await?;
-        }
-        sqlx::query("UPDATE users SET force = $1, national = $2 WHERE username = $3")
-            .bind(force)
-            .bind(national)
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
-            .with_detail(json!({"force": force, "national": national}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
-    }
-
-    async fn set_user_disabled(
-        &self,
-        access: &Access,
-        username: &str,
-        disabled: bool,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin(actor_of(access), true).await?;
-        let result = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
-            .bind(disabled)
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("user `{username}`")));
-        }
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE username = $1")
-                .bind(username)
-                .execute(&mut *tx.tx)
-                .await?;
-        }
-        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
-            .with_detail(json!({"disabled": disabled}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
-    }
-
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&session.token_hash)
-        .bind(&session.username)
-        .bind(&session.csrf_token)
-        .bind(&session.created_at)
-        .bind(&session.last_seen_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT * FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(session_from_row).transpose()
-    }
-
-    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(at)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64> {
-        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-            .bind(idle_before)
-            .bind(created_before)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected())
-    }
-
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
-        crate::audit::refuse_binding(&entry)?;
-        let mut records = self.audit_alone(&[entry]).await?;
-        records
-            .pop()
-            .ok_or_else(|| StoreError::Audit("no record written".into()))
-    }
-
-    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after)
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    async fn audit_checkpoint(&self) -> StoreResult<()> {
-        let mut tx = self.begin(SYSTEM_ACTOR, true).await?;
-        let tail = crate::audit_sql::read_chain_tail!(tx.tx, &self.trust, false).await?;
-        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
-            return Ok(());
-        };
-        insert_checkpoint(&mut tx, &checkpoint).await?;
-        write_head(&mut tx, &head).await?;
-        tx.commit().await?;
-        self.trust.wrote(&head);
-        Ok(())
-    }
-
-    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
-        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(head_from_row).transpose()
-    }
-
-    async fn verify_audit_against(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport> {
+    async fn snapshot_tx(&self, actor: &str) -> StoreResult<PgTx<'_>> {
         // One repeatable-read snapshot, so the log, checkpoints, head and cases agree.
-        let mut tx = self.begin_snapshot(SYSTEM_ACTOR).await?;
-        let report = crate::chain_sql::postgres::verify_in(&mut tx.tx, trusted, anchor).await?;
-        tx.tx.rollback().await?;
-        Ok(report)
-    }
-
-    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
-        let mut tx = self.begin(actor_of(access), true).await?;
-        let rows =
-            sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id FOR UPDATE")
-                .fetch_all(&mut *tx.tx)
-                .await?;
-        let current = self
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
-        let mut count = 0;
-        for row in rows {
-            let key_id: i64 = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let wrapped: Vec<u8> = row.try_get(2)?;
-            let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
-            let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
-            sqlx::query(
-                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
-            )
-            .bind(nonce.to_vec())
-            .bind(wrapped)
-            .bind(new_master.id())
-            .bind(key_id)
-            .execute(&mut *tx.tx)
-            .await?;
-            count += 1;
-        }
-        let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
-            "rewrapped": count,
-            "from_master": current.id(),
-            "to_master": new_master.id(),
-        }));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
-        tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
-        Ok(count)
-    }
-
-    async fn report_facts(
-        &self,
-        access: &Access,
-        query: &FactsQuery,
-        sink: &mut FactsSink<'_>,
-    ) -> StoreResult<Option<u64>> {
-        self.read_report_facts(access, query, sink).await
-    }
-
-    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
-        self.rebuild_facts(access).await
+        self.begin_snapshot(actor).await
     }
 
     async fn backup(&self, _access: &Access, _dest: &Path) -> StoreResult<BackupInfo> {
@@ -1649,7 +657,34 @@ impl Store for PgStore {
         ))
     }
 
-    // ---- Web server state (the SQL is in `postgres/web.rs`) ---------------------------------------
+    async fn insert_events(
+        &self,
+        tx: &mut PgTx<'_>,
+        case_id: i64,
+        audit_seq: i64,
+        key_id: i64,
+        rows: Vec<crate::rows::EventRow>,
+    ) -> StoreResult<()> {
+        // Two multi-row inserts (arrays unnested on the server): two round trips per case
+        // instead of one or two per event.
+        let mut new = NewRows::with_capacity(rows.len());
+        for row in rows {
+            new.push(row);
+        }
+        new.insert(tx, case_id, audit_seq, key_id).await
+    }
+
+    fn is_unique_violation(error: &crate::error::DatabaseError) -> bool {
+        error.code() == Some(UNIQUE_VIOLATION)
+    }
+
+    async fn snapshot(&self, actor: &str) -> StoreResult<Conn<'_, Postgres>> {
+        Ok(Conn::Tx(self.begin_snapshot(actor).await?))
+    }
+
+    async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
+        crate::case_changes::read_postgres(&self.pool, force).await
+    }
 
     async fn read_case_if_changed(
         &self,
@@ -1660,74 +695,23 @@ impl Store for PgStore {
         self.web_read_case_if_changed(access, key, known).await
     }
 
-    async fn note_sign_in_failure(
-        &self,
-        username: &str,
-        at: &str,
-        window_start: &str,
-    ) -> StoreResult<u64> {
-        self.web_note_sign_in_failure(username, at, window_start)
-            .await
+    async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx<'_>> {
+        self.begin_as("BEGIN", actor, audit).await
     }
 
-    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64> {
-        self.web_sign_in_failures(username, window_start).await
+    async fn read_cases(&self, actor: &str) -> StoreResult<Conn<'_, Postgres>> {
+        Ok(Conn::Tx(self.begin_as("BEGIN", actor, false).await?))
     }
 
-    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
-        self.web_clear_sign_in_failures(username).await
+    async fn read_plain(&self) -> StoreResult<Conn<'_, Postgres>> {
+        Ok(Conn::Pooled(self.pool.acquire().await?))
     }
 
-    async fn record_first_sign_in(
-        &self,
-        username: &str,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<bool> {
-        self.web_record_first_sign_in(username, session, at).await
+    async fn write_plain(&self) -> StoreResult<Conn<'_, Postgres>> {
+        Ok(Conn::Pooled(self.pool.acquire().await?))
     }
 
-    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>> {
-        self.web_first_sign_in_session(username).await
-    }
-
-    async fn declare_break_glass(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<BreakGlassDeclaration> {
-        self.web_declare_break_glass(access, key, session, at).await
-    }
-
-    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
-        self.web_break_glass_grant(session, key).await
-    }
-
-    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>> {
-        self.web_break_glass_on(key).await
-    }
-
-    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare> {
-        self.web_share_case(access, share).await
-    }
-
-    async fn revoke_share(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        id: i64,
-        at: &str,
-    ) -> StoreResult<CaseShare> {
-        self.web_revoke_share(access, key, id, at).await
-    }
-
-    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
-        self.web_case_shares(key).await
-    }
-
-    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
-        self.web_shares_with(partner).await
+    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
+        self.audit_batch.submit(entries.to_vec()).await
     }
 }

@@ -1,159 +1,330 @@
-//! Rows to values, the same for both databases (the column names and types agree), instantiated
-//! per row type so that the SQLite and PostgreSQL stores share one copy.
+//! Rows to values, the same for both databases (the column names and types agree): row types
+//! decoded by `sqlx::FromRow` (for any row of either database, see [`crate::sql::RowExt`]) and
+//! what turns them into the store's values where the two differ. [`crate::audit::Checkpoint`],
+//! [`crate::audit::SignedHead`] and [`crate::model::Session`] are decoded directly.
 
-macro_rules! row_mappers {
-    ($row:ty) => {
-        use sqlx::Row;
+use crate::audit::AuditRecord;
+use crate::chain::ChainRow;
+use crate::error::{StoreError, StoreResult};
+use crate::linking::{LinkedSuspect, SealedProfile};
+use crate::model::{CaseStatus, CaseSummary, User};
+use crate::server_state::{BreakGlassDeclaration, CaseShare, SharedItem};
+use crate::sql::RowExt;
 
-        #[allow(unused_imports)]
-        use crate::audit::{AuditRecord, Checkpoint, SignedHead};
-        #[allow(unused_imports)]
-        use crate::error::{StoreError, StoreResult};
-        #[allow(unused_imports)]
-        use crate::model::{CaseStatus, CaseSummary, Session, User};
-
-        pub(crate) fn summary_from_row(row: &$row) -> StoreResult<CaseSummary> {
-            let status: String = row.try_get("status")?;
-            Ok(CaseSummary {
-                force: row.try_get("force")?,
-                reference: row.try_get("reference")?,
-                version: row.try_get::<i64, _>("version")? as u64,
-                status: CaseStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case status `{status}`")))?,
-                officer: row.try_get("officer")?,
-                open_findings: row.try_get::<i64, _>("open_findings")? as u64,
-                people: row.try_get::<i64, _>("people")? as u64,
-                reported_at: row.try_get("reported_at")?,
-                last_event_at: row.try_get("last_event_at")?,
-            })
-        }
-
-        pub(crate) fn user_from_row(row: &$row) -> StoreResult<User> {
-            Ok(User {
-                username: row.try_get("username")?,
-                display_name: row.try_get("display_name")?,
-                role: row.try_get("role")?,
-                force: row.try_get("force")?,
-                national: row.try_get("national")?,
-                officer_id: {
-                    let officer: Option<String> = row.try_get("officer_id")?;
-                    match officer {
-                        Some(officer) => officer,
-                        None => row.try_get("username")?,
-                    }
-                },
-                password_hash: row.try_get("password_hash")?,
-                disabled: row.try_get("disabled")?,
-                created_at: row.try_get("created_at")?,
-            })
-        }
-
-        // SQLite reads sessions as a point read (`sqlite::point_read`); PostgreSQL uses this.
-        #[allow(dead_code)]
-        pub(crate) fn session_from_row(row: &$row) -> StoreResult<Session> {
-            Ok(Session {
-                token_hash: row.try_get("token_hash")?,
-                username: row.try_get("username")?,
-                csrf_token: row.try_get("csrf_token")?,
-                created_at: row.try_get("created_at")?,
-                last_seen_at: row.try_get("last_seen_at")?,
-            })
-        }
-
-        pub(crate) fn record_from_row(row: &$row) -> StoreResult<AuditRecord> {
-            let detail: String = row.try_get("detail")?;
-            let seq: i64 = row.try_get("seq")?;
-            Ok(AuditRecord {
-                seq,
-                at: row.try_get("at")?,
-                actor: row.try_get("actor")?,
-                category: row.try_get("category")?,
-                object: row.try_get("object")?,
-                purpose: row.try_get("purpose")?,
-                reason: row.try_get("reason")?,
-                recipient: row.try_get("recipient")?,
-                // A detail that is not JSON cannot hash as written: keep it as a string so the chain
-                // check reports the record as edited.
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
-                prev_hash: row.try_get("prev_hash")?,
-                hash: row.try_get("hash")?,
-            })
-        }
-
-        pub(crate) fn checkpoint_from_row(row: &$row) -> StoreResult<Checkpoint> {
-            Ok(Checkpoint {
-                seq: row.try_get("seq")?,
-                hash: row.try_get("hash")?,
-                at: row.try_get("at")?,
-                ordinal: row.try_get("ordinal")?,
-                prev_seq: row.try_get("prev_seq")?,
-                public_key: row.try_get("public_key")?,
-                signature: row.try_get("signature")?,
-            })
-        }
-
-        /// A row of [`crate::rows::HELD_EVENTS`]: sequence number, event id, and the event.
-        pub(crate) fn held_from_row(
-            row: &$row,
-        ) -> StoreResult<(i64, String, crate::rows::HeldEvent)> {
-            let person: Option<String> = row.try_get(3)?;
-            let sealed = match person {
-                Some(person) => Some((person, row.try_get(4)?, row.try_get(5)?, row.try_get(6)?)),
-                None => None,
-            };
-            let held = crate::rows::HeldEvent {
-                body: row.try_get(2)?,
-                sealed,
-            };
-            Ok((row.try_get(0)?, row.try_get(1)?, held))
-        }
-
-        /// A row of [`crate::chain::CHAIN_ROWS`].
-        pub(crate) fn chain_row_from(row: &$row) -> StoreResult<crate::chain::ChainRow> {
-            let field: Option<String> = row.try_get("field")?;
-            let sealed = match field {
-                Some(field) => Some((
-                    field,
-                    row.try_get("sealed_person")?,
-                    row.try_get("key_id")?,
-                    row.try_get("nonce")?,
-                    row.try_get("ciphertext")?,
-                )),
-                None => None,
-            };
-            Ok(crate::chain::ChainRow {
-                case_id: row.try_get("case_id")?,
-                seq: row.try_get("seq")?,
-                event_id: row.try_get("event_id")?,
-                at: row.try_get("at")?,
-                kind: row.try_get("kind")?,
-                person: row.try_get("person")?,
-                body: row.try_get("body")?,
-                sealed,
-            })
-        }
-
-        pub(crate) fn head_from_row(row: &$row) -> StoreResult<SignedHead> {
-            Ok(SignedHead {
-                seq: row.try_get("seq")?,
-                hash: row.try_get("hash")?,
-                at: row.try_get("at")?,
-                records: row.try_get("records")?,
-                checkpoints: row.try_get("checkpoints")?,
-                last_checkpoint: row.try_get("last_checkpoint")?,
-                cases: row.try_get("cases")?,
-                state: row.try_get("state")?,
-                public_key: row.try_get("public_key")?,
-                signature: row.try_get("signature")?,
-            })
-        }
-    };
+/// A `cases` row as lists read it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SummaryRow {
+    force: String,
+    reference: String,
+    version: i64,
+    status: String,
+    officer: Option<String>,
+    open_findings: i64,
+    people: i64,
+    reported_at: Option<String>,
+    last_event_at: Option<String>,
 }
 
-pub(crate) mod sqlite {
-    row_mappers!(sqlx::sqlite::SqliteRow);
+impl TryFrom<SummaryRow> for CaseSummary {
+    type Error = StoreError;
+
+    fn try_from(row: SummaryRow) -> StoreResult<CaseSummary> {
+        Ok(CaseSummary {
+            status: CaseStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("case status `{}`", row.status)))?,
+            force: row.force,
+            reference: row.reference,
+            version: row.version as u64,
+            officer: row.officer,
+            open_findings: row.open_findings as u64,
+            people: row.people as u64,
+            reported_at: row.reported_at,
+            last_event_at: row.last_event_at,
+        })
+    }
 }
 
-pub(crate) mod postgres {
-    row_mappers!(sqlx::postgres::PgRow);
+/// A `users` row.
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    username: String,
+    display_name: String,
+    role: String,
+    force: Option<String>,
+    national: bool,
+    /// Missing for users stored before officer identifiers: their username stands in.
+    officer_id: Option<String>,
+    password_hash: String,
+    disabled: bool,
+    created_at: String,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password hash.
+        f.debug_struct("UserRow")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> User {
+        User {
+            officer_id: row.officer_id.unwrap_or_else(|| row.username.clone()),
+            username: row.username,
+            display_name: row.display_name,
+            role: row.role,
+            force: row.force,
+            national: row.national,
+            password_hash: row.password_hash,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// An `audit_log` row.
+#[derive(Debug, sqlx::FromRow)]
+pub struct RecordRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    category: String,
+    object: String,
+    purpose: String,
+    reason: Option<String>,
+    recipient: Option<String>,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<RecordRow> for AuditRecord {
+    fn from(row: RecordRow) -> AuditRecord {
+        AuditRecord {
+            seq: row.seq,
+            at: row.at,
+            actor: row.actor,
+            category: row.category,
+            object: row.object,
+            purpose: row.purpose,
+            reason: row.reason,
+            recipient: row.recipient,
+            // A detail that is not JSON cannot hash as written: keep it as a string so the chain
+            // check reports the record as edited.
+            detail: serde_json::from_str(&row.detail)
+                .unwrap_or(serde_json::Value::String(row.detail)),
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        }
+    }
+}
+
+/// A row of [`crate::rows::HELD_EVENTS`]: an event a case already holds, with its sealed
+/// identity if it carried one.
+#[derive(Debug, sqlx::FromRow)]
+pub struct HeldRow {
+    seq: i64,
+    event_id: String,
+    body: String,
+    sealed_person: Option<String>,
+    key_id: Option<i64>,
+    nonce: Option<Vec<u8>>,
+    ciphertext: Option<Vec<u8>>,
+}
+
+impl HeldRow {
+    /// Sequence number, event id, and the event.
+    pub(crate) fn into_parts(self) -> StoreResult<(i64, String, crate::rows::HeldEvent)> {
+        let sealed = match self.sealed_person {
+            Some(person) => Some((
+                person,
+                self.key_id.ok_or_else(|| missing("key_id"))?,
+                self.nonce.ok_or_else(|| missing("nonce"))?,
+                self.ciphertext.ok_or_else(|| missing("ciphertext"))?,
+            )),
+            None => None,
+        };
+        let held = crate::rows::HeldEvent {
+            body: self.body,
+            sealed,
+        };
+        Ok((self.seq, self.event_id, held))
+    }
+}
+
+fn missing(column: &str) -> StoreError {
+    StoreError::Corrupt(format!("a sealed row has no {column}"))
+}
+
+/// A row of [`crate::chain::CHAIN_ROWS`].
+#[derive(Debug, sqlx::FromRow)]
+pub struct ChainRowColumns {
+    case_id: i64,
+    seq: i64,
+    event_id: String,
+    at: String,
+    kind: String,
+    person: Option<String>,
+    body: String,
+    field: Option<String>,
+    sealed_person: Option<String>,
+    key_id: Option<i64>,
+    nonce: Option<Vec<u8>>,
+    ciphertext: Option<Vec<u8>>,
+}
+
+impl ChainRowColumns {
+    /// The row as the chain reads it.
+    pub(crate) fn into_row(self) -> StoreResult<ChainRow> {
+        let sealed = match self.field {
+            Some(field) => Some((
+                field,
+                self.sealed_person.ok_or_else(|| missing("person"))?,
+                self.key_id.ok_or_else(|| missing("key_id"))?,
+                self.nonce.ok_or_else(|| missing("nonce"))?,
+                self.ciphertext.ok_or_else(|| missing("ciphertext"))?,
+            )),
+            None => None,
+        };
+        Ok(ChainRow {
+            case_id: self.case_id,
+            seq: self.seq,
+            event_id: self.event_id,
+            at: self.at,
+            kind: self.kind,
+            person: self.person,
+            body: self.body,
+            sealed,
+        })
+    }
+}
+
+/// A row of linkage's profile query (`link_people` joined with `cases`).
+#[derive(Debug, sqlx::FromRow)]
+pub struct ProfileRow {
+    person_id: i64,
+    case_id: i64,
+    force: String,
+    reference: String,
+    person: String,
+    officer: Option<String>,
+    key_id: i64,
+    nonce: Vec<u8>,
+    profile: Vec<u8>,
+}
+
+impl From<ProfileRow> for SealedProfile {
+    fn from(row: ProfileRow) -> SealedProfile {
+        SealedProfile {
+            person_id: row.person_id,
+            case_id: row.case_id,
+            suspect: LinkedSuspect {
+                force: row.force,
+                reference: row.reference,
+                person: row.person,
+                officer: row.officer,
+            },
+            key_id: row.key_id,
+            nonce: row.nonce,
+            profile: row.profile,
+        }
+    }
+}
+
+/// Case summaries from rows of a list.
+pub(crate) fn summaries<R: RowExt>(rows: &[R]) -> StoreResult<Vec<CaseSummary>> {
+    rows.iter()
+        .map(|row| row.decode::<SummaryRow>()?.try_into())
+        .collect()
+}
+
+/// A user from a `users` row.
+pub(crate) fn user_from_row<R: RowExt>(row: &R) -> StoreResult<User> {
+    Ok(row.decode::<UserRow>()?.into())
+}
+
+/// An audit record from an `audit_log` row.
+pub(crate) fn record_from_row<R: RowExt>(row: &R) -> StoreResult<AuditRecord> {
+    Ok(row.decode::<RecordRow>()?.into())
+}
+
+/// A held event from a row of [`crate::rows::HELD_EVENTS`].
+pub(crate) fn held_from_row<R: RowExt>(
+    row: &R,
+) -> StoreResult<(i64, String, crate::rows::HeldEvent)> {
+    row.decode::<HeldRow>()?.into_parts()
+}
+
+/// A chain row from a row of [`crate::chain::CHAIN_ROWS`].
+pub(crate) fn chain_row_from<R: RowExt>(row: &R) -> StoreResult<ChainRow> {
+    row.decode::<ChainRowColumns>()?.into_row()
+}
+
+/// A sealed profile from a row of linkage's profile query.
+pub(crate) fn profile_from_row<R: RowExt>(row: &R) -> StoreResult<SealedProfile> {
+    Ok(row.decode::<ProfileRow>()?.into())
+}
+
+/// A checkpoint from an `audit_checkpoints` row.
+pub(crate) fn checkpoint_from_row<R: RowExt>(row: &R) -> StoreResult<crate::audit::Checkpoint> {
+    Ok(row.decode()?)
+}
+
+/// The signed head from the `audit_head` row.
+pub(crate) fn head_from_row<R: RowExt>(row: &R) -> StoreResult<crate::audit::SignedHead> {
+    Ok(row.decode()?)
+}
+
+/// A `case_shares` row.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ShareRow {
+    pub(crate) id: i64,
+    pub(crate) force: String,
+    pub(crate) reference: String,
+    pub(crate) partner: String,
+    pub(crate) shared_by: String,
+    pub(crate) items: String,
+    pub(crate) reason: String,
+    pub(crate) at: String,
+    pub(crate) revoked_at: Option<String>,
+    pub(crate) revoked_by: Option<String>,
+}
+
+impl TryFrom<ShareRow> for CaseShare {
+    type Error = StoreError;
+
+    fn try_from(row: ShareRow) -> StoreResult<CaseShare> {
+        Ok(CaseShare {
+            items: SharedItem::parse_list(&row.items)
+                .map_err(|_| StoreError::Corrupt(format!("share {} items", row.id)))?,
+            id: row.id,
+            force: row.force,
+            reference: row.reference,
+            partner: row.partner,
+            shared_by: row.shared_by,
+            reason: row.reason,
+            at: row.at,
+            revoked_at: row.revoked_at,
+            revoked_by: row.revoked_by,
+        })
+    }
+}
+
+/// A share from a `case_shares` row.
+pub(crate) fn share_from_row<R: RowExt>(row: &R) -> StoreResult<CaseShare> {
+    row.decode::<ShareRow>()?.try_into()
+}
+
+/// A `break_glass` row, as [`crate::server_state::BreakGlassDeclaration`] lists it.
+pub(crate) fn declaration_from_row<R: RowExt>(row: &R) -> StoreResult<BreakGlassDeclaration> {
+    Ok(BreakGlassDeclaration {
+        force: row.col(0)?,
+        reference: row.col(1)?,
+        session: row.col(2)?,
+        actor: row.col(3)?,
+        reason: row.col(4)?,
+        at: row.col(5)?,
+    })
 }

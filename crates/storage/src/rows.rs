@@ -12,13 +12,13 @@ use serde_json::{Map, Value};
 
 use crate::audit::{canonical_json, format_time};
 use crate::chain::{CaseChainer, CaseHead, Hash, SealedPart, StoredEvent, sealed_digest};
+use crate::common::IDENTITY_FIELD;
 use crate::error::{StoreError, StoreResult};
 use crate::keys::{DataKey, SealBinding};
 use crate::model::NewEvent;
-use crate::sqlite::IDENTITY_FIELD;
 
 /// One `events` row (and its `sealed` row, when the event carried an identity).
-pub(crate) struct EventRow {
+pub struct EventRow {
     pub(crate) seq: i64,
     pub(crate) event_id: String,
     pub(crate) at: String,
@@ -26,6 +26,15 @@ pub(crate) struct EventRow {
     pub(crate) person: Option<String>,
     pub(crate) body: String,
     pub(crate) sealed: Option<SealedRow>,
+}
+
+impl std::fmt::Debug for EventRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventRow")
+            .field("seq", &self.seq)
+            .field("event_id", &self.event_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One `sealed` row: the identity, encrypted with associated data binding case, person and field.
@@ -103,8 +112,8 @@ fn identity_of(object: &Map<String, Value>) -> Option<&Value> {
 /// The events a case holds, with their sealed identities, in order: for telling a repeated event
 /// from a reused id, and for the projection.
 /// [`HELD_EVENTS`] by the case's key (`$1` force, `$2` reference).
-pub(crate) const HELD_EVENTS_BY_KEY: &str = "SELECT e.seq, e.event_id, e.body, s.person, s.key_id, \
-     s.nonce, s.ciphertext FROM events e JOIN cases c ON c.case_id = e.case_id LEFT JOIN sealed s \
+pub(crate) const HELD_EVENTS_BY_KEY: &str = "SELECT e.seq, e.event_id, e.body, s.person AS sealed_person, \
+     s.key_id, s.nonce, s.ciphertext FROM events e JOIN cases c ON c.case_id = e.case_id LEFT JOIN sealed s \
      ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
      WHERE c.force = $1 AND c.reference = $2 ORDER BY e.seq";
 
@@ -121,8 +130,8 @@ pub(crate) fn check_append_entry(
     .with_detail(serde_json::json!({"check_append": cases}))
 }
 
-pub(crate) const HELD_EVENTS: &str = "SELECT e.seq, e.event_id, e.body, s.person, s.key_id, s.nonce, \
-     s.ciphertext FROM events e LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq \
+pub(crate) const HELD_EVENTS: &str = "SELECT e.seq, e.event_id, e.body, s.person AS sealed_person, \
+     s.key_id, s.nonce, s.ciphertext FROM events e LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq \
      AND s.field = 'identity' WHERE e.case_id = $1 ORDER BY e.seq";
 
 /// The chain head of a case at `version` (stored as `head`) before an append to it: `None` for a
@@ -191,7 +200,7 @@ pub(crate) fn new_events(
                         key_id: *key_id,
                     };
                     let plaintext = data_key(*key_id)?.open(&binding, nonce, ciphertext)?;
-                    crate::sqlite::identity_from_plaintext(&plaintext, &binding.describe())?
+                    crate::common::identity_from_plaintext(&plaintext, &binding.describe())?
                         == *identity
                 }
                 _ => false,

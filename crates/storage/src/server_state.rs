@@ -16,8 +16,8 @@ use serde_json::json;
 
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
+use crate::common::case_object;
 use crate::model::StoredCase;
-use crate::sqlite::case_object;
 
 /// What [`crate::Store::read_case_if_changed`] found.
 #[derive(Debug, Clone)]

@@ -3,49 +3,37 @@
 
 mod link;
 
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub use link::BulkSuspect;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use domain::interchange::{EventData, Identity, OfficerRole, parse_record};
-use domain::{Case, CaseKey, Event, PersonKey, RuleSet};
-use serde_json::{Map, Value, json};
+use chrono::Utc;
+use domain::CaseKey;
+use serde_json::json;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite};
 
 use crate::access::{Access, Category};
-use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, VerifyReport,
-    append_detail, checkpoint_now, extend_chain, format_time,
-};
-use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
+use crate::common::{Core, IDENTITY_FIELD, KeyRing, case_object, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
-use crate::facts::{FactsQuery, FactsSink};
 use crate::fault::FaultInjector;
-use crate::keys::{DataKey, MasterKey, SealBinding};
-use crate::linking::{
-    CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
-};
-use crate::model::{
-    Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, ExpectedVersion,
-    ExportOptions, Session, StoredCase, User,
-};
-use crate::row_maps::sqlite::{head_from_row, record_from_row, summary_from_row, user_from_row};
-use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
-use crate::store::{CaseSink, LineSink, Store};
+use crate::keys::{DataKey, MasterKey};
+use crate::model::{BackupInfo, Session};
+use crate::server_state::{CaseRead, CaseShare};
+use crate::tx::Conn;
 
 mod audit_writer;
+#[cfg(any(test, feature = "harness"))]
 mod bulk_load;
-pub(crate) mod chains;
 mod files;
 mod point_read;
 mod report_facts;
@@ -53,11 +41,6 @@ mod web;
 
 use audit_writer::{AuditWriter, WriteGate};
 use point_read::{PointReader, optional};
-
-/// The sealed field holding a person's identity.
-pub(crate) const IDENTITY_FIELD: &str = "identity";
-/// Cases per page when streaming.
-pub(crate) const PAGE: i64 = 256;
 
 /// What opening a SQLite store needs.
 #[derive(Debug, Clone)]
@@ -68,12 +51,6 @@ pub struct SqliteOptions {
     pub signer: AuditSigner,
 }
 
-pub(crate) struct KeyRing {
-    pub(crate) master: MasterKey,
-    pub(crate) keys: HashMap<i64, DataKey>,
-    pub(crate) active: i64,
-}
-
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
     path: PathBuf,
@@ -81,14 +58,9 @@ pub struct SqliteStore {
     pub(crate) reader: SqlitePool,
     /// Reads of a row or two by key, on the caller's thread (see [`point_read`]).
     points: PointReader,
-    keys: RwLock<KeyRing>,
-    signer: AuditSigner,
-    /// The signed head last checked or written, shared with the audit writer (see [`HeadTrust`]).
-    trust: Arc<HeadTrust>,
-    rules: RuleSet,
-    /// Force plugins whose findings report facts include (none unless attached).
-    facts_plugins: crate::facts::FactsPlugins,
-    faults: Option<Arc<FaultInjector>>,
+    /// Keys, audit signing, rules, plugins and faults (the head trust is shared with the audit
+    /// writer).
+    core: Core,
     /// Audit records written on their own, committed in groups by a thread of their own.
     audit_writer: AuditWriter,
     /// Taken by every write transaction begun here and by the audit writer (see [`WriteGate`]).
@@ -103,28 +75,9 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// A write transaction whose every operation passes the fault injector.
-pub(crate) struct WriteTx<'s> {
-    pub(crate) tx: Transaction<'static, Sqlite>,
-    faults: Option<&'s FaultInjector>,
-    /// This transaction's turn at the write gate, held until it commits or rolls back.
-    _turn: tokio::sync::OwnedMutexGuard<()>,
-}
-
-impl WriteTx<'_> {
-    fn op(&self) -> StoreResult<()> {
-        match self.faults {
-            Some(faults) => faults.tick(),
-            None => Ok(()),
-        }
-    }
-
-    async fn commit(self) -> StoreResult<()> {
-        self.op()?;
-        self.tx.commit().await?;
-        Ok(())
-    }
-}
+/// A write transaction of the SQLite store (see [`crate::tx::Tx`]): every operation passes the
+/// fault injector, and it holds the store's turn at the write gate.
+pub(crate) type WriteTx<'s> = crate::tx::Tx<'s, Sqlite>;
 
 fn connect_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -133,10 +86,6 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30))
-}
-
-pub(crate) fn lock_poisoned() -> StoreError {
-    StoreError::Key("the key ring lock is poisoned".into())
 }
 
 impl SqliteStore {
@@ -177,25 +126,21 @@ impl SqliteStore {
             gate,
             writer,
             reader,
-            keys: RwLock::new(keys),
-            signer: options.signer,
-            trust,
-            rules: RuleSet::national(),
-            facts_plugins: Default::default(),
-            faults: None,
+            core: Core::new(keys, options.signer, trust),
         };
         report_facts::mark_empty_store(&store).await?;
-        store.upgrade_chains().await?;
+        crate::engine::upgrade_chains(&store).await?;
         files::owner_only_side_files(&store.path)?;
         Ok(store)
     }
 
     /// The same store with a fault injector on every write transaction (tests only).
+    #[cfg(any(test, feature = "harness"))]
     pub fn with_fault_injector(mut self, faults: Arc<FaultInjector>) -> Self {
         match AuditWriter::start(
             &self.path,
-            self.signer.clone(),
-            Arc::clone(&self.trust),
+            self.core.signer.clone(),
+            Arc::clone(&self.core.trust),
             Arc::clone(&self.gate),
             Some(Arc::clone(&faults)),
         ) {
@@ -203,7 +148,7 @@ impl SqliteStore {
             // Tests only: the store keeps its writer without faults, and the test sees why.
             Err(error) => tracing::error!(%error, "cannot restart the audit writer with faults"),
         }
-        self.faults = Some(faults);
+        self.core.faults = Some(faults);
         self
     }
 
@@ -276,341 +221,22 @@ impl SqliteStore {
     }
 
     pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
-        begin_write_on(&self.writer, &self.gate, self.faults.as_deref()).await
+        begin_write_on(&self.writer, &self.gate, self.core.faults.as_deref()).await
     }
 
+    #[cfg(any(test, feature = "harness"))]
     fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        let key = ring
+        self.core
             .keys
-            .get(&ring.active)
-            .cloned()
-            .ok_or_else(|| StoreError::Key("no active data key".into()))?;
-        Ok((ring.active, key))
-    }
-
-    fn data_key(&self, key_id: i64) -> StoreResult<DataKey> {
-        let ring = self.keys.read().map_err(|_| lock_poisoned())?;
-        ring.keys
-            .get(&key_id)
-            .cloned()
-            .ok_or_else(|| StoreError::Key(format!("data key {key_id} is not in the key ring")))
-    }
-
-    /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
-    /// signed head moved to the last one (no case moved).
-    pub(crate) async fn write_audit(
-        &self,
-        tx: &mut WriteTx<'_>,
-        entries: &[AuditEntry],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        self.write_audit_moving(tx, entries, &StateDelta::default(), now)
-            .await
-    }
-
-    /// [`SqliteStore::write_audit`] for a transaction that moved cases' chain heads: the signed
-    /// head's state digest moves by `delta`.
-    pub(crate) async fn write_audit_moving(
-        &self,
-        tx: &mut WriteTx<'_>,
-        entries: &[AuditEntry],
-        delta: &StateDelta,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        write_audit_signed(&self.signer, &self.trust, tx, entries, delta, now, false).await
-    }
-
-    /// Writes audit records in a transaction of their own (for reads: before the data is read;
-    /// a case read looks up only which version there is before), grouped with those of concurrent callers into one commit (see [`crate::group_commit`]).
-    /// Returns once the records are durable.
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_writer.submit(entries.to_vec()).await
-    }
-
-    async fn append_one(
-        &self,
-        tx: &mut WriteTx<'_>,
-        append: Append,
-        key: &(i64, DataKey),
-        now: DateTime<Utc>,
-        next_audit_seq: i64,
-        delta: &mut StateDelta,
-    ) -> StoreResult<(AppendOutcome, Option<AuditEntry>)> {
-        let force = append.case.force.as_str();
-        let reference = append.case.reference.as_str();
-        if let Some(stray) = append
-            .events
-            .iter()
-            .find(|event| event.case() != &append.case)
-        {
-            return Err(StoreError::Invalid(format!(
-                "event {} belongs to case {}/{}, not {force}/{reference}",
-                stray.id,
-                stray.case().force,
-                stray.case().reference
-            )));
-        }
-        tx.op()?;
-        let row = sqlx::query(
-            "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2",
-        )
-        .bind(force)
-        .bind(reference)
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        let (case_id, version, head) = match row {
-            Some(row) => (
-                Some(row.try_get::<i64, _>(0)?),
-                row.try_get::<i64, _>(1)? as u64,
-                row.try_get::<Option<String>, _>(2)?,
-            ),
-            None => (None, 0, None),
-        };
-        let mut held = HashMap::new();
-        let mut order = Vec::new();
-        if let Some(case_id) = case_id {
-            tx.op()?;
-            let rows = sqlx::query(crate::rows::HELD_EVENTS)
-                .bind(case_id)
-                .fetch_all(&mut *tx.tx)
-                .await?;
-            for row in &rows {
-                let (seq, event_id, held_event) = crate::row_maps::sqlite::held_from_row(row)?;
-                order.push((seq, event_id.clone()));
-                held.insert(event_id, held_event);
-            }
-        }
-        let (fresh, duplicates) =
-            crate::rows::new_events(force, reference, append.events, &held, &|key_id| {
-                self.data_key(key_id)
-            })?;
-        if fresh.is_empty() {
-            return Ok((
-                AppendOutcome {
-                    appended: 0,
-                    duplicates,
-                    version,
-                },
-                None,
-            ));
-        }
-        let expected_ok = match append.expected {
-            ExpectedVersion::Any => true,
-            ExpectedVersion::NoCase => version == 0,
-            ExpectedVersion::Exact(expected) => version == expected,
-        };
-        if !expected_ok {
-            return Err(StoreError::Conflict {
-                force: force.to_owned(),
-                reference: reference.to_owned(),
-                expected: append.expected,
-                actual: version,
-            });
-        }
-        let old_head = crate::rows::chain_head(force, reference, version, head.as_deref())?;
-        let case_id = match case_id {
-            Some(id) => id,
-            None => {
-                tx.op()?;
-                sqlx::query(
-                    "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at) \
-                     VALUES ($1, $2, 0, 'open', NULL, 0, 0, NULL, NULL, $3) RETURNING case_id",
-                )
-                .bind(force)
-                .bind(reference)
-                .bind(format_time(now))
-                .fetch_one(&mut *tx.tx)
-                .await?
-                .try_get(0)?
-            }
-        };
-        // Earlier events, for the projection.
-        let mut events: Vec<Event> = Vec::with_capacity(order.len() + fresh.len());
-        for (seq, event_id) in &order {
-            if let Some(held_event) = held.get(event_id) {
-                events.push(parse_body(&held_event.body, force, reference, *seq)?.event);
-            }
-        }
-        let appended = fresh.len() as u64;
-        let mut chainer =
-            CaseChainer::resume(version, old_head.as_ref().map_or(GENESIS, |h| h.head));
-        let mut suspects = Vec::new();
-        let mut rows = Vec::with_capacity(fresh.len());
-        for (index, new) in fresh.into_iter().enumerate() {
-            let seq = (version + index as u64 + 1) as i64;
-            suspects.extend(crate::rows::suspect_identity(&new));
-            let (row, event) = crate::rows::event_row(new, seq, force, reference, key)?;
-            row.chain_onto(&mut chainer, force, reference);
-            rows.push(row);
-            events.push(event);
-        }
-        insert_event_rows(tx, case_id, next_audit_seq, &rows).await?;
-        // Linkage runs after the case's rows are in, in the same transaction.
-        let mut suggestions = 0u64;
-        for (person, identity) in &suspects {
-            suggestions += self
-                .link_suspect(tx, key, case_id, force, reference, person, identity, now)
-                .await?;
-        }
-        let new_version = version + appended;
-        let new_head = chainer.head();
-        let case = Case::new(append.case.clone(), events);
-        let projection = project(&case, &self.rules, now);
-        report_facts::write(tx, case_id, &case, &self.rules, &self.facts_plugins).await?;
-        tx.op()?;
-        sqlx::query(
-            "UPDATE cases SET version = $1, status = $2, officer = $3, open_findings = $4, people = $5, reported_at = $6, \
-             last_event_at = $7, updated_at = $8, head = $9 WHERE case_id = $10",
-        )
-        .bind(new_version as i64)
-        .bind(projection.status.as_str())
-        .bind(projection.officer)
-        .bind(projection.open_findings as i64)
-        .bind(projection.people as i64)
-        .bind(projection.reported_at)
-        .bind(projection.last_event_at)
-        .bind(format_time(now))
-        .bind(crate::chain::to_hex(&new_head))
-        .bind(case_id)
-        .execute(&mut *tx.tx)
-        .await?;
-        tx.op()?;
-        sqlx::query(crate::case_changes::COUNT_CHANGES)
-            .bind(force)
-            .bind(1_i64)
-            .execute(&mut *tx.tx)
-            .await?;
-        delta.push(
-            old_head,
-            CaseHead {
-                force: force.to_owned(),
-                reference: reference.to_owned(),
-                version: new_version,
-                head: new_head,
-            },
-        );
-        let category = if version == 0 {
-            Category::Collection
-        } else {
-            Category::Alteration
-        };
-        let mut entry = AuditEntry {
-            actor: String::new(),
-            category,
-            object: case_object(force, reference),
-            purpose: String::new(),
-            reason: None,
-            recipient: None,
-            detail: append_detail(appended, version, new_version, &new_head),
-        };
-        if suggestions > 0 {
-            // Suggestions read other suspects' sealed profiles: say so on the record.
-            entry.detail["link_suggestions"] = json!(suggestions);
-        }
-        Ok((
-            AppendOutcome {
-                appended,
-                duplicates,
-                version: new_version,
-            },
-            Some(entry),
-        ))
-    }
-
-    async fn case_rows(
-        &self,
-        after: i64,
-        force: Option<&str>,
-    ) -> StoreResult<Vec<(i64, String, String, i64)>> {
-        let rows = match force {
-            Some(force) => {
-                sqlx::query(
-                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 AND force = $2 ORDER BY case_id LIMIT $3",
-                )
-                .bind(after)
-                .bind(force)
-                .bind(PAGE)
-                .fetch_all(&self.reader)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "SELECT case_id, force, reference, version FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT $2",
-                )
-                .bind(after)
-                .bind(PAGE)
-                .fetch_all(&self.reader)
-                .await?
-            }
-        };
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                ))
-            })
-            .collect()
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .active_key()
     }
 }
 
 /// Rows per multi-row insert of an append's events (8 values a row) and sealed fields (7): well
 /// inside SQLite's limit of 32,766 bound values.
 const EVENT_ROWS_PER_INSERT: usize = 500;
-
-/// Inserts an append's new events and their sealed fields, many rows per statement (each
-/// statement is a round trip to the connection's thread; one per event was most of an append's
-/// time for a new case).
-async fn insert_event_rows(
-    tx: &mut WriteTx<'_>,
-    case_id: i64,
-    audit_seq: i64,
-    rows: &[crate::rows::EventRow],
-) -> StoreResult<()> {
-    for chunk in rows.chunks(EVENT_ROWS_PER_INSERT) {
-        tx.op()?;
-        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-            "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) ",
-        );
-        insert.push_values(chunk, |mut values, row| {
-            values
-                .push_bind(case_id)
-                .push_bind(row.seq)
-                .push_bind(&row.event_id)
-                .push_bind(&row.at)
-                .push_bind(row.kind)
-                .push_bind(&row.person)
-                .push_bind(&row.body)
-                .push_bind(audit_seq);
-        });
-        insert.build().execute(&mut *tx.tx).await?;
-    }
-    let sealed: Vec<(i64, &crate::rows::SealedRow)> = rows
-        .iter()
-        .filter_map(|row| row.sealed.as_ref().map(|sealed| (row.seq, sealed)))
-        .collect();
-    for chunk in sealed.chunks(EVENT_ROWS_PER_INSERT) {
-        tx.op()?;
-        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-            "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) ",
-        );
-        insert.push_values(chunk, |mut values, (seq, sealed)| {
-            values
-                .push_bind(case_id)
-                .push_bind(*seq)
-                .push_bind(IDENTITY_FIELD)
-                .push_bind(&sealed.person)
-                .push_bind(sealed.key_id)
-                .push_bind(&sealed.nonce)
-                .push_bind(&sealed.ciphertext);
-        });
-        insert.build().execute(&mut *tx.tx).await?;
-    }
-    Ok(())
-}
 
 /// Begins a write transaction on the writer connection (`BEGIN IMMEDIATE`: the write lock is
 /// taken at once), every operation of it passing the fault injector.
@@ -620,74 +246,7 @@ async fn begin_write_on<'s>(
     faults: Option<&'s FaultInjector>,
 ) -> StoreResult<WriteTx<'s>> {
     let turn = Arc::clone(gate).lock_owned().await;
-    if let Some(faults) = faults {
-        faults.tick()?;
-    }
-    let tx = writer.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx {
-        tx,
-        faults,
-        _turn: turn,
-    })
-}
-
-/// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
-/// signed head moved to the last one, with the state digest moved by `delta`. With `upgrade`, a
-/// head of the first format is extended (the store's upgrade, [`SqliteStore::upgrade_chains`]).
-pub(crate) async fn write_audit_signed(
-    signer: &AuditSigner,
-    trust: &HeadTrust,
-    tx: &mut WriteTx<'_>,
-    entries: &[AuditEntry],
-    delta: &StateDelta,
-    now: DateTime<Utc>,
-    upgrade: bool,
-) -> StoreResult<Vec<AuditRecord>> {
-    if entries.is_empty() {
-        return Ok(Vec::new());
-    }
-    tx.op()?;
-    let tail = crate::audit_sql::read_chain_tail!(tx.tx, trust, upgrade).await?;
-    let extension = extend_chain(signer, tail, entries, delta, now);
-    insert_audit_records(tx, &extension.records).await?;
-    for checkpoint in &extension.checkpoints {
-        insert_checkpoint(tx, checkpoint).await?;
-    }
-    write_head(tx, &extension.head).await?;
-    trust.wrote(&extension.head);
-    Ok(extension.records)
-}
-
-/// Audit records per `INSERT` statement: a batch's records go in a few statements rather than
-/// one each (each statement is a round trip to the connection's thread), well inside SQLite's
-/// limit of 32,766 bound values (11 a record).
-const AUDIT_ROWS_PER_INSERT: usize = 64;
-
-async fn insert_audit_records(tx: &mut WriteTx<'_>, records: &[AuditRecord]) -> StoreResult<()> {
-    for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
-        tx.op()?;
-        let mut insert = sqlx::QueryBuilder::<Sqlite>::new(crate::audit_sql::INSERT_RECORDS);
-        insert.push_values(chunk, |mut row, record| {
-            crate::audit_sql::bind_record!(row, push_bind, record);
-        });
-        insert
-            .build()
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(|error| StoreError::Audit(format!("cannot write audit record: {error}")))?;
-    }
-    Ok(())
-}
-
-async fn insert_checkpoint(tx: &mut WriteTx<'_>, checkpoint: &Checkpoint) -> StoreResult<()> {
-    tx.op()?;
-    crate::audit_sql::write_checkpoint!(tx.tx, crate::audit_sql::INSERT_CHECKPOINT, checkpoint)
-        .await
-}
-
-async fn write_head(tx: &mut WriteTx<'_>, head: &SignedHead) -> StoreResult<()> {
-    tx.op()?;
-    crate::audit_sql::write_head!(tx.tx, crate::audit_sql::UPSERT_HEAD, head).await
+    WriteTx::begin(writer, "BEGIN IMMEDIATE", faults, Some(turn)).await
 }
 
 async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {
@@ -732,761 +291,29 @@ async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing
     })
 }
 
-pub(crate) fn case_object(force: &str, reference: &str) -> String {
-    format!("case:{force}/{reference}")
-}
-
-pub(crate) fn parse_body(
-    body: &str,
-    force: &str,
-    reference: &str,
-    seq: i64,
-) -> StoreResult<domain::Record> {
-    parse_record(body).map_err(|error| {
-        StoreError::Corrupt(format!(
-            "case {force}/{reference} event {seq} does not parse: {}",
-            error.field.as_deref().unwrap_or("(record)")
-        ))
-    })
-}
-
-pub(crate) struct Projection {
-    pub(crate) status: CaseStatus,
-    pub(crate) officer: Option<String>,
-    pub(crate) open_findings: u64,
-    pub(crate) people: u64,
-    pub(crate) reported_at: Option<String>,
-    pub(crate) last_event_at: Option<String>,
-}
-
-pub(crate) fn project(case: &Case, rules: &RuleSet, now: DateTime<Utc>) -> Projection {
-    let mut status = CaseStatus::Open;
-    let mut officer = None;
-    let mut people: HashSet<&PersonKey> = HashSet::new();
-    let mut reported_at = None;
-    let mut last_event_at = None;
-    for event in case.events() {
-        match &event.data {
-            EventData::OfficerAllocated(allocated) if allocated.role == OfficerRole::Oic => {
-                officer = Some(allocated.officer.to_string());
-            }
-            EventData::CaseClosed(_) => status = CaseStatus::Closed,
-            EventData::PersonAdded(person) => {
-                people.insert(&person.person);
-            }
-            EventData::ReportReceived(_) if reported_at.is_none() => {
-                reported_at = Some(format_time(event.at.with_timezone(&Utc)));
-            }
-            _ => {}
-        }
-        last_event_at = Some(format_time(event.at.with_timezone(&Utc)));
-    }
-    let open_findings = rules
-        .evaluate(case, now)
-        .iter()
-        .filter(|finding| finding.status.is_open())
-        .count() as u64;
-    Projection {
-        status,
-        officer,
-        open_findings,
-        people: people.len() as u64,
-        reported_at,
-        last_event_at,
-    }
-}
-
-pub(crate) fn identity_from_plaintext(plaintext: &[u8], what: &str) -> StoreResult<Value> {
-    // Never include the parser's message: it could quote the identity.
-    serde_json::from_slice(plaintext)
-        .map_err(|_| StoreError::Corrupt(format!("sealed {what} is not JSON")))
-}
-
 #[async_trait]
-impl Store for SqliteStore {
-    async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
-        let now = Utc::now();
-        let key = self.active_key()?;
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let next_audit_seq: i64 =
-            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
-                .fetch_one(&mut *tx.tx)
-                .await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut entries = Vec::new();
-        let mut delta = StateDelta::default();
-        for append in batch {
-            let audit_seq = next_audit_seq + entries.len() as i64 + 1;
-            let (outcome, entry) = self
-                .append_one(&mut tx, append, &key, now, audit_seq, &mut delta)
-                .await?;
-            outcomes.push(outcome);
-            if let Some(mut entry) = entry {
-                entry.actor = access.actor.clone();
-                entry.purpose = access.purpose.as_str().to_owned();
-                entry.reason = access.reason.clone();
-                entry.recipient = access.recipient.clone();
-                entries.push(entry);
-            }
-        }
-        if entries.is_empty() {
-            // Nothing new: leave the database untouched.
-            return Ok(outcomes);
-        }
-        self.write_audit_moving(&mut tx, &entries, &delta, now)
-            .await?;
-        tx.commit().await?;
-        tracing::debug!(
-            cases = entries.len(),
-            events = outcomes.iter().map(|o| o.appended).sum::<u64>(),
-            purpose = access.purpose.as_str(),
-            "append committed"
-        );
-        Ok(outcomes)
+impl crate::engine::Backend for SqliteStore {
+    type Db = Sqlite;
+    const USERS_BY_NAME: &'static str = "SELECT * FROM users ORDER BY username";
+    // Each statement is a round trip to the connection's thread: a batch's records go in a few
+    // (SQLite's limit is 32,766 bound values).
+    const AUDIT_ROWS_PER_INSERT: usize = 64;
+    const ADD_CHECKPOINT: &'static str = crate::audit_sql::INSERT_CHECKPOINT;
+    const WRITE_HEAD: &'static str = crate::audit_sql::UPSERT_HEAD;
+    const REBUILD_CASES: &'static str = crate::facts_sql::REBUILD_CASES;
+    const DATA_KEYS_TO_ROTATE: &'static str =
+        "SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id";
+    const CASES_IN_ORDER: &'static str = " ORDER BY force, reference";
+    const CASE_FOR_APPEND: &'static str =
+        "SELECT case_id, version, head FROM cases WHERE force = $1 AND reference = $2";
+
+    fn core(&self) -> &Core {
+        &self.core
     }
 
-    async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
-        // A read is a conditional read of a caller that holds no version: one copy of the SQL.
-        self.web_read_case_if_changed(access, key, None)
-            .await?
-            .into_stored()
-    }
-
-    async fn read_identity(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        person: &PersonKey,
-    ) -> StoreResult<Option<Identity>> {
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            format!("identity:{}/{}/{}", key.force, key.reference, person),
-        );
-        self.audit_alone(&[entry]).await?;
-        let row = sqlx::query(
-            "SELECT s.key_id, s.nonce, s.ciphertext FROM sealed s JOIN cases c ON c.case_id = s.case_id \
-             WHERE c.force = $1 AND c.reference = $2 AND s.person = $3 AND s.field = $4 ORDER BY s.seq DESC LIMIT 1",
-        )
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .bind(person.to_string())
-        .bind(IDENTITY_FIELD)
-        .fetch_optional(&self.reader)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let key_id: i64 = row.try_get(0)?;
-        let nonce: Vec<u8> = row.try_get(1)?;
-        let ciphertext: Vec<u8> = row.try_get(2)?;
-        let person_text = person.to_string();
-        let binding = SealBinding {
-            force: &key.force,
-            reference: &key.reference,
-            person: &person_text,
-            field: IDENTITY_FIELD,
-            key_id,
-        };
-        let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
-        let value = identity_from_plaintext(&plaintext, &binding.describe())?;
-        let identity: Identity = serde_json::from_value(value).map_err(|_| {
-            StoreError::Corrupt(format!("sealed {} is not an identity", binding.describe()))
-        })?;
-        Ok(Some(identity))
-    }
-
-    async fn list_cases(
-        &self,
-        access: &Access,
-        filter: &CaseFilter,
-    ) -> StoreResult<Vec<CaseSummary>> {
-        self.audit_alone(&[crate::store::list_audit_entry(access, filter)])
-            .await?;
-        let mut query = sqlx::QueryBuilder::<Sqlite>::new(
-            "SELECT force, reference, version, status, officer, open_findings, people, reported_at, last_event_at \
-             FROM cases WHERE 1 = 1",
-        );
-        if let Some(force) = &filter.force {
-            query.push(" AND force = ").push_bind(force.clone());
-        }
-        if let Some(officer) = &filter.officer {
-            query.push(" AND officer = ").push_bind(officer.clone());
-        }
-        if let Some(status) = filter.status {
-            query.push(" AND status = ").push_bind(status.as_str());
-        }
-        match filter.open_findings {
-            Some(true) => {
-                query.push(" AND open_findings > 0");
-            }
-            Some(false) => {
-                query.push(" AND open_findings = 0");
-            }
-            None => {}
-        }
-        query.push(" ORDER BY force, reference");
-        query.push(" LIMIT ").push_bind(
-            filter
-                .limit
-                .map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64),
-        );
-        query.push(" OFFSET ").push_bind(filter.offset as i64);
-        let rows = query.build().fetch_all(&self.reader).await?;
-        rows.iter().map(summary_from_row).collect()
-    }
-
-    async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        let changes: Option<i64> = self.points.read("the change counter", |db| {
-            let found = match force {
-                Some(force) => db
-                    .prepare_cached(crate::case_changes::CHANGES_OF_FORCE)?
-                    .query_row([force], |row| row.get(0)),
-                None => db
-                    .prepare_cached(crate::case_changes::CHANGES_OF_ALL)?
-                    .query_row([], |row| row.get(0)),
-            };
-            Ok(optional(found)?)
-        })?;
-        Ok(changes.unwrap_or(0).max(0) as u64)
-    }
-
-    async fn stream_cases(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-        sink: &mut CaseSink<'_>,
-    ) -> StoreResult<u64> {
-        let entry = AuditEntry::new(access, Category::Combination, "cases")
-            .with_detail(json!({"force": force}));
-        self.audit_alone(&[entry]).await?;
-        let mut after = 0;
-        let mut count = 0;
-        loop {
-            let cases = self.case_rows(after, force).await?;
-            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
-                break;
-            };
-            after = last.0;
-            // Only the page's own cases: with a force named, the id range also spans other
-            // forces' cases, whose events would otherwise be read into memory and dropped.
-            let rows = sqlx::query(
-                "SELECT e.case_id, e.seq, e.body FROM events e JOIN cases c ON c.case_id = e.case_id \
-                 WHERE e.case_id >= $1 AND e.case_id <= $2 AND ($3 IS NULL OR c.force = $3) ORDER BY e.case_id, e.seq",
-            )
-            .bind(first.0)
-            .bind(last.0)
-            .bind(force)
-            .fetch_all(&self.reader)
-            .await?;
-            let mut by_case: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
-            let names: HashMap<i64, (&str, &str, i64)> = cases
-                .iter()
-                .map(|(id, force, reference, version)| {
-                    (*id, (force.as_str(), reference.as_str(), *version))
-                })
-                .collect();
-            for row in rows {
-                let case_id: i64 = row.try_get(0)?;
-                let seq: i64 = row.try_get(1)?;
-                let Some((force, reference, version)) = names.get(&case_id) else {
-                    continue;
-                };
-                if seq > *version {
-                    continue;
-                }
-                let body: String = row.try_get(2)?;
-                by_case
-                    .entry(case_id)
-                    .or_default()
-                    .push(parse_body(&body, force, reference, seq)?.event);
-            }
-            for (case_id, force, reference, version) in &cases {
-                let events = by_case.remove(case_id).unwrap_or_default();
-                let key = CaseKey {
-                    force: force.as_str().into(),
-                    reference: reference.as_str().into(),
-                };
-                sink(StoredCase {
-                    case: Case::new(key, events),
-                    version: *version as u64,
-                })?;
-                count += 1;
-            }
-        }
-        Ok(count)
-    }
-
-    async fn check_append(&self, access: &Access, batch: &[Append]) -> StoreResult<()> {
-        self.audit_alone(&[crate::rows::check_append_entry(access, batch.len())])
-            .await?;
-        for append in batch {
-            let (force, reference) = (append.case.force.as_str(), append.case.reference.as_str());
-            let rows = sqlx::query(crate::rows::HELD_EVENTS_BY_KEY)
-                .bind(force)
-                .bind(reference)
-                .fetch_all(&self.reader)
-                .await?;
-            if rows.is_empty() {
-                continue;
-            }
-            let mut held = HashMap::new();
-            for row in &rows {
-                let (_, event_id, held_event) = crate::row_maps::sqlite::held_from_row(row)?;
-                held.insert(event_id, held_event);
-            }
-            crate::rows::new_events(force, reference, append.events.clone(), &held, &|key_id| {
-                self.data_key(key_id)
-            })?;
-        }
-        Ok(())
-    }
-
-    async fn known_people(
-        &self,
-        access: &Access,
-        cases: &[CaseKey],
-    ) -> StoreResult<HashSet<(CaseKey, PersonKey)>> {
-        let entry = AuditEntry::new(access, Category::Consultation, "cases:people")
-            .with_detail(json!({"cases": cases.len()}));
-        self.audit_alone(&[entry]).await?;
-        let mut known = HashSet::new();
-        for key in cases {
-            let rows = sqlx::query(
-                "SELECT DISTINCT e.person FROM events e JOIN cases c ON c.case_id = e.case_id \
-                 WHERE c.force = $1 AND c.reference = $2 AND e.kind = 'person_added'",
-            )
-            .bind(key.force.as_str())
-            .bind(key.reference.as_str())
-            .fetch_all(&self.reader)
-            .await?;
-            for row in rows {
-                let person: Option<String> = row.try_get(0)?;
-                if let Some(person) = person {
-                    known.insert((key.clone(), PersonKey::from(person.as_str())));
-                }
-            }
-        }
-        Ok(known)
-    }
-
-    async fn export(
-        &self,
-        access: &Access,
-        options: &ExportOptions,
-        sink: &mut LineSink<'_>,
-    ) -> StoreResult<u64> {
-        let Some(recipient) = access.recipient.as_deref().filter(|r| !r.trim().is_empty()) else {
-            return Err(StoreError::Refused(
-                "an export is a disclosure and must name its recipient".into(),
-            ));
-        };
-        let entry = AuditEntry::new(access, Category::Disclosure, "cases").with_detail(json!({
-            "force": options.force,
-            "identity": if options.without_identity { "withheld" } else { "included" },
-            "recipient": recipient,
-        }));
-        self.audit_alone(&[entry]).await?;
-        let mut after = 0;
-        let mut lines = 0;
-        loop {
-            let cases = self.case_rows(after, options.force.as_deref()).await?;
-            let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
-                break;
-            };
-            after = last.0;
-            let names: HashMap<i64, (&str, &str, i64)> = cases
-                .iter()
-                .map(|(id, force, reference, version)| {
-                    (*id, (force.as_str(), reference.as_str(), *version))
-                })
-                .collect();
-            let rows = sqlx::query(
-                "SELECT e.case_id, e.seq, e.body, s.person, s.key_id, s.nonce, s.ciphertext FROM events e \
-                 LEFT JOIN sealed s ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
-                 WHERE e.case_id >= $1 AND e.case_id <= $2 ORDER BY e.case_id, e.seq",
-            )
-            .bind(first.0)
-            .bind(last.0)
-            .fetch_all(&self.reader)
-            .await?;
-            for row in rows {
-                let case_id: i64 = row.try_get(0)?;
-                let seq: i64 = row.try_get(1)?;
-                let Some((force, reference, version)) = names.get(&case_id) else {
-                    continue;
-                };
-                if seq > *version {
-                    continue;
-                }
-                let body: String = row.try_get(2)?;
-                let person: Option<String> = row.try_get(3)?;
-                let Some(person) = person else {
-                    sink(&body)?;
-                    lines += 1;
-                    continue;
-                };
-                let mut object: Map<String, Value> = serde_json::from_str(&body).map_err(|_| {
-                    StoreError::Corrupt(format!("case {force}/{reference} event {seq} is not JSON"))
-                })?;
-                if options.without_identity {
-                    object.remove(IDENTITY_FIELD);
-                } else {
-                    let key_id: i64 = row.try_get(4)?;
-                    let nonce: Vec<u8> = row.try_get(5)?;
-                    let ciphertext: Vec<u8> = row.try_get(6)?;
-                    let binding = SealBinding {
-                        force,
-                        reference,
-                        person: &person,
-                        field: IDENTITY_FIELD,
-                        key_id,
-                    };
-                    let plaintext = self.data_key(key_id)?.open(&binding, &nonce, &ciphertext)?;
-                    let identity = identity_from_plaintext(&plaintext, &binding.describe())?;
-                    object.insert(IDENTITY_FIELD.to_owned(), identity);
-                }
-                sink(&Value::Object(object).to_string())?;
-                lines += 1;
-            }
-        }
-        Ok(lines)
-    }
-
-    async fn link_candidates(
-        &self,
-        access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        self.link_candidates_impl(access, identity, exclude_case)
-            .await
-    }
-
-    async fn case_links(&self, access: &Access, case: &CaseKey) -> StoreResult<Vec<CaseLink>> {
-        self.case_links_impl(access, case).await
-    }
-
-    async fn decide_link(
-        &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        self.decide_link_impl(access, link_id, decision, rationale)
-            .await
-    }
-
-    async fn relink_all(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        self.relink_all_impl(access, progress).await
-    }
-
-    async fn repeat_suspects(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        self.repeat_suspects_impl(access, force).await
-    }
-
-    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        user.check_scope().map_err(StoreError::Invalid)?;
-        if let Some(force) = &user.force {
-            self.check_officer_free(&mut tx, force, &user.officer_id, &user.username)
-                .await?;
-        }
-        tx.op()?;
-        let result = sqlx::query(
-            "INSERT INTO users (username, display_name, role, force, national, officer_id, password_hash, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (username) DO NOTHING",
-        )
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(&user.role)
-        .bind(&user.force)
-        .bind(user.national)
-        .bind(&user.officer_id)
-        .bind(&user.password_hash)
-        .bind(user.disabled)
-        .bind(&user.created_at)
-        .execute(&mut *tx.tx)
-        .await?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::Invalid(format!(
-                "user `{}` already exists",
-                user.username
-            )));
-        }
-        let entry = AuditEntry::new(
-            access,
-            Category::Collection,
-            format!("user:{}", user.username),
-        )
-        .with_detail(json!({"role": user.role}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
-    }
-
-    async fn user(&self, username: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
-    }
-
-    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>> {
-        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "users")])
-            .await?;
-        let rows = sqlx::query("SELECT * FROM users ORDER BY username")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(user_from_row).collect()
-    }
-
-    async fn set_user_scope(
-        &self,
-        access: &Access,
-        username: &str,
-        force: Option<&str>,
-        national: bool,
-    ) -> StoreResult<()> {
-        let Some(mut user) = self.user(username).await? else {
-            return Err(StoreError::NotFound(format!("user `{username}`")));
-        };
-        user.force = force.map(str::to_owned);
-        user.national = national;
-        user.check_scope().map_err(StoreError::Invalid)?;
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        if let Some(force) = force {
-            self.check_officer_free(&mut tx, force, &user.officer_id, username)
-                .await?;
-        }
-        tx.op()?;
-        sqlx::query("UPDATE users SET force = $1, national = $2 WHERE username = $3")
-            .bind(force)
-            .bind(national)
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.op()?;
-        sqlx::query("DELETE FROM sessions WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
-            .with_detail(json!({"force": force, "national": national}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
-    }
-
-    async fn set_user_disabled(
-        &self,
-        access: &Access,
-        username: &str,
-        disabled: bool,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let result = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
-            .bind(disabled)
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        if result.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("user `{username}`")));
-        }
-        if disabled {
-            tx.op()?;
-            sqlx::query("DELETE FROM sessions WHERE username = $1")
-                .bind(username)
-                .execute(&mut *tx.tx)
-                .await?;
-        }
-        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
-            .with_detail(json!({"disabled": disabled}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
-    }
-
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&session.token_hash)
-        .bind(&session.username)
-        .bind(&session.csrf_token)
-        .bind(&session.created_at)
-        .bind(&session.last_seen_at)
-        .execute(&mut *tx.tx)
-        .await?;
-        tx.commit().await
-    }
-
-    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        self.points.read("the session", |db| {
-            let found = db
-                .prepare_cached(
-                    "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
-                     FROM sessions WHERE token_hash = $1",
-                )?
-                .query_row([token_hash], |row| {
-                    Ok(Session {
-                        token_hash: row.get(0)?,
-                        username: row.get(1)?,
-                        csrf_token: row.get(2)?,
-                        created_at: row.get(3)?,
-                        last_seen_at: row.get(4)?,
-                    })
-                });
-            Ok(optional(found)?)
-        })
-    }
-
-    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(at)
-            .bind(token_hash)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
-    }
-
-    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-            .bind(idle_before)
-            .bind(created_before)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await?;
-        Ok(result.rows_affected())
-    }
-
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
-        crate::audit::refuse_binding(&entry)?;
-        let mut records = self.audit_alone(&[entry]).await?;
-        records
-            .pop()
-            .ok_or_else(|| StoreError::Audit("no record written".into()))
-    }
-
-    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after)
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    async fn audit_checkpoint(&self) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let tail = crate::audit_sql::read_chain_tail!(tx.tx, &self.trust, false).await?;
-        let Some((checkpoint, head)) = checkpoint_now(&self.signer, tail, Utc::now()) else {
-            return Ok(());
-        };
-        insert_checkpoint(&mut tx, &checkpoint).await?;
-        write_head(&mut tx, &head).await?;
-        tx.commit().await?;
-        self.trust.wrote(&head);
-        Ok(())
-    }
-
-    async fn audit_head(&self) -> StoreResult<Option<SignedHead>> {
-        let row = sqlx::query("SELECT * FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.reader)
-            .await?;
-        row.as_ref().map(head_from_row).transpose()
-    }
-
-    async fn verify_audit_against(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport> {
-        self.verify_chains(trusted, anchor).await
-    }
-
-    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let rows = sqlx::query("SELECT key_id, nonce, wrapped FROM data_keys ORDER BY key_id")
-            .fetch_all(&mut *tx.tx)
-            .await?;
-        let current = self
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
-        let mut count = 0;
-        for row in rows {
-            let key_id: i64 = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let wrapped: Vec<u8> = row.try_get(2)?;
-            let data_key = current.unwrap_key(key_id, &nonce, &wrapped)?;
-            let (nonce, wrapped) = new_master.wrap(key_id, &data_key)?;
-            tx.op()?;
-            sqlx::query(
-                "UPDATE data_keys SET nonce = $1, wrapped = $2, master_key_id = $3 WHERE key_id = $4",
-            )
-            .bind(nonce.to_vec())
-            .bind(wrapped)
-            .bind(new_master.id())
-            .bind(key_id)
-            .execute(&mut *tx.tx)
-            .await?;
-            count += 1;
-        }
-        let entry = AuditEntry::new(access, Category::Alteration, "keys:data").with_detail(json!({
-            "rewrapped": count,
-            "from_master": current.id(),
-            "to_master": new_master.id(),
-        }));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        self.keys.write().map_err(|_| lock_poisoned())?.master = new_master.clone();
-        tracing::info!(rewrapped = count, master = %new_master.id(), "master key rotated");
-        Ok(count)
-    }
-
-    async fn report_facts(
-        &self,
-        access: &Access,
-        query: &FactsQuery,
-        sink: &mut FactsSink<'_>,
-    ) -> StoreResult<Option<u64>> {
-        self.read_report_facts(access, query, sink).await
-    }
-
-    async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
-        self.rebuild_facts(access).await
+    async fn snapshot_tx(&self, _actor: &str) -> StoreResult<WriteTx<'_>> {
+        // A read transaction on a reader: one snapshot, and writers carry on meanwhile.
+        WriteTx::begin(&self.reader, "BEGIN", None, None).await
     }
 
     async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo> {
@@ -1530,7 +357,75 @@ impl Store for SqliteStore {
         })
     }
 
-    // ---- Web server state (the SQL is in `sqlite/web.rs`) ---------------------------------------
+    async fn insert_events(
+        &self,
+        tx: &mut WriteTx<'_>,
+        case_id: i64,
+        audit_seq: i64,
+        _key_id: i64,
+        rows: Vec<crate::rows::EventRow>,
+    ) -> StoreResult<()> {
+        let rows = &rows;
+        for chunk in rows.chunks(EVENT_ROWS_PER_INSERT) {
+            tx.op()?;
+            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) ",
+            );
+            insert.push_values(chunk, |mut values, row| {
+                values
+                    .push_bind(case_id)
+                    .push_bind(row.seq)
+                    .push_bind(&row.event_id)
+                    .push_bind(&row.at)
+                    .push_bind(row.kind)
+                    .push_bind(&row.person)
+                    .push_bind(&row.body)
+                    .push_bind(audit_seq);
+            });
+            insert.build().execute(&mut *tx.tx).await?;
+        }
+        let sealed: Vec<(i64, &crate::rows::SealedRow)> = rows
+            .iter()
+            .filter_map(|row| row.sealed.as_ref().map(|sealed| (row.seq, sealed)))
+            .collect();
+        for chunk in sealed.chunks(EVENT_ROWS_PER_INSERT) {
+            tx.op()?;
+            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) ",
+            );
+            insert.push_values(chunk, |mut values, (seq, sealed)| {
+                values
+                    .push_bind(case_id)
+                    .push_bind(*seq)
+                    .push_bind(IDENTITY_FIELD)
+                    .push_bind(&sealed.person)
+                    .push_bind(sealed.key_id)
+                    .push_bind(&sealed.nonce)
+                    .push_bind(&sealed.ciphertext);
+            });
+            insert.build().execute(&mut *tx.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn snapshot(&self, _actor: &str) -> StoreResult<Conn<'_, Sqlite>> {
+        Ok(Conn::Pooled(self.reader.acquire().await?))
+    }
+
+    async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
+        let changes: Option<i64> = self.points.read("the change counter", |db| {
+            let found = match force {
+                Some(force) => db
+                    .prepare_cached(crate::case_changes::CHANGES_OF_FORCE)?
+                    .query_row([force], |row| row.get(0)),
+                None => db
+                    .prepare_cached(crate::case_changes::CHANGES_OF_ALL)?
+                    .query_row([], |row| row.get(0)),
+            };
+            Ok(optional(found)?)
+        })?;
+        Ok(changes.unwrap_or(0).max(0) as u64)
+    }
 
     async fn read_case_if_changed(
         &self,
@@ -1541,84 +436,52 @@ impl Store for SqliteStore {
         self.web_read_case_if_changed(access, key, known).await
     }
 
-    async fn note_sign_in_failure(
-        &self,
-        username: &str,
-        at: &str,
-        window_start: &str,
-    ) -> StoreResult<u64> {
-        self.web_note_sign_in_failure(username, at, window_start)
-            .await
+    async fn begin(&self, _actor: &str, _audit: bool) -> StoreResult<WriteTx<'_>> {
+        self.begin_write().await
     }
 
-    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64> {
-        self.web_sign_in_failures(username, window_start).await
+    async fn read_cases(&self, _actor: &str) -> StoreResult<Conn<'_, Sqlite>> {
+        Ok(Conn::Pooled(self.reader.acquire().await?))
     }
 
-    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
-        self.web_clear_sign_in_failures(username).await
+    async fn read_plain(&self) -> StoreResult<Conn<'_, Sqlite>> {
+        Ok(Conn::Pooled(self.reader.acquire().await?))
     }
 
-    async fn record_first_sign_in(
-        &self,
-        username: &str,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<bool> {
-        self.web_record_first_sign_in(username, session, at).await
+    async fn write_plain(&self) -> StoreResult<Conn<'_, Sqlite>> {
+        Ok(Conn::Tx(self.begin_write().await?))
     }
 
-    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>> {
-        self.web_first_sign_in_session(username).await
+    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
+        self.audit_writer.submit(entries.to_vec()).await
     }
 
-    async fn declare_break_glass(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<BreakGlassDeclaration> {
-        self.web_declare_break_glass(access, key, session, at).await
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        self.points.read("the session", |db| {
+            let found = db
+                .prepare_cached(
+                    "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
+                     FROM sessions WHERE token_hash = $1",
+                )?
+                .query_row([token_hash], |row| {
+                    Ok(Session {
+                        token_hash: row.get(0)?,
+                        username: row.get(1)?,
+                        csrf_token: row.get(2)?,
+                        created_at: row.get(3)?,
+                        last_seen_at: row.get(4)?,
+                    })
+                });
+            Ok(optional(found)?)
+        })
     }
 
     async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
-        self.web_break_glass_grant(session, key).await
-    }
-
-    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>> {
-        self.web_break_glass_on(key).await
-    }
-
-    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare> {
-        self.web_share_case(access, share).await
-    }
-
-    async fn revoke_share(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        id: i64,
-        at: &str,
-    ) -> StoreResult<CaseShare> {
-        self.web_revoke_share(access, key, id, at).await
+        self.point_break_glass_grant(session, key)
     }
 
     async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
-        self.web_case_shares(key).await
-    }
-
-    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
-        self.web_shares_with(partner).await
-    }
-}
-
-impl FromStr for CaseStatus {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        CaseStatus::parse(text)
-            .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
+        self.point_case_shares(key)
     }
 }
 
@@ -1629,6 +492,7 @@ impl SqliteStore {
     /// open with it), to be installed with [`SqliteStore::install_keys`] once `tx` commits.
     pub(crate) async fn keys_in(&self, tx: &mut WriteTx<'_>) -> StoreResult<KeyRing> {
         let master = self
+            .core
             .keys
             .read()
             .map_err(|_| lock_poisoned())?
@@ -1659,7 +523,7 @@ impl SqliteStore {
 
     /// Uses `ring` from now on.
     pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
-        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        *self.core.keys.write().map_err(|_| lock_poisoned())? = ring;
         Ok(())
     }
 }

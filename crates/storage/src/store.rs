@@ -1,4 +1,6 @@
-//! The `Store` trait: everything the server, reports and the command line need from storage.
+//! The store contract, one trait per concern (cases, audit, accounts and sessions, sharing and
+//! break-glass, linkage, report facts, keys and backup), and [`Store`], their union: everything
+//! the server, reports and the command line need from storage.
 //! SQLite ([`crate::SqliteStore`]) and PostgreSQL ([`crate::PgStore`]) implement it, both checked by
 //! the same conformance suite ([`crate::conformance`]).
 
@@ -6,6 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::interchange::Identity;
 use domain::{CaseKey, PersonKey};
 
@@ -35,21 +38,37 @@ pub type CaseSink<'a> = dyn FnMut(StoredCase) -> StoreResult<()> + Send + 'a;
 /// Receives export lines (interchange JSON, no newline) one at a time.
 pub type LineSink<'a> = dyn FnMut(&str) -> StoreResult<()> + Send + 'a;
 
-/// A durable, audited case store. Every method that reads or changes case data takes an
-/// [`Access`] and writes its audit record in the same transaction as the change (for reads: before
-/// the data is returned); if the audit record cannot be written, the operation fails and nothing
-/// of it is stored.
-#[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
-    // ---- Case data ------------------------------------------------------------------------------
+/// A durable, audited case store: every concern at once. Every method that reads or changes case
+/// data takes an [`Access`] and writes its audit record in the same transaction as the change (for
+/// reads: before the data is returned); if the audit record cannot be written, the operation fails
+/// and nothing of it is stored. Implemented for every type that implements each concern's trait;
+/// a caller that needs one concern can ask for that trait alone.
+pub trait Store:
+    CaseStore + AuditStore + AccountStore + SharingStore + LinkageStore + FactsStore + AdminStore
+{
+}
 
+impl<T> Store for T where
+    T: CaseStore
+        + AuditStore
+        + AccountStore
+        + SharingStore
+        + LinkageStore
+        + FactsStore
+        + AdminStore
+{
+}
+
+/// Case data: appends, reads, lists, streams and exports, each audited (the audit record is written before anything is returned, or in the same transaction as the change).
+#[async_trait]
+pub trait CaseStore: AuditStore + Send + Sync + std::fmt::Debug {
     /// Appends events to cases, all or nothing, in one transaction. Events whose id a case
     /// already holds are skipped (idempotent); each case's `expected` version is checked against
     /// its version before the append, unless every event was already there (a retried write
     /// succeeds). A mismatch fails the whole call with [`crate::StoreError::Conflict`].
     async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>>;
 
-    /// Checks `batch` as [`Store::append`] would, without storing anything: refused with
+    /// Checks `batch` as [`CaseStore::append`] would, without storing anything: refused with
     /// [`crate::StoreError::EventIdReused`] when an event's id is one its case already holds for
     /// another event (the very comparison `append` makes). An import runs it over a whole file
     /// before storing any of it, so that a file refused for this stores nothing. Audited as a
@@ -58,6 +77,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Reads one case (identity left sealed). `None` when there is no such case.
     async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>>;
+
+    /// Reads a case unless the caller already holds version `known` of it. Audited exactly like
+    /// [`CaseStore::read_case`] (the record is durable before the answer): the caller is about to show
+    /// the case, whether from the store or from the copy it holds of that very version.
+    async fn read_case_if_changed(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<CaseRead>;
 
     /// Unseals the identity of one person of a case (the latest `person_added` that carried one).
     /// A consultation of victim identity: callers decide who may, and should pass a reason.
@@ -80,7 +109,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// [`crate::case_changes`]). It reveals no case data, so reading it is not audited.
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64>;
 
-    /// [`Store::list_cases`], unless nothing in the filter's force has changed since the caller
+    /// [`CaseStore::list_cases`], unless nothing in the filter's force has changed since the caller
     /// listed at counter `known`. Audited exactly like a list either way: the caller is about to
     /// show the list, from the store or from the copy it holds.
     async fn list_cases_if_changed(
@@ -123,9 +152,168 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         options: &ExportOptions,
         sink: &mut LineSink<'_>,
     ) -> StoreResult<u64>;
+}
 
-    // ---- Suspect linkage (docs/linkage.md) -----------------------------------------------------
+/// The audit log: records written for processing done outside the store, reads of the log, checkpoints, the signed head and verification of the whole record.
+#[async_trait]
+pub trait AuditStore: Send + Sync + std::fmt::Debug {
+    /// Records processing done outside the store (e.g. a report disclosed by the server).
+    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord>;
 
+    /// Audit records with `seq` greater than `after`, at most `limit`.
+    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>>;
+
+    /// Writes a signed checkpoint now (the store also does so every 1,000 records or 5 minutes).
+    async fn audit_checkpoint(&self) -> StoreResult<()>;
+
+    /// The signed head as stored (what `rasso audit anchor` hands to a witness), if any record
+    /// has been written. Not checked here: [`AuditStore::verify_audit`] checks it.
+    async fn audit_head(&self) -> StoreResult<Option<SignedHead>>;
+
+    /// Checks the chain, the checkpoints, the signed head (its counts and state digest) and every
+    /// case's events against the log, with the trusted public key.
+    async fn verify_audit(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+    ) -> StoreResult<VerifyReport> {
+        self.verify_audit_against(trusted, None).await
+    }
+
+    /// [`AuditStore::verify_audit`], and also that the log extends `anchor` (a signed head kept
+    /// outside the database, see `rasso audit anchor`): a log older than the anchor, or one that
+    /// does not contain the anchored record, fails.
+    async fn verify_audit_against(
+        &self,
+        trusted: &ed25519_dalek::VerifyingKey,
+        anchor: Option<&SignedHead>,
+    ) -> StoreResult<VerifyReport>;
+}
+
+/// Users, their sessions, and the sign-in state the web server keeps in the store (failures and first sign-ins).
+#[async_trait]
+pub trait AccountStore: Send + Sync + std::fmt::Debug {
+    /// Adds a user (an alteration of the user list, audited).
+    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()>;
+
+    /// A user by name.
+    async fn user(&self, username: &str) -> StoreResult<Option<User>>;
+
+    /// Every user, by name.
+    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>>;
+
+    /// Disables or re-enables a user (audited); disabling ends their sessions.
+    async fn set_user_disabled(
+        &self,
+        access: &Access,
+        username: &str,
+        disabled: bool,
+    ) -> StoreResult<()>;
+
+    /// Gives a user a force (or makes them national): audited as an alteration of the user list;
+    /// ends their sessions, so the new scope applies from their next sign-in. Refused when the
+    /// scope is both, or the user's officer identifier is already taken in that force.
+    async fn set_user_scope(
+        &self,
+        access: &Access,
+        username: &str,
+        force: Option<&str>,
+        national: bool,
+    ) -> StoreResult<()>;
+
+    /// Stores a new session.
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+
+    /// A session by token hash.
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+
+    /// Records activity on a session.
+    async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Ends sessions idle since before `idle_before` or created before `created_before`; returns
+    /// how many.
+    async fn expire_sessions(
+        &self,
+        idle_before: DateTime<Utc>,
+        created_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Notes a failed sign-in of `username` at `at`, forgets its failures before `window_start`,
+    /// and returns how many remain (this one included).
+    async fn note_sign_in_failure(
+        &self,
+        username: &str,
+        at: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Failed sign-ins of `username` at or after `window_start`.
+    async fn sign_in_failures(
+        &self,
+        username: &str,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Forgets the failed sign-ins of `username` (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()>;
+
+    /// Records `session` as the first sign-in of `username`, unless the user has signed in before;
+    /// true when it was the first.
+    async fn record_first_sign_in(
+        &self,
+        username: &str,
+        session: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// The session of the user's first sign-in, if they have signed in.
+    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>>;
+}
+
+/// Sharing cases with partners and break-glass access (see [`crate::server_state`]), each change audited in its own transaction.
+#[async_trait]
+pub trait SharingStore: Send + Sync + std::fmt::Debug {
+    /// Declares break-glass access to a case for `session`, with `access.reason` (required),
+    /// audited in the same transaction (a consultation of the case, purpose break-glass).
+    async fn declare_break_glass(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        session: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<BreakGlassDeclaration>;
+
+    /// The reason `session` declared for break-glass access to this case, if it did.
+    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>>;
+
+    /// Every break-glass declaration on a case, oldest first.
+    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>>;
+
+    /// Shares a case with a partner user: recorded, and audited in the same transaction as a
+    /// disclosure whose recipient is the partner. Refused unless the partner is a user.
+    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare>;
+
+    /// Revokes a share of this case (audited); revoking a revoked share changes nothing.
+    async fn revoke_share(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<CaseShare>;
+
+    /// Every share of a case, revoked ones included, oldest first.
+    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>>;
+
+    /// The shares in force with a partner, by case.
+    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>>;
+}
+
+/// Suspect linkage inside the store (docs/linkage.md): candidate links, their review, re-linking and repeat-suspect counts.
+#[async_trait]
+pub trait LinkageStore: Send + Sync + std::fmt::Debug {
     /// Candidate links for an identity against every stored suspect, best first (a lookup:
     /// nothing is written). Suspects of `exclude_case` are left out. A consultation of the
     /// suspects' sealed details, audited as such; names never leave the store.
@@ -163,82 +351,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         access: &Access,
         force: Option<&str>,
     ) -> StoreResult<RepeatSuspects>;
+}
 
-    // ---- Users and sessions ---------------------------------------------------------------------
-
-    /// Adds a user (an alteration of the user list, audited).
-    async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()>;
-    /// A user by name.
-    async fn user(&self, username: &str) -> StoreResult<Option<User>>;
-    /// Every user, by name.
-    async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>>;
-    /// Disables or re-enables a user (audited); disabling ends their sessions.
-    async fn set_user_disabled(
-        &self,
-        access: &Access,
-        username: &str,
-        disabled: bool,
-    ) -> StoreResult<()>;
-    /// Gives a user a force (or makes them national): audited as an alteration of the user list;
-    /// ends their sessions, so the new scope applies from their next sign-in. Refused when the
-    /// scope is both, or the user's officer identifier is already taken in that force.
-    async fn set_user_scope(
-        &self,
-        access: &Access,
-        username: &str,
-        force: Option<&str>,
-        national: bool,
-    ) -> StoreResult<()>;
-    /// Stores a new session.
-    async fn create_session(&self, session: &Session) -> StoreResult<()>;
-    /// A session by token hash.
-    async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
-    /// Records activity on a session.
-    async fn touch_session(&self, token_hash: &str, at: &str) -> StoreResult<()>;
-    /// Ends a session.
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Ends sessions idle since before `idle_before` or created before `created_before`
-    /// (RFC 3339 UTC); returns how many.
-    async fn expire_sessions(&self, idle_before: &str, created_before: &str) -> StoreResult<u64>;
-
-    // ---- Audit ----------------------------------------------------------------------------------
-
-    /// Records processing done outside the store (e.g. a report disclosed by the server).
-    async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord>;
-    /// Audit records with `seq` greater than `after`, at most `limit`.
-    async fn audit_records(&self, after: i64, limit: u64) -> StoreResult<Vec<AuditRecord>>;
-    /// Writes a signed checkpoint now (the store also does so every 1,000 records or 5 minutes).
-    async fn audit_checkpoint(&self) -> StoreResult<()>;
-    /// The signed head as stored (what `rasso audit anchor` hands to a witness), if any record
-    /// has been written. Not checked here: [`Store::verify_audit`] checks it.
-    async fn audit_head(&self) -> StoreResult<Option<SignedHead>>;
-    /// Checks the chain, the checkpoints, the signed head (its counts and state digest) and every
-    /// case's events against the log, with the trusted public key.
-    async fn verify_audit(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-    ) -> StoreResult<VerifyReport> {
-        self.verify_audit_against(trusted, None).await
-    }
-    /// [`Store::verify_audit`], and also that the log extends `anchor` (a signed head kept
-    /// outside the database, see `rasso audit anchor`): a log older than the anchor, or one that
-    /// does not contain the anchored record, fails.
-    async fn verify_audit_against(
-        &self,
-        trusted: &ed25519_dalek::VerifyingKey,
-        anchor: Option<&SignedHead>,
-    ) -> StoreResult<VerifyReport>;
-
-    // ---- Keys and backup ------------------------------------------------------------------------
-
-    /// Re-wraps every data key with `new_master` (sealed data is not rewritten). Returns how many
-    /// keys were re-wrapped. The store uses the new key from then on.
-    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64>;
-    /// Takes a consistent online copy into `dest` (a file that must not exist) while writes go on.
-    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo>;
-
-    // ---- Report facts ---------------------------------------------------------------------------
-
+/// Report facts: the per-case facts reports read instead of evaluating every case.
+#[async_trait]
+pub trait FactsStore: Send + Sync + std::fmt::Debug {
     /// Streams what a report over `query` needs (audited once, as a combination of case data):
     /// the stored facts of every case of the force first reported in the date range whose facts
     /// hold at `query.as_of`, then every case of the force with events after `query.as_of`, in
@@ -256,69 +373,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// (audited). For stores created before facts existed, or after the rule set's basis changed.
     /// Returns the number of cases.
     async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64>;
-    // ---- Web server state (see `crate::server_state`) -------------------------------------------
+}
 
-    /// Reads a case unless the caller already holds version `known` of it. Audited exactly like
-    /// [`Store::read_case`] (the record is durable before the answer): the caller is about to show
-    /// the case, whether from the store or from the copy it holds of that very version.
-    async fn read_case_if_changed(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        known: Option<u64>,
-    ) -> StoreResult<CaseRead>;
+/// Keys and backup: master-key rotation and online backup.
+#[async_trait]
+pub trait AdminStore: Send + Sync + std::fmt::Debug {
+    /// Re-wraps every data key with `new_master` (sealed data is not rewritten). Returns how many
+    /// keys were re-wrapped. The store uses the new key from then on.
+    async fn rotate_master_key(&self, access: &Access, new_master: &MasterKey) -> StoreResult<u64>;
 
-    /// Notes a failed sign-in of `username` at `at`, forgets its failures before `window_start`,
-    /// and returns how many remain (this one included).
-    async fn note_sign_in_failure(
-        &self,
-        username: &str,
-        at: &str,
-        window_start: &str,
-    ) -> StoreResult<u64>;
-    /// Failed sign-ins of `username` at or after `window_start`.
-    async fn sign_in_failures(&self, username: &str, window_start: &str) -> StoreResult<u64>;
-    /// Forgets the failed sign-ins of `username` (after a successful sign-in).
-    async fn clear_sign_in_failures(&self, username: &str) -> StoreResult<()>;
-
-    /// Records `session` as the first sign-in of `username`, unless the user has signed in before;
-    /// true when it was the first.
-    async fn record_first_sign_in(
-        &self,
-        username: &str,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<bool>;
-    /// The session of the user's first sign-in, if they have signed in.
-    async fn first_sign_in_session(&self, username: &str) -> StoreResult<Option<String>>;
-
-    /// Declares break-glass access to a case for `session`, with `access.reason` (required),
-    /// audited in the same transaction (a consultation of the case, purpose break-glass).
-    async fn declare_break_glass(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<BreakGlassDeclaration>;
-    /// The reason `session` declared for break-glass access to this case, if it did.
-    async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>>;
-    /// Every break-glass declaration on a case, oldest first.
-    async fn break_glass_on(&self, key: &CaseKey) -> StoreResult<Vec<BreakGlassDeclaration>>;
-
-    /// Shares a case with a partner user: recorded, and audited in the same transaction as a
-    /// disclosure whose recipient is the partner. Refused unless the partner is a user.
-    async fn share_case(&self, access: &Access, share: &NewShare) -> StoreResult<CaseShare>;
-    /// Revokes a share of this case (audited); revoking a revoked share changes nothing.
-    async fn revoke_share(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        id: i64,
-        at: &str,
-    ) -> StoreResult<CaseShare>;
-    /// Every share of a case, revoked ones included, oldest first.
-    async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>>;
-    /// The shares in force with a partner, by case.
-    async fn shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>>;
+    /// Takes a consistent online copy into `dest` (a file that must not exist) while writes go on.
+    async fn backup(&self, access: &Access, dest: &Path) -> StoreResult<BackupInfo>;
 }

@@ -21,7 +21,7 @@ use crate::keys::MasterKey;
 use crate::model::{Append, ExpectedVersion, NewEvent};
 use crate::postgres::{PgOptions, PgStore, drop_schema, quote_ident};
 use crate::sqlite::{SqliteOptions, SqliteStore};
-use crate::store::Store;
+use crate::store::*;
 
 /// The database a kind of change is spelled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

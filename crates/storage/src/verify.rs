@@ -261,7 +261,7 @@ impl ChainVerifier {
         self.cases += 1;
         self.events += case.events;
         let name = format!("{}/{}", case.force, case.reference);
-        let object = crate::sqlite::case_object(&case.force, &case.reference);
+        let object = crate::common::case_object(&case.force, &case.reference);
         self.digest.add(&CaseHead {
             force: case.force.clone(),
             reference: case.reference.clone(),

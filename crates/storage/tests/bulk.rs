@@ -5,7 +5,8 @@ mod common;
 
 use storage::conformance::{bulk_load_stores_what_append_stores, bulk_sample};
 use storage::postgres::drop_schema;
-use storage::{Access, PgOptions, PgStore, Purpose, Store};
+use storage::prelude::*;
+use storage::{Access, PgOptions, PgStore, Purpose};
 
 fn importer() -> Access {
     Access::new("user:4471", Purpose::Import)

@@ -6,7 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use storage::fault::FaultInjector;
-use storage::{Access, ExpectedVersion, Purpose, Store, StoreError};
+use storage::prelude::*;
+use storage::{Access, ExpectedVersion, Purpose, StoreError};
 
 /// Every stored line and the number of data audit records (exports add disclosure records).
 async fn snapshot(store: &storage::SqliteStore) -> (Vec<String>, usize) {

@@ -7,7 +7,8 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use storage::{Access, ExpectedVersion, Purpose, Store};
+use storage::prelude::*;
+use storage::{Access, ExpectedVersion, Purpose};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)

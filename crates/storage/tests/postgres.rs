@@ -10,80 +10,20 @@ use std::sync::Arc;
 use domain::CaseKey;
 use sqlx::{Connection, Row};
 use storage::conformance;
-use storage::postgres::{drop_schema, ensure_app_role, migrate};
-use storage::{
-    Access, Append, EventReader, ExpectedVersion, PgOptions, PgStore, Purpose, Store, StoreError,
-};
-
-/// The application role the tests create (no BYPASSRLS, no login).
-const APP_ROLE: &str = "rasso_test_app";
-
-fn pg_url(test: &str) -> Option<String> {
-    match std::env::var("RASSO_TEST_PG") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            eprintln!("skipped {test}: set RASSO_TEST_PG to a PostgreSQL URL to run it");
-            None
-        }
-    }
-}
-
-fn fresh_schema() -> String {
-    format!("rasso_test_{:016x}", rand::random::<u64>())
-}
-
-fn options(url: &str, schema: &str, role: Option<&str>) -> PgOptions {
-    let (master_key, signer) = common::keys();
-    let mut options = PgOptions::new(url, master_key, signer);
-    options.schema = Some(schema.to_owned());
-    options.role = role.map(str::to_owned);
-    options.max_connections = 4;
-    options
-}
-
-/// A store on a new schema, connected as the application role (so row-level security applies to
-/// everything the store does).
-async fn app_store(url: &str, schema: &str) -> storage::StoreResult<PgStore> {
-    migrate(url, Some(schema)).await?;
-    ensure_app_role(url, Some(schema), APP_ROLE).await?;
-    PgStore::open(options(url, schema, Some(APP_ROLE))).await
-}
-
-#[test]
-fn postgres_passes_the_conformance_suite() {
-    let Some(url) = pg_url("postgres_passes_the_conformance_suite") else {
-        return;
-    };
-    common::runtime().block_on(async {
-        let schemas = std::sync::Mutex::new(Vec::new());
-        let result = conformance::run_all(|| {
-            let schema = fresh_schema();
-            schemas.lock().expect("lock").push(schema.clone());
-            let url = url.clone();
-            async move {
-                let store = app_store(&url, &schema).await?;
-                Ok((store, common::keys().1.verifying_key()))
-            }
-        })
-        .await;
-        let schemas = std::mem::take(&mut *schemas.lock().expect("lock"));
-        for schema in &schemas {
-            drop_schema(&url, schema).await.expect("drop schema");
-        }
-        result.expect("conformance suite");
-    });
-}
+use storage::postgres::{drop_schema, migrate};
+use storage::prelude::*;
+use storage::{Access, Append, EventReader, ExpectedVersion, PgStore, Purpose, StoreError};
 
 #[test]
 fn postgres_keeps_force_plugins_findings_in_report_facts() {
-    let Some(url) = pg_url("postgres_keeps_force_plugins_findings_in_report_facts") else {
+    let Some(url) = common::pg_url("postgres_keeps_force_plugins_findings_in_report_facts") else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
+        let schema = common::fresh_schema();
         let result = async {
             let plugin = Arc::new(conformance::TestPlugin::new());
-            let mut store = app_store(&url, &schema).await?;
+            let mut store = common::app_store(&url, &schema).await?;
             store.attach_plugin_rules(plugin.clone()).await?;
             conformance::plugin_report_facts(&store, &plugin).await?;
             conformance::check_audit(&store, &common::keys().1.verifying_key()).await?;
@@ -145,16 +85,17 @@ async fn append_with_retry(store: &PgStore, access: &Access, reference: &str, id
 
 #[test]
 fn concurrent_writers_on_one_database_lose_nothing_and_keep_one_chain() {
-    let Some(url) = pg_url("concurrent_writers_on_one_database_lose_nothing_and_keep_one_chain")
+    let Some(url) =
+        common::pg_url("concurrent_writers_on_one_database_lose_nothing_and_keep_one_chain")
     else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
+        let schema = common::fresh_schema();
         // Two stores with their own pools, as two `rasso serve` processes would have.
-        let first = Arc::new(app_store(&url, &schema).await.expect("first store"));
+        let first = Arc::new(common::app_store(&url, &schema).await.expect("first store"));
         let second = Arc::new(
-            PgStore::open(options(&url, &schema, Some(APP_ROLE)))
+            PgStore::open(common::options(&url, &schema, Some(common::APP_ROLE)))
                 .await
                 .expect("second store"),
         );
@@ -264,7 +205,10 @@ async fn app_role_connection(url: &str, schema: &str) -> sqlx::PgConnection {
             "SET search_path TO {}",
             storage::postgres::quote_ident(schema)
         ),
-        format!("SET ROLE {}", storage::postgres::quote_ident(APP_ROLE)),
+        format!(
+            "SET ROLE {}",
+            storage::postgres::quote_ident(common::APP_ROLE)
+        ),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(statement))
             .execute(&mut connection)
@@ -298,14 +242,14 @@ async fn count_in(tx: &mut sqlx::PgConnection, sql: &str) -> i64 {
 #[test]
 fn row_level_security_opens_only_for_the_stores_own_binding_never_for_a_session_setting_the_actor()
 {
-    let Some(url) = pg_url(
+    let Some(url) = common::pg_url(
         "row_level_security_opens_only_for_the_stores_own_binding_never_for_a_session_setting_the_actor",
     ) else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
-        let store = app_store(&url, &schema).await.expect("store");
+        let schema = common::fresh_schema();
+        let store = common::app_store(&url, &schema).await.expect("store");
         let access = Access::new("test:rls", Purpose::Investigation);
         store
             .append(
@@ -412,14 +356,14 @@ fn row_level_security_opens_only_for_the_stores_own_binding_never_for_a_session_
 #[test]
 fn the_application_role_cannot_delete_sealed_identity_rewrite_audit_records_or_move_the_head_back()
 {
-    let Some(url) = pg_url(
+    let Some(url) = common::pg_url(
         "the_application_role_cannot_delete_sealed_identity_rewrite_audit_records_or_move_the_head_back",
     ) else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
-        let store = app_store(&url, &schema).await.expect("store");
+        let schema = common::fresh_schema();
+        let store = common::app_store(&url, &schema).await.expect("store");
         let access = Access::new("test:grants", Purpose::Investigation);
         store
             .append(
@@ -534,14 +478,14 @@ const NOT_CASE_SCOPED: &[&str] = &[
 
 #[test]
 fn every_case_scoped_table_has_forced_row_level_security_and_hides_rows_without_an_actor() {
-    let Some(url) = pg_url(
+    let Some(url) = common::pg_url(
         "every_case_scoped_table_has_forced_row_level_security_and_hides_rows_without_an_actor",
     ) else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
-        let store = app_store(&url, &schema).await.expect("store");
+        let schema = common::fresh_schema();
+        let store = common::app_store(&url, &schema).await.expect("store");
         let access = Access::new("test:rls-tables", Purpose::Investigation);
         store
             .append(
@@ -595,7 +539,7 @@ fn every_case_scoped_table_has_forced_row_level_security_and_hides_rows_without_
         .expect("search path");
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SET ROLE {}",
-            storage::postgres::quote_ident(APP_ROLE)
+            storage::postgres::quote_ident(common::APP_ROLE)
         )))
         .execute(&mut connection)
         .await
@@ -636,12 +580,13 @@ fn every_case_scoped_table_has_forced_row_level_security_and_hides_rows_without_
 
 #[test]
 fn a_store_refuses_an_application_role_that_bypasses_row_level_security() {
-    let Some(url) = pg_url("a_store_refuses_an_application_role_that_bypasses_row_level_security")
+    let Some(url) =
+        common::pg_url("a_store_refuses_an_application_role_that_bypasses_row_level_security")
     else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
+        let schema = common::fresh_schema();
         migrate(&url, Some(&schema)).await.expect("migrate");
         // The test connection's own user is a superuser: acting as it would bypass the policies.
         let mut connection = sqlx::PgConnection::connect(&url).await.expect("connect");
@@ -657,7 +602,7 @@ fn a_store_refuses_an_application_role_that_bypasses_row_level_security() {
                 .expect("role");
         connection.close().await.expect("close");
         if bypasses {
-            let refused = PgStore::open(options(&url, &schema, Some(&me))).await;
+            let refused = PgStore::open(common::options(&url, &schema, Some(&me))).await;
             assert!(
                 matches!(refused, Err(StoreError::Refused(_))),
                 "a bypassing role is refused: {refused:?}"
@@ -667,7 +612,7 @@ fn a_store_refuses_an_application_role_that_bypasses_row_level_security() {
                 "note: the test user {me} does not bypass row-level security; nothing to refuse"
             );
         }
-        let accepted = app_store(&url, &schema)
+        let accepted = common::app_store(&url, &schema)
             .await
             .expect("the application role");
         accepted.close().await;
@@ -677,14 +622,14 @@ fn a_store_refuses_an_application_role_that_bypasses_row_level_security() {
 
 #[test]
 fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessions_behind() {
-    let Some(url) = pg_url(
+    let Some(url) = common::pg_url(
         "copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessions_behind",
     ) else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
-        let source = app_store(&url, &schema).await.expect("store");
+        let schema = common::fresh_schema();
+        let source = common::app_store(&url, &schema).await.expect("store");
         let access = Access::new("test:copy", Purpose::Administration);
         source
             .append(
@@ -801,15 +746,16 @@ fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessi
 
 #[test]
 fn a_postgres_store_written_before_case_chains_is_upgraded_on_opening() {
-    let Some(url) = pg_url("a_postgres_store_written_before_case_chains_is_upgraded_on_opening")
+    let Some(url) =
+        common::pg_url("a_postgres_store_written_before_case_chains_is_upgraded_on_opening")
     else {
         return;
     };
     common::runtime().block_on(async {
-        let schema = fresh_schema();
+        let schema = common::fresh_schema();
         let (_, signer) = common::keys();
         let trusted = signer.verifying_key();
-        let store = app_store(&url, &schema).await.expect("store");
+        let store = common::app_store(&url, &schema).await.expect("store");
         let access = Access::new("test:upgrade", Purpose::Investigation);
         store
             .append(
@@ -898,7 +844,7 @@ fn a_postgres_store_written_before_case_chains_is_upgraded_on_opening() {
             .execute(&mut connection)
             .await
             .expect("head");
-        let app = storage::postgres::quote_ident(APP_ROLE);
+        let app = storage::postgres::quote_ident(common::APP_ROLE);
         for statement in [
             "DROP INDEX cases_without_head".to_owned(),
             "ALTER TABLE cases DROP COLUMN head".to_owned(),
@@ -928,7 +874,7 @@ fn a_postgres_store_written_before_case_chains_is_upgraded_on_opening() {
         connection.close().await.expect("close");
 
         // Opening (migrations 9 and 10, then the store) upgrades it.
-        let store = app_store(&url, &schema).await.expect("upgraded store");
+        let store = common::app_store(&url, &schema).await.expect("upgraded store");
         let report = store.verify_audit(&trusted).await.expect("verify");
         assert!(report.is_ok(), "{:?}", report.problem);
         assert_eq!((report.cases, report.events), (3, 10));
@@ -964,7 +910,7 @@ fn a_postgres_store_written_before_case_chains_is_upgraded_on_opening() {
         // The grants the earlier version gave are taken back.
         let may_delete: bool =
             sqlx::query_scalar("SELECT has_table_privilege($1, 'sealed', 'DELETE')")
-                .bind(APP_ROLE)
+                .bind(common::APP_ROLE)
                 .fetch_one(&mut connection)
                 .await
                 .expect("privilege");

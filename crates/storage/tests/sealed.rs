@@ -8,8 +8,9 @@ use std::path::Path;
 use domain::{CaseKey, PersonKey};
 use sqlx::Connection;
 use storage::conformance::{PLANTED_FAMILY_NAME, PLANTED_GIVEN_NAME};
+use storage::prelude::*;
 use storage::{
-    Access, ExpectedVersion, MasterKey, Purpose, SqliteOptions, SqliteStore, Store, StoreError,
+    Access, ExpectedVersion, MasterKey, Purpose, SqliteOptions, SqliteStore, StoreError,
 };
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

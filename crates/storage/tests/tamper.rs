@@ -8,7 +8,8 @@ use std::path::Path;
 
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
-use storage::{Access, ExpectedVersion, Purpose, Store};
+use storage::prelude::*;
+use storage::{Access, ExpectedVersion, Purpose};
 
 async fn populated(root: &Path) -> std::path::PathBuf {
     let path = common::fresh_path(root);

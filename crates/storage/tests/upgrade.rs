@@ -10,7 +10,8 @@ use domain::RuleSet;
 use reporting::Scope;
 use sqlx::Row;
 use storage::conformance::bulk_sample;
-use storage::{Access, Purpose, ReportPath, Store, build_report};
+use storage::prelude::*;
+use storage::{Access, Purpose, ReportPath, build_report};
 
 /// The report facts table as migration 0004 made it, with JSON facts.
 const FORMAT_1_TABLE: &str = "CREATE TABLE report_facts (\

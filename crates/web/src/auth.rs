@@ -218,7 +218,7 @@ pub async fn authenticate(
         return Ok(None);
     };
     if now - seen > Duration::seconds(TOUCH_EVERY_SECS) && state.claim_touch(&hash, now) {
-        state.store.touch_session(&hash, &rfc3339(now)).await?;
+        state.store.touch_session(&hash, now).await?;
     }
     Ok(Some((
         Viewer {
@@ -340,12 +340,12 @@ pub async fn sign_in(
     // Failures are counted in the store, so a restart does not reset them and every server
     // process behind one address counts the same failures. They are counted per account and
     // per client address: either limit reached locks the sign-in.
-    let window_start = rfc3339(now - Duration::minutes(LOCKOUT_WINDOW_MINUTES));
+    let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
     let address = client.0.map(address_key);
     let mut locked =
-        state.store.sign_in_failures(&key, &window_start).await? >= LOCKOUT_FAILURES as u64;
+        state.store.sign_in_failures(&key, window_start).await? >= LOCKOUT_FAILURES as u64;
     if let Some(address) = &address {
-        locked |= state.store.sign_in_failures(address, &window_start).await?
+        locked |= state.store.sign_in_failures(address, window_start).await?
             >= ADDRESS_LOCKOUT_FAILURES as u64;
     }
     let user = state.store.user(username.trim()).await?;
@@ -363,7 +363,7 @@ pub async fn sign_in(
                 for counted in std::iter::once(&key).chain(address.as_ref()) {
                     state
                         .store
-                        .note_sign_in_failure(counted, &rfc3339(now), &window_start)
+                        .note_sign_in_failure(counted, now, window_start)
                         .await?;
                 }
             }
@@ -387,7 +387,7 @@ pub async fn sign_in(
     state.store.create_session(&session).await?;
     state
         .store
-        .record_first_sign_in(&user.username, &session.token_hash, &rfc3339(now))
+        .record_first_sign_in(&user.username, &session.token_hash, now)
         .await?;
     Ok((token, session))
 }

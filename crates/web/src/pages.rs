@@ -1049,12 +1049,9 @@ pub async fn declare_break_glass(
         return Err(AppError::not_found());
     }
     // Recorded and audited in one transaction in the store; the grant lasts for this session.
-    let at = state
-        .now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     state
         .store
-        .declare_break_glass(&access, key, &viewer.session, &at)
+        .declare_break_glass(&access, key, &viewer.session, state.now())
         .await?;
     Ok(())
 }

@@ -149,7 +149,7 @@ pub async fn revoke(
     let (access, _, _) = authorise_case(state, viewer, key, Action::CaseShare).await?;
     state
         .store
-        .revoke_share(&access, key, id, &now_text(state))
+        .revoke_share(&access, key, id, state.now())
         .await
         .map_err(|error| match error {
             StoreError::NotFound(_) => AppError::not_found(),

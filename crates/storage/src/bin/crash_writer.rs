@@ -8,7 +8,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use storage::{Access, Append, ExpectedVersion, NewEvent, Purpose, Store};
+use storage::prelude::*;
+use storage::{Access, Append, ExpectedVersion, NewEvent, Purpose};
 
 fn event(line: serde_json::Value) -> Result<NewEvent, String> {
     NewEvent::from_line(&line.to_string(), 0).map_err(|e| e.to_string())

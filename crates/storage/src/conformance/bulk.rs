@@ -10,7 +10,7 @@ use crate::access::{Access, Purpose};
 use crate::error::StoreResult;
 use crate::facts::{ReportPath, build_report};
 use crate::model::{Append, CaseFilter, ExpectedVersion, ExportOptions};
-use crate::store::Store;
+use crate::store::*;
 
 /// The sample cases, to be stored once with `bulk_load` and once with `append`.
 pub fn bulk_sample() -> Vec<Append> {

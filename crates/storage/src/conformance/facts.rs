@@ -11,7 +11,7 @@ use crate::access::{Access, Purpose};
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, ReportPath, build_report};
 use crate::model::{Append, ExpectedVersion, NewEvent};
-use crate::store::Store;
+use crate::store::*;
 
 fn event(
     force: &str,

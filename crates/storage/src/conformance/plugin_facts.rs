@@ -17,7 +17,7 @@ use crate::access::{Access, Purpose};
 use crate::error::StoreResult;
 use crate::facts::{ReportPath, build_report};
 use crate::model::ExpectedVersion;
-use crate::store::Store;
+use crate::store::*;
 
 /// The rule of [`TestPlugin`].
 pub const TEST_PLUGIN_RULE: &str = "FX-NOTE-7D";

@@ -10,9 +10,10 @@ use super::{PgStore, PgTx};
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::bulk::{NewCaseRows, new_case_rows};
+use crate::common::IDENTITY_FIELD;
+use crate::engine::Backend as _;
 use crate::error::{StoreError, StoreResult};
 use crate::model::Append;
-use crate::sqlite::IDENTITY_FIELD;
 
 /// Rows per statement, under PostgreSQL's limit of 65,535 bound values.
 const CASES_PER_STATEMENT: usize = 1_000;
@@ -28,7 +29,7 @@ impl PgStore {
         let key = self.active_key()?;
         let mut cases = Vec::with_capacity(batch.len());
         for append in batch {
-            if let Some(rows) = new_case_rows(access, append, &key, &self.rules, now)? {
+            if let Some(rows) = new_case_rows(access, append, &key, &self.core.rules, now)? {
                 cases.push(rows);
             }
         }
@@ -119,7 +120,7 @@ impl PgStore {
 }
 
 async fn insert_cases(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     chunk: &[NewCaseRows],
     updated_at: &str,
     ids: &mut HashMap<(String, String), i64>,
@@ -149,7 +150,7 @@ async fn insert_cases(
 }
 
 async fn insert_events(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     chunk: &[(i64, i64, &crate::rows::EventRow)],
 ) -> StoreResult<()> {
     let mut query = QueryBuilder::<Postgres>::new(
@@ -170,7 +171,7 @@ async fn insert_events(
 }
 
 async fn insert_sealed(
-    tx: &mut PgTx,
+    tx: &mut PgTx<'_>,
     chunk: &[&(i64, i64, &crate::rows::EventRow)],
 ) -> StoreResult<()> {
     let mut query = QueryBuilder::<Postgres>::new(

@@ -3,42 +3,11 @@
 //! `crate::facts_sql`.
 
 use chrono::Utc;
-use domain::{Case, RuleSet};
-use serde_json::json;
-use sqlx::Row;
 
-use super::{PgStore, PgTx, SYSTEM_ACTOR, actor_of};
-use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, format_time};
-use crate::error::{StoreError, StoreResult};
-use crate::facts::{
-    FactsPlugins, FactsQuery, FactsRow, FactsSink, MARK_EMPTY_STORE_AS, MARK_STALE, stale_basis,
-};
-use crate::facts_sql::REBUILD_PAGE;
-use crate::facts_sql::postgres::{later_cases, read_pages, rebuild_page, record_basis, upsert};
-
-/// Writes (or rewrites) the facts of one case inside the append transaction, with the store's
-/// rules and any attached plugins' ([`FactsPlugins`]); marks the store's facts stale if they are
-/// recorded under another basis ([`MARK_STALE`]).
-pub(super) async fn write(
-    tx: &mut PgTx,
-    case_id: i64,
-    case: &Case,
-    rules: &RuleSet,
-    plugins: &FactsPlugins,
-) -> StoreResult<()> {
-    let Some(row) = FactsRow::of(case, plugins.rules(rules)) else {
-        return Ok(());
-    };
-    upsert(&mut tx.tx, case_id, &row).await?;
-    let basis = plugins.basis(rules);
-    sqlx::query(MARK_STALE)
-        .bind(&basis)
-        .bind(stale_basis(&basis))
-        .execute(&mut *tx.tx)
-        .await?;
-    Ok(())
-}
+use super::{PgStore, SYSTEM_ACTOR};
+use crate::audit::format_time;
+use crate::error::StoreResult;
+use crate::facts::MARK_EMPTY_STORE_AS;
 
 /// On open: a store with no cases has complete facts (there are none to miss), so it is marked
 /// as built under the store's rule set. A store with cases and no state row predates the facts
@@ -50,7 +19,7 @@ pub(super) async fn mark_empty_store(store: &PgStore) -> StoreResult<()> {
         "INSERT INTO report_facts_state (id, basis, built_at) SELECT 1, $1, $2 \
          WHERE NOT EXISTS (SELECT 1 FROM cases) ON CONFLICT (id) DO NOTHING",
     )
-    .bind(reporting::facts::basis(&store.rules))
+    .bind(reporting::facts::basis(&store.core.rules))
     .bind(format_time(Utc::now()))
     .execute(&mut *tx.tx)
     .await?;
@@ -67,84 +36,14 @@ impl PgStore {
         &mut self,
         plugins: std::sync::Arc<dyn reporting::PluginRules>,
     ) -> StoreResult<()> {
-        self.facts_plugins.attach(plugins);
+        self.core.facts_plugins.attach(plugins);
         // Acting as the store, so that row-level security lets the check see the cases.
         let mut tx = self.begin(SYSTEM_ACTOR, false).await?;
         sqlx::query(MARK_EMPTY_STORE_AS)
-            .bind(self.facts_plugins.basis(&self.rules))
+            .bind(self.core.facts_plugins.basis(&self.core.rules))
             .bind(format_time(Utc::now()))
             .execute(&mut *tx.tx)
             .await?;
         tx.commit().await
-    }
-
-    pub(super) async fn facts_basis(&self) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT basis FROM report_facts_state WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|row| row.try_get(0)).transpose()?)
-    }
-
-    pub(super) async fn read_report_facts(
-        &self,
-        access: &Access,
-        query: &FactsQuery,
-        sink: &mut FactsSink<'_>,
-    ) -> StoreResult<Option<u64>> {
-        if self.facts_basis().await?.as_deref() != Some(query.basis.as_str()) {
-            return Ok(None);
-        }
-        let entry = AuditEntry::new(access, Category::Combination, "cases").with_detail(json!({
-            "force": query.force, "from": query.from.to_string(), "to": query.to.to_string(), "via": "report_facts"
-        }));
-        self.audit_alone(&[entry]).await?;
-        // One repeatable-read transaction: every page sees the same snapshot.
-        let mut tx = self.begin_snapshot(actor_of(access)).await?;
-        let as_of = query.as_of_text();
-        let mut count = read_pages(&mut tx.tx, query, &as_of, sink).await?;
-        count += later_cases(&mut tx.tx, query, &as_of, sink).await?;
-        tx.commit().await?;
-        Ok(Some(count))
-    }
-
-    pub(super) async fn rebuild_facts(&self, access: &Access) -> StoreResult<u64> {
-        let entry = AuditEntry::new(access, Category::Combination, "cases")
-            .with_detail(json!({"rebuild": "report_facts"}));
-        self.audit_alone(&[entry]).await?;
-        let basis = self.facts_plugins.basis(&self.rules);
-        let mut after = 0i64;
-        let mut count = 0;
-        loop {
-            let mut tx = self.begin(actor_of(access), false).await?;
-            // Locking the cases' rows orders the rebuild with appends to the same cases.
-            let cases = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{} FOR UPDATE",
-                crate::facts_sql::REBUILD_CASES
-            )))
-            .bind(after)
-            .bind(REBUILD_PAGE)
-            .fetch_all(&mut *tx.tx)
-            .await?;
-            let Some(last) = cases.last() else {
-                tx.commit().await?;
-                break;
-            };
-            after = last.try_get(0)?;
-            let rules = self.facts_plugins.rules(&self.rules);
-            let rebuilt = rebuild_page(&mut tx.tx, &cases, rules).await?;
-            tx.commit().await?;
-            crate::facts_sql::rebuild_progress(count, count + rebuilt);
-            count += rebuilt;
-        }
-        let now_basis = self.facts_plugins.basis(&self.rules);
-        if now_basis != basis {
-            // A plugin was disabled during the rebuild: the facts after it lack its findings.
-            record_basis(&self.pool, &stale_basis(&now_basis), count).await?;
-            return Err(StoreError::Refused(
-                "a force plugin was disabled while the report facts were rebuilt (see the log); they are marked stale: fix the plugin and rebuild again".into(),
-            ));
-        }
-        record_basis(&self.pool, &basis, count).await?;
-        Ok(count)
     }
 }

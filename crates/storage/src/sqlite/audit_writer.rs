@@ -68,9 +68,8 @@ impl AuditWriter {
         // Checkpoints are the checkpointer's (below), not the commit's.
         connection
             .execute_batch("PRAGMA wal_autocheckpoint = 0;")
-            .map_err(|source| StoreError::Sqlite {
-                what: "turning off the audit writer's own checkpoints".into(),
-                source,
+            .map_err(|source| {
+                StoreError::sqlite("turning off the audit writer's own checkpoints", source)
             })?;
         let (jobs, queue) = std::sync::mpsc::channel();
         let writer = Writer {
@@ -113,9 +112,11 @@ impl AuditWriter {
 }
 
 fn open(path: &Path) -> StoreResult<Connection> {
-    let failed = |source| StoreError::Sqlite {
-        what: format!("opening {} for the audit writer", path.display()),
-        source,
+    let failed = |source| {
+        StoreError::sqlite(
+            format!("opening {} for the audit writer", path.display()),
+            source,
+        )
     };
     let connection = Connection::open_with_flags(
         path,

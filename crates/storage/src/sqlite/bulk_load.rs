@@ -8,6 +8,7 @@ use super::{IDENTITY_FIELD, SqliteStore, WriteTx};
 use crate::access::Access;
 use crate::audit::format_time;
 use crate::bulk::{NewCaseRows, new_case_rows};
+use crate::engine::Backend as _;
 use crate::error::StoreResult;
 use crate::model::Append;
 
@@ -25,7 +26,7 @@ impl SqliteStore {
         let key = self.active_key()?;
         let mut cases = Vec::with_capacity(batch.len());
         for append in batch {
-            if let Some(rows) = new_case_rows(access, append, &key, &self.rules, now)? {
+            if let Some(rows) = new_case_rows(access, append, &key, &self.core.rules, now)? {
                 cases.push(rows);
             }
         }

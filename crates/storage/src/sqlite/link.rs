@@ -1,71 +1,17 @@
-//! Suspect linkage for the SQLite store: transactions and audit around the shared SQL of
-//! [`crate::linking`].
+//! Suspect linkage on SQLite beyond what `crate::engine` does for both stores: the lookup the
+//! link benchmark times, and the benchmark's bulk loader of suspects.
 
-use chrono::{DateTime, Utc};
 use domain::CaseKey;
 use domain::interchange::Identity;
-use linkage::{LinkageKey, Profile};
-use serde_json::json;
 
-use super::{SqliteStore, WriteTx, case_object};
-use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, format_time};
-use crate::error::{StoreError, StoreResult};
-use crate::keys::DataKey;
-use crate::linking::{
-    self, CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkProgress, RelinkReport,
-    RepeatSuspects, sqlite_sql as sql,
-};
+use super::SqliteStore;
+use crate::error::StoreResult;
+use crate::linking::LinkMatch;
+#[cfg(any(test, feature = "harness"))]
+use {crate::audit::format_time, crate::linking, chrono::Utc, linkage::Profile};
 
 impl SqliteStore {
-    fn linkage_key(&self) -> StoreResult<LinkageKey> {
-        let ring = self.keys.read().map_err(|_| super::lock_poisoned())?;
-        linking::linkage_key(&ring.keys)
-    }
-
-    /// Profiles, indexes and links a suspect added with an identity, inside the append.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn link_suspect(
-        &self,
-        tx: &mut WriteTx<'_>,
-        key: &(i64, DataKey),
-        case_id: i64,
-        force: &str,
-        reference: &str,
-        person: &str,
-        identity: &Identity,
-        now: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        sql::suspect_added(
-            &mut tx.tx,
-            &keys,
-            &linkage_key,
-            (key.0, &key.1),
-            case_id,
-            force,
-            reference,
-            person,
-            &linking::match_identity(identity),
-            &format_time(now),
-        )
-        .await
-    }
-
-    pub(super) async fn link_candidates_impl(
-        &self,
-        access: &Access,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        let entry = AuditEntry::new(access, Category::Consultation, "links")
-            .with_detail(json!({"lookup": "candidates"}));
-        self.audit_alone(&[entry]).await?;
-        self.lookup_candidates(identity, exclude_case).await
-    }
-
-    /// The lookup itself, without its audit record: `cargo xtask bench link` times this, the
+    /// The candidate lookup without its audit record: `cargo xtask bench link` times this, the
     /// work an append does for a new suspect.
     #[doc(hidden)]
     pub async fn lookup_candidates(
@@ -73,180 +19,13 @@ impl SqliteStore {
         identity: &Identity,
         exclude_case: Option<&CaseKey>,
     ) -> StoreResult<Vec<LinkMatch>> {
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        let mut conn = self.reader.acquire().await?;
-        let same_case = match exclude_case {
-            Some(case) => sql::case_id(&mut conn, &case.force, &case.reference).await?,
-            None => None,
-        };
-        let profile = Profile::new(&linking::match_identity(identity));
-        let tokens = linkage_key.tokens(&profile);
-        let found =
-            sql::candidates(&mut conn, &keys, &tokens, &profile, same_case, None, None).await?;
-        Ok(found
-            .into_iter()
-            .map(|(row, score)| LinkMatch {
-                suspect: row.suspect,
-                score: score.score,
-                reasons: score
-                    .reasons
-                    .iter()
-                    .map(|r| r.as_str().to_owned())
-                    .collect(),
-            })
-            .collect())
-    }
-
-    pub(super) async fn case_links_impl(
-        &self,
-        access: &Access,
-        case: &CaseKey,
-    ) -> StoreResult<Vec<CaseLink>> {
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            case_object(&case.force, &case.reference),
-        )
-        .with_detail(json!({"read": "links"}));
-        self.audit_alone(&[entry]).await?;
-        let mut conn = self.reader.acquire().await?;
-        match sql::case_id(&mut conn, &case.force, &case.reference).await? {
-            Some(case_id) => sql::links_of_case(&mut conn, case_id).await,
-            None => Ok(Vec::new()),
-        }
-    }
-
-    pub(super) async fn decide_link_impl(
-        &self,
-        access: &Access,
-        link_id: i64,
-        decision: LinkDecision,
-        rationale: &str,
-    ) -> StoreResult<CaseLink> {
-        let rationale = linking::check_rationale(rationale)?;
-        let now = Utc::now();
-        let mut tx = self.begin_write().await?;
-        let link = sql::link(&mut tx.tx, link_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
-        sql::decide(
-            &mut tx.tx,
-            link_id,
-            decision.status(),
-            &access.actor,
-            rationale,
-            &format_time(now),
-        )
-        .await?;
-        let entries = linking::decision_entries(access, &link, decision, rationale);
-        self.write_audit(&mut tx, &entries, now).await?;
-        let decided = sql::link(&mut tx.tx, link_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("link {link_id}")))?;
-        tx.commit().await?;
-        Ok(decided)
-    }
-
-    pub(super) async fn relink_all_impl(
-        &self,
-        access: &Access,
-        progress: &mut ProgressSink<'_>,
-    ) -> StoreResult<RelinkReport> {
-        let entry = AuditEntry::new(access, Category::Combination, "links")
-            .with_detail(json!({"relink": "started"}));
-        self.audit_alone(&[entry]).await?;
-        let linkage_key = self.linkage_key()?;
-        let keys = |id| self.data_key(id);
-        let mut report = RelinkReport::default();
-        let stamp = format_time(Utc::now());
-
-        // Phase 1: profiles from sealed identities.
-        let active = self.active_key()?;
-        let total = sql::identity_count(&mut *self.reader.acquire().await?).await?;
-        let mut after = (0, 0);
-        let mut done = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let page =
-                sql::profile_page(&mut tx.tx, &keys, (active.0, &active.1), after, &stamp).await?;
-            tx.commit().await?;
-            let Some((last, read, written)) = page else {
-                break;
-            };
-            after = last;
-            done += read;
-            report.profiled += written;
-            progress(RelinkProgress {
-                phase: "profiles",
-                done,
-                total,
-            });
-        }
-
-        // Phase 2: the blind index, from scratch.
-        let mut tx = self.begin_write().await?;
-        sql::clear_index(&mut tx.tx).await?;
-        tx.commit().await?;
-        let total = sql::people_count(&mut *self.reader.acquire().await?).await?;
-        let mut after = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let page = sql::profile_page_by_id(&mut tx.tx, after).await?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = last.person_id;
-            report.tokens += sql::index_page(&mut tx.tx, &keys, &linkage_key, &page).await?;
-            tx.commit().await?;
-            report.people += page.len() as u64;
-            progress(RelinkProgress {
-                phase: "index",
-                done: report.people,
-                total,
-            });
-        }
-
-        // Phase 3: suggestions, each pair once.
-        let mut after = 0;
-        let mut done = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let page = sql::profile_page_by_id(&mut tx.tx, after).await?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = last.person_id;
-            report.suggestions +=
-                sql::suggest_page(&mut tx.tx, &keys, &linkage_key, &page, &stamp).await?;
-            tx.commit().await?;
-            done += page.len() as u64;
-            progress(RelinkProgress {
-                phase: "suggest",
-                done,
-                total,
-            });
-        }
-        let entry = AuditEntry::new(access, Category::Combination, "links")
-            .with_detail(json!({"relink": "finished", "people": report.people, "suggestions": report.suggestions}));
-        self.audit_alone(&[entry]).await?;
-        Ok(report)
-    }
-
-    pub(super) async fn repeat_suspects_impl(
-        &self,
-        access: &Access,
-        force: Option<&str>,
-    ) -> StoreResult<RepeatSuspects> {
-        let entry = AuditEntry::new(access, Category::Consultation, "links")
-            .with_detail(json!({"count": "repeat_suspects", "force": force}));
-        self.audit_alone(&[entry]).await?;
-        let mut conn = self.reader.acquire().await?;
-        sql::repeat_suspects(&mut conn, force).await
+        crate::engine::lookup_candidates(self, crate::common::STORE_ACTOR, identity, exclude_case)
+            .await
     }
 }
 
 /// One suspect for [`SqliteStore::bulk_load_suspects`].
+#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct BulkSuspect {
@@ -256,6 +35,7 @@ pub struct BulkSuspect {
     pub identity: Identity,
 }
 
+#[cfg(any(test, feature = "harness"))]
 impl SqliteStore {
     /// Benchmarks only (`cargo xtask bench link`): writes many suspects' linkage rows in one
     /// transaction, exactly as an append writes them (a `cases` row, the sealed profile in
@@ -263,7 +43,7 @@ impl SqliteStore {
     /// identities, audit records or suggestions. Returns the tokens written.
     #[doc(hidden)]
     pub async fn bulk_load_suspects(&self, suspects: &[BulkSuspect]) -> StoreResult<u64> {
-        let linkage_key = self.linkage_key()?;
+        let linkage_key = crate::engine::linkage_key(self)?;
         let active = self.active_key()?;
         let stamp = format_time(Utc::now());
         let mut tx = self.begin_write().await?;
@@ -304,7 +84,7 @@ impl SqliteStore {
             .fetch_one(&mut *tx.tx)
             .await?;
             let list = linkage_key.tokens(&Profile::new(&identity));
-            sql::insert_tokens(&mut tx.tx, person_id, &list).await?;
+            crate::link_sql::insert_tokens::<sqlx::Sqlite>(&mut tx.tx, person_id, &list).await?;
             tokens += list.len() as u64;
         }
         tx.commit().await?;

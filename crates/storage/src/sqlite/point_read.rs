@@ -34,10 +34,7 @@ pub(crate) fn optional<T>(found: rusqlite::Result<T>) -> rusqlite::Result<Option
 /// An error from SQLite inside a point read, named by [`PointReader::read`].
 impl From<rusqlite::Error> for StoreError {
     fn from(source: rusqlite::Error) -> Self {
-        StoreError::Sqlite {
-            what: String::new(),
-            source,
-        }
+        StoreError::sqlite("", source)
     }
 }
 
@@ -87,13 +84,9 @@ impl PointReader {
         }
         drop(idle);
         result.map_err(|error| match error {
-            StoreError::Sqlite {
-                what: unnamed,
-                source,
-            } if unnamed.is_empty() => StoreError::Sqlite {
-                what: what.to_owned(),
-                source,
-            },
+            StoreError::Database(error) if error.what().is_empty() => {
+                StoreError::Database(error.doing(what))
+            }
             other => other,
         })
     }
@@ -106,17 +99,14 @@ impl PointReader {
     fn open(&self) -> StoreResult<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let connection = Connection::open_with_flags(&self.path, flags).map_err(|source| {
-            StoreError::Sqlite {
-                what: format!("opening {} for point reads", self.path.display()),
+            StoreError::sqlite(
+                format!("opening {} for point reads", self.path.display()),
                 source,
-            }
+            )
         })?;
         connection
             .busy_timeout(Duration::from_secs(30))
-            .map_err(|source| StoreError::Sqlite {
-                what: "setting the busy timeout".to_owned(),
-                source,
-            })?;
+            .map_err(|source| StoreError::sqlite("setting the busy timeout", source))?;
         Ok(connection)
     }
 }

@@ -1,43 +1,18 @@
-//! The SQLite side of the web server's state (see [`crate::server_state`]): conditional case
-//! reads, sign-in failures, first sign-ins, break-glass declarations and shares with partners.
+//! What SQLite does itself of the web server's state (see [`crate::server_state`]; the rest is
+//! `crate::engine`): conditional case reads and the point reads of break-glass grants and shares.
 
-use chrono::Utc;
-use domain::{Case, CaseKey};
-use serde_json::json;
-use sqlx::Row;
+use domain::CaseKey;
 
-use super::{SqliteStore, case_object, optional, parse_body};
+use super::{SqliteStore, case_object, optional};
 use crate::access::{Access, Category};
 use crate::audit::AuditEntry;
-use crate::error::{StoreError, StoreResult};
+use crate::engine::Backend as _;
+use crate::error::StoreResult;
 use crate::model::StoredCase;
-use crate::server_state::{
-    BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem, check_new_share,
-    revoke_entry, share_entry,
-};
+use crate::row_maps::ShareRow;
+use crate::server_state::{CaseRead, CaseShare};
 
 impl SqliteStore {
-    /// Refuses `officer_id` of `force` when a user other than `username` already is that
-    /// officer (see [`crate::model::OFFICER_TAKEN_SQL`]).
-    pub(super) async fn check_officer_free(
-        &self,
-        tx: &mut super::WriteTx<'_>,
-        force: &str,
-        officer_id: &str,
-        username: &str,
-    ) -> StoreResult<()> {
-        tx.op()?;
-        let taken: Option<String> = sqlx::query_scalar(crate::model::OFFICER_TAKEN_SQL)
-            .bind(force)
-            .bind(officer_id)
-            .bind(username)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        match taken {
-            Some(other) => Err(crate::model::officer_taken(force, officer_id, &other)),
-            None => Ok(()),
-        }
-    }
     pub(super) async fn web_read_case_if_changed(
         &self,
         access: &Access,
@@ -73,164 +48,17 @@ impl SqliteStore {
         if known == Some(version) {
             return Ok(CaseRead::Unchanged { version });
         }
-        let rows = sqlx::query(
-            "SELECT seq, body FROM events WHERE case_id = $1 AND seq <= $2 ORDER BY seq",
+        let case = crate::facts_sql::load_case::<sqlx::Sqlite>(
+            &mut *self.reader.acquire().await?,
+            case_id,
+            key.clone(),
+            version as i64,
         )
-        .bind(case_id)
-        .bind(version as i64)
-        .fetch_all(&self.reader)
         .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in rows {
-            let seq: i64 = row.try_get(0)?;
-            let body: String = row.try_get(1)?;
-            events.push(parse_body(&body, &key.force, &key.reference, seq)?.event);
-        }
-        Ok(CaseRead::Read(StoredCase {
-            case: Case::new(key.clone(), events),
-            version,
-        }))
+        Ok(CaseRead::Read(StoredCase { case, version }))
     }
 
-    pub(super) async fn web_note_sign_in_failure(
-        &self,
-        username: &str,
-        at: &str,
-        window_start: &str,
-    ) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE username = $1 AND at < $2")
-            .bind(username)
-            .bind(window_start)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.op()?;
-        sqlx::query("INSERT INTO sign_in_failures (username, at) VALUES ($1, $2)")
-            .bind(username)
-            .bind(at)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.op()?;
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at >= $2",
-        )
-        .bind(username)
-        .bind(window_start)
-        .fetch_one(&mut *tx.tx)
-        .await?;
-        tx.commit().await?;
-        Ok(count as u64)
-    }
-
-    pub(super) async fn web_sign_in_failures(
-        &self,
-        username: &str,
-        window_start: &str,
-    ) -> StoreResult<u64> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sign_in_failures WHERE username = $1 AND at >= $2",
-        )
-        .bind(username)
-        .bind(window_start)
-        .fetch_one(&self.reader)
-        .await?;
-        Ok(count as u64)
-    }
-
-    pub(super) async fn web_clear_sign_in_failures(&self, username: &str) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE username = $1")
-            .bind(username)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.commit().await
-    }
-
-    pub(super) async fn web_record_first_sign_in(
-        &self,
-        username: &str,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let result = sqlx::query(
-            "INSERT INTO first_sign_ins (username, session, at) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO NOTHING",
-        )
-        .bind(username)
-        .bind(session)
-        .bind(at)
-        .execute(&mut *tx.tx)
-        .await?;
-        tx.commit().await?;
-        Ok(result.rows_affected() == 1)
-    }
-
-    pub(super) async fn web_first_sign_in_session(
-        &self,
-        username: &str,
-    ) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT session FROM first_sign_ins WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.reader)
-                .await?,
-        )
-    }
-
-    pub(super) async fn web_declare_break_glass(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        session: &str,
-        at: &str,
-    ) -> StoreResult<BreakGlassDeclaration> {
-        let Some(reason) = access
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        else {
-            return Err(StoreError::Refused(
-                "break-glass access must give a reason".into(),
-            ));
-        };
-        let declaration = BreakGlassDeclaration {
-            force: key.force.to_string(),
-            reference: key.reference.to_string(),
-            session: session.to_owned(),
-            actor: access.actor.clone(),
-            reason: reason.to_owned(),
-            at: at.to_owned(),
-        };
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        sqlx::query(
-            "INSERT INTO break_glass (force, reference, session, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&declaration.force)
-        .bind(&declaration.reference)
-        .bind(&declaration.session)
-        .bind(&declaration.actor)
-        .bind(&declaration.reason)
-        .bind(&declaration.at)
-        .execute(&mut *tx.tx)
-        .await?;
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            case_object(&key.force, &key.reference),
-        )
-        .with_detail(json!({"break_glass": "declared"}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        Ok(declaration)
-    }
-
-    pub(super) async fn web_break_glass_grant(
+    pub(super) fn point_break_glass_grant(
         &self,
         session: &str,
         key: &CaseKey,
@@ -250,142 +78,7 @@ impl SqliteStore {
         })
     }
 
-    pub(super) async fn web_break_glass_on(
-        &self,
-        key: &CaseKey,
-    ) -> StoreResult<Vec<BreakGlassDeclaration>> {
-        let rows = sqlx::query(
-            "SELECT force, reference, session, actor, reason, at FROM break_glass \
-             WHERE force = $1 AND reference = $2 ORDER BY id",
-        )
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(BreakGlassDeclaration {
-                    force: row.try_get(0)?,
-                    reference: row.try_get(1)?,
-                    session: row.try_get(2)?,
-                    actor: row.try_get(3)?,
-                    reason: row.try_get(4)?,
-                    at: row.try_get(5)?,
-                })
-            })
-            .collect()
-    }
-
-    pub(super) async fn web_share_case(
-        &self,
-        access: &Access,
-        share: &NewShare,
-    ) -> StoreResult<CaseShare> {
-        check_new_share(share).map_err(StoreError::Invalid)?;
-        let key = &share.case;
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let partner: Option<bool> = sqlx::query_scalar(crate::server_state::SHARE_PARTNER_SQL)
-            .bind(&share.partner)
-            .bind(key.force.as_str())
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-        if partner != Some(false) {
-            return Err(StoreError::Refused(format!(
-                "`{}` is not an active partner of force `{}`",
-                share.partner, key.force
-            )));
-        }
-        tx.op()?;
-        let case: Option<i64> =
-            sqlx::query_scalar("SELECT case_id FROM cases WHERE force = $1 AND reference = $2")
-                .bind(key.force.as_str())
-                .bind(key.reference.as_str())
-                .fetch_optional(&mut *tx.tx)
-                .await?;
-        if case.is_none() {
-            return Err(StoreError::NotFound(format!(
-                "case {}/{}",
-                key.force, key.reference
-            )));
-        }
-        let mut items = share.items.clone();
-        items.sort();
-        items.dedup();
-        tx.op()?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO case_shares (force, reference, partner, shared_by, items, reason, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .bind(&share.partner)
-        .bind(&access.actor)
-        .bind(SharedItem::join(&items))
-        .bind(share.reason.trim())
-        .bind(&share.at)
-        .fetch_one(&mut *tx.tx)
-        .await?;
-        let entry = share_entry(access, share, id, &items);
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        Ok(CaseShare {
-            id,
-            force: key.force.to_string(),
-            reference: key.reference.to_string(),
-            partner: share.partner.clone(),
-            shared_by: access.actor.clone(),
-            items,
-            reason: share.reason.trim().to_owned(),
-            at: share.at.clone(),
-            revoked_at: None,
-            revoked_by: None,
-        })
-    }
-
-    pub(super) async fn web_revoke_share(
-        &self,
-        access: &Access,
-        key: &CaseKey,
-        id: i64,
-        at: &str,
-    ) -> StoreResult<CaseShare> {
-        let mut tx = self.begin_write().await?;
-        tx.op()?;
-        let row = sqlx::query(
-            "SELECT * FROM case_shares WHERE id = $1 AND force = $2 AND reference = $3",
-        )
-        .bind(id)
-        .bind(key.force.as_str())
-        .bind(key.reference.as_str())
-        .fetch_optional(&mut *tx.tx)
-        .await?;
-        let Some(row) = row else {
-            return Err(StoreError::NotFound(format!(
-                "share {id} of case {}/{}",
-                key.force, key.reference
-            )));
-        };
-        let mut share = share_from_row(&row)?;
-        if !share.is_active() {
-            return Ok(share);
-        }
-        tx.op()?;
-        sqlx::query("UPDATE case_shares SET revoked_at = $1, revoked_by = $2 WHERE id = $3")
-            .bind(at)
-            .bind(&access.actor)
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await?;
-        let entry = revoke_entry(access, &share);
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await?;
-        share.revoked_at = Some(at.to_owned());
-        share.revoked_by = Some(access.actor.clone());
-        Ok(share)
-    }
-
-    pub(super) async fn web_case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
+    pub(super) fn point_case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
         self.points.read("the case's shares", |db| {
             let mut statement = db.prepare_cached(
                 "SELECT * FROM case_shares WHERE force = $1 AND reference = $2 ORDER BY id",
@@ -393,70 +86,26 @@ impl SqliteStore {
             let mut rows = statement.query([key.force.as_str(), key.reference.as_str()])?;
             let mut shares = Vec::new();
             while let Some(row) = rows.next()? {
-                shares.push(share_from_row(row)?);
+                shares.push(share_from_point(row)?);
             }
             Ok(shares)
         })
     }
-
-    pub(super) async fn web_shares_with(&self, partner: &str) -> StoreResult<Vec<CaseShare>> {
-        let rows = sqlx::query(
-            "SELECT * FROM case_shares WHERE partner = $1 AND revoked_at IS NULL \
-             ORDER BY force, reference, id",
-        )
-        .bind(partner)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter().map(share_from_row).collect()
-    }
 }
 
-/// A share row's columns, whichever library read the row (sqlx in a write transaction, a point
-/// read otherwise).
-trait ShareColumns {
-    fn text(&self, name: &str) -> StoreResult<String>;
-    fn maybe_text(&self, name: &str) -> StoreResult<Option<String>>;
-    fn int(&self, name: &str) -> StoreResult<i64>;
-}
-
-impl ShareColumns for sqlx::sqlite::SqliteRow {
-    fn text(&self, name: &str) -> StoreResult<String> {
-        Ok(self.try_get(name)?)
+/// A share row read by a point read (rusqlite), as the shared [`ShareRow`] of the sqlx reads.
+fn share_from_point(row: &rusqlite::Row<'_>) -> StoreResult<CaseShare> {
+    ShareRow {
+        id: row.get("id")?,
+        force: row.get("force")?,
+        reference: row.get("reference")?,
+        partner: row.get("partner")?,
+        shared_by: row.get("shared_by")?,
+        items: row.get("items")?,
+        reason: row.get("reason")?,
+        at: row.get("at")?,
+        revoked_at: row.get("revoked_at")?,
+        revoked_by: row.get("revoked_by")?,
     }
-    fn maybe_text(&self, name: &str) -> StoreResult<Option<String>> {
-        Ok(self.try_get(name)?)
-    }
-    fn int(&self, name: &str) -> StoreResult<i64> {
-        Ok(self.try_get(name)?)
-    }
-}
-
-impl ShareColumns for rusqlite::Row<'_> {
-    fn text(&self, name: &str) -> StoreResult<String> {
-        Ok(self.get(name)?)
-    }
-    fn maybe_text(&self, name: &str) -> StoreResult<Option<String>> {
-        Ok(self.get(name)?)
-    }
-    fn int(&self, name: &str) -> StoreResult<i64> {
-        Ok(self.get(name)?)
-    }
-}
-
-fn share_from_row(row: &impl ShareColumns) -> StoreResult<CaseShare> {
-    let items = row.text("items")?;
-    let id = row.int("id")?;
-    Ok(CaseShare {
-        id,
-        force: row.text("force")?,
-        reference: row.text("reference")?,
-        partner: row.text("partner")?,
-        shared_by: row.text("shared_by")?,
-        items: SharedItem::parse_list(&items)
-            .map_err(|_| StoreError::Corrupt(format!("share {id} items")))?,
-        reason: row.text("reason")?,
-        at: row.text("at")?,
-        revoked_at: row.maybe_text("revoked_at")?,
-        revoked_by: row.maybe_text("revoked_by")?,
-    })
+    .try_into()
 }
