@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{Duration, SecondsFormat};
 use serde::Deserialize;
 
 use crate::access::{Action, Role};
@@ -91,17 +91,14 @@ async fn users_page(
     if matches!(viewer.scope(), storage::UserScope::Unassigned) {
         return Err(AppError::forbidden());
     }
-    let window = (Utc::now() - Duration::minutes(auth::LOCKOUT_WINDOW_MINUTES))
-        .to_rfc3339_opts(SecondsFormat::Micros, true);
+    // The server's clock, as the sign-in throttle reads it.
+    let window = state.now() - Duration::minutes(auth::LOCKOUT_WINDOW_MINUTES);
     let mut rows = Vec::new();
     for user in state.store.list_users(&access).await? {
         if !manages(viewer, &user) {
             continue;
         }
-        let failures = state
-            .store
-            .sign_in_failures(&user.username, &window)
-            .await?;
+        let failures = state.store.sign_in_failures(&user.username, window).await?;
         rows.push(UserRow {
             scope: match (&user.force, user.national) {
                 (Some(force), _) => force.clone(),
@@ -240,7 +237,7 @@ pub async fn add_user(
         officer_id: officer,
         password_hash: hash,
         disabled: false,
-        created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        created_at: state.now().to_rfc3339_opts(SecondsFormat::Secs, true),
     };
     match state.store.add_user(&access, &user).await {
         Ok(()) => {}
