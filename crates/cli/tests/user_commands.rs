@@ -228,6 +228,48 @@ fn every_user_has_a_force_or_is_explicitly_national() {
     assert!(line("nm-4521").contains("northmoor") && line("nm-4521").contains("4521"));
 }
 
+/// `set-role` changes a role; an unknown role or user is refused, and a national user keeps only
+/// a role that may be national.
+#[test]
+fn set_role_changes_a_role_within_the_national_rule() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let password = "a long enough password\n";
+    for args in [
+        &["user", "add", "nat-lead", "--role", "leader", "--national"][..],
+        &["user", "add", "ev-1", "--role", "investigator", "--force", "eastvale"][..],
+    ] {
+        assert!(rasso(&data, args, password).status.success(), "{args:?}");
+    }
+    let promoted = rasso(&data, &["user", "set-role", "ev-1", "supervisor"], "");
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
+    let list = String::from_utf8_lossy(&rasso(&data, &["user", "list"], "").stdout).into_owned();
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("ev-1") && l.contains("supervisor")),
+        "{list}"
+    );
+    let national_investigator = rasso(&data, &["user", "set-role", "nat-lead", "investigator"], "");
+    assert!(!national_investigator.status.success());
+    assert!(
+        String::from_utf8_lossy(&national_investigator.stderr).contains("national"),
+        "{}",
+        String::from_utf8_lossy(&national_investigator.stderr)
+    );
+    assert!(!rasso(&data, &["user", "set-role", "ev-1", "chief"], "").status.success());
+    assert!(!rasso(&data, &["user", "set-role", "nobody", "analyst"], "").status.success());
+    let list = String::from_utf8_lossy(&rasso(&data, &["user", "list"], "").stdout).into_owned();
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("nat-lead") && l.contains("leader")),
+        "a refused change changes nothing: {list}"
+    );
+}
+
 /// The audit actor of a command is the configured operator, never the shell's `$USER`; with no
 /// operator configured, a command that writes audit records refuses to run.
 #[test]

@@ -866,6 +866,22 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         1
     );
     store.create_session(&session).await?;
+    store
+        .set_user_role(&admin, "inv4471", "supervisor", false)
+        .await?;
+    assert_eq!(
+        store.user("inv4471").await?.map(|u| u.role).as_deref(),
+        Some("supervisor")
+    );
+    assert!(
+        store.session("t1").await?.is_none(),
+        "a change of role ends sessions"
+    );
+    assert!(matches!(
+        store.set_user_role(&admin, "nobody", "analyst", true).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.create_session(&session).await?;
     store.set_user_disabled(&admin, "inv4471", true).await?;
     assert!(
         store.session("t1").await?.is_none(),
@@ -1343,6 +1359,55 @@ pub async fn sign_in_state<S: Store>(store: &S) -> StoreResult<()> {
     assert_eq!(
         store.first_sign_in_session("alice").await?.as_deref(),
         Some("session-1")
+    );
+    sign_in_history(store).await
+}
+
+/// The sign-in history: newest first, bounded by `since` and `limit`, attempts older than the
+/// kept period forgotten, and reading it audited.
+async fn sign_in_history<S: Store>(store: &S) -> StoreResult<()> {
+    use crate::model::{SIGN_IN_HISTORY_DAYS, SignInOutcome};
+    let access = Access::new("admin-1", Purpose::Administration);
+    let old = at("2025-06-01T09:00:00.000000Z");
+    store
+        .note_sign_in("alice", old, SignInOutcome::SignedIn)
+        .await?;
+    let attempts = [
+        ("alice", "2026-01-01T10:01:00.000000Z", SignInOutcome::Refused),
+        ("alice", "2026-01-01T10:02:00.000000Z", SignInOutcome::Locked),
+        ("bob", "2026-01-01T10:03:00.000000Z", SignInOutcome::SignedIn),
+    ];
+    for (user, when, outcome) in attempts {
+        store.note_sign_in(user, at(when), outcome).await?;
+    }
+    let since = at("2025-01-01T00:00:00.000000Z");
+    let all = store.recent_sign_ins(&access, since, 10).await?;
+    let seen: Vec<(&str, SignInOutcome)> = all
+        .iter()
+        .map(|s| (s.username.as_str(), s.outcome))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("bob", SignInOutcome::SignedIn),
+            ("alice", SignInOutcome::Locked),
+            ("alice", SignInOutcome::Refused),
+        ],
+        "newest first; the attempt older than {SIGN_IN_HISTORY_DAYS} days was forgotten"
+    );
+    assert_eq!(all[0].at, at("2026-01-01T10:03:00.000000Z"));
+    let two = store.recent_sign_ins(&access, since, 2).await?;
+    assert_eq!(two.len(), 2, "at most `limit`");
+    let late = store
+        .recent_sign_ins(&access, at("2026-01-01T10:02:00.000000Z"), 10)
+        .await?;
+    assert_eq!(late.len(), 2, "at or after `since`");
+    let audited = store.audit_records(0, 10_000).await?;
+    assert!(
+        audited
+            .iter()
+            .any(|r| r.actor == "admin-1" && r.object == "sign_ins"),
+        "reading the sign-in history is audited"
     );
     Ok(())
 }

@@ -66,6 +66,8 @@ pub struct CopyReport {
 pub const NOT_COPIED: &[&str] = &[
     "sessions",
     "sign_in_failures",
+    // The sign-in history: the target keeps its own.
+    "sign_ins",
     "audit_lock",
     "_sqlx_migrations",
     // Each PostgreSQL database has its own secret that binds the store's acting user.

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use domain::interchange::{RecordError, parse_record};
 use domain::{Case, CaseKey, Record};
 use serde::{Deserialize, Serialize};
@@ -293,6 +294,51 @@ pub struct User {
     pub disabled: bool,
     pub created_at: String,
 }
+
+/// What became of one attempt to sign in as a known user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInOutcome {
+    /// The user signed in.
+    SignedIn,
+    /// A wrong password, or a disabled account.
+    Refused,
+    /// Refused because the account or the client address was locked out.
+    Locked,
+}
+
+impl SignInOutcome {
+    /// The value stored in the `sign_ins` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInOutcome::SignedIn => "signed_in",
+            SignInOutcome::Refused => "refused",
+            SignInOutcome::Locked => "locked",
+        }
+    }
+
+    /// The outcome of a stored value.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "signed_in" => Some(SignInOutcome::SignedIn),
+            "refused" => Some(SignInOutcome::Refused),
+            "locked" => Some(SignInOutcome::Locked),
+            _ => None,
+        }
+    }
+}
+
+/// One attempt to sign in as a known user, for the administrators' page. Attempts at unknown
+/// usernames are not kept: what a person types in the username field may be anything.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SignIn {
+    pub username: String,
+    pub at: DateTime<Utc>,
+    pub outcome: SignInOutcome,
+}
+
+/// How long the sign-in history is kept (older attempts are deleted as new ones are noted).
+pub const SIGN_IN_HISTORY_DAYS: i64 = 90;
 
 /// Where a user may work: one force, every force (national), or nowhere yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,8 +22,8 @@ use crate::linking::{
     CaseLink, LinkDecision, LinkMatch, ProgressSink, RelinkReport, RepeatSuspects,
 };
 use crate::model::{
-    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, StoredCase,
-    User,
+    Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, SignIn,
+    SignInOutcome, StoredCase, User,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 
@@ -219,6 +219,35 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         force: Option<&str>,
         national: bool,
     ) -> StoreResult<()>;
+
+    /// Changes a user's role (audited as an alteration of the user list); ends their sessions,
+    /// so the new role applies from their next sign-in. Refused for a national user when the
+    /// role may not be national (the caller says which roles may, `national_allowed`).
+    async fn set_user_role(
+        &self,
+        access: &Access,
+        username: &str,
+        role: &str,
+        national_allowed: bool,
+    ) -> StoreResult<()>;
+
+    /// Notes an attempt to sign in as the known user `username` at `at`, and forgets attempts
+    /// older than [`crate::model::SIGN_IN_HISTORY_DAYS`].
+    async fn note_sign_in(
+        &self,
+        username: &str,
+        at: DateTime<Utc>,
+        outcome: SignInOutcome,
+    ) -> StoreResult<()>;
+
+    /// Attempts to sign in at or after `since`, newest first, at most `limit` (a consultation of
+    /// the sign-in history, audited).
+    async fn recent_sign_ins(
+        &self,
+        access: &Access,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<SignIn>>;
 
     /// Stores a new session.
     async fn create_session(&self, session: &Session) -> StoreResult<()>;

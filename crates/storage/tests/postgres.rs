@@ -473,6 +473,8 @@ const NOT_CASE_SCOPED: &[&str] = &[
     "report_facts_state",
     "sessions",
     "sign_in_failures",
+    // Attempts to sign in: usernames, times and outcomes, no case data.
+    "sign_ins",
     "users",
 ];
 

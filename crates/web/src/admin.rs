@@ -1,11 +1,9 @@
 //! Administrators' pages: the users of their force (every force for a national administrator),
-//! adding a user, disabling or enabling one, and moving one to another force. Disabling and a
-//! change of force end the user's sessions (the store does it in the same change), so the new
-//! state applies from their next request. Lockouts (five failed sign-ins within 15 minutes) are
-//! shown per user.
-//!
-//! Not here: changing a user's role (the store has no method for it yet; `rasso user` neither),
-//! and a list of recent sign-ins (the store keeps sessions and failures, not a sign-in history).
+//! adding a user, disabling or enabling one, changing their role, and moving one to another
+//! force. Disabling, a change of role and a change of force end the user's sessions (the store
+//! does it in the same change), so the new state applies from their next request. Lockouts (five
+//! failed sign-ins within 15 minutes) are shown per user, and the recent sign-ins of the users
+//! the administrator manages (attempts at known accounts, kept 90 days) below the list.
 
 use std::sync::Arc;
 
@@ -40,11 +38,27 @@ pub struct UserRow {
     pub locked: bool,
 }
 
+/// One recent attempt to sign in, as the page lists it.
+#[derive(Debug, Clone)]
+pub struct SignInRow {
+    pub username: String,
+    /// UK local date and time.
+    pub at: String,
+    pub outcome: &'static str,
+    /// A refusal or lockout (shown as a warning tag).
+    pub refused: bool,
+}
+
+/// How far back the page lists sign-ins, and how many at most.
+const SIGN_IN_DAYS: i64 = 7;
+const SIGN_IN_ROWS: usize = 50;
+
 #[derive(Debug, Template)]
 #[template(path = "admin_users.html")]
 pub struct UsersPage {
     pub nav: Nav,
     pub rows: Vec<UserRow>,
+    pub sign_ins: Vec<SignInRow>,
     pub roles: Vec<(&'static str, &'static str)>,
     pub force: String,
     pub national: bool,
@@ -114,9 +128,11 @@ async fn users_page(
             failures,
         });
     }
+    let sign_ins = recent_sign_ins(state, viewer, &access, &rows).await?;
     Ok(UsersPage {
         nav: Nav::for_viewer(viewer).at("/admin/users"),
         rows,
+        sign_ins,
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         force: viewer.user.force.clone().unwrap_or_default(),
         national: matches!(viewer.scope(), storage::UserScope::National),
@@ -124,6 +140,38 @@ async fn users_page(
         sent,
         done,
     })
+}
+
+/// The recent sign-ins of the users the administrator manages (`managed`), newest first.
+async fn recent_sign_ins(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &storage::Access,
+    managed: &[UserRow],
+) -> Result<Vec<SignInRow>, AppError> {
+    let since = state.now() - Duration::days(SIGN_IN_DAYS);
+    // Other forces' attempts are dropped here, so read more than the page shows.
+    let limit = if matches!(viewer.scope(), storage::UserScope::National) {
+        SIGN_IN_ROWS as u32
+    } else {
+        (SIGN_IN_ROWS * 20) as u32
+    };
+    let attempts = state.store.recent_sign_ins(access, since, limit).await?;
+    Ok(attempts
+        .into_iter()
+        .filter(|a| managed.iter().any(|u| u.username == a.username))
+        .take(SIGN_IN_ROWS)
+        .map(|a| SignInRow {
+            username: a.username,
+            at: crate::cases::local_time(&a.at),
+            outcome: match a.outcome {
+                storage::SignInOutcome::SignedIn => "Signed in",
+                storage::SignInOutcome::Refused => "Refused",
+                storage::SignInOutcome::Locked => "Refused: locked out",
+            },
+            refused: a.outcome != storage::SignInOutcome::SignedIn,
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -142,6 +190,7 @@ pub async fn users(
         "disabled" => "The user was disabled and their sessions ended.".to_owned(),
         "enabled" => "The user was enabled.".to_owned(),
         "moved" => "The user's force was changed and their sessions ended.".to_owned(),
+        "role" => "The user's role was changed and their sessions ended.".to_owned(),
         _ => String::new(),
     });
     let page = users_page(&state, &viewer, Vec::new(), Vec::new(), done).await?;
@@ -345,4 +394,46 @@ pub async fn set_force(
     }
     refresh_names(&state).await;
     Ok(Redirect::to("/admin/users?done=moved").into_response())
+}
+
+/// Changes a user's role (within the administrator's force); ends their sessions. An
+/// administrator cannot change their own role, and a national user keeps only a role that may be
+/// national.
+pub async fn set_role(
+    State(state): State<Arc<AppState>>,
+    PageViewer(viewer): PageViewer,
+    Path(username): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    let access = authorise(&viewer, Action::UserAdmin)?;
+    let user = managed_user(&state, &viewer, &username).await?;
+    let Some(role) = fields.get("role").and_then(|r| r.parse::<Role>().ok()) else {
+        return Err(AppError::invalid("role", "Choose a role."));
+    };
+    if user.username == viewer.user.username {
+        return Err(AppError::invalid(
+            "role",
+            "You cannot change your own role: ask another administrator.",
+        ));
+    }
+    if user.national && !role.may_be_national() {
+        return Err(AppError::invalid(
+            "role",
+            "A national user may only be a leader, an analyst or an administrator.",
+        ));
+    }
+    match state
+        .store
+        .set_user_role(&access, &user.username, role.as_str(), role.may_be_national())
+        .await
+    {
+        Ok(()) => {}
+        Err(storage::StoreError::Invalid(message)) | Err(storage::StoreError::Refused(message)) => {
+            return Err(AppError::invalid("role", message));
+        }
+        Err(error) => return Err(error.into()),
+    }
+    Ok(Redirect::to("/admin/users?done=role").into_response())
 }

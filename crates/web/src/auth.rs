@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use storage::{Session, User, UserScope};
+use storage::{Session, SignInOutcome, User, UserScope};
 
 use crate::access::Role;
 use crate::error::AppError;
@@ -356,8 +356,24 @@ pub async fn sign_in(
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
         .await
         .unwrap_or(false);
+    let accepted = user
+        .as_ref()
+        .is_some_and(|u| ok && !locked && !u.disabled && u.role.parse::<Role>().is_ok());
+    // The administrators' sign-in history keeps attempts at known accounts only: what is typed
+    // as a username may be anything.
+    if let Some(known) = &user {
+        let outcome = match (accepted, locked) {
+            (true, _) => SignInOutcome::SignedIn,
+            (false, true) => SignInOutcome::Locked,
+            (false, false) => SignInOutcome::Refused,
+        };
+        state
+            .store
+            .note_sign_in(&known.username, now, outcome)
+            .await?;
+    }
     let user = match user {
-        Some(user) if ok && !locked && !user.disabled && user.role.parse::<Role>().is_ok() => user,
+        Some(user) if accepted => user,
         _ => {
             if !locked {
                 for counted in std::iter::once(&key).chain(address.as_ref()) {

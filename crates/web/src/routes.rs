@@ -98,6 +98,11 @@ pub const ROUTES: &[RouteInfo] = &[
         "/admin/users/{username}/force",
         Some(Action::UserAdmin),
     ),
+    route(
+        "POST",
+        "/admin/users/{username}/role",
+        Some(Action::UserAdmin),
+    ),
     route("GET", "/break-glass", Some(Action::BreakGlass)),
     route("POST", "/break-glass", Some(Action::BreakGlass)),
     route("GET", "/guidance", Some(Action::Guidance)),
@@ -255,6 +260,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(admin::set_disabled),
         )
         .route("/admin/users/{username}/force", post(admin::set_force))
+        .route("/admin/users/{username}/role", post(admin::set_role))
         .route("/guidance", get(pages::guidance_index))
         .route("/guidance/{*id}", get(pages::guidance_page))
         .route("/reports/leaders", get(pages::report))

@@ -191,6 +191,13 @@ const TABLE: &[Row] = &[
         [403, 403, 303, 403],
     ),
     row(
+        "POST",
+        "/admin/users/{username}/role",
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 403, 403, 403, 403, 303],
+        [403, 403, 303, 403],
+    ),
+    row(
         "GET",
         "/break-glass",
         [200, 200, 200, 200, 403, 403, 403],
@@ -417,6 +424,9 @@ async fn call(server: &Server, session: &Session, row: &Row, case: &str) -> u16 
         }
         ("POST", false) if path.ends_with("/disabled") => {
             server.post_form(session, &path, &[("disabled", "no")]).await
+        }
+        ("POST", false) if path.ends_with("/role") => {
+            server.post_form(session, &path, &[("role", "analyst")]).await
         }
         ("POST", false) if path.ends_with("/force") => {
             server.post_form(session, &path, &[("force", common::FORCE)]).await

@@ -485,6 +485,85 @@ async fn administrators_manage_the_users_of_their_force() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_change_roles_and_see_recent_sign_ins() {
+    let server = common::start().await;
+    let adm = server.sign_in("adm").await;
+    // A wrong password for a known account and one for an unknown name.
+    for username in ["inv", "no-such-user"] {
+        let refused = server
+            .client
+            .post(format!("{}/api/session", server.base))
+            .json(&serde_json::json!({"username": username, "password": "wrong password!"}))
+            .send()
+            .await
+            .expect("sign-in");
+        assert_eq!(refused.status(), 401);
+    }
+    let inv = server.sign_in("inv").await;
+    let page = server
+        .get(&adm, "/admin/users")
+        .await
+        .text()
+        .await
+        .expect("page");
+    let history = page
+        .split("id=\"sign-in-history\"")
+        .nth(1)
+        .expect("a sign-in history table")
+        .split("</table>")
+        .next()
+        .unwrap_or_default();
+    assert!(
+        history.contains("data-sign-in=\"inv\"") && history.contains("Refused"),
+        "{history}"
+    );
+    assert!(history.contains("Signed in"));
+    assert!(
+        !history.contains("no-such-user"),
+        "attempts at unknown names are not kept"
+    );
+    assert!(
+        !history.contains("data-sign-in=\"of-inv\""),
+        "another force's users are not listed"
+    );
+    // A role change ends the user's session; the new role shows.
+    let changed = server
+        .post_form(&adm, "/admin/users/inv/role", &[("role", "supervisor")])
+        .await;
+    assert_eq!(changed.status(), 303);
+    let after = server.get(&inv, "/caseload").await;
+    assert_eq!(after.headers()["location"], "/signed-out", "session ended");
+    let page = server
+        .get(&adm, "/admin/users?done=role")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("role was changed"));
+    // Not an unknown role, not their own role, not another force's user.
+    let unknown = server
+        .post_form(&adm, "/admin/users/inv/role", &[("role", "chief")])
+        .await;
+    assert_eq!(unknown.status(), 400);
+    let own = server
+        .post_form(&adm, "/admin/users/adm/role", &[("role", "leader")])
+        .await;
+    assert_eq!(own.status(), 400);
+    let other = server
+        .post_form(&adm, "/admin/users/of-inv/role", &[("role", "leader")])
+        .await;
+    assert_eq!(other.status(), 404);
+    // A national user keeps a role that may be national.
+    let nat = server.sign_in("nat-adm").await;
+    let national = server
+        .post_form(&nat, "/admin/users/nat-ana/role", &[("role", "investigator")])
+        .await;
+    assert_eq!(national.status(), 400);
+    let still = server.state.store.user("nat-ana").await.expect("user");
+    assert_eq!(still.map(|u| u.role).as_deref(), Some("analyst"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_posted_after_the_session_ended_keeps_its_draft() {
     let server = common::start().await;
     let gone = common::Session {

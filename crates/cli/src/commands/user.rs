@@ -1,4 +1,4 @@
-//! `rasso user add|list|disable|set-force`: manage who can sign in, and in which force
+//! `rasso user add|list|disable|set-force|set-role`: manage who can sign in, and in which force
 //! (administrators).
 
 use std::io::{BufRead, IsTerminal};
@@ -70,6 +70,15 @@ enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Change a user's role (their sessions end). A national user keeps only a role that may be
+    /// national.
+    SetRole {
+        username: String,
+        /// One of first_responder, investigator, supervisor, leader, analyst, partner, admin.
+        role: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// Checks a scope for a role: a national account only for roles that may be national.
@@ -89,7 +98,8 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
             UserCommand::Add { data, .. }
             | UserCommand::List { data }
             | UserCommand::Disable { data, .. }
-            | UserCommand::SetForce { data, .. } => data.clone(),
+            | UserCommand::SetForce { data, .. }
+            | UserCommand::SetRole { data, .. } => data.clone(),
         };
         let access = Access::new(data.actor()?, Purpose::Administration);
         let opened = data.open(true).await?;
@@ -194,6 +204,18 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                     }
                     None => println!("{username} is now national; their sessions have ended"),
                 }
+            }
+            UserCommand::SetRole { username, role, .. } => {
+                let role: web::access::Role = role
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("role: {e}"))?;
+                if store.user(&username).await?.is_none() {
+                    bail!("no user `{username}`");
+                }
+                store
+                    .set_user_role(&access, &username, role.as_str(), role.may_be_national())
+                    .await?;
+                println!("{username} is now {role}; their sessions have ended");
             }
         }
         Ok(ExitCode::SUCCESS)

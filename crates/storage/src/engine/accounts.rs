@@ -10,7 +10,7 @@ use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::common::{STORE_ACTOR, actor_of};
 use crate::error::{StoreError, StoreResult};
-use crate::model::{Session, User};
+use crate::model::{SIGN_IN_HISTORY_DAYS, Session, SignIn, SignInOutcome, User};
 use crate::row_maps::user_from_row;
 use crate::sql::{Param, RowExt, Run, stmt};
 use crate::store::AccountStore;
@@ -156,6 +156,92 @@ impl<B: Backend> AccountStore for B {
             .with_detail(json!({"force": force, "national": national}));
         self.write_audit(&mut tx, &[entry], Utc::now()).await?;
         tx.commit().await
+    }
+
+    async fn set_user_role(
+        &self,
+        access: &Access,
+        username: &str,
+        role: &str,
+        national_allowed: bool,
+    ) -> StoreResult<()> {
+        let Some(user) = self.user(username).await? else {
+            return Err(StoreError::NotFound(format!("user `{username}`")));
+        };
+        if user.national && !national_allowed {
+            return Err(StoreError::Invalid(format!(
+                "user `{username}` is national and the role `{role}` may not be"
+            )));
+        }
+        let mut tx = self.begin(actor_of(access), true).await?;
+        stmt::<B::Db>("UPDATE users SET role = $1 WHERE username = $2")
+            .param(role)
+            .param(username)
+            .run(tx.next()?)
+            .await?;
+        stmt::<B::Db>("DELETE FROM sessions WHERE username = $1")
+            .param(username)
+            .run(tx.next()?)
+            .await?;
+        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
+            .with_detail(json!({"role": role, "was": user.role}));
+        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
+        tx.commit().await
+    }
+
+    async fn note_sign_in(
+        &self,
+        username: &str,
+        at: DateTime<Utc>,
+        outcome: SignInOutcome,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin(STORE_ACTOR, false).await?;
+        stmt::<B::Db>("DELETE FROM sign_ins WHERE at < $1")
+            .param(format_time(at - chrono::Duration::days(SIGN_IN_HISTORY_DAYS)))
+            .run(tx.next()?)
+            .await?;
+        stmt::<B::Db>("INSERT INTO sign_ins (username, at, outcome) VALUES ($1, $2, $3)")
+            .param(username)
+            .param(format_time(at))
+            .param(outcome.as_str())
+            .run(tx.next()?)
+            .await?;
+        tx.commit().await
+    }
+
+    async fn recent_sign_ins(
+        &self,
+        access: &Access,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<SignIn>> {
+        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "sign_ins")])
+            .await?;
+        let mut conn = self.read_plain().await?;
+        let rows = stmt::<B::Db>(
+            "SELECT username, at, outcome FROM sign_ins WHERE at >= $1 \
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .param(format_time(since))
+        .param(i64::from(limit))
+        .all(conn.next()?)
+        .await?;
+        conn.finish().await?;
+        rows.iter()
+            .map(|row| {
+                let at: String = row.col(1)?;
+                let outcome: String = row.col(2)?;
+                Ok(SignIn {
+                    username: row.col(0)?,
+                    at: DateTime::parse_from_rfc3339(&at)
+                        .map_err(|e| StoreError::Corrupt(format!("sign_ins.at `{at}`: {e}")))?
+                        .with_timezone(&Utc),
+                    outcome: SignInOutcome::parse(&outcome).ok_or_else(|| {
+                        StoreError::Corrupt(format!("sign_ins.outcome `{outcome}`"))
+                    })?,
+                })
+            })
+            .collect()
     }
 
     async fn create_session(&self, session: &Session) -> StoreResult<()> {
