@@ -239,6 +239,16 @@ impl Core {
         self.keys.read().map_err(|_| lock_poisoned())?.active_key()
     }
 
+    /// The master key the data keys are wrapped with.
+    pub(crate) fn master(&self) -> StoreResult<MasterKey> {
+        Ok(self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone())
+    }
+
     /// Uses `ring` from now on (after a copy brought other data keys).
     pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
         *self.keys.write().map_err(|_| lock_poisoned())? = ring;

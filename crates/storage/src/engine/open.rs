@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::Backend;
 use crate::audit::format_time;
-use crate::common::{KeyRing, STORE_ACTOR, lock_poisoned};
+use crate::common::{KeyRing, STORE_ACTOR};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::MARK_EMPTY_STORE_AS;
 use crate::keys::{DataKey, MasterKey};
@@ -86,12 +86,7 @@ pub(crate) async fn load_keys<DB: SqlDb>(
 /// Reads the data keys inside `tx` with `store`'s master key (an error if they do not open with
 /// it), to be installed with [`crate::common::Core::install_keys`] once `tx` commits.
 pub(crate) async fn keys_in<B: Backend>(store: &B, tx: &mut Tx<'_, B::Db>) -> StoreResult<KeyRing> {
-    let master = store
-        .keys()
-        .read()
-        .map_err(|_| lock_poisoned())?
-        .master
-        .clone();
+    let master = store.core().master()?;
     let (keys, active) = read_keys::<B::Db>(&mut tx.tx, &master).await?;
     let active = active.ok_or_else(|| StoreError::Key("no active data key".into()))?;
     Ok(KeyRing {
