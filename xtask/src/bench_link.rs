@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use domain::CaseKey;
+use storage::bench::CandidateLookup as _;
 use storage::prelude::*;
 use storage::{
     Access, Append, AuditSigner, BulkSuspect, ExpectedVersion, MasterKey, NewEvent, Purpose,
@@ -147,7 +148,7 @@ async fn accuracy(args: &LinkArgs) -> Result<()> {
             tally.queries_with_truth += 1;
         }
         let found = store
-            .lookup_candidates(&record.identity, Some(&case_of(record)))
+            .lookup_candidates("bench", &record.identity, Some(&case_of(record)))
             .await?;
         let same = |m: &storage::LinkMatch| {
             truth_of.get(&(m.suspect.force.as_str(), m.suspect.reference.as_str()))
@@ -284,7 +285,9 @@ async fn scale(args: &LinkArgs) -> Result<()> {
     let mut found = 0usize;
     for query in &queries {
         let start = Instant::now();
-        let candidates = store.lookup_candidates(&query.identity, None).await?;
+        let candidates = store
+            .lookup_candidates("bench", &query.identity, None)
+            .await?;
         times.push(start.elapsed());
         found += usize::from(!candidates.is_empty());
     }

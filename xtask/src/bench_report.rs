@@ -20,11 +20,12 @@ use chrono::NaiveDate;
 use clap::Args;
 use domain::{Record, RuleSet};
 use reporting::Scope;
+use reports::ReportPath;
 use sqlx::Row;
 use storage::prelude::*;
 use storage::{
     Access, Append, AuditSigner, EventReader, ExpectedVersion, MasterKey, PgOptions, PgStore,
-    Purpose, ReportPath, SqliteOptions, SqliteStore,
+    Purpose, SqliteOptions, SqliteStore,
 };
 
 #[derive(Debug, Args)]
@@ -424,7 +425,7 @@ async fn report(db: &Db, force: Option<String>, from: NaiveDate, to: NaiveDate) 
         shared: false,
     };
     let access = Access::new("bench", Purpose::Reporting);
-    let (report, path) = storage::build_report(store.store(), &access, &rules, scope).await?;
+    let (report, path) = reports::build_report(store.store(), &access, &rules, scope).await?;
     store.close().await;
     if path != ReportPath::Facts {
         bail!(

@@ -9,8 +9,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use storage::postgres::is_postgres_url;
 use storage::{
-    AuditSigner, KeyOrigin, KeySource, MasterKey, PgOptions, PgStore, SqliteOptions, SqliteStore,
-    Store,
+    AuditSigner, FactsStore, KeyOrigin, KeySource, MasterKey, PgOptions, PgStore, SqliteOptions,
+    SqliteStore, Store,
 };
 
 /// Options naming the data directory, the database and the keys.
@@ -225,14 +225,14 @@ impl AnyStore {
     }
 
     /// Report facts written through this store from now on include these force plugins'
-    /// findings (see `SqliteStore::attach_plugin_rules`).
+    /// findings (see `storage::FactsStore::attach_plugin_rules`).
     pub async fn attach_plugin_rules(
         &mut self,
         plugins: std::sync::Arc<dyn reporting::PluginRules>,
     ) -> Result<()> {
         match self {
-            AnyStore::Sqlite(store) => store.attach_plugin_rules(plugins).await,
-            AnyStore::Postgres(store) => store.attach_plugin_rules(plugins).await,
+            AnyStore::Sqlite(store) => FactsStore::attach_plugin_rules(store, plugins).await,
+            AnyStore::Postgres(store) => FactsStore::attach_plugin_rules(store, plugins).await,
         }
         .context("cannot attach the plugins' rules to the store's report facts")
     }

@@ -26,6 +26,15 @@ pub use metrics::ReportBuilder;
 pub use plugins::{IncludedPlugin, PluginRules, RulesInForce};
 pub use repeat::RepeatSuspects;
 
+/// One case for a report: its facts, or (when its facts do not hold at the report's instant,
+/// because some of its events are later) the case itself, to be evaluated in full
+/// ([`ReportBuilder::add_input`]). A store's facts read streams these.
+#[derive(Debug)]
+pub enum ReportInput {
+    Facts(CaseFacts),
+    Case(domain::Case),
+}
+
 /// What a report covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Scope {

@@ -9,7 +9,7 @@ use domain::{Case, RuleSet, Status};
 
 use crate::facts::CaseFacts;
 use crate::plugins::{IncludedPlugin, RulesInForce};
-use crate::{Ageing, DayHistogram, OfficerLoad, Report, RuleCompliance, Scope};
+use crate::{Ageing, DayHistogram, OfficerLoad, Report, ReportInput, RuleCompliance, Scope};
 
 /// Builds a [`Report`] from cases given one at a time.
 #[derive(Debug)]
@@ -86,6 +86,14 @@ impl<'r> ReportBuilder<'r> {
         ) {
             Some(facts) => self.add_facts(&facts),
             None => false,
+        }
+    }
+
+    /// Adds one case as a store's facts read hands it over: by its facts, or in full.
+    pub fn add_input(&mut self, input: &ReportInput) -> bool {
+        match input {
+            ReportInput::Facts(facts) => self.add_facts(facts),
+            ReportInput::Case(case) => self.add(case),
         }
     }
 

@@ -207,3 +207,18 @@ pub async fn plain_inserts_pg(
     connection.close().await?;
     Ok(elapsed)
 }
+
+/// The candidate lookup without its audit record, acting for `actor` (PostgreSQL's row-level
+/// security): `cargo xtask bench link` times this, the work an append does for a new suspect.
+/// Every store has it (`crate::engine`).
+#[async_trait::async_trait]
+pub trait CandidateLookup {
+    /// The stored suspects that may be the person of `identity`, best first, leaving out those of
+    /// `exclude_case`.
+    async fn lookup_candidates(
+        &self,
+        actor: &str,
+        identity: &domain::interchange::Identity,
+        exclude_case: Option<&domain::CaseKey>,
+    ) -> StoreResult<Vec<crate::LinkMatch>>;
+}

@@ -7,18 +7,177 @@
 //! building benchmark databases, never for records. Only new cases: a case that already exists
 //! fails the whole load (the unique key on force and reference), and nothing of it is stored.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::{Case, RuleSet};
 
 use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, append_detail};
+use crate::audit::{AuditEntry, append_detail, format_time};
 use crate::chain::{CaseChainer, CaseHead, GENESIS, Hash, StateDelta};
-use crate::common::{Projection, case_object, project};
+use crate::common::{Projection, actor_of, case_object, project};
+use crate::engine::Backend;
 use crate::error::{StoreError, StoreResult};
 use crate::facts::FactsRow;
 use crate::keys::DataKey;
 use crate::model::{Append, ExpectedVersion};
-use crate::rows::{EventRow, event_row};
+use crate::rows::{
+    EventRow, INSERT_EVENTS, INSERT_SEALED, SealedRow, event_row, push_event, push_sealed,
+};
+use crate::sql::{Param, RowExt, Run, SqlDb, Values, stmt};
+
+/// Cases per statement, and rows of other tables per statement (8 values a row at most): under
+/// SQLite's limit of 32,766 bound values and PostgreSQL's of 65,535.
+const CASES_PER_STATEMENT: usize = 1_000;
+const ROWS_PER_STATEMENT: usize = 3_000;
+
+/// Stores the new cases of `batch` in bulk (see the module), in one transaction of `store`;
+/// `setup` runs first in it (PostgreSQL relaxes the commit's durability there; SQLite's
+/// `synchronous` is the connection's, set by the caller around the load). Returns the number of
+/// cases stored.
+pub(crate) async fn load<B: Backend>(
+    store: &B,
+    access: &Access,
+    batch: Vec<Append>,
+    setup: Option<&'static str>,
+) -> StoreResult<u64> {
+    let now = Utc::now();
+    let key = store.core().active_key()?;
+    let mut cases = Vec::with_capacity(batch.len());
+    for append in batch {
+        if let Some(rows) = new_case_rows(access, append, &key, store.rules(), now)? {
+            cases.push(rows);
+        }
+    }
+    if cases.is_empty() {
+        return Ok(0);
+    }
+    write(store, access, &cases, now, setup).await?;
+    Ok(cases.len() as u64)
+}
+
+/// Writes `cases` in one transaction: cases (their ids from the database), events, sealed
+/// identities, report facts, change counters, then one audit record per case.
+async fn write<B: Backend>(
+    store: &B,
+    access: &Access,
+    cases: &[NewCaseRows],
+    now: DateTime<Utc>,
+    setup: Option<&'static str>,
+) -> StoreResult<()> {
+    let mut tx = store.begin(actor_of(access), true).await?;
+    if let Some(setup) = setup {
+        stmt::<B::Db>(setup).run(tx.next()?).await?;
+    }
+    let next_audit_seq: i64 = stmt::<B::Db>("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+        .one(tx.next()?)
+        .await?
+        .col(0)?;
+    let updated_at = format_time(now);
+    let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(cases.len());
+    for chunk in cases.chunks(CASES_PER_STATEMENT) {
+        insert_cases::<B::Db>(tx.next()?, chunk, &updated_at, &mut ids).await?;
+    }
+    // Audit sequence numbers follow the order of the batch, as in an append.
+    let mut numbered: Vec<(i64, i64, &NewCaseRows)> = Vec::with_capacity(cases.len());
+    for (i, rows) in cases.iter().enumerate() {
+        let case_id = ids
+            .get(&(rows.force.clone(), rows.reference.clone()))
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt("a bulk-loaded case got no id".into()))?;
+        numbered.push((case_id, next_audit_seq + i as i64 + 1, rows));
+    }
+    let events: Vec<(i64, i64, &EventRow)> = numbered
+        .iter()
+        .flat_map(|(case_id, audit_seq, rows)| {
+            rows.events
+                .iter()
+                .map(move |event| (*case_id, *audit_seq, event))
+        })
+        .collect();
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Values::<B::Db>::new(INSERT_EVENTS);
+        for (case_id, audit_seq, event) in chunk {
+            push_event(&mut insert, *case_id, *audit_seq, event);
+        }
+        insert.finish("").build().run(tx.next()?).await?;
+    }
+    let sealed: Vec<(i64, i64, &SealedRow)> = events
+        .iter()
+        .filter_map(|(case_id, _, row)| row.sealed.as_ref().map(|s| (*case_id, row.seq, s)))
+        .collect();
+    for chunk in sealed.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Values::<B::Db>::new(INSERT_SEALED);
+        for (case_id, seq, sealed) in chunk {
+            push_sealed(&mut insert, *case_id, *seq, sealed);
+        }
+        insert.finish("").build().run(tx.next()?).await?;
+    }
+    let facts: Vec<(i64, &FactsRow)> = numbered
+        .iter()
+        .filter_map(|(case_id, _, rows)| rows.facts.as_ref().map(|facts| (*case_id, facts)))
+        .collect();
+    for chunk in facts.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = Values::<B::Db>::new(
+            "INSERT INTO report_facts (case_id, force, reported_on, last_event_at, facts) ",
+        );
+        for (case_id, facts) in chunk {
+            insert
+                .row()
+                .value(*case_id)
+                .value(&facts.force)
+                .value(&facts.reported_on)
+                .value(&facts.last_event_at)
+                .value(&facts.facts);
+        }
+        insert.finish("").build().run(tx.next()?).await?;
+    }
+    for (force, count) in changes_by_force(cases) {
+        stmt::<B::Db>(crate::case_changes::COUNT_CHANGES)
+            .param(force)
+            .param(count)
+            .run(tx.next()?)
+            .await?;
+    }
+    let entries: Vec<_> = cases.iter().map(|rows| rows.entry.clone()).collect();
+    store
+        .write_audit_moving(&mut tx, &entries, &state_delta(cases), now)
+        .await?;
+    tx.commit().await
+}
+
+/// Inserts the `cases` rows of `chunk`, noting the id the database gave each.
+async fn insert_cases<DB: SqlDb>(
+    conn: &mut DB::Connection,
+    chunk: &[NewCaseRows],
+    updated_at: &str,
+    ids: &mut HashMap<(String, String), i64>,
+) -> StoreResult<()> {
+    let mut insert = Values::<DB>::new(
+        "INSERT INTO cases (force, reference, version, status, officer, open_findings, people, reported_at, last_event_at, updated_at, head) ",
+    );
+    for rows in chunk {
+        let projection = &rows.projection;
+        insert
+            .row()
+            .value(&rows.force)
+            .value(&rows.reference)
+            .value(rows.version)
+            .value(projection.status.as_str())
+            .value(&projection.officer)
+            .value(projection.open_findings as i64)
+            .value(projection.people as i64)
+            .value(&projection.reported_at)
+            .value(&projection.last_event_at)
+            .value(updated_at)
+            .value(crate::chain::to_hex(&rows.head));
+    }
+    let mut query = insert.finish(" RETURNING case_id, force, reference");
+    for row in query.build().all(conn).await? {
+        ids.insert((row.col(1)?, row.col(2)?), row.col(0)?);
+    }
+    Ok(())
+}
 
 /// Everything stored for one new case.
 pub(crate) struct NewCaseRows {

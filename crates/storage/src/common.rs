@@ -57,6 +57,17 @@ impl KeyRing {
     }
 }
 
+/// A store's `Debug`: its type and where it keeps its data, never a key or a secret.
+pub(crate) fn debug_store(
+    f: &mut std::fmt::Formatter<'_>,
+    store: &str,
+    place: &dyn std::fmt::Debug,
+) -> std::fmt::Result {
+    f.debug_struct(store)
+        .field("at", place)
+        .finish_non_exhaustive()
+}
+
 /// The error of a poisoned key ring lock.
 pub(crate) fn lock_poisoned() -> StoreError {
     StoreError::Key("the key ring lock is poisoned".into())
@@ -137,6 +148,18 @@ pub(crate) fn identity_from_plaintext(plaintext: &[u8], what: &str) -> StoreResu
         .map_err(|_| StoreError::Corrupt(format!("sealed {what} is not JSON")))
 }
 
+/// A time the store wrote (RFC 3339 text), as a time; `what` names it when it does not parse.
+pub(crate) fn stored_time(text: &str, what: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| StoreError::Corrupt(format!("{what}: a stored time does not parse")))
+}
+
+/// `at` as the store keeps it: to the microsecond (what [`format_time`] writes).
+pub(crate) fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(at, 6)
+}
+
 /// The actor of the store's own records.
 pub(crate) const STORE_ACTOR: &str = "rasso:store";
 
@@ -209,5 +232,26 @@ impl Core {
             facts_plugins: Default::default(),
             faults: None,
         }
+    }
+
+    /// The active data key, with its id.
+    pub(crate) fn active_key(&self) -> StoreResult<(i64, DataKey)> {
+        self.keys.read().map_err(|_| lock_poisoned())?.active_key()
+    }
+
+    /// The master key the data keys are wrapped with.
+    pub(crate) fn master(&self) -> StoreResult<MasterKey> {
+        Ok(self
+            .keys
+            .read()
+            .map_err(|_| lock_poisoned())?
+            .master
+            .clone())
+    }
+
+    /// Uses `ring` from now on (after a copy brought other data keys).
+    pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
+        *self.keys.write().map_err(|_| lock_poisoned())? = ring;
+        Ok(())
     }
 }

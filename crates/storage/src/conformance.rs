@@ -26,7 +26,7 @@ mod bulk;
 mod facts;
 mod plugin_facts;
 pub use bulk::{bulk_load_stores_what_append_stores, bulk_sample};
-pub use facts::report_facts;
+pub use facts::{facts_report, full_report, report_facts};
 pub use plugin_facts::{TEST_PLUGIN_RULE, TestPlugin, plugin_report_facts};
 
 /// A made-up victim name planted in the sample; it must never be found outside sealed storage.
@@ -827,7 +827,7 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         officer_id: "4471".into(),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
         disabled: false,
-        created_at: "2026-01-01T00:00:00Z".into(),
+        created_at: at("2026-01-01T00:00:00Z"),
     };
     store.add_user(&admin, &user).await?;
     user_scopes(store, &admin, &user).await?;
@@ -841,8 +841,8 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         token_hash: "t1".into(),
         username: "inv4471".into(),
         csrf_token: "c1".into(),
-        created_at: "2026-01-01T08:00:00Z".into(),
-        last_seen_at: "2026-01-01T08:00:00Z".into(),
+        created_at: at("2026-01-01T08:00:00Z"),
+        last_seen_at: at("2026-01-01T08:00:00Z"),
     };
     store.create_session(&session).await?;
     store
@@ -850,8 +850,8 @@ pub async fn users_and_sessions<S: Store>(store: &S) -> StoreResult<()> {
         .await?;
     assert_eq!(
         store.session("t1").await?.map(|s| s.last_seen_at),
-        Some("2026-01-01T08:10:00.000000Z".into()),
-        "the store writes times as RFC 3339 UTC with microseconds"
+        Some(at("2026-01-01T08:10:00Z")),
+        "the session's last use is the time it was touched"
     );
     assert_eq!(
         store
@@ -961,8 +961,8 @@ async fn user_scopes<S: Store>(store: &S, admin: &Access, user: &User) -> StoreR
             token_hash: "scope-session".into(),
             username: "nat1".into(),
             csrf_token: "c".into(),
-            created_at: "2026-01-01T08:00:00Z".into(),
-            last_seen_at: "2026-01-01T08:00:00Z".into(),
+            created_at: at("2026-01-01T08:00:00Z"),
+            last_seen_at: at("2026-01-01T08:00:00Z"),
         })
         .await?;
     store
@@ -1495,7 +1495,7 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
                 officer_id: "isva1".into(),
                 password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
                 disabled: false,
-                created_at: "2026-01-01T00:00:00Z".into(),
+                created_at: at("2026-01-01T00:00:00Z"),
             },
         )
         .await?;
@@ -1505,7 +1505,7 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
         partner: "isva1".into(),
         items: vec![SharedItem::UpdatesDue, SharedItem::Status],
         reason: "victim consents to ISVA support".into(),
-        at: "2026-03-05T11:00:00.000000Z".into(),
+        at: at("2026-03-05T11:00:00.000000Z"),
     };
     let sharer = Access::new("user:4471", Purpose::Disclosure);
     for bad in [
@@ -1553,7 +1553,7 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
                     officer_id: username.into(),
                     password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
                     disabled: false,
-                    created_at: "2026-01-01T00:00:00Z".into(),
+                    created_at: at("2026-01-01T00:00:00Z"),
                 },
             )
             .await?;

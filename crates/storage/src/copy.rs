@@ -528,9 +528,9 @@ pub async fn sqlite_to_postgres(
     }));
     target.write_audit(&mut tx, &[entry], Utc::now()).await?;
     // The copied data keys must open with the target's master key, or nothing is kept.
-    let ring = target.keys_in(&mut tx).await?;
+    let ring = crate::engine::keys_in(target, &mut tx).await?;
     tx.tx.commit().await?;
-    target.install_keys(ring)?;
+    target.core().install_keys(ring)?;
     tracing::info!(
         cases = report.cases,
         events = report.events,
@@ -662,9 +662,9 @@ pub async fn postgres_to_sqlite(
     }));
     target.write_audit(&mut tx, &[entry], Utc::now()).await?;
     // The copied data keys must open with the target's master key, or nothing is kept.
-    let ring = target.keys_in(&mut tx).await?;
+    let ring = crate::engine::keys_in(target, &mut tx).await?;
     tx.tx.commit().await?;
-    target.install_keys(ring)?;
+    target.core().install_keys(ring)?;
     tracing::info!(
         cases = report.cases,
         events = report.events,

@@ -1,5 +1,7 @@
 //! Report facts kept by the store (shared by both backends): one row per case, rewritten in every
-//! append transaction, read by reports with the date range filtered in SQL. See
+//! append transaction, read by reports with the date range filtered in SQL. How a report uses
+//! them (facts or full evaluation, which rules) is decided above the store, by
+//! `reports::build_report`. See
 //! `reporting::facts` for why facts taken at a case's latest event hold at any later instant, and
 //! `docs/storage.md` ("Report facts") for the table, the basis and the rebuild.
 
@@ -7,12 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use domain::{Case, RuleSet};
-use reporting::{CaseFacts, PluginRules, Report, ReportBuilder, RulesInForce, Scope};
+use reporting::{CaseFacts, PluginRules, ReportInput, RulesInForce, Scope};
 
-use crate::access::Access;
 use crate::audit::format_time;
 use crate::error::StoreResult;
-use crate::store::*;
 
 /// What a report asks of the facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,14 +49,6 @@ impl FactsQuery {
     }
 }
 
-/// One case for a report: its facts, or (when its facts do not hold at the report's instant,
-/// because some of its events are later) the case itself, to be evaluated in full.
-#[derive(Debug)]
-pub enum ReportInput {
-    Facts(CaseFacts),
-    Case(Case),
-}
-
 /// Receives report inputs one at a time (bounded memory).
 pub type FactsSink<'a> = dyn FnMut(ReportInput) -> StoreResult<()> + Send + 'a;
 
@@ -84,7 +76,7 @@ impl FactsRow {
 }
 
 /// The force plugins whose rules a store's report facts include (none unless a caller attaches
-/// them: `SqliteStore::attach_plugin_rules`, `PgStore::attach_plugin_rules`), and the basis of
+/// them: `FactsStore::attach_plugin_rules`), and the basis of
 /// the facts the store writes. Kept apart from the store's rule set so that facts are the only
 /// thing plugins change in a store.
 #[derive(Debug, Default)]
@@ -148,62 +140,6 @@ fn round_up_to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
         Ok(down) => down + micro,
         Err(_) => at,
     }
-}
-
-/// How a report was computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportPath {
-    /// From the stored facts (cases with events after the report's instant evaluated in full).
-    Facts,
-    /// Every case read and evaluated in full: the facts are missing or were taken with another
-    /// rule set.
-    FullEvaluation,
-}
-
-/// Builds the report over `scope` with `rules` (a rule set, or force plugins' rules with the rule
-/// set they make): from the stored facts when they were taken with the same rules, otherwise by
-/// streaming and evaluating every case. The read is audited once by the store, with `access`.
-pub async fn build_report<'r>(
-    store: &dyn Store,
-    access: &Access,
-    rules: impl Into<RulesInForce<'r>>,
-    scope: Scope,
-) -> StoreResult<(Report, ReportPath)> {
-    let rules = rules.into();
-    let query = FactsQuery::for_scope(&scope, rules);
-    // Repeat suspects come from the store's confirmed links, not from the events.
-    let counts = store
-        .repeat_suspects(access, scope.force.as_deref())
-        .await?;
-    let repeat_suspects = Some(counts.into());
-    let mut builder = ReportBuilder::new(rules, scope);
-    let used = store
-        .report_facts(access, &query, &mut |input| {
-            match input {
-                ReportInput::Facts(facts) => builder.add_facts(&facts),
-                ReportInput::Case(case) => builder.add(&case),
-            };
-            Ok(())
-        })
-        .await?;
-    if used.is_some() {
-        let mut report = builder.finish();
-        report.repeat_suspects = repeat_suspects;
-        return Ok((report, ReportPath::Facts));
-    }
-    tracing::warn!(
-        basis = %query.basis,
-        "report facts are missing or were taken with another rule set; evaluating every case (run `rasso report rebuild-facts`)"
-    );
-    store
-        .stream_cases(access, query.force.as_deref(), &mut |stored| {
-            builder.add(&stored.case);
-            Ok(())
-        })
-        .await?;
-    let mut report = builder.finish();
-    report.repeat_suspects = repeat_suspects;
-    Ok((report, ReportPath::FullEvaluation))
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use domain::{Case, CaseKey, Event};
 
 use crate::common::parse_body;
 use crate::error::StoreResult;
-use crate::facts::{FactsQuery, FactsRow, FactsSink, ReportInput};
+use reporting::ReportInput;
+
+use crate::facts::{FactsQuery, FactsRow, FactsSink};
 use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
 
 /// Facts rows per page when reading.

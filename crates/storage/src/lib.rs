@@ -57,7 +57,7 @@ pub use access::{Access, Category, Purpose};
 pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead, VerifyReport, canonical_json};
 pub use case_changes::CaseList;
 pub use error::{DatabaseError, StoreError, StoreResult};
-pub use facts::{FactsQuery, ReportInput, ReportPath, build_report};
+pub use facts::FactsQuery;
 pub use keys::{KeyOrigin, KeySource, MasterKey};
 pub use linking::{
     CaseLink, LinkDecision, LinkMatch, LinkStatus, LinkedSuspect, ProgressSink, RelinkProgress,

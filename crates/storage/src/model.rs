@@ -292,7 +292,7 @@ pub struct User {
     #[serde(skip_serializing)]
     pub password_hash: String,
     pub disabled: bool,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// What became of one attempt to sign in as a known user.
@@ -413,14 +413,14 @@ pub(crate) fn officer_taken(force: &str, officer_id: &str, other: &str) -> crate
 }
 
 /// A signed-in session, stored server-side.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// SHA-256 of the cookie token (the token itself is never stored).
     pub token_hash: String,
     pub username: String,
     pub csrf_token: String,
-    pub created_at: String,
-    pub last_seen_at: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
 }
 
 /// What a backup wrote.

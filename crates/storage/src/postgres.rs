@@ -15,9 +15,6 @@
 //!   the policies hide every case row from a transaction without that binding (migration 0010,
 //!   docs/postgres.md). Setting `rasso.actor` alone opens nothing.
 
-mod link;
-
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,23 +23,19 @@ use chrono::Utc;
 use domain::CaseKey;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 // Identifiers in dynamic SQL (schema and role names) always pass through `quote_ident`.
-use sqlx::{AssertSqlSafe, Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres};
 
 use crate::access::Access;
-use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust};
 use crate::chain::StateDelta;
-use crate::common::{Core, IDENTITY_FIELD, KeyRing, lock_poisoned};
+use crate::common::{Core, IDENTITY_FIELD};
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::group_commit::GroupCommit;
-use crate::keys::{DataKey, MasterKey};
+use crate::keys::MasterKey;
 use crate::model::BackupInfo;
-use crate::server_state::CaseRead;
 use crate::tx::Conn;
 
-#[cfg(any(test, feature = "harness"))]
-mod bulk_load;
-mod report_facts;
 mod web;
 
 /// The actor recorded in the row-level-security setting when a store transaction has no user
@@ -105,9 +98,7 @@ pub struct PgStore {
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
-            .field("schema", &self.schema)
-            .finish_non_exhaustive()
+        crate::common::debug_store(f, "PgStore", &self.schema)
     }
 }
 
@@ -395,7 +386,9 @@ impl PgStore {
         if let Some(role) = &options.role {
             refuse_bypassing_role(&mut *pool.acquire().await?, role).await?;
         }
-        let keys = load_keys(&mut *pool.acquire().await?, &options.master_key).await?;
+        let keys =
+            crate::engine::load_keys::<Postgres>(&mut *pool.acquire().await?, &options.master_key)
+                .await?;
         let trust = Arc::new(HeadTrust::new(options.signer.verifying_key()));
         let audit_batch = audit_committer(
             pool.clone(),
@@ -411,28 +404,9 @@ impl PgStore {
             secret,
             core: Core::new(keys, options.signer, trust),
         };
-        report_facts::mark_empty_store(&store).await?;
+        crate::engine::mark_empty_store(&store).await?;
         crate::engine::upgrade_chains(&store).await?;
         Ok(store)
-    }
-
-    /// Reads the data keys inside `tx` with this store's master key (an error if they do not
-    /// open with it), to be installed with [`PgStore::install_keys`] once `tx` commits.
-    pub(crate) async fn keys_in(&self, tx: &mut PgTx<'_>) -> StoreResult<KeyRing> {
-        let master = self
-            .core
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
-        load_keys(&mut tx.tx, &master).await
-    }
-
-    /// Uses `ring` from now on.
-    pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
-        *self.core.keys.write().map_err(|_| lock_poisoned())? = ring;
-        Ok(())
     }
 
     /// The same store with a fault injector on every transaction, its own and the group
@@ -448,6 +422,16 @@ impl PgStore {
         );
         self.core.faults = Some(faults);
         self
+    }
+
+    /// Stores new cases in bulk, for benchmarks only: the rows are those [`crate::Store::append`]
+    /// writes, committed without waiting for the write-ahead log to reach disk (see
+    /// `crate::bulk`). Returns the number of cases stored.
+    #[cfg(any(test, feature = "harness"))]
+    #[doc(hidden)]
+    pub async fn bulk_load(&self, access: &Access, batch: Vec<crate::Append>) -> StoreResult<u64> {
+        let relaxed = "SET LOCAL synchronous_commit = off";
+        crate::bulk::load(self, access, batch, Some(relaxed)).await
     }
 
     /// Closes the pool.
@@ -481,15 +465,6 @@ impl PgStore {
             audit,
         )
         .await
-    }
-
-    #[cfg(any(test, feature = "harness"))]
-    fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        self.core
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .active_key()
     }
 
     /// A read-only, repeatable-read transaction acting for `actor`: one snapshot for a whole
@@ -570,60 +545,6 @@ fn audit_committer(
     }))
 }
 
-async fn load_keys(pool: &mut PgConnection, master: &MasterKey) -> StoreResult<KeyRing> {
-    // Two processes opening a new database at once both try to create key 1: one wins, and the
-    // loser reads the winner's key on the second pass.
-    for _ in 0..2 {
-        let rows =
-            sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
-                .fetch_all(&mut *pool)
-                .await?;
-        let mut keys = HashMap::new();
-        let mut active = None;
-        for row in &rows {
-            let key_id: i64 = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let wrapped: Vec<u8> = row.try_get(2)?;
-            keys.insert(key_id, master.unwrap_key(key_id, &nonce, &wrapped)?);
-            if row.try_get::<bool, _>(3)? {
-                active = Some(key_id);
-            }
-        }
-        if let Some(active) = active {
-            return Ok(KeyRing {
-                master: master.clone(),
-                keys,
-                active,
-            });
-        }
-        let data_key = DataKey::generate();
-        let key_id = rows.len() as i64 + 1;
-        let (nonce, wrapped) = master.wrap(key_id, &data_key)?;
-        let inserted = sqlx::query(
-            "INSERT INTO data_keys (key_id, master_key_id, nonce, wrapped, active, created_at) VALUES ($1, $2, $3, $4, TRUE, $5) \
-             ON CONFLICT (key_id) DO NOTHING",
-        )
-        .bind(key_id)
-        .bind(master.id())
-        .bind(nonce.to_vec())
-        .bind(wrapped)
-        .bind(format_time(Utc::now()))
-        .execute(&mut *pool)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            keys.insert(key_id, data_key);
-            return Ok(KeyRing {
-                master: master.clone(),
-                keys,
-                active: key_id,
-            });
-        }
-    }
-    Err(StoreError::Key(
-        "no active data key could be created or read".into(),
-    ))
-}
-
 #[async_trait]
 impl crate::engine::Backend for PgStore {
     type Db = Postgres;
@@ -686,13 +607,14 @@ impl crate::engine::Backend for PgStore {
         crate::case_changes::read_postgres(&self.pool, force).await
     }
 
-    async fn read_case_if_changed(
+    async fn audited_version(
         &self,
         access: &Access,
         key: &CaseKey,
-        known: Option<u64>,
-    ) -> StoreResult<CaseRead> {
-        self.web_read_case_if_changed(access, key, known).await
+        entry: AuditEntry,
+    ) -> StoreResult<(Option<(i64, i64)>, Option<Conn<'_, Postgres>>)> {
+        let (found, tx) = self.web_audited_version(access, key, entry).await?;
+        Ok((found, Some(Conn::Tx(tx))))
     }
 
     async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx<'_>> {
@@ -713,5 +635,9 @@ impl crate::engine::Backend for PgStore {
 
     async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
         self.audit_batch.submit(entries.to_vec()).await
+    }
+
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
     }
 }

@@ -1,13 +1,14 @@
 //! Rows to values, the same for both databases (the column names and types agree): row types
 //! decoded by `sqlx::FromRow` (for any row of either database, see [`crate::sql::RowExt`]) and
 //! what turns them into the store's values where the two differ. [`crate::audit::Checkpoint`],
-//! [`crate::audit::SignedHead`] and [`crate::model::Session`] are decoded directly.
+//! and [`crate::audit::SignedHead`] are decoded directly.
 
 use crate::audit::AuditRecord;
 use crate::chain::ChainRow;
+use crate::common::stored_time;
 use crate::error::{StoreError, StoreResult};
 use crate::linking::{LinkedSuspect, SealedProfile};
-use crate::model::{CaseStatus, CaseSummary, User};
+use crate::model::{CaseStatus, CaseSummary, Session, User};
 use crate::server_state::{BreakGlassDeclaration, CaseShare, SharedItem};
 use crate::sql::RowExt;
 
@@ -59,6 +60,39 @@ pub struct UserRow {
     created_at: String,
 }
 
+/// A `sessions` row.
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    pub(crate) token_hash: String,
+    pub(crate) username: String,
+    pub(crate) csrf_token: String,
+    pub(crate) created_at: String,
+    pub(crate) last_seen_at: String,
+}
+
+impl std::fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the tokens.
+        f.debug_struct("SessionRow")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+
+    fn try_from(row: SessionRow) -> StoreResult<Session> {
+        Ok(Session {
+            created_at: stored_time(&row.created_at, "session")?,
+            last_seen_at: stored_time(&row.last_seen_at, "session")?,
+            token_hash: row.token_hash,
+            username: row.username,
+            csrf_token: row.csrf_token,
+        })
+    }
+}
+
 impl std::fmt::Debug for UserRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the password hash.
@@ -68,9 +102,12 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> User {
-        User {
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> StoreResult<User> {
+        Ok(User {
+            created_at: stored_time(&row.created_at, "user")?,
             officer_id: row.officer_id.unwrap_or_else(|| row.username.clone()),
             username: row.username,
             display_name: row.display_name,
@@ -79,8 +116,7 @@ impl From<UserRow> for User {
             national: row.national,
             password_hash: row.password_hash,
             disabled: row.disabled,
-            created_at: row.created_at,
-        }
+        })
     }
 }
 
@@ -242,7 +278,7 @@ pub(crate) fn summaries<R: RowExt>(rows: &[R]) -> StoreResult<Vec<CaseSummary>> 
 
 /// A user from a `users` row.
 pub(crate) fn user_from_row<R: RowExt>(row: &R) -> StoreResult<User> {
-    Ok(row.decode::<UserRow>()?.into())
+    row.decode::<UserRow>()?.try_into()
 }
 
 /// An audit record from an `audit_log` row.
@@ -305,11 +341,19 @@ impl TryFrom<ShareRow> for CaseShare {
             partner: row.partner,
             shared_by: row.shared_by,
             reason: row.reason,
-            at: row.at,
-            revoked_at: row.revoked_at,
+            at: stored_time(&row.at, "share")?,
+            revoked_at: row
+                .revoked_at
+                .map(|at| stored_time(&at, "share"))
+                .transpose()?,
             revoked_by: row.revoked_by,
         })
     }
+}
+
+/// A session from a `sessions` row.
+pub(crate) fn session_from_row<R: RowExt>(row: &R) -> StoreResult<Session> {
+    row.decode::<SessionRow>()?.try_into()
 }
 
 /// A share from a `case_shares` row.
@@ -325,6 +369,6 @@ pub(crate) fn declaration_from_row<R: RowExt>(row: &R) -> StoreResult<BreakGlass
         session: row.col(2)?,
         actor: row.col(3)?,
         reason: row.col(4)?,
-        at: row.col(5)?,
+        at: stored_time(&row.col::<String>(5)?, "break-glass declaration")?,
     })
 }

@@ -296,3 +296,48 @@ pub(crate) fn suspect_identity(new: &NewEvent) -> Option<(String, Identity)> {
         _ => None,
     }
 }
+
+/// The multi-row insert of `events` rows, for [`push_event`].
+pub(crate) const INSERT_EVENTS: &str =
+    "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) ";
+/// The multi-row insert of `sealed` rows, for [`push_sealed`].
+pub(crate) const INSERT_SEALED: &str =
+    "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) ";
+
+/// Adds `row` as event `row.seq` of case `case_id`, recorded by audit record `audit_seq`, to an
+/// insert of [`INSERT_EVENTS`].
+pub(crate) fn push_event<DB: crate::sql::SqlDb>(
+    insert: &mut crate::sql::Values<DB>,
+    case_id: i64,
+    audit_seq: i64,
+    row: &EventRow,
+) {
+    insert
+        .row()
+        .value(case_id)
+        .value(row.seq)
+        .value(&row.event_id)
+        .value(&row.at)
+        .value(row.kind)
+        .value(&row.person)
+        .value(&row.body)
+        .value(audit_seq);
+}
+
+/// Adds the sealed identity of event `seq` of case `case_id` to an insert of [`INSERT_SEALED`].
+pub(crate) fn push_sealed<DB: crate::sql::SqlDb>(
+    insert: &mut crate::sql::Values<DB>,
+    case_id: i64,
+    seq: i64,
+    sealed: &SealedRow,
+) {
+    insert
+        .row()
+        .value(case_id)
+        .value(seq)
+        .value(crate::common::IDENTITY_FIELD)
+        .value(&sealed.person)
+        .value(sealed.key_id)
+        .value(&sealed.nonce)
+        .value(&sealed.ciphertext);
+}

@@ -9,6 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use domain::CaseKey;
 use serde::Serialize;
 
@@ -54,8 +55,7 @@ pub struct BreakGlassDeclaration {
     pub session: String,
     pub actor: String,
     pub reason: String,
-    /// RFC 3339 UTC.
-    pub at: String,
+    pub at: DateTime<Utc>,
 }
 
 /// What of a case can be shared with a partner. The case reference is always shared (it names
@@ -156,8 +156,7 @@ pub struct NewShare {
     pub items: Vec<SharedItem>,
     /// Why, in the sharer's words.
     pub reason: String,
-    /// RFC 3339 UTC.
-    pub at: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A case shared with a partner, as recorded.
@@ -171,8 +170,8 @@ pub struct CaseShare {
     pub shared_by: String,
     pub items: Vec<SharedItem>,
     pub reason: String,
-    pub at: String,
-    pub revoked_at: Option<String>,
+    pub at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<String>,
 }
 

@@ -19,7 +19,7 @@ use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, FromRow, QueryBuilder, Row, Type};
 
 use crate::row_maps::{
-    ChainRowColumns, HeldRow, ProfileRow, RecordRow, ShareRow, SummaryRow, UserRow,
+    ChainRowColumns, HeldRow, ProfileRow, RecordRow, SessionRow, ShareRow, SummaryRow, UserRow,
 };
 
 /// A boxed future borrowing for `'a`, sendable between threads.
@@ -111,7 +111,7 @@ pub trait RowExt:
     + Decodes<RecordRow>
     + Decodes<crate::audit::Checkpoint>
     + Decodes<crate::audit::SignedHead>
-    + Decodes<crate::model::Session>
+    + Decodes<SessionRow>
     + Decodes<HeldRow>
     + Decodes<ChainRowColumns>
     + Decodes<ProfileRow>
@@ -153,7 +153,7 @@ where
         + Decodes<RecordRow>
         + Decodes<crate::audit::Checkpoint>
         + Decodes<crate::audit::SignedHead>
-        + Decodes<crate::model::Session>
+        + Decodes<SessionRow>
         + Decodes<HeldRow>
         + Decodes<ChainRowColumns>
         + Decodes<ProfileRow>
@@ -310,4 +310,54 @@ impl<'q, DB: SqlDb> Run<'q, DB> for Q<'q, DB> {
 /// `sqlx::query` for a static statement of a generic database.
 pub(crate) fn stmt<DB: SqlDb>(sql: &'static str) -> Q<'static, DB> {
     sqlx::query(sql)
+}
+
+/// A multi-row insert of a generic database (`INSERT ... VALUES (...), (...)`), written a row and
+/// a value at a time.
+pub(crate) struct Values<DB: Database> {
+    query: QueryBuilder<DB>,
+    rows: usize,
+    in_row: usize,
+}
+
+impl<DB: SqlDb> Values<DB> {
+    /// An insert starting with `insert` (`INSERT INTO table (columns) `).
+    pub(crate) fn new(insert: &'static str) -> Self {
+        Values {
+            query: QueryBuilder::new(insert),
+            rows: 0,
+            in_row: 0,
+        }
+    }
+
+    /// Starts the next row.
+    pub(crate) fn row(&mut self) -> &mut Self {
+        self.query
+            .push(if self.rows == 0 { "VALUES (" } else { "), (" });
+        self.rows += 1;
+        self.in_row = 0;
+        self
+    }
+
+    /// The row's next value.
+    pub(crate) fn value<T>(&mut self, value: T) -> &mut Self
+    where
+        DB: Bind<T>,
+    {
+        if self.in_row > 0 {
+            self.query.push(", ");
+        }
+        self.in_row += 1;
+        DB::push_to(&mut self.query, value);
+        self
+    }
+
+    /// The statement, with `tail` after the last row (`RETURNING ...`, or nothing).
+    pub(crate) fn finish(mut self, tail: &str) -> QueryBuilder<DB> {
+        if self.rows > 0 {
+            self.query.push(")");
+        }
+        self.query.push(tail);
+        self.query
+    }
 }

@@ -1,19 +1,18 @@
 //! The SQLite store: WAL, `synchronous=FULL`, foreign keys on, one writer connection and a few
 //! read-only readers.
 
+#[cfg(any(test, feature = "harness"))]
 mod link;
 
 #[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 pub use link::BulkSuspect;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use domain::CaseKey;
 use serde_json::json;
 use sqlx::sqlite::{
@@ -22,21 +21,21 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite};
 
 use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust, format_time};
-use crate::common::{Core, IDENTITY_FIELD, KeyRing, case_object, lock_poisoned};
+use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust};
+use crate::common::Core;
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
-use crate::keys::{DataKey, MasterKey};
+use crate::keys::MasterKey;
 use crate::model::{BackupInfo, Session};
-use crate::server_state::{CaseRead, CaseShare};
+use crate::row_maps::SessionRow;
+use crate::rows::{INSERT_EVENTS, INSERT_SEALED, SealedRow, push_event, push_sealed};
+use crate::server_state::CaseShare;
+use crate::sql::{Run, Values};
 use crate::tx::Conn;
 
 mod audit_writer;
-#[cfg(any(test, feature = "harness"))]
-mod bulk_load;
 mod files;
 mod point_read;
-mod report_facts;
 mod web;
 
 use audit_writer::{AuditWriter, WriteGate};
@@ -69,9 +68,7 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        crate::common::debug_store(f, "SqliteStore", &self.path)
     }
 }
 
@@ -109,7 +106,9 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(connect_options(&options.path).read_only(true))
             .await?;
-        let keys = load_keys(&writer, &options.master_key).await?;
+        let keys =
+            crate::engine::load_keys::<Sqlite>(&mut *writer.acquire().await?, &options.master_key)
+                .await?;
         let gate = WriteGate::default();
         let trust = Arc::new(HeadTrust::new(options.signer.verifying_key()));
         let audit_writer = AuditWriter::start(
@@ -128,7 +127,7 @@ impl SqliteStore {
             reader,
             core: Core::new(keys, options.signer, trust),
         };
-        report_facts::mark_empty_store(&store).await?;
+        crate::engine::mark_empty_store(&store).await?;
         crate::engine::upgrade_chains(&store).await?;
         files::owner_only_side_files(&store.path)?;
         Ok(store)
@@ -155,6 +154,23 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Stores new cases in bulk, for benchmarks only: the rows are those [`crate::Store::append`]
+    /// writes, but the write is not durable until the next checkpoint of the file (see
+    /// `crate::bulk`). Returns the number of cases stored.
+    #[cfg(any(test, feature = "harness"))]
+    #[doc(hidden)]
+    pub async fn bulk_load(&self, access: &Access, batch: Vec<crate::Append>) -> StoreResult<u64> {
+        // `synchronous` is the connection's setting: off for the load only.
+        sqlx::query("PRAGMA synchronous = OFF")
+            .execute(&self.writer)
+            .await?;
+        let result = crate::bulk::load(self, access, batch, None).await;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&self.writer)
+            .await?;
+        result
     }
 
     /// Closes the pools, checkpointing the WAL.
@@ -223,15 +239,6 @@ impl SqliteStore {
     pub(crate) async fn begin_write(&self) -> StoreResult<WriteTx<'_>> {
         begin_write_on(&self.writer, &self.gate, self.core.faults.as_deref()).await
     }
-
-    #[cfg(any(test, feature = "harness"))]
-    fn active_key(&self) -> StoreResult<(i64, DataKey)> {
-        self.core
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .active_key()
-    }
 }
 
 /// Rows per multi-row insert of an append's events (8 values a row) and sealed fields (7): well
@@ -247,48 +254,6 @@ async fn begin_write_on<'s>(
 ) -> StoreResult<WriteTx<'s>> {
     let turn = Arc::clone(gate).lock_owned().await;
     WriteTx::begin(writer, "BEGIN IMMEDIATE", faults, Some(turn)).await
-}
-
-async fn load_keys(pool: &SqlitePool, master: &MasterKey) -> StoreResult<KeyRing> {
-    let rows = sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
-        .fetch_all(pool)
-        .await?;
-    let mut keys = HashMap::new();
-    let mut active = None;
-    for row in &rows {
-        let key_id: i64 = row.try_get(0)?;
-        let nonce: Vec<u8> = row.try_get(1)?;
-        let wrapped: Vec<u8> = row.try_get(2)?;
-        keys.insert(key_id, master.unwrap_key(key_id, &nonce, &wrapped)?);
-        if row.try_get::<bool, _>(3)? {
-            active = Some(key_id);
-        }
-    }
-    let active = match active {
-        Some(active) => active,
-        None => {
-            let data_key = DataKey::generate();
-            let key_id = rows.len() as i64 + 1;
-            let (nonce, wrapped) = master.wrap(key_id, &data_key)?;
-            sqlx::query(
-                "INSERT INTO data_keys (key_id, master_key_id, nonce, wrapped, active, created_at) VALUES ($1, $2, $3, $4, TRUE, $5)",
-            )
-            .bind(key_id)
-            .bind(master.id())
-            .bind(nonce.to_vec())
-            .bind(wrapped)
-            .bind(format_time(Utc::now()))
-            .execute(pool)
-            .await?;
-            keys.insert(key_id, data_key);
-            key_id
-        }
-    };
-    Ok(KeyRing {
-        master: master.clone(),
-        keys,
-        active,
-    })
 }
 
 #[async_trait]
@@ -365,45 +330,23 @@ impl crate::engine::Backend for SqliteStore {
         _key_id: i64,
         rows: Vec<crate::rows::EventRow>,
     ) -> StoreResult<()> {
-        let rows = &rows;
         for chunk in rows.chunks(EVENT_ROWS_PER_INSERT) {
-            tx.op()?;
-            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-                "INSERT INTO events (case_id, seq, event_id, at, kind, person, body, audit_seq) ",
-            );
-            insert.push_values(chunk, |mut values, row| {
-                values
-                    .push_bind(case_id)
-                    .push_bind(row.seq)
-                    .push_bind(&row.event_id)
-                    .push_bind(&row.at)
-                    .push_bind(row.kind)
-                    .push_bind(&row.person)
-                    .push_bind(&row.body)
-                    .push_bind(audit_seq);
-            });
-            insert.build().execute(&mut *tx.tx).await?;
+            let mut insert = Values::<Sqlite>::new(INSERT_EVENTS);
+            for row in chunk {
+                push_event(&mut insert, case_id, audit_seq, row);
+            }
+            insert.finish("").build().run(tx.next()?).await?;
         }
-        let sealed: Vec<(i64, &crate::rows::SealedRow)> = rows
+        let sealed: Vec<(i64, &SealedRow)> = rows
             .iter()
             .filter_map(|row| row.sealed.as_ref().map(|sealed| (row.seq, sealed)))
             .collect();
         for chunk in sealed.chunks(EVENT_ROWS_PER_INSERT) {
-            tx.op()?;
-            let mut insert = sqlx::QueryBuilder::<Sqlite>::new(
-                "INSERT INTO sealed (case_id, seq, field, person, key_id, nonce, ciphertext) ",
-            );
-            insert.push_values(chunk, |mut values, (seq, sealed)| {
-                values
-                    .push_bind(case_id)
-                    .push_bind(*seq)
-                    .push_bind(IDENTITY_FIELD)
-                    .push_bind(&sealed.person)
-                    .push_bind(sealed.key_id)
-                    .push_bind(&sealed.nonce)
-                    .push_bind(&sealed.ciphertext);
-            });
-            insert.build().execute(&mut *tx.tx).await?;
+            let mut insert = Values::<Sqlite>::new(INSERT_SEALED);
+            for (seq, sealed) in chunk {
+                push_sealed(&mut insert, case_id, *seq, sealed);
+            }
+            insert.finish("").build().run(tx.next()?).await?;
         }
         Ok(())
     }
@@ -427,13 +370,13 @@ impl crate::engine::Backend for SqliteStore {
         Ok(changes.unwrap_or(0).max(0) as u64)
     }
 
-    async fn read_case_if_changed(
+    async fn audited_version(
         &self,
-        access: &Access,
+        _access: &Access,
         key: &CaseKey,
-        known: Option<u64>,
-    ) -> StoreResult<CaseRead> {
-        self.web_read_case_if_changed(access, key, known).await
+        entry: AuditEntry,
+    ) -> StoreResult<(Option<(i64, i64)>, Option<Conn<'_, Sqlite>>)> {
+        Ok((self.web_audited_version(key, entry).await?, None))
     }
 
     async fn begin(&self, _actor: &str, _audit: bool) -> StoreResult<WriteTx<'_>> {
@@ -456,15 +399,19 @@ impl crate::engine::Backend for SqliteStore {
         self.audit_writer.submit(entries.to_vec()).await
     }
 
+    fn core_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        self.points.read("the session", |db| {
+        let row = self.points.read("the session", |db| {
             let found = db
                 .prepare_cached(
                     "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
                      FROM sessions WHERE token_hash = $1",
                 )?
                 .query_row([token_hash], |row| {
-                    Ok(Session {
+                    Ok(SessionRow {
                         token_hash: row.get(0)?,
                         username: row.get(1)?,
                         csrf_token: row.get(2)?,
@@ -473,7 +420,8 @@ impl crate::engine::Backend for SqliteStore {
                     })
                 });
             Ok(optional(found)?)
-        })
+        })?;
+        row.map(Session::try_from).transpose()
     }
 
     async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
@@ -482,48 +430,5 @@ impl crate::engine::Backend for SqliteStore {
 
     async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
         self.point_case_shares(key)
-    }
-}
-
-// ---- Copying a deployment into this store (`crate::copy`) -------------------------------------
-
-impl SqliteStore {
-    /// Reads the data keys inside `tx` with this store's master key (an error if they do not
-    /// open with it), to be installed with [`SqliteStore::install_keys`] once `tx` commits.
-    pub(crate) async fn keys_in(&self, tx: &mut WriteTx<'_>) -> StoreResult<KeyRing> {
-        let master = self
-            .core
-            .keys
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
-        let rows =
-            sqlx::query("SELECT key_id, nonce, wrapped, active FROM data_keys ORDER BY key_id")
-                .fetch_all(&mut *tx.tx)
-                .await?;
-        let mut keys = HashMap::new();
-        let mut active = None;
-        for row in &rows {
-            let key_id: i64 = row.try_get(0)?;
-            let nonce: Vec<u8> = row.try_get(1)?;
-            let wrapped: Vec<u8> = row.try_get(2)?;
-            keys.insert(key_id, master.unwrap_key(key_id, &nonce, &wrapped)?);
-            if row.try_get::<bool, _>(3)? {
-                active = Some(key_id);
-            }
-        }
-        let active = active.ok_or_else(|| StoreError::Key("no active data key".into()))?;
-        Ok(KeyRing {
-            master,
-            keys,
-            active,
-        })
-    }
-
-    /// Uses `ring` from now on.
-    pub(crate) fn install_keys(&self, ring: KeyRing) -> StoreResult<()> {
-        *self.core.keys.write().map_err(|_| lock_poisoned())? = ring;
-        Ok(())
     }
 }

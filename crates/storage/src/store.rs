@@ -390,7 +390,7 @@ pub trait FactsStore: Send + Sync + std::fmt::Debug {
     /// hold at `query.as_of`, then every case of the force with events after `query.as_of`, in
     /// full (the report decides whether those are in range). `None`, with nothing streamed and
     /// nothing audited, when the stored facts are incomplete or were taken under another basis:
-    /// the caller then evaluates every case ([`crate::facts::build_report`] does both).
+    /// the caller then evaluates every case (`reports::build_report` does both).
     async fn report_facts(
         &self,
         access: &Access,
@@ -402,6 +402,16 @@ pub trait FactsStore: Send + Sync + std::fmt::Debug {
     /// (audited). For stores created before facts existed, or after the rule set's basis changed.
     /// Returns the number of cases.
     async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64>;
+
+    /// Report facts written from now on include these force plugins' findings, under the rule set
+    /// they make (`reporting::PluginRules`; `plugin_host::PluginHost` is one). An empty store
+    /// records their basis at once (it has no facts to miss); a store with cases keeps its recorded
+    /// basis, and its first append marks the facts stale, until `rebuild_report_facts` (with the
+    /// plugins attached) takes them again.
+    async fn attach_plugin_rules(
+        &mut self,
+        plugins: std::sync::Arc<dyn reporting::PluginRules>,
+    ) -> StoreResult<()>;
 }
 
 /// Keys and backup: master-key rotation and online backup.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use libtest_mimic::{Arguments, Failed, Trial};
 use storage::conformance::{self, Check};
 use storage::postgres::drop_schema;
-use storage::{PgStore, SqliteStore, StoreResult};
+use storage::{FactsStore as _, PgStore, SqliteStore, StoreResult};
 
 fn main() {
     let arguments = Arguments::from_args();

@@ -652,7 +652,7 @@ fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessi
                     officer_id: "5120".into(),
                     password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
                     disabled: false,
-                    created_at: "2026-11-01T09:00:00Z".into(),
+                    created_at: "2026-11-01T09:00:00Z".parse().expect("time"),
                 },
             )
             .await
@@ -662,8 +662,8 @@ fn copy_from_postgres_to_sqlite_keeps_cases_users_and_the_chain_and_leaves_sessi
                 token_hash: "a".repeat(64),
                 username: "copied".into(),
                 csrf_token: "b".repeat(64),
-                created_at: "2026-11-01T09:00:00Z".into(),
-                last_seen_at: "2026-11-01T09:00:00Z".into(),
+                created_at: "2026-11-01T09:00:00Z".parse().expect("time"),
+                last_seen_at: "2026-11-01T09:00:00Z".parse().expect("time"),
             })
             .await
             .expect("session");

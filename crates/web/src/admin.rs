@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{Duration, SecondsFormat};
+use chrono::Duration;
 use serde::Deserialize;
 
 use crate::access::{Action, Role};
@@ -286,7 +286,7 @@ pub async fn add_user(
         officer_id: officer,
         password_hash: hash,
         disabled: false,
-        created_at: state.now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        created_at: state.now(),
     };
     match state.store.add_user(&access, &user).await {
         Ok(()) => {}

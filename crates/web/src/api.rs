@@ -89,7 +89,7 @@ pub async fn create_session(
             Json(json!({
                 "token": token,
                 "expires_idle_seconds": state.config.idle_timeout_secs,
-                "created_at": session.created_at,
+                "created_at": storage::audit::format_time(session.created_at),
             })),
         )
             .into_response())

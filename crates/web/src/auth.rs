@@ -7,7 +7,7 @@ use std::sync::Arc;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::http::HeaderMap;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use storage::{Session, SignInOutcome, User, UserScope};
@@ -72,16 +72,6 @@ pub fn same_secret(a: &str, b: &str) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The signed-in user of a request.
@@ -195,12 +185,7 @@ pub async fn authenticate(
     let Some(session) = state.store.session(&hash).await? else {
         return Ok(None);
     };
-    let (Some(created), Some(seen)) = (
-        parse_time(&session.created_at),
-        parse_time(&session.last_seen_at),
-    ) else {
-        return Ok(None);
-    };
+    let (created, seen) = (session.created_at, session.last_seen_at);
     if now - seen > Duration::seconds(state.config.idle_timeout_secs)
         || now - created > Duration::seconds(state.config.absolute_timeout_secs)
     {
@@ -397,8 +382,8 @@ pub async fn sign_in(
         token_hash: token_hash(&token),
         username: user.username.clone(),
         csrf_token: random_token(),
-        created_at: rfc3339(now),
-        last_seen_at: rfc3339(now),
+        created_at: now,
+        last_seen_at: now,
     };
     state.store.create_session(&session).await?;
     state

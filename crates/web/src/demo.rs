@@ -1,7 +1,7 @@
 //! Demo data for `rasso serve --demo`: synthetic cases (entirely invented) allocated to demo users
 //! of every role. Never for real deployments: every demo user has the same published password.
 
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{Duration, Utc};
 use domain::interchange::OfficerRole;
 use domain::{Case, EventData, Record};
 use storage::{Access, Append, ExpectedVersion, NewEvent, Purpose, Store, User};
@@ -104,7 +104,7 @@ pub async fn seed(store: &dyn Store, count: usize) -> anyhow::Result<usize> {
                         officer_id: (*username).to_owned(),
                         password_hash: hash.clone(),
                         disabled: false,
-                        created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+                        created_at: Utc::now(),
                     },
                 )
                 .await?;

@@ -672,12 +672,7 @@ async fn case_view(
             .break_glass_on(key)
             .await?
             .into_iter()
-            .map(|e| {
-                let at = chrono::DateTime::parse_from_rfc3339(&e.at)
-                    .map(|t| cases::local_time(&t.with_timezone(&chrono::Utc)))
-                    .unwrap_or(e.at);
-                (e.actor, at, e.reason)
-            })
+            .map(|e| (e.actor, cases::local_time(&e.at), e.reason))
             .collect()
     } else {
         Vec::new()
@@ -1420,7 +1415,7 @@ pub async fn build_report(
     // From the stored report facts (one row per case in range) when they match the server's rule
     // set; otherwise every case is read and evaluated.
     let (report, _path) =
-        storage::build_report(state.store.as_ref(), &access, &state.rules, scope).await?;
+        reports::build_report(state.store.as_ref(), &access, &state.rules, scope).await?;
     Ok(report)
 }
 

@@ -63,12 +63,6 @@ pub async fn shares_of(
         .collect())
 }
 
-fn now_text(state: &AppState) -> String {
-    state
-        .now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
 /// What a share request carries.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ShareRequest {
@@ -123,7 +117,7 @@ pub async fn share(
         partner: partner.to_owned(),
         items,
         reason: reason.to_owned(),
-        at: now_text(state),
+        at: state.now(),
     };
     let access = access.with_recipient(format!("user:{partner}"));
     state
@@ -169,10 +163,8 @@ pub struct ShareRow {
     pub revoked: Option<String>,
 }
 
-fn local(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| cases::local_time(&t.with_timezone(&chrono::Utc)))
-        .unwrap_or_else(|_| at.to_owned())
+fn local(at: &chrono::DateTime<chrono::Utc>) -> String {
+    cases::local_time(at)
 }
 
 fn labels(items: &[SharedItem]) -> String {
@@ -197,7 +189,7 @@ pub async fn share_rows(state: &AppState, key: &CaseKey) -> Result<Vec<ShareRow>
             items: labels(&share.items),
             reason: share.reason.clone(),
             at_local: local(&share.at),
-            revoked: share.revoked_at.as_deref().map(|at| {
+            revoked: share.revoked_at.as_ref().map(|at| {
                 format!(
                     "{} by {}",
                     local(at),

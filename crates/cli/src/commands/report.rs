@@ -80,7 +80,7 @@ pub enum ReportCommand {
 async fn from_store(args: &ReportArgs, rules: RulesInForce<'_>, scope: Scope) -> Result<Report> {
     let opened = args.data.open(false).await?;
     let access = Access::new(args.data.actor()?, Purpose::Reporting);
-    let (report, path) = storage::build_report(&*opened.store, &access, rules, scope)
+    let (report, path) = reports::build_report(&*opened.store, &access, rules, scope)
         .await
         .context("cannot read the stored cases")?;
     tracing::debug!(?path, "report built");

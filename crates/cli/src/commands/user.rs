@@ -152,8 +152,7 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
                             officer_id: officer_id.unwrap_or_else(|| username.clone()),
                             password_hash: hash,
                             disabled: false,
-                            created_at: chrono::Utc::now()
-                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            created_at: chrono::Utc::now(),
                         },
                     )
                     .await?;

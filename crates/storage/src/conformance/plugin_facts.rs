@@ -10,12 +10,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::interchange::Kind;
 use domain::rules::{Finding, Origin, RuleIndex, RuleInfo};
 use domain::{Case, RuleSet, Status};
-use reporting::{IncludedPlugin, PluginRules, Report, ReportBuilder, RulesInForce, Scope};
+use reporting::{IncludedPlugin, PluginRules, RulesInForce, Scope};
 
+use super::{facts_report, full_report};
 use super::{officer, sample_appends};
 use crate::access::{Access, Purpose};
 use crate::error::StoreResult;
-use crate::facts::{ReportPath, build_report};
 use crate::model::ExpectedVersion;
 use crate::store::*;
 
@@ -153,25 +153,6 @@ fn scope(as_of: &str, rules: RulesInForce<'_>) -> Scope {
     }
 }
 
-/// The report by streaming and evaluating every case with `rules`: what facts must reproduce.
-async fn full_report<S: Store>(
-    store: &S,
-    access: &Access,
-    rules: RulesInForce<'_>,
-    scope: Scope,
-) -> StoreResult<Report> {
-    let mut builder = ReportBuilder::new(rules, scope.clone());
-    store
-        .stream_cases(access, None, &mut |stored| {
-            builder.add(&stored.case);
-            Ok(())
-        })
-        .await?;
-    let mut report = builder.finish();
-    report.repeat_suspects = Some(store.repeat_suspects(access, None).await?.into());
-    Ok(report)
-}
-
 /// `store` must be empty, with `plugin` attached (`attach_plugin_rules`) when it was opened.
 pub async fn plugin_report_facts<S: Store>(store: &S, plugin: &TestPlugin) -> StoreResult<()> {
     store
@@ -186,12 +167,9 @@ pub async fn plugin_report_facts<S: Store>(store: &S, plugin: &TestPlugin) -> St
         "2026-06-01T00:00:00Z",
     ] {
         let expected = full_report(store, &access, with, scope(as_of, with)).await?;
-        let (report, path) = build_report(store, &access, with, scope(as_of, with)).await?;
-        assert_eq!(
-            path,
-            ReportPath::Facts,
-            "facts taken with the plugin serve a report with it"
-        );
+        let Some(report) = facts_report(store, &access, with, scope(as_of, with)).await? else {
+            panic!("facts taken with the plugin serve a report with it");
+        };
         assert_eq!(report, expected, "report with the plugin at {as_of}");
         let rule = report.rule(TEST_PLUGIN_RULE);
         assert!(
@@ -202,18 +180,22 @@ pub async fn plugin_report_facts<S: Store>(store: &S, plugin: &TestPlugin) -> St
     }
     // Without the plugin, the facts are not used (and the figures have no plugin rule).
     let at = "2026-06-01T00:00:00Z";
-    let (report, path) =
-        build_report(store, &access, &national, scope(at, (&national).into())).await?;
-    assert_eq!(path, ReportPath::FullEvaluation);
+    let without = scope(at, (&national).into());
+    assert_eq!(
+        facts_report(store, &access, &national, without.clone()).await?,
+        None
+    );
+    let report = full_report(store, &access, &national, without).await?;
     assert!(report.rule(TEST_PLUGIN_RULE).is_none() && report.plugins.is_empty());
     // Another version of the plugin: another basis, so facts are stale as after a rule set change.
     plugin.set_version("0.2.0");
-    let (_, path) = build_report(store, &access, with, scope(at, with)).await?;
-    assert_eq!(path, ReportPath::FullEvaluation, "a changed plugin");
+    let changed = facts_report(store, &access, with, scope(at, with)).await?;
+    assert_eq!(changed, None, "a changed plugin");
     let admin = Access::new("admin:test", Purpose::Administration);
     assert_eq!(store.rebuild_report_facts(&admin).await?, 3);
-    let (report, path) = build_report(store, &access, with, scope(at, with)).await?;
-    assert_eq!(path, ReportPath::Facts, "rebuilt with version 0.2.0");
+    let Some(report) = facts_report(store, &access, with, scope(at, with)).await? else {
+        panic!("rebuilt with version 0.2.0, the facts serve a report with it");
+    };
     assert_eq!(report.plugins[0].version, "0.2.0");
     // The plugin fails while the store runs: what it writes from then on lacks the plugin's
     // findings, so the facts are marked stale for reports with the plugin and without it.
@@ -231,13 +213,9 @@ pub async fn plugin_report_facts<S: Store>(store: &S, plugin: &TestPlugin) -> St
     let serving_again = TestPlugin::new();
     serving_again.set_version("0.2.0");
     let again = RulesInForce::Plugins(&serving_again);
-    let (report, path) = build_report(store, &access, again, scope(at, again)).await?;
-    assert_eq!(path, ReportPath::FullEvaluation, "stale after the failure");
-    assert_eq!(
-        report,
-        full_report(store, &access, again, scope(at, again)).await?
-    );
-    let (_, path) = build_report(store, &access, &national, scope(at, (&national).into())).await?;
-    assert_eq!(path, ReportPath::FullEvaluation, "stale for every basis");
+    let stale = facts_report(store, &access, again, scope(at, again)).await?;
+    assert_eq!(stale, None, "stale after the failure");
+    let stale = facts_report(store, &access, &national, scope(at, (&national).into())).await?;
+    assert_eq!(stale, None, "stale for every basis");
     Ok(())
 }

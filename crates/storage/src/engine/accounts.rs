@@ -60,7 +60,7 @@ impl<B: Backend> AccountStore for B {
         .param(&user.officer_id)
         .param(&user.password_hash)
         .param(user.disabled)
-        .param(&user.created_at)
+        .param(format_time(user.created_at))
         .run(tx.next()?)
         .await?;
         if added == 0 {
@@ -252,8 +252,8 @@ impl<B: Backend> AccountStore for B {
         .param(&session.token_hash)
         .param(&session.username)
         .param(&session.csrf_token)
-        .param(&session.created_at)
-        .param(&session.last_seen_at)
+        .param(format_time(session.created_at))
+        .param(format_time(session.last_seen_at))
         .run(conn.next()?)
         .await?;
         conn.finish().await

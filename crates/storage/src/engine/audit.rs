@@ -117,12 +117,7 @@ impl<B: Backend> AdminStore for B {
         let rows = stmt::<B::Db>(B::DATA_KEYS_TO_ROTATE)
             .all(tx.next()?)
             .await?;
-        let current = self
-            .keys()
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .master
-            .clone();
+        let current = self.core().master()?;
         let mut count = 0;
         for row in rows {
             let key_id: i64 = row.col(0)?;

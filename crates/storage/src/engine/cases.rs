@@ -394,11 +394,7 @@ async fn stream_page<DB: SqlDb>(
 impl<B: Backend> CaseStore for B {
     async fn append(&self, access: &Access, batch: Vec<Append>) -> StoreResult<Vec<AppendOutcome>> {
         let now = Utc::now();
-        let key = self
-            .keys()
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .active_key()?;
+        let key = self.core().active_key()?;
         let mut tx = self.begin(actor_of(access), true).await?;
         let next_audit_seq: i64 = stmt::<B::Db>("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
             .one(tx.next()?)
@@ -465,7 +461,7 @@ impl<B: Backend> CaseStore for B {
 
     async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
         // A read is a conditional read of a caller that holds no version: one copy of the SQL.
-        Backend::read_case_if_changed(self, access, key, None)
+        read_if_changed(self, access, key, None)
             .await?
             .into_stored()
     }
@@ -476,7 +472,7 @@ impl<B: Backend> CaseStore for B {
         key: &CaseKey,
         known: Option<u64>,
     ) -> StoreResult<CaseRead> {
-        Backend::read_case_if_changed(self, access, key, known).await
+        read_if_changed(self, access, key, known).await
     }
 
     async fn read_identity(
@@ -715,4 +711,39 @@ impl<B: Backend> CaseStore for B {
         conn.finish().await?;
         Ok(lines)
     }
+}
+
+/// [`CaseStore::read_case_if_changed`]: audited exactly like a read, before anything is returned;
+/// the events are read only when the stored version is not the one held.
+async fn read_if_changed<B: Backend>(
+    store: &B,
+    access: &Access,
+    key: &CaseKey,
+    known: Option<u64>,
+) -> StoreResult<CaseRead> {
+    let entry = AuditEntry::new(
+        access,
+        Category::Consultation,
+        case_object(&key.force, &key.reference),
+    );
+    let (found, conn) = store.audited_version(access, key, entry).await?;
+    let Some((case_id, version)) = found else {
+        return Ok(CaseRead::Missing);
+    };
+    if known == Some(version as u64) {
+        return Ok(CaseRead::Unchanged {
+            version: version as u64,
+        });
+    }
+    let mut conn = match conn {
+        Some(conn) => conn,
+        None => store.read_cases(actor_of(access)).await?,
+    };
+    let case =
+        crate::facts_sql::load_case::<B::Db>(conn.next()?, case_id, key.clone(), version).await?;
+    conn.finish().await?;
+    Ok(CaseRead::Read(StoredCase {
+        case,
+        version: version as u64,
+    }))
 }

@@ -91,4 +91,11 @@ impl<B: Backend> FactsStore for B {
         record(self, &basis, count).await?;
         Ok(count)
     }
+
+    async fn attach_plugin_rules(
+        &mut self,
+        plugins: std::sync::Arc<dyn reporting::PluginRules>,
+    ) -> StoreResult<()> {
+        super::open::attach_plugin_rules(self, plugins).await
+    }
 }

@@ -139,11 +139,7 @@ impl<B: Backend> LinkageStore for B {
         let stamp = format_time(Utc::now());
 
         // Phase 1: profiles from sealed identities.
-        let active = self
-            .keys()
-            .read()
-            .map_err(|_| lock_poisoned())?
-            .active_key()?;
+        let active = self.core().active_key()?;
         let total = {
             let mut conn = self.read_cases(actor_of(access)).await?;
             let total = link_sql::identity_count::<B::Db>(conn.next()?).await?;
@@ -244,5 +240,18 @@ impl<B: Backend> LinkageStore for B {
         let counts = link_sql::repeat_suspects::<B::Db>(conn.next()?, force).await?;
         conn.finish().await?;
         Ok(counts)
+    }
+}
+
+#[cfg(any(test, feature = "harness"))]
+#[async_trait]
+impl<B: Backend> crate::bench::CandidateLookup for B {
+    async fn lookup_candidates(
+        &self,
+        actor: &str,
+        identity: &Identity,
+        exclude_case: Option<&CaseKey>,
+    ) -> StoreResult<Vec<LinkMatch>> {
+        lookup_candidates(self, actor, identity, exclude_case).await
     }
 }

@@ -15,7 +15,6 @@ use crate::access::Access;
 use crate::common::{Core, KeyRing};
 use crate::facts::FactsPlugins;
 use crate::rows::EventRow;
-use crate::server_state::CaseRead;
 
 use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust};
 use crate::chain::StateDelta;
@@ -32,13 +31,14 @@ mod cases;
 mod chains;
 mod facts;
 mod links;
+mod open;
 mod sharing;
 
 pub(crate) use audit::write_audit_signed;
 pub(crate) use chains::upgrade_chains;
 #[cfg(any(test, feature = "harness"))]
 pub(crate) use links::linkage_key;
-pub(crate) use links::lookup_candidates;
+pub(crate) use open::{keys_in, load_keys, mark_empty_store};
 
 /// What differs between the databases; implemented by [`crate::SqliteStore`] and
 /// [`crate::PgStore`] only (the module is private, so no one else can).
@@ -72,6 +72,8 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
 
     /// What every store holds besides its connections (see [`Core`]).
     fn core(&self) -> &Core;
+    /// The same, to change (attaching plugins).
+    fn core_mut(&mut self) -> &mut Core;
 
     /// The key ring (master key and data keys).
     fn keys(&self) -> &RwLock<KeyRing> {
@@ -125,14 +127,17 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// How many case changes the store has seen for `force` (see [`crate::case_changes`]).
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64>;
 
-    /// [`crate::CaseStore::read_case_if_changed`]: the two databases order its version lookup
-    /// and its audit record differently (see each backend).
-    async fn read_case_if_changed(
+    /// The id and version of the case `key` for [`crate::CaseStore::read_case_if_changed`], with
+    /// its audit record `entry` committed: the two databases order the lookup and the record
+    /// differently (see each backend). Returns the connection the lookup read in when the events
+    /// must be read in it too (PostgreSQL's snapshot); otherwise the events are read on
+    /// [`Backend::read_cases`].
+    async fn audited_version(
         &self,
         access: &Access,
         key: &CaseKey,
-        known: Option<u64>,
-    ) -> StoreResult<CaseRead>;
+        entry: AuditEntry,
+    ) -> StoreResult<(Option<(i64, i64)>, Option<Conn<'_, Self::Db>>)>;
 
     /// A transaction acting for `actor` (PostgreSQL's row-level security; SQLite has none),
     /// holding the audit chain's lock first when `audit` (PostgreSQL; SQLite's write transactions
@@ -201,7 +206,8 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
         .optional(conn.next()?)
         .await?;
         conn.finish().await?;
-        Ok(row.map(|row| row.decode()).transpose()?)
+        row.map(|row| crate::row_maps::session_from_row(&row))
+            .transpose()
     }
 
     /// The reason `session` declared for break-glass access to a case, if it did.

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::Backend;
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
-use crate::common::{STORE_ACTOR, actor_of, case_object};
+use crate::common::{STORE_ACTOR, actor_of, case_object, to_micros};
 use crate::error::{StoreError, StoreResult};
 use crate::row_maps::{declaration_from_row, share_from_row};
 use crate::server_state::{
@@ -44,7 +44,7 @@ impl<B: Backend> SharingStore for B {
             session: session.to_owned(),
             actor: access.actor.clone(),
             reason: reason.to_owned(),
-            at: format_time(at),
+            at: to_micros(at),
         };
         let mut tx = self.begin(actor_of(access), true).await?;
         stmt::<B::Db>(
@@ -55,7 +55,7 @@ impl<B: Backend> SharingStore for B {
         .param(&declaration.session)
         .param(&declaration.actor)
         .param(&declaration.reason)
-        .param(&declaration.at)
+        .param(format_time(declaration.at))
         .run(tx.next()?)
         .await?;
         let entry = AuditEntry::new(
@@ -128,7 +128,7 @@ impl<B: Backend> SharingStore for B {
         .param(&access.actor)
         .param(SharedItem::join(&items))
         .param(share.reason.trim())
-        .param(&share.at)
+        .param(format_time(share.at))
         .one(tx.next()?)
         .await?
         .col(0)?;
@@ -143,7 +143,7 @@ impl<B: Backend> SharingStore for B {
             shared_by: access.actor.clone(),
             items,
             reason: share.reason.trim().to_owned(),
-            at: share.at.clone(),
+            at: to_micros(share.at),
             revoked_at: None,
             revoked_by: None,
         })
@@ -156,7 +156,6 @@ impl<B: Backend> SharingStore for B {
         id: i64,
         at: DateTime<Utc>,
     ) -> StoreResult<CaseShare> {
-        let at = format_time(at);
         let mut tx = self.begin(actor_of(access), true).await?;
         let row = stmt::<B::Db>(
             "SELECT * FROM case_shares WHERE id = $1 AND force = $2 AND reference = $3",
@@ -177,7 +176,7 @@ impl<B: Backend> SharingStore for B {
             return Ok(share);
         }
         stmt::<B::Db>("UPDATE case_shares SET revoked_at = $1, revoked_by = $2 WHERE id = $3")
-            .param(&at)
+            .param(format_time(at))
             .param(&access.actor)
             .param(id)
             .run(tx.next()?)
@@ -185,7 +184,7 @@ impl<B: Backend> SharingStore for B {
         let entry = revoke_entry(access, &share);
         self.write_audit(&mut tx, &[entry], Utc::now()).await?;
         tx.commit().await?;
-        share.revoked_at = Some(at);
+        share.revoked_at = Some(to_micros(at));
         share.revoked_by = Some(access.actor.clone());
         Ok(share)
     }

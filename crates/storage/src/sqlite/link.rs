@@ -1,31 +1,16 @@
-//! Suspect linkage on SQLite beyond what `crate::engine` does for both stores: the lookup the
-//! link benchmark times, and the benchmark's bulk loader of suspects.
+//! Suspect linkage on SQLite beyond what `crate::engine` does for both stores: the link
+//! benchmark's bulk loader of suspects.
 
-use domain::CaseKey;
+use chrono::Utc;
 use domain::interchange::Identity;
+use linkage::Profile;
 
 use super::SqliteStore;
+use crate::audit::format_time;
 use crate::error::StoreResult;
-use crate::linking::LinkMatch;
-#[cfg(any(test, feature = "harness"))]
-use {crate::audit::format_time, crate::linking, chrono::Utc, linkage::Profile};
-
-impl SqliteStore {
-    /// The candidate lookup without its audit record: `cargo xtask bench link` times this, the
-    /// work an append does for a new suspect.
-    #[doc(hidden)]
-    pub async fn lookup_candidates(
-        &self,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        crate::engine::lookup_candidates(self, crate::common::STORE_ACTOR, identity, exclude_case)
-            .await
-    }
-}
+use crate::linking;
 
 /// One suspect for [`SqliteStore::bulk_load_suspects`].
-#[cfg(any(test, feature = "harness"))]
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct BulkSuspect {
@@ -35,7 +20,6 @@ pub struct BulkSuspect {
     pub identity: Identity,
 }
 
-#[cfg(any(test, feature = "harness"))]
 impl SqliteStore {
     /// Benchmarks only (`cargo xtask bench link`): writes many suspects' linkage rows in one
     /// transaction, exactly as an append writes them (a `cases` row, the sealed profile in
@@ -44,7 +28,7 @@ impl SqliteStore {
     #[doc(hidden)]
     pub async fn bulk_load_suspects(&self, suspects: &[BulkSuspect]) -> StoreResult<u64> {
         let linkage_key = crate::engine::linkage_key(self)?;
-        let active = self.active_key()?;
+        let active = self.core.active_key()?;
         let stamp = format_time(Utc::now());
         let mut tx = self.begin_write().await?;
         let mut tokens = 0;

@@ -1,29 +1,23 @@
 //! What SQLite does itself of the web server's state (see [`crate::server_state`]; the rest is
-//! `crate::engine`): conditional case reads and the point reads of break-glass grants and shares.
+//! `crate::engine`): the version lookup of conditional case reads and the point reads of
+//! break-glass grants and shares.
 
 use domain::CaseKey;
 
-use super::{SqliteStore, case_object, optional};
-use crate::access::{Access, Category};
+use super::{SqliteStore, optional};
 use crate::audit::AuditEntry;
 use crate::engine::Backend as _;
 use crate::error::StoreResult;
-use crate::model::StoredCase;
 use crate::row_maps::ShareRow;
-use crate::server_state::{CaseRead, CaseShare};
+use crate::server_state::CaseShare;
 
 impl SqliteStore {
-    pub(super) async fn web_read_case_if_changed(
+    /// The case's id and version for a conditional read, then its audit record.
+    pub(super) async fn web_audited_version(
         &self,
-        access: &Access,
         key: &CaseKey,
-        known: Option<u64>,
-    ) -> StoreResult<CaseRead> {
-        let entry = AuditEntry::new(
-            access,
-            Category::Consultation,
-            case_object(&key.force, &key.reference),
-        );
+        entry: AuditEntry,
+    ) -> StoreResult<Option<(i64, i64)>> {
         // The version (which version of the case there is, not anything in it) is looked up
         // before the audit record is committed, the events after; nothing is returned before the
         // record is durable. Read after the commit, as it was, every version lookup ran just as
@@ -41,21 +35,7 @@ impl SqliteStore {
             Ok(optional(found)?)
         })?;
         self.audit_alone(&[entry]).await?;
-        let Some((case_id, version)) = row else {
-            return Ok(CaseRead::Missing);
-        };
-        let version = version as u64;
-        if known == Some(version) {
-            return Ok(CaseRead::Unchanged { version });
-        }
-        let case = crate::facts_sql::load_case::<sqlx::Sqlite>(
-            &mut *self.reader.acquire().await?,
-            case_id,
-            key.clone(),
-            version as i64,
-        )
-        .await?;
-        Ok(CaseRead::Read(StoredCase { case, version }))
+        Ok(row)
     }
 
     pub(super) fn point_break_glass_grant(

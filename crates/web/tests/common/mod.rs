@@ -151,7 +151,7 @@ pub async fn start() -> Server {
         officer_id: officer.to_owned(),
         password_hash: hash.clone(),
         disabled: false,
-        created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        created_at: Utc::now(),
     };
     let mut users: Vec<User> = USERS
         .iter()
@@ -223,7 +223,7 @@ pub async fn start() -> Server {
                     partner: "par".into(),
                     items: storage::SharedItem::ALL.to_vec(),
                     reason: reason.into(),
-                    at: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
+                    at: Utc::now(),
                 },
             )
             .await
