@@ -18,13 +18,14 @@ use chrono::{Duration, SecondsFormat};
 use serde::Deserialize;
 
 use crate::access::{Action, Role};
-use crate::auth::{self, Viewer};
-use crate::cases::authorise;
+use crate::auth;
 use crate::error::AppError;
-use crate::forms::Fields;
-use crate::pages::PageViewer;
+use crate::extract::PageViewer;
+use crate::fields::Fields;
+use crate::ops::cases::authorise;
 use crate::state::AppState;
 use crate::templates::Nav;
+use crate::viewer::Viewer;
 
 /// One user as the page lists them.
 #[derive(Debug, Clone)]

@@ -14,14 +14,17 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::access::Action;
-use crate::auth::Viewer;
-use crate::cases::{self, CachedCase, FindingRow, authorise, authorise_case, case_key};
 use crate::error::AppError;
-use crate::forms::Fields;
-use crate::pages::{PageViewer, Recorded};
-use crate::record::{self, FieldView, Spec};
-use crate::state::AppState;
+use crate::extract::PageViewer;
+use crate::fields::Fields;
+use crate::kinds::{self, Spec};
+use crate::ops::cases::{authorise, authorise_case, case_key};
+use crate::ops::record::{Recorded, record_on};
+use crate::record::{self, FieldView};
+use crate::rows::FindingRow;
+use crate::state::{AppState, CachedCase};
 use crate::templates::Nav;
+use crate::viewer::Viewer;
 
 /// "Record what happened": the kinds the viewer may record on the case, grouped.
 #[derive(Debug, Template)]
@@ -78,8 +81,8 @@ pub async fn record_index(
 ) -> Result<Response, AppError> {
     let key = case_key(&force, &reference)?;
     let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = cases::read(&state, &access, &key).await?;
-    let groups = record::recordable(viewer.role, cached.is_officer_in_case(&viewer))
+    let cached = crate::ops::cases::read(&state, &access, &key).await?;
+    let groups = kinds::recordable(viewer.role, cached.is_officer_in_case(&viewer))
         .into_iter()
         .map(|(group, specs)| {
             (
@@ -130,7 +133,7 @@ fn kind_page(
     preset_person: Option<&str>,
     now: DateTime<Utc>,
 ) -> RecordPage {
-    let people = cases::people(&cached.case);
+    let people = crate::rows::people(&cached.case);
     let fields = record::field_views(spec, &people, sent, &errors, preset_person);
     let (date, time) = record::local_parts(&now);
     let when_error = errors
@@ -152,7 +155,7 @@ fn kind_page(
             summary.push(("f-when-date".to_owned(), message.clone()));
         }
     }
-    let who = record::who_records(spec.kind);
+    let who = kinds::who_records(spec.kind);
     let mut intro = format!("Recorded by {who}.");
     if spec.filled.contains(&"officer") {
         intro.push_str(" You are recorded as the officer who made it.");
@@ -192,9 +195,9 @@ pub async fn record_form(
 ) -> Result<Response, AppError> {
     let key = case_key(&force, &reference)?;
     let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = cases::read(&state, &access, &key).await?;
+    let cached = crate::ops::cases::read(&state, &access, &key).await?;
     let kind = recordable_kind(&viewer, &cached, &kind)?;
-    let spec = record::spec(kind);
+    let spec = kinds::spec(kind);
     page(
         kind_page(
             &viewer,
@@ -241,7 +244,7 @@ fn draft_lost(rejection: Response, fields: &Fields, spec: Option<&Spec>) -> Resp
                     || match name.as_str() {
                         "when-date" => "Date it happened".to_owned(),
                         "when-time" => "Time it happened".to_owned(),
-                        other => crate::cases::kind_label(other),
+                        other => crate::kinds::kind_label(other),
                     },
                     |f| f.label.to_owned(),
                 );
@@ -261,18 +264,18 @@ pub async fn record_post(
     let viewer = match viewer {
         Ok(PageViewer(viewer)) => viewer,
         Err(rejection) => {
-            let spec = Kind::from_name(&kind).map(record::spec);
+            let spec = Kind::from_name(&kind).map(kinds::spec);
             return Ok(draft_lost(rejection, &fields, spec.as_ref()));
         }
     };
     let key = case_key(&force, &reference)?;
     viewer.check_csrf(fields.get("csrf"))?;
     let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = cases::read(&state, &access, &key).await?;
+    let cached = crate::ops::cases::read(&state, &access, &key).await?;
     let kind = recordable_kind(&viewer, &cached, &kind)?;
-    let spec = record::spec(kind);
+    let spec = kinds::spec(kind);
     let now = state.now();
-    let people = cases::people(&cached.case);
+    let people = crate::rows::people(&cached.case);
     let mut errors = Vec::new();
     let at = when(&fields, now).map_err(|e| errors.push(("when".to_owned(), e.message)));
     let object = record::object_from_form(&spec, &fields, &people)
@@ -295,7 +298,7 @@ pub async fn record_post(
         at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).into(),
     );
     let confirm = fields.get("confirm") == Some("yes");
-    match crate::pages::record_on(
+    match record_on(
         &state,
         &viewer,
         &access,
@@ -359,7 +362,7 @@ fn new_case_page(
     errors: Vec<(String, String)>,
     now: DateTime<Utc>,
 ) -> RecordPage {
-    let spec = record::spec(Kind::ReportReceived);
+    let spec = kinds::spec(Kind::ReportReceived);
     let fields = record::field_views(&spec, &[], sent, &errors, None);
     let (date, time) = record::local_parts(&now);
     let error_of = |name: &str| {
@@ -453,7 +456,7 @@ pub async fn new_case(
     let viewer = match viewer {
         Ok(PageViewer(viewer)) => viewer,
         Err(rejection) => {
-            let spec = record::spec(Kind::ReportReceived);
+            let spec = kinds::spec(Kind::ReportReceived);
             return Ok(draft_lost(rejection, &fields, Some(&spec)));
         }
     };
@@ -503,7 +506,7 @@ async fn open_case(
     if at.is_some_and(|at| at > now + chrono::Duration::minutes(5)) {
         errors.push(("when".to_owned(), "The time is in the future.".to_owned()));
     }
-    let spec = record::spec(Kind::ReportReceived);
+    let spec = kinds::spec(Kind::ReportReceived);
     let object = record::object_from_form(&spec, fields, &[])
         .map_err(|mut field_errors| errors.append(&mut field_errors))
         .ok();
@@ -517,7 +520,7 @@ async fn open_case(
         object.insert("at".into(), stamp.clone().into());
         object.insert(
             "id".into(),
-            format!("web-{}", &crate::auth::random_token()[..24]).into(),
+            format!("web-{}", &crate::secrets::random_token()[..24]).into(),
         );
         let record = domain::interchange::parse_record(&Value::Object(object).to_string())
             .map_err(|e| (e.field.unwrap_or_else(|| "when".into()), e.message))?;

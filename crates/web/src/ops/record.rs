@@ -1,7 +1,10 @@
-//! Recording what happens next: form fields (or an API object) become an interchange event, checked
-//! by the domain's own parser (so the web accepts exactly what the interchange format accepts),
-//! then checked against the case (the person exists and has the right role), then evaluated with
-//! the rules to warn of any breach the event would create.
+//! Recording what happens next: an event object (from a form or the API) becomes an interchange
+//! event, built once and checked by the domain's own parser (so the web accepts exactly what the
+//! interchange format accepts), then checked against the case (the person exists and has the
+//! right role), then evaluated with the rules to warn of any breach the event would create, then
+//! appended (audited).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::interchange::parse_record;
@@ -9,48 +12,12 @@ use domain::{Case, Record};
 use serde_json::{Map, Value, json};
 use storage::NewEvent;
 
-use crate::auth::Viewer;
-use crate::cases::{self, CachedCase, FindingRow, people};
+use super::cases::authorise_case;
+use crate::access::{Action, Relation};
 use crate::error::AppError;
-use crate::state::AppState;
-
-/// Form fields: every value of every name, in order.
-#[derive(Debug, Clone, Default)]
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    /// Parses an `application/x-www-form-urlencoded` body.
-    pub fn parse(body: &[u8]) -> Self {
-        Fields(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    /// The first value of `name`, trimmed; `None` when missing or blank.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Every non-blank value of `name`.
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, v)| k == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_owned())
-            .collect()
-    }
-
-    /// A checkbox: present with any value is true.
-    pub fn checked(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-}
+use crate::rows::{FindingRow, people};
+use crate::state::{AppState, CachedCase};
+use crate::viewer::Viewer;
 
 /// A proposed event, validated against the format and the case.
 #[derive(Debug, Clone)]
@@ -137,7 +104,7 @@ fn check_values(case: &Case, record: &Record, now: DateTime<Utc>) -> Result<(), 
             "at",
             format!(
                 "The time is before the offence or its report ({}): check the date.",
-                crate::cases::local_time(&earliest)
+                crate::rows::local_time(&earliest)
             ),
         ));
     }
@@ -186,7 +153,7 @@ pub fn propose(
     full.insert("at".into(), at);
     let id = object
         .remove("id")
-        .unwrap_or_else(|| format!("web-{}", &crate::auth::random_token()[..24]).into());
+        .unwrap_or_else(|| format!("web-{}", &crate::secrets::random_token()[..24]).into());
     full.insert("id".into(), id);
     // Identity is given only when a person is added (the store seals it before writing).
     if object.contains_key("identity")
@@ -225,7 +192,7 @@ pub fn propose(
     if let domain::EventData::PersonAdded(added) = &record.event.data {
         // A new person, or a correction of one already on the case with the same role.
         if let Some(existing) = people(case).iter().find(|p| p.key == added.person.as_str())
-            && existing.role != crate::cases::role_name(added.role)
+            && existing.role != crate::rows::role_name(added.role)
         {
             return Err(AppError::invalid(
                 "person",
@@ -240,12 +207,12 @@ pub fn propose(
                 "Choose a person added to this case.",
             ));
         };
-        let expected = crate::record::spec(record.event.kind())
+        let expected = crate::kinds::spec(record.event.kind())
             .fields
             .iter()
             .find_map(|field| match field.input {
-                crate::record::Input::Person(crate::record::People::Victims) => Some("victim"),
-                crate::record::Input::Person(crate::record::People::Suspects) => Some("suspect"),
+                crate::kinds::Input::Person(crate::kinds::People::Victims) => Some("victim"),
+                crate::kinds::Input::Person(crate::kinds::People::Suspects) => Some("suspect"),
                 _ => None,
             });
         if let Some(role) = expected
@@ -257,10 +224,10 @@ pub fn propose(
             ));
         }
     }
-    let before = cases::findings(state, case, now);
+    let before = crate::state::findings(state, case, now);
     let mut after_case = case.clone();
     after_case.push(record.event.clone());
-    let after = cases::findings(state, &after_case, now);
+    let after = crate::state::findings(state, &after_case, now);
     let warnings = after
         .into_iter()
         .filter(|f| matches!(f.status, domain::Status::Breached | domain::Status::Overdue))
@@ -291,4 +258,73 @@ fn missing_field(message: &str) -> Option<String> {
 /// JSON describing warnings, for the API.
 pub fn warnings_json(warnings: &[FindingRow]) -> Value {
     json!(warnings)
+}
+
+/// Outcome of recording an event.
+#[derive(Debug)]
+pub enum Recorded {
+    Done,
+    Warnings(Vec<FindingRow>),
+}
+
+/// Records `object` on a case for `viewer`: authorise, read (audited), validate, warn unless
+/// confirmed, append with the version read, or with `expected` when the client names the version
+/// it saw (audited). A version that is no longer the case's is a conflict (409), unless the event
+/// is already stored (a retry of a write that succeeded).
+pub async fn record_event(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &domain::CaseKey,
+    object: serde_json::Map<String, serde_json::Value>,
+    confirm: bool,
+    expected: Option<u64>,
+) -> Result<(Recorded, Arc<CachedCase>, Relation), AppError> {
+    let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseWrite).await?;
+    let cached = super::cases::read(state, &access, key).await?;
+    let (recorded, cached) =
+        record_on(state, viewer, &access, cached, object, confirm, expected).await?;
+    Ok((recorded, cached, relation))
+}
+
+/// Records `object` on `cached` (read with `access`, which allowed [`Action::CaseWrite`]):
+/// validate, warn unless confirmed, append with the version read or `expected` (audited).
+pub async fn record_on(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &storage::Access,
+    cached: Arc<CachedCase>,
+    object: serde_json::Map<String, serde_json::Value>,
+    confirm: bool,
+    expected: Option<u64>,
+) -> Result<(Recorded, Arc<CachedCase>), AppError> {
+    let key = &cached.case.key;
+    let proposed = propose(state, viewer, &cached, object, state.now())?;
+    if !proposed.warnings.is_empty() && !confirm {
+        return Ok((Recorded::Warnings(proposed.warnings), cached));
+    }
+    let outcome = state
+        .store
+        .append(
+            access,
+            vec![storage::Append {
+                case: key.clone(),
+                expected: storage::ExpectedVersion::Exact(expected.unwrap_or(cached.version)),
+                events: vec![proposed.event.clone()],
+            }],
+        )
+        .await?;
+    let Some(outcome) = outcome.first().filter(|o| o.appended > 0) else {
+        // Already stored (an idempotent retry): the case just read holds it.
+        return Ok((Recorded::Done, cached));
+    };
+    let mut case = cached.case.clone();
+    let mut event = proposed.event.record.event;
+    // The store keeps identity sealed and the stored event's `identity` empty: so does the copy
+    // the server holds.
+    if let domain::EventData::PersonAdded(added) = &mut event.data {
+        added.identity = None;
+    }
+    case.push(event);
+    let cached = state.remember(case, outcome.version);
+    Ok((Recorded::Done, cached))
 }
