@@ -135,6 +135,34 @@ impl From<askama::Error> for AppError {
     }
 }
 
+/// What is wrong with one field of an event or a form: the field's name (as the interchange format
+/// or the form names it) and a message for people. Without a field, the input as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error of the field `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+}
+
+/// A 400 naming the field, or a 400 about the whole request when there is none.
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        match error.field {
+            Some(field) => AppError::invalid(field, error.message),
+            None => AppError::bad_request(error.message),
+        }
+    }
+}
+
 /// An error answered as JSON (API handlers).
 #[derive(Debug)]
 pub struct ApiError(pub AppError);

@@ -538,8 +538,9 @@ pub async fn case_event(
             object
         }
         Err(errors) => {
-            let (field, message) = errors.into_iter().next().unwrap_or_default();
-            return form_error(&state, &viewer, &key, AppError::invalid(field, message)).await;
+            let first = errors.into_iter().next().unwrap_or_default();
+            let error = AppError::invalid(first.field.unwrap_or_default(), first.message);
+            return form_error(&state, &viewer, &key, error).await;
         }
     };
     match record_event(&state, &viewer, &key, object, confirm, None).await {

@@ -11,7 +11,7 @@ use chrono_tz::Europe::London;
 use domain::interchange::Kind;
 use serde_json::{Map, Value};
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::fields::Fields;
 use crate::kinds::{
     COMMON_OFFENCES, COUNTRIES, Codes, Field, Input, OUTCOMES, People, Spec, code_label,
@@ -131,7 +131,7 @@ pub fn field_views(
     spec: &Spec,
     people: &[PersonRow],
     sent: &Fields,
-    errors: &[(String, String)],
+    errors: &[FieldError],
     preset_person: Option<&str>,
 ) -> Vec<FieldView> {
     spec.fields
@@ -144,7 +144,7 @@ fn field_view(
     field: &Field,
     people: &[PersonRow],
     sent: &Fields,
-    errors: &[(String, String)],
+    errors: &[FieldError],
     preset_person: Option<&str>,
 ) -> FieldView {
     let value = sent.get(field.name).unwrap_or("").to_owned();
@@ -268,8 +268,8 @@ fn field_view(
         options,
         error: errors
             .iter()
-            .find(|(name, _)| name == field.name)
-            .map(|(_, message)| message.clone()),
+            .find(|error| error.field.as_deref() == Some(field.name))
+            .map(|error| error.message.clone()),
     }
 }
 
@@ -278,14 +278,14 @@ pub fn object_from_form(
     spec: &Spec,
     sent: &Fields,
     people: &[PersonRow],
-) -> Result<Map<String, Value>, Vec<(String, String)>> {
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut object = Map::new();
     let mut errors = Vec::new();
     for field in spec.fields {
         match field_value(field, sent) {
             Ok(Some(value)) => insert(&mut object, field.name, value),
-            Ok(None) if field.required => errors.push((
-                field.name.to_owned(),
+            Ok(None) if field.required => errors.push(FieldError::new(
+                field.name,
                 match field.input {
                     Input::Person(_) => format!("Choose the {}.", field.label.to_lowercase()),
                     Input::Code(_) | Input::Outcome => {
@@ -295,7 +295,7 @@ pub fn object_from_form(
                 },
             )),
             Ok(None) => {}
-            Err(message) => errors.push((field.name.to_owned(), message)),
+            Err(message) => errors.push(FieldError::new(field.name, message)),
         }
     }
     if spec.kind == Kind::PersonAdded

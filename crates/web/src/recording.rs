@@ -11,13 +11,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use domain::interchange::Kind;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::access::Action;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::extract::PageViewer;
 use crate::fields::Fields;
 use crate::kinds::{self, Spec};
+use crate::ops;
 use crate::ops::cases::{authorise, authorise_case, case_key};
 use crate::ops::record::{Recorded, record_on};
 use crate::record::{self, FieldView};
@@ -128,7 +128,7 @@ fn kind_page(
     cached: &CachedCase,
     spec: &Spec,
     sent: &Fields,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     warnings: Vec<FindingRow>,
     preset_person: Option<&str>,
     now: DateTime<Utc>,
@@ -138,8 +138,8 @@ fn kind_page(
     let (date, time) = record::local_parts(&now);
     let when_error = errors
         .iter()
-        .find(|(name, _)| name == "when")
-        .map(|(_, m)| m.clone());
+        .find(|error| error.field.as_deref() == Some("when"))
+        .map(|error| error.message.clone());
     let mut summary = Vec::new();
     if let Some(message) = &when_error {
         summary.push(("f-when-date".to_owned(), message.clone()));
@@ -150,9 +150,10 @@ fn kind_page(
         }
     }
     // An error of no field of the form (the case changed, say) still shows in the summary.
-    for (name, message) in &errors {
+    for error in &errors {
+        let name = error.field.as_deref().unwrap_or("");
         if name != "when" && !spec.fields.iter().any(|f| f.name == name) {
-            summary.push(("f-when-date".to_owned(), message.clone()));
+            summary.push(("f-when-date".to_owned(), error.message.clone()));
         }
     }
     let who = kinds::who_records(spec.kind);
@@ -277,7 +278,7 @@ pub async fn record_post(
     let now = state.now();
     let people = crate::rows::people(&cached.case);
     let mut errors = Vec::new();
-    let at = when(&fields, now).map_err(|e| errors.push(("when".to_owned(), e.message)));
+    let at = when(&fields, now).map_err(|e| errors.push(FieldError::new("when", e.message)));
     let object = record::object_from_form(&spec, &fields, &people)
         .map_err(|mut field_errors| errors.append(&mut field_errors));
     let (Ok(at), Ok(mut object)) = (at, object) else {
@@ -339,7 +340,7 @@ pub async fn record_post(
                     &cached,
                     &spec,
                     &fields,
-                    vec![(field, error.message)],
+                    vec![FieldError::new(field, error.message)],
                     Vec::new(),
                     None,
                     now,
@@ -359,7 +360,7 @@ const REFERENCE_HINT: &str =
 fn new_case_page(
     viewer: &Viewer,
     sent: &Fields,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     now: DateTime<Utc>,
 ) -> RecordPage {
     let spec = kinds::spec(Kind::ReportReceived);
@@ -368,8 +369,8 @@ fn new_case_page(
     let error_of = |name: &str| {
         errors
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, m)| m.clone())
+            .find(|error| error.field.as_deref() == Some(name))
+            .map(|error| error.message.clone())
     };
     let reference_field = FieldView {
         id: "f-reference".into(),
@@ -477,8 +478,8 @@ pub async fn new_case(
     }
 }
 
-/// Opens the case: its report and the viewer's allocation, appended as a new case (refused if
-/// the reference is taken). Errors are by field.
+/// Opens the case from the form: its reference, when it was reported and the report's fields,
+/// every error by field; then the case is opened ([`ops::record::open_case`]).
 async fn open_case(
     state: &AppState,
     viewer: &Viewer,
@@ -486,25 +487,22 @@ async fn open_case(
     force: &str,
     fields: &Fields,
     now: DateTime<Utc>,
-) -> Result<domain::CaseKey, Vec<(String, String)>> {
+) -> Result<domain::CaseKey, Vec<FieldError>> {
     let mut errors = Vec::new();
     let reference = fields.get("reference").unwrap_or("");
     let key = if reference.is_empty() {
-        errors.push((
-            "reference".to_owned(),
-            "Enter the case reference.".to_owned(),
-        ));
+        errors.push(FieldError::new("reference", "Enter the case reference."));
         None
     } else {
         case_key(force, reference)
-            .map_err(|e| errors.push(("reference".to_owned(), e.message)))
+            .map_err(|e| errors.push(FieldError::new("reference", e.message)))
             .ok()
     };
     let at = when(fields, now)
-        .map_err(|e| errors.push(("when".to_owned(), e.message)))
+        .map_err(|e| errors.push(FieldError::new("when", e.message)))
         .ok();
     if at.is_some_and(|at| at > now + chrono::Duration::minutes(5)) {
-        errors.push(("when".to_owned(), "The time is in the future.".to_owned()));
+        errors.push(FieldError::new("when", "The time is in the future."));
     }
     let spec = kinds::spec(Kind::ReportReceived);
     let object = record::object_from_form(&spec, fields, &[])
@@ -513,75 +511,5 @@ async fn open_case(
     let (Some(key), Some(at), Some(report), true) = (key, at, object, errors.is_empty()) else {
         return Err(errors);
     };
-    let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let event = |mut object: Map<String, Value>| -> Result<storage::NewEvent, (String, String)> {
-        object.insert("case".into(), key.reference.as_str().into());
-        object.insert("force".into(), key.force.as_str().into());
-        object.insert("at".into(), stamp.clone().into());
-        object.insert(
-            "id".into(),
-            format!("web-{}", &crate::secrets::random_token()[..24]).into(),
-        );
-        let record = domain::interchange::parse_record(&Value::Object(object).to_string())
-            .map_err(|e| (e.field.unwrap_or_else(|| "when".into()), e.message))?;
-        Ok(storage::NewEvent::from_record(record))
-    };
-    let report = event(report).map_err(|e| vec![e])?;
-    if let domain::EventData::ReportReceived(received) = &report.record.event.data {
-        for (name, offence) in [
-            ("offence_from", &received.offence_from),
-            ("offence_to", &received.offence_to),
-        ] {
-            if offence.as_ref().is_some_and(|o| o.with_timezone(&Utc) > at) {
-                errors.push((
-                    name.to_owned(),
-                    "The offence cannot be after the report of it.".to_owned(),
-                ));
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut allocation = Map::new();
-    allocation.insert("kind".into(), "officer_allocated".into());
-    allocation.insert("officer".into(), viewer.officer_id().into());
-    let role = if viewer.role == crate::access::Role::Supervisor {
-        "supervisor"
-    } else {
-        "oic"
-    };
-    allocation.insert("role".into(), role.into());
-    let allocation = event(allocation).map_err(|e| vec![e])?;
-    let events = vec![report, allocation];
-    let case = domain::Case::new(
-        key.clone(),
-        events.iter().map(|e| e.record.event.clone()).collect(),
-    );
-    let outcome = state
-        .store
-        .append(
-            access,
-            vec![storage::Append {
-                case: key.clone(),
-                expected: storage::ExpectedVersion::NoCase,
-                events,
-            }],
-        )
-        .await;
-    match outcome {
-        Ok(outcome) => {
-            let version = outcome.first().map_or(2, |o| o.version);
-            state.remember(case, version);
-            Ok(key)
-        }
-        Err(storage::StoreError::Conflict { .. }) => Err(vec![(
-            "reference".to_owned(),
-            "Your force already has a case with this reference.".to_owned(),
-        )]),
-        Err(error) => {
-            let error = AppError::from(error);
-            Err(vec![("reference".to_owned(), error.message)])
-        }
-    }
+    ops::record::open_case(state, viewer, access, key, at, report).await
 }

@@ -7,14 +7,14 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use domain::interchange::parse_record;
-use domain::{Case, Record};
-use serde_json::{Map, Value, json};
+use domain::interchange::parse_object;
+use domain::{Case, CaseKey, Record};
+use serde_json::{Map, Value};
 use storage::NewEvent;
 
 use super::cases::authorise_case;
 use crate::access::{Action, Relation};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::rows::{FindingRow, people};
 use crate::state::{AppState, CachedCase};
 use crate::viewer::Viewer;
@@ -81,20 +81,10 @@ fn check_values(case: &Case, record: &Record, now: DateTime<Utc>) -> Result<(), 
                 "Choose a Home Office outcome from 1 to 22.",
             ));
         }
-        domain::EventData::ReportReceived(report) => {
-            for (field, offence) in [
-                ("offence_from", &report.offence_from),
-                ("offence_to", &report.offence_to),
-            ] {
-                if offence.as_ref().is_some_and(|o| o.with_timezone(&Utc) > at) {
-                    return Err(AppError::invalid(
-                        field,
-                        "The offence cannot be after the report of it.",
-                    ));
-                }
-            }
-        }
         _ => {}
+    }
+    if let Some(error) = offence_after_report(&record.event.data, at).next() {
+        return Err(error.into());
     }
     if record.event.kind() != domain::interchange::Kind::ReportReceived
         && let Some(earliest) = earliest_possible(case)
@@ -109,6 +99,52 @@ fn check_values(case: &Case, record: &Record, now: DateTime<Utc>) -> Result<(), 
         ));
     }
     Ok(())
+}
+
+/// An error for each offence time of a report that is after the report (`at`).
+fn offence_after_report(
+    data: &domain::EventData,
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = FieldError> + '_ {
+    let offences = match data {
+        domain::EventData::ReportReceived(report) => vec![
+            ("offence_from", &report.offence_from),
+            ("offence_to", &report.offence_to),
+        ],
+        _ => Vec::new(),
+    };
+    offences
+        .into_iter()
+        .filter(move |(_, offence)| offence.as_ref().is_some_and(|o| o.with_timezone(&Utc) > at))
+        .map(|(field, _)| FieldError::new(field, "The offence cannot be after the report of it."))
+}
+
+/// The event of case `key` made of `object` (the kind's fields and `kind`) at `at` with `id`,
+/// built once: the object is completed with the envelope and read by the format's own parser
+/// as it is, never written out as text and read again. The form and the API both record
+/// through here, and a new case's events are made here too.
+pub fn build_event(
+    key: &CaseKey,
+    at: Value,
+    id: Value,
+    object: Map<String, Value>,
+) -> Result<NewEvent, FieldError> {
+    let mut full = Map::new();
+    full.insert("case".into(), key.reference.as_str().into());
+    full.insert("force".into(), key.force.as_str().into());
+    full.insert("at".into(), at);
+    full.insert("id".into(), id);
+    full.extend(object);
+    let record = parse_object(full).map_err(|error| FieldError {
+        field: error.field.or_else(|| missing_field(&error.message)),
+        message: error.message,
+    })?;
+    Ok(NewEvent::from_record(record))
+}
+
+/// A fresh event id for an event made on the web.
+fn new_event_id() -> Value {
+    format!("web-{}", &crate::secrets::random_token()[..24]).into()
 }
 
 /// Completes `object` (kind-specific fields, `kind`; optionally `at` and `id`) into an event of
@@ -132,9 +168,6 @@ pub fn propose(
             ));
         }
     }
-    let mut full = Map::new();
-    full.insert("case".into(), key.reference.as_str().into());
-    full.insert("force".into(), key.force.as_str().into());
     // A retry of an event the case already holds (same id, no time given) is the same event: it
     // keeps the stored time, so that it is recognised as the same and stored once.
     let retried_at = object
@@ -150,11 +183,7 @@ pub fn propose(
         .remove("at")
         .or(retried_at)
         .unwrap_or_else(|| now.to_rfc3339_opts(SecondsFormat::Secs, true).into());
-    full.insert("at".into(), at);
-    let id = object
-        .remove("id")
-        .unwrap_or_else(|| format!("web-{}", &crate::secrets::random_token()[..24]).into());
-    full.insert("id".into(), id);
+    let id = object.remove("id").unwrap_or_else(new_event_id);
     // Identity is given only when a person is added (the store seals it before writing).
     if object.contains_key("identity")
         && object.get("kind").and_then(Value::as_str) != Some("person_added")
@@ -164,17 +193,8 @@ pub fn propose(
             "Identity is given only when a person is added (person_added)",
         ));
     }
-    for (k, v) in object {
-        full.insert(k, v);
-    }
-    let line = Value::Object(full).to_string();
-    let record: Record = parse_record(&line).map_err(|error| match &error.field {
-        Some(field) => AppError::invalid(field.clone(), error.message.clone()),
-        None => match missing_field(&error.message) {
-            Some(field) => AppError::invalid(field, error.message.clone()),
-            None => AppError::bad_request(error.message.clone()),
-        },
-    })?;
+    let event = build_event(key, at, id, object)?;
+    let record = &event.record;
     crate::access::may_record(
         viewer.role,
         record.event.kind(),
@@ -188,7 +208,7 @@ pub fn propose(
         )
         .with_field("kind")
     })?;
-    check_values(case, &record, now)?;
+    check_values(case, record, now)?;
     if let domain::EventData::PersonAdded(added) = &record.event.data {
         // A new person, or a correction of one already on the case with the same role.
         if let Some(existing) = people(case).iter().find(|p| p.key == added.person.as_str())
@@ -240,12 +260,6 @@ pub fn propose(
             })
         })
         .collect();
-    let object = record.to_json();
-    let event = NewEvent {
-        id: record.event.id.as_deref().unwrap_or_default().to_owned(),
-        record,
-        object,
-    };
     Ok(Proposed { event, warnings })
 }
 
@@ -253,11 +267,6 @@ pub fn propose(
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.split("missing field `").nth(1)?;
     rest.split('`').next().map(str::to_owned)
-}
-
-/// JSON describing warnings, for the API.
-pub fn warnings_json(warnings: &[FindingRow]) -> Value {
-    json!(warnings)
 }
 
 /// Outcome of recording an event.
@@ -327,4 +336,74 @@ pub async fn record_on(
     case.push(event);
     let cached = state.remember(case, outcome.version);
     Ok((Recorded::Done, cached))
+}
+
+/// Opens case `key` with its report (`report`: the kind's fields, reported `at`) and the
+/// viewer's allocation (as supervisor or officer in case), appended as a new case (refused if the
+/// reference is taken). Errors are by field.
+pub async fn open_case(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &storage::Access,
+    key: CaseKey,
+    at: DateTime<Utc>,
+    report: Map<String, Value>,
+) -> Result<CaseKey, Vec<FieldError>> {
+    let stamp = Value::from(at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    // A new case's events name no field of the form when the format refuses them: the report's
+    // time stands for them.
+    let event = |object: Map<String, Value>| {
+        build_event(&key, stamp.clone(), new_event_id(), object).map_err(|error| {
+            vec![FieldError {
+                field: error.field.or_else(|| Some("when".into())),
+                message: error.message,
+            }]
+        })
+    };
+    let report = event(report)?;
+    let errors: Vec<FieldError> = offence_after_report(&report.record.event.data, at).collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut allocation = Map::new();
+    allocation.insert("kind".into(), "officer_allocated".into());
+    allocation.insert("officer".into(), viewer.officer_id().into());
+    let role = if viewer.role == crate::access::Role::Supervisor {
+        "supervisor"
+    } else {
+        "oic"
+    };
+    allocation.insert("role".into(), role.into());
+    let allocation = event(allocation)?;
+    let events = vec![report, allocation];
+    let case = domain::Case::new(
+        key.clone(),
+        events.iter().map(|e| e.record.event.clone()).collect(),
+    );
+    let outcome = state
+        .store
+        .append(
+            access,
+            vec![storage::Append {
+                case: key.clone(),
+                expected: storage::ExpectedVersion::NoCase,
+                events,
+            }],
+        )
+        .await;
+    match outcome {
+        Ok(outcome) => {
+            let version = outcome.first().map_or(2, |o| o.version);
+            state.remember(case, version);
+            Ok(key)
+        }
+        Err(storage::StoreError::Conflict { .. }) => Err(vec![FieldError::new(
+            "reference",
+            "Your force already has a case with this reference.",
+        )]),
+        Err(error) => {
+            let error = AppError::from(error);
+            Err(vec![FieldError::new("reference", error.message)])
+        }
+    }
 }
