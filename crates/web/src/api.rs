@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use crate::access::Action;
 use crate::auth;
 use crate::error::{ApiError, AppError};
-use crate::extract::{ApiViewer, json_body};
-use crate::ops::cases::{authorise_case, case_key};
+use crate::extract::{ApiCaseAccess, ApiViewer, Audit, Read, json_body};
+use crate::ops::cases::{case_key, read};
 use crate::ops::guidance::GuidanceQuery;
 use crate::ops::record::Recorded;
 use crate::ops::report::ReportQuery;
@@ -94,13 +94,10 @@ pub async fn team(
 /// `GET /api/cases/{force}/{case}`.
 pub async fn case(
     State(state): State<Arc<AppState>>,
-    ApiViewer(viewer): ApiViewer,
-    Path((force, reference)): Path<(String, String)>,
+    ApiCaseAccess(case): ApiCaseAccess<Read>,
 ) -> Result<JsonText, ApiError> {
-    let key = case_key(&force, &reference)?;
-    let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
-    let cached = crate::ops::cases::read(&state, &access, &key).await?;
-    case_json(&state, &cached, relation)
+    let cached = read(&state, &case.access, &case.key).await?;
+    case_json(&state, &cached, case.relation)
 }
 
 fn case_json(
@@ -282,11 +279,9 @@ pub async fn break_glass(
 /// `GET /api/cases/{force}/{case}/audit`.
 pub async fn audit(
     State(state): State<Arc<AppState>>,
-    ApiViewer(viewer): ApiViewer,
-    Path((force, reference)): Path<(String, String)>,
+    ApiCaseAccess(case): ApiCaseAccess<Audit>,
 ) -> Result<Json<Value>, ApiError> {
-    let key = case_key(&force, &reference)?;
-    let rows = audit::case_audit_rows(&state, &viewer, &key).await?;
+    let rows = audit::case_audit_rows(&state, &case.access, &case.key).await?;
     Ok(Json(json!({"records": rows})))
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, AppError};
-use crate::extract::{ApiViewer, PageViewer, json_body};
+use crate::extract::{ApiCaseAccess, ApiViewer, CaseAccess, Links, PageViewer, json_body};
 use crate::fields::Fields;
 use crate::ops::links::{LinkView, REPEAT_SUSPECTS_GUIDANCE, decide_on, links_of, status_label};
 use crate::state::AppState;
@@ -36,10 +36,16 @@ pub struct LinksPage {
 /// `GET /cases/{force}/{case}/links`.
 pub async fn links_page(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference)): Path<(String, String)>,
+    case: CaseAccess<Links>,
 ) -> Result<Response, AppError> {
-    let (links, can_decide, key) = links_of(&state, &viewer, &force, &reference).await?;
+    let CaseAccess {
+        viewer,
+        key,
+        access,
+        relation,
+        ..
+    } = case;
+    let (links, can_decide) = links_of(&state, &viewer, &access, relation, &key).await?;
     let page = LinksPage {
         nav: Nav::for_viewer(&viewer),
         path: format!("{}/{}", key.force, key.reference),
@@ -79,10 +85,10 @@ pub async fn decide_form(
 /// `GET /api/cases/{force}/{case}/links`.
 pub async fn api_links(
     State(state): State<Arc<AppState>>,
-    ApiViewer(viewer): ApiViewer,
-    Path((force, reference)): Path<(String, String)>,
+    ApiCaseAccess(case): ApiCaseAccess<Links>,
 ) -> Result<Json<Value>, ApiError> {
-    let (links, can_decide, _) = links_of(&state, &viewer, &force, &reference).await?;
+    let (links, can_decide) =
+        links_of(&state, &case.viewer, &case.access, case.relation, &case.key).await?;
     Ok(Json(json!({"links": links, "can_decide": can_decide})))
 }
 

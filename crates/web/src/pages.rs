@@ -12,14 +12,14 @@ use serde::Deserialize;
 use crate::access::{Action, Relation};
 use crate::auth;
 use crate::error::AppError;
-use crate::extract::PageViewer;
+use crate::extract::{Audit, CaseAccess, PageViewer, Read};
 use crate::fields::Fields;
 use crate::ops::audit::case_audit_rows;
 use crate::ops::break_glass::declare_break_glass;
 use crate::ops::caseload::{
     CASELOAD_PAGE, CaseloadQuery, caseload_data, filter_caseload, team_data,
 };
-use crate::ops::cases::{authorise, authorise_case, case_key};
+use crate::ops::cases::{authorise, authorise_case, case_key, read};
 use crate::ops::guidance::{GuidanceQuery, PageLink, guidance_results};
 use crate::ops::identity::{person_key, unseal};
 use crate::ops::record::{Recorded, record_event};
@@ -384,13 +384,17 @@ pub struct CaseQuery {
 
 pub async fn case_page(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference)): Path<(String, String)>,
+    case: CaseAccess<Read>,
     Query(query): Query<CaseQuery>,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
-    let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
-    let cached = crate::ops::cases::read(&state, &access, &key).await?;
+    let CaseAccess {
+        viewer,
+        key,
+        access,
+        relation,
+        ..
+    } = case;
+    let cached = read(&state, &access, &key).await?;
     let mut page = case_view(
         &state,
         &viewer,
@@ -578,7 +582,7 @@ pub(crate) async fn form_error(
     error: AppError,
 ) -> Result<Response, AppError> {
     let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseRead).await?;
-    let cached = crate::ops::cases::read(state, &access, key).await?;
+    let cached = read(state, &access, key).await?;
     let page = case_view(
         state,
         viewer,
@@ -706,13 +710,12 @@ pub async fn break_glass(
 
 pub async fn case_audit(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference)): Path<(String, String)>,
+    case: CaseAccess<Audit>,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
-    let rows = case_audit_rows(&state, &viewer, &key).await?;
+    let key = &case.key;
+    let rows = case_audit_rows(&state, &case.access, key).await?;
     html(AuditPage {
-        nav: Nav::for_viewer(&viewer),
+        nav: Nav::for_viewer(&case.viewer),
         force: key.force.to_string(),
         reference: key.reference.to_string(),
         path: format!("{}/{}", key.force, key.reference),

@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use crate::access::Action;
 use crate::error::{AppError, FieldError};
-use crate::extract::PageViewer;
+use crate::extract::{CaseAccess, PageViewer, Write};
 use crate::fields::Fields;
 use crate::kinds::{self, Spec};
 use crate::ops;
-use crate::ops::cases::{authorise, authorise_case, case_key};
+use crate::ops::cases::{authorise, authorise_case, case_key, read};
 use crate::ops::record::{Recorded, record_on};
 use crate::record::{self, FieldView};
 use crate::rows::FindingRow;
@@ -76,12 +76,14 @@ fn page(page: impl Template, status: StatusCode) -> Result<Response, AppError> {
 
 pub async fn record_index(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference)): Path<(String, String)>,
+    CaseAccess {
+        viewer,
+        key,
+        access,
+        ..
+    }: CaseAccess<Write>,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
-    let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = crate::ops::cases::read(&state, &access, &key).await?;
+    let cached = read(&state, &access, &key).await?;
     let groups = kinds::recordable(viewer.role, cached.is_officer_in_case(&viewer))
         .into_iter()
         .map(|(group, specs)| {
@@ -190,13 +192,16 @@ fn kind_page(
 
 pub async fn record_form(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference, kind)): Path<(String, String, String)>,
+    CaseAccess {
+        viewer,
+        key,
+        access,
+        ..
+    }: CaseAccess<Write>,
+    Path((_, _, kind)): Path<(String, String, String)>,
     Query(query): Query<RecordQuery>,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
-    let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = crate::ops::cases::read(&state, &access, &key).await?;
+    let cached = read(&state, &access, &key).await?;
     let kind = recordable_kind(&viewer, &cached, &kind)?;
     let spec = kinds::spec(kind);
     page(
@@ -272,7 +277,7 @@ pub async fn record_post(
     let key = case_key(&force, &reference)?;
     viewer.check_csrf(fields.get("csrf"))?;
     let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = crate::ops::cases::read(&state, &access, &key).await?;
+    let cached = read(&state, &access, &key).await?;
     let kind = recordable_kind(&viewer, &cached, &kind)?;
     let spec = kinds::spec(kind);
     let now = state.now();

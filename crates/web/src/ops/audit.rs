@@ -1,26 +1,23 @@
 //! A case's audit records, for the case team's supervisors and auditors.
 
-use storage::{AuditEntry, Category};
+use storage::{Access, AuditEntry, Category};
 
-use super::cases::authorise_case;
-use crate::access::Action;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::viewer::Viewer;
 
-/// The audit records of a case, newest first (after recording this consultation of them).
+/// The audit records of a case, newest first (after recording this consultation of them, with
+/// `access`, which allowed [`crate::access::Action::CaseAudit`]).
 pub async fn case_audit_rows(
     state: &AppState,
-    viewer: &Viewer,
+    access: &Access,
     key: &domain::CaseKey,
 ) -> Result<Vec<AuditRow>, AppError> {
-    let (access, _, _) = authorise_case(state, viewer, key, Action::CaseAudit).await?;
     let object = format!("case:{}/{}", key.force, key.reference);
     let identity_prefix = format!("identity:{}/{}/", key.force, key.reference);
     state
         .store
         .record_audit(AuditEntry::new(
-            &access,
+            access,
             Category::Consultation,
             format!("audit:{object}"),
         ))

@@ -4,10 +4,10 @@
 //! force and whom to contact (the officer in case). Suggestions are never facts: the page says so.
 
 use serde::Serialize;
-use storage::{CaseLink, LinkDecision, LinkStatus};
+use storage::{Access, CaseLink, LinkDecision, LinkStatus};
 
 use super::cases::{authorise_case, case_key};
-use crate::access::{Action, Decision, decide};
+use crate::access::{Action, Decision, Relation, decide};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::viewer::Viewer;
@@ -92,12 +92,11 @@ async fn view(state: &AppState, viewer: &Viewer, link: &CaseLink) -> Result<Link
 pub async fn links_of(
     state: &AppState,
     viewer: &Viewer,
-    force: &str,
-    reference: &str,
-) -> Result<(Vec<LinkView>, bool, domain::CaseKey), AppError> {
-    let key = case_key(force, reference)?;
-    let (access, relation, _) = authorise_case(state, viewer, &key, Action::LinkRead).await?;
-    let links = state.store.case_links(&access, &key).await?;
+    access: &Access,
+    relation: Relation,
+    key: &domain::CaseKey,
+) -> Result<(Vec<LinkView>, bool), AppError> {
+    let links = state.store.case_links(access, key).await?;
     let mut views = Vec::with_capacity(links.len());
     for link in links.iter().filter(|link| shown_to(viewer, link)) {
         views.push(view(state, viewer, link).await?);
@@ -106,7 +105,7 @@ pub async fn links_of(
         decide(viewer.role, Action::LinkDecide, relation),
         Decision::Allow(_)
     );
-    Ok((views, can_decide, key))
+    Ok((views, can_decide))
 }
 
 /// Whether the viewer sees a link at all. A link within the viewer's force is shown whatever its
