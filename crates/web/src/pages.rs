@@ -458,18 +458,7 @@ async fn case_view(
         .map_err(html_failed)?;
     let is_supervisor = cached.is_supervised_by(viewer);
     let break_glass_log = if is_supervisor {
-        state
-            .store
-            .break_glass_on(key)
-            .await?
-            .into_iter()
-            .map(|e| {
-                let at = chrono::DateTime::parse_from_rfc3339(&e.at)
-                    .map(|t| crate::rows::local_time(&t.with_timezone(&chrono::Utc)))
-                    .unwrap_or(e.at);
-                (e.actor, at, e.reason)
-            })
-            .collect()
+        crate::ops::break_glass::declared_on(state, key).await?
     } else {
         Vec::new()
     };

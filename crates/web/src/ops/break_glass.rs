@@ -115,3 +115,23 @@ async fn linked_from_own_case(
     }
     Ok(false)
 }
+
+/// The break-glass declarations on a case, for its supervisors: who, when (UK local time) and
+/// why.
+pub async fn declared_on(
+    state: &AppState,
+    key: &domain::CaseKey,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    Ok(state
+        .store
+        .break_glass_on(key)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let at = chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map(|t| crate::rows::local_time(&t.with_timezone(&chrono::Utc)))
+                .unwrap_or(e.at);
+            (e.actor, at, e.reason)
+        })
+        .collect())
+}

@@ -66,7 +66,7 @@ pub struct AppState {
     /// Users as last read for a request, with when (see `auth::known_user`).
     pub users: Mutex<HashMap<String, (storage::User, DateTime<Utc>)>>,
     /// Case lists as last listed, by filter (as JSON), with the change counter of the filter's
-    /// force at the time: reused while the counter stands still (see `cases::open_cases`).
+    /// force at the time: reused while the counter stands still (see `ops::cases::open_cases`).
     pub case_lists: Mutex<HashMap<String, HeldList>>,
     /// Officers' caseloads as last worked out, by username (see `crate::ops::cases::my_caseload`).
     pub caseloads: Mutex<HashMap<String, HeldCaseload>>,
