@@ -1114,6 +1114,22 @@ pub fn task_action(rule: &str) -> Option<(Kind, &'static str)> {
         .map(|kind| (*kind, spec(*kind).title))
 }
 
+/// `suspect_arrested` -> `Suspect arrested`.
+pub fn kind_label(kind: &str) -> String {
+    let text = kind.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+impl Input {
+    pub fn is_offences(self) -> bool {
+        matches!(self, Input::Offences)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1157,21 +1173,5 @@ mod tests {
                 }
             }
         }
-    }
-}
-
-/// `suspect_arrested` -> `Suspect arrested`.
-pub fn kind_label(kind: &str) -> String {
-    let text = kind.replace('_', " ");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
-        None => String::new(),
-    }
-}
-
-impl Input {
-    pub fn is_offences(self) -> bool {
-        matches!(self, Input::Offences)
     }
 }

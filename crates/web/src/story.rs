@@ -559,6 +559,44 @@ fn suspect_status(case: &Case, key: &str) -> String {
     status
 }
 
+/// Every event of the case in order, in words.
+pub fn timeline(case: &Case) -> Vec<TimelineRow> {
+    case.events()
+        .iter()
+        .map(|event| {
+            let detail = crate::story::sentence(event);
+            let at = event.at.with_timezone(&Utc);
+            TimelineRow {
+                at: domain::interchange::format_timestamp(&event.at),
+                at_local: local_time(&at),
+                kind: event.kind().as_str().to_owned(),
+                label: crate::kinds::spec(event.kind()).title.to_owned(),
+                person: event.person().map(ToString::to_string),
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// The decision log: every decision recorded anywhere in the case (decision log entries, and the
+/// decisions charging, review, bail, closure and other records carry), in order. Never edited:
+/// corrections are new entries.
+pub fn decisions(case: &Case) -> Vec<DecisionRow> {
+    case.events()
+        .iter()
+        .filter_map(|event| {
+            let (topic, decision, rationale, officer) = crate::story::decision_of(event)?;
+            Some(DecisionRow {
+                at_local: local_time(&event.at.with_timezone(&Utc)),
+                topic,
+                decision,
+                rationale,
+                officer,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,42 +637,4 @@ mod tests {
         assert_eq!(days_text(1), "1 day");
         assert_eq!(days_text(12), "12 days");
     }
-}
-
-/// Every event of the case in order, in words.
-pub fn timeline(case: &Case) -> Vec<TimelineRow> {
-    case.events()
-        .iter()
-        .map(|event| {
-            let detail = crate::story::sentence(event);
-            let at = event.at.with_timezone(&Utc);
-            TimelineRow {
-                at: domain::interchange::format_timestamp(&event.at),
-                at_local: local_time(&at),
-                kind: event.kind().as_str().to_owned(),
-                label: crate::kinds::spec(event.kind()).title.to_owned(),
-                person: event.person().map(ToString::to_string),
-                detail,
-            }
-        })
-        .collect()
-}
-
-/// The decision log: every decision recorded anywhere in the case (decision log entries, and the
-/// decisions charging, review, bail, closure and other records carry), in order. Never edited:
-/// corrections are new entries.
-pub fn decisions(case: &Case) -> Vec<DecisionRow> {
-    case.events()
-        .iter()
-        .filter_map(|event| {
-            let (topic, decision, rationale, officer) = crate::story::decision_of(event)?;
-            Some(DecisionRow {
-                at_local: local_time(&event.at.with_timezone(&Utc)),
-                topic,
-                decision,
-                rationale,
-                officer,
-            })
-        })
-        .collect()
 }
