@@ -38,16 +38,10 @@ pub async fn links_page(
     State(state): State<Arc<AppState>>,
     case: CaseAccess<Links>,
 ) -> Result<Response, AppError> {
-    let CaseAccess {
-        viewer,
-        key,
-        access,
-        relation,
-        ..
-    } = case;
-    let (links, can_decide) = links_of(&state, &viewer, &access, relation, &key).await?;
+    let (viewer, key) = (&case.viewer, &case.key);
+    let (links, can_decide) = links_of(&state, viewer, &case.access, case.relation, key).await?;
     let page = LinksPage {
-        nav: Nav::for_viewer(&viewer),
+        nav: Nav::for_viewer(viewer),
         path: format!("{}/{}", key.force, key.reference),
         reference: key.reference.to_string(),
         links,
