@@ -1,8 +1,8 @@
 //! rasso's web server: server-rendered pages for officers, supervisors and leaders, and a JSON API
 //! for other systems, over any [`storage::Store`].
 //!
-//! The modules are in layers; each uses only those below it (`tests/module_graph.rs` fails on
-//! any import cycle among them). From the bottom:
+//! The modules are in layers; each uses only its own layer and those below (`tests/module_graph.rs`
+//! fails on a module out of its layer and on any import cycle). From the bottom:
 //!
 //! 1. Foundation, no state: [`access`] (THE access-control point, [`access::decide`]), [`error`],
 //!    [`secrets`] (argon2id passwords, tokens), [`viewer`] (the signed-in user), [`fields`] (form
@@ -13,10 +13,11 @@
 //!    `__Host-` cookies, CSRF, lockout).
 //! 4. Operations without HTML, shared by pages and the API: [`ops`].
 //! 5. Views: [`templates`] (askama pages, the HTML error page), [`page_cache`] (pages rendered
-//!    once and kept with the read model), [`extract`] (who is asking; JSON bodies).
+//!    once and kept with the read model), [`extract`] (who is asking, the case of the address
+//!    with the access-control point's decision; JSON bodies), [`openapi`] (the API's document).
 //! 6. Handlers: [`pages`], [`recording`], [`sharing`], [`links`], [`admin`] (HTML) and [`api`]
 //!    (JSON), each extracting the request, calling an operation and rendering the answer.
-//! 7. The server: [`routes`] (every route, its action, the router), [`openapi`], [`headers`]
+//! 7. The server: [`routes`] (every route, its action, the router), [`headers`]
 //!    (security headers), [`server`] (the connection loop, with header, body and idle time
 //!    limits), and `demo` (feature `demo`: synthetic cases and demo users for
 //!    `rasso serve --demo`).
@@ -39,6 +40,7 @@ pub mod state;
 pub mod ops;
 
 pub mod extract;
+pub mod openapi;
 pub mod page_cache;
 pub mod templates;
 
@@ -52,7 +54,6 @@ pub mod sharing;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod headers;
-pub mod openapi;
 pub mod routes;
 pub mod server;
 

@@ -4,7 +4,7 @@
 //! recipient is the partner, and revocable.
 //!
 //! What a partner can ever see of a case: its reference, and the items chosen from
-//! [`SharedItem`]: whether it is open, the officer in case to contact, the Victims' Code findings
+//! [`storage::SharedItem`]: whether it is open, the officer in case to contact, the Victims' Code findings
 //! on keeping the victim informed (right 6) and when the next victim updates are due. Never the
 //! timeline, notes, decision log, people (the victim's identity included) or suspect details: an
 //! ISVA supports the victim and needs to know that the victim is being kept informed and whom to

@@ -9,7 +9,7 @@ mod module_graph;
 
 use std::path::Path;
 
-use module_graph::cycles;
+use module_graph::{cycles, upward_references};
 
 #[test]
 fn the_web_crates_modules_form_no_cycle() {
@@ -20,6 +20,32 @@ fn the_web_crates_modules_form_no_cycle() {
         found.is_empty(),
         "modules of crates/web/src that import each other in a circle (each must use only the \
          layers below it):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The layers, lowest first, as the crate's documentation and ARCHITECTURE.md ("Code map: web")
+/// give them. A new module is placed here, in the layer whose modules it may use.
+const LAYERS: &[&[&str]] = &[
+    &[
+        "access", "error", "fields", "kinds", "markdown", "secrets", "viewer",
+    ],
+    &["record", "rows", "story"],
+    &["auth", "state"],
+    &["ops"],
+    &["extract", "openapi", "page_cache", "templates"],
+    &["admin", "api", "links", "pages", "recording", "sharing"],
+    &["demo", "headers", "routes", "server"],
+];
+
+#[test]
+fn each_module_uses_only_its_layer_and_those_below() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = upward_references(&src, LAYERS)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", src.display()));
+    assert!(
+        found.is_empty(),
+        "modules of crates/web/src out of their layer:\n{}",
         found.join("\n")
     );
 }
@@ -50,4 +76,12 @@ fn the_graph_reader_finds_cycles_and_nothing_else() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("a -> b -> c -> a"), "{}", found[0]);
     assert!(found[0].contains("c/inner.rs:1"), "{}", found[0]);
+    let layers: &[&[&str]] = &[&["a", "b"], &["c"]];
+    assert_eq!(
+        upward_references(src, layers).expect("readable"),
+        vec![
+            "d: in no layer (add it to the layer it belongs to)".to_owned(),
+            "b (layer 1) uses c (layer 2): b.rs:2".to_owned(),
+        ]
+    );
 }

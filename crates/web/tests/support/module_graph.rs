@@ -49,6 +49,37 @@ pub fn cycles(src: &Path) -> std::io::Result<Vec<String>> {
     Ok(found)
 }
 
+/// Every reference that goes up the layers `layers` (lowest first, each a list of top-level
+/// modules), one line each with where it is, and every module of `src` no layer names. A module
+/// may use modules of its own layer and of those below.
+pub fn upward_references(src: &Path, layers: &[&[&str]]) -> std::io::Result<Vec<String>> {
+    let layer_of = |module: &str| layers.iter().position(|layer| layer.contains(&module));
+    let mut found = Vec::new();
+    let mut files = Vec::new();
+    rust_files(src, &mut files)?;
+    let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(src, f)).collect();
+    for module in &modules {
+        if layer_of(module).is_none() {
+            found.push(format!(
+                "{module}: in no layer (add it to the layer it belongs to)"
+            ));
+        }
+    }
+    for ((from, to), places) in references(src)? {
+        if let (Some(low), Some(high)) = (layer_of(&from), layer_of(&to))
+            && high > low
+        {
+            found.push(format!(
+                "{from} (layer {}) uses {to} (layer {}): {}",
+                low + 1,
+                high + 1,
+                places.join(", ")
+            ));
+        }
+    }
+    Ok(found)
+}
+
 /// Every `crate::` reference between two different top-level modules, with where it is.
 fn references(src: &Path) -> std::io::Result<Sites> {
     let mut files = Vec::new();
