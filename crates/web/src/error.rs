@@ -1,6 +1,7 @@
 //! Errors: a stable code, a message for people, and the field at fault where there is one. Pages
-//! show them as HTML (rendered by `templates`), the API as JSON. Messages never hold identity or internal detail: store
-//! failures are logged (without personal data) and answered with a generic 500.
+//! show them as HTML (rendered by `templates`), the API as JSON. Messages never hold identity or
+//! internal detail: store failures are logged (without personal data) and answered with a
+//! generic 500.
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -1,7 +1,6 @@
-//! Repeat suspects on the web: a case's candidate links (page and API) and the review of each
-//! (confirm or reject with a rationale). What the viewer sees of the other case depends on their
-//! own access to it: with access, the case and person; without, only that a link exists, the
-//! force and whom to contact (the officer in case). Suggestions are never facts: the page says so.
+//! Repeat suspects on pages and in the API: a case's candidate links and the review of each
+//! (confirm or reject with a rationale). What the viewer sees of each link is the operations'
+//! ([`crate::ops::links`]).
 
 use std::sync::Arc;
 

@@ -1,15 +1,6 @@
-//! Sharing a case with a partner (for example an ISVA): the case team chooses what to share,
-//! with whom and why; the partner sees a list of what is shared with them and a restricted view of
-//! each case holding only that. Shares are kept in the store, audited as disclosures whose
-//! recipient is the partner, and revocable.
-//!
-//! What a partner can ever see of a case: its reference, and the items chosen from
-//! [`storage::SharedItem`]: whether it is open, the officer in case to contact, the Victims' Code findings
-//! on keeping the victim informed (right 6) and when the next victim updates are due. Never the
-//! timeline, notes, decision log, people (the victim's identity included) or suspect details: an
-//! ISVA supports the victim and needs to know that the victim is being kept informed and whom to
-//! call, not the evidence (sharing the investigation's material with a third party would be a
-//! disclosure decision of its own, outside this service).
+//! Sharing a case with a partner, on pages and in the API: the case team's share and revoke
+//! forms, the partner's list and restricted view. What may be shared, with whom and how it is
+//! audited is the operations' ([`crate::ops::sharing`]).
 
 use std::sync::Arc;
 

@@ -54,7 +54,8 @@ pub fn case_key(force: &str, reference: &str) -> Result<CaseKey, AppError> {
 /// Force boundaries come first: a case of a force the viewer does not belong to is, for them, a
 /// case that does not exist (`None`), and is not even looked up, unless this session holds a
 /// break-glass grant for it (which is only given through a confirmed cross-force link, see
-/// [`crate::ops::break_glass::declare_break_glass`]). National viewers reach every force, as outsiders.
+/// [`crate::ops::break_glass::declare_break_glass`]). National viewers reach every force, as
+/// outsiders.
 pub async fn relation(
     state: &AppState,
     viewer: &Viewer,
