@@ -237,7 +237,15 @@ fn set_role_changes_a_role_within_the_national_rule() {
     let password = "a long enough password\n";
     for args in [
         &["user", "add", "nat-lead", "--role", "leader", "--national"][..],
-        &["user", "add", "ev-1", "--role", "investigator", "--force", "eastvale"][..],
+        &[
+            "user",
+            "add",
+            "ev-1",
+            "--role",
+            "investigator",
+            "--force",
+            "eastvale",
+        ][..],
     ] {
         assert!(rasso(&data, args, password).status.success(), "{args:?}");
     }
@@ -260,8 +268,16 @@ fn set_role_changes_a_role_within_the_national_rule() {
         "{}",
         String::from_utf8_lossy(&national_investigator.stderr)
     );
-    assert!(!rasso(&data, &["user", "set-role", "ev-1", "chief"], "").status.success());
-    assert!(!rasso(&data, &["user", "set-role", "nobody", "analyst"], "").status.success());
+    assert!(
+        !rasso(&data, &["user", "set-role", "ev-1", "chief"], "")
+            .status
+            .success()
+    );
+    assert!(
+        !rasso(&data, &["user", "set-role", "nobody", "analyst"], "")
+            .status
+            .success()
+    );
     let list = String::from_utf8_lossy(&rasso(&data, &["user", "list"], "").stdout).into_owned();
     assert!(
         list.lines()

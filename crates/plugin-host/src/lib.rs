@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::interchange::{Kind, Record, parse_record};
+use domain::interchange::{Kind, Record, parse_object};
 use domain::rules::{Finding, Origin, RuleIndex, RuleInfo, RuleSetError, Scratch};
 use domain::time::Timescale;
 use domain::{Case, RuleSet, Status};
@@ -852,8 +852,8 @@ impl PluginHost {
                 index,
                 message,
             };
-            let record = parse_record(&Value::Object(event).to_string())
-                .map_err(|error| bad(error.to_string()))?;
+            // The plugin's object is parsed as it is, not written out as text and read again.
+            let record = parse_object(event).map_err(|error| bad(error.to_string()))?;
             if !plugin.applies_to(&record.case.force) {
                 return Err(bad(format!(
                     "field `force`: `{}` is not this plugin's force",

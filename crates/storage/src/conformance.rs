@@ -1373,9 +1373,21 @@ async fn sign_in_history<S: Store>(store: &S) -> StoreResult<()> {
         .note_sign_in("alice", old, SignInOutcome::SignedIn)
         .await?;
     let attempts = [
-        ("alice", "2026-01-01T10:01:00.000000Z", SignInOutcome::Refused),
-        ("alice", "2026-01-01T10:02:00.000000Z", SignInOutcome::Locked),
-        ("bob", "2026-01-01T10:03:00.000000Z", SignInOutcome::SignedIn),
+        (
+            "alice",
+            "2026-01-01T10:01:00.000000Z",
+            SignInOutcome::Refused,
+        ),
+        (
+            "alice",
+            "2026-01-01T10:02:00.000000Z",
+            SignInOutcome::Locked,
+        ),
+        (
+            "bob",
+            "2026-01-01T10:03:00.000000Z",
+            SignInOutcome::SignedIn,
+        ),
     ];
     for (user, when, outcome) in attempts {
         store.note_sign_in(user, at(when), outcome).await?;

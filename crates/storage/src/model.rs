@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use domain::interchange::{RecordError, parse_record};
+use domain::interchange::{RecordError, parse_object};
 use domain::{Case, CaseKey, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -49,16 +49,13 @@ impl NewEvent {
     /// line's content (identity excluded) and `occurrence`, the number of earlier lines of the same
     /// case with the same content, so that importing the same file twice is a no-op.
     pub fn from_line(line: &str, occurrence: u32) -> Result<NewEvent, RecordError> {
-        let record = parse_record(line)?;
+        // The line is read as JSON once: the object is kept as it came and parsed as it is.
         let object = match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(object)) => object,
-            _ => {
-                return Err(RecordError {
-                    field: None,
-                    message: "expected a JSON object".into(),
-                });
-            }
+            Ok(_) => return Err(general("expected a JSON object".into())),
+            Err(error) => return Err(general(format!("not valid JSON: {error}"))),
         };
+        let record = parse_object(object.clone())?;
         Ok(NewEvent::from_parts(record, object, occurrence))
     }
 
@@ -89,6 +86,14 @@ impl NewEvent {
         let mut hasher = Sha256::new();
         hasher.update(canonical_json(&Value::Object(without)).as_bytes());
         hex::encode(&hasher.finalize()[..16])
+    }
+}
+
+/// An error of the line as a whole (as `domain::interchange::parse_record` words it).
+fn general(message: String) -> RecordError {
+    RecordError {
+        field: None,
+        message,
     }
 }
 

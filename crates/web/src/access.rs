@@ -176,7 +176,7 @@ impl Action {
 }
 
 /// The viewer's relation to a case. A case of another force has no relation at all for a user
-/// of one force (it does not exist for them, see [`crate::cases::relation`]) unless a
+/// of one force (it does not exist for them, see [`crate::ops::cases::relation`]) unless a
 /// break-glass grant made through a confirmed cross-force link reaches it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Relation {

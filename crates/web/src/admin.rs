@@ -16,13 +16,14 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::access::{Action, Role};
-use crate::auth::{self, Viewer};
-use crate::cases::authorise;
+use crate::auth;
 use crate::error::AppError;
-use crate::forms::Fields;
-use crate::pages::PageViewer;
+use crate::extract::PageViewer;
+use crate::fields::Fields;
+use crate::ops::cases::authorise;
 use crate::state::AppState;
 use crate::templates::Nav;
+use crate::viewer::Viewer;
 
 /// One user as the page lists them.
 #[derive(Debug, Clone)]
@@ -163,7 +164,7 @@ async fn recent_sign_ins(
         .take(SIGN_IN_ROWS)
         .map(|a| SignInRow {
             username: a.username,
-            at: crate::cases::local_time(&a.at),
+            at: crate::rows::local_time(&a.at),
             outcome: match a.outcome {
                 storage::SignInOutcome::SignedIn => "Signed in",
                 storage::SignInOutcome::Refused => "Refused",
@@ -426,7 +427,12 @@ pub async fn set_role(
     }
     match state
         .store
-        .set_user_role(&access, &user.username, role.as_str(), role.may_be_national())
+        .set_user_role(
+            &access,
+            &user.username,
+            role.as_str(),
+            role.may_be_national(),
+        )
         .await
     {
         Ok(()) => {}

@@ -9,64 +9,23 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::access::Action;
-use crate::auth::{self, Viewer};
-use crate::cases::{self, authorise_case, case_key};
+use crate::auth;
 use crate::error::{ApiError, AppError};
-use crate::pages::{self, GuidanceQuery, Recorded, ReportQuery};
+use crate::extract::{ApiCaseAccess, ApiViewer, Audit, Read, json_body};
+use crate::ops::cases::{case_key, read};
+use crate::ops::guidance::GuidanceQuery;
+use crate::ops::record::Recorded;
+use crate::ops::report::ReportQuery;
+use crate::ops::{audit, break_glass, caseload, guidance, identity, record, report};
 use crate::state::AppState;
-
-/// A signed-in API caller.
-#[derive(Debug)]
-pub struct ApiViewer(pub Viewer);
-
-impl FromRequestParts<Arc<AppState>> for ApiViewer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        match auth::authenticate(state, &parts.headers).await? {
-            Some((viewer, bearer)) => {
-                let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD);
-                if unsafe_method && !bearer {
-                    let token = parts
-                        .headers
-                        .get("x-csrf-token")
-                        .and_then(|v| v.to_str().ok());
-                    viewer.check_csrf(token)?;
-                }
-                Ok(ApiViewer(viewer))
-            }
-            None => Err(AppError::unauthenticated().into()),
-        }
-    }
-}
-
-/// Parses a JSON body, naming the field at fault.
-pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let message = error.inner().to_string();
-        if path == "." || path.is_empty() {
-            AppError::bad_request(format!(
-                "The body is not valid JSON for this request: {message}"
-            ))
-        } else {
-            AppError::invalid(path, message)
-        }
-    })
-}
 
 #[derive(Debug, Deserialize)]
 struct SignIn {
@@ -112,7 +71,7 @@ pub async fn caseload(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
 ) -> Result<Json<Value>, ApiError> {
-    let (rows, open, overdue) = pages::caseload_data(&state, &viewer).await?;
+    let (rows, open, overdue) = caseload::caseload_data(&state, &viewer).await?;
     Ok(Json(
         json!({"cases": rows, "open_findings": open, "overdue": overdue}),
     ))
@@ -123,7 +82,7 @@ pub async fn team(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
 ) -> Result<Json<Value>, ApiError> {
-    let data = pages::team_data(&state, &viewer).await?;
+    let data = caseload::team_data(&state, &viewer).await?;
     Ok(Json(json!({
         "cases": data.rows,
         "officers": data.loads,
@@ -135,18 +94,15 @@ pub async fn team(
 /// `GET /api/cases/{force}/{case}`.
 pub async fn case(
     State(state): State<Arc<AppState>>,
-    ApiViewer(viewer): ApiViewer,
-    Path((force, reference)): Path<(String, String)>,
+    ApiCaseAccess(case): ApiCaseAccess<Read>,
 ) -> Result<JsonText, ApiError> {
-    let key = case_key(&force, &reference)?;
-    let (access, relation, _) = authorise_case(&state, &viewer, &key, Action::CaseRead).await?;
-    let cached = cases::read(&state, &access, &key).await?;
-    case_json(&state, &cached, relation)
+    let cached = read(&state, &case.access, &case.key).await?;
+    case_json(&state, &cached, case.relation)
 }
 
 fn case_json(
     state: &AppState,
-    cached: &cases::CachedCase,
+    cached: &crate::state::CachedCase,
     relation: crate::access::Relation,
 ) -> Result<JsonText, ApiError> {
     let fixed = cached
@@ -192,7 +148,7 @@ impl IntoResponse for JsonText {
 }
 
 /// The API's case object. The people, timeline and decisions are serialized once per version
-/// ([`cases::CachedCase::fixed_json`]); the findings change with time, so they are not.
+/// ([`crate::state::CachedCase::fixed_json`]); the findings change with time, so they are not.
 #[derive(Serialize)]
 struct CaseJson<'a> {
     force: &'a str,
@@ -245,7 +201,7 @@ pub async fn record(
     }
     let object: serde_json::Map<String, Value> = json_body(&body)?;
     let (outcome, cached, relation) =
-        pages::record_event(&state, &viewer, &key, object, confirm, expected).await?;
+        record::record_event(&state, &viewer, &key, object, confirm, expected).await?;
     match outcome {
         Recorded::Done => {
             Ok((StatusCode::CREATED, case_json(&state, &cached, relation)?).into_response())
@@ -287,7 +243,7 @@ pub async fn identity(
             AppError::invalid("person", "A person key is letters and digits, like V1.").into(),
         );
     }
-    match pages::unseal(
+    match identity::unseal(
         &state,
         &viewer,
         &key,
@@ -316,18 +272,16 @@ pub async fn break_glass(
 ) -> Result<StatusCode, ApiError> {
     let request: BreakGlassRequest = json_body(&body)?;
     let key = case_key(&request.force, &request.case)?;
-    pages::declare_break_glass(&state, &viewer, &key, &request.reason).await?;
+    break_glass::declare_break_glass(&state, &viewer, &key, &request.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/cases/{force}/{case}/audit`.
 pub async fn audit(
     State(state): State<Arc<AppState>>,
-    ApiViewer(viewer): ApiViewer,
-    Path((force, reference)): Path<(String, String)>,
+    ApiCaseAccess(case): ApiCaseAccess<Audit>,
 ) -> Result<Json<Value>, ApiError> {
-    let key = case_key(&force, &reference)?;
-    let rows = pages::case_audit_rows(&state, &viewer, &key).await?;
+    let rows = audit::case_audit_rows(&state, &case.access, &case.key).await?;
     Ok(Json(json!({"records": rows})))
 }
 
@@ -337,7 +291,7 @@ pub async fn guidance_search(
     ApiViewer(viewer): ApiViewer,
     Query(query): Query<GuidanceQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let results = pages::guidance_results(&state, &viewer, &query).await?;
+    let results = guidance::guidance_results(&state, &viewer, &query).await?;
     let pages: Vec<Value> = results
         .into_iter()
         .map(|p| json!({"id": p.id, "title": p.title, "summary": p.summary}))
@@ -351,7 +305,7 @@ pub async fn guidance_page(
     ApiViewer(viewer): ApiViewer,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    crate::cases::authorise(&viewer, Action::Guidance)?;
+    crate::ops::cases::authorise(&viewer, Action::Guidance)?;
     let page = state
         .library
         .page(&id, viewer.role.guidance_viewer())
@@ -369,7 +323,7 @@ pub async fn report(
     ApiViewer(viewer): ApiViewer,
     Query(query): Query<ReportQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let report = pages::build_report(&state, &viewer, &query).await?;
+    let report = report::build_report(&state, &viewer, &query).await?;
     Ok(Json(report.to_json()))
 }
 

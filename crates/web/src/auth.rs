@@ -4,17 +4,19 @@
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::http::HeaderMap;
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-use storage::{Session, SignInOutcome, User, UserScope};
+use storage::{Session, SignInOutcome, User};
 
 use crate::access::Role;
 use crate::error::AppError;
 use crate::state::AppState;
+
+use crate::secrets::{random_token, same_secret, token_hash, verify_password};
+
+// Where callers outside the crate (the CLI, tests) have always found them.
+pub use crate::secrets::hash_password;
+pub use crate::viewer::Viewer;
 
 /// The session cookie. `__Host-` means: Secure, Path=/, no Domain.
 pub const SESSION_COOKIE: &str = "__Host-rasso-session";
@@ -29,121 +31,6 @@ pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 /// idle from a time no later than it really went idle. It can end up to a minute early (after 14
 /// of the 15 minutes), never late.
 pub const TOUCH_EVERY_SECS: i64 = 60;
-
-fn argon2() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
-}
-
-/// An argon2id PHC string for `password`.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    let hash = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
-    Ok(hash.to_string())
-}
-
-/// Whether `password` matches the PHC string.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(hash) => argon2().verify_password(password.as_bytes(), &hash).is_ok(),
-        Err(_) => false,
-    }
-}
-
-/// A random token, hex.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// What is stored for a token.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Compares secrets in time independent of where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The signed-in user of a request.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub user: User,
-    pub role: Role,
-    /// The stored hash of the session token (the session's identity server-side).
-    pub session: String,
-    pub csrf: String,
-    /// The server's idle timeout (seconds), for the warning before the session ends.
-    pub idle_seconds: i64,
-}
-
-impl Viewer {
-    /// The actor written in audit records.
-    pub fn actor(&self) -> String {
-        format!("user:{}", self.user.username)
-    }
-
-    /// Where the viewer may work. A stored national scope counts only for roles that may be held
-    /// nationally ([`Role::may_be_national`]); otherwise the account reaches nothing.
-    pub fn scope(&self) -> UserScope<'_> {
-        match self.user.scope() {
-            UserScope::National if !self.role.may_be_national() => UserScope::Unassigned,
-            scope => scope,
-        }
-    }
-
-    /// How the viewer's force names them (as `officer_allocated` does).
-    pub fn officer_id(&self) -> &str {
-        &self.user.officer_id
-    }
-
-    /// Whether the viewer belongs to `force` (a national viewer belongs to none).
-    pub fn is_of_force(&self, force: &str) -> bool {
-        self.scope() == UserScope::Force(force)
-    }
-
-    /// Whether cases of `force` are within the viewer's reach at all: their own force's, or every
-    /// force's for a national viewer. What they may do there is for the access-control point.
-    pub fn reaches_force(&self, force: &str) -> bool {
-        match self.scope() {
-            UserScope::Force(own) => own == force,
-            UserScope::National => true,
-            UserScope::Unassigned => false,
-        }
-    }
-
-    /// The force whose cases lists and reports cover: the viewer's own, or every force (`None`)
-    /// for a national viewer. An account without a force reaches no case data (403): it never
-    /// silently becomes national.
-    pub fn force_filter(&self) -> Result<Option<&str>, AppError> {
-        match self.scope() {
-            UserScope::Force(force) => Ok(Some(force)),
-            UserScope::National => Ok(None),
-            UserScope::Unassigned => Err(AppError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "no_force",
-                "Your account has no force yet, so it reaches no cases. Ask an administrator to give it one.",
-            )),
-        }
-    }
-
-    /// Checks a CSRF token from a form or header.
-    pub fn check_csrf(&self, token: Option<&str>) -> Result<(), AppError> {
-        match token {
-            Some(token) if same_secret(token, &self.csrf) => Ok(()),
-            _ => Err(AppError::csrf()),
-        }
-    }
-}
 
 /// Reads a cookie from the request headers.
 pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -202,7 +89,9 @@ pub async fn authenticate(
     let Ok(role) = user.role.parse::<Role>() else {
         return Ok(None);
     };
-    if now - seen > Duration::seconds(TOUCH_EVERY_SECS) && state.claim_touch(&hash, now) {
+    if now - seen > Duration::seconds(TOUCH_EVERY_SECS)
+        && state.claim_touch(&hash, now, Duration::seconds(TOUCH_EVERY_SECS))
+    {
         state.store.touch_session(&hash, now).await?;
     }
     Ok(Some((

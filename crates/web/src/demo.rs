@@ -89,7 +89,7 @@ pub async fn seed(store: &dyn Store, count: usize) -> anyhow::Result<usize> {
     let access = Access::new("system:demo", Purpose::Administration)
         .with_reason("rasso serve --demo: synthetic data");
     let force = demo_force();
-    let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
+    let hash = crate::secrets::hash_password(DEMO_PASSWORD)?;
     for (username, display, role) in DEMO_USERS {
         if store.user(username).await?.is_none() {
             store

@@ -1,10 +1,11 @@
 //! Errors: a stable code, a message for people, and the field at fault where there is one. Pages
-//! show them as HTML, the API as JSON. Messages never hold identity or internal detail: store
-//! failures are logged (without personal data) and answered with a generic 500.
+//! show them as HTML (rendered by `templates`), the API as JSON. Messages never hold identity or
+//! internal detail: store failures are logged (without personal data) and answered with a
+//! generic 500.
 
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// An error answered to a client.
@@ -135,29 +136,31 @@ impl From<askama::Error> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let page = crate::templates::ErrorPage {
-            nav: crate::templates::Nav::default(),
-            break_glass: None,
-            title: match self.status.as_u16() {
-                400 => "There is a problem",
-                401 => "Sign in",
-                403 => "You cannot do this",
-                404 => "Page not found",
-                409 => "The case has changed",
-                _ => "Sorry, there is a problem with the service",
-            },
-            message: &self.message,
-            field: self.field.as_deref(),
-        };
-        let body = askama::Template::render(&page).unwrap_or_else(|_| self.message.clone());
-        let status = self.status;
-        let mut response = (status, Html(body)).into_response();
-        // Kept with the response so that the error page can be made again with the viewer's
-        // navigation (see `pages::error_pages`).
-        response.extensions_mut().insert(self);
-        response
+/// What is wrong with one field of an event or a form: the field's name (as the interchange format
+/// or the form names it) and a message for people. Without a field, the input as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error of the field `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+}
+
+/// A 400 naming the field, or a 400 about the whole request when there is none.
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        match error.field {
+            Some(field) => AppError::invalid(field, error.message),
+            None => AppError::bad_request(error.message),
+        }
     }
 }
 

@@ -11,17 +11,20 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use domain::interchange::Kind;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::access::Action;
-use crate::auth::Viewer;
-use crate::cases::{self, CachedCase, FindingRow, authorise, authorise_case, case_key};
-use crate::error::AppError;
-use crate::forms::Fields;
-use crate::pages::{PageViewer, Recorded};
-use crate::record::{self, FieldView, Spec};
-use crate::state::AppState;
+use crate::error::{AppError, FieldError};
+use crate::extract::{CaseAccess, PageViewer, Write};
+use crate::fields::Fields;
+use crate::kinds::{self, Spec};
+use crate::ops;
+use crate::ops::cases::{authorise, authorise_case, case_key, read};
+use crate::ops::record::{Recorded, record_on};
+use crate::record::{self, FieldView};
+use crate::rows::FindingRow;
+use crate::state::{AppState, CachedCase};
 use crate::templates::Nav;
+use crate::viewer::Viewer;
 
 /// "Record what happened": the kinds the viewer may record on the case, grouped.
 #[derive(Debug, Template)]
@@ -73,13 +76,15 @@ fn page(page: impl Template, status: StatusCode) -> Result<Response, AppError> {
 
 pub async fn record_index(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference)): Path<(String, String)>,
+    CaseAccess {
+        viewer,
+        key,
+        access,
+        ..
+    }: CaseAccess<Write>,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
-    let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = cases::read(&state, &access, &key).await?;
-    let groups = record::recordable(viewer.role, cached.is_officer_in_case(&viewer))
+    let cached = read(&state, &access, &key).await?;
+    let groups = kinds::recordable(viewer.role, cached.is_officer_in_case(&viewer))
         .into_iter()
         .map(|(group, specs)| {
             (
@@ -125,18 +130,18 @@ fn kind_page(
     cached: &CachedCase,
     spec: &Spec,
     sent: &Fields,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     warnings: Vec<FindingRow>,
     preset_person: Option<&str>,
     now: DateTime<Utc>,
 ) -> RecordPage {
-    let people = cases::people(&cached.case);
+    let people = crate::rows::people(&cached.case);
     let fields = record::field_views(spec, &people, sent, &errors, preset_person);
     let (date, time) = record::local_parts(&now);
     let when_error = errors
         .iter()
-        .find(|(name, _)| name == "when")
-        .map(|(_, m)| m.clone());
+        .find(|error| error.field.as_deref() == Some("when"))
+        .map(|error| error.message.clone());
     let mut summary = Vec::new();
     if let Some(message) = &when_error {
         summary.push(("f-when-date".to_owned(), message.clone()));
@@ -147,12 +152,13 @@ fn kind_page(
         }
     }
     // An error of no field of the form (the case changed, say) still shows in the summary.
-    for (name, message) in &errors {
+    for error in &errors {
+        let name = error.field.as_deref().unwrap_or("");
         if name != "when" && !spec.fields.iter().any(|f| f.name == name) {
-            summary.push(("f-when-date".to_owned(), message.clone()));
+            summary.push(("f-when-date".to_owned(), error.message.clone()));
         }
     }
-    let who = record::who_records(spec.kind);
+    let who = kinds::who_records(spec.kind);
     let mut intro = format!("Recorded by {who}.");
     if spec.filled.contains(&"officer") {
         intro.push_str(" You are recorded as the officer who made it.");
@@ -186,15 +192,18 @@ fn kind_page(
 
 pub async fn record_form(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
-    Path((force, reference, kind)): Path<(String, String, String)>,
+    CaseAccess {
+        viewer,
+        key,
+        access,
+        ..
+    }: CaseAccess<Write>,
+    Path((_, _, kind)): Path<(String, String, String)>,
     Query(query): Query<RecordQuery>,
 ) -> Result<Response, AppError> {
-    let key = case_key(&force, &reference)?;
-    let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = cases::read(&state, &access, &key).await?;
+    let cached = read(&state, &access, &key).await?;
     let kind = recordable_kind(&viewer, &cached, &kind)?;
-    let spec = record::spec(kind);
+    let spec = kinds::spec(kind);
     page(
         kind_page(
             &viewer,
@@ -241,7 +250,7 @@ fn draft_lost(rejection: Response, fields: &Fields, spec: Option<&Spec>) -> Resp
                     || match name.as_str() {
                         "when-date" => "Date it happened".to_owned(),
                         "when-time" => "Time it happened".to_owned(),
-                        other => crate::cases::kind_label(other),
+                        other => crate::kinds::kind_label(other),
                     },
                     |f| f.label.to_owned(),
                 );
@@ -261,20 +270,20 @@ pub async fn record_post(
     let viewer = match viewer {
         Ok(PageViewer(viewer)) => viewer,
         Err(rejection) => {
-            let spec = Kind::from_name(&kind).map(record::spec);
+            let spec = Kind::from_name(&kind).map(kinds::spec);
             return Ok(draft_lost(rejection, &fields, spec.as_ref()));
         }
     };
     let key = case_key(&force, &reference)?;
     viewer.check_csrf(fields.get("csrf"))?;
     let (access, _, _) = authorise_case(&state, &viewer, &key, Action::CaseWrite).await?;
-    let cached = cases::read(&state, &access, &key).await?;
+    let cached = read(&state, &access, &key).await?;
     let kind = recordable_kind(&viewer, &cached, &kind)?;
-    let spec = record::spec(kind);
+    let spec = kinds::spec(kind);
     let now = state.now();
-    let people = cases::people(&cached.case);
+    let people = crate::rows::people(&cached.case);
     let mut errors = Vec::new();
-    let at = when(&fields, now).map_err(|e| errors.push(("when".to_owned(), e.message)));
+    let at = when(&fields, now).map_err(|e| errors.push(FieldError::new("when", e.message)));
     let object = record::object_from_form(&spec, &fields, &people)
         .map_err(|mut field_errors| errors.append(&mut field_errors));
     let (Ok(at), Ok(mut object)) = (at, object) else {
@@ -295,7 +304,7 @@ pub async fn record_post(
         at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).into(),
     );
     let confirm = fields.get("confirm") == Some("yes");
-    match crate::pages::record_on(
+    match record_on(
         &state,
         &viewer,
         &access,
@@ -336,7 +345,7 @@ pub async fn record_post(
                     &cached,
                     &spec,
                     &fields,
-                    vec![(field, error.message)],
+                    vec![FieldError::new(field, error.message)],
                     Vec::new(),
                     None,
                     now,
@@ -356,17 +365,17 @@ const REFERENCE_HINT: &str =
 fn new_case_page(
     viewer: &Viewer,
     sent: &Fields,
-    errors: Vec<(String, String)>,
+    errors: Vec<FieldError>,
     now: DateTime<Utc>,
 ) -> RecordPage {
-    let spec = record::spec(Kind::ReportReceived);
+    let spec = kinds::spec(Kind::ReportReceived);
     let fields = record::field_views(&spec, &[], sent, &errors, None);
     let (date, time) = record::local_parts(&now);
     let error_of = |name: &str| {
         errors
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, m)| m.clone())
+            .find(|error| error.field.as_deref() == Some(name))
+            .map(|error| error.message.clone())
     };
     let reference_field = FieldView {
         id: "f-reference".into(),
@@ -453,7 +462,7 @@ pub async fn new_case(
     let viewer = match viewer {
         Ok(PageViewer(viewer)) => viewer,
         Err(rejection) => {
-            let spec = record::spec(Kind::ReportReceived);
+            let spec = kinds::spec(Kind::ReportReceived);
             return Ok(draft_lost(rejection, &fields, Some(&spec)));
         }
     };
@@ -474,8 +483,8 @@ pub async fn new_case(
     }
 }
 
-/// Opens the case: its report and the viewer's allocation, appended as a new case (refused if
-/// the reference is taken). Errors are by field.
+/// Opens the case from the form: its reference, when it was reported and the report's fields,
+/// every error by field; then the case is opened ([`ops::record::open_case`]).
 async fn open_case(
     state: &AppState,
     viewer: &Viewer,
@@ -483,102 +492,29 @@ async fn open_case(
     force: &str,
     fields: &Fields,
     now: DateTime<Utc>,
-) -> Result<domain::CaseKey, Vec<(String, String)>> {
+) -> Result<domain::CaseKey, Vec<FieldError>> {
     let mut errors = Vec::new();
     let reference = fields.get("reference").unwrap_or("");
     let key = if reference.is_empty() {
-        errors.push((
-            "reference".to_owned(),
-            "Enter the case reference.".to_owned(),
-        ));
+        errors.push(FieldError::new("reference", "Enter the case reference."));
         None
     } else {
         case_key(force, reference)
-            .map_err(|e| errors.push(("reference".to_owned(), e.message)))
+            .map_err(|e| errors.push(FieldError::new("reference", e.message)))
             .ok()
     };
     let at = when(fields, now)
-        .map_err(|e| errors.push(("when".to_owned(), e.message)))
+        .map_err(|e| errors.push(FieldError::new("when", e.message)))
         .ok();
     if at.is_some_and(|at| at > now + chrono::Duration::minutes(5)) {
-        errors.push(("when".to_owned(), "The time is in the future.".to_owned()));
+        errors.push(FieldError::new("when", "The time is in the future."));
     }
-    let spec = record::spec(Kind::ReportReceived);
+    let spec = kinds::spec(Kind::ReportReceived);
     let object = record::object_from_form(&spec, fields, &[])
         .map_err(|mut field_errors| errors.append(&mut field_errors))
         .ok();
     let (Some(key), Some(at), Some(report), true) = (key, at, object, errors.is_empty()) else {
         return Err(errors);
     };
-    let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let event = |mut object: Map<String, Value>| -> Result<storage::NewEvent, (String, String)> {
-        object.insert("case".into(), key.reference.as_str().into());
-        object.insert("force".into(), key.force.as_str().into());
-        object.insert("at".into(), stamp.clone().into());
-        object.insert(
-            "id".into(),
-            format!("web-{}", &crate::auth::random_token()[..24]).into(),
-        );
-        let record = domain::interchange::parse_record(&Value::Object(object).to_string())
-            .map_err(|e| (e.field.unwrap_or_else(|| "when".into()), e.message))?;
-        Ok(storage::NewEvent::from_record(record))
-    };
-    let report = event(report).map_err(|e| vec![e])?;
-    if let domain::EventData::ReportReceived(received) = &report.record.event.data {
-        for (name, offence) in [
-            ("offence_from", &received.offence_from),
-            ("offence_to", &received.offence_to),
-        ] {
-            if offence.as_ref().is_some_and(|o| o.with_timezone(&Utc) > at) {
-                errors.push((
-                    name.to_owned(),
-                    "The offence cannot be after the report of it.".to_owned(),
-                ));
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut allocation = Map::new();
-    allocation.insert("kind".into(), "officer_allocated".into());
-    allocation.insert("officer".into(), viewer.officer_id().into());
-    let role = if viewer.role == crate::access::Role::Supervisor {
-        "supervisor"
-    } else {
-        "oic"
-    };
-    allocation.insert("role".into(), role.into());
-    let allocation = event(allocation).map_err(|e| vec![e])?;
-    let events = vec![report, allocation];
-    let case = domain::Case::new(
-        key.clone(),
-        events.iter().map(|e| e.record.event.clone()).collect(),
-    );
-    let outcome = state
-        .store
-        .append(
-            access,
-            vec![storage::Append {
-                case: key.clone(),
-                expected: storage::ExpectedVersion::NoCase,
-                events,
-            }],
-        )
-        .await;
-    match outcome {
-        Ok(outcome) => {
-            let version = outcome.first().map_or(2, |o| o.version);
-            state.remember(case, version);
-            Ok(key)
-        }
-        Err(storage::StoreError::Conflict { .. }) => Err(vec![(
-            "reference".to_owned(),
-            "Your force already has a case with this reference.".to_owned(),
-        )]),
-        Err(error) => {
-            let error = AppError::from(error);
-            Err(vec![("reference".to_owned(), error.message)])
-        }
-    }
+    ops::record::open_case(state, viewer, access, key, at, report).await
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use domain::interchange::Event;
 use domain::{Case, EventData, Status};
 
-use crate::cases::{FindingRow, local_time, role_name};
-use crate::record::{code_label, offence_name};
+use crate::kinds::{code_label, offence_name};
+use crate::rows::{DecisionRow, FindingRow, TimelineRow, local_time, role_name, tag_class};
 
 fn yes_no(value: Option<bool>, yes: &str, no: &str) -> String {
     match value {
@@ -265,7 +265,7 @@ pub fn sentence(event: &Event) -> String {
         E::CaseClosed(c) => format!(
             "The case was closed with outcome {}{}",
             c.outcome,
-            crate::record::OUTCOMES
+            crate::kinds::OUTCOMES
                 .get((c.outcome as usize).wrapping_sub(1))
                 .map(|name| format!(": {}", name.to_lowercase()))
                 .unwrap_or_default()
@@ -306,7 +306,7 @@ pub fn sentence(event: &Event) -> String {
         E::PropertyRetained(p) => format!("{}'s property was kept: {}", p.person, p.reason),
         E::DecisionRecorded(d) => format!(
             "Decision on {} by {}: {}",
-            crate::record::code_label("Topic", &d.topic).to_lowercase(),
+            crate::kinds::code_label("Topic", &d.topic).to_lowercase(),
             d.officer,
             d.decision
         ),
@@ -388,23 +388,10 @@ impl Task {
         self.status.as_str()
     }
     pub fn status_label(&self) -> &'static str {
-        crate::cases::status_label(self.status)
+        crate::rows::status_label(self.status)
     }
     pub fn tag_class(&self) -> &'static str {
         tag_class(self.status)
-    }
-}
-
-/// The GOV.UK tag colour of a status: breached is the strongest (red), overdue orange, due
-/// yellow, advice blue, met green, met late grey.
-pub fn tag_class(status: Status) -> &'static str {
-    match status {
-        Status::Breached => "govuk-tag--red",
-        Status::Overdue => "govuk-tag--orange",
-        Status::Due => "govuk-tag--yellow",
-        Status::Advice => "govuk-tag--blue",
-        Status::MetLate => "govuk-tag--grey",
-        Status::Met => "govuk-tag--green",
     }
 }
 
@@ -434,7 +421,7 @@ pub fn tasks(path: &str, findings: &[FindingRow], now: DateTime<Utc>) -> Vec<Tas
                 (Status::Advice, _) => "To consider".to_owned(),
                 _ => String::new(),
             };
-            let action = crate::record::task_action(&f.view.rule).map(|(kind, title)| {
+            let action = crate::kinds::task_action(&f.view.rule).map(|(kind, title)| {
                 let mut href = format!("/cases/{path}/record/{}", kind.as_str());
                 if let Some(person) = &f.view.person {
                     href.push_str(&format!("?person={person}"));
@@ -486,10 +473,10 @@ pub fn summary(
     rows.push((
         "Reported on".to_owned(),
         report.map_or("Not recorded".to_owned(), |(e, _)| {
-            crate::cases::local_date(&e.at.with_timezone(&Utc))
+            crate::rows::local_date(&e.at.with_timezone(&Utc))
         }),
     ));
-    let people = crate::cases::people(case);
+    let people = crate::rows::people(case);
     let victims: Vec<String> = people
         .iter()
         .filter(|p| p.role == "victim")
@@ -570,6 +557,44 @@ fn suspect_status(case: &Case, key: &str) -> String {
         };
     }
     status
+}
+
+/// Every event of the case in order, in words.
+pub fn timeline(case: &Case) -> Vec<TimelineRow> {
+    case.events()
+        .iter()
+        .map(|event| {
+            let detail = crate::story::sentence(event);
+            let at = event.at.with_timezone(&Utc);
+            TimelineRow {
+                at: domain::interchange::format_timestamp(&event.at),
+                at_local: local_time(&at),
+                kind: event.kind().as_str().to_owned(),
+                label: crate::kinds::spec(event.kind()).title.to_owned(),
+                person: event.person().map(ToString::to_string),
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// The decision log: every decision recorded anywhere in the case (decision log entries, and the
+/// decisions charging, review, bail, closure and other records carry), in order. Never edited:
+/// corrections are new entries.
+pub fn decisions(case: &Case) -> Vec<DecisionRow> {
+    case.events()
+        .iter()
+        .filter_map(|event| {
+            let (topic, decision, rationale, officer) = crate::story::decision_of(event)?;
+            Some(DecisionRow {
+                at_local: local_time(&event.at.with_timezone(&Utc)),
+                topic,
+                decision,
+                rationale,
+                officer,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

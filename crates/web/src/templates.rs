@@ -1,10 +1,15 @@
 //! Page templates (askama, `crates/web/templates/`). Every page extends `base.html`.
 
 use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::AppError;
 
 use crate::access::{Action, Decision, Relation, decide};
-use crate::auth::Viewer;
-use crate::cases::{CaseloadRow, DecisionRow, FindingRow, OfficerLoad, PersonRow, TimelineRow};
+use crate::ops::audit::AuditRow;
+use crate::ops::guidance::PageLink;
+use crate::rows::{CaseloadRow, DecisionRow, FindingRow, OfficerLoad, PersonRow, TimelineRow};
+use crate::viewer::Viewer;
 
 /// The header's navigation for a viewer.
 #[derive(Debug, Clone, Default)]
@@ -113,14 +118,6 @@ pub struct SignInPage {
     pub username: String,
 }
 
-/// A guidance page offered as a link.
-#[derive(Debug, Clone)]
-pub struct PageLink {
-    pub id: String,
-    pub title: String,
-    pub summary: String,
-}
-
 #[derive(Debug, Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
@@ -151,7 +148,7 @@ pub struct CaseloadPage {
     pub pages: usize,
     /// The rules of open findings on the caseload (for the filter by rule): (id, title).
     pub rules: Vec<(String, String)>,
-    pub filter: crate::pages::CaseloadFilter,
+    pub filter: crate::ops::caseload::CaseloadFilter,
 }
 
 impl CaseloadPage {
@@ -264,7 +261,7 @@ pub struct CasePage {
     /// The viewer may share the case with a partner (and revoke shares).
     pub can_share: bool,
     /// Shares of the case, revoked ones included (for the case team).
-    pub shares: Vec<crate::sharing::ShareRow>,
+    pub shares: Vec<crate::ops::sharing::ShareRow>,
     /// What can be shared: (value, label).
     pub share_items: Vec<(String, String)>,
 }
@@ -336,18 +333,6 @@ pub struct GuidancePage {
     pub reviewed: String,
 }
 
-/// One audit record as the case audit page shows it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub at_local: String,
-    pub actor: String,
-    pub category: String,
-    pub object: String,
-    pub purpose: String,
-    pub reason: String,
-}
-
 #[derive(Debug, Template)]
 #[template(path = "audit.html")]
 pub struct AuditPage {
@@ -391,14 +376,14 @@ pub struct UnsealPage {
 #[template(path = "shared_list.html")]
 pub struct SharedListPage {
     pub nav: Nav,
-    pub rows: Vec<crate::sharing::SharedRow>,
+    pub rows: Vec<crate::ops::sharing::SharedRow>,
 }
 
 #[derive(Debug, Template)]
 #[template(path = "shared_case.html")]
 pub struct SharedCasePage {
     pub nav: Nav,
-    pub view: crate::sharing::SharedView,
+    pub view: crate::ops::sharing::SharedView,
 }
 
 /// The leaders' report: the date range form (with its errors, values kept) and the report itself,
@@ -440,5 +425,32 @@ impl ReportPage {
                 &self.to_error,
             ),
         ]
+    }
+}
+
+/// An error as an HTML page (the error type is below the views; how it looks is theirs).
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            nav: Nav::default(),
+            break_glass: None,
+            title: match self.status.as_u16() {
+                400 => "There is a problem",
+                401 => "Sign in",
+                403 => "You cannot do this",
+                404 => "Page not found",
+                409 => "The case has changed",
+                _ => "Sorry, there is a problem with the service",
+            },
+            message: &self.message,
+            field: self.field.as_deref(),
+        };
+        let body = askama::Template::render(&page).unwrap_or_else(|_| self.message.clone());
+        let status = self.status;
+        let mut response = (status, Html(body)).into_response();
+        // Kept with the response so that the error page can be made again with the viewer's
+        // navigation (see `pages::error_pages`).
+        response.extensions_mut().insert(self);
+        response
     }
 }

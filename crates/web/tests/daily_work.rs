@@ -556,7 +556,11 @@ async fn administrators_change_roles_and_see_recent_sign_ins() {
     // A national user keeps a role that may be national.
     let nat = server.sign_in("nat-adm").await;
     let national = server
-        .post_form(&nat, "/admin/users/nat-ana/role", &[("role", "investigator")])
+        .post_form(
+            &nat,
+            "/admin/users/nat-ana/role",
+            &[("role", "investigator")],
+        )
         .await;
     assert_eq!(national.status(), 400);
     let still = server.state.store.user("nat-ana").await.expect("user");

@@ -662,7 +662,7 @@ async fn every_rule_of_every_version_can_be_cleared_in_the_browser() {
                     .nth(1)
                     .and_then(|rest| rest.split("</ul>").next())
                     .unwrap_or("");
-                let completing = web::record::completing_kinds(rule);
+                let completing = web::kinds::completing_kinds(rule);
                 let linked = completing.iter().any(|k| {
                     tasks.contains(&format!(
                         "/cases/{}/{reference}/record/{}",

@@ -243,9 +243,15 @@ const ENVELOPE: [&str; 5] = ["case", "force", "at", "kind", "id"];
 pub fn parse_record(line: &str) -> Result<Record, RecordError> {
     let value: Value = serde_json::from_str(line)
         .map_err(|error| RecordError::general(format!("not valid JSON: {error}")))?;
-    let Value::Object(mut object) = value else {
+    let Value::Object(object) = value else {
         return Err(RecordError::general("expected a JSON object"));
     };
+    parse_object(object)
+}
+
+/// Parses one event already read as a JSON object (what [`parse_record`] does after reading the
+/// line): for callers that hold the object, so that it is not written out as text and read again.
+pub fn parse_object(mut object: Map<String, Value>) -> Result<Record, RecordError> {
     let reference = take_string(&mut object, "case")?;
     check_length("case", &reference, limits::REFERENCE)?;
     if reference.chars().any(char::is_control) {

@@ -197,7 +197,9 @@ impl<B: Backend> AccountStore for B {
     ) -> StoreResult<()> {
         let mut tx = self.begin(STORE_ACTOR, false).await?;
         stmt::<B::Db>("DELETE FROM sign_ins WHERE at < $1")
-            .param(format_time(at - chrono::Duration::days(SIGN_IN_HISTORY_DAYS)))
+            .param(format_time(
+                at - chrono::Duration::days(SIGN_IN_HISTORY_DAYS),
+            ))
             .run(tx.next()?)
             .await?;
         stmt::<B::Db>("INSERT INTO sign_ins (username, at, outcome) VALUES ($1, $2, $3)")

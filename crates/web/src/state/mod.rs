@@ -9,7 +9,11 @@ use chrono::{DateTime, Utc};
 use domain::{Case, CaseKey, RuleSet};
 use storage::{Access, Purpose, Store};
 
-use crate::cases::CachedCase;
+mod cache;
+
+pub use cache::{
+    CachedCase, Caseload, FINDINGS_REUSE_SECS, Findings, FixedJson, HeldCaseload, findings,
+};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -62,10 +66,10 @@ pub struct AppState {
     /// Users as last read for a request, with when (see `auth::known_user`).
     pub users: Mutex<HashMap<String, (storage::User, DateTime<Utc>)>>,
     /// Case lists as last listed, by filter (as JSON), with the change counter of the filter's
-    /// force at the time: reused while the counter stands still (see `cases::open_cases`).
+    /// force at the time: reused while the counter stands still (see `ops::cases::open_cases`).
     pub case_lists: Mutex<HashMap<String, HeldList>>,
-    /// Officers' caseloads as last worked out, by username (see `cases::my_caseload`).
-    pub caseloads: Mutex<HashMap<String, crate::cases::HeldCaseload>>,
+    /// Officers' caseloads as last worked out, by username (see `crate::ops::cases::my_caseload`).
+    pub caseloads: Mutex<HashMap<String, HeldCaseload>>,
     /// Officers' names by (force, officer identifier), from the user list: read at start and
     /// again whenever the web changes a user (see [`AppState::load_officers`]).
     pub officers: RwLock<HashMap<(String, String), String>>,
@@ -77,7 +81,7 @@ impl AppState {
     pub async fn new(store: Arc<dyn Store>, config: Config) -> anyhow::Result<Arc<AppState>> {
         let (library, _report) = guidance::national()?;
         let search = guidance::SearchIndex::build(&library).await?;
-        let dummy_hash = crate::auth::hash_password("no such user, no such password")?;
+        let dummy_hash = crate::secrets::hash_password("no such user, no such password")?;
         let guidance_titles = library
             .all_pages()
             .map(|page| (page.id.clone(), page.title.clone()))
@@ -183,9 +187,8 @@ impl AppState {
     }
 
     /// Whether this request should write the session's activity: true unless this process
-    /// already did within [`crate::auth::TOUCH_EVERY_SECS`].
-    pub fn claim_touch(&self, session: &str, now: DateTime<Utc>) -> bool {
-        let every = chrono::Duration::seconds(crate::auth::TOUCH_EVERY_SECS);
+    /// already did within `every` (see `auth::TOUCH_EVERY_SECS`).
+    pub fn claim_touch(&self, session: &str, now: DateTime<Utc>, every: chrono::Duration) -> bool {
         let mut touched = lock(&self.touched);
         if touched.len() > 10_000 {
             touched.retain(|_, at| now - *at < every);
