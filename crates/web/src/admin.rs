@@ -327,6 +327,21 @@ async fn managed_user(
     }
 }
 
+/// A posted change to a user: its fields, once the CSRF token, the administrator's right and
+/// their management of the user (404 otherwise) are checked.
+async fn user_change(
+    state: &AppState,
+    viewer: &Viewer,
+    username: &str,
+    body: &Bytes,
+) -> Result<(Fields, storage::Access, storage::User), AppError> {
+    let fields = Fields::parse(body);
+    viewer.check_csrf(fields.get("csrf"))?;
+    let access = authorise(viewer, Action::UserAdmin)?;
+    let user = managed_user(state, viewer, username).await?;
+    Ok((fields, access, user))
+}
+
 /// Disables (`disabled=yes`) or enables (`disabled=no`) a user; disabling ends their sessions.
 pub async fn set_disabled(
     State(state): State<Arc<AppState>>,
@@ -334,10 +349,7 @@ pub async fn set_disabled(
     Path(username): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    viewer.check_csrf(fields.get("csrf"))?;
-    let access = authorise(&viewer, Action::UserAdmin)?;
-    let user = managed_user(&state, &viewer, &username).await?;
+    let (fields, access, user) = user_change(&state, &viewer, &username, &body).await?;
     let disabled = match fields.get("disabled") {
         Some("yes") => true,
         Some("no") => false,
@@ -369,10 +381,7 @@ pub async fn set_force(
     Path(username): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    viewer.check_csrf(fields.get("csrf"))?;
-    let access = authorise(&viewer, Action::UserAdmin)?;
-    let user = managed_user(&state, &viewer, &username).await?;
+    let (fields, access, user) = user_change(&state, &viewer, &username, &body).await?;
     let force = fields.get("force").unwrap_or("").to_owned();
     if let storage::UserScope::Force(own) = viewer.scope()
         && own != force
@@ -406,10 +415,7 @@ pub async fn set_role(
     Path(username): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    viewer.check_csrf(fields.get("csrf"))?;
-    let access = authorise(&viewer, Action::UserAdmin)?;
-    let user = managed_user(&state, &viewer, &username).await?;
+    let (fields, access, user) = user_change(&state, &viewer, &username, &body).await?;
     let Some(role) = fields.get("role").and_then(|r| r.parse::<Role>().ok()) else {
         return Err(AppError::invalid("role", "Choose a role."));
     };

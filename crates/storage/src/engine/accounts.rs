@@ -40,6 +40,25 @@ async fn check_officer_free<B: Backend>(
     }
 }
 
+/// Ends `username`'s sessions, so that a change to their account applies from their next
+/// sign-in, audits the change (an alteration of the user, with `detail`) and commits.
+async fn end_sessions_and_audit<B: Backend>(
+    store: &B,
+    mut tx: Tx<'_, B::Db>,
+    access: &Access,
+    username: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    stmt::<B::Db>("DELETE FROM sessions WHERE username = $1")
+        .param(username)
+        .run(tx.next()?)
+        .await?;
+    let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
+        .with_detail(detail);
+    store.write_audit(&mut tx, &[entry], Utc::now()).await?;
+    tx.commit().await
+}
+
 #[async_trait]
 impl<B: Backend> AccountStore for B {
     async fn add_user(&self, access: &Access, user: &User) -> StoreResult<()> {
@@ -148,14 +167,8 @@ impl<B: Backend> AccountStore for B {
             .param(username)
             .run(tx.next()?)
             .await?;
-        stmt::<B::Db>("DELETE FROM sessions WHERE username = $1")
-            .param(username)
-            .run(tx.next()?)
-            .await?;
-        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
-            .with_detail(json!({"force": force, "national": national}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
+        let detail = json!({"force": force, "national": national});
+        end_sessions_and_audit(self, tx, access, username, detail).await
     }
 
     async fn set_user_role(
@@ -179,14 +192,8 @@ impl<B: Backend> AccountStore for B {
             .param(username)
             .run(tx.next()?)
             .await?;
-        stmt::<B::Db>("DELETE FROM sessions WHERE username = $1")
-            .param(username)
-            .run(tx.next()?)
-            .await?;
-        let entry = AuditEntry::new(access, Category::Alteration, format!("user:{username}"))
-            .with_detail(json!({"role": role, "was": user.role}));
-        self.write_audit(&mut tx, &[entry], Utc::now()).await?;
-        tx.commit().await
+        let detail = json!({"role": role, "was": user.role});
+        end_sessions_and_audit(self, tx, access, username, detail).await
     }
 
     async fn note_sign_in(
