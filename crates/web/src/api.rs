@@ -71,10 +71,12 @@ pub async fn caseload(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
 ) -> Result<Json<Value>, ApiError> {
-    let (rows, open, overdue) = caseload::caseload_data(&state, &viewer).await?;
-    Ok(Json(
-        json!({"cases": rows, "open_findings": open, "overdue": overdue}),
-    ))
+    let caseload = caseload::caseload_data(&state, &viewer).await?;
+    Ok(Json(json!({
+        "cases": caseload.rows,
+        "open_findings": caseload.open_findings,
+        "overdue": caseload.overdue,
+    })))
 }
 
 /// `GET /api/team`.

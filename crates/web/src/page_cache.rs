@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::rows::{CaseloadRow, people};
-use crate::state::{CachedCase, Findings};
+use crate::state::{CachedCase, Caseload, Findings};
 use crate::story::decisions;
 
 /// The value of `cell`, rendering it first if this is the first use.
@@ -33,6 +33,28 @@ impl CaseloadRow {
                     String::new()
                 })
         })
+    }
+}
+
+impl Caseload {
+    /// The caseload page's rule choices as most views ask for them (none chosen), rendered by
+    /// `render` once per caseload: they change only with the caseload.
+    pub fn default_rule_options_html(
+        &self,
+        render: impl FnOnce() -> Result<String, askama::Error>,
+    ) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.default_rule_options_html, render)
+    }
+
+    /// The caseload page's results as most views ask for them (no search or filter, most urgent
+    /// first, page 1), rendered by `render` once per caseload: a caseload is reused only while
+    /// none of its rows can change (`ops::cases::my_caseload`), and its rows' order and the
+    /// counts are fixed with it.
+    pub fn default_results_html(
+        &self,
+        render: impl FnOnce() -> Result<String, askama::Error>,
+    ) -> Result<Arc<String>, askama::Error> {
+        rendered_once(&self.default_results_html, render)
     }
 }
 

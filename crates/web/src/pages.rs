@@ -17,7 +17,7 @@ use crate::fields::Fields;
 use crate::ops::audit::case_audit_rows;
 use crate::ops::break_glass::declare_break_glass;
 use crate::ops::caseload::{
-    CASELOAD_PAGE, CaseloadQuery, caseload_data, filter_caseload, team_data,
+    CASELOAD_PAGE, CaseloadQuery, caseload_data, filter_caseload, rule_choices, team_data,
 };
 use crate::ops::cases::{authorise, authorise_case, case_key, read};
 use crate::ops::guidance::{GuidanceQuery, PageLink, guidance_results};
@@ -317,32 +317,42 @@ pub async fn caseload(
     Query(query): Query<CaseloadQuery>,
 ) -> Result<Response, AppError> {
     let filter = query.filter()?;
-    let (rows, open, overdue) = caseload_data(&state, &viewer).await?;
-    let mut rules: Vec<(String, String)> = rows
-        .iter()
-        .flat_map(|r| r.open_rules.iter().cloned())
-        .map(|id| {
-            let title = state.rules.find(&id).map_or_else(
-                || id.clone(),
-                |index| state.rules.rule(index).title.to_string(),
-            );
-            (id, title)
-        })
-        .collect();
-    rules.sort();
-    rules.dedup();
-    let (rows, matched) = filter_caseload(&rows, &filter);
-    let pages = matched.div_ceil(CASELOAD_PAGE).max(1);
+    let caseload = caseload_data(&state, &viewer).await?;
+    let rules = rule_choices(&state, &caseload);
+    let render_rules = || {
+        CaseloadRuleOptions {
+            rules: &rules,
+            selected: &filter.rule,
+        }
+        .render()
+    };
+    let render_results = || {
+        let (rows, matched) = filter_caseload(&caseload.rows, &filter);
+        CaseloadResults {
+            filter: &filter,
+            overdue_only: filter.show == "overdue",
+            rows: &rows,
+            open_findings: caseload.open_findings,
+            overdue: caseload.overdue,
+            matched,
+            pages: matched.div_ceil(CASELOAD_PAGE).max(1),
+        }
+        .render()
+    };
+    // Most views ask for the caseload as it first shows: that is rendered once per caseload.
+    let (rule_options, results) = if filter.is_default() {
+        (
+            caseload.default_rule_options_html(render_rules)?,
+            caseload.default_results_html(render_results)?,
+        )
+    } else {
+        (Arc::new(render_rules()?), Arc::new(render_results()?))
+    };
     html(CaseloadPage {
         nav: Nav::for_viewer(&viewer).at("/caseload"),
-        overdue_only: filter.show == "overdue",
-        rows,
-        open_findings: open,
-        overdue,
-        matched,
-        pages,
-        rules,
         filter,
+        rule_options,
+        results,
     })
 }
 

@@ -138,20 +138,38 @@ pub struct CaseloadRowHtml<'a> {
 #[template(path = "caseload.html")]
 pub struct CaseloadPage {
     pub nav: Nav,
+    pub filter: crate::ops::caseload::CaseloadFilter,
+    /// The `<option>`s of the filter by rule ([`CaseloadRuleOptions`]).
+    pub rule_options: std::sync::Arc<String>,
+    /// The search's results ([`CaseloadResults`]).
+    pub results: std::sync::Arc<String>,
+}
+
+/// The choices of the caseload's filter by rule: the rules of its open findings, (id, title).
+#[derive(Debug, Template)]
+#[template(path = "caseload_rule_options.html")]
+pub struct CaseloadRuleOptions<'a> {
+    pub rules: &'a [(String, String)],
+    /// The rule chosen, or empty.
+    pub selected: &'a str,
+}
+
+/// The caseload's results: counts, one page of rows and the links to the other pages.
+#[derive(Debug, Template)]
+#[template(path = "caseload_results.html")]
+pub struct CaseloadResults<'a> {
+    pub filter: &'a crate::ops::caseload::CaseloadFilter,
     /// Only cases with an overdue finding are listed.
     pub overdue_only: bool,
-    pub rows: Vec<std::sync::Arc<CaseloadRow>>,
+    pub rows: &'a [std::sync::Arc<CaseloadRow>],
     pub open_findings: usize,
     pub overdue: usize,
     /// How many cases the search and filters kept, over how many pages.
     pub matched: usize,
     pub pages: usize,
-    /// The rules of open findings on the caseload (for the filter by rule): (id, title).
-    pub rules: Vec<(String, String)>,
-    pub filter: crate::ops::caseload::CaseloadFilter,
 }
 
-impl CaseloadPage {
+impl CaseloadResults<'_> {
     /// Every page of the results: (number, address, `page` for the current one or empty).
     pub fn page_links(&self) -> Vec<(usize, String, &'static str)> {
         (1..=self.pages)

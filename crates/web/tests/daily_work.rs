@@ -665,6 +665,17 @@ async fn the_caseload_searches_filters_sorts_and_pages() {
         .await
         .expect("body");
     assert_eq!(rows(&found), ["TS-1"]);
+    assert!(found.contains("<option value=\"VC-INFORM\" selected>"));
+    // The unfiltered page (rendered once per caseload and reused) chooses no rule and still
+    // lists every case after the filtered views.
+    let again = server
+        .get(&inv, "/caseload")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(again.contains("<option value=\"VC-INFORM\">"));
+    assert_eq!(rows(&again), rows(&all));
     // By reference order.
     let sorted = server
         .get(&inv, "/caseload?sort=reference")

@@ -9,7 +9,7 @@ use super::cases::authorise;
 use crate::access::Action;
 use crate::error::AppError;
 use crate::rows::FindingRow;
-use crate::state::{AppState, CachedCase};
+use crate::state::{AppState, CachedCase, Caseload};
 use crate::viewer::Viewer;
 
 #[derive(Debug, Deserialize, Default)]
@@ -90,6 +90,17 @@ impl CaseloadQuery {
     }
 }
 
+impl CaseloadFilter {
+    /// Whether this is what the caseload shows unasked: every case, most urgent first, page 1.
+    pub fn is_default(&self) -> bool {
+        self.show == "all"
+            && self.q.is_empty()
+            && self.rule.is_empty()
+            && self.sort == "urgency"
+            && self.page == 1
+    }
+}
+
 /// Applies the caseload's search, filters and order; returns the page asked for and how many
 /// rows matched.
 pub fn filter_caseload(
@@ -126,18 +137,32 @@ pub fn filter_caseload(
 }
 
 /// The viewer's caseload: cases they are allocated to, most urgent first.
-pub async fn caseload_data(
-    state: &AppState,
-    viewer: &Viewer,
-) -> Result<(Vec<Arc<crate::rows::CaseloadRow>>, usize, usize), AppError> {
+pub async fn caseload_data(state: &AppState, viewer: &Viewer) -> Result<Arc<Caseload>, AppError> {
     let access = authorise(viewer, Action::Caseload)?;
     viewer.force_filter()?;
-    let caseload = super::cases::my_caseload(state, &access, viewer, state.now()).await?;
-    Ok((
-        caseload.rows.clone(),
-        caseload.open_findings,
-        caseload.overdue,
-    ))
+    super::cases::my_caseload(state, &access, viewer, state.now()).await
+}
+
+/// The rules of `caseload`'s open findings, (id, title) by id, worked out once per caseload.
+pub fn rule_choices(state: &AppState, caseload: &Caseload) -> Arc<Vec<(String, String)>> {
+    Arc::clone(caseload.rule_choices.get_or_init(|| {
+        let ids: std::collections::BTreeSet<&str> = caseload
+            .rows
+            .iter()
+            .flat_map(|row| row.open_rules.iter().map(String::as_str))
+            .collect();
+        let choices = ids
+            .into_iter()
+            .map(|id| {
+                let title = state
+                    .rules
+                    .find(id)
+                    .map_or(id, |index| state.rules.rule(index).title.as_ref());
+                (id.to_owned(), title.to_owned())
+            })
+            .collect();
+        Arc::new(choices)
+    }))
 }
 
 /// What the supervisor view shows.

@@ -219,11 +219,7 @@ pub async fn my_caseload(
 ) -> Result<Arc<Caseload>, AppError> {
     // Caseloads are per force: officer identifiers mean something only within one.
     let storage::UserScope::Force(force) = viewer.scope() else {
-        return Ok(Arc::new(Caseload {
-            rows: Vec::new(),
-            open_findings: 0,
-            overdue: 0,
-        }));
+        return Ok(Arc::new(Caseload::new(Vec::new())));
     };
     let username = viewer.user.username.as_str();
     let list = open_cases(state, access, &open_in(Some(force))).await?;
@@ -247,12 +243,7 @@ pub async fn my_caseload(
             (Arc::clone(cached), findings)
         })
         .collect();
-    let rows = caseload_rows(&mine);
-    let caseload = Arc::new(Caseload {
-        open_findings: rows.iter().map(|r| r.open_findings).sum(),
-        overdue: rows.iter().map(|r| r.overdue).sum(),
-        rows,
-    });
+    let caseload = Arc::new(Caseload::new(caseload_rows(&mine)));
     let mut held = crate::state::lock(&state.caseloads);
     if held.len() >= HELD_CASELOADS {
         held.clear();

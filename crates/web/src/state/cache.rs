@@ -336,12 +336,33 @@ fn caseload_row(cached: &CachedCase, findings: &[FindingRow]) -> CaseloadRow {
 }
 
 /// An officer's caseload as it stands: their cases' rows, most urgent first, with the counts of
-/// open and overdue findings.
+/// open and overdue findings, and what is made from them on first use and reused while the
+/// caseload is held (see `ops::cases::my_caseload`).
 #[derive(Debug)]
 pub struct Caseload {
     pub rows: Vec<Arc<CaseloadRow>>,
     pub open_findings: usize,
     pub overdue: usize,
+    /// The rules of the caseload's open findings, (id, title) in order, for its filter by rule.
+    pub(crate) rule_choices: OnceLock<Arc<Vec<(String, String)>>>,
+    /// The caseload page's rule choices and results as most views ask for them (no search, no
+    /// filter, most urgent first, page 1), rendered once (see `page_cache`).
+    pub(crate) default_rule_options_html: OnceLock<Arc<String>>,
+    pub(crate) default_results_html: OnceLock<Arc<String>>,
+}
+
+impl Caseload {
+    /// The caseload of `rows` (most urgent first).
+    pub fn new(rows: Vec<Arc<CaseloadRow>>) -> Self {
+        Caseload {
+            open_findings: rows.iter().map(|r| r.open_findings).sum(),
+            overdue: rows.iter().map(|r| r.overdue).sum(),
+            rows,
+            rule_choices: OnceLock::new(),
+            default_rule_options_html: OnceLock::new(),
+            default_results_html: OnceLock::new(),
+        }
+    }
 }
 
 /// A caseload as last worked out for an officer: from which held list, and for how long it
