@@ -7,7 +7,10 @@
 //! also needs the instances already done, or a rolling rule would count only what is still open
 //! and show no instance met however well the case was run. This module replays the case: each
 //! completed instance is the one the rule would have shown just before the completing event, with
-//! the same deadline, judged met or met late by that event.
+//! the same deadline, judged met or met late by that event. Like the rules, the replay stops at the
+//! end of the investigation (the first `case_closed` or `decision_not_to_investigate`): an act
+//! after it completes no instance, so the report counts exactly what the findings show
+//! (`docs/rules.md`, "What stops a rolling rule").
 
 use chrono::{DateTime, Utc};
 
@@ -49,8 +52,8 @@ impl RuleSet {
     }
 
     /// Reviews of each suspect's release under investigation while it lasts (until the suspect is
-    /// charged, released with no further action, bailed or released again, or the case is
-    /// closed): each within `rui_review` of the release or the review before (as `RUI-REVIEW`
+    /// charged, released with no further action, bailed or released again, or the investigation
+    /// ends): each within `rui_review` of the release or the review before (as `RUI-REVIEW`
     /// computes the next one).
     fn completed_rui_reviews(
         &self,
@@ -58,10 +61,7 @@ impl RuleSet {
         rule: RuleIndex,
         out: &mut Vec<Finding>,
     ) {
-        let closed = context
-            .of_kind(Kind::CaseClosed)
-            .next()
-            .map(|event| event.at);
+        let closed = context.investigation_ended().map(|event| event.at);
         for release in context.of_kind(Kind::SuspectReleasedRui) {
             let Some(person) = release.person() else {
                 continue;
@@ -86,7 +86,8 @@ impl RuleSet {
         }
     }
 
-    /// Reviews from the first allocation of an officer in case until the case is closed: the first
+    /// Reviews from the first allocation of an officer in case until the investigation ends (closure
+    /// or a decision not to investigate): the first
     /// is due within `first_supervisor_review` of the allocation, each later one within
     /// `supervisor_review` of the review before it (as `SUP-REVIEW` computes the next one).
     fn completed_reviews(
@@ -100,10 +101,7 @@ impl RuleSet {
         ) else {
             return;
         };
-        let closed = context
-            .of_kind(Kind::CaseClosed)
-            .next()
-            .map(|event| event.at);
+        let closed = context.investigation_ended().map(|event| event.at);
         let mut base = allocated;
         for review in context
             .of_kind(Kind::SupervisorReview)
@@ -123,20 +121,25 @@ impl RuleSet {
     }
 
     /// Each update a victim was given after an agreement on how often: due `every_days` after the
-    /// later of the latest agreement and the update before (as `VC-UPDATE` computes the next one).
+    /// later of the latest agreement and the update before (as `VC-UPDATE` computes the next one),
+    /// until the investigation ends.
     fn completed_updates(
         &self,
         context: &CaseContext<'_>,
         rule: RuleIndex,
         out: &mut Vec<Finding>,
     ) {
+        let ended = context.investigation_ended();
         for victim in context.victims() {
             let mut agreements = context
                 .of_kind_for(Kind::UpdateCadenceAgreed, &victim.key)
                 .peekable();
             let mut agreement: Option<&Event> = None;
             let mut last_told: Option<&Event> = None;
-            for told in context.of_kind_for(Kind::VictimInformed, &victim.key) {
+            for told in context
+                .of_kind_for(Kind::VictimInformed, &victim.key)
+                .take_while(super::national::by_end(ended))
+            {
                 // The agreement in force is the latest one at or before this update.
                 while let Some(next) = agreements.next_if(|next| next.at <= told.at) {
                     agreement = Some(next);
