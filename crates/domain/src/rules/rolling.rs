@@ -201,7 +201,10 @@ impl RuleSet {
 mod tests {
     use serde_json::json;
 
-    use super::super::tests::{base, case, ev, instant, with};
+    use super::super::tests::{
+        ENDS, base, case, end, ev, instant, released, review, reviewed_once, told, updates_agreed,
+        with,
+    };
     use crate::rules::{RuleSet, Scratch, Status};
 
     /// Statuses and deadlines (as local dates) of the completed instances of `rule`.
@@ -222,6 +225,111 @@ mod tests {
                 (finding.status, crate::time::local_date(&due).to_string())
             })
             .collect()
+    }
+
+    /// Statuses and deadlines (as local dates) of the open findings of `rule`, as a report takes
+    /// them alongside the replay.
+    fn open(lines: &[String], now: &str, rule: &str) -> Vec<(Status, String)> {
+        let rules = RuleSet::national();
+        let index = rules.find(rule).expect("rule");
+        rules
+            .evaluate(&case(lines), instant(now))
+            .iter()
+            .filter(|finding| finding.rule == index)
+            .map(|finding| {
+                let due = finding.due_by.expect("deadline");
+                (finding.status, crate::time::local_date(&due).to_string())
+            })
+            .collect()
+    }
+
+    fn at(status: Status, date: &str) -> (Status, String) {
+        (status, date.to_owned())
+    }
+
+    /// Updates agreed 10 March every 14 days; told 20 March (met: due 24 March), so the next is
+    /// due 3 April. Without an end, an update on 6 April completes it late and the next is due 20
+    /// April. When the investigation ends on 5 April, the missed update stays overdue and the 6
+    /// April one (telling the victim of the end) is not replayed: each instance is counted once,
+    /// as the live finding shows it.
+    #[test]
+    fn victim_updates_after_the_end_are_not_replayed() {
+        let with_end = |kind: Option<&str>| {
+            let mut lines = updates_agreed();
+            lines.push(told("2026-03-20T09:00:00Z", "update"));
+            lines.extend(kind.map(|kind| end(kind, "2026-04-05T10:00:00+01:00")));
+            lines.push(told("2026-04-06T09:00:00+01:00", "outcome"));
+            lines
+        };
+        let now = "2026-04-10T00:00:00+01:00";
+        let running = with_end(None);
+        assert_eq!(
+            completed(&running, now, "VC-UPDATE"),
+            vec![
+                at(Status::Met, "2026-03-24"),
+                at(Status::MetLate, "2026-04-03")
+            ]
+        );
+        assert_eq!(
+            open(&running, now, "VC-UPDATE"),
+            vec![at(Status::Due, "2026-04-20")]
+        );
+        for kind in ENDS {
+            let ended = with_end(Some(kind));
+            assert_eq!(
+                completed(&ended, now, "VC-UPDATE"),
+                vec![at(Status::Met, "2026-03-24")],
+                "{kind}"
+            );
+            assert_eq!(
+                open(&ended, now, "VC-UPDATE"),
+                vec![at(Status::Overdue, "2026-04-03")],
+                "{kind}"
+            );
+        }
+    }
+
+    /// Reviewed 12 March (met: due 13 March), next due 9 April; the investigation ends on 15
+    /// April and a review on 16 April completes nothing. A release under investigation on 7
+    /// March reviewed 1 June (met: due 5 June) has its next review due 30 August, after an end on
+    /// 10 June: nothing open, and the review on 15 September is not replayed.
+    #[test]
+    fn reviews_after_the_end_are_not_replayed() {
+        for kind in ENDS {
+            let supervised = with(
+                reviewed_once(),
+                &[
+                    end(kind, "2026-04-15T10:00:00+01:00"),
+                    review("2026-04-16T10:00:00+01:00"),
+                ],
+            );
+            let now = "2026-07-01T00:00:00Z";
+            assert_eq!(
+                completed(&supervised, now, "SUP-REVIEW"),
+                vec![at(Status::Met, "2026-03-13")],
+                "{kind}"
+            );
+            assert_eq!(
+                open(&supervised, now, "SUP-REVIEW"),
+                vec![at(Status::Overdue, "2026-04-09")],
+                "{kind}"
+            );
+            let rui = with(
+                released(),
+                &[
+                    review("2026-06-01T10:00:00+01:00"),
+                    end(kind, "2026-06-10T10:00:00+01:00"),
+                    review("2026-09-15T10:00:00+01:00"),
+                ],
+            );
+            let now = "2026-12-01T00:00:00Z";
+            assert_eq!(
+                completed(&rui, now, "RUI-REVIEW"),
+                vec![at(Status::Met, "2026-06-05")],
+                "{kind}"
+            );
+            assert!(open(&rui, now, "RUI-REVIEW").is_empty(), "{kind}");
+        }
     }
 
     /// Reported 6 March 2026; officer in case 6 March (first review due 13 March). Reviews on 12
