@@ -384,8 +384,7 @@ pub(super) fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
     for victim in context.victims() {
         let Some(agreement) = context
             .of_kind_for(Kind::UpdateCadenceAgreed, &victim.key)
-            .filter(by_end(ended))
-            .next_back()
+            .rfind(by_end(ended))
         else {
             continue;
         };
@@ -397,8 +396,7 @@ pub(super) fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         // the next update only, due or overdue.
         let last_told = context
             .of_kind_for(Kind::VictimInformed, &victim.key)
-            .filter(by_end(ended))
-            .next_back()
+            .rfind(by_end(ended))
             .map(|event| event.at);
         let base = match last_told {
             Some(told) if told > agreement.at => told,

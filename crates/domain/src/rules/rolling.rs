@@ -61,14 +61,14 @@ impl RuleSet {
         rule: RuleIndex,
         out: &mut Vec<Finding>,
     ) {
-        let closed = context.investigation_ended().map(|event| event.at);
+        let ended = context.investigation_ended().map(|event| event.at);
         for release in context.of_kind(Kind::SuspectReleasedRui) {
             let Some(person) = release.person() else {
                 continue;
             };
             let resolved =
                 super::national::rui_resolution(context, release, person).map(|event| event.at);
-            let ends = match (resolved, closed) {
+            let ends = match (resolved, ended) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
@@ -101,12 +101,12 @@ impl RuleSet {
         ) else {
             return;
         };
-        let closed = context.investigation_ended().map(|event| event.at);
+        let ended = context.investigation_ended().map(|event| event.at);
         let mut base = allocated;
         for review in context
             .of_kind(Kind::SupervisorReview)
             .filter(|review| review.at >= allocated.at)
-            .take_while(|review| closed.is_none_or(|closed| review.at <= closed))
+            .take_while(|review| ended.is_none_or(|ended| review.at <= ended))
         {
             let version = self.version_at(&base.at);
             let config = self.version(version).config();
