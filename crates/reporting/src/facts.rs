@@ -29,10 +29,13 @@ use crate::plugins::{IncludedPlugin, RulesInForce};
 
 /// The version of the facts' shape and meaning; part of [`basis`], so that facts written by an
 /// older version are rebuilt rather than misread.
-/// Version 4 adds the counts of completed instances of the rolling rules (`SUP-REVIEW`, `RUI-REVIEW`,
-/// `VC-UPDATE`); version 3 records the rule set version of each finding (`national-2021-04`,
+/// Version 5 changes meaning, not shape (the binary [`binary::FORMAT`] stays 4): the rolling rules
+/// and `FOR-WINDOW` stop at the end of the investigation (`docs/rules.md`, "What stops a rolling
+/// rule"), so facts taken before it would disagree with a full evaluation. Version 4 adds the
+/// counts of completed instances of the rolling rules (`SUP-REVIEW`, `RUI-REVIEW`, `VC-UPDATE`);
+/// version 3 records the rule set version of each finding (`national-2021-04`,
 /// `national-2026-01`); version 2 was the first binary form, version 1 JSON.
-pub const FACTS_VERSION: u32 = 4;
+pub const FACTS_VERSION: u32 = 5;
 
 /// The facts of one case, as a report needs them. A store keeps one per case, in the compact
 /// binary form of [`binary`] ([`CaseFacts::to_bytes`]).

@@ -130,3 +130,84 @@ proptest! {
         prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
     }
 }
+
+/// The end of the investigation (the first `case_closed` or `decision_not_to_investigate`), if any
+/// is visible at `now`.
+fn investigation_end(case: &Case, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    use domain::interchange::Kind;
+    case.events()
+        .iter()
+        .filter(|event| event.at <= now)
+        .find(|event| {
+            matches!(
+                event.kind(),
+                Kind::CaseClosed | Kind::DecisionNotToInvestigate
+            )
+        })
+        .map(|event| event.at.with_timezone(&Utc))
+}
+
+/// After the end of the investigation, the rules that stop there (`docs/rules.md`, "What stops a
+/// rolling rule") show only what stood at the end: an open instance was missed before it, a
+/// completed one was done by it, alike in the findings and in the replay reports count; and what
+/// they show is what they showed at the end, whatever was recorded after it.
+fn stopped_at_the_end(case: &Case, now: DateTime<Utc>) -> Result<(), String> {
+    let Some(end) = investigation_end(case, now) else {
+        return Ok(());
+    };
+    let rules = RuleSet::national();
+    let stopping = ["SUP-REVIEW", "RUI-REVIEW", "VC-UPDATE", "FOR-WINDOW"];
+    let seen = |at: DateTime<Utc>| {
+        let mut findings: Vec<Finding> = rules
+            .evaluate(case, at)
+            .into_iter()
+            .filter(|f| stopping.contains(&rules.rule(f.rule).id.as_ref()))
+            .collect();
+        let open = findings.len();
+        rules.completed_rolling_into(
+            case,
+            at,
+            &mut domain::rules::Scratch::default(),
+            &mut findings,
+        );
+        (open, findings)
+    };
+    let (open, found) = seen(now);
+    for (position, finding) in found.iter().enumerate() {
+        let done = finding.done_at.map(|at| at.with_timezone(&Utc));
+        let fine = match done {
+            Some(done) => done <= end,
+            None => {
+                position < open
+                    && finding.status == Status::Overdue
+                    && finding.due_by.is_some_and(|due| due < end)
+            }
+        };
+        if !fine {
+            return Err(format!(
+                "{:?}: {finding:?} after the end at {end}",
+                case.key
+            ));
+        }
+    }
+    if seen(end) != (open, found) {
+        return Err(format!(
+            "{:?}: changed between the end at {end} and {now}",
+            case.key
+        ));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn rolling_rules_and_the_forensic_window_stop_at_the_end(seed in 0u64..1000, index in 0usize..10_000, days in 0i64..1200) {
+        let case = generated(seed, index);
+        let start = case.events()[0].at.with_timezone(&Utc);
+        let now = start + Duration::days(days);
+        let result = stopped_at_the_end(&case, now);
+        prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
+    }
+}

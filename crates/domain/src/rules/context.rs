@@ -204,6 +204,18 @@ impl<'a> CaseContext<'a> {
     pub fn is_closed(&self) -> bool {
         self.of_kind(Kind::CaseClosed).next().is_some()
     }
+
+    /// The end of the investigation: the first `case_closed` or `decision_not_to_investigate`,
+    /// whichever is earlier. The rolling rules and the forensic window stop here
+    /// (`docs/rules.md`, "What stops a rolling rule"); `None` while the investigation goes on.
+    pub fn investigation_ended(&self) -> Option<&'a Event> {
+        let closed = self.of_kind(Kind::CaseClosed).next();
+        let not_investigated = self.of_kind(Kind::DecisionNotToInvestigate).next();
+        match (closed, not_investigated) {
+            (Some(a), Some(b)) => Some(if b.at < a.at { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// Indexes the events at or before `now` (a prefix, as events are in time order) and returns how

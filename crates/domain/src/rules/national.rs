@@ -207,6 +207,26 @@ impl Emitter<'_> {
         self.push(person, trigger, status, Some(due), done_at);
     }
 
+    /// The open instance of a rule that stops when the investigation ends (`ended`, from
+    /// [`CaseContext::investigation_ended`]), with nothing done since its base. It is judged as it
+    /// stood at the end: one not yet due then no longer applies and is dropped; one already missed
+    /// stays overdue with its deadline, so that ending an investigation never hides a missed act.
+    /// Without an end it is an ordinary open instance.
+    pub(super) fn open_until_ended(
+        &mut self,
+        context: &CaseContext<'_>,
+        person: Option<&PersonKey>,
+        trigger: &Event,
+        due: DateTime<Utc>,
+        ended: Option<&Event>,
+    ) {
+        // At exactly the deadline an act is still due (`docs/rules.md`, decision 9): not missed.
+        if ended.is_some_and(|end| due >= end.at) {
+            return;
+        }
+        self.timed(context, person, trigger, due, None);
+    }
+
     /// An instance that is met by the triggering record itself, or breached.
     pub(super) fn safeguard(&mut self, person: Option<&PersonKey>, trigger: &Event, met: bool) {
         if met {
@@ -351,11 +371,20 @@ pub(super) fn victim_informed_not_investigated(context: &CaseContext<'_>, out: &
     inform_victims(context, out, true);
 }
 
+/// True for an event at or before the end of the investigation (or when it has not ended): what a
+/// rule that stops at the end still counts.
+pub(super) fn by_end(ended: Option<&Event>) -> impl Fn(&&Event) -> bool + Copy + '_ {
+    move |event| ended.is_none_or(|end| event.at <= end.at)
+}
+
 pub(super) fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
+    // Updates on the investigation stop when it ends (closure or a decision not to investigate):
+    // the agreement and updates up to then decide the last instance.
+    let ended = context.investigation_ended();
     for victim in context.victims() {
         let Some(agreement) = context
             .of_kind_for(Kind::UpdateCadenceAgreed, &victim.key)
-            .next_back()
+            .rfind(by_end(ended))
         else {
             continue;
         };
@@ -367,7 +396,7 @@ pub(super) fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         // the next update only, due or overdue.
         let last_told = context
             .of_kind_for(Kind::VictimInformed, &victim.key)
-            .next_back()
+            .rfind(by_end(ended))
             .map(|event| event.at);
         let base = match last_told {
             Some(told) if told > agreement.at => told,
@@ -375,7 +404,7 @@ pub(super) fn victim_updates(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
         };
         let due =
             Timescale::CalendarDays(cadence.every_days).deadline_after(&base, context.calendar);
-        out.timed(context, Some(&victim.key), agreement, due, None);
+        out.open_until_ended(context, Some(&victim.key), agreement, due, ended);
     }
 }
 
@@ -583,35 +612,36 @@ pub(super) fn rui_resolution<'a>(
 }
 
 pub(super) fn rui_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
-    if context.is_closed() {
-        return;
-    }
+    // Reviews stop when the investigation ends (closure or a decision not to investigate); what
+    // happened after the end changes nothing.
+    let ended = context.investigation_ended();
     for release in context.of_kind(Kind::SuspectReleasedRui) {
         let Some(person) = release.person() else {
             continue;
         };
-        if rui_resolution(context, release, person).is_some() {
+        if rui_resolution(context, release, person).is_some_and(|resolved| by_end(ended)(&resolved))
+        {
             continue;
         }
         // A rolling review: the next one is due after the release or the last review since.
         let last_review = context
             .of_kind(Kind::SupervisorReview)
+            .filter(by_end(ended))
             .rfind(|review| review.at > release.at);
         let base = last_review.unwrap_or(release);
         let due = context
             .config
             .rui_review
             .deadline_after(&base.at, context.calendar);
-        out.timed(context, Some(person), release, due, None);
+        out.open_until_ended(context, Some(person), release, due, ended);
     }
 }
 
 // ---- Supervision -----------------------------------------------------------------------------
 
 pub(super) fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>) {
-    if context.is_closed() {
-        return;
-    }
+    // Reviews of the investigation stop when it ends (closure or a decision not to investigate).
+    let ended = context.investigation_ended();
     let Some(allocated) = context.of_kind(Kind::OfficerAllocated).find(
         |event| matches!(&event.data, EventData::OfficerAllocated(a) if a.role == OfficerRole::Oic),
     ) else {
@@ -619,6 +649,7 @@ pub(super) fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>
     };
     let last_review = context
         .of_kind(Kind::SupervisorReview)
+        .filter(by_end(ended))
         .rfind(|review| review.at >= allocated.at);
     let due = match last_review {
         None => context
@@ -630,7 +661,7 @@ pub(super) fn supervisor_review(context: &CaseContext<'_>, out: &mut Emitter<'_>
             .supervisor_review
             .deadline_after(&review.at, context.calendar),
     };
-    out.timed(context, None, allocated, due, None);
+    out.open_until_ended(context, None, allocated, due, ended);
 }
 
 // ---- Evidence: digital devices, third-party material, forensic windows ------------------------
@@ -691,12 +722,22 @@ pub(super) fn forensic_window(context: &CaseContext<'_>, out: &mut Emitter<'_>) 
     let Some((report, closes)) = open_report else {
         return;
     };
-    let done = context.of_kind(Kind::ForensicExamOffered).find(|offer| {
-        offer
-            .person()
-            .is_some_and(|person| context.role_of(person) == Some(Role::Victim))
-    });
-    out.timed(context, None, report, closes, done);
+    // The window is for evidence for an investigation: when the investigation ends (closure or a
+    // decision not to investigate) before an offer, a window still open no longer applies and
+    // one already missed stays overdue; an offer after the end completes nothing.
+    let ended = context.investigation_ended();
+    let done = context
+        .of_kind(Kind::ForensicExamOffered)
+        .filter(by_end(ended))
+        .find(|offer| {
+            offer
+                .person()
+                .is_some_and(|person| context.role_of(person) == Some(Role::Victim))
+        });
+    match done {
+        Some(done) => out.timed(context, None, report, closes, Some(done)),
+        None => out.open_until_ended(context, None, report, closes, ended),
+    }
 }
 
 // ---- Charging and outcomes -------------------------------------------------------------------

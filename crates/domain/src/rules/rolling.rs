@@ -7,7 +7,10 @@
 //! also needs the instances already done, or a rolling rule would count only what is still open
 //! and show no instance met however well the case was run. This module replays the case: each
 //! completed instance is the one the rule would have shown just before the completing event, with
-//! the same deadline, judged met or met late by that event.
+//! the same deadline, judged met or met late by that event. Like the rules, the replay stops at the
+//! end of the investigation (the first `case_closed` or `decision_not_to_investigate`): an act
+//! after it completes no instance, so the report counts exactly what the findings show
+//! (`docs/rules.md`, "What stops a rolling rule").
 
 use chrono::{DateTime, Utc};
 
@@ -49,8 +52,8 @@ impl RuleSet {
     }
 
     /// Reviews of each suspect's release under investigation while it lasts (until the suspect is
-    /// charged, released with no further action, bailed or released again, or the case is
-    /// closed): each within `rui_review` of the release or the review before (as `RUI-REVIEW`
+    /// charged, released with no further action, bailed or released again, or the investigation
+    /// ends): each within `rui_review` of the release or the review before (as `RUI-REVIEW`
     /// computes the next one).
     fn completed_rui_reviews(
         &self,
@@ -58,17 +61,14 @@ impl RuleSet {
         rule: RuleIndex,
         out: &mut Vec<Finding>,
     ) {
-        let closed = context
-            .of_kind(Kind::CaseClosed)
-            .next()
-            .map(|event| event.at);
+        let ended = context.investigation_ended().map(|event| event.at);
         for release in context.of_kind(Kind::SuspectReleasedRui) {
             let Some(person) = release.person() else {
                 continue;
             };
             let resolved =
                 super::national::rui_resolution(context, release, person).map(|event| event.at);
-            let ends = match (resolved, closed) {
+            let ends = match (resolved, ended) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
@@ -86,7 +86,8 @@ impl RuleSet {
         }
     }
 
-    /// Reviews from the first allocation of an officer in case until the case is closed: the first
+    /// Reviews from the first allocation of an officer in case until the investigation ends (closure
+    /// or a decision not to investigate): the first
     /// is due within `first_supervisor_review` of the allocation, each later one within
     /// `supervisor_review` of the review before it (as `SUP-REVIEW` computes the next one).
     fn completed_reviews(
@@ -100,15 +101,12 @@ impl RuleSet {
         ) else {
             return;
         };
-        let closed = context
-            .of_kind(Kind::CaseClosed)
-            .next()
-            .map(|event| event.at);
+        let ended = context.investigation_ended().map(|event| event.at);
         let mut base = allocated;
         for review in context
             .of_kind(Kind::SupervisorReview)
             .filter(|review| review.at >= allocated.at)
-            .take_while(|review| closed.is_none_or(|closed| review.at <= closed))
+            .take_while(|review| ended.is_none_or(|ended| review.at <= ended))
         {
             let version = self.version_at(&base.at);
             let config = self.version(version).config();
@@ -123,20 +121,25 @@ impl RuleSet {
     }
 
     /// Each update a victim was given after an agreement on how often: due `every_days` after the
-    /// later of the latest agreement and the update before (as `VC-UPDATE` computes the next one).
+    /// later of the latest agreement and the update before (as `VC-UPDATE` computes the next one),
+    /// until the investigation ends.
     fn completed_updates(
         &self,
         context: &CaseContext<'_>,
         rule: RuleIndex,
         out: &mut Vec<Finding>,
     ) {
+        let ended = context.investigation_ended();
         for victim in context.victims() {
             let mut agreements = context
                 .of_kind_for(Kind::UpdateCadenceAgreed, &victim.key)
                 .peekable();
             let mut agreement: Option<&Event> = None;
             let mut last_told: Option<&Event> = None;
-            for told in context.of_kind_for(Kind::VictimInformed, &victim.key) {
+            for told in context
+                .of_kind_for(Kind::VictimInformed, &victim.key)
+                .take_while(super::national::by_end(ended))
+            {
                 // The agreement in force is the latest one at or before this update.
                 while let Some(next) = agreements.next_if(|next| next.at <= told.at) {
                     agreement = Some(next);
@@ -198,7 +201,10 @@ impl RuleSet {
 mod tests {
     use serde_json::json;
 
-    use super::super::tests::{base, case, ev, instant, with};
+    use super::super::tests::{
+        ENDS, base, case, end, ev, instant, released, review, reviewed_once, told, updates_agreed,
+        with,
+    };
     use crate::rules::{RuleSet, Scratch, Status};
 
     /// Statuses and deadlines (as local dates) of the completed instances of `rule`.
@@ -219,6 +225,111 @@ mod tests {
                 (finding.status, crate::time::local_date(&due).to_string())
             })
             .collect()
+    }
+
+    /// Statuses and deadlines (as local dates) of the open findings of `rule`, as a report takes
+    /// them alongside the replay.
+    fn open(lines: &[String], now: &str, rule: &str) -> Vec<(Status, String)> {
+        let rules = RuleSet::national();
+        let index = rules.find(rule).expect("rule");
+        rules
+            .evaluate(&case(lines), instant(now))
+            .iter()
+            .filter(|finding| finding.rule == index)
+            .map(|finding| {
+                let due = finding.due_by.expect("deadline");
+                (finding.status, crate::time::local_date(&due).to_string())
+            })
+            .collect()
+    }
+
+    fn at(status: Status, date: &str) -> (Status, String) {
+        (status, date.to_owned())
+    }
+
+    /// Updates agreed 10 March every 14 days; told 20 March (met: due 24 March), so the next is
+    /// due 3 April. Without an end, an update on 6 April completes it late and the next is due 20
+    /// April. When the investigation ends on 5 April, the missed update stays overdue and the 6
+    /// April one (telling the victim of the end) is not replayed: each instance is counted once,
+    /// as the live finding shows it.
+    #[test]
+    fn victim_updates_after_the_end_are_not_replayed() {
+        let with_end = |kind: Option<&str>| {
+            let mut lines = updates_agreed();
+            lines.push(told("2026-03-20T09:00:00Z", "update"));
+            lines.extend(kind.map(|kind| end(kind, "2026-04-05T10:00:00+01:00")));
+            lines.push(told("2026-04-06T09:00:00+01:00", "outcome"));
+            lines
+        };
+        let now = "2026-04-10T00:00:00+01:00";
+        let running = with_end(None);
+        assert_eq!(
+            completed(&running, now, "VC-UPDATE"),
+            vec![
+                at(Status::Met, "2026-03-24"),
+                at(Status::MetLate, "2026-04-03")
+            ]
+        );
+        assert_eq!(
+            open(&running, now, "VC-UPDATE"),
+            vec![at(Status::Due, "2026-04-20")]
+        );
+        for kind in ENDS {
+            let ended = with_end(Some(kind));
+            assert_eq!(
+                completed(&ended, now, "VC-UPDATE"),
+                vec![at(Status::Met, "2026-03-24")],
+                "{kind}"
+            );
+            assert_eq!(
+                open(&ended, now, "VC-UPDATE"),
+                vec![at(Status::Overdue, "2026-04-03")],
+                "{kind}"
+            );
+        }
+    }
+
+    /// Reviewed 12 March (met: due 13 March), next due 9 April; the investigation ends on 15
+    /// April and a review on 16 April completes nothing. A release under investigation on 7
+    /// March reviewed 1 June (met: due 5 June) has its next review due 30 August, after an end on
+    /// 10 June: nothing open, and the review on 15 September is not replayed.
+    #[test]
+    fn reviews_after_the_end_are_not_replayed() {
+        for kind in ENDS {
+            let supervised = with(
+                reviewed_once(),
+                &[
+                    end(kind, "2026-04-15T10:00:00+01:00"),
+                    review("2026-04-16T10:00:00+01:00"),
+                ],
+            );
+            let now = "2026-07-01T00:00:00Z";
+            assert_eq!(
+                completed(&supervised, now, "SUP-REVIEW"),
+                vec![at(Status::Met, "2026-03-13")],
+                "{kind}"
+            );
+            assert_eq!(
+                open(&supervised, now, "SUP-REVIEW"),
+                vec![at(Status::Overdue, "2026-04-09")],
+                "{kind}"
+            );
+            let rui = with(
+                released(),
+                &[
+                    review("2026-06-01T10:00:00+01:00"),
+                    end(kind, "2026-06-10T10:00:00+01:00"),
+                    review("2026-09-15T10:00:00+01:00"),
+                ],
+            );
+            let now = "2026-12-01T00:00:00Z";
+            assert_eq!(
+                completed(&rui, now, "RUI-REVIEW"),
+                vec![at(Status::Met, "2026-06-05")],
+                "{kind}"
+            );
+            assert!(open(&rui, now, "RUI-REVIEW").is_empty(), "{kind}");
+        }
     }
 
     /// Reported 6 March 2026; officer in case 6 March (first review due 13 March). Reviews on 12

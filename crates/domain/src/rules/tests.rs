@@ -830,15 +830,34 @@ fn sup_review_first_in_seven_days_then_every_twenty_eight() {
         check("SUP-REVIEW", &reviewed, "2026-03-20T00:00:00Z"),
         vec![(Status::Due, None, s("2026-04-09T23:59:59+01:00"), None)]
     );
-    let closed = with(
-        allocated,
-        &[ev(
-            "2026-03-20T10:00:00Z",
-            "case_closed",
-            json!({"outcome": 18, "suspect_identified": false}),
-        )],
+    let closed_on = |at: &str| {
+        with(
+            allocated.clone(),
+            &[ev(
+                at,
+                "case_closed",
+                json!({"outcome": 18, "suspect_identified": false}),
+            )],
+        )
+    };
+    // Closed on 12 March, before the first review fell due (13 March): nothing is due any more.
+    assert!(
+        check(
+            "SUP-REVIEW",
+            &closed_on("2026-03-12T10:00:00Z"),
+            "2026-05-01T00:00:00Z"
+        )
+        .is_empty()
     );
-    assert!(check("SUP-REVIEW", &closed, "2026-05-01T00:00:00Z").is_empty());
+    // Closed on 20 March, after the first review was missed: it stays overdue as it stood then.
+    assert_eq!(
+        check(
+            "SUP-REVIEW",
+            &closed_on("2026-03-20T10:00:00Z"),
+            "2026-05-01T00:00:00Z"
+        ),
+        vec![(Status::Overdue, None, s("2026-03-13T23:59:59+00:00"), None)]
+    );
     // No officer in case, no instance.
     assert!(check("SUP-REVIEW", &base(), "2026-05-01T00:00:00Z").is_empty());
 }
@@ -1256,4 +1275,339 @@ fn the_engine_ignores_keys_of_other_cases() {
             reference: "T-1".into()
         }
     );
+}
+
+// ---- The end of the investigation (`docs/rules.md`, "What stops a rolling rule") ----------------
+
+/// The event that ends the investigation at `at`: a closure or a decision not to investigate.
+pub(super) fn end(kind: &str, at: &str) -> String {
+    match kind {
+        "case_closed" => ev(
+            at,
+            kind,
+            json!({"outcome": 18, "suspect_identified": false}),
+        ),
+        _ => ev(
+            at,
+            kind,
+            json!({"reason": "victim does not want an investigation"}),
+        ),
+    }
+}
+
+pub(super) const ENDS: [&str; 2] = ["case_closed", "decision_not_to_investigate"];
+
+/// The base case with V1's updates agreed on Tuesday 10 March 2026 every 14 days: the first is due
+/// by the end of 24 March (GMT).
+pub(super) fn updates_agreed() -> Vec<String> {
+    with(
+        base(),
+        &[ev(
+            "2026-03-10T09:00:00Z",
+            "update_cadence_agreed",
+            json!({"person": "V1", "every_days": 14, "channel": "phone"}),
+        )],
+    )
+}
+
+pub(super) fn told(at: &str, about: &str) -> String {
+    ev(
+        at,
+        "victim_informed",
+        json!({"person": "V1", "about": about}),
+    )
+}
+
+#[test]
+fn vc_update_stops_at_the_end_of_the_investigation() {
+    for kind in ENDS {
+        // Before the end the update is due as ever.
+        let ended_early = with(updates_agreed(), &[end(kind, "2026-03-20T10:00:00Z")]);
+        assert_eq!(
+            check("VC-UPDATE", &ended_early, "2026-03-19T00:00:00Z"),
+            vec![(Status::Due, s("V1"), s("2026-03-24T23:59:59+00:00"), None)],
+            "{kind}"
+        );
+        // Ended on 20 March, before the update fell due: no update is due any more.
+        assert!(
+            check("VC-UPDATE", &ended_early, "2026-05-01T00:00:00Z").is_empty(),
+            "{kind}"
+        );
+        // Ended at the very deadline: the update was still due then, not missed.
+        let at_deadline = with(updates_agreed(), &[end(kind, "2026-03-24T23:59:59Z")]);
+        assert!(
+            check("VC-UPDATE", &at_deadline, "2026-05-01T00:00:00Z").is_empty(),
+            "{kind}"
+        );
+        // Ended on 26 March, after the update was missed: it stays overdue as judged then, and
+        // telling the victim the outcome on 27 March does not complete it.
+        let missed = with(
+            updates_agreed(),
+            &[
+                end(kind, "2026-03-26T10:00:00Z"),
+                told("2026-03-27T10:00:00Z", "outcome"),
+            ],
+        );
+        assert_eq!(
+            check("VC-UPDATE", &missed, "2026-05-01T00:00:00Z"),
+            vec![(
+                Status::Overdue,
+                s("V1"),
+                s("2026-03-24T23:59:59+00:00"),
+                None
+            )],
+            "{kind}"
+        );
+        // An update on 20 March moves the next to 3 April (BST); ended on 5 April it was missed,
+        // ended on 2 April it was not yet due.
+        let updated_then_ended = |at: &str| {
+            with(
+                updates_agreed(),
+                &[told("2026-03-20T09:00:00Z", "update"), end(kind, at)],
+            )
+        };
+        assert_eq!(
+            check(
+                "VC-UPDATE",
+                &updated_then_ended("2026-04-05T10:00:00+01:00"),
+                "2026-05-01T00:00:00Z"
+            ),
+            vec![(
+                Status::Overdue,
+                s("V1"),
+                s("2026-04-03T23:59:59+01:00"),
+                None
+            )],
+            "{kind}"
+        );
+        assert!(
+            check(
+                "VC-UPDATE",
+                &updated_then_ended("2026-04-02T10:00:00+01:00"),
+                "2026-05-01T00:00:00Z"
+            )
+            .is_empty(),
+            "{kind}"
+        );
+        // An agreement made after the end starts nothing.
+        let mut agreed_after = base();
+        agreed_after.push(end(kind, "2026-03-08T10:00:00Z"));
+        agreed_after.extend(updates_agreed().into_iter().skip(3));
+        assert!(
+            check("VC-UPDATE", &agreed_after, "2026-05-01T00:00:00Z").is_empty(),
+            "{kind}"
+        );
+    }
+}
+
+/// Officer in case from 6 March 12:00; first review on 12 March, so the next is due by the end of
+/// 9 April (28 days, BST).
+pub(super) fn reviewed_once() -> Vec<String> {
+    with(
+        base(),
+        &[
+            ev(
+                "2026-03-06T12:00:00Z",
+                "officer_allocated",
+                json!({"officer": "4471", "role": "oic"}),
+            ),
+            ev(
+                "2026-03-12T10:00:00Z",
+                "supervisor_review",
+                json!({"officer": "9001"}),
+            ),
+        ],
+    )
+}
+
+pub(super) fn review(at: &str) -> String {
+    ev(at, "supervisor_review", json!({"officer": "9001"}))
+}
+
+#[test]
+fn sup_review_stops_at_a_decision_not_to_investigate() {
+    let decided = |at: &str| with(reviewed_once(), &[end("decision_not_to_investigate", at)]);
+    let early = decided("2026-03-20T10:00:00Z");
+    assert_eq!(
+        check("SUP-REVIEW", &early, "2026-03-19T00:00:00Z"),
+        vec![(Status::Due, None, s("2026-04-09T23:59:59+01:00"), None)]
+    );
+    // Decided on 20 March, before the review fell due: no review is due.
+    assert!(check("SUP-REVIEW", &early, "2026-05-01T00:00:00Z").is_empty());
+    // Decided on 15 April, after it was missed: overdue as then; a review after the decision does
+    // not complete it.
+    let late = with(
+        decided("2026-04-15T10:00:00+01:00"),
+        &[review("2026-04-16T10:00:00+01:00")],
+    );
+    assert_eq!(
+        check("SUP-REVIEW", &late, "2026-05-01T00:00:00Z"),
+        vec![(Status::Overdue, None, s("2026-04-09T23:59:59+01:00"), None)]
+    );
+}
+
+/// Released under investigation on 7 March: the first review is due by the end of 5 June (BST).
+pub(super) fn released() -> Vec<String> {
+    with(
+        base(),
+        &[ev(
+            "2026-03-07T10:00:00Z",
+            "suspect_released_rui",
+            json!({"person": "S1"}),
+        )],
+    )
+}
+
+#[test]
+fn rui_review_stops_at_the_end_of_the_investigation() {
+    for kind in ENDS {
+        let early = with(released(), &[end(kind, "2026-04-01T10:00:00+01:00")]);
+        assert_eq!(
+            check("RUI-REVIEW", &early, "2026-03-31T00:00:00+01:00"),
+            vec![(Status::Due, s("S1"), s("2026-06-05T23:59:59+01:00"), None)],
+            "{kind}"
+        );
+        assert!(
+            check("RUI-REVIEW", &early, "2026-07-01T00:00:00Z").is_empty(),
+            "{kind}"
+        );
+        let late = with(
+            released(),
+            &[
+                end(kind, "2026-06-10T10:00:00+01:00"),
+                review("2026-06-11T10:00:00+01:00"),
+            ],
+        );
+        assert_eq!(
+            check("RUI-REVIEW", &late, "2026-07-01T00:00:00Z"),
+            vec![(
+                Status::Overdue,
+                s("S1"),
+                s("2026-06-05T23:59:59+01:00"),
+                None
+            )],
+            "{kind}"
+        );
+    }
+}
+
+/// Reported on 2 March 09:00 with oral and anal contact from an offence ending 23:00 on 1 March:
+/// the window closes at 23:00 on 4 March.
+pub(super) fn window_open(more: &[String]) -> Vec<String> {
+    let mut lines = vec![
+        ev(
+            "2026-03-02T09:00:00Z",
+            "report_received",
+            json!({"offences": ["SOA2003-s1"], "offence_from": "2026-03-01T20:00:00Z", "offence_to": "2026-03-01T23:00:00Z", "penetration": ["oral", "anal"]}),
+        ),
+        ev(
+            "2026-03-02T09:00:00Z",
+            "person_added",
+            json!({"person": "V1", "role": "victim"}),
+        ),
+    ];
+    lines.extend_from_slice(more);
+    lines
+}
+
+pub(super) fn offered(at: &str) -> String {
+    ev(at, "forensic_exam_offered", json!({"person": "V1"}))
+}
+
+#[test]
+fn forensic_window_stops_at_the_end_of_the_investigation() {
+    for kind in ENDS {
+        let early = window_open(&[end(kind, "2026-03-03T10:00:00Z")]);
+        assert_eq!(
+            check("FOR-WINDOW", &early, "2026-03-03T09:00:00Z"),
+            vec![(Status::Due, None, s("2026-03-04T23:00:00+00:00"), None)],
+            "{kind}"
+        );
+        // Ended while the window was open, with no offer: the window no longer applies, and an
+        // offer after the end completes nothing.
+        assert!(
+            check("FOR-WINDOW", &early, "2026-03-06T00:00:00Z").is_empty(),
+            "{kind}"
+        );
+        let offered_after = window_open(&[
+            end(kind, "2026-03-03T10:00:00Z"),
+            offered("2026-03-03T12:00:00Z"),
+        ]);
+        assert!(
+            check("FOR-WINDOW", &offered_after, "2026-03-06T00:00:00Z").is_empty(),
+            "{kind}"
+        );
+        // An offer before the end stands.
+        let offered_before = window_open(&[
+            offered("2026-03-02T10:00:00Z"),
+            end(kind, "2026-03-03T10:00:00Z"),
+        ]);
+        assert_eq!(
+            check("FOR-WINDOW", &offered_before, "2026-03-06T00:00:00Z"),
+            vec![(
+                Status::Met,
+                None,
+                s("2026-03-04T23:00:00+00:00"),
+                s("2026-03-02T10:00:00Z")
+            )],
+            "{kind}"
+        );
+        // Ended after the window closed without an offer: overdue as it stood.
+        let missed = window_open(&[end(kind, "2026-03-05T10:00:00Z")]);
+        assert_eq!(
+            check("FOR-WINDOW", &missed, "2026-03-10T00:00:00Z"),
+            vec![(Status::Overdue, None, s("2026-03-04T23:00:00+00:00"), None)],
+            "{kind}"
+        );
+    }
+}
+
+/// What a decision not to investigate triggers, and the duties to the victim that do not depend on
+/// an investigation, still apply after it: decided Friday 20 March, a review requested Wednesday
+/// 25 March.
+#[test]
+fn a_decision_not_to_investigate_leaves_the_victims_rights_in_place() {
+    let lines = with(
+        reviewed_once(),
+        &[
+            end("decision_not_to_investigate", "2026-03-20T10:00:00Z"),
+            ev(
+                "2026-03-25T10:00:00Z",
+                "vrr_requested",
+                json!({"person": "V1"}),
+            ),
+        ],
+    );
+    let now = "2026-05-01T00:00:00Z";
+    // Told within 1 working day (enhanced rights): by the end of Monday 23 March.
+    assert_eq!(
+        check("VC-NO-INVESTIGATE", &lines, now),
+        vec![(
+            Status::Overdue,
+            s("V1"),
+            s("2026-03-23T23:59:59+00:00"),
+            None
+        )]
+    );
+    // Referral within 2 working days of the report (Friday 6 March): Tuesday 10 March.
+    assert_eq!(
+        check("VC-REFERRAL", &lines, now),
+        vec![(
+            Status::Overdue,
+            s("V1"),
+            s("2026-03-10T23:59:59+00:00"),
+            None
+        )]
+    );
+    // 10 working days from 25 March, skipping Good Friday (3 April) and Easter Monday (6 April).
+    assert_eq!(
+        check("VRR-ACK", &lines, now),
+        vec![(
+            Status::Overdue,
+            s("V1"),
+            s("2026-04-10T23:59:59+01:00"),
+            None
+        )]
+    );
+    assert!(check("SUP-REVIEW", &lines, now).is_empty());
 }

@@ -1310,3 +1310,115 @@ fn rules_checked_alike_run_once_for_both_versions() {
         )
     );
 }
+
+// ---- The end of the investigation (a modelling correction, the same in both versions) -----------
+
+/// `national-2026-01` stops the same rules at a closure or a decision not to investigate as
+/// `national-2021-04` (`tests.rs` has the same cases under 2021 alone): the cases are dated March
+/// 2026, so the national rule set judges them by 2026.
+#[test]
+fn the_end_of_the_investigation_stops_the_same_rules_in_2026() {
+    use super::tests::{
+        ENDS, end, offered, released, review, reviewed_once, told, updates_agreed, window_open,
+    };
+    let rules = RuleSet::national();
+    let by_2026 = |rule: &str, lines: &[String], now: &str| -> Vec<Seen> {
+        judged(&rules, rule, lines, now)
+            .into_iter()
+            .map(|(seen, version)| {
+                assert_eq!(version, "national-2026-01", "{rule}");
+                seen
+            })
+            .collect()
+    };
+    let now = "2026-07-01T00:00:00Z";
+    for kind in ENDS {
+        // VC-UPDATE: due 24 March; ended before it, nothing; after it, overdue as then.
+        let early = with(updates_agreed(), &[end(kind, "2026-03-20T10:00:00Z")]);
+        assert!(by_2026("VC-UPDATE", &early, now).is_empty(), "{kind}");
+        let missed = with(
+            updates_agreed(),
+            &[
+                end(kind, "2026-03-26T10:00:00Z"),
+                told("2026-03-27T10:00:00Z", "outcome"),
+            ],
+        );
+        assert_eq!(
+            by_2026("VC-UPDATE", &missed, now),
+            vec![(
+                Status::Overdue,
+                s("V1"),
+                s("2026-03-24T23:59:59+00:00"),
+                None
+            )],
+            "{kind}"
+        );
+        // SUP-REVIEW: next due 9 April.
+        let early = with(reviewed_once(), &[end(kind, "2026-03-20T10:00:00Z")]);
+        assert!(by_2026("SUP-REVIEW", &early, now).is_empty(), "{kind}");
+        let late = with(
+            reviewed_once(),
+            &[
+                end(kind, "2026-04-15T10:00:00+01:00"),
+                review("2026-04-16T10:00:00+01:00"),
+            ],
+        );
+        assert_eq!(
+            by_2026("SUP-REVIEW", &late, now),
+            vec![(Status::Overdue, None, s("2026-04-09T23:59:59+01:00"), None)],
+            "{kind}"
+        );
+        // RUI-REVIEW: due 5 June.
+        let early = with(released(), &[end(kind, "2026-04-01T10:00:00+01:00")]);
+        assert!(by_2026("RUI-REVIEW", &early, now).is_empty(), "{kind}");
+        let late = with(released(), &[end(kind, "2026-06-10T10:00:00+01:00")]);
+        assert_eq!(
+            by_2026("RUI-REVIEW", &late, now),
+            vec![(
+                Status::Overdue,
+                s("S1"),
+                s("2026-06-05T23:59:59+01:00"),
+                None
+            )],
+            "{kind}"
+        );
+        // FOR-WINDOW: closes 23:00 on 4 March.
+        let open = window_open(&[
+            end(kind, "2026-03-03T10:00:00Z"),
+            offered("2026-03-03T12:00:00Z"),
+        ]);
+        assert!(by_2026("FOR-WINDOW", &open, now).is_empty(), "{kind}");
+        let missed = window_open(&[end(kind, "2026-03-05T10:00:00Z")]);
+        assert_eq!(
+            by_2026("FOR-WINDOW", &missed, now),
+            vec![(Status::Overdue, None, s("2026-03-04T23:00:00+00:00"), None)],
+            "{kind}"
+        );
+    }
+}
+
+/// A device taken from the victim on 19 March 10:00 is still to be returned within 24 hours after a
+/// decision not to investigate on 20 March 09:00: returning property does not depend on an
+/// investigation (right 10).
+#[test]
+fn property_is_returned_after_a_decision_not_to_investigate() {
+    let lines = with(
+        base(),
+        &[
+            ev(
+                "2026-03-19T10:00:00Z",
+                "property_taken",
+                json!({"person": "V1", "item": "phone", "device": true}),
+            ),
+            super::tests::end("decision_not_to_investigate", "2026-03-20T09:00:00Z"),
+        ],
+    );
+    assert_eq!(
+        check("PROP-RETURN", &lines, "2026-03-20T09:30:00Z"),
+        vec![(Status::Due, s("V1"), s("2026-03-20T10:00:00+00:00"), None)]
+    );
+    assert_eq!(
+        statuses("PROP-RETURN", &lines, "2026-03-21T00:00:00Z"),
+        [Status::Overdue]
+    );
+}
