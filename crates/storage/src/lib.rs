@@ -22,6 +22,7 @@ mod audit_sql;
 pub mod bench;
 #[cfg(any(test, feature = "harness"))]
 mod bulk;
+mod canonical;
 pub mod case_changes;
 pub mod chain;
 mod chain_sql;
@@ -54,7 +55,8 @@ mod tx;
 pub mod verify;
 
 pub use access::{Access, Category, Purpose};
-pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead, VerifyReport, canonical_json};
+pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead};
+pub use canonical::canonical_json;
 pub use case_changes::CaseList;
 pub use error::{DatabaseError, StoreError, StoreResult};
 pub use facts::FactsQuery;
@@ -77,6 +79,7 @@ pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::{
     AccountStore, AdminStore, AuditStore, CaseStore, FactsStore, LinkageStore, SharingStore, Store,
 };
+pub use verify::VerifyReport;
 
 /// The store traits, for callers that use a store of a known type (`use storage::prelude::*`).
 pub mod prelude {
