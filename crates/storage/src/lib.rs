@@ -13,6 +13,22 @@
 //!   candidate links and their review).
 //! - `conformance`, `crash`, `tamper`, `bench` (feature `harness`): the suite every implementation
 //!   must pass, and the crash, fault-injection, tamper and benchmark harnesses.
+//!
+//! The modules are in layers; each uses only its own layer and those below, and no two modules
+//! reach each other (`tests/module_graph.rs` reads the source and fails on an import cycle, on a
+//! module out of its layer and on either backend using the other; ARCHITECTURE.md, "Code map:
+//! storage"). Lowest first:
+//!
+//! 1. values: `access`, `canonical` (canonical JSON), `chain`, `error`, `fault`, `model`;
+//! 2. the record's rules, independent of the database: `audit`, `verify`, `keys`, `linking`,
+//!    `facts`, `case_changes`, `server_state`;
+//! 3. the contract and what every store holds: `store`, `common`;
+//! 4. SQL written once for both databases: `row_maps` (reading rows), `sql` (binding and running
+//!    statements), `rows`, `tx`, `group_commit`, `audit_sql`, `chain_sql`, `facts_sql`, `link_sql`;
+//! 5. the core: `engine` (every operation, once for any backend), `bulk`;
+//! 6. the backends, which do not use each other: `sqlite`, `postgres`;
+//! 7. `copy` (from one backend to the other);
+//! 8. the harnesses: `bench`, `conformance`, `crash`, `tamper`.
 
 pub mod access;
 pub mod audit;
