@@ -5,7 +5,8 @@
 
 use crate::audit::{AuditRecord, ChainTail, Checkpoint, HeadTrust, SignedHead, TailRows};
 use crate::error::{StoreError, StoreResult};
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
+use crate::row_maps::RowExt;
+use crate::sql::{Param, Run, SqlDb, stmt};
 
 /// The number of checkpoints (read only to upgrade a head of the first format).
 pub(crate) const COUNT_CHECKPOINTS: &str = "SELECT count(*) FROM audit_checkpoints";

@@ -13,18 +13,19 @@ use chrono::{DateTime, Utc};
 use domain::{Case, RuleSet};
 
 use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, append_detail, format_time};
+use crate::audit::{AuditEntry, append_detail, case_object, format_time};
 use crate::chain::{CaseChainer, CaseHead, GENESIS, Hash, StateDelta};
-use crate::common::{Projection, actor_of, case_object, project};
+use crate::common::{Projection, actor_of, project};
 use crate::engine::Backend;
 use crate::error::{StoreError, StoreResult};
 use crate::facts::FactsRow;
 use crate::keys::DataKey;
 use crate::model::{Append, ExpectedVersion};
+use crate::row_maps::RowExt;
 use crate::rows::{
     EventRow, INSERT_EVENTS, INSERT_SEALED, SealedRow, event_row, push_event, push_sealed,
 };
-use crate::sql::{Param, RowExt, Run, SqlDb, Values, stmt};
+use crate::sql::{Param, Run, SqlDb, Values, stmt};
 
 /// Cases per statement, and rows of other tables per statement (8 values a row at most): under
 /// SQLite's limit of 32,766 bound values and PostgreSQL's of 65,535.

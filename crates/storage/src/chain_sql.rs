@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
-use crate::audit::{SignedHead, StoreCounts, VerifyReport};
+use crate::audit::SignedHead;
 use crate::chain::{CHAIN_ROWS, Recomputed, recompute};
 use crate::error::StoreResult;
-use crate::row_maps::{chain_row_from, checkpoint_from_row, head_from_row, record_from_row};
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
-use crate::verify::{CaseCheck, ChainVerifier};
+use crate::row_maps::{
+    RowExt, chain_row_from, checkpoint_from_row, head_from_row, record_from_row,
+};
+use crate::sql::{Param, Run, SqlDb, stmt};
+use crate::verify::{CaseCheck, ChainVerifier, StoreCounts, VerifyReport};
 
 /// Cases per page of the upgrade and of verification.
 pub(crate) const PAGE: i64 = 256;

@@ -16,8 +16,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::keys::{DataKey, MasterKey};
 use crate::model::CaseStatus;
 
-/// The sealed field holding a person's identity.
-pub(crate) const IDENTITY_FIELD: &str = "identity";
 /// Cases per page when streaming.
 pub(crate) const PAGE: i64 = 256;
 
@@ -71,11 +69,6 @@ pub(crate) fn debug_store(
 /// The error of a poisoned key ring lock.
 pub(crate) fn lock_poisoned() -> StoreError {
     StoreError::Key("the key ring lock is poisoned".into())
-}
-
-/// The audit object naming a case.
-pub(crate) fn case_object(force: &str, reference: &str) -> String {
-    format!("case:{force}/{reference}")
 }
 
 /// Parses a stored event, naming the case and sequence number (never a value) when it fails.
@@ -168,7 +161,7 @@ pub(crate) fn backfill_entry(force: &str, reference: &str, chain: &Recomputed) -
     AuditEntry {
         actor: STORE_ACTOR.to_owned(),
         category: Category::Consultation,
-        object: case_object(force, reference),
+        object: crate::audit::case_object(force, reference),
         purpose: crate::access::Purpose::Administration.as_str().to_owned(),
         reason: Some("case chains: the head of the events stored before chains existed".into()),
         recipient: None,

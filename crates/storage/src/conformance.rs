@@ -1842,3 +1842,33 @@ pub async fn suspect_linkage<S: Store>(store: &S) -> StoreResult<()> {
     assert!(no_old.is_empty(), "the replaced profile's tokens are gone");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::EventReader;
+
+    /// Here rather than in `model` (which the harness sits above): the sample's repeated lines
+    /// are what makes reading in parallel number ids like reading in sequence worth checking.
+    #[test]
+    fn parallel_reading_numbers_repeated_lines_like_sequential_reading() {
+        let mut lines = super::sample_lines();
+        lines.extend(super::sample_lines());
+        let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let parallel: Vec<String> = EventReader::new()
+            .read_all(&texts)
+            .into_iter()
+            .map(|event| event.expect("valid").id)
+            .collect();
+        let mut reader = EventReader::new();
+        let sequential: Vec<String> = texts
+            .iter()
+            .map(|line| reader.read(line).expect("valid").id)
+            .collect();
+        assert_eq!(parallel, sequential);
+        // The two identical id-less notes of the sample get distinct ids, and their repeats
+        // in the second copy get further ones.
+        let notes: std::collections::HashSet<&String> =
+            sequential.iter().filter(|id| id.starts_with('~')).collect();
+        assert_eq!(notes.len(), 4);
+    }
+}

@@ -8,7 +8,8 @@ use crate::error::StoreResult;
 use reporting::ReportInput;
 
 use crate::facts::{FactsQuery, FactsRow, FactsSink};
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
+use crate::row_maps::RowExt;
+use crate::sql::{Param, Run, SqlDb, stmt};
 
 /// Facts rows per page when reading.
 pub(crate) const FACTS_PAGE: i64 = 2_000;

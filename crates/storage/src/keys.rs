@@ -14,6 +14,9 @@ use sha2::{Digest, Sha256};
 use crate::audit::AuditSigner;
 use crate::error::{StoreError, StoreResult};
 
+/// The sealed field holding a person's identity.
+pub(crate) const IDENTITY_FIELD: &str = "identity";
+
 /// Length of an XChaCha20-Poly1305 nonce.
 pub const NONCE_LEN: usize = 24;
 

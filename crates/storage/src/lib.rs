@@ -13,6 +13,22 @@
 //!   candidate links and their review).
 //! - `conformance`, `crash`, `tamper`, `bench` (feature `harness`): the suite every implementation
 //!   must pass, and the crash, fault-injection, tamper and benchmark harnesses.
+//!
+//! The modules are in layers; each uses only its own layer and those below, and no two modules
+//! reach each other (`tests/module_graph.rs` reads the source and fails on an import cycle, on a
+//! module out of its layer and on either backend using the other; ARCHITECTURE.md, "Code map:
+//! storage"). Lowest first:
+//!
+//! 1. values: `access`, `canonical` (canonical JSON), `chain`, `error`, `fault`, `model`;
+//! 2. the record's rules, independent of the database: `audit`, `verify`, `keys`, `linking`,
+//!    `facts`, `case_changes`, `server_state`;
+//! 3. the contract and what every store holds: `store`, `common`;
+//! 4. SQL written once for both databases: `row_maps` (reading rows), `sql` (binding and running
+//!    statements), `rows`, `tx`, `group_commit`, `audit_sql`, `chain_sql`, `facts_sql`, `link_sql`;
+//! 5. the core: `engine` (every operation, once for any backend), `bulk`;
+//! 6. the backends, which do not use each other: `sqlite`, `postgres`;
+//! 7. `copy` (from one backend to the other);
+//! 8. the harnesses: `bench`, `conformance`, `crash`, `tamper`.
 
 pub mod access;
 pub mod audit;
@@ -22,6 +38,7 @@ mod audit_sql;
 pub mod bench;
 #[cfg(any(test, feature = "harness"))]
 mod bulk;
+mod canonical;
 pub mod case_changes;
 pub mod chain;
 mod chain_sql;
@@ -54,7 +71,8 @@ mod tx;
 pub mod verify;
 
 pub use access::{Access, Category, Purpose};
-pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead, VerifyReport, canonical_json};
+pub use audit::{AuditEntry, AuditRecord, AuditSigner, SignedHead};
+pub use canonical::canonical_json;
 pub use case_changes::CaseList;
 pub use error::{DatabaseError, StoreError, StoreResult};
 pub use facts::FactsQuery;
@@ -77,6 +95,7 @@ pub use sqlite::{SqliteOptions, SqliteStore};
 pub use store::{
     AccountStore, AdminStore, AuditStore, CaseStore, FactsStore, LinkageStore, SharingStore, Store,
 };
+pub use verify::VerifyReport;
 
 /// The store traits, for callers that use a store of a known type (`use storage::prelude::*`).
 pub mod prelude {

@@ -11,8 +11,8 @@ use crate::linking::{
     CaseLink, LinkStatus, LinkedSuspect, RepeatSuspects, SealedProfile, TOKEN_HITS, rank_hits,
     reasons_list, reasons_text, score_candidates, seal_profile,
 };
-use crate::row_maps::profile_from_row;
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
+use crate::row_maps::{RowExt, profile_from_row};
+use crate::sql::{Param, Run, SqlDb, stmt};
 
 const PROFILE_COLUMNS: &str = "SELECT p.person_id, p.case_id, c.force, c.reference, p.person, c.officer, p.key_id, p.nonce, p.profile \
      FROM link_people p JOIN cases c ON c.case_id = p.case_id";

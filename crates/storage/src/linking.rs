@@ -344,7 +344,7 @@ pub(crate) fn open_identity(
         force,
         reference,
         person,
-        field: crate::common::IDENTITY_FIELD,
+        field: crate::keys::IDENTITY_FIELD,
         key_id,
     };
     let plaintext = keys(key_id)?.open(&binding, nonce, ciphertext)?;

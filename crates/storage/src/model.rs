@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::audit::canonical_json;
+use crate::canonical::canonical_json;
 
 /// The version a writer expects a case to be at (its number of events).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -405,18 +405,6 @@ impl User {
     }
 }
 
-/// The user (other than `$3`) who already is officer `$2` of force `$1`: an officer identifier
-/// names one user within a force.
-pub(crate) const OFFICER_TAKEN_SQL: &str =
-    "SELECT username FROM users WHERE force = $1 AND officer_id = $2 AND username <> $3";
-
-/// The refusal when an officer identifier of a force is already another user's.
-pub(crate) fn officer_taken(force: &str, officer_id: &str, other: &str) -> crate::StoreError {
-    crate::StoreError::Invalid(format!(
-        "officer `{officer_id}` of force `{force}` is already the user `{other}`"
-    ))
-}
-
 /// A signed-in session, stored server-side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -443,33 +431,5 @@ impl std::str::FromStr for CaseStatus {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         CaseStatus::parse(text)
             .ok_or_else(|| format!("unknown case status `{text}` (open or closed)"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parallel_reading_numbers_repeated_lines_like_sequential_reading() {
-        let mut lines = crate::conformance::sample_lines();
-        lines.extend(crate::conformance::sample_lines());
-        let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
-        let parallel: Vec<String> = EventReader::new()
-            .read_all(&texts)
-            .into_iter()
-            .map(|event| event.expect("valid").id)
-            .collect();
-        let mut reader = EventReader::new();
-        let sequential: Vec<String> = texts
-            .iter()
-            .map(|line| reader.read(line).expect("valid").id)
-            .collect();
-        assert_eq!(parallel, sequential);
-        // The two identical id-less notes of the sample get distinct ids, and their repeats
-        // in the second copy get further ones.
-        let notes: std::collections::HashSet<&String> =
-            sequential.iter().filter(|id| id.starts_with('~')).collect();
-        assert_eq!(notes.len(), 4);
     }
 }

@@ -1,7 +1,10 @@
-//! Rows to values, the same for both databases (the column names and types agree): row types
-//! decoded by `sqlx::FromRow` (for any row of either database, see [`crate::sql::RowExt`]) and
-//! what turns them into the store's values where the two differ. [`crate::audit::Checkpoint`],
-//! and [`crate::audit::SignedHead`] are decoded directly.
+//! Rows to values, the same for both databases (the column names and types agree): [`RowExt`],
+//! what a row of either database gives (columns, and the row types here decoded by
+//! `sqlx::FromRow`), the row types, and what turns them into the store's values where the two
+//! differ. [`crate::audit::Checkpoint`] and [`crate::audit::SignedHead`] are decoded directly.
+//!
+//! Reading rows is here and binding and running statements in [`crate::sql`], which sits above:
+//! `SqlDb` requires its rows to be [`RowExt`], so that `DB: SqlDb` implies every decode below.
 
 use crate::audit::AuditRecord;
 use crate::chain::ChainRow;
@@ -10,7 +13,117 @@ use crate::error::{StoreError, StoreResult};
 use crate::linking::{LinkedSuspect, SealedProfile};
 use crate::model::{CaseStatus, CaseSummary, Session, User};
 use crate::server_state::{BreakGlassDeclaration, CaseShare, SharedItem};
-use crate::sql::RowExt;
+
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
+
+/// A column of type `T` that rows of this database give.
+pub trait Get<T>: Row {
+    /// The column at `index`.
+    fn get_at(&self, index: usize) -> sqlx::Result<T>;
+}
+
+impl<R: Row, T> Get<T> for R
+where
+    T: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    usize: ColumnIndex<R>,
+{
+    fn get_at(&self, index: usize) -> sqlx::Result<T> {
+        self.try_get(index)
+    }
+}
+
+/// A row type `T` (`sqlx::FromRow`) that rows of this database decode into.
+pub trait Decodes<T>: Row {
+    /// The row as a `T`.
+    fn decode_row(&self) -> sqlx::Result<T>;
+}
+
+impl<R: Row, T> Decodes<T> for R
+where
+    T: for<'r> FromRow<'r, R>,
+{
+    fn decode_row(&self) -> sqlx::Result<T> {
+        T::from_row(self)
+    }
+}
+
+/// A row of either database: the columns and row types the shared SQL reads.
+pub trait RowExt:
+    Row
+    + Get<i64>
+    + Get<Option<i64>>
+    + Get<f64>
+    + Get<bool>
+    + Get<String>
+    + Get<Option<String>>
+    + Get<Vec<u8>>
+    + Get<Option<Vec<u8>>>
+    + Decodes<SummaryRow>
+    + Decodes<UserRow>
+    + Decodes<RecordRow>
+    + Decodes<crate::audit::Checkpoint>
+    + Decodes<crate::audit::SignedHead>
+    + Decodes<SessionRow>
+    + Decodes<HeldRow>
+    + Decodes<ChainRowColumns>
+    + Decodes<ProfileRow>
+    + Decodes<ShareRow>
+{
+    /// The column at `index` as a `T`.
+    fn col<T>(&self, index: usize) -> sqlx::Result<T>
+    where
+        Self: Get<T>,
+    {
+        self.get_at(index)
+    }
+
+    /// The row as a `T` (a `sqlx::FromRow` type).
+    fn decode<T>(&self) -> sqlx::Result<T>
+    where
+        Self: Decodes<T>,
+    {
+        self.decode_row()
+    }
+
+    /// The bytes of the column at `index`, borrowed from the row (no copy).
+    fn bytes(&self, index: usize) -> sqlx::Result<&[u8]>;
+}
+
+impl<R> RowExt for R
+where
+    R: Row
+        + Get<i64>
+        + Get<Option<i64>>
+        + Get<f64>
+        + Get<bool>
+        + Get<String>
+        + Get<Option<String>>
+        + Get<Vec<u8>>
+        + Get<Option<Vec<u8>>>
+        + Decodes<SummaryRow>
+        + Decodes<UserRow>
+        + Decodes<RecordRow>
+        + Decodes<crate::audit::Checkpoint>
+        + Decodes<crate::audit::SignedHead>
+        + Decodes<SessionRow>
+        + Decodes<HeldRow>
+        + Decodes<ChainRowColumns>
+        + Decodes<ProfileRow>
+        + Decodes<ShareRow>,
+    for<'r> &'r [u8]: Decode<'r, R::Database> + Type<R::Database>,
+    usize: ColumnIndex<R>,
+{
+    fn bytes(&self, index: usize) -> sqlx::Result<&[u8]> {
+        self.try_get(index)
+    }
+}
+
+/// An event a case already holds, as far as telling a repeat from a reuse of its id needs.
+pub(crate) struct HeldEvent {
+    pub(crate) body: String,
+    /// The sealed identity: person, data key id, nonce, ciphertext.
+    pub(crate) sealed: Option<(String, i64, Vec<u8>, Vec<u8>)>,
+}
 
 /// A `cases` row as lists read it.
 #[derive(Debug, sqlx::FromRow)]
@@ -172,7 +285,7 @@ pub struct HeldRow {
 
 impl HeldRow {
     /// Sequence number, event id, and the event.
-    pub(crate) fn into_parts(self) -> StoreResult<(i64, String, crate::rows::HeldEvent)> {
+    pub(crate) fn into_parts(self) -> StoreResult<(i64, String, HeldEvent)> {
         let sealed = match self.sealed_person {
             Some(person) => Some((
                 person,
@@ -182,7 +295,7 @@ impl HeldRow {
             )),
             None => None,
         };
-        let held = crate::rows::HeldEvent {
+        let held = HeldEvent {
             body: self.body,
             sealed,
         };
@@ -287,9 +400,7 @@ pub(crate) fn record_from_row<R: RowExt>(row: &R) -> StoreResult<AuditRecord> {
 }
 
 /// A held event from a row of [`crate::rows::HELD_EVENTS`].
-pub(crate) fn held_from_row<R: RowExt>(
-    row: &R,
-) -> StoreResult<(i64, String, crate::rows::HeldEvent)> {
+pub(crate) fn held_from_row<R: RowExt>(row: &R) -> StoreResult<(i64, String, HeldEvent)> {
     row.decode::<HeldRow>()?.into_parts()
 }
 

@@ -10,12 +10,13 @@ use domain::Event;
 use domain::interchange::{EventData, Identity, Role};
 use serde_json::{Map, Value};
 
-use crate::audit::{canonical_json, format_time};
+use crate::audit::format_time;
+use crate::canonical::canonical_json;
 use crate::chain::{CaseChainer, CaseHead, Hash, SealedPart, StoredEvent, sealed_digest};
-use crate::common::IDENTITY_FIELD;
 use crate::error::{StoreError, StoreResult};
-use crate::keys::{DataKey, SealBinding};
+use crate::keys::{DataKey, IDENTITY_FIELD, SealBinding};
 use crate::model::NewEvent;
+use crate::row_maps::HeldEvent;
 
 /// One `events` row (and its `sealed` row, when the event carried an identity).
 pub struct EventRow {
@@ -158,13 +159,6 @@ pub(crate) fn chain_head(
         version,
         head,
     }))
-}
-
-/// An event a case already holds, as far as telling a repeat from a reuse of its id needs.
-pub(crate) struct HeldEvent {
-    pub(crate) body: String,
-    /// The sealed identity: person, data key id, nonce, ciphertext.
-    pub(crate) sealed: Option<(String, i64, Vec<u8>, Vec<u8>)>,
 }
 
 /// The events of `events` the case does not hold yet (in order), and how many repeated an event
@@ -335,7 +329,7 @@ pub(crate) fn push_sealed<DB: crate::sql::SqlDb>(
         .row()
         .value(case_id)
         .value(seq)
-        .value(crate::common::IDENTITY_FIELD)
+        .value(IDENTITY_FIELD)
         .value(&sealed.person)
         .value(sealed.key_id)
         .value(&sealed.nonce)

@@ -16,8 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::access::{Access, Category};
-use crate::audit::AuditEntry;
-use crate::common::case_object;
+use crate::audit::{AuditEntry, case_object};
 use crate::model::StoredCase;
 
 /// What [`crate::Store::read_case_if_changed`] found.

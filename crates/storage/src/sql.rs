@@ -7,8 +7,8 @@
 //! type and executor, which a generic caller would repeat on every function; here they are
 //! gathered once:
 //! - [`Bind`]: a value a query of the database takes (blanket over sqlx's `Encode + Type`);
-//! - [`Get`] and [`RowExt`]: a column a row of the database gives (blanket over `Decode + Type`),
-//!   and rows decoded by `sqlx::FromRow` ([`Decodes`]);
+//! - [`RowExt`] (in [`crate::row_maps`], with the row types it names): a column a row of the
+//!   database gives, and rows decoded by `sqlx::FromRow`;
 //! - [`SqlDb`]: the database, with the statements run on a connection (implemented for
 //!   [`sqlx::Sqlite`] and [`sqlx::Postgres`], which is all that differs).
 
@@ -16,11 +16,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use sqlx::query::Query;
-use sqlx::{ColumnIndex, Database, Decode, Encode, FromRow, QueryBuilder, Row, Type};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
-use crate::row_maps::{
-    ChainRowColumns, HeldRow, ProfileRow, RecordRow, SessionRow, ShareRow, SummaryRow, UserRow,
-};
+use crate::row_maps::RowExt;
 
 /// A boxed future borrowing for `'a`, sendable between threads.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -61,108 +59,6 @@ impl<'q, DB: Database> Param<DB> for Q<'q, DB> {
         DB: Bind<T>,
     {
         DB::bind_to(self, value)
-    }
-}
-
-/// A column of type `T` that rows of this database give.
-pub trait Get<T>: Row {
-    /// The column at `index`.
-    fn get_at(&self, index: usize) -> sqlx::Result<T>;
-}
-
-impl<R: Row, T> Get<T> for R
-where
-    T: for<'r> Decode<'r, R::Database> + Type<R::Database>,
-    usize: ColumnIndex<R>,
-{
-    fn get_at(&self, index: usize) -> sqlx::Result<T> {
-        self.try_get(index)
-    }
-}
-
-/// A row type `T` (`sqlx::FromRow`) that rows of this database decode into.
-pub trait Decodes<T>: Row {
-    /// The row as a `T`.
-    fn decode_row(&self) -> sqlx::Result<T>;
-}
-
-impl<R: Row, T> Decodes<T> for R
-where
-    T: for<'r> FromRow<'r, R>,
-{
-    fn decode_row(&self) -> sqlx::Result<T> {
-        T::from_row(self)
-    }
-}
-
-/// A row of either database: the columns and row types the shared SQL reads.
-pub trait RowExt:
-    Row
-    + Get<i64>
-    + Get<Option<i64>>
-    + Get<f64>
-    + Get<bool>
-    + Get<String>
-    + Get<Option<String>>
-    + Get<Vec<u8>>
-    + Get<Option<Vec<u8>>>
-    + Decodes<SummaryRow>
-    + Decodes<UserRow>
-    + Decodes<RecordRow>
-    + Decodes<crate::audit::Checkpoint>
-    + Decodes<crate::audit::SignedHead>
-    + Decodes<SessionRow>
-    + Decodes<HeldRow>
-    + Decodes<ChainRowColumns>
-    + Decodes<ProfileRow>
-    + Decodes<ShareRow>
-{
-    /// The column at `index` as a `T`.
-    fn col<T>(&self, index: usize) -> sqlx::Result<T>
-    where
-        Self: Get<T>,
-    {
-        self.get_at(index)
-    }
-
-    /// The row as a `T` (a `sqlx::FromRow` type).
-    fn decode<T>(&self) -> sqlx::Result<T>
-    where
-        Self: Decodes<T>,
-    {
-        self.decode_row()
-    }
-
-    /// The bytes of the column at `index`, borrowed from the row (no copy).
-    fn bytes(&self, index: usize) -> sqlx::Result<&[u8]>;
-}
-
-impl<R> RowExt for R
-where
-    R: Row
-        + Get<i64>
-        + Get<Option<i64>>
-        + Get<f64>
-        + Get<bool>
-        + Get<String>
-        + Get<Option<String>>
-        + Get<Vec<u8>>
-        + Get<Option<Vec<u8>>>
-        + Decodes<SummaryRow>
-        + Decodes<UserRow>
-        + Decodes<RecordRow>
-        + Decodes<crate::audit::Checkpoint>
-        + Decodes<crate::audit::SignedHead>
-        + Decodes<SessionRow>
-        + Decodes<HeldRow>
-        + Decodes<ChainRowColumns>
-        + Decodes<ProfileRow>
-        + Decodes<ShareRow>,
-    for<'r> &'r [u8]: Decode<'r, R::Database> + Type<R::Database>,
-    usize: ColumnIndex<R>,
-{
-    fn bytes(&self, index: usize) -> sqlx::Result<&[u8]> {
-        self.try_get(index)
     }
 }
 

@@ -13,7 +13,7 @@ use domain::interchange::Identity;
 use domain::{CaseKey, PersonKey};
 
 use crate::access::Access;
-use crate::audit::{AuditEntry, AuditRecord, SignedHead, VerifyReport};
+use crate::audit::{AuditEntry, AuditRecord, SignedHead};
 use crate::case_changes::CaseList;
 use crate::error::StoreResult;
 use crate::facts::{FactsQuery, FactsSink};
@@ -26,6 +26,7 @@ use crate::model::{
     SignInOutcome, StoredCase, User,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
+use crate::verify::VerifyReport;
 
 /// The audit entry of a case list (the filter is the detail).
 pub(crate) fn list_audit_entry(access: &Access, filter: &CaseFilter) -> AuditEntry {

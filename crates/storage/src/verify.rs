@@ -261,7 +261,7 @@ impl ChainVerifier {
         self.cases += 1;
         self.events += case.events;
         let name = format!("{}/{}", case.force, case.reference);
-        let object = crate::common::case_object(&case.force, &case.reference);
+        let object = crate::audit::case_object(&case.force, &case.reference);
         self.digest.add(&CaseHead {
             force: case.force.clone(),
             reference: case.reference.clone(),
@@ -658,5 +658,185 @@ impl ChainVerifier {
                 "the log is where the anchor left it, but the case data differs from the anchored state",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::access::{Access, Category};
+    use crate::audit::tests::chain;
+    use crate::audit::{AuditEntry, AuditSigner, ChainTail, HeadCounts, extend_chain, format_time};
+
+    fn verify(records: &[AuditRecord], head: &SignedHead, signer: &AuditSigner) -> VerifyReport {
+        let mut verifier = ChainVerifier::new(signer.verifying_key(), &[]);
+        for record in records {
+            verifier.push(record);
+        }
+        verifier.finish(&[], Some(head), &StoreCounts::default())
+    }
+
+    #[test]
+    fn an_intact_chain_verifies_and_each_kind_of_tampering_is_named() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, head) = chain(5, &signer);
+        assert!(verify(&records, &head, &signer).is_ok());
+
+        let mut edited = records.clone();
+        edited[2].actor = "someone-else".into();
+        assert_eq!(verify(&edited, &head, &signer).problem.expect("bad").seq, 3);
+
+        let mut deleted = records.clone();
+        deleted.remove(1);
+        assert_eq!(
+            verify(&deleted, &head, &signer).problem.expect("bad").seq,
+            2
+        );
+
+        let mut reordered = records.clone();
+        reordered.swap(1, 3);
+        assert_eq!(
+            verify(&reordered, &head, &signer).problem.expect("bad").seq,
+            2
+        );
+
+        let truncated = &records[..3];
+        let problem = verify(truncated, &head, &signer).problem.expect("bad");
+        assert_eq!(problem.seq, 4);
+        assert!(problem.message.contains("truncated"));
+
+        let other = AuditSigner::from_seed([8; 32]);
+        assert!(!verify(&records, &head, &other).is_ok());
+    }
+
+    #[test]
+    fn chained_checkpoints_and_the_head_find_a_deleted_checkpoint() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let access = Access::new("test", crate::access::Purpose::Investigation);
+        let entries: Vec<AuditEntry> = (0..2_500)
+            .map(|n| AuditEntry::new(&access, Category::Consultation, format!("cases:{n}")))
+            .collect();
+        let now = Utc::now();
+        let extension = extend_chain(
+            &signer,
+            ChainTail::empty(),
+            &entries,
+            &crate::chain::StateDelta::default(),
+            now,
+        );
+        // At records 1,000 and 2,000 (by count; the one at 2,000 makes the time-based one not due).
+        let seqs: Vec<i64> = extension.checkpoints.iter().map(|c| c.seq).collect();
+        assert_eq!(seqs, vec![1_000, 2_000]);
+        let run = |checkpoints: &[Checkpoint]| {
+            let mut verifier = ChainVerifier::new(signer.verifying_key(), checkpoints);
+            for record in &extension.records {
+                verifier.push(record);
+            }
+            verifier.finish(checkpoints, Some(&extension.head), &StoreCounts::default())
+        };
+        assert!(run(&extension.checkpoints).is_ok());
+        let first_gone = &extension.checkpoints[1..];
+        assert_eq!(run(first_gone).problem.expect("found").seq, 2_000);
+        let last_gone = &extension.checkpoints[..1];
+        let problem = run(last_gone).problem.expect("found");
+        assert!(
+            problem.message.contains("counts 2 checkpoints"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn chained_checkpoints_may_follow_unchained_ones_but_not_precede_them() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, _) = chain(4, &signer);
+        let now = Utc::now();
+        let legacy = signer.sign_legacy_checkpoint(1, &records[0].hash, &format_time(now));
+        let chained = signer.sign_checkpoint(2, &records[1].hash, now, 2, 1);
+        let counts = HeadCounts {
+            records: 4,
+            checkpoints: 2,
+            last_checkpoint: 2,
+            cases: 0,
+        };
+        let head = signer.sign_head(4, &records[3].hash, now, counts, &StateDigest::EMPTY);
+        let run = |checkpoints: &[Checkpoint]| {
+            let mut verifier = ChainVerifier::new(signer.verifying_key(), checkpoints);
+            for record in &records {
+                verifier.push(record);
+            }
+            verifier.finish(checkpoints, Some(&head), &StoreCounts::default())
+        };
+        let upgraded = [legacy.clone(), chained.clone()];
+        assert!(run(&upgraded).is_ok(), "{:?}", run(&upgraded).problem);
+        // A legacy checkpoint inserted after chained ones is found.
+        let late = signer.sign_legacy_checkpoint(3, &records[2].hash, &format_time(now));
+        let problem = run(&[legacy, chained, late]).problem.expect("found");
+        assert!(problem.message.contains("unchained"), "{problem}");
+    }
+
+    #[test]
+    fn an_anchor_is_extended_by_its_own_log_and_by_no_other() {
+        let signer = AuditSigner::from_seed([7; 32]);
+        let (records, head) = chain(5, &signer);
+        let run = |records: &[AuditRecord], head: &SignedHead, anchor: &SignedHead| {
+            let mut verifier =
+                ChainVerifier::new(signer.verifying_key(), &[]).with_anchor(Some(anchor.clone()));
+            for record in records {
+                verifier.push(record);
+            }
+            verifier.finish(&[], Some(head), &StoreCounts::default())
+        };
+        let counts = |records: i64| HeadCounts {
+            records,
+            checkpoints: 0,
+            last_checkpoint: 0,
+            cases: 0,
+        };
+        let at_three = signer.sign_head(
+            3,
+            &records[2].hash,
+            Utc::now(),
+            counts(3),
+            &StateDigest::EMPTY,
+        );
+        let report = run(&records, &head, &at_three);
+        assert!(report.is_ok(), "{:?}", report.problem);
+        assert_eq!(report.anchored_at, Some(3));
+        // Another log of the same length (rewritten from the start) does not extend it.
+        let mut other = records.clone();
+        let mut prev = GENESIS_HASH.to_owned();
+        for record in &mut other {
+            record.actor = "someone-else".into();
+            record.prev_hash = prev;
+            record.hash = record.compute_hash();
+            prev = record.hash.clone();
+        }
+        let other_head = signer.sign_head(
+            5,
+            &other[4].hash,
+            Utc::now(),
+            counts(5),
+            &StateDigest::EMPTY,
+        );
+        let problem = run(&other, &other_head, &at_three).problem.expect("found");
+        assert!(problem.message.contains("does not extend"), "{problem}");
+        // A log shorter than the anchor is older than it.
+        let (short, short_head) = chain(2, &signer);
+        let problem = run(&short, &short_head, &at_three).problem.expect("found");
+        assert!(
+            problem.message.contains("older than the anchor"),
+            "{problem}"
+        );
+        // An anchor signed with another key is refused.
+        let forged = AuditSigner::from_seed([9; 32]).sign_head(
+            3,
+            &records[2].hash,
+            Utc::now(),
+            counts(3),
+            &StateDigest::EMPTY,
+        );
+        assert!(!run(&records, &head, &forged).is_ok());
     }
 }

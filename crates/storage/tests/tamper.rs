@@ -69,7 +69,7 @@ async fn tamper(path: &Path, sql: &[&str]) {
     connection.close().await.expect("close");
 }
 
-async fn first_problem(path: &Path) -> Option<storage::audit::AuditProblem> {
+async fn first_problem(path: &Path) -> Option<storage::verify::AuditProblem> {
     let store = common::open(path).await.expect("reopen");
     let report = store
         .verify_audit(&common::keys().1.verifying_key())

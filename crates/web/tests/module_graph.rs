@@ -9,7 +9,7 @@ mod module_graph;
 
 use std::path::Path;
 
-use module_graph::{cycles, upward_references};
+use module_graph::{cycles, references_from_to, upward_references};
 
 #[test]
 fn the_web_crates_modules_form_no_cycle() {
@@ -83,5 +83,57 @@ fn the_graph_reader_finds_cycles_and_nothing_else() {
             "d: in no layer (add it to the layer it belongs to)".to_owned(),
             "b (layer 1) uses c (layer 2): b.rs:2".to_owned(),
         ]
+    );
+}
+
+/// A name the crate root re-exports stands for its module: `pub use b::X;` in `lib.rs` does not
+/// hide `a`'s use of `b` behind `crate::X`, aliases and groups included; a glob names nothing.
+#[test]
+fn the_graph_reader_sees_through_the_roots_reexports() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let src = dir.path();
+    let write = |path: &str, text: &str| {
+        std::fs::write(src.join(path), text).expect("file");
+    };
+    write(
+        "lib.rs",
+        "mod a;\nmod b;\nmod c;\npub use b::{X, inner::{self, Y as Z}};\n\
+         #[cfg(test)]\npub use c::*;\nuse std::fmt;\npub mod prelude {\n    pub use crate::a::W;\n}\n",
+    );
+    write("a.rs", "pub struct W;\nfn f(_: crate::X) {}\n");
+    write(
+        "b.rs",
+        "pub struct X;\npub mod inner { pub struct Y; }\nfn g(_: crate::Z) {}\n",
+    );
+    write(
+        "c.rs",
+        "fn h(_: crate::{inner::Y, fmt::Debug}) {}\nfn k(_: crate::W) {}\n",
+    );
+    assert_eq!(
+        references_from_to(src, "a", "b").expect("readable"),
+        vec!["a.rs:2".to_owned()]
+    );
+    assert_eq!(
+        references_from_to(src, "c", "b").expect("readable"),
+        vec!["c.rs:1".to_owned()]
+    );
+    // `W` is re-exported only inside `prelude`, not by the root: `crate::W` names nothing.
+    assert_eq!(
+        references_from_to(src, "c", "a").expect("readable"),
+        Vec::<String>::new()
+    );
+    write(
+        "b.rs",
+        "pub struct X;\npub mod inner { pub struct Y; }\nfn g(_: crate::W) {}\n",
+    );
+    assert_eq!(cycles(src).expect("readable"), Vec::<String>::new());
+    write(
+        "b.rs",
+        "pub struct X;\npub mod inner { pub struct Y; }\nfn g(_: crate::a::W) {}\n",
+    );
+    let found = cycles(src).expect("readable");
+    assert!(
+        found.len() == 1 && found[0].starts_with("a -> b -> a"),
+        "{found:?}"
     );
 }

@@ -11,31 +11,39 @@ use crate::audit::{AuditEntry, format_time};
 use crate::common::{STORE_ACTOR, actor_of};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{SIGN_IN_HISTORY_DAYS, Session, SignIn, SignInOutcome, User};
-use crate::row_maps::user_from_row;
-use crate::sql::{Param, RowExt, Run, stmt};
+use crate::row_maps::{RowExt, user_from_row};
+use crate::sql::{Param, Run, stmt};
 use crate::store::AccountStore;
 use crate::tx::Tx;
 
+/// The user (other than `$3`) who already is officer `$2` of force `$1`: an officer identifier
+/// names one user within a force.
+const OFFICER_TAKEN_SQL: &str =
+    "SELECT username FROM users WHERE force = $1 AND officer_id = $2 AND username <> $3";
+
+/// The refusal when an officer identifier of a force is already another user's.
+fn officer_taken(force: &str, officer_id: &str, other: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "officer `{officer_id}` of force `{force}` is already the user `{other}`"
+    ))
+}
+
 /// Refuses `officer_id` of `force` when a user other than `username` already is that officer
-/// (see [`crate::model::OFFICER_TAKEN_SQL`]).
+/// (see [`OFFICER_TAKEN_SQL`]).
 async fn check_officer_free<B: Backend>(
     tx: &mut Tx<'_, B::Db>,
     force: &str,
     officer_id: &str,
     username: &str,
 ) -> StoreResult<()> {
-    let taken = stmt::<B::Db>(crate::model::OFFICER_TAKEN_SQL)
+    let taken = stmt::<B::Db>(OFFICER_TAKEN_SQL)
         .param(force)
         .param(officer_id)
         .param(username)
         .optional(tx.next()?)
         .await?;
     match taken {
-        Some(row) => Err(crate::model::officer_taken(
-            force,
-            officer_id,
-            &row.col::<String>(0)?,
-        )),
+        Some(row) => Err(officer_taken(force, officer_id, &row.col::<String>(0)?)),
         None => Ok(()),
     }
 }

@@ -11,8 +11,7 @@ use serde_json::json;
 use super::Backend;
 use crate::access::{Access, Category};
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, HeadTrust, SignedHead, VerifyReport, checkpoint_now,
-    extend_chain,
+    AuditEntry, AuditRecord, AuditSigner, HeadTrust, SignedHead, checkpoint_now, extend_chain,
 };
 use crate::audit_sql::{insert_records, read_chain_tail, write_checkpoint, write_head};
 use crate::chain::StateDelta;
@@ -20,10 +19,11 @@ use crate::common::{STORE_ACTOR, actor_of, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
 use crate::keys::MasterKey;
 use crate::model::BackupInfo;
-use crate::row_maps::{head_from_row, record_from_row};
-use crate::sql::{Param, RowExt, Run, stmt};
+use crate::row_maps::{RowExt, head_from_row, record_from_row};
+use crate::sql::{Param, Run, stmt};
 use crate::store::{AdminStore, AuditStore};
 use crate::tx::Tx;
+use crate::verify::VerifyReport;
 
 /// Appends audit records for `entries` inside `tx` (which holds the audit lock where the
 /// database has one): chained, checkpointed when due, and the signed head moved to the last one,

@@ -12,21 +12,18 @@ use serde_json::{Map, Value, json};
 
 use super::Backend;
 use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, append_detail, format_time};
+use crate::audit::{AuditEntry, append_detail, case_object, format_time};
 use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
-use crate::common::{
-    IDENTITY_FIELD, PAGE, actor_of, case_object, identity_from_plaintext, lock_poisoned,
-    parse_body, project,
-};
+use crate::common::{PAGE, actor_of, identity_from_plaintext, lock_poisoned, parse_body, project};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsRow, MARK_STALE, stale_basis};
-use crate::keys::{DataKey, SealBinding};
+use crate::keys::{DataKey, IDENTITY_FIELD, SealBinding};
 use crate::model::{
     Append, AppendOutcome, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions, StoredCase,
 };
-use crate::row_maps::{held_from_row, summaries};
+use crate::row_maps::{RowExt, held_from_row, summaries};
 use crate::server_state::CaseRead;
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
+use crate::sql::{Param, Run, SqlDb, stmt};
 use crate::store::{CaseSink, CaseStore, LineSink};
 use crate::tx::{Conn, Tx};
 

@@ -11,7 +11,8 @@ use crate::common::actor_of;
 use crate::error::{StoreError, StoreResult};
 use crate::facts::{FactsQuery, FactsSink, stale_basis};
 use crate::facts_sql::{REBUILD_PAGE, later_cases, read_pages, rebuild_page, record_basis};
-use crate::sql::{Param, RowExt, Run, stmt};
+use crate::row_maps::RowExt;
+use crate::sql::{Param, Run, stmt};
 use crate::store::FactsStore;
 
 /// The basis the stored facts were taken under, if recorded.

@@ -11,8 +11,8 @@ use serde_json::json;
 use super::Backend;
 use super::cases::data_key;
 use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, format_time};
-use crate::common::{actor_of, case_object, lock_poisoned};
+use crate::audit::{AuditEntry, case_object, format_time};
+use crate::common::{actor_of, lock_poisoned};
 use crate::error::{StoreError, StoreResult};
 use crate::link_sql;
 use crate::linking::{
@@ -240,18 +240,5 @@ impl<B: Backend> LinkageStore for B {
         let counts = link_sql::repeat_suspects::<B::Db>(conn.next()?, force).await?;
         conn.finish().await?;
         Ok(counts)
-    }
-}
-
-#[cfg(any(test, feature = "harness"))]
-#[async_trait]
-impl<B: Backend> crate::bench::CandidateLookup for B {
-    async fn lookup_candidates(
-        &self,
-        actor: &str,
-        identity: &Identity,
-        exclude_case: Option<&CaseKey>,
-    ) -> StoreResult<Vec<LinkMatch>> {
-        lookup_candidates(self, actor, identity, exclude_case).await
     }
 }

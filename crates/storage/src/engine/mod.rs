@@ -21,8 +21,9 @@ use crate::chain::StateDelta;
 use crate::common::STORE_ACTOR;
 use crate::error::{DatabaseError, StoreResult};
 use crate::model::{BackupInfo, Session};
+use crate::row_maps::RowExt;
 use crate::server_state::CaseShare;
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
+use crate::sql::{Param, Run, SqlDb, stmt};
 use crate::tx::{Conn, Tx};
 
 mod accounts;
@@ -38,6 +39,8 @@ pub(crate) use audit::write_audit_signed;
 pub(crate) use chains::upgrade_chains;
 #[cfg(any(test, feature = "harness"))]
 pub(crate) use links::linkage_key;
+#[cfg(any(test, feature = "harness"))]
+pub(crate) use links::lookup_candidates;
 pub(crate) use open::{keys_in, load_keys, mark_empty_store};
 
 /// What differs between the databases; implemented by [`crate::SqliteStore`] and

@@ -13,7 +13,8 @@ use crate::common::{KeyRing, STORE_ACTOR};
 use crate::error::{StoreError, StoreResult};
 use crate::facts::MARK_EMPTY_STORE_AS;
 use crate::keys::{DataKey, MasterKey};
-use crate::sql::{Param, RowExt, Run, SqlDb, stmt};
+use crate::row_maps::RowExt;
+use crate::sql::{Param, Run, SqlDb, stmt};
 use crate::tx::Tx;
 
 /// The data keys stored, unwrapped with `master`, and the active one's id if one is active.

@@ -8,15 +8,15 @@ use serde_json::json;
 
 use super::Backend;
 use crate::access::{Access, Category};
-use crate::audit::{AuditEntry, format_time};
-use crate::common::{STORE_ACTOR, actor_of, case_object, to_micros};
+use crate::audit::{AuditEntry, case_object, format_time};
+use crate::common::{STORE_ACTOR, actor_of, to_micros};
 use crate::error::{StoreError, StoreResult};
-use crate::row_maps::{declaration_from_row, share_from_row};
+use crate::row_maps::{RowExt, declaration_from_row, share_from_row};
 use crate::server_state::{
     BreakGlassDeclaration, CaseShare, NewShare, SharedItem, check_new_share, revoke_entry,
     share_entry,
 };
-use crate::sql::{Param, RowExt, Run, stmt};
+use crate::sql::{Param, Run, stmt};
 use crate::store::SharingStore;
 
 #[async_trait]

@@ -9,7 +9,8 @@ use crate::access::Access;
 use crate::audit::AuditEntry;
 use crate::engine::Backend as _;
 use crate::error::StoreResult;
-use crate::sql::{Param, RowExt, Run, stmt};
+use crate::row_maps::RowExt;
+use crate::sql::{Param, Run, stmt};
 
 impl PgStore {
     /// Audits, then looks the case's id and version up in a snapshot, handed back for its events.

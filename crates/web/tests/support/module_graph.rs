@@ -1,7 +1,9 @@
 //! The import graph of a crate's top-level modules, read from its source directory, and the
 //! cycles in it. A node is a top-level module (`src/x.rs` or `src/x/`); an edge `x -> y` is a
 //! `crate::y` path anywhere in `x`'s files (in `use` lines or in code, `crate::{y, z}` groups
-//! included), outside comments and string literals. Paths inside a module (its own submodules,
+//! included), outside comments and string literals. A name the crate root re-exports
+//! (`pub use y::Thing;` in `lib.rs`, read as `crate::Thing`) counts as a path to the module it comes
+//! from, so that a re-export cannot hide an edge. Paths inside a module (its own submodules,
 //! `super::` within it) are not edges: a module is one layer. `lib.rs`, `main.rs` and `bin/` are
 //! the crate's roots and binaries, not layers.
 //!
@@ -80,11 +82,21 @@ pub fn upward_references(src: &Path, layers: &[&[&str]]) -> std::io::Result<Vec<
     Ok(found)
 }
 
+/// Where module `from` refers to module `to` (`file:line`), empty when it does not: for rules
+/// beyond layers, such as two modules of one layer that must stay apart.
+#[allow(dead_code, reason = "not every crate's test asks for one edge")]
+pub fn references_from_to(src: &Path, from: &str, to: &str) -> std::io::Result<Vec<String>> {
+    Ok(references(src)?
+        .remove(&(from.to_owned(), to.to_owned()))
+        .unwrap_or_default())
+}
+
 /// Every `crate::` reference between two different top-level modules, with where it is.
 fn references(src: &Path) -> std::io::Result<Sites> {
     let mut files = Vec::new();
     rust_files(src, &mut files)?;
     let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(src, f)).collect();
+    let reexported = root_reexports(src, &modules)?;
     let mut sites = Sites::new();
     for file in &files {
         let Some(from) = module_of(src, file) else {
@@ -92,7 +104,11 @@ fn references(src: &Path) -> std::io::Result<Sites> {
         };
         let code = without_comments_and_strings(&std::fs::read_to_string(file)?);
         let shown = file.strip_prefix(src).unwrap_or(file).display().to_string();
-        for (line, to) in crate_references(&code) {
+        for (line, name) in crate_references(&code) {
+            let to = match reexported.get(&name) {
+                Some(module) if !modules.contains(&name) => module.clone(),
+                _ => name,
+            };
             if to != from && modules.contains(&to) {
                 sites
                     .entry((from.clone(), to))
@@ -102,6 +118,141 @@ fn references(src: &Path) -> std::io::Result<Sites> {
         }
     }
     Ok(sites)
+}
+
+/// The names the crate root (`lib.rs` or `main.rs`) brings in with `use` at its top level, each
+/// with the module it comes from: `pub use model::{A, B as C};` gives `A` and `C` from `model`.
+/// Globs name nothing and are skipped; so are names from outside the crate.
+fn root_reexports(
+    src: &Path,
+    modules: &BTreeSet<String>,
+) -> std::io::Result<BTreeMap<String, String>> {
+    let mut found = BTreeMap::new();
+    for root in ["lib.rs", "main.rs"] {
+        let path = src.join(root);
+        if !path.is_file() {
+            continue;
+        }
+        let code = without_comments_and_strings(&std::fs::read_to_string(path)?);
+        for tree in top_level_uses(&code) {
+            for (path, name) in use_paths(&tokens(&tree)) {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                let path = match path.as_slice() {
+                    ["crate" | "self", rest @ ..] => rest,
+                    all => all,
+                };
+                if let Some(head) = path.first()
+                    && modules.contains(*head)
+                    && name != "*"
+                {
+                    found.insert(name, (*head).to_owned());
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The use trees (`a::{b, c}` of `pub use a::{b, c};`) of the `use` items at brace depth 0.
+fn top_level_uses(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    let chars: Vec<char> = code.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            'u' if depth == 0
+                && !is_ident(chars.get(i.wrapping_sub(1)))
+                && chars[i..].starts_with(&['u', 's', 'e'])
+                && chars.get(i + 3).is_some_and(|c| c.is_whitespace()) =>
+            {
+                let end = chars[i..]
+                    .iter()
+                    .position(|&c| c == ';')
+                    .map_or(chars.len(), |at| i + at);
+                found.push(chars[i + 3..end].iter().collect());
+                i = end;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+/// A use tree's tokens: identifiers, `*`, `{`, `}`, `,`; `::` is dropped, since in a use tree a
+/// segment always follows it.
+fn tokens(tree: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = tree.chars().peekable();
+    while let Some(c) = chars.next() {
+        if is_ident(Some(&c)) {
+            let mut name = c.to_string();
+            while let Some(next) = chars.next_if(|n| is_ident(Some(n))) {
+                name.push(next);
+            }
+            out.push(name);
+        } else if matches!(c, '*' | '{' | '}' | ',') {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+/// Every path a use tree brings in, with the name it is known by: `a { b , c as d }` gives
+/// (`a::b`, `b`) and (`a::c`, `d`); `self` in a group stands for the path before it.
+fn use_paths(tokens: &[String]) -> Vec<(Vec<String>, String)> {
+    fn tree(
+        tokens: &[String],
+        at: &mut usize,
+        prefix: &[String],
+        out: &mut Vec<(Vec<String>, String)>,
+    ) {
+        let mut path = prefix.to_vec();
+        while let Some(token) = tokens.get(*at) {
+            match token.as_str() {
+                "{" => {
+                    *at += 1;
+                    while tokens.get(*at).is_some_and(|t| t != "}") {
+                        tree(tokens, at, &path, out);
+                        if tokens.get(*at).is_some_and(|t| t == ",") {
+                            *at += 1;
+                        }
+                    }
+                    *at += 1;
+                    return;
+                }
+                "," | "}" => break,
+                "as" => {
+                    *at += 1;
+                    if let Some(alias) = tokens.get(*at) {
+                        out.push((path.clone(), alias.clone()));
+                        *at += 1;
+                    }
+                    return;
+                }
+                "self" if path.len() == prefix.len() && !prefix.is_empty() => {
+                    *at += 1;
+                }
+                _ => {
+                    path.push(token.clone());
+                    *at += 1;
+                }
+            }
+        }
+        if let Some(name) = path.last() {
+            out.push((path.clone(), name.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < tokens.len() {
+        tree(tokens, &mut at, &[], &mut out);
+        at += 1;
+    }
+    out
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
