@@ -461,7 +461,12 @@ async fn case_view(
             askama::Template::render(&CaseStory {
                 path: &path,
                 summary: &crate::story::summary(&cached.case, &findings, &officer(), cached.closed),
-                tasks: &crate::story::tasks(&path, &findings, now),
+                tasks: &crate::story::tasks(
+                    &path,
+                    &findings,
+                    now,
+                    crate::story::investigation_ended(&cached.case, now),
+                ),
                 can_write,
             })
         })

@@ -404,13 +404,42 @@ pub fn days_text(days: i64) -> String {
     }
 }
 
+/// When the investigation of `case` ended, as of `now`: the first closure or decision not to
+/// investigate at or before `now`.
+pub fn investigation_ended(case: &domain::Case, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    case.events()
+        .iter()
+        .take_while(|event| event.at <= now)
+        .find(|event| {
+            matches!(
+                event.data,
+                domain::EventData::CaseClosed(_) | domain::EventData::DecisionNotToInvestigate(_)
+            )
+        })
+        .map(|event| event.at.with_timezone(&Utc))
+}
+
 /// The open findings as tasks, most urgent first (the findings are already in that order).
-pub fn tasks(path: &str, findings: &[FindingRow], now: DateTime<Utc>) -> Vec<Task> {
+/// After the investigation `ended`, an open finding of a rule that stops there was missed before
+/// the end: nothing recorded now clears it, so its task offers no record page and says so.
+pub fn tasks(
+    path: &str,
+    findings: &[FindingRow],
+    now: DateTime<Utc>,
+    ended: Option<DateTime<Utc>>,
+) -> Vec<Task> {
     findings
         .iter()
         .filter(|f| f.status.is_open())
         .map(|f| {
+            let missed = ended.is_some()
+                && domain::rules::STOPPED_AT_INVESTIGATION_END.contains(&f.view.rule.as_str());
             let when = match (f.status, f.due) {
+                (_, Some(_)) if missed => format!(
+                    "Missed: it was due by {}, before the investigation ended, and nothing \
+                     recorded now can clear it",
+                    f.due_text()
+                ),
                 (Status::Overdue, Some(due)) => {
                     format!("Overdue by {}", days_text((now - due).num_days()))
                 }
@@ -421,13 +450,15 @@ pub fn tasks(path: &str, findings: &[FindingRow], now: DateTime<Utc>) -> Vec<Tas
                 (Status::Advice, _) => "To consider".to_owned(),
                 _ => String::new(),
             };
-            let action = crate::kinds::task_action(&f.view.rule).map(|(kind, title)| {
-                let mut href = format!("/cases/{path}/record/{}", kind.as_str());
-                if let Some(person) = &f.view.person {
-                    href.push_str(&format!("?person={person}"));
-                }
-                (href, title.to_owned())
-            });
+            let action = crate::kinds::task_action(&f.view.rule)
+                .filter(|_| !missed)
+                .map(|(kind, title)| {
+                    let mut href = format!("/cases/{path}/record/{}", kind.as_str());
+                    if let Some(person) = &f.view.person {
+                        href.push_str(&format!("?person={person}"));
+                    }
+                    (href, title.to_owned())
+                });
             let when_triggered = chrono::DateTime::parse_from_rfc3339(&f.view.trigger_at)
                 .map(|at| local_time(&at.with_timezone(&Utc)))
                 .unwrap_or_default();

@@ -516,3 +516,81 @@ async fn append_case(server: &common::Server, reference: &str, team: &[(&str, &s
         .await
         .expect("append");
 }
+
+/// After the investigation ends, a supervisor review missed before the end stays on the case page
+/// as missed, with no record page to clear it (nothing recorded now can), while a case still
+/// under investigation offers the record page for the same rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_missed_before_closure_is_shown_as_missed_not_as_a_task() {
+    let server = common::start().await;
+    let now = chrono::Utc::now();
+    let at = |days: i64| {
+        (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let line = |days: i64, kind: &str, fields: &str| {
+        format!(
+            r#"{{"case":"TS-88","force":"{}","at":"{}","kind":"{kind}"{fields}}}"#,
+            common::FORCE,
+            at(days)
+        )
+    };
+    // Allocated 40 days ago, no supervisor review (the first was due after 7 days), closed
+    // yesterday.
+    let lines = [
+        line(
+            40,
+            "report_received",
+            r#","channel":"101","offences":["SOA2003-s1"],"location":{"country":"GB"}"#,
+        ),
+        line(40, "officer_allocated", r#","officer":"inv","role":"oic""#),
+        line(1, "case_closed", r#","outcome":18"#),
+    ];
+    let events = lines
+        .iter()
+        .map(|line| NewEvent::from_line(line, 0).expect("line"))
+        .collect();
+    server
+        .store
+        .append(
+            &Access::new("test", Purpose::Import),
+            vec![Append {
+                case: domain::CaseKey {
+                    force: common::FORCE.into(),
+                    reference: "TS-88".into(),
+                },
+                expected: ExpectedVersion::NoCase,
+                events,
+            }],
+        )
+        .await
+        .expect("append");
+    let investigator = server.sign_in("inv").await;
+    let page = server
+        .get(&investigator, "/cases/testshire/TS-88")
+        .await
+        .text()
+        .await
+        .expect("body");
+    let task = page
+        .split("data-rule=\"SUP-REVIEW\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .expect("the missed review is listed");
+    assert!(task.contains("Missed: it was due by"), "{task}");
+    assert!(!task.contains("/record/"), "no record page: {task}");
+    // The same rule on a case still under investigation (TS-1: allocated two days ago, its first
+    // review not yet due) is a task with its record page.
+    let open = server
+        .get(&investigator, "/cases/testshire/TS-1")
+        .await
+        .text()
+        .await
+        .expect("body");
+    let task = open
+        .split("data-rule=\"SUP-REVIEW\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</li>").next())
+        .expect("the review is a task");
+    assert!(task.contains("/record/supervisor_review"), "{task}");
+    assert!(!task.contains("Missed"), "{task}");
+}

@@ -23,6 +23,13 @@ pub use context::{CaseContext, KindEvents, Person, Scratch};
 pub use editions::DeadlineSource;
 pub use finding::{Finding, RuleIndex, Status};
 pub use national::{NATIONAL_RULES, NationalRule, outcome_is_consistent};
+
+/// The rules that stop when the investigation ends (the first `case_closed` or
+/// `decision_not_to_investigate`, [`CaseContext::investigation_ended`]): after it their open
+/// instances are only those already missed at the end, which nothing recorded later can clear
+/// (`docs/rules.md`, "What stops a rolling rule").
+pub const STOPPED_AT_INVESTIGATION_END: [&str; 4] =
+    ["SUP-REVIEW", "RUI-REVIEW", "VC-UPDATE", "FOR-WINDOW"];
 pub use versions::{Version, Window};
 pub use view::FindingView;
 
