@@ -25,6 +25,16 @@ impl Case {
         &self.events
     }
 
+    /// The end of the investigation as of `now`: the first of its events at or before `now` of
+    /// a kind that ends it ([`crate::rules::INVESTIGATION_ENDS`]). The rules find the same event
+    /// through their index ([`crate::rules::CaseContext::investigation_ended`]).
+    pub fn investigation_ended(&self, now: chrono::DateTime<chrono::Utc>) -> Option<&Event> {
+        self.events
+            .iter()
+            .take_while(|event| event.at <= now)
+            .find(|event| crate::rules::INVESTIGATION_ENDS.contains(&event.kind()))
+    }
+
     /// Adds an event, keeping time order (after any event at the same instant).
     pub fn push(&mut self, event: Event) {
         let position = self

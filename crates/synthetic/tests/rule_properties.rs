@@ -156,7 +156,9 @@ fn stopped_at_the_end(case: &Case, now: DateTime<Utc>) -> Result<(), String> {
         return Ok(());
     };
     let rules = RuleSet::national();
-    let stopping = ["SUP-REVIEW", "RUI-REVIEW", "VC-UPDATE", "FOR-WINDOW"];
+    // The list the web relies on to show these findings as missed: this property holds it to
+    // what the rules do.
+    let stopping = domain::rules::STOPPED_AT_INVESTIGATION_END;
     let seen = |at: DateTime<Utc>| {
         let mut findings: Vec<Finding> = rules
             .evaluate(case, at)

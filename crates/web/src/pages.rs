@@ -465,7 +465,7 @@ async fn case_view(
                     &path,
                     &findings,
                     now,
-                    crate::story::investigation_ended(&cached.case, now),
+                    cached.case.investigation_ended(now).is_some(),
                 ),
                 can_write,
             })

@@ -404,35 +404,15 @@ pub fn days_text(days: i64) -> String {
     }
 }
 
-/// When the investigation of `case` ended, as of `now`: the first closure or decision not to
-/// investigate at or before `now`.
-pub fn investigation_ended(case: &domain::Case, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    case.events()
-        .iter()
-        .take_while(|event| event.at <= now)
-        .find(|event| {
-            matches!(
-                event.data,
-                domain::EventData::CaseClosed(_) | domain::EventData::DecisionNotToInvestigate(_)
-            )
-        })
-        .map(|event| event.at.with_timezone(&Utc))
-}
-
 /// The open findings as tasks, most urgent first (the findings are already in that order).
-/// After the investigation `ended`, an open finding of a rule that stops there was missed before
-/// the end: nothing recorded now clears it, so its task offers no record page and says so.
-pub fn tasks(
-    path: &str,
-    findings: &[FindingRow],
-    now: DateTime<Utc>,
-    ended: Option<DateTime<Utc>>,
-) -> Vec<Task> {
+/// Once the investigation has `ended`, an open finding of a rule that stops there was missed
+/// before the end: nothing recorded now clears it, so its task offers no record page and says so.
+pub fn tasks(path: &str, findings: &[FindingRow], now: DateTime<Utc>, ended: bool) -> Vec<Task> {
     findings
         .iter()
         .filter(|f| f.status.is_open())
         .map(|f| {
-            let missed = ended.is_some()
+            let missed = ended
                 && domain::rules::STOPPED_AT_INVESTIGATION_END.contains(&f.view.rule.as_str());
             let when = match (f.status, f.due) {
                 (_, Some(_)) if missed => format!(

@@ -496,7 +496,13 @@ async fn signing_out_ends_the_session_at_once() {
 /// Stores case `reference` with its team straight through the store, as another writer (another
 /// server process, `rasso import`) would.
 async fn append_case(server: &common::Server, reference: &str, team: &[(&str, &str)]) {
-    let events = common::case_lines(reference, team)
+    append_lines(server, reference, &common::case_lines(reference, team)).await;
+}
+
+/// Stores case `reference` of the test force from its interchange lines, straight through the
+/// store.
+async fn append_lines(server: &common::Server, reference: &str, lines: &[String]) {
+    let events = lines
         .iter()
         .map(|line| NewEvent::from_line(line, 0).expect("line"))
         .collect();
@@ -545,25 +551,7 @@ async fn a_review_missed_before_closure_is_shown_as_missed_not_as_a_task() {
         line(40, "officer_allocated", r#","officer":"inv","role":"oic""#),
         line(1, "case_closed", r#","outcome":18"#),
     ];
-    let events = lines
-        .iter()
-        .map(|line| NewEvent::from_line(line, 0).expect("line"))
-        .collect();
-    server
-        .store
-        .append(
-            &Access::new("test", Purpose::Import),
-            vec![Append {
-                case: domain::CaseKey {
-                    force: common::FORCE.into(),
-                    reference: "TS-88".into(),
-                },
-                expected: ExpectedVersion::NoCase,
-                events,
-            }],
-        )
-        .await
-        .expect("append");
+    append_lines(&server, "TS-88", &lines).await;
     let investigator = server.sign_in("inv").await;
     let page = server
         .get(&investigator, "/cases/testshire/TS-88")

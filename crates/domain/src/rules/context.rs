@@ -200,21 +200,16 @@ impl<'a> CaseContext<'a> {
         self.of_kind(Kind::ReportReceived).next()
     }
 
-    /// True once the case has been closed.
-    pub fn is_closed(&self) -> bool {
-        self.of_kind(Kind::CaseClosed).next().is_some()
-    }
-
-    /// The end of the investigation: the first `case_closed` or `decision_not_to_investigate`,
-    /// whichever is earlier. The rolling rules and the forensic window stop here
-    /// (`docs/rules.md`, "What stops a rolling rule"); `None` while the investigation goes on.
+    /// The end of the investigation: the first event of a kind that ends it
+    /// ([`super::INVESTIGATION_ENDS`]: a closure or a decision not to investigate). The rolling
+    /// rules and the forensic window stop here (`docs/rules.md`, "What stops a rolling rule");
+    /// `None` while the investigation goes on.
     pub fn investigation_ended(&self) -> Option<&'a Event> {
-        let closed = self.of_kind(Kind::CaseClosed).next();
-        let not_investigated = self.of_kind(Kind::DecisionNotToInvestigate).next();
-        match (closed, not_investigated) {
-            (Some(a), Some(b)) => Some(if b.at < a.at { b } else { a }),
-            (a, b) => a.or(b),
-        }
+        // The earliest; at the same instant, the kind listed first.
+        super::INVESTIGATION_ENDS
+            .iter()
+            .filter_map(|kind| self.of_kind(*kind).next())
+            .min_by_key(|event| event.at)
     }
 }
 

@@ -24,6 +24,13 @@ pub use editions::DeadlineSource;
 pub use finding::{Finding, RuleIndex, Status};
 pub use national::{NATIONAL_RULES, NationalRule, outcome_is_consistent};
 
+/// The kinds of event that end an investigation (the first of them ends it): a closure, or a
+/// decision not to investigate.
+pub const INVESTIGATION_ENDS: [crate::interchange::Kind; 2] = [
+    crate::interchange::Kind::CaseClosed,
+    crate::interchange::Kind::DecisionNotToInvestigate,
+];
+
 /// The rules that stop when the investigation ends (the first `case_closed` or
 /// `decision_not_to_investigate`, [`CaseContext::investigation_ended`]): after it their open
 /// instances are only those already missed at the end, which nothing recorded later can clear
