@@ -354,16 +354,7 @@ pub fn spinner(what: &str) -> ProgressBar {
 
 /// Creates a file readable only by its owner (exports and reject files may hold identity).
 pub fn create_private_file(path: &Path) -> Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))
+    Ok(storage::owner_only::create(path)?)
 }
 
 /// A master key for rotation, from a file (generated there when missing).

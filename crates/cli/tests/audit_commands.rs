@@ -234,4 +234,25 @@ fn the_database_and_its_backups_are_created_owner_only() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(mode(&data.join("rasso.db")), 0o600, "restored");
+
+    // What the command line writes out of the record is owner-only too, even over a file that was
+    // readable by others before (opening with mode 0600 alone would leave its mode as it was).
+    for (name, args) in [
+        ("export.jsonl", vec!["export", "--out"]),
+        ("anchor.json", vec!["audit", "anchor", "--out"]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "left by an earlier run").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let mut args = args;
+        args.push(path.to_str().expect("path"));
+        let out = rasso(&data, &args);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        assert_eq!(mode(&path), 0o600, "{name} written over a readable file");
+        let written = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            !written.contains("left by an earlier run"),
+            "{name} truncated"
+        );
+    }
 }

@@ -266,16 +266,7 @@ pub fn write_secret_file(path: &Path, text: &str) -> StoreResult<()> {
     }
     let temporary = path.with_extension("tmp");
     {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options
-            .open(&temporary)
-            .map_err(|e| StoreError::io(format!("cannot create {}", temporary.display()), e))?;
+        let mut file = crate::owner_only::create(&temporary)?;
         file.write_all(text.as_bytes())
             .and_then(|()| file.write_all(b"\n"))
             .and_then(|()| file.sync_all())

@@ -19,7 +19,8 @@
 //! module out of its layer and on either backend using the other; ARCHITECTURE.md, "Code map:
 //! storage"). Lowest first:
 //!
-//! 1. values: `access`, `canonical` (canonical JSON), `chain`, `error`, `fault`, `model`;
+//! 1. values: `access`, `canonical` (canonical JSON), `chain`, `error`, `fault`, `model`,
+//!    `owner_only` (files only their owner may read);
 //! 2. the record's rules, independent of the database: `audit`, `verify`, `keys`, `linking`,
 //!    `facts`, `case_changes`, `server_state`;
 //! 3. the contract and what every store holds: `store`, `common`;
@@ -58,6 +59,7 @@ pub mod keys;
 mod link_sql;
 pub mod linking;
 pub mod model;
+pub mod owner_only;
 pub mod postgres;
 mod row_maps;
 mod rows;

@@ -33,7 +33,15 @@ fn the_storage_crates_modules_form_no_cycle() {
 /// storage") give them. A new module is placed here, in the layer whose modules it may use.
 const LAYERS: &[&[&str]] = &[
     // Values, errors and hashing that know no database.
-    &["access", "canonical", "chain", "error", "fault", "model"],
+    &[
+        "access",
+        "canonical",
+        "chain",
+        "error",
+        "fault",
+        "model",
+        "owner_only",
+    ],
     // The record's rules, independent of the database: the audit chain and its verification,
     // sealing, linkage scoring, report facts, the server's state values.
     &[

@@ -51,8 +51,11 @@ async function check(page, label) {
   checked.push(label);
 }
 
-async function signIn(browser, username, options = {}) {
+async function signIn(browser, username, options = {}, { fakeClock = false } = {}) {
   const context = await browser.newContext(options);
+  // A fake clock lets the idle-timeout warning be tested without waiting fifteen minutes: the
+  // page's timers run on it, the server's clock does not move.
+  if (fakeClock) await context.clock.install();
   const page = await context.newPage();
   page.errors = [];
   // Console errors (CSP violations show here), and any sub-resource the server refused. A page
@@ -312,6 +315,23 @@ try {
 
   // The idle-timeout warning is on every signed-in page, hidden until two minutes before.
   expect((await inv.page.locator('#idle-warning[hidden]').count()) === 1, 'idle-timeout warning ready');
+  // On a fake clock: 13 of the 15 idle minutes pass and the warning shows, with the focus on its
+  // button; "Stay signed in" renews the session and hides it; 15 idle minutes later the page goes
+  // to the signed-out page.
+  const idler = await signIn(browser, 'inv', {}, { fakeClock: true });
+  await idler.page.goto(`${base}/caseload`);
+  await idler.page.clock.fastForward('12:59');
+  expect((await idler.page.locator('#idle-warning[hidden]').count()) === 1, 'no idle warning before 13 idle minutes');
+  await idler.page.clock.fastForward('00:02');
+  await idler.page.locator('#idle-warning').waitFor({ state: 'visible' });
+  expect(await idler.page.evaluate(() => document.activeElement?.id === 'stay-signed-in'), 'the idle warning takes the focus');
+  await check(idler.page, 'caseload with the idle warning');
+  await idler.page.click('#stay-signed-in');
+  await idler.page.locator('#idle-warning').waitFor({ state: 'hidden' });
+  await idler.page.clock.fastForward('14:00');
+  expect(idler.page.url() === `${base}/caseload`, 'staying signed in restarts the idle time');
+  await Promise.all([idler.page.waitForURL(`${base}/signed-out?reason=idle`), idler.page.clock.fastForward('01:01')]);
+  expect((await idler.page.locator('#signed-out').count()) === 1, 'after the idle time the page shows the signed-out page');
   // A session that has ended (here: a session token the server does not know) shows the
   // signed-out page, not the sign-in form.
   const [session] = (await inv.context.cookies()).filter((c) => c.name === '__Host-rasso-session');
@@ -319,7 +339,7 @@ try {
   await inv.page.goto(`${base}/caseload`);
   expect(inv.page.url() === `${base}/signed-out`, `a lost session shows the signed-out page: ${inv.page.url()}`);
   expect((await inv.page.locator('#signed-out').count()) === 1, 'signed-out page heading');
-  for (const session of [sup, inv, par, fr, lead, ana, adm]) {
+  for (const session of [sup, inv, par, fr, lead, ana, adm, idler]) {
     expect(session.page.errors.length === 0, `no console errors (CSP violations show here): ${session.page.errors.join('; ')}`);
   }
 } finally {

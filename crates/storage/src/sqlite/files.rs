@@ -13,29 +13,10 @@ use crate::error::{StoreError, StoreResult};
 
 /// Creates `path` (or truncates it) owner-only.
 pub(crate) fn create_owner_only(path: &Path) -> StoreResult<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .map_err(|e| StoreError::io(format!("cannot create {}", path.display()), e))?;
-    restrict(path)
+    crate::owner_only::create(path).map(drop)
 }
 
-/// Makes an existing file owner-only.
-pub(crate) fn restrict(path: &Path) -> StoreResult<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| StoreError::io(format!("cannot make {} owner-only", path.display()), e))?;
-    }
-    Ok(())
-}
+pub(crate) use crate::owner_only::restrict;
 
 /// Before SQLite opens the database at `path`: a new one is created owner-only, an existing one
 /// readable by others is made owner-only.
