@@ -1364,56 +1364,97 @@ pub async fn sign_in_state<S: Store>(store: &S) -> StoreResult<()> {
 }
 
 /// The sign-in history: newest first, bounded by `since` and `limit`, attempts older than the
-/// kept period forgotten, and reading it audited.
+/// kept period forgotten, only the attempts of the asking administrator's scope read (a busy
+/// force does not crowd out another within `limit`), and reading it audited.
 async fn sign_in_history<S: Store>(store: &S) -> StoreResult<()> {
-    use crate::model::{SIGN_IN_HISTORY_DAYS, SignInOutcome};
+    use crate::model::{SIGN_IN_HISTORY_DAYS, SignInOutcome, UserScope};
+    let admin = Access::new("cli:admin", Purpose::Administration);
+    for (username, force) in [
+        ("alice", "exampleshire"),
+        ("bob", "exampleshire"),
+        ("carol", "northmoor"),
+    ] {
+        let user = User {
+            username: username.into(),
+            display_name: format!("{username} (conformance)"),
+            role: "investigator".into(),
+            force: Some(force.into()),
+            national: false,
+            officer_id: username.into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+            created_at: at("2025-01-01T00:00:00Z"),
+        };
+        store.add_user(&admin, &user).await?;
+    }
     let access = Access::new("admin-1", Purpose::Administration);
     let old = at("2025-06-01T09:00:00.000000Z");
     store
         .note_sign_in("alice", old, SignInOutcome::SignedIn)
         .await?;
     let attempts = [
-        (
-            "alice",
-            "2026-01-01T10:01:00.000000Z",
-            SignInOutcome::Refused,
-        ),
-        (
-            "alice",
-            "2026-01-01T10:02:00.000000Z",
-            SignInOutcome::Locked,
-        ),
-        (
-            "bob",
-            "2026-01-01T10:03:00.000000Z",
-            SignInOutcome::SignedIn,
-        ),
+        ("alice", "10:01", SignInOutcome::Refused),
+        ("alice", "10:02", SignInOutcome::Locked),
+        ("bob", "10:03", SignInOutcome::SignedIn),
+        // Northmoor's attempts are the newest: they must not fill an Exampleshire page.
+        ("carol", "10:04", SignInOutcome::Refused),
+        ("carol", "10:05", SignInOutcome::SignedIn),
     ];
-    for (user, when, outcome) in attempts {
-        store.note_sign_in(user, at(when), outcome).await?;
+    for (user, minute, outcome) in attempts {
+        let when = at(&format!("2026-01-01T{minute}:00.000000Z"));
+        store.note_sign_in(user, when, outcome).await?;
     }
     let since = at("2025-01-01T00:00:00.000000Z");
-    let all = store.recent_sign_ins(&access, since, 10).await?;
-    let seen: Vec<(&str, SignInOutcome)> = all
-        .iter()
-        .map(|s| (s.username.as_str(), s.outcome))
-        .collect();
+    let seen = |found: &[crate::model::SignIn]| -> Vec<(String, SignInOutcome)> {
+        found
+            .iter()
+            .map(|s| (s.username.clone(), s.outcome))
+            .collect()
+    };
+    let exampleshire = UserScope::Force("exampleshire");
+    let all = store
+        .recent_sign_ins(&access, exampleshire, since, 10)
+        .await?;
     assert_eq!(
-        seen,
+        seen(&all),
         vec![
-            ("bob", SignInOutcome::SignedIn),
-            ("alice", SignInOutcome::Locked),
-            ("alice", SignInOutcome::Refused),
+            ("bob".to_owned(), SignInOutcome::SignedIn),
+            ("alice".to_owned(), SignInOutcome::Locked),
+            ("alice".to_owned(), SignInOutcome::Refused),
         ],
-        "newest first; the attempt older than {SIGN_IN_HISTORY_DAYS} days was forgotten"
+        "newest first, one force's only; the attempt older than {SIGN_IN_HISTORY_DAYS} days \
+         was forgotten"
     );
     assert_eq!(all[0].at, at("2026-01-01T10:03:00.000000Z"));
-    let two = store.recent_sign_ins(&access, since, 2).await?;
-    assert_eq!(two.len(), 2, "at most `limit`");
+    let two = store
+        .recent_sign_ins(&access, exampleshire, since, 2)
+        .await?;
+    assert_eq!(
+        seen(&two),
+        seen(&all[..2]),
+        "at most `limit`, of this force's attempts"
+    );
     let late = store
-        .recent_sign_ins(&access, at("2026-01-01T10:02:00.000000Z"), 10)
+        .recent_sign_ins(
+            &access,
+            exampleshire,
+            at("2026-01-01T10:02:00.000000Z"),
+            10,
+        )
         .await?;
     assert_eq!(late.len(), 2, "at or after `since`");
+    let northmoor = store
+        .recent_sign_ins(&access, UserScope::Force("northmoor"), since, 10)
+        .await?;
+    assert!(northmoor.iter().all(|s| s.username == "carol") && northmoor.len() == 2);
+    let national = store
+        .recent_sign_ins(&access, UserScope::National, since, 10)
+        .await?;
+    assert_eq!(national.len(), 5, "a national administrator sees every force");
+    let unassigned = store
+        .recent_sign_ins(&access, UserScope::Unassigned, since, 10)
+        .await?;
+    assert!(unassigned.is_empty(), "an account without a force sees none");
     let audited = store.audit_records(0, 10_000).await?;
     assert!(
         audited

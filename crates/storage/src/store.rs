@@ -23,7 +23,7 @@ use crate::linking::{
 };
 use crate::model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseSummary, ExportOptions, Session, SignIn,
-    SignInOutcome, StoredCase, User,
+    SignInOutcome, StoredCase, User, UserScope,
 };
 use crate::server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare};
 use crate::verify::VerifyReport;
@@ -241,11 +241,15 @@ pub trait AccountStore: Send + Sync + std::fmt::Debug {
         outcome: SignInOutcome,
     ) -> StoreResult<()>;
 
-    /// Attempts to sign in at or after `since`, newest first, at most `limit` (a consultation of
-    /// the sign-in history, audited).
+    /// Attempts to sign in as the users of `of` at or after `since`, newest first, at most
+    /// `limit` (a consultation of the sign-in history, audited). `of` is the administrator's own
+    /// scope: a force's users (as they are now), every user for a national one, nobody for an
+    /// account without a force. The force is chosen here, in the query, so that another force's
+    /// attempts are never read and a busy force cannot crowd out this one's within `limit`.
     async fn recent_sign_ins(
         &self,
         access: &Access,
+        of: UserScope<'_>,
         since: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<SignIn>>;

@@ -151,13 +151,12 @@ async fn recent_sign_ins(
     managed: &[UserRow],
 ) -> Result<Vec<SignInRow>, AppError> {
     let since = state.now() - Duration::days(SIGN_IN_DAYS);
-    // Other forces' attempts are dropped here, so read more than the page shows.
-    let limit = if matches!(viewer.scope(), storage::UserScope::National) {
-        SIGN_IN_ROWS as u32
-    } else {
-        (SIGN_IN_ROWS * 20) as u32
-    };
-    let attempts = state.store.recent_sign_ins(access, since, limit).await?;
+    // The store reads only the attempts of the administrator's own scope; `managed` is the same
+    // scope as the users table is listed (and a user added since the list was read is dropped).
+    let attempts = state
+        .store
+        .recent_sign_ins(access, viewer.scope(), since, SIGN_IN_ROWS as u32)
+        .await?;
     Ok(attempts
         .into_iter()
         .filter(|a| managed.iter().any(|u| u.username == a.username))

@@ -10,7 +10,7 @@ use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::common::{STORE_ACTOR, actor_of};
 use crate::error::{StoreError, StoreResult};
-use crate::model::{SIGN_IN_HISTORY_DAYS, Session, SignIn, SignInOutcome, User};
+use crate::model::{SIGN_IN_HISTORY_DAYS, Session, SignIn, SignInOutcome, User, UserScope};
 use crate::row_maps::{RowExt, user_from_row};
 use crate::sql::{Param, Run, stmt};
 use crate::store::AccountStore;
@@ -229,20 +229,34 @@ impl<B: Backend> AccountStore for B {
     async fn recent_sign_ins(
         &self,
         access: &Access,
+        of: UserScope<'_>,
         since: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<SignIn>> {
-        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "sign_ins")])
-            .await?;
+        let force = match of {
+            UserScope::Force(force) => Some(force),
+            UserScope::National => None,
+            UserScope::Unassigned => return Ok(Vec::new()),
+        };
+        let entry = AuditEntry::new(access, Category::Consultation, "sign_ins")
+            .with_detail(json!({ "force": force }));
+        self.audit_alone(&[entry]).await?;
         let mut conn = self.read_plain().await?;
-        let rows = stmt::<B::Db>(
-            "SELECT username, at, outcome FROM sign_ins WHERE at >= $1 \
-             ORDER BY at DESC, id DESC LIMIT $2",
-        )
-        .param(format_time(since))
-        .param(i64::from(limit))
-        .all(conn.next()?)
-        .await?;
+        let query = match force {
+            Some(force) => stmt::<B::Db>(
+                "SELECT s.username, s.at, s.outcome FROM sign_ins s \
+                 JOIN users u ON u.username = s.username \
+                 WHERE s.at >= $1 AND u.force = $2 ORDER BY s.at DESC, s.id DESC LIMIT $3",
+            )
+            .param(format_time(since))
+            .param(force),
+            None => stmt::<B::Db>(
+                "SELECT username, at, outcome FROM sign_ins WHERE at >= $1 \
+                 ORDER BY at DESC, id DESC LIMIT $2",
+            )
+            .param(format_time(since)),
+        };
+        let rows = query.param(i64::from(limit)).all(conn.next()?).await?;
         conn.finish().await?;
         rows.iter()
             .map(|row| {
