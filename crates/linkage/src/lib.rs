@@ -7,7 +7,7 @@
 //! - [`normalise`]: case, diacritics, punctuation, hyphens and whitespace.
 //! - [`phonetic`]: NYSIIS, a phonetic code for names.
 //! - [`dob`]: how near two dates of birth are (exact, one digit, day and month swapped, year ±1).
-//! - [`score`]: the scorer and its reasons.
+//! - [`mod@score`]: the scorer and its reasons.
 //! - [`tokens`]: blocking keys and their keyed blind index values (HMAC-SHA256).
 
 pub mod dob;

@@ -416,7 +416,7 @@ pub(crate) fn append_detail(events: u64, from_version: u64, to_version: u64, hea
     })
 }
 
-/// Refuses an entry recorded from outside the store ([`crate::Store::record_audit`]) that would
+/// Refuses an entry recorded from outside the store ([`crate::AuditStore::record_audit`]) that would
 /// read as a case chain's binding: only the store binds heads, in the transaction that moves them.
 pub(crate) fn refuse_binding(entry: &AuditEntry) -> Result<(), StoreError> {
     let binds = entry.object.starts_with("case:")

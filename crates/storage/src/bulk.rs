@@ -193,7 +193,7 @@ pub(crate) struct NewCaseRows {
     pub(crate) entry: AuditEntry,
 }
 
-/// The rows of `append` as a new case, as [`crate::Store::append`] would write them; `None` when
+/// The rows of `append` as a new case, as [`crate::CaseStore::append`] would write them; `None` when
 /// it brings no event.
 pub(crate) fn new_case_rows(
     access: &Access,

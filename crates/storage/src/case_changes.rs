@@ -3,7 +3,7 @@
 //! Every transaction that creates or changes cases adds the number of cases it changed to its
 //! force's counter, in the same transaction. A reader that remembers the counter it listed at can
 //! ask for the counter alone next time (one row) and reuse its list while the counter stands still
-//! ([`crate::Store::list_cases_if_changed`]), instead of listing every open case of the force on
+//! ([`crate::CaseStore::list_cases_if_changed`]), instead of listing every open case of the force on
 //! every page view. A counter, not a timestamp or a sequence: it cannot be overtaken by a
 //! transaction that committed late or on a server whose clock is behind, because the upsert takes
 //! the row's lock until commit, so counter values are seen in commit order.
@@ -23,7 +23,7 @@ pub(crate) const CHANGES_OF_FORCE: &str = "SELECT changes FROM case_changes WHER
 pub(crate) const CHANGES_OF_ALL: &str =
     "SELECT CAST(COALESCE(SUM(changes), 0) AS BIGINT) FROM case_changes";
 
-/// What [`crate::Store::list_cases_if_changed`] found.
+/// What [`crate::CaseStore::list_cases_if_changed`] found.
 #[derive(Debug, Clone, Serialize)]
 pub enum CaseList {
     /// Nothing in the listed scope has changed since the caller's counter: its list still holds.

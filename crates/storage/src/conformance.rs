@@ -1435,12 +1435,7 @@ async fn sign_in_history<S: Store>(store: &S) -> StoreResult<()> {
         "at most `limit`, of this force's attempts"
     );
     let late = store
-        .recent_sign_ins(
-            &access,
-            exampleshire,
-            at("2026-01-01T10:02:00.000000Z"),
-            10,
-        )
+        .recent_sign_ins(&access, exampleshire, at("2026-01-01T10:02:00.000000Z"), 10)
         .await?;
     assert_eq!(late.len(), 2, "at or after `since`");
     let northmoor = store
@@ -1450,11 +1445,18 @@ async fn sign_in_history<S: Store>(store: &S) -> StoreResult<()> {
     let national = store
         .recent_sign_ins(&access, UserScope::National, since, 10)
         .await?;
-    assert_eq!(national.len(), 5, "a national administrator sees every force");
+    assert_eq!(
+        national.len(),
+        5,
+        "a national administrator sees every force"
+    );
     let unassigned = store
         .recent_sign_ins(&access, UserScope::Unassigned, since, 10)
         .await?;
-    assert!(unassigned.is_empty(), "an account without a force sees none");
+    assert!(
+        unassigned.is_empty(),
+        "an account without a force sees none"
+    );
     let audited = store.audit_records(0, 10_000).await?;
     assert!(
         audited

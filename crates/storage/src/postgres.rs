@@ -85,7 +85,7 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The PostgreSQL implementation of [`Store`].
+/// The PostgreSQL implementation of [`crate::Store`].
 pub struct PgStore {
     pub(crate) pool: PgPool,
     schema: Option<String>,
@@ -425,7 +425,7 @@ impl PgStore {
         self
     }
 
-    /// Stores new cases in bulk, for benchmarks only: the rows are those [`crate::Store::append`]
+    /// Stores new cases in bulk, for benchmarks only: the rows are those [`crate::CaseStore::append`]
     /// writes, committed without waiting for the write-ahead log to reach disk (see
     /// `crate::bulk`). Returns the number of cases stored.
     #[cfg(any(test, feature = "harness"))]

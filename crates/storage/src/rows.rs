@@ -118,7 +118,7 @@ pub(crate) const HELD_EVENTS_BY_KEY: &str = "SELECT e.seq, e.event_id, e.body, s
      ON s.case_id = e.case_id AND s.seq = e.seq AND s.field = 'identity' \
      WHERE c.force = $1 AND c.reference = $2 ORDER BY e.seq";
 
-/// The audit entry of [`crate::Store::check_append`]: a consultation of the cases' events.
+/// The audit entry of [`crate::CaseStore::check_append`]: a consultation of the cases' events.
 pub(crate) fn check_append_entry(
     access: &crate::access::Access,
     cases: usize,

@@ -1,10 +1,10 @@
 //! What the web server keeps in the store rather than in its own memory, so that it survives a
 //! restart and several server processes behind one address agree: sign-in failures (lockout), a
 //! user's first sign-in, break-glass declarations, and cases shared with partners. Also the
-//! answer of [`crate::Store::read_case_if_changed`].
+//! answer of [`crate::CaseStore::read_case_if_changed`].
 //!
 //! The SQL lives in `sqlite.rs` and `postgres.rs` (one block each, "Web server state"); the
-//! conformance checks in [`crate::conformance`] ("Web server state").
+//! conformance checks in `conformance` (feature `harness`: "Web server state").
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,7 +19,7 @@ use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, case_object};
 use crate::model::StoredCase;
 
-/// What [`crate::Store::read_case_if_changed`] found.
+/// What [`crate::CaseStore::read_case_if_changed`] found.
 #[derive(Debug, Clone)]
 pub enum CaseRead {
     /// No such case.

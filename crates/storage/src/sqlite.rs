@@ -50,7 +50,7 @@ pub struct SqliteOptions {
     pub signer: AuditSigner,
 }
 
-/// The SQLite implementation of [`Store`].
+/// The SQLite implementation of [`crate::Store`].
 pub struct SqliteStore {
     path: PathBuf,
     writer: SqlitePool,
@@ -156,7 +156,7 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Stores new cases in bulk, for benchmarks only: the rows are those [`crate::Store::append`]
+    /// Stores new cases in bulk, for benchmarks only: the rows are those [`crate::CaseStore::append`]
     /// writes, but the write is not durable until the next checkpoint of the file (see
     /// `crate::bulk`). Returns the number of cases stored.
     #[cfg(any(test, feature = "harness"))]

@@ -2,7 +2,7 @@
 //! break-glass, linkage, report facts, keys and backup), and [`Store`], their union: everything
 //! the server, reports and the command line need from storage.
 //! SQLite ([`crate::SqliteStore`]) and PostgreSQL ([`crate::PgStore`]) implement it, both checked by
-//! the same conformance suite ([`crate::conformance`]).
+//! the same conformance suite (module `conformance`, feature `harness`).
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -15,7 +15,7 @@ use super::finding::{Finding, RuleIndex, Status, deadline_status};
 use super::{CaseContext, Person};
 
 /// A national rule: its stable id and what it checks. Which versions of the rule set have it, and
-/// how each checks it, is in [`super::editions`].
+/// how each checks it, is in the `editions` module of the rules.
 #[derive(Debug)]
 pub struct NationalRule {
     pub id: &'static str,

@@ -31,7 +31,7 @@ pub(crate) fn optional<T>(found: rusqlite::Result<T>) -> rusqlite::Result<Option
     }
 }
 
-/// An error from SQLite inside a point read, named by [`PointReader::read`].
+/// An error from SQLite inside a point read, named by `PointReader::read`.
 impl From<rusqlite::Error> for StoreError {
     fn from(source: rusqlite::Error) -> Self {
         StoreError::sqlite("", source)
