@@ -10,6 +10,7 @@ mod bench_report;
 mod ci;
 mod content;
 mod crash;
+mod dates;
 mod generate;
 mod holidays;
 mod plugin;
@@ -42,6 +43,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Kill a store writer with SIGKILL again and again; check nothing acknowledged is lost.
     Crash(crash::CrashArgs),
+    /// Run the suites that read the wall clock as if today were other awkward days (libfaketime).
+    Dates(dates::DatesArgs),
     /// Change a populated store with plain SQL in every way the suite knows; verify must find each.
     Tamper(tamper::TamperArgs),
     /// Validate the guidance content (ids, roles, stages, sources, links, rule pages, review dates).
@@ -60,6 +63,7 @@ fn main() -> Result<()> {
         Command::Bench(args) => bench::run(args),
         Command::Crash(args) => crash::run(args),
         Command::Tamper(args) => tamper::run(args),
+        Command::Dates(args) => dates::run(args),
         Command::UpdateBankHolidays(args) => holidays::run(args),
         Command::CheckContent(args) => content::run(args),
         Command::Plugin(args) => plugin::run(args),
