@@ -169,7 +169,26 @@ pub struct CaseloadResults<'a> {
     pub pages: usize,
 }
 
+/// See [`CaseloadResults::shown_text`]: `on_page` rows of page `page` of `pages`.
+fn shown_text(matched: usize, page: usize, on_page: usize, pages: usize) -> String {
+    if pages <= 1 {
+        return format!("{matched} of your open cases shown");
+    }
+    if on_page == 0 {
+        return format!("{matched} of your open cases match, none on this page");
+    }
+    let first = page.saturating_sub(1) * crate::ops::caseload::CASELOAD_PAGE + 1;
+    let last = (first + on_page).saturating_sub(1);
+    format!("{matched} of your open cases match, {first} to {last} shown")
+}
+
 impl CaseloadResults<'_> {
+    /// How many cases matched and, over several pages, which of them this page shows ("61 of
+    /// your open cases match" with a page of 50 said "61 ... shown" before).
+    pub fn shown_text(&self) -> String {
+        shown_text(self.matched, self.filter.page, self.rows.len(), self.pages)
+    }
+
     /// Every page of the results: (number, address, `page` for the current one or empty).
     pub fn page_links(&self) -> Vec<(usize, String, &'static str)> {
         (1..=self.pages)
@@ -470,5 +489,27 @@ impl IntoResponse for AppError {
         // navigation (see `pages::error_pages`).
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_text;
+
+    #[test]
+    fn the_caseload_says_which_of_the_matching_cases_a_page_shows() {
+        assert_eq!(shown_text(12, 1, 12, 1), "12 of your open cases shown");
+        assert_eq!(
+            shown_text(61, 1, 50, 2),
+            "61 of your open cases match, 1 to 50 shown"
+        );
+        assert_eq!(
+            shown_text(61, 2, 11, 2),
+            "61 of your open cases match, 51 to 61 shown"
+        );
+        assert_eq!(
+            shown_text(61, 5, 0, 2),
+            "61 of your open cases match, none on this page"
+        );
     }
 }
