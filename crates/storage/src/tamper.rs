@@ -226,7 +226,7 @@ pub fn kinds() -> Vec<Kind> {
             case: None,
             sql: |_, _| {
                 strings(&[
-                    "UPDATE audit_checkpoints SET hash = 'ff' || substr(hash, 3) WHERE seq = (SELECT min(seq) FROM audit_checkpoints)",
+                    "UPDATE audit_checkpoints SET hash = CASE WHEN substr(hash, 1, 2) = 'ff' THEN '00' ELSE 'ff' END || substr(hash, 3) WHERE seq = (SELECT min(seq) FROM audit_checkpoints)",
                 ])
             },
         },
@@ -248,7 +248,7 @@ pub fn kinds() -> Vec<Kind> {
         Kind {
             name: "edit the head's state digest",
             case: None,
-            sql: |_, _| strings(&["UPDATE audit_head SET state = '00' || substr(state, 3)"]),
+            sql: |_, _| strings(&["UPDATE audit_head SET state = CASE WHEN substr(state, 1, 2) = '00' THEN 'ff' ELSE '00' END || substr(state, 3)"]),
         },
         Kind {
             name: "delete the signed head",
@@ -508,7 +508,7 @@ pub fn kinds() -> Vec<Kind> {
             case: Some("exampleshire/EX-1"),
             sql: |_, _| {
                 strings(&[
-                    "UPDATE cases SET head = '00' || substr(head, 3) WHERE reference = 'EX-1'",
+                    "UPDATE cases SET head = CASE WHEN substr(head, 1, 2) = '00' THEN 'ff' ELSE '00' END || substr(head, 3) WHERE reference = 'EX-1'",
                 ])
             },
         },
