@@ -248,7 +248,11 @@ pub fn kinds() -> Vec<Kind> {
         Kind {
             name: "edit the head's state digest",
             case: None,
-            sql: |_, _| strings(&["UPDATE audit_head SET state = CASE WHEN substr(state, 1, 2) = '00' THEN 'ff' ELSE '00' END || substr(state, 3)"]),
+            sql: |_, _| {
+                strings(&[
+                    "UPDATE audit_head SET state = CASE WHEN substr(state, 1, 2) = '00' THEN 'ff' ELSE '00' END || substr(state, 3)",
+                ])
+            },
         },
         Kind {
             name: "delete the signed head",

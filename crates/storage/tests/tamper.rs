@@ -153,7 +153,7 @@ fn each_kind_of_tampering_is_found_at_the_first_bad_record() {
             ),
             (
                 "checkpoint rewritten",
-                vec!["UPDATE audit_checkpoints SET hash = 'ff' || substr(hash, 3)"],
+                vec!["UPDATE audit_checkpoints SET hash = CASE WHEN substr(hash, 1, 2) = 'ff' THEN '00' ELSE 'ff' END || substr(hash, 3)"],
                 3,
                 "",
             ),
