@@ -70,13 +70,17 @@ impl Sample {
         self.bytes as f64 / self.latencies.len().max(1) as f64
     }
 
-    fn percentile(&mut self, q: f64) -> Duration {
+    /// The median and the 99th percentile latency.
+    fn percentiles(&mut self) -> (Duration, Duration) {
         self.latencies.sort_unstable();
         let last = self.latencies.len().saturating_sub(1);
-        self.latencies
-            .get(((self.latencies.len() as f64 * q) as usize).min(last))
-            .copied()
-            .unwrap_or_default()
+        let at = |q: f64| {
+            self.latencies
+                .get(((self.latencies.len() as f64 * q) as usize).min(last))
+                .copied()
+                .unwrap_or_default()
+        };
+        (at(0.50), at(0.99))
     }
 }
 
@@ -316,7 +320,7 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
         floor_all.add(floor);
     }
     let print = |name: &str, sample: &mut Sample, ratio: f64| {
-        let (p50, p99) = (sample.percentile(0.50), sample.percentile(0.99));
+        let (p50, p99) = sample.percentiles();
         println!(
             "{name:<28} {:>10.0} {p50:>10.2?} {p99:>10.2?} {:>8} {ratio:>8.3} {:>8}",
             sample.throughput(),

@@ -183,8 +183,7 @@ fn shown_text(matched: usize, page: usize, on_page: usize, pages: usize) -> Stri
 }
 
 impl CaseloadResults<'_> {
-    /// How many cases matched and, over several pages, which of them this page shows ("61 of
-    /// your open cases match" with a page of 50 said "61 ... shown" before).
+    /// How many cases matched and, over several pages, which of them this page shows.
     pub fn shown_text(&self) -> String {
         shown_text(self.matched, self.filter.page, self.rows.len(), self.pages)
     }
