@@ -699,6 +699,12 @@ async fn outcome<S: Store>(
 
 /// Runs every kind against SQLite files under `dir`.
 pub async fn run_sqlite(dir: &Path) -> StoreResult<TamperReport> {
+    run_sqlite_kinds(dir, &kinds()).await
+}
+
+/// Runs `kinds` against SQLite files under `dir`. A kind whose SQL leaves the database as it was
+/// is an error, not an outcome: it would test nothing.
+pub async fn run_sqlite_kinds(dir: &Path, kinds: &[Kind]) -> StoreResult<TamperReport> {
     std::fs::create_dir_all(dir)
         .map_err(|e| StoreError::io(format!("cannot create {}", dir.display()), e))?;
     let (master_key, signer) = keys();
@@ -715,7 +721,7 @@ pub async fn run_sqlite(dir: &Path) -> StoreResult<TamperReport> {
     store.close().await;
     let url = |path: &Path| format!("sqlite://{}", path.display());
     let mut report = TamperReport::default();
-    for (index, kind) in kinds().iter().enumerate() {
+    for (index, kind) in kinds.iter().enumerate() {
         let path = dir.join(format!("changed-{index}.db"));
         // A consistent copy of the populated store, triggers and all.
         let mut source = sqlx::SqliteConnection::connect(&url(&base)).await?;
@@ -740,6 +746,7 @@ pub async fn run_sqlite(dir: &Path) -> StoreResult<TamperReport> {
             .execute(&mut connection)
             .await?;
         }
+        let before = sqlite_contents(&mut connection).await?;
         for statement in (kind.sql)(Db::Sqlite, &saved) {
             sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
                 .execute(&mut connection)
@@ -748,6 +755,7 @@ pub async fn run_sqlite(dir: &Path) -> StoreResult<TamperReport> {
                     StoreError::Invalid(format!("{}: `{statement}`: {error}", kind.name))
                 })?;
         }
+        changed_something(kind, &before, &sqlite_contents(&mut connection).await?)?;
         connection.close().await?;
         let (found, store) = outcome(kind, open(path.clone()).await, &signer).await?;
         if let Some(store) = store {
@@ -760,11 +768,17 @@ pub async fn run_sqlite(dir: &Path) -> StoreResult<TamperReport> {
 
 /// Runs every kind against PostgreSQL at `url`, each in a schema of its own (dropped afterwards).
 pub async fn run_postgres(url: &str) -> StoreResult<TamperReport> {
+    run_postgres_kinds(url, &kinds()).await
+}
+
+/// Runs `kinds` against PostgreSQL at `url` (as [`run_sqlite_kinds`]: a kind that changes
+/// nothing is an error).
+pub async fn run_postgres_kinds(url: &str, kinds: &[Kind]) -> StoreResult<TamperReport> {
     let (master_key, signer) = keys();
     let mut report = TamperReport::default();
-    for kind in kinds() {
+    for kind in kinds {
         let schema = format!("rasso_tamper_{:016x}", rand::random::<u64>());
-        let result = run_postgres_kind(url, &schema, &kind, &master_key, &signer).await;
+        let result = run_postgres_kind(url, &schema, kind, &master_key, &signer).await;
         drop_schema(url, &schema).await?;
         report.outcomes.push(result?);
     }
@@ -797,6 +811,7 @@ async fn run_postgres_kind(
             .execute(&mut connection)
             .await?;
     }
+    let before = postgres_contents(&mut connection, schema).await?;
     for statement in (kind.sql)(Db::Postgres, &saved) {
         sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
             .execute(&mut connection)
@@ -805,10 +820,90 @@ async fn run_postgres_kind(
                 StoreError::Invalid(format!("{}: `{statement}`: {error}", kind.name))
             })?;
     }
+    changed_something(
+        kind,
+        &before,
+        &postgres_contents(&mut connection, schema).await?,
+    )?;
     connection.close().await?;
     let (found, store) = outcome(kind, PgStore::open(options()).await, signer).await?;
     if let Some(store) = store {
         store.close().await;
     }
     Ok(found)
+}
+
+/// Refuses a kind whose SQL left the database as it was: verification would pass or fail for
+/// reasons of its own, and the suite would count a change that never happened (an overwrite of a
+/// hash's first byte with the byte it already had did this once in 256 runs).
+fn changed_something(kind: &Kind, before: &str, after: &str) -> StoreResult<()> {
+    if before == after {
+        return Err(StoreError::Invalid(format!(
+            "{}: the change left the database as it was, so it would test nothing",
+            kind.name
+        )));
+    }
+    Ok(())
+}
+
+fn quote_sqlite(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Every row of every table of the SQLite database, as text, tables by name and rows in the order
+/// of their text.
+async fn sqlite_contents(connection: &mut sqlx::SqliteConnection) -> StoreResult<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         ORDER BY name",
+    )
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut contents = String::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                .bind(&table)
+                .fetch_all(&mut *connection)
+                .await?;
+        let row = columns
+            .iter()
+            .map(|column| format!("quote({})", quote_sqlite(column)))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let rows: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT group_concat(r, char(10)) FROM (SELECT {row} AS r FROM {} ORDER BY r)",
+            quote_sqlite(&table)
+        )))
+        .fetch_one(&mut *connection)
+        .await?;
+        contents.push_str(&format!("{table}\n{}\n", rows.unwrap_or_default()));
+    }
+    Ok(contents)
+}
+
+/// Every row of every table in `schema`, as text (as [`sqlite_contents`]).
+async fn postgres_contents(
+    connection: &mut sqlx::PgConnection,
+    schema: &str,
+) -> StoreResult<String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut contents = String::new();
+    for table in tables {
+        let rows: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT string_agg(t::text, E'\\n' ORDER BY t::text) FROM {}.{} t",
+            quote_ident(schema),
+            quote_ident(&table)
+        )))
+        .fetch_one(&mut *connection)
+        .await?;
+        contents.push_str(&format!("{table}\n{}\n", rows.unwrap_or_default()));
+    }
+    Ok(contents)
 }

@@ -53,3 +53,41 @@ fn every_kind_of_change_to_a_postgres_database_fails_verification() {
         .expect("tamper suite");
     check("PostgreSQL", &report);
 }
+
+/// A change that leaves the database as it was (here an update of an actor to itself).
+fn no_change() -> storage::tamper::Kind {
+    storage::tamper::Kind {
+        name: "set an audit record's actor to itself",
+        case: None,
+        sql: |_, _| vec!["UPDATE audit_log SET actor = actor WHERE seq = 3".to_owned()],
+    }
+}
+
+#[test]
+fn a_kind_that_changes_nothing_is_refused_not_counted() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let error = common::runtime()
+        .block_on(storage::tamper::run_sqlite_kinds(
+            root.path(),
+            &[no_change()],
+        ))
+        .expect_err("a change that changes nothing tests nothing");
+    assert!(error.to_string().contains("would test nothing"), "{error}");
+}
+
+#[test]
+fn a_kind_that_changes_nothing_in_postgres_is_refused_not_counted() {
+    let url = match std::env::var("RASSO_TEST_PG") {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => {
+            eprintln!(
+                "skipped a_kind_that_changes_nothing_in_postgres_is_refused_not_counted: set RASSO_TEST_PG to a PostgreSQL URL to run it"
+            );
+            return;
+        }
+    };
+    let error = common::runtime()
+        .block_on(storage::tamper::run_postgres_kinds(&url, &[no_change()]))
+        .expect_err("a change that changes nothing tests nothing");
+    assert!(error.to_string().contains("would test nothing"), "{error}");
+}
