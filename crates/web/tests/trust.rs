@@ -349,6 +349,59 @@ async fn record(
     )
 }
 
+/// A field the kind does not have is refused when recorded on the web, naming it, and nothing is
+/// stored: a forged `officer` on a kind that records none would otherwise be kept and exported as
+/// if it said who acted, and a misspelt field's value would be dropped without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_the_kind_does_not_have_is_refused() {
+    let server = common::start().await;
+    let inv = server.sign_in("inv").await;
+    let version = |body: serde_json::Value| body["version"].as_u64().expect("version");
+    let read = |session| {
+        let server = &server;
+        async move {
+            let response = server
+                .api(
+                    session,
+                    Method::GET,
+                    &format!("/api/cases/{FORCE}/TS-1"),
+                    None,
+                )
+                .await;
+            response.json::<serde_json::Value>().await.expect("json")
+        }
+    };
+    let before = version(read(&inv).await);
+    for (event, field) in [
+        (
+            json!({"kind": "needs_assessment", "person": "V1", "officer": "sup"}),
+            "officer",
+        ),
+        (
+            json!({"kind": "needs_assessment", "persn": "V1", "person": "V1"}),
+            "persn",
+        ),
+        (
+            json!({"kind": "needs_assessment", "person": "V1", "Recorded By": "sup"}),
+            "kind",
+        ),
+    ] {
+        let (status, body) = record(&server, &inv, "TS-1", "?confirm=true", event.clone()).await;
+        assert_eq!(status, 400, "{event}: {body}");
+        assert_eq!(body["field"], field, "{event}: {body}");
+    }
+    assert_eq!(version(read(&inv).await), before, "nothing stored");
+    let (status, body) = record(
+        &server,
+        &inv,
+        "TS-1",
+        "?confirm=true",
+        json!({"kind": "needs_assessment", "person": "V1"}),
+    )
+    .await;
+    assert_eq!(status, 201, "the kind's own fields are recorded: {body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rights_depend_on_the_role_and_the_kind_of_act() {
     let server = common::start().await;

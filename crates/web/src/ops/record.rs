@@ -142,6 +142,40 @@ pub fn build_event(
     Ok(NewEvent::from_record(record))
 }
 
+/// Refuses an event recorded on the web with a field its kind does not have. The interchange
+/// format keeps such fields from files (another tool's newer fields survive a round trip), but
+/// from a form or an API call they are a mistake (a misspelt field, whose value would otherwise
+/// be dropped from the rules without a word) or a forged one (an `officer` on a kind that
+/// records none would be stored and exported as if it said who acted).
+fn refuse_unknown_fields(record: &domain::interchange::Record) -> Result<(), AppError> {
+    let Some(unknown) = record
+        .event
+        .extra
+        .as_deref()
+        .and_then(|extra| extra.keys().next())
+    else {
+        return Ok(());
+    };
+    let kind = record.event.kind().as_str();
+    // The name comes from the client: echoed only if it looks like a field name.
+    let plain = unknown.len() <= 40
+        && unknown
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    let (field, message) = if plain {
+        (
+            unknown.as_str(),
+            format!("`{unknown}` is not a field of {kind} events."),
+        )
+    } else {
+        (
+            "kind",
+            format!("The request has a field {kind} events do not have."),
+        )
+    };
+    Err(AppError::invalid(field, message))
+}
+
 /// A fresh event id for an event made on the web.
 fn new_event_id() -> Value {
     format!("web-{}", &crate::secrets::random_token()[..24]).into()
@@ -195,6 +229,7 @@ pub fn propose(
     }
     let event = build_event(key, at, id, object)?;
     let record = &event.record;
+    refuse_unknown_fields(record)?;
     crate::access::may_record(
         viewer.role,
         record.event.kind(),
