@@ -39,14 +39,10 @@ fn every_kind_of_change_to_a_sqlite_file_fails_verification() {
 
 #[test]
 fn every_kind_of_change_to_a_postgres_database_fails_verification() {
-    let url = match std::env::var("RASSO_TEST_PG") {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => {
-            eprintln!(
-                "skipped every_kind_of_change_to_a_postgres_database_fails_verification: set RASSO_TEST_PG to a PostgreSQL URL to run it"
-            );
-            return;
-        }
+    let Some(url) =
+        common::pg_url("every_kind_of_change_to_a_postgres_database_fails_verification")
+    else {
+        return;
     };
     let report = common::runtime()
         .block_on(storage::tamper::run_postgres(&url))
@@ -77,14 +73,10 @@ fn a_kind_that_changes_nothing_is_refused_not_counted() {
 
 #[test]
 fn a_kind_that_changes_nothing_in_postgres_is_refused_not_counted() {
-    let url = match std::env::var("RASSO_TEST_PG") {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => {
-            eprintln!(
-                "skipped a_kind_that_changes_nothing_in_postgres_is_refused_not_counted: set RASSO_TEST_PG to a PostgreSQL URL to run it"
-            );
-            return;
-        }
+    let Some(url) =
+        common::pg_url("a_kind_that_changes_nothing_in_postgres_is_refused_not_counted")
+    else {
+        return;
     };
     let error = common::runtime()
         .block_on(storage::tamper::run_postgres_kinds(&url, &[no_change()]))

@@ -326,6 +326,20 @@ async fn lists_reports_and_shares_stay_inside_the_force() {
     assert!(!shared.contains("TS-1"), "{shared}");
 }
 
+/// The version of case `case` as `session` reads it through the API.
+async fn case_version(server: &common::Server, session: &common::Session, case: &str) -> u64 {
+    let response = server
+        .api(
+            session,
+            Method::GET,
+            &format!("/api/cases/{FORCE}/{case}"),
+            None,
+        )
+        .await;
+    let body: serde_json::Value = response.json().await.expect("json");
+    body["version"].as_u64().expect("version")
+}
+
 /// Posts an event through the API as `session`; returns the status and body.
 async fn record(
     server: &common::Server,
@@ -356,22 +370,7 @@ async fn record(
 async fn a_field_the_kind_does_not_have_is_refused() {
     let server = common::start().await;
     let inv = server.sign_in("inv").await;
-    let version = |body: serde_json::Value| body["version"].as_u64().expect("version");
-    let read = |session| {
-        let server = &server;
-        async move {
-            let response = server
-                .api(
-                    session,
-                    Method::GET,
-                    &format!("/api/cases/{FORCE}/TS-1"),
-                    None,
-                )
-                .await;
-            response.json::<serde_json::Value>().await.expect("json")
-        }
-    };
-    let before = version(read(&inv).await);
+    let before = case_version(&server, &inv, "TS-1").await;
     for (event, field) in [
         (
             json!({"kind": "needs_assessment", "person": "V1", "officer": "sup"}),
@@ -390,7 +389,11 @@ async fn a_field_the_kind_does_not_have_is_refused() {
         assert_eq!(status, 400, "{event}: {body}");
         assert_eq!(body["field"], field, "{event}: {body}");
     }
-    assert_eq!(version(read(&inv).await), before, "nothing stored");
+    assert_eq!(
+        case_version(&server, &inv, "TS-1").await,
+        before,
+        "nothing stored"
+    );
     let (status, body) = record(
         &server,
         &inv,

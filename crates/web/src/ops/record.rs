@@ -139,15 +139,16 @@ pub fn build_event(
         field: error.field.or_else(|| missing_field(&error.message)),
         message: error.message,
     })?;
+    refuse_unknown_fields(&record)?;
     Ok(NewEvent::from_record(record))
 }
 
-/// Refuses an event recorded on the web with a field its kind does not have. The interchange
+/// Refuses an event made on the web with a field its kind does not have. The interchange
 /// format keeps such fields from files (another tool's newer fields survive a round trip), but
 /// from a form or an API call they are a mistake (a misspelt field, whose value would otherwise
 /// be dropped from the rules without a word) or a forged one (an `officer` on a kind that
 /// records none would be stored and exported as if it said who acted).
-fn refuse_unknown_fields(record: &domain::interchange::Record) -> Result<(), AppError> {
+fn refuse_unknown_fields(record: &domain::interchange::Record) -> Result<(), FieldError> {
     let Some(unknown) = record
         .event
         .extra
@@ -162,18 +163,17 @@ fn refuse_unknown_fields(record: &domain::interchange::Record) -> Result<(), App
         && unknown
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    let (field, message) = if plain {
-        (
-            unknown.as_str(),
-            format!("`{unknown}` is not a field of {kind} events."),
-        )
+    Err(if plain {
+        FieldError {
+            field: Some(unknown.clone()),
+            message: format!("`{unknown}` is not a field of {kind} events."),
+        }
     } else {
-        (
-            "kind",
-            format!("The request has a field {kind} events do not have."),
-        )
-    };
-    Err(AppError::invalid(field, message))
+        FieldError {
+            field: Some("kind".into()),
+            message: format!("The request has a field {kind} events do not have."),
+        }
+    })
 }
 
 /// A fresh event id for an event made on the web.
@@ -229,7 +229,6 @@ pub fn propose(
     }
     let event = build_event(key, at, id, object)?;
     let record = &event.record;
-    refuse_unknown_fields(record)?;
     crate::access::may_record(
         viewer.role,
         record.event.kind(),
