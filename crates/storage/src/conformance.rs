@@ -1648,6 +1648,7 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
     assert_eq!(shared.shared_by, "user:4471");
     assert!(shared.is_active());
     assert_eq!(store.case_shares(&ex1).await?, vec![shared.clone()]);
+    read_with_shares_agrees(store, &sharer, &ex1, vec![shared.clone()]).await?;
     assert_eq!(store.shares_with("isva1").await?, vec![shared.clone()]);
     assert!(store.shares_with("4471").await?.is_empty());
     let records = store.audit_records(0, u64::MAX).await?;
@@ -1691,9 +1692,47 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
     );
     assert_eq!(
         store.case_shares(&ex1).await?,
-        vec![revoked],
+        vec![revoked.clone()],
         "but are kept"
     );
+    read_with_shares_agrees(store, &sharer, &ex1, vec![revoked]).await?;
+    let (missing, none) = store
+        .read_case_and_shares_if_changed(&sharer, &key("exampleshire", "NOPE"), None)
+        .await?;
+    assert!(matches!(missing, crate::CaseRead::Missing));
+    assert!(none.is_empty(), "no shares for a case that is not there");
+    Ok(())
+}
+
+/// `read_case_and_shares_if_changed` answers what `read_case_if_changed` and `case_shares`
+/// answer apart (`shares` is the latter's answer), read or unchanged, with one audit record a
+/// call.
+async fn read_with_shares_agrees<S: Store>(
+    store: &S,
+    access: &Access,
+    case: &CaseKey,
+    shares: Vec<crate::CaseShare>,
+) -> StoreResult<()> {
+    use crate::CaseRead;
+    let before = store.audit_records(0, u64::MAX).await?.len();
+    let (read, read_shares) = store
+        .read_case_and_shares_if_changed(access, case, None)
+        .await?;
+    let CaseRead::Read(stored) = read else {
+        panic!("a read holding no version returns the case, not {read:?}");
+    };
+    assert_eq!(read_shares, shares);
+    let (unchanged, unchanged_shares) = store
+        .read_case_and_shares_if_changed(access, case, Some(stored.version))
+        .await?;
+    assert!(matches!(unchanged, CaseRead::Unchanged { version } if version == stored.version));
+    assert_eq!(unchanged_shares, shares);
+    let records = store.audit_records(0, u64::MAX).await?;
+    let consulted = records[before..]
+        .iter()
+        .filter(|r| r.category == "consultation" && r.actor == access.actor)
+        .count();
+    assert_eq!(consulted, 2, "each read with shares is audited as a read");
     Ok(())
 }
 

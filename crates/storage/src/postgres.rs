@@ -613,9 +613,16 @@ impl crate::engine::Backend for PgStore {
         access: &Access,
         key: &CaseKey,
         entry: AuditEntry,
-    ) -> StoreResult<(Option<(i64, i64)>, Option<Conn<'_, Postgres>>)> {
+        _with_shares: bool,
+    ) -> StoreResult<crate::engine::AuditedVersion<'_, Postgres>> {
+        // The shares are left to the caller: read here, in this snapshot, they would be read as
+        // the acting user under row-level security, which the shares' own read does not use.
         let (found, tx) = self.web_audited_version(access, key, entry).await?;
-        Ok((found, Some(Conn::Tx(tx))))
+        Ok(crate::engine::AuditedVersion {
+            found,
+            conn: Some(Conn::Tx(tx)),
+            shares: None,
+        })
     }
 
     async fn begin(&self, actor: &str, audit: bool) -> StoreResult<PgTx<'_>> {

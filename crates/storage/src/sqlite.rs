@@ -375,8 +375,14 @@ impl crate::engine::Backend for SqliteStore {
         _access: &Access,
         key: &CaseKey,
         entry: AuditEntry,
-    ) -> StoreResult<(Option<(i64, i64)>, Option<Conn<'_, Sqlite>>)> {
-        Ok((self.web_audited_version(key, entry).await?, None))
+        with_shares: bool,
+    ) -> StoreResult<crate::engine::AuditedVersion<'_, Sqlite>> {
+        let (found, shares) = self.web_audited_version(key, entry, with_shares).await?;
+        Ok(crate::engine::AuditedVersion {
+            found,
+            conn: None,
+            shares,
+        })
     }
 
     async fn begin(&self, _actor: &str, _audit: bool) -> StoreResult<WriteTx<'_>> {

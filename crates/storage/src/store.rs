@@ -89,6 +89,18 @@ pub trait CaseStore: AuditStore + Send + Sync + std::fmt::Debug {
         known: Option<u64>,
     ) -> StoreResult<CaseRead>;
 
+    /// [`CaseStore::read_case_if_changed`] and [`SharingStore::case_shares`] of the same case,
+    /// for a caller that shows both (the case page). Audited as the read alone is (the shares
+    /// are the server's own state, never audited). The shares are empty when the case is
+    /// missing. SQLite reads the version and the shares in one read transaction, before the
+    /// audit record is committed, so that the page pays for one read instead of two.
+    async fn read_case_and_shares_if_changed(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<(CaseRead, Vec<CaseShare>)>;
+
     /// Unseals the identity of one person of a case (the latest `person_added` that carried one).
     /// A consultation of victim identity: callers decide who may, and should pass a reason.
     async fn read_identity(

@@ -19,7 +19,7 @@ use crate::ops::break_glass::declare_break_glass;
 use crate::ops::caseload::{
     CASELOAD_PAGE, CaseloadQuery, caseload_data, filter_caseload, rule_choices, team_data,
 };
-use crate::ops::cases::{authorise, authorise_case, case_key, read};
+use crate::ops::cases::{authorise, authorise_case, case_key, read_with_shares};
 use crate::ops::guidance::{GuidanceQuery, PageLink, guidance_results};
 use crate::ops::identity::{person_key, unseal};
 use crate::ops::record::{Recorded, record_event};
@@ -404,12 +404,13 @@ pub async fn case_page(
         relation,
         ..
     } = case;
-    let cached = read(&state, &access, &key).await?;
+    let (cached, shares) = read_with_shares(&state, &access, &key).await?;
     let mut page = case_view(
         &state,
         &viewer,
         &cached,
         relation,
+        Some(shares),
         Vec::new(),
         Vec::new(),
         None,
@@ -433,6 +434,7 @@ async fn case_view(
     viewer: &Viewer,
     cached: &CachedCase,
     relation: Relation,
+    shares: Option<Vec<storage::CaseShare>>,
     warnings: Vec<FindingRow>,
     pending: Vec<(String, String)>,
     error: Option<(String, Option<String>)>,
@@ -478,10 +480,11 @@ async fn case_view(
         Vec::new()
     };
     let can_share = allowed(Action::CaseShare);
-    let shares = if can_share {
-        crate::ops::sharing::share_rows(state, key).await?
-    } else {
-        Vec::new()
+    // Shares read with the case are shown as read; otherwise they are read now.
+    let shares = match (can_share, shares) {
+        (false, _) => Vec::new(),
+        (true, Some(shares)) => crate::ops::sharing::rows_of(shares),
+        (true, None) => crate::ops::sharing::share_rows(state, key).await?,
     };
     Ok(CasePage {
         can_share,
@@ -565,7 +568,7 @@ pub async fn case_event(
                 .cloned()
                 .collect();
             let page = case_view(
-                &state, &viewer, &cached, relation, warnings, pending, None, false,
+                &state, &viewer, &cached, relation, None, warnings, pending, None, false,
             )
             .await?;
             Ok((StatusCode::OK, Html(page.render()?)).into_response())
@@ -586,12 +589,13 @@ pub(crate) async fn form_error(
     error: AppError,
 ) -> Result<Response, AppError> {
     let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseRead).await?;
-    let cached = read(state, &access, key).await?;
+    let (cached, shares) = read_with_shares(state, &access, key).await?;
     let page = case_view(
         state,
         viewer,
         &cached,
         relation,
+        Some(shares),
         Vec::new(),
         Vec::new(),
         Some((error.message.clone(), error.field.clone())),

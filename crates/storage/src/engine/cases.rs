@@ -10,7 +10,7 @@ use domain::interchange::Identity;
 use domain::{Case, CaseKey, Event, PersonKey};
 use serde_json::{Map, Value, json};
 
-use super::Backend;
+use super::{AuditedVersion, Backend};
 use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, append_detail, case_object, format_time};
 use crate::chain::{CaseChainer, CaseHead, GENESIS, StateDelta};
@@ -22,7 +22,7 @@ use crate::model::{
     Append, AppendOutcome, CaseFilter, CaseSummary, ExpectedVersion, ExportOptions, StoredCase,
 };
 use crate::row_maps::{RowExt, held_from_row, summaries};
-use crate::server_state::CaseRead;
+use crate::server_state::{CaseRead, CaseShare};
 use crate::sql::{Param, Run, SqlDb, stmt};
 use crate::store::{CaseSink, CaseStore, LineSink};
 use crate::tx::{Conn, Tx};
@@ -458,8 +458,9 @@ impl<B: Backend> CaseStore for B {
 
     async fn read_case(&self, access: &Access, key: &CaseKey) -> StoreResult<Option<StoredCase>> {
         // A read is a conditional read of a caller that holds no version: one copy of the SQL.
-        read_if_changed(self, access, key, None)
+        read_if_changed(self, access, key, None, false)
             .await?
+            .0
             .into_stored()
     }
 
@@ -469,7 +470,23 @@ impl<B: Backend> CaseStore for B {
         key: &CaseKey,
         known: Option<u64>,
     ) -> StoreResult<CaseRead> {
-        read_if_changed(self, access, key, known).await
+        Ok(read_if_changed(self, access, key, known, false).await?.0)
+    }
+
+    async fn read_case_and_shares_if_changed(
+        &self,
+        access: &Access,
+        key: &CaseKey,
+        known: Option<u64>,
+    ) -> StoreResult<(CaseRead, Vec<CaseShare>)> {
+        let (read, shares) = read_if_changed(self, access, key, known, true).await?;
+        let shares = match (&read, shares) {
+            (CaseRead::Missing, _) => Vec::new(),
+            (_, Some(shares)) => shares,
+            // Read after the case's connection is given back, so a request never holds two.
+            (_, None) => Backend::case_shares(self, key).await?,
+        };
+        Ok((read, shares))
     }
 
     async fn read_identity(
@@ -711,26 +728,36 @@ impl<B: Backend> CaseStore for B {
 }
 
 /// [`CaseStore::read_case_if_changed`]: audited exactly like a read, before anything is returned;
-/// the events are read only when the stored version is not the one held.
+/// the events are read only when the stored version is not the one held. With `with_shares`,
+/// the case's shares too where the backend reads them with the version (`None` where it does
+/// not: the caller reads them).
 async fn read_if_changed<B: Backend>(
     store: &B,
     access: &Access,
     key: &CaseKey,
     known: Option<u64>,
-) -> StoreResult<CaseRead> {
+    with_shares: bool,
+) -> StoreResult<(CaseRead, Option<Vec<CaseShare>>)> {
     let entry = AuditEntry::new(
         access,
         Category::Consultation,
         case_object(&key.force, &key.reference),
     );
-    let (found, conn) = store.audited_version(access, key, entry).await?;
+    let AuditedVersion {
+        found,
+        conn,
+        shares,
+    } = store
+        .audited_version(access, key, entry, with_shares)
+        .await?;
     let Some((case_id, version)) = found else {
-        return Ok(CaseRead::Missing);
+        return Ok((CaseRead::Missing, shares));
     };
     if known == Some(version as u64) {
-        return Ok(CaseRead::Unchanged {
+        let unchanged = CaseRead::Unchanged {
             version: version as u64,
-        });
+        };
+        return Ok((unchanged, shares));
     }
     let mut conn = match conn {
         Some(conn) => conn,
@@ -739,8 +766,9 @@ async fn read_if_changed<B: Backend>(
     let case =
         crate::facts_sql::load_case::<B::Db>(conn.next()?, case_id, key.clone(), version).await?;
     conn.finish().await?;
-    Ok(CaseRead::Read(StoredCase {
+    let stored = StoredCase {
         case,
         version: version as u64,
-    }))
+    };
+    Ok((CaseRead::Read(stored), shares))
 }

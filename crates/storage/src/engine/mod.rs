@@ -43,6 +43,25 @@ pub(crate) use links::linkage_key;
 pub(crate) use links::lookup_candidates;
 pub(crate) use open::{keys_in, load_keys, mark_empty_store};
 
+/// What [`Backend::audited_version`] found: the case's id and version (`None`: no such case),
+/// the connection to read its events on where they must be read there, and the case's shares
+/// where the backend read them with the version.
+pub struct AuditedVersion<'c, Db: SqlDb> {
+    pub found: Option<(i64, i64)>,
+    pub conn: Option<Conn<'c, Db>>,
+    pub shares: Option<Vec<CaseShare>>,
+}
+
+impl<Db: SqlDb> std::fmt::Debug for AuditedVersion<'_, Db> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditedVersion")
+            .field("found", &self.found)
+            .field("conn", &self.conn.is_some())
+            .field("shares", &self.shares)
+            .finish()
+    }
+}
+
 /// What differs between the databases; implemented by [`crate::SqliteStore`] and
 /// [`crate::PgStore`] only (the module is private, so no one else can).
 #[async_trait]
@@ -134,13 +153,16 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// its audit record `entry` committed: the two databases order the lookup and the record
     /// differently (see each backend). Returns the connection the lookup read in when the events
     /// must be read in it too (PostgreSQL's snapshot); otherwise the events are read on
-    /// [`Backend::read_cases`].
+    /// [`Backend::read_cases`]. With `with_shares`, a backend may read the case's shares with the
+    /// version (SQLite does, in the same read transaction); one that does not leaves them to the
+    /// caller.
     async fn audited_version(
         &self,
         access: &Access,
         key: &CaseKey,
         entry: AuditEntry,
-    ) -> StoreResult<(Option<(i64, i64)>, Option<Conn<'_, Self::Db>>)>;
+        with_shares: bool,
+    ) -> StoreResult<AuditedVersion<'_, Self::Db>>;
 
     /// A transaction acting for `actor` (PostgreSQL's row-level security; SQLite has none),
     /// holding the audit chain's lock first when `audit` (PostgreSQL; SQLite's write transactions

@@ -12,19 +12,22 @@ use crate::row_maps::ShareRow;
 use crate::server_state::CaseShare;
 
 impl SqliteStore {
-    /// The case's id and version for a conditional read, then its audit record.
+    /// The case's id and version for a conditional read (with its shares when `with_shares`,
+    /// in the same read transaction), then its audit record.
     pub(super) async fn web_audited_version(
         &self,
         key: &CaseKey,
         entry: AuditEntry,
-    ) -> StoreResult<Option<(i64, i64)>> {
+        with_shares: bool,
+    ) -> StoreResult<(Option<(i64, i64)>, Option<Vec<CaseShare>>)> {
         // The version (which version of the case there is, not anything in it) is looked up
         // before the audit record is committed, the events after; nothing is returned before the
         // record is durable. Read after the commit, as it was, every version lookup ran just as
         // the commit released its batch of callers together, and they queued on SQLite's
         // read-mark locks; here it runs beside the session's lookup, usually on a connection
-        // whose pages are still current.
-        let row: Option<(i64, i64)> = self.points.read("the case's version", |db| {
+        // whose pages are still current. The shares, read after the commit, would always find
+        // the connection's pages dropped by it: read with the version, they cost one statement.
+        let version = |db: &rusqlite::Connection| -> StoreResult<Option<(i64, i64)>> {
             let found = db
                 .prepare_cached(
                     "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",
@@ -33,9 +36,17 @@ impl SqliteStore {
                     Ok((row.get(0)?, row.get(1)?))
                 });
             Ok(optional(found)?)
-        })?;
+        };
+        let found = if with_shares {
+            self.points
+                .read_together("the case's version and shares", |db| {
+                    Ok((version(db)?, Some(case_shares(db, key)?)))
+                })?
+        } else {
+            (self.points.read("the case's version", version)?, None)
+        };
         self.audit_alone(&[entry]).await?;
-        Ok(row)
+        Ok(found)
     }
 
     pub(super) fn point_break_glass_grant(
@@ -59,18 +70,22 @@ impl SqliteStore {
     }
 
     pub(super) fn point_case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
-        self.points.read("the case's shares", |db| {
-            let mut statement = db.prepare_cached(
-                "SELECT * FROM case_shares WHERE force = $1 AND reference = $2 ORDER BY id",
-            )?;
-            let mut rows = statement.query([key.force.as_str(), key.reference.as_str()])?;
-            let mut shares = Vec::new();
-            while let Some(row) = rows.next()? {
-                shares.push(share_from_point(row)?);
-            }
-            Ok(shares)
-        })
+        self.points
+            .read("the case's shares", |db| case_shares(db, key))
     }
+}
+
+/// Every share of a case, revoked ones included, oldest first.
+fn case_shares(db: &rusqlite::Connection, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
+    let mut statement = db.prepare_cached(
+        "SELECT * FROM case_shares WHERE force = $1 AND reference = $2 ORDER BY id",
+    )?;
+    let mut rows = statement.query([key.force.as_str(), key.reference.as_str()])?;
+    let mut shares = Vec::new();
+    while let Some(row) = rows.next()? {
+        shares.push(share_from_point(row)?);
+    }
+    Ok(shares)
 }
 
 /// A share row read by a point read (rusqlite), as the shared [`ShareRow`] of the sqlx reads.

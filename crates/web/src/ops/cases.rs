@@ -159,7 +159,34 @@ pub async fn read(
 ) -> Result<Arc<CachedCase>, AppError> {
     let held = state.cached(key);
     let known = held.as_ref().map(|cached| cached.version);
-    match state.store.read_case_if_changed(access, key, known).await? {
+    let found = state.store.read_case_if_changed(access, key, known).await?;
+    resolve(state, held, found)
+}
+
+/// [`read`] with the case's shares, read by the store together with it (the case page shows
+/// both): one read of the store instead of two.
+pub async fn read_with_shares(
+    state: &AppState,
+    access: &Access,
+    key: &CaseKey,
+) -> Result<(Arc<CachedCase>, Vec<storage::CaseShare>), AppError> {
+    let held = state.cached(key);
+    let known = held.as_ref().map(|cached| cached.version);
+    let (found, shares) = state
+        .store
+        .read_case_and_shares_if_changed(access, key, known)
+        .await?;
+    Ok((resolve(state, held, found)?, shares))
+}
+
+/// The case a conditional read answered with: the one read, or the one held when the store
+/// says it is unchanged.
+fn resolve(
+    state: &AppState,
+    held: Option<Arc<CachedCase>>,
+    found: CaseRead,
+) -> Result<Arc<CachedCase>, AppError> {
+    match found {
         CaseRead::Read(stored) => Ok(state.remember(stored.case, stored.version)),
         CaseRead::Unchanged { version } => match held {
             Some(cached) if cached.version == version => Ok(cached),

@@ -167,10 +167,12 @@ fn labels(items: &[SharedItem]) -> String {
 
 /// The shares of a case, for its team's case page.
 pub async fn share_rows(state: &AppState, key: &CaseKey) -> Result<Vec<ShareRow>, AppError> {
-    Ok(state
-        .store
-        .case_shares(key)
-        .await?
+    Ok(rows_of(state.store.case_shares(key).await?))
+}
+
+/// The rows of a case's shares as read.
+pub fn rows_of(shares: Vec<storage::CaseShare>) -> Vec<ShareRow> {
+    shares
         .into_iter()
         .map(|share| ShareRow {
             id: share.id,
@@ -187,7 +189,7 @@ pub async fn share_rows(state: &AppState, key: &CaseKey) -> Result<Vec<ShareRow>
                 )
             }),
         })
-        .collect())
+        .collect()
 }
 
 /// One case in a partner's list.
