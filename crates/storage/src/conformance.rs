@@ -1302,6 +1302,68 @@ pub async fn conditional_lists<S: Store>(store: &S) -> StoreResult<()> {
         lists, 3,
         "every conditional list is audited, changed or not"
     );
+    session_counters(store, after).await
+}
+
+/// `session_with_force_changes` answers the session as `session` does, with its user's force's
+/// counter (`exampleshire` stands at `changes`), none for a user of no force; and
+/// `list_cases_if_changed_at` trusts the counter it is given.
+async fn session_counters<S: Store>(store: &S, changes: u64) -> StoreResult<()> {
+    use crate::case_changes::CaseList;
+    use crate::model::ForceChanges;
+    let admin = Access::new("cli:admin", Purpose::Administration);
+    for (username, force, token) in [
+        ("counted-officer", Some("exampleshire"), "tc1"),
+        ("national-officer", None, "tc2"),
+    ] {
+        let user = User {
+            username: username.into(),
+            display_name: "Example".into(),
+            role: "investigator".into(),
+            force: force.map(Into::into),
+            national: force.is_none(),
+            officer_id: username.into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+            created_at: at("2026-01-01T00:00:00Z"),
+        };
+        store.add_user(&admin, &user).await?;
+        let session = Session {
+            token_hash: token.into(),
+            username: username.into(),
+            csrf_token: "c".into(),
+            created_at: at("2026-01-01T08:00:00Z"),
+            last_seen_at: at("2026-01-01T08:00:00Z"),
+        };
+        store.create_session(&session).await?;
+        let expected = force.map(|force| ForceChanges {
+            force: force.into(),
+            changes,
+        });
+        assert_eq!(
+            store.session_with_force_changes(token).await?,
+            Some((session, expected)),
+            "{username}"
+        );
+    }
+    assert_eq!(store.session_with_force_changes("no-such").await?, None);
+    let exampleshire = CaseFilter {
+        force: Some("exampleshire".into()),
+        ..CaseFilter::default()
+    };
+    // Given a counter equal to the one held, the list is not read again; given another, it is.
+    assert!(matches!(
+        store
+            .list_cases_if_changed_at(&officer(), &exampleshire, Some(changes), changes)
+            .await?,
+        CaseList::Unchanged { changes: c } if c == changes
+    ));
+    assert!(matches!(
+        store
+            .list_cases_if_changed_at(&officer(), &exampleshire, Some(changes - 1), changes)
+            .await?,
+        CaseList::Listed { changes: c, ref cases } if c == changes && !cases.is_empty()
+    ));
     Ok(())
 }
 

@@ -85,8 +85,8 @@ pub use linking::{
 };
 pub use model::{
     Append, AppendOutcome, BackupInfo, CaseFilter, CaseStatus, CaseSummary, EventReader,
-    ExpectedVersion, ExportOptions, NewEvent, Session, SignIn, SignInOutcome, StoredCase, User,
-    UserScope,
+    ExpectedVersion, ExportOptions, ForceChanges, NewEvent, Session, SignIn, SignInOutcome,
+    StoredCase, User, UserScope,
 };
 pub use postgres::{PgOptions, PgStore};
 pub use server_state::{BreakGlassDeclaration, CaseRead, CaseShare, NewShare, SharedItem};

@@ -416,6 +416,15 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// The change counter of a session's user's force, read with the session
+/// ([`crate::AccountStore::session_with_force_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForceChanges {
+    pub force: String,
+    /// As [`crate::CaseStore::case_changes`] of the force.
+    pub changes: u64,
+}
+
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupInfo {

@@ -26,7 +26,7 @@ use crate::common::Core;
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
 use crate::keys::MasterKey;
-use crate::model::{BackupInfo, Session};
+use crate::model::{BackupInfo, ForceChanges, Session};
 use crate::row_maps::SessionRow;
 use crate::rows::{INSERT_EVENTS, INSERT_SEALED, SealedRow, push_event, push_sealed};
 use crate::server_state::CaseShare;
@@ -356,18 +356,8 @@ impl crate::engine::Backend for SqliteStore {
     }
 
     async fn case_changes(&self, force: Option<&str>) -> StoreResult<u64> {
-        let changes: Option<i64> = self.points.read("the change counter", |db| {
-            let found = match force {
-                Some(force) => db
-                    .prepare_cached(crate::case_changes::CHANGES_OF_FORCE)?
-                    .query_row([force], |row| row.get(0)),
-                None => db
-                    .prepare_cached(crate::case_changes::CHANGES_OF_ALL)?
-                    .query_row([], |row| row.get(0)),
-            };
-            Ok(optional(found)?)
-        })?;
-        Ok(changes.unwrap_or(0).max(0) as u64)
+        self.points
+            .read("the change counter", |db| force_changes(db, force))
     }
 
     async fn audited_version(
@@ -410,24 +400,39 @@ impl crate::engine::Backend for SqliteStore {
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
-        let row = self.points.read("the session", |db| {
-            let found = db
-                .prepare_cached(
-                    "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
-                     FROM sessions WHERE token_hash = $1",
-                )?
-                .query_row([token_hash], |row| {
-                    Ok(SessionRow {
-                        token_hash: row.get(0)?,
-                        username: row.get(1)?,
-                        csrf_token: row.get(2)?,
-                        created_at: row.get(3)?,
-                        last_seen_at: row.get(4)?,
-                    })
-                });
-            Ok(optional(found)?)
-        })?;
+        let row = self
+            .points
+            .read("the session", |db| session_row(db, token_hash))?;
         row.map(Session::try_from).transpose()
+    }
+
+    async fn session_with_force_changes(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, Option<ForceChanges>)>> {
+        let found =
+            self.points
+                .read_together("the session and its force's change counter", |db| {
+                    let Some(row) = session_row(db, token_hash)? else {
+                        return Ok(None);
+                    };
+                    let force: Option<String> = optional(
+                        db.prepare_cached("SELECT force FROM users WHERE username = $1")?
+                            .query_row([row.username.as_str()], |r| r.get(0)),
+                    )?
+                    .flatten();
+                    let changes = match force {
+                        Some(force) => Some(ForceChanges {
+                            changes: force_changes(db, Some(&force))?,
+                            force,
+                        }),
+                        None => None,
+                    };
+                    Ok(Some((row, changes)))
+                })?;
+        found
+            .map(|(row, changes)| Ok((Session::try_from(row)?, changes)))
+            .transpose()
     }
 
     async fn break_glass_grant(&self, session: &str, key: &CaseKey) -> StoreResult<Option<String>> {
@@ -437,4 +442,36 @@ impl crate::engine::Backend for SqliteStore {
     async fn case_shares(&self, key: &CaseKey) -> StoreResult<Vec<CaseShare>> {
         self.point_case_shares(key)
     }
+}
+
+/// A session's row by token hash (a point read).
+fn session_row(db: &rusqlite::Connection, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+    let found = db
+        .prepare_cached(
+            "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
+             FROM sessions WHERE token_hash = $1",
+        )?
+        .query_row([token_hash], |row| {
+            Ok(SessionRow {
+                token_hash: row.get(0)?,
+                username: row.get(1)?,
+                csrf_token: row.get(2)?,
+                created_at: row.get(3)?,
+                last_seen_at: row.get(4)?,
+            })
+        });
+    Ok(optional(found)?)
+}
+
+/// The change counter of `force` (every force's together when `None`): 0 before any change.
+fn force_changes(db: &rusqlite::Connection, force: Option<&str>) -> StoreResult<u64> {
+    let found: rusqlite::Result<i64> = match force {
+        Some(force) => db
+            .prepare_cached(crate::case_changes::CHANGES_OF_FORCE)?
+            .query_row([force], |row| row.get(0)),
+        None => db
+            .prepare_cached(crate::case_changes::CHANGES_OF_ALL)?
+            .query_row([], |row| row.get(0)),
+    };
+    Ok(optional(found)?.unwrap_or(0).max(0) as u64)
 }

@@ -71,7 +71,7 @@ pub async fn caseload(
     State(state): State<Arc<AppState>>,
     ApiViewer(viewer): ApiViewer,
 ) -> Result<Json<Value>, ApiError> {
-    let caseload = caseload::caseload_data(&state, &viewer).await?;
+    let caseload = caseload::caseload_data(&state, &viewer, None).await?;
     Ok(Json(json!({
         "cases": caseload.rows,
         "open_findings": caseload.open_findings,

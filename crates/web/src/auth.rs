@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Duration, Utc};
-use storage::{Session, SignInOutcome, User};
+use storage::{ForceChanges, Session, SignInOutcome, User};
 
 use crate::access::Role;
 use crate::error::AppError;
@@ -61,6 +61,26 @@ pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(Viewer, bool)>, AppError> {
+    Ok(authenticate_reading(state, headers, false)
+        .await?
+        .map(|(viewer, bearer, _)| (viewer, bearer)))
+}
+
+/// [`authenticate`], with the change counter of the viewer's force read together with the
+/// session (`None` for a viewer of no force): for a request about to list the force's cases
+/// (the caseload), which then spares a read of the store.
+pub async fn authenticate_with_force_changes(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Viewer, bool, Option<ForceChanges>)>, AppError> {
+    authenticate_reading(state, headers, true).await
+}
+
+async fn authenticate_reading(
+    state: &AppState,
+    headers: &HeaderMap,
+    with_force_changes: bool,
+) -> Result<Option<(Viewer, bool, Option<ForceChanges>)>, AppError> {
     let Some((token, bearer)) = request_token(headers) else {
         return Ok(None);
     };
@@ -69,7 +89,12 @@ pub async fn authenticate(
     }
     let hash = token_hash(&token);
     let now = state.now();
-    let Some(session) = state.store.session(&hash).await? else {
+    let found = if with_force_changes {
+        state.store.session_with_force_changes(&hash).await?
+    } else {
+        (state.store.session(&hash).await?).map(|session| (session, None))
+    };
+    let Some((session, force_changes)) = found else {
         return Ok(None);
     };
     let (created, seen) = (session.created_at, session.last_seen_at);
@@ -103,6 +128,7 @@ pub async fn authenticate(
             idle_seconds: state.config.idle_timeout_secs,
         },
         bearer,
+        force_changes,
     )))
 }
 

@@ -41,6 +41,26 @@ impl FromRequestParts<Arc<AppState>> for PageViewer {
     }
 }
 
+/// A signed-in viewer of a page about to list their force's cases (the caseload), with their
+/// force's change counter read together with the session (`None` for a viewer of no force).
+#[derive(Debug)]
+pub struct CaseloadViewer(pub Viewer, pub Option<storage::ForceChanges>);
+
+impl FromRequestParts<Arc<AppState>> for CaseloadViewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        match auth::authenticate_with_force_changes(state, &parts.headers).await {
+            Ok(Some((viewer, false, changes))) => Ok(CaseloadViewer(viewer, changes)),
+            Ok(_) => Err(not_signed_in(&parts.headers)),
+            Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
 /// The answer to a page request without a session: to the sign-in page, or, when the request
 /// carried a session that has ended (timed out, signed out elsewhere, the account changed), to
 /// the page that says so. An htmx request is told to go there (`HX-Redirect`) rather than given

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::access::{Action, Relation};
 use crate::auth;
 use crate::error::AppError;
-use crate::extract::{Audit, CaseAccess, PageViewer, Read};
+use crate::extract::{Audit, CaseAccess, CaseloadViewer, PageViewer, Read};
 use crate::fields::Fields;
 use crate::ops::audit::case_audit_rows;
 use crate::ops::break_glass::declare_break_glass;
@@ -313,11 +313,11 @@ pub async fn home(
 
 pub async fn caseload(
     State(state): State<Arc<AppState>>,
-    PageViewer(viewer): PageViewer,
+    CaseloadViewer(viewer, changes): CaseloadViewer,
     Query(query): Query<CaseloadQuery>,
 ) -> Result<Response, AppError> {
     let filter = query.filter()?;
-    let caseload = caseload_data(&state, &viewer).await?;
+    let caseload = caseload_data(&state, &viewer, changes.as_ref()).await?;
     let rules = rule_choices(&state, &caseload);
     let render_rules = || {
         CaseloadRuleOptions {

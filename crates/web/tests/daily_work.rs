@@ -18,6 +18,15 @@ async fn an_investigator_opens_a_case_and_adds_people() {
     let inv = server.sign_in("inv").await;
     let form = server.get(&inv, "/cases/new").await;
     assert_eq!(form.status(), 200);
+    // Viewed before the case opens, the caseload is held; the view after must see the force's
+    // counter move (it is read with the session) and list again.
+    let held = server
+        .get(&inv, "/caseload")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(!held.contains("/cases/testshire/NEW-1"));
     // Reported a fortnight ago: whatever the day of the week (and bank holidays), the victim's
     // two-working-day rights are past due by now. Three days was not enough on a Sunday.
     let reported = Utc::now() - Duration::days(14);

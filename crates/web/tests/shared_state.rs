@@ -421,7 +421,7 @@ async fn a_held_caseload_is_reused_only_until_time_could_change_a_finding() {
         csrf: String::new(),
         idle_seconds: 900,
     };
-    let caseload_at = |now| web::ops::cases::my_caseload(state, &access, &viewer, now);
+    let caseload_at = |now| web::ops::cases::my_caseload(state, &access, &viewer, now, None);
     let late = |caseload: &web::state::Caseload| -> usize {
         caseload
             .rows

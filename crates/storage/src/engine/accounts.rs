@@ -10,7 +10,9 @@ use crate::access::{Access, Category};
 use crate::audit::{AuditEntry, format_time};
 use crate::common::{STORE_ACTOR, actor_of};
 use crate::error::{StoreError, StoreResult};
-use crate::model::{SIGN_IN_HISTORY_DAYS, Session, SignIn, SignInOutcome, User, UserScope};
+use crate::model::{
+    ForceChanges, SIGN_IN_HISTORY_DAYS, Session, SignIn, SignInOutcome, User, UserScope,
+};
 use crate::row_maps::{RowExt, user_from_row};
 use crate::sql::{Param, Run, stmt};
 use crate::store::AccountStore;
@@ -292,6 +294,13 @@ impl<B: Backend> AccountStore for B {
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         Backend::session(self, token_hash).await
+    }
+
+    async fn session_with_force_changes(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, Option<ForceChanges>)>> {
+        Backend::session_with_force_changes(self, token_hash).await
     }
 
     async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {

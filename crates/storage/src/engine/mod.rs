@@ -20,7 +20,7 @@ use crate::audit::{AuditEntry, AuditRecord, AuditSigner, HeadTrust};
 use crate::chain::StateDelta;
 use crate::common::STORE_ACTOR;
 use crate::error::{DatabaseError, StoreResult};
-use crate::model::{BackupInfo, Session};
+use crate::model::{BackupInfo, ForceChanges, Session};
 use crate::row_maps::RowExt;
 use crate::server_state::CaseShare;
 use crate::sql::{Param, Run, SqlDb, stmt};
@@ -233,6 +233,33 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
         conn.finish().await?;
         row.map(|row| crate::row_maps::session_from_row(&row))
             .transpose()
+    }
+
+    /// A session with the change counter of its user's force
+    /// ([`crate::AccountStore::session_with_force_changes`]): here three reads, one after the
+    /// other (SQLite reads them in one transaction).
+    async fn session_with_force_changes(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, Option<ForceChanges>)>> {
+        let Some(session) = self.session(token_hash).await? else {
+            return Ok(None);
+        };
+        let mut conn = self.read_plain().await?;
+        let row = stmt::<Self::Db>("SELECT force FROM users WHERE username = $1")
+            .param(session.username.as_str())
+            .optional(conn.next()?)
+            .await?;
+        conn.finish().await?;
+        let force: Option<String> = row.map(|row| row.col(0)).transpose()?.flatten();
+        let changes = match force {
+            Some(force) => Some(ForceChanges {
+                changes: self.case_changes(Some(&force)).await?,
+                force,
+            }),
+            None => None,
+        };
+        Ok(Some((session, changes)))
     }
 
     /// The reason `session` declared for break-glass access to a case, if it did.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use domain::Status;
 use serde::Deserialize;
+use storage::ForceChanges;
 
 use super::cases::authorise;
 use crate::access::Action;
@@ -136,11 +137,16 @@ pub fn filter_caseload(
     (page, total)
 }
 
-/// The viewer's caseload: cases they are allocated to, most urgent first.
-pub async fn caseload_data(state: &AppState, viewer: &Viewer) -> Result<Arc<Caseload>, AppError> {
+/// The viewer's caseload: cases they are allocated to, most urgent first. `changes`: the
+/// counter of the viewer's force, when it was read with their session.
+pub async fn caseload_data(
+    state: &AppState,
+    viewer: &Viewer,
+    changes: Option<&ForceChanges>,
+) -> Result<Arc<Caseload>, AppError> {
     let access = authorise(viewer, Action::Caseload)?;
     viewer.force_filter()?;
-    super::cases::my_caseload(state, &access, viewer, state.now()).await
+    super::cases::my_caseload(state, &access, viewer, state.now(), changes).await
 }
 
 /// The rules of `caseload`'s open findings, (id, title) by id, worked out once per caseload.

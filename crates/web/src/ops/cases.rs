@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::{CaseKey, Status};
-use storage::{Access, CaseFilter, CaseList, CaseRead, CaseStatus};
+use storage::{Access, CaseFilter, CaseList, CaseRead, CaseStatus, ForceChanges};
 
 use crate::access::{Action, Decision, Relation, decide};
 use crate::error::AppError;
@@ -207,7 +207,7 @@ pub async fn caseload(
     force: Option<&str>,
     keep: &(dyn Fn(&CachedCase) -> bool + Sync),
 ) -> Result<Vec<(Arc<CachedCase>, Arc<Findings>)>, AppError> {
-    let open = open_cases(state, access, &open_in(force)).await?;
+    let open = open_cases(state, access, &open_in(force), None).await?;
     let now = state.now();
     Ok(open
         .iter()
@@ -238,18 +238,25 @@ const HELD_CASELOADS: usize = 10_000;
 /// cases' findings could change with time. So it is reused, per officer, while the list is the
 /// same one and `now` is before the earliest instant at which any of its cases' findings could
 /// change.
+///
+/// `changes`: the counter of a force, read with the viewer's session
+/// ([`crate::auth::authenticate_with_force_changes`]); used when it is the viewer's force.
 pub async fn my_caseload(
     state: &AppState,
     access: &Access,
     viewer: &Viewer,
     now: DateTime<Utc>,
+    changes: Option<&ForceChanges>,
 ) -> Result<Arc<Caseload>, AppError> {
     // Caseloads are per force: officer identifiers mean something only within one.
     let storage::UserScope::Force(force) = viewer.scope() else {
         return Ok(Arc::new(Caseload::new(Vec::new())));
     };
     let username = viewer.user.username.as_str();
-    let list = open_cases(state, access, &open_in(Some(force))).await?;
+    let counter = changes
+        .filter(|changes| changes.force == force)
+        .map(|changes| changes.changes);
+    let list = open_cases(state, access, &open_in(Some(force)), counter).await?;
     let held = crate::state::lock(&state.caseloads).get(username).cloned();
     // The held caseload's weak reference keeps its list's allocation, so a list at the same
     // address is that list.
@@ -292,21 +299,33 @@ pub async fn my_caseload(
 /// stands still: a caseload then costs the store one counter read and its audit record, not a
 /// read of every open case of the force. Reusing the held cases with it is sound because a case's
 /// every change moves the counter in the same transaction, and a version's events never change.
+/// `counter`: the filter's counter when the caller has read it already.
 async fn open_cases(
     state: &AppState,
     access: &Access,
     filter: &CaseFilter,
+    counter: Option<u64>,
 ) -> Result<Arc<Vec<Arc<CachedCase>>>, AppError> {
     let list_key = serde_json::to_string(filter).unwrap_or_default();
     let held = crate::state::lock(&state.case_lists)
         .get(&list_key)
         .cloned();
     let known = held.as_ref().map(|held| held.changes);
-    match state
-        .store
-        .list_cases_if_changed(access, filter, known)
-        .await?
-    {
+    let listed = match counter {
+        Some(changes) => {
+            state
+                .store
+                .list_cases_if_changed_at(access, filter, known, changes)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .list_cases_if_changed(access, filter, known)
+                .await?
+        }
+    };
+    match listed {
         CaseList::Unchanged { changes } => match held {
             Some(held) if held.changes == changes => Ok(held.cases),
             _ => Err(AppError::internal(
