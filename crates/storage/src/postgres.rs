@@ -641,8 +641,8 @@ impl crate::engine::Backend for PgStore {
         Ok(Conn::Pooled(self.pool.acquire().await?))
     }
 
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_batch.submit(entries.to_vec()).await
+    async fn audit_alone(&self, entries: Vec<AuditEntry>) -> StoreResult<Vec<AuditRecord>> {
+        self.audit_batch.submit(entries).await
     }
 
     fn core_mut(&mut self) -> &mut Core {

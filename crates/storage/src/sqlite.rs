@@ -296,7 +296,7 @@ impl crate::engine::Backend for SqliteStore {
         }
         let entry = AuditEntry::new(access, Category::Disclosure, "database")
             .with_detail(json!({"backup": dest.display().to_string()}));
-        let records = self.audit_alone(&[entry]).await?;
+        let records = self.audit_alone(vec![entry]).await?;
         // Created empty and owner-only first: VACUUM INTO fills an empty file, keeping its mode.
         files::create_owner_only(dest)?;
         // VACUUM INTO reads one snapshot (a read transaction), so writers carry on meanwhile.
@@ -391,8 +391,8 @@ impl crate::engine::Backend for SqliteStore {
         Ok(Conn::Tx(self.begin_write().await?))
     }
 
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>> {
-        self.audit_writer.submit(entries.to_vec()).await
+    async fn audit_alone(&self, entries: Vec<AuditEntry>) -> StoreResult<Vec<AuditRecord>> {
+        self.audit_writer.submit(entries).await
     }
 
     fn core_mut(&mut self) -> &mut Core {

@@ -119,8 +119,12 @@ impl<B: Backend> AccountStore for B {
     }
 
     async fn list_users(&self, access: &Access) -> StoreResult<Vec<User>> {
-        self.audit_alone(&[AuditEntry::new(access, Category::Consultation, "users")])
-            .await?;
+        self.audit_alone(vec![AuditEntry::new(
+            access,
+            Category::Consultation,
+            "users",
+        )])
+        .await?;
         let mut conn = self.read_plain().await?;
         let rows = stmt::<B::Db>(B::USERS_BY_NAME).all(conn.next()?).await?;
         conn.finish().await?;
@@ -242,7 +246,7 @@ impl<B: Backend> AccountStore for B {
         };
         let entry = AuditEntry::new(access, Category::Consultation, "sign_ins")
             .with_detail(json!({ "force": force }));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut conn = self.read_plain().await?;
         let query = match force {
             Some(force) => stmt::<B::Db>(

@@ -58,7 +58,7 @@ pub(crate) async fn write_audit_signed<B: Backend>(
 impl<B: Backend> AuditStore for B {
     async fn record_audit(&self, entry: AuditEntry) -> StoreResult<AuditRecord> {
         crate::audit::refuse_binding(&entry)?;
-        let mut records = self.audit_alone(&[entry]).await?;
+        let mut records = self.audit_alone(vec![entry]).await?;
         records
             .pop()
             .ok_or_else(|| StoreError::Audit("no record written".into()))

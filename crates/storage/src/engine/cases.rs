@@ -431,7 +431,7 @@ impl<B: Backend> CaseStore for B {
     }
 
     async fn check_append(&self, access: &Access, batch: &[Append]) -> StoreResult<()> {
-        self.audit_alone(&[crate::rows::check_append_entry(access, batch.len())])
+        self.audit_alone(vec![crate::rows::check_append_entry(access, batch.len())])
             .await?;
         let mut conn = self.read_cases(actor_of(access)).await?;
         for append in batch {
@@ -500,7 +500,7 @@ impl<B: Backend> CaseStore for B {
             Category::Consultation,
             format!("identity:{}/{}/{}", key.force, key.reference, person),
         );
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut conn = self.read_cases(actor_of(access)).await?;
         let row = stmt::<B::Db>(
             "SELECT s.key_id, s.nonce, s.ciphertext FROM sealed s JOIN cases c ON c.case_id = s.case_id \
@@ -540,7 +540,7 @@ impl<B: Backend> CaseStore for B {
         access: &Access,
         filter: &CaseFilter,
     ) -> StoreResult<Vec<CaseSummary>> {
-        self.audit_alone(&[crate::store::list_audit_entry(access, filter)])
+        self.audit_alone(vec![crate::store::list_audit_entry(access, filter)])
             .await?;
         let mut query = sqlx::QueryBuilder::<B::Db>::new(
             "SELECT force, reference, version, status, officer, open_findings, people, reported_at, last_event_at \
@@ -595,7 +595,7 @@ impl<B: Backend> CaseStore for B {
     ) -> StoreResult<u64> {
         let entry = AuditEntry::new(access, Category::Combination, "cases")
             .with_detail(json!({"force": force}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut conn = self.snapshot(actor_of(access)).await?;
         let mut after = 0;
         let mut count = 0;
@@ -618,7 +618,7 @@ impl<B: Backend> CaseStore for B {
     ) -> StoreResult<HashSet<(CaseKey, PersonKey)>> {
         let entry = AuditEntry::new(access, Category::Consultation, "cases:people")
             .with_detail(json!({"cases": cases.len()}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut conn = self.read_cases(actor_of(access)).await?;
         let mut known = HashSet::new();
         for key in cases {
@@ -657,7 +657,7 @@ impl<B: Backend> CaseStore for B {
             "identity": if options.without_identity { "withheld" } else { "included" },
             "recipient": recipient,
         }));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut conn = self.snapshot(actor_of(access)).await?;
         let mut after = 0;
         let mut lines = 0;

@@ -46,7 +46,7 @@ impl<B: Backend> FactsStore for B {
         let entry = AuditEntry::new(access, Category::Combination, "cases").with_detail(json!({
             "force": query.force, "from": query.from.to_string(), "to": query.to.to_string(), "via": "report_facts"
         }));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         // One read transaction: every page sees the same snapshot.
         let mut tx = self.snapshot_tx(actor_of(access)).await?;
         let as_of = query.as_of_text();
@@ -59,7 +59,7 @@ impl<B: Backend> FactsStore for B {
     async fn rebuild_report_facts(&self, access: &Access) -> StoreResult<u64> {
         let entry = AuditEntry::new(access, Category::Combination, "cases")
             .with_detail(json!({"rebuild": "report_facts"}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let basis = self.facts_plugins().basis(self.rules());
         let mut after = 0i64;
         let mut count = 0;

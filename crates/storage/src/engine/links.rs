@@ -72,7 +72,7 @@ impl<B: Backend> LinkageStore for B {
     ) -> StoreResult<Vec<LinkMatch>> {
         let entry = AuditEntry::new(access, Category::Consultation, "links")
             .with_detail(json!({"lookup": "candidates"}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         lookup_candidates(self, actor_of(access), identity, exclude_case).await
     }
 
@@ -83,7 +83,7 @@ impl<B: Backend> LinkageStore for B {
             case_object(&case.force, &case.reference),
         )
         .with_detail(json!({"read": "links"}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut tx = self.read_cases(actor_of(access)).await?;
         let links =
             match link_sql::case_id::<B::Db>(tx.next()?, &case.force, &case.reference).await? {
@@ -132,7 +132,7 @@ impl<B: Backend> LinkageStore for B {
     ) -> StoreResult<RelinkReport> {
         let entry = AuditEntry::new(access, Category::Combination, "links")
             .with_detail(json!({"relink": "started"}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let linkage_key = linkage_key(self)?;
         let keys = |id| data_key(self, id);
         let mut report = RelinkReport::default();
@@ -224,7 +224,7 @@ impl<B: Backend> LinkageStore for B {
         }
         let entry = AuditEntry::new(access, Category::Combination, "links")
             .with_detail(json!({"relink": "finished", "people": report.people, "suggestions": report.suggestions}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         Ok(report)
     }
 
@@ -235,7 +235,7 @@ impl<B: Backend> LinkageStore for B {
     ) -> StoreResult<RepeatSuspects> {
         let entry = AuditEntry::new(access, Category::Consultation, "links")
             .with_detail(json!({"count": "repeat_suspects", "force": force}));
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut conn = self.read_cases(actor_of(access)).await?;
         let counts = link_sql::repeat_suspects::<B::Db>(conn.next()?, force).await?;
         conn.finish().await?;

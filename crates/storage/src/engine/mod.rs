@@ -184,7 +184,7 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
 
     /// Writes audit records in a transaction of their own, grouped with concurrent callers' into
     /// one commit; returns once they are durable.
-    async fn audit_alone(&self, entries: &[AuditEntry]) -> StoreResult<Vec<AuditRecord>>;
+    async fn audit_alone(&self, entries: Vec<AuditEntry>) -> StoreResult<Vec<AuditRecord>>;
 
     /// Appends audit records for `entries` inside `tx`: chained, checkpointed when due, and the
     /// signed head moved to the last one, with the state digest moved by `delta`.

@@ -20,7 +20,7 @@ impl PgStore {
         key: &CaseKey,
         entry: AuditEntry,
     ) -> StoreResult<(Option<(i64, i64)>, PgTx<'_>)> {
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         let mut tx = self.begin_snapshot(actor_of(access)).await?;
         let row = stmt::<sqlx::Postgres>(
             "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",

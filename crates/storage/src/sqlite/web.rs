@@ -45,7 +45,7 @@ impl SqliteStore {
         } else {
             (self.points.read("the case's version", version)?, None)
         };
-        self.audit_alone(&[entry]).await?;
+        self.audit_alone(vec![entry]).await?;
         Ok(found)
     }
 
