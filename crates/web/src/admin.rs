@@ -237,6 +237,18 @@ pub async fn add_user(
         _ if national => None,
         _ => fields.get("force").map(str::to_owned),
     };
+    // A force's administrator is not offered a force: one sent all the same, naming another
+    // force, is refused rather than quietly replaced by their own.
+    let sent_force = fields.get("force").map(str::trim).unwrap_or("");
+    if let storage::UserScope::Force(own) = viewer.scope()
+        && !sent_force.is_empty()
+        && sent_force != own
+    {
+        errors.push((
+            "force".to_owned(),
+            format!("You add users to your own force ({own}) only."),
+        ));
+    }
     if national && !matches!(viewer.scope(), storage::UserScope::National) {
         errors.push((
             "national".to_owned(),

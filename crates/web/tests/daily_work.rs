@@ -434,6 +434,37 @@ async fn administrators_manage_the_users_of_their_force() {
         page.contains("data-user=\"inv\"") && !page.contains("data-user=\"of-inv\""),
         "own force only"
     );
+    // A force administrator cannot add a user to another force by sending a force the form
+    // does not offer: refused, naming the field, and nobody is added.
+    let forged = server
+        .post_form(
+            &adm,
+            "/admin/users",
+            &[
+                ("username", "elsewhere"),
+                ("name", "Else Where"),
+                ("role", "investigator"),
+                ("force", "otherforce"),
+                ("password", common::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status(), 400);
+    let body = forged.text().await.expect("body");
+    assert!(
+        body.contains("id=\"user-force-error\""),
+        "error beside the field"
+    );
+    assert!(body.contains("your own force"), "{body}");
+    assert!(
+        server
+            .store
+            .user("elsewhere")
+            .await
+            .expect("read")
+            .is_none(),
+        "nobody added"
+    );
     // Add: errors beside the fields, values kept, never the password.
     let refused = server
         .post_form(
