@@ -249,7 +249,7 @@ impl CaseSummary {
 }
 
 /// Which cases to list. Empty filter: every case.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct CaseFilter {
     pub force: Option<String>,
     pub officer: Option<String>,

@@ -151,18 +151,18 @@ async fn known_user(
     state: &AppState,
     username: &str,
     now: DateTime<Utc>,
-) -> Result<Option<User>, AppError> {
+) -> Result<Option<Arc<User>>, AppError> {
     if let Some((user, read_at)) = crate::state::lock(&state.users).get(username)
         && now - *read_at < Duration::seconds(USER_REUSE_SECS)
         && *read_at <= now
     {
-        return Ok(Some(user.clone()));
+        return Ok(Some(Arc::clone(user)));
     }
-    let user = state.store.user(username).await?;
+    let user = state.store.user(username).await?.map(Arc::new);
     let mut users = crate::state::lock(&state.users);
     match &user {
         Some(user) => {
-            users.insert(username.to_owned(), (user.clone(), now));
+            users.insert(username.to_owned(), (Arc::clone(user), now));
         }
         None => {
             users.remove(username);

@@ -10,7 +10,9 @@ use crate::secrets::same_secret;
 /// The signed-in user of a request.
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    pub user: User,
+    /// Shared with the server's cache of users (`auth::known_user`): read for every request, it
+    /// is not copied for each.
+    pub user: std::sync::Arc<User>,
     pub role: Role,
     /// The stored hash of the session token (the session's identity server-side).
     pub session: String,

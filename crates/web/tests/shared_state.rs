@@ -415,7 +415,13 @@ async fn a_held_caseload_is_reused_only_until_time_could_change_a_finding() {
     let state = &server.state;
     let access = Access::new("inv", Purpose::Investigation);
     let viewer = web::auth::Viewer {
-        user: server.store.user("inv").await.expect("user").expect("inv"),
+        user: server
+            .store
+            .user("inv")
+            .await
+            .expect("user")
+            .expect("inv")
+            .into(),
         role: web::access::Role::Investigator,
         session: String::new(),
         csrf: String::new(),

@@ -306,10 +306,7 @@ async fn open_cases(
     filter: &CaseFilter,
     counter: Option<u64>,
 ) -> Result<Arc<Vec<Arc<CachedCase>>>, AppError> {
-    let list_key = serde_json::to_string(filter).unwrap_or_default();
-    let held = crate::state::lock(&state.case_lists)
-        .get(&list_key)
-        .cloned();
+    let held = crate::state::lock(&state.case_lists).get(filter).cloned();
     let known = held.as_ref().map(|held| held.changes);
     let listed = match counter {
         Some(changes) => {
@@ -344,7 +341,7 @@ async fn open_cases(
             }
             let resolved = Arc::new(resolved);
             crate::state::lock(&state.case_lists).insert(
-                list_key,
+                filter.clone(),
                 HeldList {
                     changes,
                     cases: Arc::clone(&resolved),

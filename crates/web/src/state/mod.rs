@@ -64,10 +64,10 @@ pub struct AppState {
     /// write it once, not once each.
     pub touched: Mutex<HashMap<String, DateTime<Utc>>>,
     /// Users as last read for a request, with when (see `auth::known_user`).
-    pub users: Mutex<HashMap<String, (storage::User, DateTime<Utc>)>>,
-    /// Case lists as last listed, by filter (as JSON), with the change counter of the filter's
+    pub users: Mutex<HashMap<String, (Arc<storage::User>, DateTime<Utc>)>>,
+    /// Case lists as last listed, by filter, with the change counter of the filter's
     /// force at the time: reused while the counter stands still (see `ops::cases::open_cases`).
-    pub case_lists: Mutex<HashMap<String, HeldList>>,
+    pub case_lists: Mutex<HashMap<storage::CaseFilter, HeldList>>,
     /// Officers' caseloads as last worked out, by username (see `crate::ops::cases::my_caseload`).
     pub caseloads: Mutex<HashMap<String, HeldCaseload>>,
     /// Officers' names by (force, officer identifier), from the user list: read at start and
