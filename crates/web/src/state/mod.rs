@@ -44,6 +44,9 @@ pub struct HeldList {
     pub cases: Arc<Vec<Arc<CachedCase>>>,
 }
 
+/// A user as last read from the store, and when it was read.
+pub type HeldUser = (Arc<storage::User>, DateTime<Utc>);
+
 /// Shared server state.
 #[derive(Debug)]
 pub struct AppState {
@@ -64,7 +67,7 @@ pub struct AppState {
     /// write it once, not once each.
     pub touched: Mutex<HashMap<String, DateTime<Utc>>>,
     /// Users as last read for a request, with when (see `auth::known_user`).
-    pub users: Mutex<HashMap<String, (Arc<storage::User>, DateTime<Utc>)>>,
+    pub users: Mutex<HashMap<String, HeldUser>>,
     /// Case lists as last listed, by filter, with the change counter of the filter's
     /// force at the time: reused while the counter stands still (see `ops::cases::open_cases`).
     pub case_lists: Mutex<HashMap<storage::CaseFilter, HeldList>>,
