@@ -19,6 +19,10 @@ pub(crate) const COUNT_CHANGES: &str = "INSERT INTO case_changes (force, changes
 /// The counter of force `$1`.
 pub(crate) const CHANGES_OF_FORCE: &str = "SELECT changes FROM case_changes WHERE force = $1";
 
+/// The force of user `$1` (NULL for a user of no force), whose counter a session's caseload reads
+/// ([`crate::AccountStore::session_with_force_changes`]).
+pub(crate) const FORCE_OF_USER: &str = "SELECT force FROM users WHERE username = $1";
+
 /// The sum of every force's counter.
 pub(crate) const CHANGES_OF_ALL: &str =
     "SELECT CAST(COALESCE(SUM(changes), 0) AS BIGINT) FROM case_changes";

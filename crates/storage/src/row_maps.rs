@@ -462,6 +462,11 @@ impl TryFrom<ShareRow> for CaseShare {
     }
 }
 
+/// A session by token hash (`$1`), in the columns and order of [`SessionRow`]: the sqlx read and
+/// SQLite's point read run this one statement.
+pub(crate) const SESSION_BY_TOKEN: &str = "SELECT token_hash, username, csrf_token, created_at, \
+     last_seen_at FROM sessions WHERE token_hash = $1";
+
 /// A session from a `sessions` row.
 pub(crate) fn session_from_row<R: RowExt>(row: &R) -> StoreResult<Session> {
     row.decode::<SessionRow>()?.try_into()

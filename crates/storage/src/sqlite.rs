@@ -417,7 +417,7 @@ impl crate::engine::Backend for SqliteStore {
                         return Ok(None);
                     };
                     let force: Option<String> = optional(
-                        db.prepare_cached("SELECT force FROM users WHERE username = $1")?
+                        db.prepare_cached(crate::case_changes::FORCE_OF_USER)?
                             .query_row([row.username.as_str()], |r| r.get(0)),
                     )?
                     .flatten();
@@ -447,10 +447,7 @@ impl crate::engine::Backend for SqliteStore {
 /// A session's row by token hash (a point read).
 fn session_row(db: &rusqlite::Connection, token_hash: &str) -> StoreResult<Option<SessionRow>> {
     let found = db
-        .prepare_cached(
-            "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
-             FROM sessions WHERE token_hash = $1",
-        )?
+        .prepare_cached(crate::row_maps::SESSION_BY_TOKEN)?
         .query_row([token_hash], |row| {
             Ok(SessionRow {
                 token_hash: row.get(0)?,

@@ -66,17 +66,10 @@ pub async fn authenticate(
         .map(|(viewer, bearer, _)| (viewer, bearer)))
 }
 
-/// [`authenticate`], with the change counter of the viewer's force read together with the
-/// session (`None` for a viewer of no force): for a request about to list the force's cases
-/// (the caseload), which then spares a read of the store.
-pub async fn authenticate_with_force_changes(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<(Viewer, bool, Option<ForceChanges>)>, AppError> {
-    authenticate_reading(state, headers, true).await
-}
-
-async fn authenticate_reading(
+/// [`authenticate`]; with `with_force_changes`, the change counter of the viewer's force is read
+/// together with the session (`None` for a viewer of no force), for a request about to list the
+/// force's cases (the caseload), which then spares a read of the store.
+pub(crate) async fn authenticate_reading(
     state: &AppState,
     headers: &HeaderMap,
     with_force_changes: bool,

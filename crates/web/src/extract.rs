@@ -33,11 +33,10 @@ impl FromRequestParts<Arc<AppState>> for PageViewer {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        match auth::authenticate(state, &parts.headers).await {
-            Ok(Some((viewer, false))) => Ok(PageViewer(viewer)),
-            Ok(_) => Err(not_signed_in(&parts.headers)),
-            Err(error) => Err(error.into_response()),
-        }
+        let found = auth::authenticate_reading(state, &parts.headers, false).await;
+        page_viewer(found, &parts.headers)
+            .map(|(viewer, _)| PageViewer(viewer))
+            .map_err(|refusal| *refusal)
     }
 }
 
@@ -53,11 +52,23 @@ impl FromRequestParts<Arc<AppState>> for CaseloadViewer {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        match auth::authenticate_with_force_changes(state, &parts.headers).await {
-            Ok(Some((viewer, false, changes))) => Ok(CaseloadViewer(viewer, changes)),
-            Ok(_) => Err(not_signed_in(&parts.headers)),
-            Err(error) => Err(error.into_response()),
-        }
+        let found = auth::authenticate_reading(state, &parts.headers, true).await;
+        page_viewer(found, &parts.headers)
+            .map(|(viewer, changes)| CaseloadViewer(viewer, changes))
+            .map_err(|refusal| *refusal)
+    }
+}
+
+/// A page's viewer from what authentication found: a cookie session only (a bearer token is the
+/// API's), anyone else sent to sign in ([`not_signed_in`]).
+fn page_viewer(
+    found: Result<Option<(Viewer, bool, Option<storage::ForceChanges>)>, AppError>,
+    headers: &HeaderMap,
+) -> Result<(Viewer, Option<storage::ForceChanges>), Box<Response>> {
+    match found {
+        Ok(Some((viewer, false, changes))) => Ok((viewer, changes)),
+        Ok(_) => Err(Box::new(not_signed_in(headers))),
+        Err(error) => Err(Box::new(error.into_response())),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::ops::break_glass::declare_break_glass;
 use crate::ops::caseload::{
     CASELOAD_PAGE, CaseloadQuery, caseload_data, filter_caseload, rule_choices, team_data,
 };
-use crate::ops::cases::{authorise, authorise_case, case_key, read_with_shares};
+use crate::ops::cases::{authorise, authorise_case, case_key, read, read_with_shares};
 use crate::ops::guidance::{GuidanceQuery, PageLink, guidance_results};
 use crate::ops::identity::{person_key, unseal};
 use crate::ops::record::{Recorded, record_event};
@@ -404,13 +404,13 @@ pub async fn case_page(
         relation,
         ..
     } = case;
-    let (cached, shares) = read_with_shares(&state, &access, &key).await?;
+    let (cached, shares) = read_for_case_page(&state, &viewer, &access, &key, relation).await?;
     let mut page = case_view(
         &state,
         &viewer,
         &cached,
         relation,
-        Some(shares),
+        shares,
         Vec::new(),
         Vec::new(),
         None,
@@ -426,6 +426,28 @@ pub async fn case_page(
     }
     page.created = query.created.is_some();
     html(page)
+}
+
+/// The case for its page (an audited read), with its shares, read together with it, when the
+/// viewer may share the case: the page shows shares to those viewers only, so for anyone else
+/// none are read.
+async fn read_for_case_page(
+    state: &AppState,
+    viewer: &Viewer,
+    access: &storage::Access,
+    key: &domain::CaseKey,
+    relation: Relation,
+) -> Result<(Arc<CachedCase>, Option<Vec<storage::CaseShare>>), AppError> {
+    let may_share = matches!(
+        crate::access::decide(viewer.role, Action::CaseShare, relation),
+        crate::access::Decision::Allow(_)
+    );
+    if may_share {
+        let (cached, shares) = read_with_shares(state, access, key).await?;
+        Ok((cached, Some(shares)))
+    } else {
+        Ok((read(state, access, key).await?, None))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -589,13 +611,13 @@ pub(crate) async fn form_error(
     error: AppError,
 ) -> Result<Response, AppError> {
     let (access, relation, _) = authorise_case(state, viewer, key, Action::CaseRead).await?;
-    let (cached, shares) = read_with_shares(state, &access, key).await?;
+    let (cached, shares) = read_for_case_page(state, viewer, &access, key, relation).await?;
     let page = case_view(
         state,
         viewer,
         &cached,
         relation,
-        Some(shares),
+        shares,
         Vec::new(),
         Vec::new(),
         Some((error.message.clone(), error.field.clone())),

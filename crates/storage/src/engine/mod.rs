@@ -223,13 +223,10 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     /// A session by token hash.
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         let mut conn = self.read_plain().await?;
-        let row = stmt::<Self::Db>(
-            "SELECT token_hash, username, csrf_token, created_at, last_seen_at \
-             FROM sessions WHERE token_hash = $1",
-        )
-        .param(token_hash)
-        .optional(conn.next()?)
-        .await?;
+        let row = stmt::<Self::Db>(crate::row_maps::SESSION_BY_TOKEN)
+            .param(token_hash)
+            .optional(conn.next()?)
+            .await?;
         conn.finish().await?;
         row.map(|row| crate::row_maps::session_from_row(&row))
             .transpose()
@@ -246,7 +243,7 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
             return Ok(None);
         };
         let mut conn = self.read_plain().await?;
-        let row = stmt::<Self::Db>("SELECT force FROM users WHERE username = $1")
+        let row = stmt::<Self::Db>(crate::case_changes::FORCE_OF_USER)
             .param(session.username.as_str())
             .optional(conn.next()?)
             .await?;

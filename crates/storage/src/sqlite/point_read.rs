@@ -141,17 +141,24 @@ impl PointReader {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_what_another_connection_committed_and_reuses_connections() {
+    /// A WAL database holding table `t (k, v)` with `rows` run on it, its writing connection,
+    /// and a point reader of it (the directory lives as long as the first value).
+    fn database(rows: &str) -> (tempfile::TempDir, Connection, PointReader) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("points.db");
         let writer = Connection::open(&path).expect("open");
         writer
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER);",
-            )
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER); {rows}"
+            ))
             .expect("schema");
         let reader = PointReader::new(&path);
+        (dir, writer, reader)
+    }
+
+    #[test]
+    fn reads_what_another_connection_committed_and_reuses_connections() {
+        let (_dir, writer, reader) = database("");
         let read = |key: &str| {
             reader.read("t", |c| {
                 let found = c
@@ -170,16 +177,7 @@ mod tests {
 
     #[test]
     fn reads_together_in_one_snapshot_and_never_keeps_a_transaction_open() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("points.db");
-        let writer = Connection::open(&path).expect("open");
-        writer
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER); \
-                 INSERT INTO t VALUES ('a', 1);",
-            )
-            .expect("schema");
-        let reader = PointReader::new(&path);
+        let (_dir, writer, reader) = database("INSERT INTO t VALUES ('a', 1);");
         let value = |db: &Connection| -> StoreResult<i64> {
             Ok(db.query_row("SELECT v FROM t WHERE k = 'a'", [], |r| r.get(0))?)
         };

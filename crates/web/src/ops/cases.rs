@@ -240,7 +240,7 @@ const HELD_CASELOADS: usize = 10_000;
 /// change.
 ///
 /// `changes`: the counter of a force, read with the viewer's session
-/// ([`crate::auth::authenticate_with_force_changes`]); used when it is the viewer's force.
+/// ([`crate::extract::CaseloadViewer`]); used when it is the viewer's force.
 pub async fn my_caseload(
     state: &AppState,
     access: &Access,
