@@ -19,9 +19,21 @@ pub(crate) const COUNT_CHANGES: &str = "INSERT INTO case_changes (force, changes
 /// The counter of force `$1`.
 pub(crate) const CHANGES_OF_FORCE: &str = "SELECT changes FROM case_changes WHERE force = $1";
 
-/// The force of user `$1` (NULL for a user of no force), whose counter a session's caseload reads
-/// ([`crate::AccountStore::session_with_force_changes`]).
-pub(crate) const FORCE_OF_USER: &str = "SELECT force FROM users WHERE username = $1";
+/// A session by token hash (`$1`), in the columns of [`crate::row_maps::SessionRow`], then its
+/// user's force (column 5: NULL for a user of no force) and that force's counter (column 6: NULL
+/// before the force's first change): what the caseload reads before it lists
+/// ([`crate::AccountStore::session_with_force_changes`]). One statement, so one snapshot and, on
+/// SQLite, one read transaction (its lock, and the reload of a page cache that every commit
+/// drops, were most of the read's cost).
+pub(crate) const SESSION_WITH_FORCE_CHANGES: &str = "SELECT s.token_hash, s.username, \
+     s.csrf_token, s.created_at, s.last_seen_at, u.force, c.changes FROM sessions s \
+     LEFT JOIN users u ON u.username = s.username LEFT JOIN case_changes c ON c.force = u.force \
+     WHERE s.token_hash = $1";
+
+/// A counter as read: 0 when the force has had no change yet (no row, or NULL from an outer join).
+pub(crate) fn changes_or_zero(changes: Option<i64>) -> u64 {
+    changes.unwrap_or(0).max(0) as u64
+}
 
 /// The sum of every force's counter.
 pub(crate) const CHANGES_OF_ALL: &str =
@@ -59,5 +71,5 @@ pub(crate) async fn read_postgres(
                 .await?
         }
     };
-    Ok(changes.unwrap_or(0).max(0) as u64)
+    Ok(changes_or_zero(changes))
 }

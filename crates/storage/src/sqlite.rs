@@ -410,28 +410,26 @@ impl crate::engine::Backend for SqliteStore {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(Session, Option<ForceChanges>)>> {
-        let found =
-            self.points
-                .read_together("the session and its force's change counter", |db| {
-                    let Some(row) = session_row(db, token_hash)? else {
-                        return Ok(None);
-                    };
-                    let force: Option<String> = optional(
-                        db.prepare_cached(crate::case_changes::FORCE_OF_USER)?
-                            .query_row([row.username.as_str()], |r| r.get(0)),
-                    )?
-                    .flatten();
-                    let changes = match force {
-                        Some(force) => Some(ForceChanges {
-                            changes: force_changes(db, Some(&force))?,
-                            force,
-                        }),
-                        None => None,
-                    };
-                    Ok(Some((row, changes)))
-                })?;
+        let found = self
+            .points
+            .read("the session and its force's change counter", |db| {
+                let found = db
+                    .prepare_cached(crate::case_changes::SESSION_WITH_FORCE_CHANGES)?
+                    .query_row([token_hash], |row| {
+                        let force: Option<String> = row.get(5)?;
+                        let changes: Option<i64> = row.get(6)?;
+                        Ok((session_from_row(row)?, force, changes))
+                    });
+                Ok(optional(found)?)
+            })?;
         found
-            .map(|(row, changes)| Ok((Session::try_from(row)?, changes)))
+            .map(|(row, force, changes)| {
+                let changes = force.map(|force| ForceChanges {
+                    force,
+                    changes: crate::case_changes::changes_or_zero(changes),
+                });
+                Ok((Session::try_from(row)?, changes))
+            })
             .transpose()
     }
 
@@ -448,16 +446,19 @@ impl crate::engine::Backend for SqliteStore {
 fn session_row(db: &rusqlite::Connection, token_hash: &str) -> StoreResult<Option<SessionRow>> {
     let found = db
         .prepare_cached(crate::row_maps::SESSION_BY_TOKEN)?
-        .query_row([token_hash], |row| {
-            Ok(SessionRow {
-                token_hash: row.get(0)?,
-                username: row.get(1)?,
-                csrf_token: row.get(2)?,
-                created_at: row.get(3)?,
-                last_seen_at: row.get(4)?,
-            })
-        });
+        .query_row([token_hash], session_from_row);
     Ok(optional(found)?)
+}
+
+/// The session columns of a row (the first five, in the order of `row_maps::SESSION_BY_TOKEN`).
+fn session_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        token_hash: row.get(0)?,
+        username: row.get(1)?,
+        csrf_token: row.get(2)?,
+        created_at: row.get(3)?,
+        last_seen_at: row.get(4)?,
+    })
 }
 
 /// The change counter of `force` (every force's together when `None`): 0 before any change.
@@ -470,5 +471,5 @@ fn force_changes(db: &rusqlite::Connection, force: Option<&str>) -> StoreResult<
             .prepare_cached(crate::case_changes::CHANGES_OF_ALL)?
             .query_row([], |row| row.get(0)),
     };
-    Ok(optional(found)?.unwrap_or(0).max(0) as u64)
+    Ok(crate::case_changes::changes_or_zero(optional(found)?))
 }

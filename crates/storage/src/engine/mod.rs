@@ -233,29 +233,27 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
     }
 
     /// A session with the change counter of its user's force
-    /// ([`crate::AccountStore::session_with_force_changes`]): here three reads, one after the
-    /// other (SQLite reads them in one transaction).
+    /// ([`crate::AccountStore::session_with_force_changes`]), in one statement.
     async fn session_with_force_changes(
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(Session, Option<ForceChanges>)>> {
-        let Some(session) = self.session(token_hash).await? else {
-            return Ok(None);
-        };
         let mut conn = self.read_plain().await?;
-        let row = stmt::<Self::Db>(crate::case_changes::FORCE_OF_USER)
-            .param(session.username.as_str())
+        let row = stmt::<Self::Db>(crate::case_changes::SESSION_WITH_FORCE_CHANGES)
+            .param(token_hash)
             .optional(conn.next()?)
             .await?;
         conn.finish().await?;
-        let force: Option<String> = row.map(|row| row.col(0)).transpose()?.flatten();
-        let changes = match force {
-            Some(force) => Some(ForceChanges {
-                changes: self.case_changes(Some(&force)).await?,
-                force,
-            }),
-            None => None,
+        let Some(row) = row else {
+            return Ok(None);
         };
+        let session = crate::row_maps::session_from_row(&row)?;
+        let force: Option<String> = row.col(5)?;
+        let changes: Option<i64> = row.col(6)?;
+        let changes = force.map(|force| ForceChanges {
+            force,
+            changes: crate::case_changes::changes_or_zero(changes),
+        });
         Ok(Some((session, changes)))
     }
 
