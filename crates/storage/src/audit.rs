@@ -12,7 +12,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::access::{Access, Category};
-use crate::canonical::canonical_json;
 use crate::chain::{Hash, StateDelta, StateDigest};
 use crate::error::StoreError;
 
@@ -109,7 +108,7 @@ impl AuditRecord {
         hex::encode(hasher.finalize())
     }
 
-    /// This record's canonical JSON without `hash`: what [`canonical_json`] makes of the record
+    /// This record's canonical JSON without `hash`: what [`crate::canonical::canonical_json`] makes of the record
     /// as an object, written directly (keys in their sorted order) rather than built as a value,
     /// sorted and printed, because every audit record of every read is hashed on the audit
     /// writer's one thread. `canonical_body_is_canonical_json` checks the two agree.
@@ -131,10 +130,7 @@ impl AuditRecord {
         text(&mut out, "at", Some(&self.at));
         text(&mut out, "category", Some(&self.category));
         out.extend_from_slice(b"\"detail\":");
-        match &self.detail {
-            Value::Object(map) if map.is_empty() => out.extend_from_slice(b"{}"),
-            detail => out.extend_from_slice(canonical_json(detail).as_bytes()),
-        }
+        crate::canonical::write_canonical_json(&mut out, &self.detail);
         out.push(b',');
         text(&mut out, "object", Some(&self.object));
         text(&mut out, "prev_hash", Some(&self.prev_hash));
@@ -599,6 +595,8 @@ pub(crate) struct ChainExtension {
     pub records: Vec<AuditRecord>,
     pub checkpoints: Vec<Checkpoint>,
     pub head: SignedHead,
+    /// Where the chain stands once these are written (what the next transaction would find).
+    pub tail: ChainTail,
 }
 
 /// Chains `entries` (at least one) after `tail`: a checkpoint every
@@ -637,6 +635,7 @@ pub(crate) fn extend_chain(
         records,
         checkpoints,
         head,
+        tail,
     }
 }
 
@@ -697,7 +696,7 @@ pub(crate) mod tests {
     /// The record's canonical body as first defined: the record as a JSON value, through
     /// `canonical_json`. Stored chains were hashed this way, so the direct writer must agree.
     fn canonical_body_as_defined(record: &AuditRecord) -> String {
-        canonical_json(&serde_json::json!({
+        crate::canonical::canonical_json(&serde_json::json!({
             "seq": record.seq,
             "at": record.at,
             "actor": record.actor,

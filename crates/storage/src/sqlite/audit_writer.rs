@@ -25,7 +25,8 @@ use rusqlite::{Connection, OpenFlags, params};
 use tokio::sync::oneshot;
 
 use crate::audit::{
-    AuditEntry, AuditRecord, AuditSigner, Checkpoint, HeadTrust, SignedHead, TailRows, extend_chain,
+    AuditEntry, AuditRecord, AuditSigner, ChainTail, Checkpoint, HeadTrust, SignedHead, TailRows,
+    extend_chain,
 };
 use crate::audit_sql;
 use crate::chain::StateDelta;
@@ -78,6 +79,7 @@ impl AuditWriter {
             trust,
             gate,
             faults,
+            written: None,
         };
         let checkpoints = open(path)?;
         let (checkpointer, stop) = std::sync::mpsc::channel();
@@ -159,6 +161,13 @@ struct Writer {
     trust: Arc<HeadTrust>,
     gate: WriteGate,
     faults: Option<Arc<FaultInjector>>,
+    /// The tail this writer left with its last commit, and the connection's `data_version` at
+    /// that commit. While no other connection has committed since (the version is unchanged),
+    /// that tail is the chain's tail, and the next batch extends it without reading and checking
+    /// the stored one. Any other commit, this process's or another's (a write of the store, an
+    /// edit of the file through SQLite), moves the version, and the stored tail is read and
+    /// checked again.
+    written: Option<(i64, ChainTail)>,
 }
 
 impl Writer {
@@ -198,7 +207,10 @@ impl Writer {
             trust,
             gate,
             faults,
+            written,
         } = self;
+        // Taken now: a batch that fails leaves no tail to trust.
+        let written = written.take();
         let faults = faults.as_deref();
         let tick = || match faults {
             Some(faults) => faults.tick(),
@@ -211,8 +223,11 @@ impl Writer {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(failed)?;
         tick()?;
-        let rows = tail_rows(&tx).map_err(failed)?;
-        let tail = trust.tail(rows)?;
+        let version = data_version(&tx).map_err(failed)?;
+        let tail = match written {
+            Some((at, tail)) if at == version => tail,
+            _ => trust.tail(tail_rows(&tx).map_err(failed)?)?,
+        };
         let extension = extend_chain(signer, tail, entries, &StateDelta::default(), Utc::now());
         {
             let mut insert = tx
@@ -249,8 +264,16 @@ impl Writer {
         tick()?;
         tx.commit().map_err(failed)?;
         trust.wrote(&extension.head);
+        self.written = Some((version, extension.tail));
         Ok(extension.records)
     }
+}
+
+/// SQLite's count of commits by other connections, as this connection sees it: unchanged by the
+/// connection's own commits.
+fn data_version(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<i64> {
+    tx.prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))
 }
 
 /// The chain's last record, last checkpoint and signed head (one statement).
