@@ -1704,6 +1704,7 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
             .await,
         Err(StoreError::NotFound(_))
     ));
+    read_with_shares_agrees(store, &sharer, &ex1, vec![]).await?;
     let shared = store.share_case(&sharer, &share).await?;
     assert_eq!(
         shared.items,
@@ -1759,12 +1760,15 @@ pub async fn sharing<S: Store>(store: &S) -> StoreResult<()> {
         vec![revoked.clone()],
         "but are kept"
     );
-    read_with_shares_agrees(store, &sharer, &ex1, vec![revoked]).await?;
+    read_with_shares_agrees(store, &sharer, &ex1, vec![revoked.clone()]).await?;
     let (missing, none) = store
         .read_case_and_shares_if_changed(&sharer, &key("exampleshire", "NOPE"), None)
         .await?;
     assert!(matches!(missing, crate::CaseRead::Missing));
     assert!(none.is_empty(), "no shares for a case that is not there");
+    // Shared again: both shares, oldest first.
+    let again = store.share_case(&sharer, &share).await?;
+    read_with_shares_agrees(store, &sharer, &ex1, vec![revoked, again]).await?;
     Ok(())
 }
 

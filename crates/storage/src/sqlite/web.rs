@@ -26,24 +26,25 @@ impl SqliteStore {
         // the commit released its batch of callers together, and they queued on SQLite's
         // read-mark locks; here it runs beside the session's lookup, usually on a connection
         // whose pages are still current. The shares, read after the commit, would always find
-        // the connection's pages dropped by it: read with the version, they cost one statement.
-        let version = |db: &rusqlite::Connection| -> StoreResult<Option<(i64, i64)>> {
-            let found = db
-                .prepare_cached(
-                    "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",
-                )?
-                .query_row([key.force.as_str(), key.reference.as_str()], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                });
-            Ok(optional(found)?)
-        };
+        // the connection's pages dropped by it: read with the version, in the same statement
+        // (one snapshot without a BEGIN and a COMMIT of its own), they cost a join.
         let found = if with_shares {
-            self.points
-                .read_together("the case's version and shares", |db| {
-                    Ok((version(db)?, Some(case_shares(db, key)?)))
-                })?
+            let (version, shares) = self.points.read("the case's version and shares", |db| {
+                version_and_shares(db, key)
+            })?;
+            (version, Some(shares))
         } else {
-            (self.points.read("the case's version", version)?, None)
+            let version = self.points.read("the case's version", |db| {
+                let found = db
+                    .prepare_cached(
+                        "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",
+                    )?
+                    .query_row([key.force.as_str(), key.reference.as_str()], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    });
+                Ok(optional(found)?)
+            })?;
+            (version, None)
         };
         self.audit_alone(vec![entry]).await?;
         Ok(found)
@@ -73,6 +74,32 @@ impl SqliteStore {
         self.points
             .read("the case's shares", |db| case_shares(db, key))
     }
+}
+
+/// A case's id and its version.
+type CaseVersion = (i64, i64);
+
+/// A case's id and version (`None`: no such case) and every share of it, revoked ones included,
+/// oldest first: one row per share, or one with no share when there is none.
+fn version_and_shares(
+    db: &rusqlite::Connection,
+    key: &CaseKey,
+) -> StoreResult<(Option<CaseVersion>, Vec<CaseShare>)> {
+    let mut statement = db.prepare_cached(
+        "SELECT c.case_id, c.version, s.id, s.force, s.reference, s.partner, s.shared_by, \
+         s.items, s.reason, s.at, s.revoked_at, s.revoked_by FROM cases c \
+         LEFT JOIN case_shares s ON s.force = c.force AND s.reference = c.reference \
+         WHERE c.force = $1 AND c.reference = $2 ORDER BY s.id",
+    )?;
+    let mut rows = statement.query([key.force.as_str(), key.reference.as_str()])?;
+    let (mut version, mut shares) = (None, Vec::new());
+    while let Some(row) = rows.next()? {
+        version = Some((row.get(0)?, row.get(1)?));
+        if row.get_ref(2)? != rusqlite::types::ValueRef::Null {
+            shares.push(share_from_point(row)?);
+        }
+    }
+    Ok((version, shares))
 }
 
 /// Every share of a case, revoked ones included, oldest first.
