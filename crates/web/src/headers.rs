@@ -1,10 +1,7 @@
 //! Security headers on every response.
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
-use std::sync::Arc;
 
 use crate::state::AppState;
 
@@ -12,16 +9,11 @@ use crate::state::AppState;
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-/// Adds the security headers. `Cache-Control: no-store` on everything but the stylesheet: pages
-/// may hold case data and are never cached. A handler may set its own CSP (the report page adds
-/// a hash for its stylesheet), which is kept.
-pub async fn security_headers(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let is_static = request.uri().path().starts_with("/static/");
-    let mut response = next.run(request).await;
+/// Adds the security headers to a response (of a `/static/` path when `is_static`).
+/// `Cache-Control: no-store` on everything but the static files: pages may hold case data and are
+/// never cached. A handler may set its own CSP (the report page adds a hash for its stylesheet),
+/// which is kept. Called for every response by `routes::every_response`.
+pub fn add_security_headers(state: &AppState, is_static: bool, response: &mut Response) {
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
@@ -60,5 +52,4 @@ pub async fn security_headers(
     } else {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
 }

@@ -41,7 +41,7 @@ pub const TOOLKITS: [&str; 3] = [
 /// case of the viewer's reach that exists outside their team offers break-glass, where their
 /// role may declare it; nothing else about the case is said.
 pub async fn error_pages(
-    State(state): State<Arc<AppState>>,
+    state: &AppState,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -61,11 +61,11 @@ pub async fn error_pages(
     };
     let mut headers = HeaderMap::new();
     headers.insert(header::COOKIE, cookie);
-    let Ok(Some((viewer, false))) = auth::authenticate(&state, &headers).await else {
+    let Ok(Some((viewer, false))) = auth::authenticate(state, &headers).await else {
         return response;
     };
     let break_glass = if error.status == StatusCode::NOT_FOUND && is_get {
-        break_glass_offer(&state, &viewer, &path).await
+        break_glass_offer(state, &viewer, &path).await
     } else {
         None
     };

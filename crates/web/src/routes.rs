@@ -276,13 +276,24 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            pages::error_pages,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
+            every_response,
         ))
         .with_state(state)
+}
+
+/// What every response goes through: an error answered to a page request is made again as a
+/// page with the viewer's navigation (`pages::error_pages`), then the security headers are added
+/// (`headers::add_security_headers`). One layer rather than one each: every layer made with
+/// `from_fn` boxes the rest of the stack and its own future on every request.
+async fn every_response(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_static = request.uri().path().starts_with("/static/");
+    let mut response = pages::error_pages(&state, request, next).await;
+    headers::add_security_headers(&state, is_static, &mut response);
+    response
 }
 
 async fn not_found() -> crate::error::AppError {
