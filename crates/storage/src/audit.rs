@@ -108,8 +108,8 @@ impl AuditRecord {
         hex::encode(hasher.finalize())
     }
 
-    /// This record's canonical JSON without `hash`: what [`crate::canonical::canonical_json`] makes of the record
-    /// as an object, written directly (keys in their sorted order) rather than built as a value,
+    /// This record's canonical JSON without `hash`: what [`crate::canonical::canonical_json`]
+    /// makes of the record as an object, written directly (keys in their sorted order) rather than built as a value,
     /// sorted and printed, because every audit record of every read is hashed on the audit
     /// writer's one thread. `canonical_body_is_canonical_json` checks the two agree.
     fn canonical_body(&self) -> Vec<u8> {

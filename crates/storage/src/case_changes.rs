@@ -30,6 +30,17 @@ pub(crate) const SESSION_WITH_FORCE_CHANGES: &str = "SELECT s.token_hash, s.user
      LEFT JOIN users u ON u.username = s.username LEFT JOIN case_changes c ON c.force = u.force \
      WHERE s.token_hash = $1";
 
+/// The force and counter columns of [`SESSION_WITH_FORCE_CHANGES`]: none for a user of no force.
+pub(crate) fn force_changes_of(
+    force: Option<String>,
+    changes: Option<i64>,
+) -> Option<crate::model::ForceChanges> {
+    force.map(|force| crate::model::ForceChanges {
+        force,
+        changes: changes_or_zero(changes),
+    })
+}
+
 /// A counter as read: 0 when the force has had no change yet (no row, or NULL from an outer join).
 pub(crate) fn changes_or_zero(changes: Option<i64>) -> u64 {
     changes.unwrap_or(0).max(0) as u64

@@ -462,6 +462,11 @@ impl TryFrom<ShareRow> for CaseShare {
     }
 }
 
+/// A case's id and version by force (`$1`) and reference (`$2`): the conditional read's version
+/// lookup in both stores.
+pub(crate) const CASE_VERSION: &str =
+    "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2";
+
 /// A session by token hash (`$1`), in the columns and order of [`SessionRow`]: the sqlx read and
 /// SQLite's point read run this one statement.
 pub(crate) const SESSION_BY_TOKEN: &str = "SELECT token_hash, username, csrf_token, created_at, \

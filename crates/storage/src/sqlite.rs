@@ -416,20 +416,14 @@ impl crate::engine::Backend for SqliteStore {
                 let found = db
                     .prepare_cached(crate::case_changes::SESSION_WITH_FORCE_CHANGES)?
                     .query_row([token_hash], |row| {
-                        let force: Option<String> = row.get(5)?;
-                        let changes: Option<i64> = row.get(6)?;
-                        Ok((session_from_row(row)?, force, changes))
+                        let changes =
+                            crate::case_changes::force_changes_of(row.get(5)?, row.get(6)?);
+                        Ok((session_from_row(row)?, changes))
                     });
                 Ok(optional(found)?)
             })?;
         found
-            .map(|(row, force, changes)| {
-                let changes = force.map(|force| ForceChanges {
-                    force,
-                    changes: crate::case_changes::changes_or_zero(changes),
-                });
-                Ok((Session::try_from(row)?, changes))
-            })
+            .map(|(row, changes)| Ok((Session::try_from(row)?, changes)))
             .transpose()
     }
 

@@ -231,6 +231,12 @@ pub fn may_break_glass(role: Role) -> bool {
     )
 }
 
+/// Whether [`decide`] allows the action: for what a page offers or reads ahead; a route acts on
+/// the decision itself.
+pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
+    matches!(decide(role, action, relation), Decision::Allow(_))
+}
+
 /// THE access-control decision. Every route goes through here.
 pub fn decide(role: Role, action: Action, relation: Relation) -> Decision {
     use Decision::{Allow, Forbidden};

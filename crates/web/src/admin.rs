@@ -232,23 +232,22 @@ pub async fn add_user(
         errors.push(("role".to_owned(), "Choose a role.".to_owned()));
     }
     let national = fields.checked("national");
+    let sent_force = fields.get("force");
     let force = match viewer.scope() {
-        storage::UserScope::Force(own) => Some(own.to_owned()),
+        storage::UserScope::Force(own) => {
+            // A force's administrator is not offered a force: one sent all the same, naming
+            // another force, is refused rather than quietly replaced by their own.
+            if sent_force.is_some_and(|sent| sent != own) {
+                errors.push((
+                    "force".to_owned(),
+                    format!("You add users to your own force ({own}) only."),
+                ));
+            }
+            Some(own.to_owned())
+        }
         _ if national => None,
-        _ => fields.get("force").map(str::to_owned),
+        _ => sent_force.map(str::to_owned),
     };
-    // A force's administrator is not offered a force: one sent all the same, naming another
-    // force, is refused rather than quietly replaced by their own.
-    let sent_force = fields.get("force").map(str::trim).unwrap_or("");
-    if let storage::UserScope::Force(own) = viewer.scope()
-        && !sent_force.is_empty()
-        && sent_force != own
-    {
-        errors.push((
-            "force".to_owned(),
-            format!("You add users to your own force ({own}) only."),
-        ));
-    }
     if national && !matches!(viewer.scope(), storage::UserScope::National) {
         errors.push((
             "national".to_owned(),

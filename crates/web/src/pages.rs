@@ -438,11 +438,7 @@ async fn read_for_case_page(
     key: &domain::CaseKey,
     relation: Relation,
 ) -> Result<(Arc<CachedCase>, Option<Vec<storage::CaseShare>>), AppError> {
-    let may_share = matches!(
-        crate::access::decide(viewer.role, Action::CaseShare, relation),
-        crate::access::Decision::Allow(_)
-    );
-    if may_share {
+    if crate::access::allows(viewer.role, Action::CaseShare, relation) {
         let (cached, shares) = read_with_shares(state, access, key).await?;
         Ok((cached, Some(shares)))
     } else {
@@ -464,12 +460,7 @@ async fn case_view(
 ) -> Result<CasePage, AppError> {
     let key = &cached.case.key;
     let findings = cached.findings_at(state, state.now());
-    let allowed = |action| {
-        matches!(
-            crate::access::decide(viewer.role, action, relation),
-            crate::access::Decision::Allow(_)
-        )
-    };
+    let allowed = |action| crate::access::allows(viewer.role, action, relation);
     let html_failed = |error: askama::Error| AppError::internal("case page", &error);
     let can_write = allowed(Action::CaseWrite);
     let now = state.now();

@@ -5,7 +5,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::AppError;
 
-use crate::access::{Action, Decision, Relation, decide};
+use crate::access::{Action, Relation, allows};
 use crate::ops::audit::AuditRow;
 use crate::ops::guidance::PageLink;
 use crate::rows::{CaseloadRow, DecisionRow, FindingRow, OfficerLoad, PersonRow, TimelineRow};
@@ -33,12 +33,7 @@ pub struct Nav {
 
 impl Nav {
     pub fn for_viewer(viewer: &Viewer) -> Self {
-        let allowed = |action| {
-            matches!(
-                decide(viewer.role, action, Relation::NotApplicable),
-                Decision::Allow(_)
-            )
-        };
+        let allowed = |action| allows(viewer.role, action, Relation::NotApplicable);
         Nav {
             signed_in: true,
             username: viewer.user.display_name.clone(),

@@ -248,12 +248,7 @@ pub trait Backend: Sized + Send + Sync + std::fmt::Debug + 'static {
             return Ok(None);
         };
         let session = crate::row_maps::session_from_row(&row)?;
-        let force: Option<String> = row.col(5)?;
-        let changes: Option<i64> = row.col(6)?;
-        let changes = force.map(|force| ForceChanges {
-            force,
-            changes: crate::case_changes::changes_or_zero(changes),
-        });
+        let changes = crate::case_changes::force_changes_of(row.col(5)?, row.col(6)?);
         Ok(Some((session, changes)))
     }
 

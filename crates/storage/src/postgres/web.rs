@@ -22,13 +22,11 @@ impl PgStore {
     ) -> StoreResult<(Option<(i64, i64)>, PgTx<'_>)> {
         self.audit_alone(vec![entry]).await?;
         let mut tx = self.begin_snapshot(actor_of(access)).await?;
-        let row = stmt::<sqlx::Postgres>(
-            "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",
-        )
-        .param(key.force.as_str())
-        .param(key.reference.as_str())
-        .optional(&mut tx.tx)
-        .await?;
+        let row = stmt::<sqlx::Postgres>(crate::row_maps::CASE_VERSION)
+            .param(key.force.as_str())
+            .param(key.reference.as_str())
+            .optional(&mut tx.tx)
+            .await?;
         let found = match row {
             Some(row) => Some((row.col(0)?, row.col(1)?)),
             None => None,

@@ -36,9 +36,7 @@ impl SqliteStore {
         } else {
             let version = self.points.read("the case's version", |db| {
                 let found = db
-                    .prepare_cached(
-                        "SELECT case_id, version FROM cases WHERE force = $1 AND reference = $2",
-                    )?
+                    .prepare_cached(crate::row_maps::CASE_VERSION)?
                     .query_row([key.force.as_str(), key.reference.as_str()], |row| {
                         Ok((row.get(0)?, row.get(1)?))
                     });
