@@ -155,6 +155,51 @@ fn checkpoint_until_stopped(connection: &Connection, stop: &Receiver<()>) {
     }
 }
 
+/// How long the writer waits for more jobs before committing a batch while others are writing
+/// at the same time (a group commit delay, like PostgreSQL's `commit_delay`).
+///
+/// Every batch costs an `fdatasync` and a signed head whatever its size, and under load the
+/// jobs arrive a few at a time: without the wait, `cargo xtask bench http` (2 cores, 64
+/// clients) committed about 11 records per flush. Measured 2026-12-06, five runs each,
+/// alternating: the caseload page at 0.345 of the floor without the wait and 0.377 with
+/// 150 µs; the case page at 0.349 and 0.372. A caller waits at most this much longer; a lone
+/// writer (the previous batch held one job) never waits.
+const GATHER_WAIT: Duration = Duration::from_micros(150);
+
+/// Whether to wait [`GATHER_WAIT`] for more jobs: only when the previous batch held more than
+/// one job (others are writing now) and this one has room.
+fn gather_more(previous_jobs: usize, count: usize) -> bool {
+    previous_jobs > 1 && count < MAX_BATCH_ENTRIES
+}
+
+/// The jobs of one transaction and their number of entries.
+struct Batch {
+    jobs: Vec<Job>,
+    count: usize,
+}
+
+impl Batch {
+    fn of(first: Job) -> Batch {
+        Batch {
+            count: first.entries.len(),
+            jobs: vec![first],
+        }
+    }
+
+    /// Adds every job already waiting, until the batch holds [`MAX_BATCH_ENTRIES`] entries.
+    fn take_waiting(&mut self, queue: &Receiver<Job>) {
+        while self.count < MAX_BATCH_ENTRIES {
+            match queue.try_recv() {
+                Ok(job) => {
+                    self.count += job.entries.len();
+                    self.jobs.push(job);
+                }
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+    }
+}
+
 struct Writer {
     connection: Connection,
     signer: AuditSigner,
@@ -172,24 +217,23 @@ struct Writer {
 
 impl Writer {
     /// Takes every job waiting (up to [`MAX_BATCH_ENTRIES`] entries), commits them as one
-    /// transaction, answers each, and waits for more; stops when the store is dropped.
+    /// transaction, answers each, and waits for more; stops when the store is dropped. While
+    /// others are writing at the same time ([`gather_more`]), it first waits [`GATHER_WAIT`] for
+    /// more jobs to join the batch.
     fn run(mut self, queue: Receiver<Job>) {
+        let mut previous_jobs = 0;
         while let Ok(first) = queue.recv() {
-            let mut batch = vec![first];
-            let mut count = batch[0].entries.len();
-            while count < MAX_BATCH_ENTRIES {
-                match queue.try_recv() {
-                    Ok(job) => {
-                        count += job.entries.len();
-                        batch.push(job);
-                    }
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                }
+            let mut batch = Batch::of(first);
+            batch.take_waiting(&queue);
+            if gather_more(previous_jobs, batch.count) {
+                std::thread::sleep(GATHER_WAIT);
+                batch.take_waiting(&queue);
             }
-            let counts: Vec<usize> = batch.iter().map(|job| job.entries.len()).collect();
-            let mut replies = Vec::with_capacity(batch.len());
-            let mut entries = Vec::with_capacity(count);
-            for job in batch {
+            previous_jobs = batch.jobs.len();
+            let counts: Vec<usize> = batch.jobs.iter().map(|job| job.entries.len()).collect();
+            let mut replies = Vec::with_capacity(batch.jobs.len());
+            let mut entries = Vec::with_capacity(batch.count);
+            for job in batch.jobs {
                 replies.push(job.reply);
                 entries.extend(job.entries);
             }
@@ -334,4 +378,53 @@ fn write_head(tx: &rusqlite::Transaction<'_>, head: &SignedHead) -> rusqlite::Re
         head.public_key,
         head.signature
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Access, Category, Purpose};
+
+    fn job(entries: usize) -> Job {
+        let access = Access::new("user:1", Purpose::Investigation);
+        let (reply, _answered) = oneshot::channel();
+        Job {
+            entries: (0..entries)
+                .map(|i| AuditEntry::new(&access, Category::Consultation, format!("case:x/{i}")))
+                .collect(),
+            reply,
+        }
+    }
+
+    #[test]
+    fn waits_for_more_only_while_others_write_and_there_is_room() {
+        assert!(!gather_more(0, 1), "the first batch");
+        assert!(!gather_more(1, 1), "a lone writer");
+        assert!(gather_more(2, 1));
+        assert!(gather_more(30, MAX_BATCH_ENTRIES - 1));
+        assert!(!gather_more(30, MAX_BATCH_ENTRIES), "a full batch");
+    }
+
+    #[test]
+    fn a_batch_takes_what_waits_until_it_is_full() {
+        let (jobs, queue) = std::sync::mpsc::channel();
+        let mut batch = Batch::of(job(2));
+        batch.take_waiting(&queue);
+        assert_eq!((batch.jobs.len(), batch.count), (1, 2), "nothing waiting");
+        for _ in 0..3 {
+            jobs.send(job(3)).expect("queued");
+        }
+        batch.take_waiting(&queue);
+        assert_eq!((batch.jobs.len(), batch.count), (4, 11));
+
+        let mut full = Batch::of(job(MAX_BATCH_ENTRIES - 1));
+        jobs.send(job(1)).expect("queued");
+        jobs.send(job(1)).expect("queued");
+        full.take_waiting(&queue);
+        assert_eq!(full.count, MAX_BATCH_ENTRIES, "stops once full");
+        assert!(
+            queue.try_recv().is_ok(),
+            "the rest waits for the next batch"
+        );
+    }
 }
