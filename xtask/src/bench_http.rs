@@ -390,11 +390,9 @@ fn pending_write_kb() -> Option<u64> {
 fn meminfo_pending_kb(meminfo: &str) -> u64 {
     meminfo
         .lines()
-        .filter_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            matches!(name, "Dirty" | "Writeback").then_some(())?;
-            value.split_whitespace().next()?.parse::<u64>().ok()
-        })
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| matches!(*name, "Dirty" | "Writeback"))
+        .filter_map(|(_, value)| value.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
 }
 

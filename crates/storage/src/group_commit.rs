@@ -35,12 +35,36 @@ pub(crate) type CommitBatch =
     Arc<dyn Fn(Vec<AuditEntry>) -> BoxFuture<StoreResult<Vec<AuditRecord>>> + Send + Sync>;
 
 /// At most this many entries go into one transaction (bounds the transaction's size and the wait
-/// of the first caller in a batch).
+/// of the first caller in a batch). SQLite's audit writer may pass it by one caller's entries
+/// (`sqlite::audit_writer`, `Batch::take_waiting`).
 pub(crate) const MAX_BATCH_ENTRIES: usize = 512;
 
-struct Waiting {
-    entries: Vec<AuditEntry>,
-    reply: oneshot::Sender<StoreResult<Vec<AuditRecord>>>,
+/// A caller's entries waiting for a batch, and where to send their records.
+pub(crate) struct Waiting {
+    pub(crate) entries: Vec<AuditEntry>,
+    pub(crate) reply: oneshot::Sender<StoreResult<Vec<AuditRecord>>>,
+}
+
+/// The callers of one batch: each one's reply and how many of the batch's entries are theirs,
+/// in the batch's order.
+pub(crate) struct Callers {
+    replies: Vec<oneshot::Sender<StoreResult<Vec<AuditRecord>>>>,
+    counts: Vec<usize>,
+}
+
+/// A batch's entries, in the callers' order, and its callers to answer once it has committed.
+pub(crate) fn into_batch(waiting: Vec<Waiting>) -> (Vec<AuditEntry>, Callers) {
+    let mut callers = Callers {
+        replies: Vec::with_capacity(waiting.len()),
+        counts: Vec::with_capacity(waiting.len()),
+    };
+    let mut entries = Vec::with_capacity(waiting.iter().map(|w| w.entries.len()).sum());
+    for caller in waiting {
+        callers.counts.push(caller.entries.len());
+        callers.replies.push(caller.reply);
+        entries.extend(caller.entries);
+    }
+    (entries, callers)
 }
 
 #[derive(Default)]
@@ -135,16 +159,8 @@ async fn run(queue: Arc<Mutex<Queue>>, commit: CommitBatch) {
             }
             take_batch(&mut queue.waiting)
         };
-        let mut counts = Vec::with_capacity(batch.len());
-        let mut replies = Vec::with_capacity(batch.len());
-        let mut entries = Vec::new();
-        for waiting in batch {
-            counts.push(waiting.entries.len());
-            replies.push(waiting.reply);
-            entries.extend(waiting.entries);
-        }
-        let outcome = commit(entries).await;
-        answer(replies, &counts, outcome);
+        let (entries, callers) = into_batch(batch);
+        callers.answer(commit(entries).await);
     }
     // Stopped normally: nothing is waiting, and `committing` is already false.
     guard.finished = true;
@@ -166,33 +182,32 @@ fn take_batch(waiting: &mut VecDeque<Waiting>) -> Vec<Waiting> {
     batch
 }
 
-/// Gives each caller its own records, or the batch's error.
-pub(crate) fn answer(
-    replies: Vec<oneshot::Sender<StoreResult<Vec<AuditRecord>>>>,
-    counts: &[usize],
-    outcome: StoreResult<Vec<AuditRecord>>,
-) {
-    match outcome {
-        Ok(records) if records.len() == counts.iter().sum::<usize>() => {
-            let mut records = records.into_iter();
-            for (reply, count) in replies.into_iter().zip(counts) {
-                // A caller that went away no longer needs its answer; its records are stored.
-                let _ = reply.send(Ok(records.by_ref().take(*count).collect()));
+impl Callers {
+    /// Gives each caller its own records, or the batch's error.
+    pub(crate) fn answer(self, outcome: StoreResult<Vec<AuditRecord>>) {
+        let Callers { replies, counts } = self;
+        match outcome {
+            Ok(records) if records.len() == counts.iter().sum::<usize>() => {
+                let mut records = records.into_iter();
+                for (reply, count) in replies.into_iter().zip(&counts) {
+                    // A caller that went away no longer needs its answer; its records are stored.
+                    let _ = reply.send(Ok(records.by_ref().take(*count).collect()));
+                }
             }
-        }
-        Ok(records) => {
-            let message = format!(
-                "the audit batch wrote {} records for {} entries",
-                records.len(),
-                counts.iter().sum::<usize>()
-            );
-            for reply in replies {
-                let _ = reply.send(Err(StoreError::Audit(message.clone())));
+            Ok(records) => {
+                let message = format!(
+                    "the audit batch wrote {} records for {} entries",
+                    records.len(),
+                    counts.iter().sum::<usize>()
+                );
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Audit(message.clone())));
+                }
             }
-        }
-        Err(error) => {
-            for reply in replies {
-                let _ = reply.send(Err(same_error(&error)));
+            Err(error) => {
+                for reply in replies {
+                    let _ = reply.send(Err(same_error(&error)));
+                }
             }
         }
     }

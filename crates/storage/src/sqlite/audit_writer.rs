@@ -32,21 +32,16 @@ use crate::audit_sql;
 use crate::chain::StateDelta;
 use crate::error::{StoreError, StoreResult};
 use crate::fault::FaultInjector;
-use crate::group_commit::{MAX_BATCH_ENTRIES, answer};
+use crate::group_commit::{MAX_BATCH_ENTRIES, Waiting, into_batch};
 
 /// Taken before any write transaction on the database, by the sqlx writer and the audit writer
 /// alike (fair: waiters are served in order).
 pub(crate) type WriteGate = Arc<tokio::sync::Mutex<()>>;
 
-struct Job {
-    entries: Vec<AuditEntry>,
-    reply: oneshot::Sender<StoreResult<Vec<AuditRecord>>>,
-}
-
 /// The handle to the audit writer thread and its checkpointer. Both stop when the handle is
 /// dropped.
 pub(crate) struct AuditWriter {
-    jobs: Sender<Job>,
+    jobs: Sender<Waiting>,
     _checkpointer: Sender<()>,
 }
 
@@ -105,7 +100,7 @@ impl AuditWriter {
         }
         let (reply, answered) = oneshot::channel();
         self.jobs
-            .send(Job { entries, reply })
+            .send(Waiting { entries, reply })
             .map_err(|_| StoreError::Audit("the audit writer has stopped".into()))?;
         answered.await.map_err(|_| {
             StoreError::Audit("the audit writer stopped before the batch committed".into())
@@ -174,20 +169,23 @@ fn gather_more(previous_jobs: usize, count: usize) -> bool {
 
 /// The jobs of one transaction and their number of entries.
 struct Batch {
-    jobs: Vec<Job>,
+    jobs: Vec<Waiting>,
     count: usize,
 }
 
 impl Batch {
-    fn of(first: Job) -> Batch {
+    fn of(first: Waiting) -> Batch {
         Batch {
             count: first.entries.len(),
             jobs: vec![first],
         }
     }
 
-    /// Adds every job already waiting, until the batch holds [`MAX_BATCH_ENTRIES`] entries.
-    fn take_waiting(&mut self, queue: &Receiver<Job>) {
+    /// Adds every job already waiting, until the batch holds [`MAX_BATCH_ENTRIES`] entries or
+    /// more: a receiver cannot look at a job without taking it, so the last job taken may carry
+    /// the batch past the bound (by at most that one job's entries), unlike the PostgreSQL
+    /// committer's `take_batch`.
+    fn take_waiting(&mut self, queue: &Receiver<Waiting>) {
         while self.count < MAX_BATCH_ENTRIES {
             match queue.try_recv() {
                 Ok(job) => {
@@ -216,11 +214,11 @@ struct Writer {
 }
 
 impl Writer {
-    /// Takes every job waiting (up to [`MAX_BATCH_ENTRIES`] entries), commits them as one
-    /// transaction, answers each, and waits for more; stops when the store is dropped. While
+    /// Takes every job waiting (up to about [`MAX_BATCH_ENTRIES`] entries:
+    /// [`Batch::take_waiting`]), commits them as one transaction, answers each, and waits for more; stops when the store is dropped. While
     /// others are writing at the same time ([`gather_more`]), it first waits [`GATHER_WAIT`] for
     /// more jobs to join the batch.
-    fn run(mut self, queue: Receiver<Job>) {
+    fn run(mut self, queue: Receiver<Waiting>) {
         let mut previous_jobs = 0;
         while let Ok(first) = queue.recv() {
             let mut batch = Batch::of(first);
@@ -230,15 +228,8 @@ impl Writer {
                 batch.take_waiting(&queue);
             }
             previous_jobs = batch.jobs.len();
-            let counts: Vec<usize> = batch.jobs.iter().map(|job| job.entries.len()).collect();
-            let mut replies = Vec::with_capacity(batch.jobs.len());
-            let mut entries = Vec::with_capacity(batch.count);
-            for job in batch.jobs {
-                replies.push(job.reply);
-                entries.extend(job.entries);
-            }
-            let outcome = self.commit(&entries);
-            answer(replies, &counts, outcome);
+            let (entries, callers) = into_batch(batch.jobs);
+            callers.answer(self.commit(&entries));
         }
     }
 
@@ -385,10 +376,10 @@ mod tests {
     use super::*;
     use crate::access::{Access, Category, Purpose};
 
-    fn job(entries: usize) -> Job {
+    fn job(entries: usize) -> Waiting {
         let access = Access::new("user:1", Purpose::Investigation);
         let (reply, _answered) = oneshot::channel();
-        Job {
+        Waiting {
             entries: (0..entries)
                 .map(|i| AuditEntry::new(&access, Category::Consultation, format!("case:x/{i}")))
                 .collect(),
