@@ -22,8 +22,11 @@ pub struct HttpArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 64)]
     clients: usize,
-    /// Seconds of load per target.
-    #[arg(long, default_value_t = 5)]
+    /// Seconds of load per target (in one-second slices, alternating with the floor). Ten since
+    /// 2026-12-07: single slices of one run range over a fifth of their ratio (0.305-0.437 for
+    /// the caseload page in one run), so five slices left a run's ratio to chance by about as
+    /// much as the margin to the goal.
+    #[arg(long, default_value_t = 10)]
     seconds: u64,
     /// Synthetic cases in the demo database.
     #[arg(long, default_value_t = 250)]
@@ -292,8 +295,8 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
     }
     flush_pending_writes();
     println!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}",
-        "target", "req/s", "p50", "p99", "errors", "ratio", "body"
+        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}   {}",
+        "target", "req/s", "p50", "p99", "errors", "ratio", "body", "slice ratios"
     );
     let chosen =
         |name: &str| !is_page(name) || args.only.as_deref().is_none_or(|only| name.contains(only));
@@ -304,23 +307,28 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
     let mut rows = Vec::new();
     for (name, url, headers) in targets[1..].iter().filter(|(name, _, _)| chosen(name)) {
         let (mut floor, mut target) = (Sample::default(), Sample::default());
+        let mut slice_ratios = Vec::new();
         for i in 0..slices {
             // Floor, target, target, floor, ...: neither side always goes first.
             let floor_first = i % 2 == 0;
+            let mut floor_slice = Sample::default();
             if floor_first {
-                floor.add(load(&client, floor_url, &none, args.clients, slice).await);
+                floor_slice = load(&client, floor_url, &none, args.clients, slice).await;
             }
-            target.add(load(&client, url, headers, args.clients, slice).await);
+            let target_slice = load(&client, url, headers, args.clients, slice).await;
             if !floor_first {
-                floor.add(load(&client, floor_url, &none, args.clients, slice).await);
+                floor_slice = load(&client, floor_url, &none, args.clients, slice).await;
             }
+            slice_ratios.push(target_slice.throughput() / floor_slice.throughput());
+            floor.add(floor_slice);
+            target.add(target_slice);
         }
         let ratio = target.throughput() / floor.throughput();
-        rows.push((*name, target, ratio));
+        rows.push((*name, target, ratio, Spread::of(&slice_ratios)));
         floor_all.add(floor);
     }
     let print = |name: &str, sample: &Sample, (p50, p99): (Duration, Duration), ratio: f64| {
-        println!(
+        print!(
             "{name:<28} {:>10.0} {p50:>10.2?} {p99:>10.2?} {:>8} {ratio:>8.3} {:>8}",
             sample.throughput(),
             sample.errors,
@@ -329,10 +337,12 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
     };
     let floor_percentiles = floor_all.percentiles();
     print(floor_name, &floor_all, floor_percentiles, 1.0);
+    println!();
     let mut verdicts = Vec::new();
-    for (name, mut sample, ratio) in rows {
+    for (name, mut sample, ratio, spread) in rows {
         let (p50, p99) = sample.percentiles();
         print(name, &sample, (p50, p99), ratio);
+        println!("   {spread}");
         if is_page(name) {
             verdicts.push((name, shortfalls(ratio, p99, sample.errors)));
         }
@@ -396,6 +406,34 @@ fn meminfo_pending_kb(meminfo: &str) -> u64 {
         .sum()
 }
 
+/// How far a target's ratio moved between its slices: the run's ratio is the whole run's
+/// throughput over the floor's, and a spread as wide as the margin to the goal says that one run
+/// cannot tell the two apart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spread {
+    lowest: f64,
+    highest: f64,
+}
+
+impl Spread {
+    fn of(ratios: &[f64]) -> Spread {
+        let finite = ratios.iter().copied().filter(|r| r.is_finite());
+        Spread {
+            lowest: finite.clone().fold(f64::INFINITY, f64::min),
+            highest: finite.fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.lowest > self.highest {
+            return f.write_str("-");
+        }
+        write!(f, "{:.3}-{:.3}", self.lowest, self.highest)
+    }
+}
+
 /// A page of the demo server, not one of the bare handlers (the floor and its page-sized twin).
 fn is_page(target: &str) -> bool {
     !target.starts_with("bare")
@@ -431,6 +469,20 @@ mod tests {
                        WritebackTmp: 7 kB\n";
         assert_eq!(meminfo_pending_kb(meminfo), 1_536_040);
         assert_eq!(meminfo_pending_kb("MemFree: 1 kB\n"), 0);
+    }
+
+    #[test]
+    fn the_spread_is_the_lowest_and_highest_slice_ratio() {
+        let spread = Spread::of(&[0.34, 0.29, f64::NAN, 0.41]);
+        assert_eq!(
+            spread,
+            Spread {
+                lowest: 0.29,
+                highest: 0.41
+            }
+        );
+        assert_eq!(spread.to_string(), "0.290-0.410");
+        assert_eq!(Spread::of(&[]).to_string(), "-");
     }
 
     #[test]
