@@ -295,8 +295,8 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
     }
     flush_pending_writes();
     println!(
-        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}   {}",
-        "target", "req/s", "p50", "p99", "errors", "ratio", "body", "slice ratios"
+        "{:<28} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8}   slice ratios",
+        "target", "req/s", "p50", "p99", "errors", "ratio", "body"
     );
     let chosen =
         |name: &str| !is_page(name) || args.only.as_deref().is_none_or(|only| name.contains(only));
