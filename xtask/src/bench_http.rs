@@ -22,10 +22,10 @@ pub struct HttpArgs {
     /// Concurrent clients.
     #[arg(long, default_value_t = 64)]
     clients: usize,
-    /// Seconds of load per target (in one-second slices, alternating with the floor). Ten since
-    /// 2026-12-07: single slices of one run range over a fifth of their ratio (0.305-0.437 for
-    /// the caseload page in one run), so five slices left a run's ratio to chance by about as
-    /// much as the margin to the goal.
+    /// Seconds of load per target (in slices of `--slice-ms`, alternating with the floor). Ten
+    /// since 2026-12-07: the single slices of one run ranged widely (the caseload page from 0.305
+    /// to 0.437 in one run), and with five of them the runs' ratios spread about as far as the
+    /// margin to the goal.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
     /// Synthetic cases in the demo database.
@@ -310,15 +310,15 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
         let mut slice_ratios = Vec::new();
         for i in 0..slices {
             // Floor, target, target, floor, ...: neither side always goes first.
-            let floor_first = i % 2 == 0;
-            let mut floor_slice = Sample::default();
-            if floor_first {
-                floor_slice = load(&client, floor_url, &none, args.clients, slice).await;
-            }
-            let target_slice = load(&client, url, headers, args.clients, slice).await;
-            if !floor_first {
-                floor_slice = load(&client, floor_url, &none, args.clients, slice).await;
-            }
+            let load_floor = || load(&client, floor_url, &none, args.clients, slice);
+            let load_target = || load(&client, url, headers, args.clients, slice);
+            let (floor_slice, target_slice) = if i % 2 == 0 {
+                let floor_slice = load_floor().await;
+                (floor_slice, load_target().await)
+            } else {
+                let target_slice = load_target().await;
+                (load_floor().await, target_slice)
+            };
             slice_ratios.push(target_slice.throughput() / floor_slice.throughput());
             floor.add(floor_slice);
             target.add(target_slice);
@@ -327,22 +327,20 @@ async fn run_async(args: HttpArgs, servers: tokio::runtime::Handle) -> Result<()
         rows.push((*name, target, ratio, Spread::of(&slice_ratios)));
         floor_all.add(floor);
     }
-    let print = |name: &str, sample: &Sample, (p50, p99): (Duration, Duration), ratio: f64| {
-        print!(
-            "{name:<28} {:>10.0} {p50:>10.2?} {p99:>10.2?} {:>8} {ratio:>8.3} {:>8}",
+    let print = |name: &str, sample: &mut Sample, ratio: f64, spread: &str| {
+        let (p50, p99) = sample.percentiles();
+        println!(
+            "{name:<28} {:>10.0} {p50:>10.2?} {p99:>10.2?} {:>8} {ratio:>8.3} {:>8}   {spread}",
             sample.throughput(),
             sample.errors,
             format!("{:.1} KB", sample.mean_body() / 1000.0)
         );
+        p99
     };
-    let floor_percentiles = floor_all.percentiles();
-    print(floor_name, &floor_all, floor_percentiles, 1.0);
-    println!();
+    print(floor_name, &mut floor_all, 1.0, "");
     let mut verdicts = Vec::new();
     for (name, mut sample, ratio, spread) in rows {
-        let (p50, p99) = sample.percentiles();
-        print(name, &sample, (p50, p99), ratio);
-        println!("   {spread}");
+        let p99 = print(name, &mut sample, ratio, &spread.to_string());
         if is_page(name) {
             verdicts.push((name, shortfalls(ratio, p99, sample.errors)));
         }

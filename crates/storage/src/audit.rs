@@ -111,7 +111,8 @@ impl AuditRecord {
     /// This record's canonical JSON without `hash`: what [`crate::canonical::canonical_json`]
     /// makes of the record as an object, written directly (keys in their sorted order) rather
     /// than built as a value, sorted and printed, because every audit record of every read is
-    /// hashed on the audit writer's one thread. `canonical_body_is_canonical_json` checks the two agree.
+    /// hashed on the audit writer's one thread. `canonical_body_is_canonical_json` checks the two
+    /// agree.
     fn canonical_body(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(320);
         let text = |out: &mut Vec<u8>, key: &str, value: Option<&str>| {

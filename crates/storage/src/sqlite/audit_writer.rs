@@ -157,8 +157,9 @@ fn checkpoint_until_stopped(connection: &Connection, stop: &Receiver<()>) {
 /// jobs arrive a few at a time: without the wait, `cargo xtask bench http` (2 cores, 64
 /// clients) committed about 11 records per flush. Measured 2026-12-06, five runs each,
 /// alternating: the caseload page at 0.345 of the floor without the wait and 0.377 with
-/// 150 µs; the case page at 0.349 and 0.372. A caller waits at most this much longer; a lone
-/// writer (the previous batch held one job) never waits.
+/// 150 µs; the case page at 0.349 and 0.372. A caller waits this much longer, plus however late
+/// the kernel wakes the sleeping writer (a sleep is a lower bound, not a deadline); a lone writer
+/// (the previous batch held one job) never waits.
 const GATHER_WAIT: Duration = Duration::from_micros(150);
 
 /// Whether to wait [`GATHER_WAIT`] for more jobs: only when the previous batch held more than
@@ -215,9 +216,9 @@ struct Writer {
 
 impl Writer {
     /// Takes every job waiting (up to about [`MAX_BATCH_ENTRIES`] entries:
-    /// [`Batch::take_waiting`]), commits them as one transaction, answers each, and waits for more; stops when the store is dropped. While
-    /// others are writing at the same time ([`gather_more`]), it first waits [`GATHER_WAIT`] for
-    /// more jobs to join the batch.
+    /// [`Batch::take_waiting`]), commits them as one transaction, answers each, and waits for
+    /// more; stops when the store is dropped. While others are writing at the same time
+    /// ([`gather_more`]), it first waits [`GATHER_WAIT`] for more jobs to join the batch.
     fn run(mut self, queue: Receiver<Waiting>) {
         let mut previous_jobs = 0;
         while let Ok(first) = queue.recv() {
